@@ -1,0 +1,1 @@
+"""The terminal: the ``coachbot`` command line and the interactive ``chat`` console."""

@@ -1,0 +1,67 @@
+"""The spend ledger: append-only, hash-chained per organisation, approvals as events.
+
+One SQLAlchemy code path serves SQLite (the embedded default) and PostgreSQL; the URL
+picks the backend. See ``bot.ledger.sql`` for the implementation.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from bot.models import LedgerEntry, Role, SpendRequest, SpendStatus, VerifyResult
+
+
+class SpendLedger(Protocol):
+    """What the core needs from a ledger. Every method is scoped to one organisation."""
+
+    async def open(self) -> None:
+        """Connect and create or migrate the schema."""
+
+    async def close(self) -> None: ...
+
+    async def record_spend(
+        self,
+        org: str,
+        user_id: str,
+        role: Role,
+        request: SpendRequest,
+        status: SpendStatus,
+        over_authority_reasons: tuple[str, ...] = (),
+    ) -> LedgerEntry:
+        """Append a spend (approved at once, or pending) and return it."""
+        ...
+
+    async def decide(
+        self, org: str, entry_id: str, decided_by: str, approve: bool
+    ) -> LedgerEntry:
+        """Append an approval/denial event for a pending spend, exactly once.
+
+        Raises ``NotFound`` or ``AlreadyDecided``; permission checks are the caller's.
+        """
+        ...
+
+    async def get(self, org: str, entry_id: str) -> LedgerEntry | None: ...
+
+    async def spends(
+        self,
+        org: str,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        user_id: str | None = None,
+        customer_ref: str | None = None,
+    ) -> list[LedgerEntry]:
+        """Spends created in ``[since, until)``, oldest first, with their current status."""
+        ...
+
+    async def self_authorised_total(self, org: str, user_id: str, since: datetime) -> int:
+        """Minor units this user spent on their own authority since ``since``."""
+        ...
+
+    async def customer_total(self, org: str, customer_ref: str, since: datetime) -> int:
+        """Minor units approved or pending for this customer since ``since``, by anyone."""
+        ...
+
+    async def verify(self, org: str | None = None) -> VerifyResult:
+        """Recompute the hash chain(s); name the first altered or removed entry."""
+        ...

@@ -1,0 +1,174 @@
+"""The plain types the core speaks. Adapters translate their platform to and from these.
+
+Everything here is immutable data: no I/O, no platform knowledge. Money is always an
+integer count of minor units (pence, cents) plus an ISO 4217 currency code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """Staff roles, lowest first. Order matters: it is the escalation ladder."""
+
+    ASSOCIATE = "associate"
+    LEAD = "lead"
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+    @property
+    def rank(self) -> int:
+        return list(Role).index(self)
+
+    def at_least(self, other: Role) -> bool:
+        return self.rank >= other.rank
+
+    def next_up(self) -> Role | None:
+        roles = list(Role)
+        return roles[self.rank + 1] if self.rank + 1 < len(roles) else None
+
+    @classmethod
+    def parse(cls, text: str) -> Role:
+        """Parse a role name; raises ``ValueError`` with a clear message on anything else."""
+        try:
+            return cls(text.strip().lower())
+        except ValueError:
+            names = ", ".join(r.value for r in cls)
+            raise ValueError(f"unknown role {text!r}: use one of {names}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    """An amount in integer minor units of ``currency`` (ISO 4217). Never a float."""
+
+    minor: int
+    currency: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.minor, int) or isinstance(self.minor, bool):
+            raise TypeError("Money.minor must be an int of minor units")
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who is asking: organisation (Slack team / Teams tenant / 'local'), user id, role."""
+
+    org: str
+    user_id: str
+    role: Role
+    display_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Gesture:
+    """A goodwill gesture a playbook suggests, with its typical cost."""
+
+    name: str
+    typical_cost: Money | None
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    index: int  # 1-based, as staff count
+    total: int
+    do: str
+    say: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Authority:
+    """What this employee may spend on their own authority, right now, for this playbook."""
+
+    role: Role
+    per_incident: Money
+    daily_allowance: Money
+    remaining_today: Money
+
+
+@dataclass(frozen=True, slots=True)
+class Escalation:
+    needed: bool
+    reasons: tuple[str, ...] = ()  # e.g. ("safety",), ("legal", "review")
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredPlaybook:
+    id: str
+    title: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerHistory:
+    """What a customer already received today, so the next helper knows."""
+
+    customer_ref: str
+    given_today: Money
+    entries: tuple[tuple[str, Money, datetime], ...]  # (user_id, amount, when)
+
+
+@dataclass(frozen=True, slots=True)
+class Advice:
+    """The answer to a situation. ``confident`` False means: ask 'did you mean …'."""
+
+    incident_id: str
+    situation: str
+    playbook: ScoredPlaybook
+    step: Step
+    authority: Authority
+    gestures: tuple[Gesture, ...]
+    escalation: Escalation
+    alternatives: tuple[ScoredPlaybook, ...]
+    confidence: float
+    confident: bool
+    matched_terms: tuple[str, ...] = ()
+    customer: CustomerHistory | None = None
+
+
+class SpendStatus(StrEnum):
+    APPROVED = "approved"  # within authority, or approved by a manager
+    PENDING = "pending"  # over authority, waiting for a manager
+    DENIED = "denied"
+
+
+@dataclass(frozen=True, slots=True)
+class SpendRequest:
+    """A parsed request to spend money on a customer's behalf."""
+
+    amount: Money
+    reason: str
+    playbook_id: str | None = None
+    customer_ref: str | None = None
+    incident_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    """A spend as the ledger holds it, with its current status and who decided it."""
+
+    entry_id: str
+    org: str
+    seq: int
+    user_id: str
+    role: Role
+    amount: Money
+    reason: str
+    playbook_id: str | None
+    customer_ref: str | None
+    incident_id: str | None
+    status: SpendStatus
+    created_at: datetime
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    over_authority_reasons: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyResult:
+    ok: bool
+    entries_checked: int
+    first_bad: str | None = None  # entry id (or seq) of the first altered / removed entry
+    problem: str | None = None
