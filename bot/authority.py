@@ -1,0 +1,361 @@
+"""Who may spend how much on their own authority: the organisation file and the policy.
+
+The organisation file (YAML) names the currency, the time zone, each role's per-incident
+limit and daily allowance, and which platform user has which role. ``AuthorityPolicy``
+answers, for one role and one spend, whether it is within authority and if not, why — in
+words staff can read ("over your £100 per-incident limit").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import ROUND_FLOOR, Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from bot.errors import CoachError, InvalidAmount
+from bot.models import Authority, Money, Role
+from bot.money import CURRENCIES, format_money, to_minor
+from bot.playbooks import Playbook
+
+DEFAULT_ORG_FILE = Path(__file__).resolve().parent / "default_org.yaml"
+LOWEST_ROLE: Role = next(iter(Role))  # Role is ordered lowest first
+DECIDING_ROLE = Role.MANAGER  # managers and above approve or deny spends
+
+
+class OrgConfigError(CoachError):
+    """An organisation file that fails validation; the message names the file and the field."""
+
+
+def _major(value: Any) -> Decimal:
+    """A limit in major units: 100, '12.50' (quoted), 100.0 — never a float with a fraction."""
+    if isinstance(value, bool):
+        raise ValueError(f"not an amount: {value!r}")
+    if isinstance(value, float):
+        # YAML reads 12.50 as a float; floats are never money here.
+        if value.is_integer():
+            return Decimal(int(value))
+        raise ValueError(
+            f"write amounts as whole numbers or quoted decimals, e.g. 100 or '12.50' (got {value})"
+        )
+    if not isinstance(value, int | str | Decimal):
+        raise ValueError(f"not an amount: {value!r}")
+    try:
+        amount = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise ValueError(f"not an amount: {value!r}") from None
+    if not amount.is_finite():
+        raise ValueError(f"not an amount: {value!r}")
+    if amount < 0:
+        raise ValueError(f"must not be negative: {value!r}")
+    return amount
+
+
+class RoleLimits(BaseModel):
+    """One role's authority, in major units of the organisation's currency."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    per_incident: Decimal
+    daily: Decimal
+
+    @field_validator("per_incident", "daily", mode="before")
+    @classmethod
+    def _amount(cls, v: Any) -> Decimal:
+        return _major(v)
+
+    @model_validator(mode="after")
+    def _sensible(self) -> RoleLimits:
+        if self.per_incident > self.daily:
+            raise ValueError(
+                f"per_incident ({self.per_incident}) is more than daily ({self.daily});"
+                " one spend cannot exceed the whole day's allowance"
+            )
+        return self
+
+
+class OrgConfig(BaseModel):
+    """An organisation's authority policy, as its file states it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1)
+    currency: str
+    timezone: str = "UTC"
+    roles: dict[Role, RoleLimits]
+    max_single_spend: Decimal
+    customer_daily_cap: Decimal | None = None
+    users: dict[str, Role] = Field(default_factory=dict)
+    incident_ttl_minutes: int = Field(default=120, ge=1, le=7 * 24 * 60)
+    escalation_channel: str | None = None
+
+    @field_validator("currency", mode="before")
+    @classmethod
+    def _currency(cls, v: Any) -> str:
+        if not isinstance(v, str):
+            raise ValueError(f"expected a currency code such as GBP, got {v!r}")
+        code = v.strip().upper()
+        if code not in CURRENCIES:
+            raise ValueError(f"unknown currency {v!r}; use an ISO 4217 code such as GBP or EUR")
+        return code
+
+    @field_validator("timezone", mode="before")
+    @classmethod
+    def _timezone(cls, v: Any) -> str:
+        if not isinstance(v, str) or not v.strip():
+            raise ValueError(f"expected an IANA time zone such as Europe/London, got {v!r}")
+        name = v.strip()
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {name!r}; use an IANA name such as Europe/London"
+            ) from None
+        return name
+
+    @field_validator("roles", mode="before")
+    @classmethod
+    def _roles(cls, v: Any) -> Any:
+        if not isinstance(v, Mapping):
+            return v
+        out: dict[Role, Any] = {}
+        for key, limits in v.items():
+            out[Role.parse(str(key))] = limits
+        missing = [r.value for r in Role if r not in out]
+        if missing:
+            raise ValueError(f"limits missing for role(s): {', '.join(missing)}")
+        return out
+
+    @field_validator("max_single_spend", "customer_daily_cap", mode="before")
+    @classmethod
+    def _amount(cls, v: Any) -> Decimal | None:
+        return None if v is None else _major(v)
+
+    @field_validator("users", mode="before")
+    @classmethod
+    def _users(cls, v: Any) -> Any:
+        if v is None:
+            return {}
+        if not isinstance(v, Mapping):
+            return v
+        out: dict[str, Role] = {}
+        for user, role in v.items():
+            user_id = str(user).strip()
+            if not user_id or isinstance(user, bool):
+                raise ValueError(f"user id {user!r} is not a platform user id")
+            try:
+                out[user_id] = Role.parse(str(role))
+            except ValueError:
+                names = ", ".join(r.value for r in Role)
+                raise ValueError(
+                    f"user {user_id!r} has unknown role {role!r}; use one of {names}"
+                ) from None
+        return out
+
+    @field_validator("escalation_channel", mode="before")
+    @classmethod
+    def _channel(cls, v: Any) -> Any:
+        return v.strip() or None if isinstance(v, str) else v
+
+    @model_validator(mode="after")
+    def _fits_currency(self) -> OrgConfig:
+        """Every amount must be exact in the currency (no '100.5' for JPY)."""
+        amounts: list[tuple[str, Decimal]] = [("max_single_spend", self.max_single_spend)]
+        if self.customer_daily_cap is not None:
+            amounts.append(("customer_daily_cap", self.customer_daily_cap))
+        for role, limits in self.roles.items():
+            amounts.append((f"roles.{role.value}.per_incident", limits.per_incident))
+            amounts.append((f"roles.{role.value}.daily", limits.daily))
+        for field, amount in amounts:
+            try:
+                to_minor(amount, self.currency)
+            except InvalidAmount as exc:
+                raise ValueError(f"{field}: {exc}") from None
+        if self.max_single_spend <= 0:
+            raise ValueError("max_single_spend: must be more than zero")
+        return self
+
+
+def _field_path(loc: Iterable[int | str]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _message(err: Mapping[str, Any]) -> str:
+    msg = str(err["msg"])
+    return msg.removeprefix("Value error, ")
+
+
+def parse_org_config(raw: Any, source: str = "organisation file") -> OrgConfig:
+    """Validate already-loaded data; errors start with ``source`` and name the field."""
+    if not isinstance(raw, Mapping):
+        raise OrgConfigError(f"{source}: expected a mapping of fields at the top level")
+    try:
+        return OrgConfig.model_validate(dict(raw))
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{_field_path(err['loc']) or '(top)'}: {_message(err)}" for err in exc.errors()
+        )
+        raise OrgConfigError(f"{source}: {problems}") from None
+
+
+def load_org_config(path: Path | None = None) -> OrgConfig:
+    """Load an organisation file (YAML); ``None`` loads the shipped default (a hotel, GBP).
+
+    Raises ``OrgConfigError`` naming the file and every bad field.
+    """
+    file = DEFAULT_ORG_FILE if path is None else Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise OrgConfigError(f"{file}: no such organisation file") from None
+    except OSError as exc:
+        raise OrgConfigError(f"{file}: cannot read it ({exc.strerror or exc})") from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        raise OrgConfigError(f"{file}:{where} is not valid YAML") from None
+    return parse_org_config(raw, str(file))
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorityDecision:
+    """Whether one spend is within the spender's authority, and if not, every reason why."""
+
+    within: bool
+    reasons: tuple[str, ...]
+    per_incident: Money
+    remaining_today: Money
+
+
+class AuthorityPolicy:
+    """Answers 'may this person spend this much?' from an ``OrgConfig``."""
+
+    def __init__(self, config: OrgConfig) -> None:
+        self.config = config
+        self.currency = config.currency
+
+    def _money(self, major: Decimal) -> Money:
+        return Money(to_minor(major, self.currency), self.currency)
+
+    def _fmt(self, minor: int) -> str:
+        return format_money(Money(minor, self.currency), compact=True)
+
+    @property
+    def max_single_spend(self) -> Money:
+        """The most any one spend may be, whoever approves it (also the parse limit)."""
+        return self._money(self.config.max_single_spend)
+
+    @property
+    def customer_daily_cap(self) -> Money | None:
+        cap = self.config.customer_daily_cap
+        return None if cap is None else self._money(cap)
+
+    def role_for(self, user_id: str, claimed: Role | None = None) -> Role:
+        """The user's role: the organisation file wins; else ``claimed``; else the lowest."""
+        listed = self.config.users.get(user_id)
+        if listed is not None:
+            return listed
+        return claimed if claimed is not None else LOWEST_ROLE
+
+    def per_incident(self, role: Role, playbook: Playbook | None = None) -> Money:
+        """Per-incident limit; a playbook's override for the role replaces the default.
+
+        Never more than the organisation's maximum single spend.
+        """
+        limit = self.config.roles[role].per_incident
+        if playbook is not None and role in playbook.authority:
+            limit = playbook.authority[role]
+        limit = min(limit, self.config.max_single_spend)
+        try:
+            return self._money(limit)
+        except InvalidAmount:
+            # An override finer than the currency allows (e.g. '12.50' for JPY): round down.
+            exponent = CURRENCIES[self.currency].exponent
+            minor = int(limit.scaleb(exponent).to_integral_value(rounding=ROUND_FLOOR))
+            return Money(minor, self.currency)
+
+    def daily_allowance(self, role: Role) -> Money:
+        return self._money(self.config.roles[role].daily)
+
+    def remaining_today(self, role: Role, spent_today_minor: int) -> Money:
+        if spent_today_minor < 0:
+            raise ValueError("spent_today_minor must not be negative")
+        return Money(max(0, self.daily_allowance(role).minor - spent_today_minor), self.currency)
+
+    def authority(self, role: Role, playbook: Playbook | None, spent_today_minor: int) -> Authority:
+        """What to show staff: their limits for this playbook and what is left today."""
+        return Authority(
+            role=role,
+            per_incident=self.per_incident(role, playbook),
+            daily_allowance=self.daily_allowance(role),
+            remaining_today=self.remaining_today(role, spent_today_minor),
+        )
+
+    def check(
+        self,
+        role: Role,
+        amount: Money,
+        playbook: Playbook | None,
+        spent_today_minor: int,
+        customer_today_minor: int | None = None,
+        *,
+        customer_ref: str | None = None,
+    ) -> AuthorityDecision:
+        """Is ``amount`` within ``role``'s authority? Equal to a limit is within.
+
+        ``spent_today_minor``: what this person already spent today (approved or pending).
+        ``customer_today_minor``: what this customer already received today, or None when the
+        spend is not tied to a customer. Raises InvalidAmount for a non-positive amount or
+        one in another currency.
+        """
+        if amount.currency != self.currency:
+            raise InvalidAmount(
+                f"this organisation spends in {self.currency}; you typed {amount.currency}"
+            )
+        if amount.minor <= 0:
+            raise InvalidAmount("the amount must be more than zero")
+        if customer_today_minor is not None and customer_today_minor < 0:
+            raise ValueError("customer_today_minor must not be negative")
+
+        per_incident = self.per_incident(role, playbook)
+        remaining = self.remaining_today(role, spent_today_minor)
+        reasons: list[str] = []
+        if amount.minor > per_incident.minor:
+            reasons.append(f"over your {self._fmt(per_incident.minor)} per-incident limit")
+        if amount.minor > remaining.minor:
+            daily = self.daily_allowance(role)
+            reasons.append(
+                f"over what is left of today's {self._fmt(daily.minor)} allowance"
+                f" ({self._fmt(remaining.minor)} left)"
+            )
+        cap = self.customer_daily_cap
+        given = customer_today_minor
+        if cap is not None and given is not None and given + amount.minor > cap.minor:
+            who = customer_ref.strip() if customer_ref and customer_ref.strip() else None
+            reasons.append(
+                f"over the {self._fmt(cap.minor)} daily cap for {who or 'this customer'}"
+                f" ({self._fmt(given)} already given)"
+            )
+        maximum = self.max_single_spend
+        if amount.minor > maximum.minor:
+            reasons.append(f"over the {self._fmt(maximum.minor)} maximum for a single spend")
+        return AuthorityDecision(
+            within=not reasons,
+            reasons=tuple(reasons),
+            per_incident=per_incident,
+            remaining_today=remaining,
+        )
+
+    def can_decide(self, role: Role) -> bool:
+        """Managers and admins may approve or deny others' spends."""
+        return role.at_least(DECIDING_ROLE)

@@ -1,0 +1,385 @@
+"""The organisation file and the authority policy: limits, overrides, caps, bad files."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from bot.authority import (
+    DEFAULT_ORG_FILE,
+    AuthorityDecision,
+    AuthorityPolicy,
+    OrgConfig,
+    OrgConfigError,
+    load_org_config,
+    parse_org_config,
+)
+from bot.errors import CoachError, InvalidAmount
+from bot.models import Money, Role
+from bot.playbooks import Playbook
+
+ROLES = {
+    "associate": {"per_incident": 100, "daily": 300},
+    "lead": {"per_incident": 250, "daily": 750},
+    "manager": {"per_incident": 1000, "daily": 3000},
+    "admin": {"per_incident": 5000, "daily": 20000},
+}
+
+
+def org_data(**changes: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "name": "Test Hotel",
+        "currency": "GBP",
+        "timezone": "Europe/London",
+        "roles": {k: dict(v) for k, v in ROLES.items()},
+        "max_single_spend": 10000,
+        "customer_daily_cap": 250,
+        "users": {"U_MANAGER": "manager", "U_LEAD": "lead", "U_ADMIN": "admin"},
+    }
+    data.update(changes)
+    return data
+
+
+def gbp(pounds: int | str) -> Money:
+    return Money(int(Decimal(str(pounds)) * 100), "GBP")
+
+
+def playbook(**authority: Any) -> Playbook:
+    return Playbook.model_validate(
+        {
+            "id": "billing-dispute",
+            "title": "Billing dispute",
+            "owner": "ops",
+            "review_by": "2030-01-01",
+            "triggers": {"keywords": ["overcharged"], "examples": ["I was charged twice"]},
+            "steps": [{"do": "Apologise", "say": "I'm sorry."}],
+            "authority": authority,
+        }
+    )
+
+
+@pytest.fixture
+def policy() -> AuthorityPolicy:
+    return AuthorityPolicy(parse_org_config(org_data(), "test.yaml"))
+
+
+def write(tmp_path: Path, data: Any, name: str = "org.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+# --- the shipped default ---------------------------------------------------------------------
+
+
+def test_default_file_loads() -> None:
+    config = load_org_config(None)
+    assert config.currency == "GBP"
+    assert config.timezone == "Europe/London"
+    assert config.roles[Role.ASSOCIATE].per_incident == Decimal(100)
+    assert config.roles[Role.ASSOCIATE].daily == Decimal(300)
+    assert config.roles[Role.LEAD].per_incident == Decimal(250)
+    assert config.roles[Role.LEAD].daily == Decimal(750)
+    assert config.roles[Role.MANAGER].per_incident == Decimal(1000)
+    assert config.roles[Role.MANAGER].daily == Decimal(3000)
+    assert config.roles[Role.ADMIN].per_incident == Decimal(5000)
+    assert config.roles[Role.ADMIN].daily == Decimal(20000)
+    assert config.max_single_spend == Decimal(10000)
+    assert config.customer_daily_cap == Decimal(250)
+    assert config.incident_ttl_minutes == 120
+    assert config.users == {}
+    assert load_org_config(DEFAULT_ORG_FILE) == config
+    policy = AuthorityPolicy(config)
+    assert policy.per_incident(Role.ASSOCIATE, None) == gbp(100)
+
+
+def test_defaults_for_optional_fields() -> None:
+    data = org_data()
+    for key in ("timezone", "customer_daily_cap", "users"):
+        del data[key]
+    config = parse_org_config(data)
+    assert config.timezone == "UTC"
+    assert config.customer_daily_cap is None
+    assert config.users == {}
+    assert config.incident_ttl_minutes == 120
+    assert config.escalation_channel is None
+
+
+def test_amounts_accept_ints_quoted_decimals_and_whole_floats(tmp_path: Path) -> None:
+    data = org_data(max_single_spend=10000.0, customer_daily_cap="99.50")
+    data["roles"]["associate"] = {"per_incident": "75.50", "daily": 300}
+    config = load_org_config(write(tmp_path, data))
+    assert config.roles[Role.ASSOCIATE].per_incident == Decimal("75.50")
+    assert config.max_single_spend == Decimal(10000)
+    assert AuthorityPolicy(config).customer_daily_cap == gbp("99.50")
+
+
+def test_lowercase_currency_and_numeric_user_ids(tmp_path: Path) -> None:
+    path = tmp_path / "org.yaml"
+    text = yaml.safe_dump(org_data(currency="eur", users={}))
+    path.write_text(text.replace("users: {}", "users:\n  12345: lead\n"), encoding="utf-8")
+    config = load_org_config(path)
+    assert config.currency == "EUR"
+    assert config.users == {"12345": Role.LEAD}
+
+
+# --- bad files: every error names the file and the field -------------------------------------
+
+
+def _bad_roles(**role_changes: Any) -> dict[str, Any]:
+    roles = {k: dict(v) for k, v in ROLES.items()}
+    for role, limits in role_changes.items():
+        if limits is None:
+            del roles[role]
+        else:
+            roles[role] = limits
+    return roles
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "words"),
+    [
+        ({"currency": "XYZ"}, "currency", "unknown currency 'XYZ'"),
+        ({"currency": 5}, "currency", "currency code"),
+        ({"timezone": "Mars/Olympus"}, "timezone", "unknown time zone 'Mars/Olympus'"),
+        ({"timezone": "../etc/passwd"}, "timezone", "unknown time zone"),
+        ({"name": ""}, "name", "at least 1 character"),
+        ({"max_single_spend": 12.5}, "max_single_spend", "quoted decimals"),
+        ({"max_single_spend": "lots"}, "max_single_spend", "not an amount"),
+        ({"max_single_spend": 0}, "max_single_spend", "more than zero"),
+        ({"customer_daily_cap": -1}, "customer_daily_cap", "negative"),
+        ({"customer_daily_cap": "NaN"}, "customer_daily_cap", "not an amount"),
+        ({"customer_daily_cap": "12.555"}, "customer_daily_cap", "at most 2 decimal"),
+        ({"incident_ttl_minutes": 0}, "incident_ttl_minutes", "greater than or equal to 1"),
+        ({"users": {"U999": "boss"}}, "users", "user 'U999' has unknown role 'boss'"),
+        ({"colour": "blue"}, "colour", "Extra inputs are not permitted"),
+        ({"roles": _bad_roles(lead=None)}, "roles", "limits missing for role(s): lead"),
+        ({"roles": _bad_roles(boss={"per_incident": 1, "daily": 2})}, "roles", "'boss'"),
+        (
+            {"roles": _bad_roles(associate={"per_incident": 400, "daily": 300})},
+            "roles.associate",
+            "per_incident (400) is more than daily (300)",
+        ),
+        (
+            {"roles": _bad_roles(lead={"per_incident": 12.5, "daily": 300})},
+            "roles.lead.per_incident",
+            "quoted decimals",
+        ),
+        (
+            {"roles": _bad_roles(lead={"per_incident": 100})},
+            "roles.lead.daily",
+            "Field required",
+        ),
+        (
+            {"roles": _bad_roles(lead={"per_incident": 1, "daily": 2, "weekly": 9})},
+            "roles.lead.weekly",
+            "Extra inputs",
+        ),
+    ],
+)
+def test_bad_org_files_name_file_and_field(
+    tmp_path: Path, changes: dict[str, Any], field: str, words: str
+) -> None:
+    path = write(tmp_path, org_data(**changes), "acme-org.yaml")
+    with pytest.raises(OrgConfigError) as excinfo:
+        load_org_config(path)
+    message = str(excinfo.value)
+    assert "acme-org.yaml" in message
+    assert f"{field}:" in message
+    assert words in message
+
+
+def test_missing_required_fields_are_named(tmp_path: Path) -> None:
+    with pytest.raises(OrgConfigError) as excinfo:
+        load_org_config(write(tmp_path, {"name": "x"}))
+    message = str(excinfo.value)
+    for field in ("currency", "roles", "max_single_spend"):
+        assert f"{field}: Field required" in message
+
+
+def test_amounts_must_fit_the_currency(tmp_path: Path) -> None:
+    roles = _bad_roles(associate={"per_incident": "100.50", "daily": 300})
+    with pytest.raises(OrgConfigError, match=r"roles\.associate\.per_incident: JPY has no decimal"):
+        load_org_config(write(tmp_path, org_data(currency="JPY", roles=roles)))
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        ("name: [unclosed\n", "is not valid YAML"),
+        ("- just\n- a list\n", "expected a mapping"),
+        ("", "expected a mapping"),
+    ],
+)
+def test_unreadable_org_files(tmp_path: Path, content: str, words: str) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(OrgConfigError, match=words) as excinfo:
+        load_org_config(path)
+    assert "broken.yaml" in str(excinfo.value)
+
+
+def test_missing_org_file(tmp_path: Path) -> None:
+    with pytest.raises(OrgConfigError, match=r"nowhere\.yaml: no such organisation file"):
+        load_org_config(tmp_path / "nowhere.yaml")
+
+
+def test_org_config_error_is_a_coach_error() -> None:
+    assert issubclass(OrgConfigError, CoachError)
+
+
+def test_org_config_is_frozen() -> None:
+    config = parse_org_config(org_data())
+    with pytest.raises(ValueError, match="frozen"):
+        config.name = "other"
+    assert isinstance(config, OrgConfig)
+
+
+# --- roles ---------------------------------------------------------------------------------
+
+
+def test_role_for_uses_the_org_file_over_a_claim(policy: AuthorityPolicy) -> None:
+    assert policy.role_for("U_MANAGER") is Role.MANAGER
+    assert policy.role_for("U_MANAGER", claimed=Role.ASSOCIATE) is Role.MANAGER
+    assert policy.role_for("U_LEAD", claimed=Role.ADMIN) is Role.LEAD
+
+
+def test_unknown_users_get_the_lowest_role_unless_they_claim_one(policy: AuthorityPolicy) -> None:
+    assert policy.role_for("U_STRANGER") is Role.ASSOCIATE
+    assert policy.role_for("U_STRANGER", claimed=Role.MANAGER) is Role.MANAGER
+    assert policy.role_for("u_manager") is Role.ASSOCIATE  # ids are exact
+
+
+def test_can_decide_is_manager_and_admin_only(policy: AuthorityPolicy) -> None:
+    assert not policy.can_decide(Role.ASSOCIATE)
+    assert not policy.can_decide(Role.LEAD)
+    assert policy.can_decide(Role.MANAGER)
+    assert policy.can_decide(Role.ADMIN)
+
+
+# --- limits ---------------------------------------------------------------------------------
+
+
+def test_role_defaults(policy: AuthorityPolicy) -> None:
+    assert policy.per_incident(Role.ASSOCIATE, None) == gbp(100)
+    assert policy.per_incident(Role.ADMIN) == gbp(5000)
+    assert policy.daily_allowance(Role.ASSOCIATE) == gbp(300)
+    assert policy.daily_allowance(Role.MANAGER) == gbp(3000)
+    assert policy.max_single_spend == gbp(10000)
+
+
+def test_playbook_override_replaces_the_role_default(policy: AuthorityPolicy) -> None:
+    raised = playbook(associate=150)
+    assert policy.per_incident(Role.ASSOCIATE, raised) == gbp(150)
+    assert policy.per_incident(Role.LEAD, raised) == gbp(250)  # no override for lead
+    lowered = playbook(lead="40.50")
+    assert policy.per_incident(Role.LEAD, lowered) == gbp("40.50")
+    assert policy.per_incident(Role.ASSOCIATE, playbook()) == gbp(100)
+
+
+def test_playbook_override_is_capped_by_max_single_spend(policy: AuthorityPolicy) -> None:
+    assert policy.per_incident(Role.ADMIN, playbook(admin=50000)) == gbp(10000)
+
+
+def test_override_changes_the_decision(policy: AuthorityPolicy) -> None:
+    assert not policy.check(Role.ASSOCIATE, gbp(120), None, 0, None).within
+    decision = policy.check(Role.ASSOCIATE, gbp(120), playbook(associate=150), 0, None)
+    assert decision.within
+    assert decision.per_incident == gbp(150)
+    lowered = policy.check(Role.LEAD, gbp(50), playbook(lead=40), 0, None)
+    assert lowered.reasons == ("over your £40 per-incident limit",)
+
+
+def test_exactly_the_per_incident_limit_is_within(policy: AuthorityPolicy) -> None:
+    decision = policy.check(Role.ASSOCIATE, gbp(100), None, 0, None)
+    assert decision == AuthorityDecision(
+        within=True, reasons=(), per_incident=gbp(100), remaining_today=gbp(300)
+    )
+    over = policy.check(Role.ASSOCIATE, Money(10001, "GBP"), None, 0, None)
+    assert not over.within
+    assert over.reasons == ("over your £100 per-incident limit",)
+
+
+def test_exactly_what_is_left_today_is_within(policy: AuthorityPolicy) -> None:
+    decision = policy.check(Role.ASSOCIATE, gbp(52), None, 24800, None)
+    assert decision.within
+    assert decision.remaining_today == gbp(52)
+
+
+def test_over_what_is_left_of_the_daily_allowance(policy: AuthorityPolicy) -> None:
+    decision = policy.check(Role.ASSOCIATE, gbp(60), None, 24800, None)
+    assert not decision.within
+    assert decision.reasons == ("over what is left of today's £300 allowance (£52 left)",)
+    assert decision.remaining_today == gbp(52)
+
+
+def test_daily_allowance_exhausted(policy: AuthorityPolicy) -> None:
+    decision = policy.check(Role.ASSOCIATE, Money(1, "GBP"), None, 30000, None)
+    assert not decision.within
+    assert decision.remaining_today == gbp(0)
+    assert "(£0 left)" in decision.reasons[0]
+    # Spending beyond the allowance (approved by a manager) never shows a negative remainder.
+    assert policy.remaining_today(Role.ASSOCIATE, 50000) == gbp(0)
+
+
+def test_customer_cap(policy: AuthorityPolicy) -> None:
+    assert policy.check(Role.ASSOCIATE, gbp(50), None, 0, 20000).within  # exactly £250
+    decision = policy.check(Role.ASSOCIATE, gbp(60), None, 0, 20000, customer_ref="room 214")
+    assert not decision.within
+    assert decision.reasons == ("over the £250 daily cap for room 214 (£200 already given)",)
+    anonymous = policy.check(Role.MANAGER, gbp(300), None, 0, 0)
+    assert anonymous.reasons == ("over the £250 daily cap for this customer (£0 already given)",)
+    # Not tied to a customer: no cap applies.
+    assert policy.check(Role.MANAGER, gbp(300), None, 0, None).within
+
+
+def test_no_customer_cap_configured() -> None:
+    policy = AuthorityPolicy(parse_org_config(org_data(customer_daily_cap=None)))
+    assert policy.customer_daily_cap is None
+    assert policy.check(Role.MANAGER, gbp(900), None, 0, 100000).within
+
+
+def test_every_reason_is_listed(policy: AuthorityPolicy) -> None:
+    decision = policy.check(Role.ASSOCIATE, gbp(150), None, 24800, 20000, customer_ref="room 214")
+    assert decision.reasons == (
+        "over your £100 per-incident limit",
+        "over what is left of today's £300 allowance (£52 left)",
+        "over the £250 daily cap for room 214 (£200 already given)",
+    )
+
+
+def test_over_the_maximum_single_spend(policy: AuthorityPolicy) -> None:
+    decision = policy.check(Role.ADMIN, gbp(10001), None, 0, None)
+    assert "over the £10,000 maximum for a single spend" in decision.reasons
+
+
+def test_check_refuses_bad_amounts(policy: AuthorityPolicy) -> None:
+    with pytest.raises(InvalidAmount, match="spends in GBP; you typed EUR"):
+        policy.check(Role.ASSOCIATE, Money(100, "EUR"), None, 0, None)
+    with pytest.raises(InvalidAmount, match="more than zero"):
+        policy.check(Role.ASSOCIATE, Money(0, "GBP"), None, 0, None)
+    with pytest.raises(ValueError, match="negative"):
+        policy.check(Role.ASSOCIATE, gbp(1), None, -1, None)
+
+
+def test_authority_summary(policy: AuthorityPolicy) -> None:
+    summary = policy.authority(Role.LEAD, playbook(lead=300), 50000)
+    assert summary.role is Role.LEAD
+    assert summary.per_incident == gbp(300)
+    assert summary.daily_allowance == gbp(750)
+    assert summary.remaining_today == gbp(250)
+
+
+def test_zero_decimal_currency() -> None:
+    data = org_data(currency="JPY", max_single_spend=1_000_000)
+    data["roles"]["associate"] = {"per_incident": 10000, "daily": 30000}
+    policy = AuthorityPolicy(parse_org_config(data))
+    assert policy.per_incident(Role.ASSOCIATE) == Money(10000, "JPY")
+    decision = policy.check(Role.ASSOCIATE, Money(10001, "JPY"), None, 0, None)
+    assert decision.reasons == ("over your ¥10,000 per-incident limit",)
+    # A playbook override finer than the currency rounds down, never up.
+    assert policy.per_incident(Role.ASSOCIATE, playbook(associate="99.50")) == Money(99, "JPY")

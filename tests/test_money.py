@@ -1,0 +1,308 @@
+"""Amounts as staff type them: parsing, refusing, formatting (examples and properties)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.errors import InvalidAmount, InvalidInput
+from bot.models import Money
+from bot.money import (
+    CURRENCIES,
+    currency_exponent,
+    format_money,
+    parse_amount,
+    to_major,
+    to_minor,
+)
+
+
+def gbp(minor: int) -> Money:
+    return Money(minor, "GBP")
+
+
+# --- accepted as people type them ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "org", "minor", "currency"),
+    [
+        ("48", "GBP", 4800, "GBP"),
+        ("£48.50", "GBP", 4850, "GBP"),
+        ("$1,200", "USD", 120000, "USD"),
+        ("48 GBP", "GBP", 4800, "GBP"),
+        ("48GBP", "GBP", 4800, "GBP"),
+        ("gbp 48", "GBP", 4800, "GBP"),
+        ("GBP48", "GBP", 4800, "GBP"),
+        ("48,50 €", "EUR", 4850, "EUR"),
+        ("€48,50", "EUR", 4850, "EUR"),
+        ("1.200,50 €", "EUR", 120050, "EUR"),
+        ("1 200,50 €", "EUR", 120050, "EUR"),
+        ("1\u00a0200,50 €", "EUR", 120050, "EUR"),
+        ("1.200 €", "EUR", 120000, "EUR"),
+        ("1,200 €", "EUR", 120000, "EUR"),
+        ("1,200.50", "GBP", 120050, "GBP"),
+        ("1'200.50 CHF", "CHF", 120050, "CHF"),
+        ("48.5", "GBP", 4850, "GBP"),
+        ("48,5", "GBP", 4850, "GBP"),
+        ("1,200", "GBP", 120000, "GBP"),
+        ("1,000,000", "GBP", 100000000, "GBP"),
+        ("48,50", "GBP", 4850, "GBP"),
+        ("£1.2k", "GBP", 120000, "GBP"),
+        ("1k", "GBP", 100000, "GBP"),
+        ("1.5K", "GBP", 150000, "GBP"),
+        ("48p", "GBP", 48, "GBP"),
+        ("50 pence", "GBP", 50, "GBP"),
+        ("50c", "USD", 50, "USD"),
+        ("50c", "EUR", 50, "EUR"),
+        ("48 quid", "GBP", 4800, "GBP"),
+        ("20 bucks", "USD", 2000, "USD"),
+        ("20 bucks", "CAD", 2000, "CAD"),
+        ("£ 48", "GBP", 4800, "GBP"),
+        ("48£", "GBP", 4800, "GBP"),
+        ("48 £", "GBP", 4800, "GBP"),
+        (".50", "GBP", 50, "GBP"),
+        ("$5", "AUD", 500, "AUD"),
+        ("A$5", "AUD", 500, "AUD"),
+        ("US$5", "USD", 500, "USD"),
+        ("R$5,50", "BRL", 550, "BRL"),
+        ("¥500", "JPY", 500, "JPY"),
+        ("¥1,000", "JPY", 1000, "JPY"),
+        ("¥500", "CNY", 50000, "CNY"),
+        ("kr 48", "NOK", 4800, "NOK"),
+        ("48 kr", "DKK", 4800, "DKK"),
+        ("48 kr", "SEK", 4800, "SEK"),
+        ("48 zł", "PLN", 4800, "PLN"),
+        ("₹1,20,000", "INR", 12000000, "INR"),
+        ("₩5000", "KRW", 5000, "KRW"),
+        ("CHF 20", "CHF", 2000, "CHF"),
+        ("KWD 1.500", "KWD", 1500, "KWD"),
+        ("48 eur", "eur", 4800, "EUR"),
+        ("1000000", "GBP", 100000000, "GBP"),  # exactly the default limit is allowed
+    ],
+)
+def test_accepts_amounts_as_typed(text: str, org: str, minor: int, currency: str) -> None:
+    money, reason = parse_amount(text, org)
+    assert money == Money(minor, currency)
+    assert reason == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "minor", "reason"),
+    [
+        ("£48 dry cleaning", 4800, "dry cleaning"),
+        ("£48 dry cleaning + flowers, lodge 12", 4800, "dry cleaning + flowers, lodge 12"),
+        ("48 dry cleaning", 4800, "dry cleaning"),
+        ("  £48.50   taxi home ", 4850, "taxi home"),
+        ("£48 - dry cleaning", 4800, "dry cleaning"),
+        ("£48, dry cleaning", 4800, "dry cleaning"),
+        ("48. Dry cleaning", 4800, "Dry cleaning"),
+        ("dry cleaning £48", 4800, "dry cleaning"),
+        ("dry cleaning, £48", 4800, "dry cleaning"),
+        ("dry cleaning £48 and flowers", 4800, "dry cleaning and flowers"),
+        ("flowers for room 214 48 quid", 4800, "flowers for room 214"),
+        ("2 towels £10", 1000, "2 towels"),  # a marked amount beats a bare count
+        ("towels - £5", 500, "towels"),  # a dash is not a minus sign
+        ("3rd floor kettle £20", 2000, "3rd floor kettle"),
+        ("12 200 sheets", 1200, "200 sheets"),  # spaces group digits only with a currency
+        ("£12 200 sheets", 1220000, "sheets"),
+        ("20 VIP upgrade", 2000, "VIP upgrade"),
+        ("48 pen refund", 4800, "pen refund"),  # 'pen' is a word; only 'PEN' is soles
+        ("48 p refund", 4800, "p refund"),
+        ("48 cleaning", 4800, "cleaning"),
+    ],
+)
+def test_returns_the_rest_as_the_reason(text: str, minor: int, reason: str) -> None:
+    money, rest = parse_amount(text, "GBP")
+    assert money == gbp(minor)
+    assert rest == reason
+
+
+# --- refused, with a short clear message ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "org", "message"),
+    [
+        ("", "GBP", "no amount found — try '/spend £48 dry cleaning'"),
+        ("   ", "GBP", "no amount found"),
+        ("dry cleaning", "GBP", "no amount found"),
+        ("room 214 refund", "GBP", "no amount found"),  # a number mid-text is not money
+        ("0", "GBP", "more than zero"),
+        ("£0.00", "GBP", "more than zero"),
+        ("0p", "GBP", "more than zero"),
+        ("-5", "GBP", "positive"),
+        ("−5 refund", "GBP", "positive"),
+        ("-£5", "GBP", "positive"),
+        ("£-5", "GBP", "positive"),
+        ("dry cleaning -£5", "GBP", "positive"),
+        ("£4.555", "GBP", "GBP has at most 2 decimal places: '£4.555'"),
+        ("£1.200", "GBP", "at most 2 decimal places"),
+        ("¥1.5", "JPY", "JPY has no decimal places"),
+        ("4.5p", "GBP", "whole pence only"),
+        ("48 XYZ", "GBP", "unknown currency 'XYZ'"),
+        ("XYZ 48", "GBP", "unknown currency 'XYZ'"),
+        ("48XYZ", "GBP", "unknown currency 'XYZ'"),
+        ("€48", "GBP", "this organisation spends in GBP; you typed EUR"),
+        ("48 EUR", "GBP", "this organisation spends in GBP; you typed EUR"),
+        ("dry cleaning €48", "GBP", "this organisation spends in GBP; you typed EUR"),
+        ("$5", "GBP", "this organisation spends in GBP; you typed USD"),
+        ("48 kr", "GBP", "this organisation spends in GBP"),
+        ("£5 EUR", "GBP", "two different currencies"),
+        ("2000000", "GBP", "more than the £1,000,000 limit"),
+        ("1000000.01", "GBP", "more than the £1,000,000 limit"),
+        ("9" * 5000, "GBP", "limit"),
+        ("nan", "GBP", "not an amount"),
+        ("NaN", "GBP", "not an amount"),
+        ("inf", "GBP", "not an amount"),
+        ("-Infinity", "GBP", "not an amount"),
+        ("1e5", "GBP", "scientific notation"),
+        ("£1E3 taxi", "GBP", "scientific notation"),
+        ("48abc", "GBP", "'48abc' doesn't look like an amount"),
+        ("£48abc", "GBP", "doesn't look like an amount"),
+        ("1kg", "GBP", "doesn't look like an amount"),
+        ("10%", "GBP", "doesn't look like an amount"),
+        ("48:30", "GBP", "doesn't look like an amount"),
+        ("1.2.3", "GBP", "can't read '1.2.3'"),
+        ("1,20,000", "GBP", "can't read"),  # lakh grouping only for rupees
+    ],
+)
+def test_refuses_bad_amounts(text: str, org: str, message: str) -> None:
+    with pytest.raises(InvalidAmount) as excinfo:
+        parse_amount(text, org)
+    assert message in str(excinfo.value)
+    assert "\n" not in str(excinfo.value)
+
+
+def test_invalid_amount_is_invalid_input() -> None:
+    with pytest.raises(InvalidInput):
+        parse_amount("zero", "GBP")
+
+
+def test_max_minor_is_configurable_and_named_in_the_message() -> None:
+    assert parse_amount("£250", "GBP", max_minor=25000)[0] == gbp(25000)
+    with pytest.raises(InvalidAmount, match="£250 limit"):
+        parse_amount("£250.01", "GBP", max_minor=25000)
+
+
+def test_unknown_organisation_currency_is_refused() -> None:
+    with pytest.raises(InvalidAmount, match="unknown currency 'XYZ'"):
+        parse_amount("48", "XYZ")
+
+
+# --- formatting and conversion --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("money", "text"),
+    [
+        (Money(4850, "GBP"), "£48.50"),
+        (Money(120000, "EUR"), "€1,200.00"),
+        (Money(500, "JPY"), "¥500"),
+        (Money(2000, "CHF"), "CHF 20.00"),
+        (Money(5, "USD"), "$0.05"),
+        (Money(1500, "KWD"), "KWD 1.500"),
+        (Money(100000000, "GBP"), "£1,000,000.00"),
+        (Money(-500, "GBP"), "-£5.00"),
+        (Money(2000, "CAD"), "C$20.00"),
+    ],
+)
+def test_format_money(money: Money, text: str) -> None:
+    assert format_money(money) == text
+
+
+def test_format_money_compact_drops_zero_pence() -> None:
+    assert format_money(gbp(10000), compact=True) == "£100"
+    assert format_money(gbp(10050), compact=True) == "£100.50"
+
+
+def test_currency_exponent() -> None:
+    assert currency_exponent("GBP") == 2
+    assert currency_exponent("JPY") == 0
+    assert currency_exponent("KRW") == 0
+    assert currency_exponent("KWD") == 3
+    with pytest.raises(InvalidAmount, match="unknown currency 'XYZ'"):
+        currency_exponent("XYZ")
+
+
+def test_table_has_the_common_currencies() -> None:
+    common = "GBP EUR USD JPY CHF CAD AUD NZD SEK NOK DKK PLN CZK HUF INR ZAR SGD HKD AED SAR"
+    for code in [*common.split(), "MXN", "BRL", "TRY", "ILS", "THB", "KRW", "CNY"]:
+        assert code in CURRENCIES
+
+
+def test_to_minor_is_exact() -> None:
+    assert to_minor(Decimal("48.5"), "GBP") == 4850
+    assert to_minor(Decimal("100"), "JPY") == 100
+    assert to_minor(Decimal("100.00"), "JPY") == 100
+    assert to_minor(250, "GBP") == 25000
+    assert to_minor(Decimal("12345678901234567890123456789.01"), "GBP") == (
+        1234567890123456789012345678901
+    )
+    with pytest.raises(InvalidAmount, match="at most 2 decimal"):
+        to_minor(Decimal("4.555"), "GBP")
+    with pytest.raises(InvalidAmount):
+        to_minor(Decimal("NaN"), "GBP")
+    with pytest.raises(InvalidAmount):
+        to_minor(1.5, "GBP")  # type: ignore[arg-type]
+    assert to_major(gbp(4850)) == Decimal("48.50")
+
+
+# --- properties ----------------------------------------------------------------------------
+
+DEFAULT_LIMIT_MAJOR = 1_000_000
+
+
+@st.composite
+def money_in_range(draw: st.DrawFn) -> Money:
+    code = draw(st.sampled_from(sorted(CURRENCIES)))
+    limit = DEFAULT_LIMIT_MAJOR * 10 ** CURRENCIES[code].exponent
+    minor = draw(st.one_of(st.integers(1, 1000), st.integers(1, limit)))
+    return Money(minor, code)
+
+
+@given(money_in_range())
+@settings(max_examples=400)
+def test_format_then_parse_round_trips(m: Money) -> None:
+    parsed, reason = parse_amount(format_money(m), m.currency)
+    assert parsed == m
+    assert reason == ""
+
+
+@given(money_in_range(), st.sampled_from(["dry cleaning", "flowers, room 214", "taxi"]))
+def test_round_trips_with_a_reason_after(m: Money, reason: str) -> None:
+    assert parse_amount(f"{format_money(m)} {reason}", m.currency) == (m, reason)
+
+
+ORG_CURRENCIES = st.sampled_from(["GBP", "EUR", "USD", "JPY", "CHF", "INR", "SEK", "KWD"])
+MONEYISH = st.text(
+    alphabet=st.sampled_from(list("0123456789.,'k pcK-−£€$¥₹krzł GBPEURXYZ e+%:abcnif")),
+    max_size=30,
+)
+
+
+@given(st.one_of(st.text(max_size=60), MONEYISH), ORG_CURRENCIES)
+@settings(max_examples=800, suppress_health_check=[HealthCheck.too_slow])
+def test_parse_only_ever_raises_invalid_amount_and_never_returns_non_positive(
+    text: str, org: str
+) -> None:
+    try:
+        money, reason = parse_amount(text, org)
+    except InvalidAmount as exc:
+        message = str(exc)
+        assert message, "every refusal says why"
+        return
+    assert money.minor > 0
+    assert money.currency == org
+    assert money.minor <= DEFAULT_LIMIT_MAJOR * 10 ** CURRENCIES[org].exponent
+    assert isinstance(reason, str)
+    assert reason == reason.strip()
+
+
+@given(st.integers(1, 10**8), st.sampled_from(["GBP", "EUR", "USD"]))
+def test_plain_decimal_text_parses_to_the_same_value(minor: int, org: str) -> None:
+    text = str(Decimal(minor).scaleb(-2))
+    assert parse_amount(text, org)[0] == Money(minor, org)
