@@ -60,6 +60,7 @@ class Actor:
     user_id: str
     role: Role
     display_name: str | None = None
+    platform: str = "console"  # "slack" | "teams" | "console": where replies must go
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,12 +103,20 @@ class ScoredPlaybook:
 
 
 @dataclass(frozen=True, slots=True)
+class GivenToCustomer:
+    user_id: str
+    amount: Money
+    at: datetime
+    pending: bool  # waiting for a manager: promised, not yet given
+
+
+@dataclass(frozen=True, slots=True)
 class CustomerHistory:
-    """What a customer already received today, so the next helper knows."""
+    """What a customer already received today (any staff, any shift), so the next helper knows."""
 
     customer_ref: str
-    given_today: Money
-    entries: tuple[tuple[str, Money, datetime], ...]  # (user_id, amount, when)
+    given_today: Money  # approved and pending together: what counts against the daily cap
+    entries: tuple[GivenToCustomer, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,3 +181,66 @@ class VerifyResult:
     entries_checked: int
     first_bad: str | None = None  # entry id (or seq) of the first altered / removed entry
     problem: str | None = None
+
+
+class EscalationStatus(StrEnum):
+    OPEN = "open"  # notified, nobody has acted yet
+    ACKNOWLEDGED = "acknowledged"  # a manager has seen it
+    TAKEN_OVER = "taken_over"  # a manager is handling it in person
+    RESOLVED = "resolved"  # closed (a spend decided, or marked resolved)
+
+
+class EscalationAction(StrEnum):
+    ACKNOWLEDGE = "acknowledge"
+    TAKE_OVER = "take_over"
+    RESOLVE = "resolve"
+    APPROVE = "approve"  # spend escalations only
+    DENY = "deny"  # spend escalations only
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationRecord:
+    """A request for a manager's attention, with its whole history of who did what, when."""
+
+    escalation_id: str
+    org: str
+    platform: str
+    kind: str  # "spend" (over authority) or "situation" (safety, legal, review, ...)
+    reasons: tuple[str, ...]
+    summary: str  # the situation or the spend, as staff typed it
+    raised_by: str
+    opened_at: datetime
+    status: EscalationStatus
+    level: Role  # the role currently being asked to act
+    playbook_id: str | None = None
+    incident_id: str | None = None
+    entry_id: str | None = None  # the pending spend, for kind "spend"
+    notified_count: int = 0
+    acknowledged_by: str | None = None
+    acknowledged_at: datetime | None = None
+    taken_over_by: str | None = None
+    resolved_by: str | None = None
+    resolved_at: datetime | None = None
+    history: tuple[tuple[str, str, datetime], ...] = ()  # (action, user id, when)
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    """One message the platform must accept: stored first, retried until delivered.
+
+    ``topic`` says what to render: "escalation.opened", "escalation.updated" (edit the
+    channel message in place), "escalation.renotify", "spend.decided" (tell the employee).
+    ``recipient`` is a user id for a direct message, or None for the escalation channel.
+    ``ref`` is the platform's handle for an earlier message to update (e.g. Slack's
+    channel and ts), recorded when ``escalation.opened`` was delivered.
+    """
+
+    notification_id: str
+    org: str
+    platform: str
+    topic: str
+    escalation_id: str
+    recipient: str | None
+    attempts: int
+    created_at: datetime
+    ref: str | None = None

@@ -30,7 +30,7 @@ NonEmpty = Annotated[str, Field(min_length=1)]
 
 def _major_amount(value: Any) -> Decimal:
     """A cost or limit in major units of the organisation's currency ("40", 40, "12.50")."""
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         # YAML turns 12.50 into a float; floats are never money here. Quote it: "12.50".
         if isinstance(value, float) and value == int(value):
             return Decimal(int(value))
@@ -130,7 +130,7 @@ class PlaybookLibrary:
 
     def get(self, playbook_id: str) -> Playbook:
         try:
-            return self._by_id[playbook_id]  # type: ignore[attr-defined,no-any-return]
+            return self._by_id[playbook_id]  # type: ignore[attr-defined]
         except KeyError:
             raise PlaybookError(f"no playbook with id {playbook_id!r}") from None
 
@@ -204,7 +204,9 @@ def load_library(directory: Path | None = None) -> PlaybookLibrary:
             errors.append(str(exc))
             continue
         if playbook.id in seen:
-            errors.append(f"{path.name}: id: {playbook.id!r} is already used by {seen[playbook.id]}")
+            errors.append(
+                f"{path.name}: id: {playbook.id!r} is already used by {seen[playbook.id]}"
+            )
             continue
         seen[playbook.id] = path.name
         playbooks.append(playbook)

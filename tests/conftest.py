@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -77,11 +77,11 @@ def sqlite_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def shared_fixtures() -> Iterator[Path]:
+def shared_fixtures() -> Path:
     """../shared/fixtures, the real platform payloads (present in CI)."""
     path = SHARED / "fixtures"
     if not path.is_dir():
         if IN_CI:
             pytest.fail("../shared/fixtures is missing in CI")
         pytest.skip("../shared/fixtures not present on this machine")
-    yield path
+    return path

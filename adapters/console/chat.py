@@ -1,0 +1,135 @@
+"""``coachbot chat``: the Slack conversation, in a terminal (or fed by a pipe).
+
+Commands mirror the Slack buttons: ``next``, ``spend …``, ``escalate``, ``other`` (Not
+this one), a number to pick an alternative, ``approve``/``deny ID`` for managers,
+``limits``, ``help`` and ``quit``. Anything else is a situation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import TextIO
+
+from adapters.console import render
+from bot.coach import USAGE_HINT, Coach
+from bot.errors import CoachError
+from bot.models import Advice, Role
+
+HELP = """\
+Describe what is happening and I'll coach you through it. Then:
+  next                  the next step
+  spend £48 reason      log what you spent (add 'room 214' to tie it to the customer)
+  escalate              alert a manager
+  other                 not this one: show other playbooks (then type 1, 2 or 3)
+  approve ID / deny ID  managers: decide a pending spend
+  limits                managers: the spending authority table
+  quit                  leave"""
+
+
+class ChatSession:
+    """One employee's console conversation; holds only what the screen shows."""
+
+    def __init__(self, coach: Coach, org: str, user_id: str, role: Role | None) -> None:
+        self.coach = coach
+        self.actor = coach.actor(org, user_id, role)
+        self.last: Advice | None = None  # what the numbers 1-3 refer to
+        self.options: list[str] = []
+
+    async def handle(self, line: str) -> str | None:
+        """Reply to one line; None means the session is over."""
+        text = line.strip()
+        word, _, rest = text.partition(" ")
+        command = word.lower().lstrip("/")
+        try:
+            if command in {"quit", "exit", "bye"} and not rest:
+                return None
+            if not text or command in {"help", "?"}:
+                return HELP if text else USAGE_HINT
+            if command == "next" and not rest:
+                return self._show(await self.coach.next_step(self.actor))
+            if command == "spend":
+                return render.spend_text(await self.coach.spend(self.actor, rest))
+            if command in {"escalate", "escalation"}:
+                return await self._escalate(rest)
+            if text.lower() in {"other", "not this one", "alternatives", "wrong"}:
+                return await self._alternatives()
+            if text.isdigit() and self.options:
+                return await self._pick(int(text))
+            if command in {"approve", "deny"} and rest:
+                entry = await self.coach.decide(self.actor, rest, approve=command == "approve")
+                return render.entry_text(entry)
+            if command == "limits" and not rest:
+                return render.limits_text(await self.coach.limits(self.actor))
+            advice = await self.coach.advise(self.actor, text)
+            return self._show(advice)
+        except CoachError as exc:
+            return f"⚠ {exc}"
+
+    def _show(self, advice: Advice) -> str:
+        self.last = advice
+        shown = (
+            [advice.playbook, *advice.alternatives]
+            if not advice.confident
+            else list(advice.alternatives)
+        )
+        self.options = [p.id for p in shown[:3]]
+        return render.advice_text(advice)
+
+    async def _alternatives(self) -> str:
+        advice = self.last or await self.coach.current(self.actor)
+        if advice is None:
+            return "Tell me what is happening first."
+        self.options = [p.id for p in advice.alternatives[:3]]
+        return render.alternatives_text(advice)
+
+    async def _pick(self, number: int) -> str:
+        if not 1 <= number <= len(self.options):
+            return f"Pick a number from 1 to {len(self.options)}."
+        return self._show(await self.coach.choose_playbook(self.actor, self.options[number - 1]))
+
+    async def _escalate(self, note: str) -> str:
+        advice = self.last or await self.coach.current(self.actor)
+        if advice is None:
+            return "Tell me what is happening first, then escalate."
+        reasons = ", ".join(advice.escalation.reasons) or "asked by staff"
+        extra = f" Note: {note}" if note else ""
+        return (
+            f"⬆ Escalation for '{advice.playbook.title}' ({reasons}) — in the console there "
+            f"is no managers' channel: fetch a manager in person now.{extra}"
+        )
+
+
+async def run_chat(
+    coach: Coach,
+    org: str,
+    user_id: str,
+    role: Role | None,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+) -> int:
+    """Read lines until 'quit' or end of input; works interactively and from a pipe."""
+    source = stdin or sys.stdin
+    sink = stdout or sys.stdout
+    session = ChatSession(coach, org, user_id, role)
+    interactive = source.isatty()
+    if interactive:
+        print(
+            f"Service Coach — you are {user_id} ({session.actor.role.value}). Type 'help'.",
+            file=sink,
+        )
+    loop = asyncio.get_running_loop()
+    while True:
+        if interactive:
+            print("you> ", end="", file=sink, flush=True)
+        # Reading stdin blocks; keep the event loop free while a person thinks.
+        line = await loop.run_in_executor(None, source.readline)
+        if not line:
+            break
+        reply = await session.handle(line)
+        if reply is None:
+            break
+        print(reply, file=sink, flush=True)
+    if interactive:
+        print("Bye.", file=sink)
+    return 0

@@ -1,0 +1,236 @@
+"""The ``coachbot`` command line (SPEC: Command line). Reads the environment once, here.
+
+Every command takes ``--json``; bad input exits non-zero with one line on stderr and
+records nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import date
+from pathlib import Path
+from typing import Any, NoReturn, TextIO
+
+from adapters.console import render
+from bot.coach import Coach
+from bot.errors import (
+    AlreadyDecided,
+    CoachError,
+    InvalidInput,
+    NotFound,
+    NotPermitted,
+    PlaybookError,
+    StorageUnavailable,
+)
+from bot.models import Role
+from bot.playbooks import load_library
+from bot.runtime import open_coach
+from bot.settings import Settings
+
+EXIT_FAILED = 1  # e.g. the audit found tampering
+EXIT_BAD_INPUT = 2
+EXIT_NOT_PERMITTED = 3
+EXIT_NOT_FOUND = 4
+EXIT_UNAVAILABLE = 5
+
+_EXIT_FOR: list[tuple[type[CoachError], int]] = [
+    (NotPermitted, EXIT_NOT_PERMITTED),
+    (NotFound, EXIT_NOT_FOUND),
+    (AlreadyDecided, EXIT_NOT_FOUND),
+    (StorageUnavailable, EXIT_UNAVAILABLE),
+    (CoachError, EXIT_BAD_INPUT),
+]
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but usage errors are one line, as the CLI contract promises."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_BAD_INPUT, f"coachbot: {message} (see coachbot --help)\n")
+
+
+def _role(text: str) -> Role:
+    try:
+        return Role.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def build_parser() -> OneLineParser:
+    parser = OneLineParser(
+        prog="coachbot", description="Service Coach: coaching for front-line staff."
+    )
+    parser.add_argument("--org", default="local", help="organisation id (default: local)")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
+
+    def who(p: argparse.ArgumentParser, user_required: bool) -> None:
+        p.add_argument("--user", required=user_required, default=None if user_required else "cli")
+        p.add_argument("--role", type=_role, help="role when the user is not in the org file")
+        p.add_argument("--json", action="store_true", help="machine-readable output")
+
+    p = sub.add_parser("advise", help="coach a situation (TEXT, or - for one a line on stdin)")
+    p.add_argument("text")
+    who(p, user_required=False)
+
+    p = sub.add_parser("spend", help='log a spend: "AMOUNT REASON"')
+    p.add_argument("text")
+    p.add_argument("--playbook")
+    p.add_argument("--customer", help="customer reference, e.g. 'room 214'")
+    who(p, user_required=True)
+
+    p = sub.add_parser("approve", help="approve (or --deny) a pending spend")
+    p.add_argument("entry_id")
+    p.add_argument("--deny", action="store_true")
+    who(p, user_required=True)
+
+    p = sub.add_parser("limits", help="the organisation's spending authority (managers)")
+    who(p, user_required=True)
+
+    p = sub.add_parser("audit", help="check the ledger's hash chain")
+    p.add_argument("action", choices=["verify"])
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("playbooks", help="validate a playbook folder")
+    p.add_argument("action", choices=["check"])
+    p.add_argument("dir", nargs="?", type=Path)
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("chat", help="interactive console that behaves like the Slack bot")
+    p.add_argument("--user", default=None)
+    p.add_argument("--role", type=_role)
+    p.add_argument("--json", action="store_true", help="print each reply as JSON")
+
+    p = sub.add_parser("serve", help="the HTTP service: Slack, Teams, health and metrics")
+    p.add_argument("--host", default="0.0.0.0")
+    p.add_argument("--port", type=int, default=3000)
+    p.add_argument("--json", action="store_true", help="(accepted for uniformity)")
+    return parser
+
+
+def _emit(as_json: bool, data: dict[str, Any], text: str, out: TextIO = sys.stdout) -> None:
+    print(json.dumps(data, ensure_ascii=False) if as_json else text, file=out)
+
+
+async def _with_coach(settings: Settings, work: Callable[[Coach], Awaitable[int]]) -> int:
+    async with open_coach(settings) as coach:
+        return await work(coach)
+
+
+async def _advise(args: argparse.Namespace, coach: Coach) -> int:
+    actor = coach.actor(args.org, args.user, args.role)
+    if args.text != "-":
+        advice = await coach.advise(actor, args.text)
+        _emit(args.json, render.advice_json(advice), render.advice_text(advice))
+        return 0
+    # Batch mode: one situation a line in, one JSON object a line out (evaluation runs).
+    # A bad line gets an {"error": ...} object in its place so lines stay aligned.
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            advice = await coach.advise(actor, line)
+            data = render.advice_json(advice)
+        except CoachError as exc:
+            data = {"error": str(exc), "text": line.strip()}
+        print(json.dumps(data, ensure_ascii=False), flush=True)
+    return 0
+
+
+async def _spend(args: argparse.Namespace, coach: Coach) -> int:
+    actor = coach.actor(args.org, args.user, args.role)
+    outcome = await coach.spend(
+        actor, args.text, playbook_id=args.playbook, customer_ref=args.customer
+    )
+    _emit(args.json, render.spend_json(outcome), render.spend_text(outcome))
+    return 0
+
+
+async def _approve(args: argparse.Namespace, coach: Coach) -> int:
+    actor = coach.actor(args.org, args.user, args.role)
+    entry = await coach.decide(actor, args.entry_id, approve=not args.deny)
+    _emit(args.json, render.entry_json(entry), render.entry_text(entry))
+    return 0
+
+
+async def _limits(args: argparse.Namespace, coach: Coach) -> int:
+    actor = coach.actor(args.org, args.user, args.role)
+    limits = await coach.limits(actor)
+    _emit(args.json, render.limits_json(limits), render.limits_text(limits))
+    return 0
+
+
+async def _audit(args: argparse.Namespace, coach: Coach) -> int:
+    result = await coach.ledger.verify()
+    if result.ok:
+        text = f"ledger intact: {result.entries_checked} entries verified"
+    else:
+        text = f"ledger TAMPERED: {result.problem}"
+    _emit(args.json, render.verify_json(result), text, sys.stdout if result.ok else sys.stderr)
+    return 0 if result.ok else EXIT_FAILED
+
+
+def _playbooks_check(args: argparse.Namespace, settings: Settings) -> int:
+    folder = args.dir or settings.coachbot_playbooks_dir
+    library = load_library(folder)  # raises PlaybookError naming file and field
+    overdue = library.overdue(date.today())
+    warnings = [f"{p.id}: review was due {p.review_by} (owner: {p.owner})" for p in overdue]
+    data = {"ok": True, "playbooks": len(library), "warnings": warnings}
+    text = "\n".join([f"{len(library)} playbooks OK", *(f"warning: {w}" for w in warnings)])
+    _emit(args.json, data, text)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings()
+        return _run(args, settings)
+    except PlaybookError as exc:
+        # Validation output may list several files: one line each.
+        if getattr(args, "json", False):
+            print(json.dumps({"ok": False, "errors": str(exc).splitlines()}))
+        print(f"coachbot: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except CoachError as exc:
+        if getattr(args, "json", False):
+            print(json.dumps({"error": str(exc)}, ensure_ascii=False))
+        print(f"coachbot: {exc}", file=sys.stderr)
+        return next(code for kind, code in _EXIT_FOR if isinstance(exc, kind))
+    except KeyboardInterrupt:
+        return 130
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "playbooks":
+        return _playbooks_check(args, settings)
+    if args.command == "serve":
+        from adapters.server import serve
+
+        serve(settings, args.host, args.port)
+        return 0
+    if args.command == "chat":
+        from adapters.console.chat import run_chat
+
+        user = args.user or getpass.getuser()
+        return asyncio.run(_with_coach(settings, lambda c: run_chat(c, args.org, user, args.role)))
+    handlers: dict[str, Callable[[argparse.Namespace, Coach], Awaitable[int]]] = {
+        "advise": _advise,
+        "spend": _spend,
+        "approve": _approve,
+        "limits": _limits,
+        "audit": _audit,
+    }
+    handler = handlers[args.command]
+    return asyncio.run(_with_coach(settings, lambda c: handler(args, c)))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
+
+
+__all__ = ["InvalidInput", "main"]

@@ -1,0 +1,194 @@
+"""Console rendering: the core's plain data as terminal text or as the CLI's JSON contract."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.coach import RoleLimits, SpendOutcome
+from bot.models import Advice, LedgerEntry, Money, SpendStatus, VerifyResult
+from bot.money import format_money
+
+
+def money_json(m: Money) -> dict[str, Any]:
+    return {"minor": m.minor, "currency": m.currency, "display": format_money(m)}
+
+
+def advice_json(advice: Advice) -> dict[str, Any]:
+    """The ``coachbot advise --json`` contract (SPEC: Command line)."""
+    auth = advice.authority
+    out: dict[str, Any] = {
+        "playbook": {"id": advice.playbook.id, "title": advice.playbook.title},
+        "step": {
+            "index": advice.step.index,
+            "total": advice.step.total,
+            "do": advice.step.do,
+            "say": advice.step.say,
+        },
+        "authority": {
+            "role": auth.role.value,
+            "per_incident": auth.per_incident.minor,
+            "daily_allowance": auth.daily_allowance.minor,
+            "remaining_today": auth.remaining_today.minor,
+            "currency": auth.per_incident.currency,
+        },
+        "escalate": {
+            "needed": advice.escalation.needed,
+            "reasons": list(advice.escalation.reasons),
+        },
+        "alternatives": [{"id": a.id, "score": a.score} for a in advice.alternatives],
+        "confidence": advice.confidence,
+        "confident": advice.confident,
+        "gestures": [
+            {
+                "name": g.name,
+                "typical_cost": None if g.typical_cost is None else g.typical_cost.minor,
+            }
+            for g in advice.gestures
+        ],
+        "incident_id": advice.incident_id,
+        "matched_terms": list(advice.matched_terms),
+    }
+    if advice.customer is not None:
+        out["customer"] = {
+            "ref": advice.customer.customer_ref,
+            "given_today": advice.customer.given_today.minor,
+        }
+    return out
+
+
+def entry_json(entry: LedgerEntry) -> dict[str, Any]:
+    return {
+        "entry_id": entry.entry_id,
+        "status": entry.status.value,
+        "amount": entry.amount.minor,
+        "currency": entry.amount.currency,
+        "display": format_money(entry.amount),
+        "reason": entry.reason,
+        "user": entry.user_id,
+        "role": entry.role.value,
+        "playbook": entry.playbook_id,
+        "customer": entry.customer_ref,
+        "created_at": entry.created_at.isoformat(),
+        "decided_by": entry.decided_by,
+        "decided_at": entry.decided_at.isoformat() if entry.decided_at else None,
+    }
+
+
+def spend_json(outcome: SpendOutcome) -> dict[str, Any]:
+    out = entry_json(outcome.entry)
+    out["over_authority"] = list(outcome.over_authority)
+    out["remaining_today"] = outcome.authority.remaining_today.minor
+    return out
+
+
+def verify_json(result: VerifyResult) -> dict[str, Any]:
+    return {
+        "ok": result.ok,
+        "entries_checked": result.entries_checked,
+        "first_bad": result.first_bad,
+        "problem": result.problem,
+    }
+
+
+def limits_json(limits: list[RoleLimits]) -> dict[str, Any]:
+    return {
+        "roles": [
+            {
+                "role": r.role.value,
+                "per_incident": r.per_incident.minor,
+                "daily_allowance": r.daily_allowance.minor,
+                "currency": r.per_incident.currency,
+                "overrides": {pid: m.minor for pid, m in r.overrides},
+            }
+            for r in limits
+        ]
+    }
+
+
+# -- text ----------------------------------------------------------------------------
+
+
+def advice_text(advice: Advice) -> str:
+    if not advice.confident:
+        return did_you_mean_text(advice)
+    auth = advice.authority
+    lines = [
+        f"▶ {advice.playbook.title}",
+        f"  Step {advice.step.index} of {advice.step.total}: {advice.step.do}",
+    ]
+    if advice.step.say:
+        lines.append(f'  Say: "{advice.step.say}"')
+    lines.append(
+        f"  Your authority: up to {format_money(auth.per_incident)} on this, "
+        f"{format_money(auth.remaining_today)} left of today's {format_money(auth.daily_allowance)}"
+    )
+    if advice.customer and advice.customer.entries:
+        given = ", ".join(
+            f"{format_money(g.amount)} by {g.user_id} at {g.at:%H:%M}"
+            + (" (pending)" if g.pending else "")
+            for g in advice.customer.entries
+        )
+        lines.append(f"  Already given to {advice.customer.customer_ref} today: {given}")
+    if advice.gestures:
+        gestures = "; ".join(
+            g.name + (f" (~{format_money(g.typical_cost)})" if g.typical_cost else "")
+            for g in advice.gestures
+        )
+        lines.append(f"  Gestures: {gestures}")
+    if advice.escalation.needed:
+        lines.append(
+            f"  ⚠ Tell a manager now ({', '.join(advice.escalation.reasons)}) — type 'escalate'"
+        )
+    lines.append("  [next] [spend £… reason] [escalate] [other]")
+    return "\n".join(lines)
+
+
+def did_you_mean_text(advice: Advice) -> str:
+    options = [advice.playbook, *advice.alternatives][:3]
+    lines = ["I'm not sure which situation this is. Did you mean:"]
+    lines += [f"  {i}) {p.title}" for i, p in enumerate(options, 1)]
+    lines.append("Type 1, 2 or 3 — or describe it another way.")
+    return "\n".join(lines)
+
+
+def alternatives_text(advice: Advice) -> str:
+    if not advice.alternatives:
+        return "No other playbook fits — describe the situation another way."
+    lines = ["Other playbooks that might fit:"]
+    lines += [f"  {i}) {p.title}" for i, p in enumerate(advice.alternatives[:3], 1)]
+    lines.append("Type a number to switch.")
+    return "\n".join(lines)
+
+
+def spend_text(outcome: SpendOutcome) -> str:
+    e = outcome.entry
+    amount = format_money(e.amount)
+    where = f" for {e.customer_ref}" if e.customer_ref else ""
+    if e.status is SpendStatus.APPROVED:
+        left = format_money(outcome.authority.remaining_today)
+        return f"✔ Logged {amount}{where} — {e.reason}. Receipt {e.entry_id}. {left} left today."
+    why = "; ".join(outcome.over_authority)
+    return (
+        f"⏳ {amount}{where} needs a manager's OK ({why}). "
+        f"Request {e.entry_id} is pending; you will be told the decision."
+    )
+
+
+def entry_text(entry: LedgerEntry) -> str:
+    by = f" by {entry.decided_by}" if entry.decided_by else ""
+    return (
+        f"{entry.entry_id}: {format_money(entry.amount)} {entry.reason} — {entry.status.value}{by}"
+    )
+
+
+def limits_text(limits: list[RoleLimits]) -> str:
+    lines = []
+    for r in limits:
+        line = (
+            f"{r.role.value:<10} {format_money(r.per_incident):>10} per incident, "
+            f"{format_money(r.daily_allowance):>10} a day"
+        )
+        if r.overrides:
+            line += " (" + ", ".join(f"{pid}: {format_money(m)}" for pid, m in r.overrides) + ")"
+        lines.append(line)
+    return "\n".join(lines)

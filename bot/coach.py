@@ -1,0 +1,392 @@
+"""The service every adapter calls: situations in, ``Advice`` out; spends in, entries out.
+
+Permissions are checked here, once, for every platform. Adapters pass who is asking as
+an ``Actor`` whose role was resolved by ``Coach.actor`` (the organisation file decides).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.authority import AuthorityPolicy
+from bot.customers import extract_customer_ref, normalise_ref
+from bot.errors import InvalidInput, NotFound, NotPermitted
+from bot.ledger import SpendLedger
+from bot.matching import MatchResult, PlaybookMatcher
+from bot.models import (
+    Actor,
+    Advice,
+    Authority,
+    CustomerHistory,
+    Escalation,
+    Gesture,
+    GivenToCustomer,
+    LedgerEntry,
+    Money,
+    Role,
+    ScoredPlaybook,
+    SpendRequest,
+    SpendStatus,
+    Step,
+)
+from bot.money import currency_exponent, parse_amount, to_minor
+from bot.playbooks import Playbook, PlaybookLibrary
+from bot.state import SharedState
+
+MAX_SITUATION_CHARS = 2000
+USAGE_HINT = (
+    "Tell me what is happening, e.g. \"guest's clothes stuck in the broken washer, "
+    "she's furious\" — then 'next', 'spend £48 dry cleaning' or 'escalate'."
+)
+SPEND_HINT = "say the amount and what it is for, e.g. 'spend £48 dry cleaning, room 214'"
+
+
+class NotUnderstood(InvalidInput):
+    """Text with nothing the coach can work with: the user gets the usage hint."""
+
+
+@dataclass(frozen=True, slots=True)
+class SpendOutcome:
+    """A recorded spend and why it needs a manager (empty when within authority)."""
+
+    entry: LedgerEntry
+    over_authority: tuple[str, ...]
+    authority: Authority
+    customer: CustomerHistory | None
+
+
+@dataclass(frozen=True, slots=True)
+class RoleLimits:
+    role: Role
+    per_incident: Money
+    daily_allowance: Money
+    overrides: tuple[tuple[str, Money], ...]  # (playbook id, per-incident limit)
+
+
+class Coach:
+    def __init__(
+        self,
+        *,
+        library: PlaybookLibrary,
+        policy: AuthorityPolicy,
+        ledger: SpendLedger,
+        state: SharedState,
+        matcher: PlaybookMatcher | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.library = library
+        self.policy = policy
+        self.ledger = ledger
+        self.state = state
+        self.matcher = matcher or PlaybookMatcher(library)
+        self.clock = clock
+        self._tz = ZoneInfo(policy.config.timezone)
+
+    # -- who is asking -------------------------------------------------------------
+
+    def actor(
+        self,
+        org: str,
+        user_id: str,
+        claimed_role: Role | None = None,
+        display_name: str | None = None,
+        platform: str = "console",
+    ) -> Actor:
+        """Resolve the role from the organisation file; unknown users get the lowest."""
+        if not user_id.strip():
+            raise InvalidInput("a user id is needed")
+        role = self.policy.role_for(user_id, claimed_role)
+        return Actor(
+            org=org, user_id=user_id, role=role, display_name=display_name, platform=platform
+        )
+
+    @property
+    def currency(self) -> str:
+        return self.policy.config.currency
+
+    # -- coaching ------------------------------------------------------------------
+
+    async def advise(self, actor: Actor, text: str) -> Advice:
+        """Match a situation, open an incident for this employee, return what to do now."""
+        situation = _clean_situation(text)
+        result = self.matcher.match(situation)
+        if not result.meaningful or not result.ranked:
+            raise NotUnderstood(USAGE_HINT)
+        playbook = self.library.get(result.ranked[0].playbook_id)
+        customer_ref, _ = extract_customer_ref(situation)
+        incident = {
+            "id": _new_id("in_"),
+            "situation": situation,
+            "playbook_id": playbook.id,
+            "step": 1,
+            "customer_ref": customer_ref,
+            "alternatives": [c.playbook_id for c in result.ranked[1:4]],
+            "escalation_reasons": list(_escalation_reasons(result, playbook)),
+            "opened_at": self.clock().isoformat(),
+        }
+        await self._remember(actor, incident)
+        return await self._advice(actor, incident, result)
+
+    async def next_step(self, actor: Actor) -> Advice:
+        incident = await self._open_incident(actor)
+        playbook = self.library.get(incident["playbook_id"])
+        if incident["step"] >= len(playbook.steps):
+            raise InvalidInput(
+                f"that was the last step of '{playbook.title}' — log a spend, escalate, "
+                "or describe what is happening now"
+            )
+        incident["step"] += 1
+        await self._remember(actor, incident)
+        return await self._advice(actor, incident, None)
+
+    async def choose_playbook(self, actor: Actor, playbook_id: str) -> Advice:
+        """'Not this one': switch the open incident to another playbook, from step 1."""
+        incident = await self._open_incident(actor)
+        if playbook_id not in self.library:
+            raise NotFound(f"no playbook called {playbook_id!r}")
+        playbook = self.library.get(playbook_id)
+        previous = incident["playbook_id"]
+        incident.update(
+            playbook_id=playbook.id,
+            step=1,
+            alternatives=[p for p in [previous, *incident["alternatives"]] if p != playbook.id],
+            escalation_reasons=sorted(
+                set(incident["escalation_reasons"]) | set(playbook.escalation.reasons)
+                if playbook.escalation.always
+                else set(incident["escalation_reasons"])
+            ),
+        )
+        await self._remember(actor, incident)
+        return await self._advice(actor, incident, None)
+
+    async def current(self, actor: Actor) -> Advice | None:
+        incident = await self.state.get_incident(actor.org, actor.user_id)
+        return None if incident is None else await self._advice(actor, incident, None)
+
+    # -- money ---------------------------------------------------------------------
+
+    async def spend(
+        self,
+        actor: Actor,
+        text: str,
+        *,
+        playbook_id: str | None = None,
+        customer_ref: str | None = None,
+    ) -> SpendOutcome:
+        """Parse "£48 dry cleaning, room 214", check authority, record it (approved/pending).
+
+        Raises ``InvalidAmount``/``InvalidInput`` and records nothing on bad input.
+        """
+        max_minor = to_minor(self.policy.config.max_single_spend, self.currency)
+        amount, rest = parse_amount(text, self.currency, max_minor=max_minor)
+        typed_ref, reason = extract_customer_ref(rest)
+        if customer_ref is not None:
+            given = normalise_ref(customer_ref) or customer_ref.strip()
+            if not given:
+                raise InvalidInput("the customer reference is empty")
+            typed_ref = given
+        reason = reason.strip(" ,;:-–")
+        if reason.lower().startswith(("on ", "for ")):
+            reason = reason.split(" ", 1)[1].strip()
+        if not reason:
+            raise InvalidInput(f"what was it for? {SPEND_HINT}")
+        if len(reason) > 500:
+            raise InvalidInput("keep the reason under 500 characters")
+
+        incident = await self.state.get_incident(actor.org, actor.user_id)
+        if playbook_id is not None and playbook_id not in self.library:
+            raise NotFound(f"no playbook called {playbook_id!r}")
+        if playbook_id is None and incident is not None:
+            playbook_id = incident["playbook_id"]
+        if typed_ref is None and incident is not None:
+            typed_ref = incident.get("customer_ref")
+        playbook = self.library.get(playbook_id) if playbook_id else None
+
+        authority = await self._authority(actor, playbook)
+        customer_today = (
+            await self.ledger.customer_total(actor.org, typed_ref, self._start_of_today())
+            if typed_ref
+            else None
+        )
+        decision = self.policy.check(
+            actor.role,
+            amount,
+            playbook,
+            spent_today_minor=authority.daily_allowance.minor - authority.remaining_today.minor,
+            customer_today_minor=customer_today,
+            customer_ref=typed_ref,
+        )
+        history = await self._customer_history(actor.org, typed_ref)
+        request = SpendRequest(
+            amount=amount,
+            reason=reason,
+            playbook_id=playbook_id,
+            customer_ref=typed_ref,
+            incident_id=incident["id"] if incident else None,
+        )
+        status = SpendStatus.APPROVED if decision.within else SpendStatus.PENDING
+        entry = await self.ledger.record_spend(
+            actor.org, actor.user_id, actor.role, request, status, decision.reasons
+        )
+        if status is SpendStatus.APPROVED:
+            authority = await self._authority(actor, playbook)
+        return SpendOutcome(entry, decision.reasons, authority, history)
+
+    async def decide(self, actor: Actor, entry_id: str, *, approve: bool) -> LedgerEntry:
+        """A manager approves or denies a pending spend, once; never their own."""
+        if not self.policy.can_decide(actor.role):
+            raise NotPermitted("only a manager or admin can approve or deny spends")
+        entry = await self.ledger.get(actor.org, entry_id.strip())
+        if entry is None:
+            raise NotFound(f"no spend with id {entry_id.strip()!r}")
+        if entry.user_id == actor.user_id:
+            raise NotPermitted("nobody approves their own spend — ask another manager")
+        return await self.ledger.decide(actor.org, entry.entry_id, actor.user_id, approve)
+
+    async def limits(self, actor: Actor) -> list[RoleLimits]:
+        """The organisation's authority table (managers and admins only)."""
+        self.require_manager(actor)
+        out = []
+        for role in Role:
+            overrides = tuple(
+                (p.id, self.policy.per_incident(role, p))
+                for p in self.library
+                if role in p.authority
+            )
+            out.append(
+                RoleLimits(
+                    role,
+                    self.policy.per_incident(role, None),
+                    self.policy.daily_allowance(role),
+                    overrides,
+                )
+            )
+        return out
+
+    def require_manager(self, actor: Actor) -> None:
+        if not actor.role.at_least(Role.MANAGER):
+            raise NotPermitted("sorry — that is for managers and admins only")
+
+    # -- internals -----------------------------------------------------------------
+
+    async def _open_incident(self, actor: Actor) -> dict[str, Any]:
+        incident = await self.state.get_incident(actor.org, actor.user_id)
+        if incident is None:
+            raise NotFound("no open situation — tell me what is happening first")
+        return incident
+
+    async def _remember(self, actor: Actor, incident: dict[str, Any]) -> None:
+        ttl = self.policy.config.incident_ttl_minutes * 60
+        await self.state.put_incident(actor.org, actor.user_id, incident, ttl)
+
+    async def _advice(
+        self, actor: Actor, incident: dict[str, Any], result: MatchResult | None
+    ) -> Advice:
+        playbook = self.library.get(incident["playbook_id"])
+        index = incident["step"]
+        raw_step = playbook.steps[index - 1]
+        if result is not None:
+            scores = {c.playbook_id: c.score for c in result.ranked}
+            confidence, confident = result.confidence, result.confident
+            terms = result.matched_terms
+        else:  # a step the employee moved to, or a playbook they chose: no new ranking
+            scores, confidence, confident, terms = {}, 1.0, True, ()
+        alternatives = tuple(
+            ScoredPlaybook(pid, self.library.get(pid).title, round(scores.get(pid, 0.0), 4))
+            for pid in incident["alternatives"]
+            if pid in self.library
+        )
+        reasons = tuple(incident["escalation_reasons"])
+        return Advice(
+            incident_id=incident["id"],
+            situation=incident["situation"],
+            playbook=ScoredPlaybook(
+                playbook.id, playbook.title, round(scores.get(playbook.id, confidence), 4)
+            ),
+            step=Step(index, len(playbook.steps), raw_step.do, raw_step.say),
+            authority=await self._authority(actor, playbook),
+            gestures=tuple(
+                Gesture(g.name, None if g.typical_cost is None else self._rounded(g.typical_cost))
+                for g in playbook.gestures
+            ),
+            escalation=Escalation(bool(reasons), reasons),
+            alternatives=alternatives,
+            confidence=round(confidence, 4),
+            confident=confident,
+            matched_terms=tuple(terms),
+            customer=await self._customer_history(actor.org, incident.get("customer_ref")),
+        )
+
+    def _rounded(self, major: Decimal) -> Money:
+        # A playbook written for pounds may say "12.50"; in yen that is 13, not an error.
+        step = Decimal(1).scaleb(-currency_exponent(self.currency))
+        return Money(to_minor(major.quantize(step, ROUND_HALF_UP), self.currency), self.currency)
+
+    async def _authority(self, actor: Actor, playbook: Playbook | None) -> Authority:
+        per_incident = self.policy.per_incident(actor.role, playbook)
+        allowance = self.policy.daily_allowance(actor.role)
+        spent = await self.ledger.self_authorised_total(
+            actor.org, actor.user_id, self._start_of_today()
+        )
+        remaining = Money(max(0, allowance.minor - spent), allowance.currency)
+        return Authority(actor.role, per_incident, allowance, remaining)
+
+    async def _customer_history(self, org: str, ref: str | None) -> CustomerHistory | None:
+        if not ref:
+            return None
+        entries = [
+            e
+            for e in await self.ledger.spends(org, since=self._start_of_today(), customer_ref=ref)
+            if e.status is not SpendStatus.DENIED
+        ]
+        total = sum(e.amount.minor for e in entries)
+        return CustomerHistory(
+            ref,
+            Money(total, self.currency),
+            tuple(
+                GivenToCustomer(
+                    e.user_id,
+                    e.amount,
+                    e.created_at.astimezone(self._tz),
+                    e.status is SpendStatus.PENDING,
+                )
+                for e in entries
+            ),
+        )
+
+    def _start_of_today(self) -> datetime:
+        local_now = self.clock().astimezone(self._tz)
+        midnight = datetime.combine(local_now.date(), time(0), tzinfo=self._tz)
+        return midnight.astimezone(UTC)
+
+    def today_bounds(self) -> tuple[datetime, datetime]:
+        start = self._start_of_today()
+        return start, start + timedelta(days=1)
+
+
+def _clean_situation(text: str) -> str:
+    situation = " ".join((text or "").split())
+    if not situation:
+        raise NotUnderstood(USAGE_HINT)
+    if len(situation) > MAX_SITUATION_CHARS:
+        raise InvalidInput(
+            f"that is too long — describe it in under {MAX_SITUATION_CHARS} characters"
+        )
+    return situation
+
+
+def _escalation_reasons(result: MatchResult, playbook: Playbook) -> tuple[str, ...]:
+    reasons = set(result.escalation_reasons)
+    if playbook.escalation.always:
+        reasons.update(playbook.escalation.reasons)
+    return tuple(sorted(reasons))
+
+
+def _new_id(prefix: str) -> str:
+    return prefix + secrets.token_hex(5)

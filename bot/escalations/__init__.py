@@ -1,0 +1,104 @@
+"""Escalations and the notification outbox: the contract adapters and the core share.
+
+An escalation is opened by the core (over-authority spend, or a situation that signals
+safety, legal/abuse, review/media or a customer leaving, or staff pressing *Escalate*).
+Opening it stores a ``Notification`` in the same transaction; a platform's
+``OutboxWorker`` delivers it and retries until the platform accepts it, so a restart
+loses nothing. Unacknowledged escalations are re-notified, then moved one role up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from bot.models import EscalationAction, EscalationRecord, Notification, Role
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """What a platform said about one delivery attempt."""
+
+    ok: bool
+    ref: str | None = None  # handle of the posted message, to update it later
+    retry_after: float | None = None  # seconds the platform asked us to wait (429)
+    error: str | None = None
+    permanent: bool = False  # e.g. channel not found: stop retrying, log loudly
+
+
+class Notifier(Protocol):
+    """Implemented by each adapter: render and send one notification."""
+
+    platform: str
+
+    async def deliver(self, notification: Notification, escalation: EscalationRecord) -> Delivery:
+        ...
+
+
+class EscalationStore(Protocol):
+    async def open(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def raise_escalation(
+        self,
+        *,
+        org: str,
+        platform: str,
+        kind: str,
+        reasons: tuple[str, ...],
+        summary: str,
+        raised_by: str,
+        level: Role,
+        playbook_id: str | None = None,
+        incident_id: str | None = None,
+        entry_id: str | None = None,
+    ) -> EscalationRecord:
+        """Store an escalation and its 'escalation.opened' notification, atomically.
+
+        Idempotent per (org, incident_id, kind) while open: a second call returns the
+        existing record instead of notifying managers twice.
+        """
+        ...
+
+    async def get(self, org: str, escalation_id: str) -> EscalationRecord | None: ...
+
+    async def for_entry(self, org: str, entry_id: str) -> EscalationRecord | None: ...
+
+    async def record_action(
+        self, org: str, escalation_id: str, action: EscalationAction, by: str
+    ) -> EscalationRecord:
+        """Append a transition (who, what, when) and enqueue 'escalation.updated'.
+
+        Raises ``AlreadyDecided`` for an action that no longer applies (resolved).
+        """
+        ...
+
+    async def notify_user(self, org: str, escalation_id: str, user_id: str, topic: str) -> None:
+        """Enqueue a direct message to ``user_id`` (e.g. 'spend.decided')."""
+        ...
+
+    async def due_notifications(
+        self, platform: str, now: datetime, limit: int = 20
+    ) -> list[Notification]:
+        """Claim notifications due for delivery (each claimed by one worker at a time)."""
+        ...
+
+    async def delivered(self, notification_id: str, ref: str | None) -> None: ...
+
+    async def failed(self, notification_id: str, retry_at: datetime, error: str) -> None: ...
+
+    async def unacknowledged(self, older_than: datetime) -> list[EscalationRecord]:
+        """Open escalations last notified before ``older_than`` (for re-notification)."""
+        ...
+
+    async def renotify(self, org: str, escalation_id: str, level: Role) -> EscalationRecord:
+        """Bump the notified count (and level), enqueue 'escalation.renotify'."""
+        ...
+
+    async def list(
+        self, org: str, since: datetime | None = None, until: datetime | None = None
+    ) -> list[EscalationRecord]:
+        """Escalations opened in [since, until), oldest first (for reports)."""
+        ...

@@ -1,0 +1,38 @@
+"""Assemble a ready ``Coach`` from ``Settings``: the one place storage is chosen by URL."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from bot.authority import AuthorityPolicy, load_org_config
+from bot.coach import Coach
+from bot.ledger import open_ledger
+from bot.matching import PlaybookMatcher
+from bot.playbooks import load_library
+from bot.settings import Settings
+from bot.state import open_state
+
+
+@asynccontextmanager
+async def open_coach(settings: Settings) -> AsyncIterator[Coach]:
+    """Load playbooks and the organisation, connect storage, and close it all afterwards."""
+    library = load_library(settings.coachbot_playbooks_dir)
+    policy = AuthorityPolicy(load_org_config(settings.coachbot_org_file))
+    ledger = open_ledger(settings.effective_database_url())
+    state = open_state(settings.redis_url or None)
+    await ledger.open()
+    try:
+        await state.open()
+        try:
+            yield Coach(
+                library=library,
+                policy=policy,
+                ledger=ledger,
+                state=state,
+                matcher=PlaybookMatcher(library),
+            )
+        finally:
+            await state.close()
+    finally:
+        await ledger.close()

@@ -1,0 +1,189 @@
+"""The ``coachbot`` command line as users, scripts and evaluation runs call it."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class Cli:
+    def __init__(self, tmp_path: Path) -> None:
+        self.db = tmp_path / "coachbot.db"
+        self.env = {
+            **{
+                k: v
+                for k, v in os.environ.items()
+                if not k.startswith(("COACHBOT_", "DATABASE", "REDIS"))
+            },
+            "DATABASE_URL": f"sqlite:///{self.db}",
+            "COACHBOT_DATA_DIR": str(tmp_path),
+        }
+        self.cwd = tmp_path  # no stray .env is read
+
+    def run(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "adapters.console.cli", *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            env={**self.env, "PYTHONPATH": str(ROOT)},
+            cwd=self.cwd,
+            timeout=60,
+        )
+
+    def json(self, *args: str) -> dict:  # type: ignore[type-arg]
+        out = self.run(*args, "--json")
+        assert out.returncode == 0, out.stderr
+        return json.loads(out.stdout)  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def cli(tmp_path: Path) -> Cli:
+    return Cli(tmp_path)
+
+
+def test_advise_json_follows_the_contract(cli: Cli) -> None:
+    data = cli.json("advise", "customer says we charged her card twice")
+    assert data["playbook"]["id"] == "billing-dispute"
+    assert data["playbook"]["title"]
+    assert set(data["step"]) >= {"index", "do", "say"}
+    assert set(data["authority"]) >= {"per_incident", "remaining_today", "currency"}
+    assert isinstance(data["authority"]["per_incident"], int)
+    assert set(data["escalate"]) == {"needed", "reasons"}
+    assert all(set(a) == {"id", "score"} for a in data["alternatives"])
+    assert 0 <= data["confidence"] <= 1
+
+
+def test_advise_stdin_gives_one_json_line_per_situation(cli: Cli) -> None:
+    lines = [
+        "a guest fell in the car park and hurt her head",
+        "",
+        "qwzx",
+        "table 5 got the wrong dishes",
+    ]
+    out = cli.run("advise", "-", stdin="\n".join(lines) + "\n")
+    assert out.returncode == 0, out.stderr
+    results = [json.loads(line) for line in out.stdout.splitlines()]
+    assert len(results) == 3  # blank lines are skipped, bad lines answered in place
+    assert results[0]["playbook"]["id"] == "safety-emergency"
+    assert results[0]["escalate"]["needed"] is True
+    assert "error" in results[1]
+    assert results[2]["playbook"]["id"] == "wrong-order"
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["advise", ""], "tell me what is happening"),
+        (["advise", "x", "--role", "boss"], "unknown role"),
+        (["spend", "0 flowers", "--user", "sam"], "zero"),
+        (["spend", "£48", "--user", "sam"], "what was it for"),
+        (["spend", "lots of flowers", "--user", "sam"], "no amount"),
+        (["spend", "£99999999 yacht", "--user", "sam"], "limit for one spend"),
+        (["spend", "48 XYZ flowers", "--user", "sam"], "unknown currency"),
+        (["spend", "£48 flowers"], "--user"),
+    ],
+)
+def test_bad_input_is_one_clear_line_and_records_nothing(
+    cli: Cli, args: list[str], needle: str
+) -> None:
+    out = cli.run(*args)
+    assert out.returncode != 0
+    assert len(out.stderr.strip().splitlines()) == 1, out.stderr
+    assert needle.lower() in out.stderr.lower()
+    if cli.db.exists():
+        with sqlite3.connect(cli.db) as db:
+            tables = {r[0] for r in db.execute("select name from sqlite_master where type='table'")}
+            for table in tables:
+                if "entr" in table or "event" in table:
+                    assert db.execute(f"select count(*) from {table}").fetchone()[0] == 0
+
+
+def test_spend_then_approve_by_a_manager(cli: Cli) -> None:
+    small = cli.json("spend", "£48 dry cleaning, lodge 12", "--user", "sam")
+    assert (small["status"], small["amount"], small["currency"]) == ("approved", 4800, "GBP")
+    assert small["entry_id"]
+
+    # $ in a GBP organisation means US dollars: refused, never silently converted.
+    dollars = cli.run("spend", "$1,200 new laptop", "--user", "sam")
+    assert dollars.returncode != 0 and "GBP" in dollars.stderr
+
+
+def test_approve_rules(cli: Cli) -> None:
+    pending = cli.json("spend", "£180 replacement coat", "--user", "sam")
+    assert pending["status"] == "pending"
+    own = cli.run("approve", pending["entry_id"], "--user", "sam", "--role", "manager")
+    assert own.returncode != 0 and "own" in own.stderr
+    associate = cli.run("approve", pending["entry_id"], "--user", "kim")
+    assert associate.returncode != 0 and "manager" in associate.stderr
+    approved = cli.json("approve", pending["entry_id"], "--user", "max", "--role", "manager")
+    assert approved["status"] == "approved"
+    assert approved["decided_by"] == "max"
+    again = cli.run("approve", pending["entry_id"], "--user", "lee", "--role", "manager", "--deny")
+    assert again.returncode != 0 and "already" in again.stderr.lower()
+
+
+def test_audit_verify_catches_an_amount_altered_in_the_database(cli: Cli) -> None:
+    first = cli.json("spend", "£48 dry cleaning", "--user", "sam")
+    cli.json("spend", "£20 flowers", "--user", "sam")
+    ok = cli.run("audit", "verify")
+    assert ok.returncode == 0, ok.stderr
+
+    with sqlite3.connect(cli.db) as db:
+        tables = [r[0] for r in db.execute("select name from sqlite_master where type='table'")]
+        table = next(t for t in tables if "entr" in t or "event" in t)
+        columns = [r[1] for r in db.execute(f"pragma table_info({table})")]
+        amount_col = next(c for c in columns if "amount" in c)
+        id_col = next(c for c in columns if c in {"entry_id", "id"})
+        db.execute(
+            f"update {table} set {amount_col} = 480 where {id_col} = ?", (first["entry_id"],)
+        )
+
+    bad = cli.run("audit", "verify")
+    assert bad.returncode != 0
+    assert first["entry_id"] in bad.stderr
+    assert len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_playbooks_check_names_file_and_field(cli: Cli, tmp_path: Path) -> None:
+    good = cli.run("playbooks", "check")
+    assert good.returncode == 0 and "17 playbooks" in good.stdout
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "broken.yaml").write_text("id: Bad Id\ntitle: x\nowner: me\nreview_by: 2020-01-01\n")
+    bad = cli.run("playbooks", "check", str(folder))
+    assert bad.returncode != 0
+    assert "broken.yaml" in bad.stderr and "id" in bad.stderr and "steps" in bad.stderr
+
+
+def test_chat_reads_piped_lines_like_the_slack_bot(cli: Cli) -> None:
+    script = "\n".join(
+        [
+            "washing machine broke with her clothes inside, rm 214",
+            "next",
+            "spend £48 dry cleaning",
+            "other",
+            "quit",
+            "this line is never read",
+        ]
+    )
+    out = cli.run("chat", "--user", "sam", stdin=script + "\n")
+    assert out.returncode == 0, out.stderr
+    assert "Step 1 of" in out.stdout and "Step 2 of" in out.stdout
+    assert "Logged £48.00 for room 214" in out.stdout
+    assert "Other playbooks" in out.stdout
+    assert "never read" not in out.stdout
+
+
+def test_chat_ends_at_end_of_input(cli: Cli) -> None:
+    out = cli.run("chat", "--user", "sam", stdin="customer shouting at the till\n")
+    assert out.returncode == 0
+    assert "Step 1 of" in out.stdout

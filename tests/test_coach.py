@@ -1,0 +1,285 @@
+"""The coach service as an employee and a manager experience it, on real storage."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.authority import AuthorityPolicy, parse_org_config
+from bot.coach import Coach, NotUnderstood
+from bot.errors import AlreadyDecided, InvalidAmount, InvalidInput, NotFound, NotPermitted
+from bot.ledger import open_ledger
+from bot.models import Role, SpendStatus
+from bot.playbooks import load_library
+from bot.state import open_state
+
+ORG = {
+    "name": "Test Hotel",
+    "currency": "GBP",
+    "timezone": "Europe/London",
+    "roles": {
+        "associate": {"per_incident": 100, "daily": 300},
+        "lead": {"per_incident": 250, "daily": 750},
+        "manager": {"per_incident": 1000, "daily": 3000},
+        "admin": {"per_incident": 5000, "daily": 20000},
+    },
+    "max_single_spend": 10000,
+    "customer_daily_cap": 250,
+    "users": {"U_MGR": "manager", "U_MGR2": "manager", "U_LEAD": "lead"},
+}
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+async def _coach(db_url: str, state_url: str | None, clock: Clock) -> AsyncIterator[Coach]:
+    ledger = open_ledger(db_url)
+    state = open_state(state_url)
+    await ledger.open()
+    await state.open()
+    library = load_library()
+    coach = Coach(
+        library=library,
+        policy=AuthorityPolicy(parse_org_config(ORG)),
+        ledger=ledger,
+        state=state,
+        clock=clock,
+    )
+    yield coach
+    await state.close()
+    await ledger.close()
+
+
+@pytest.fixture
+async def coach(sqlite_url: str, clock: Clock) -> AsyncIterator[Coach]:
+    async for c in _coach(sqlite_url, None, clock):
+        yield c
+
+
+@pytest.fixture
+async def production_coach(postgres_url: str, redis_url: str, clock: Clock) -> AsyncIterator[Coach]:
+    async for c in _coach(postgres_url, redis_url, clock):
+        yield c
+
+
+async def test_staff_get_the_right_step_say_line_and_authority(coach: Coach) -> None:
+    sam = coach.actor("hotel", "U_SAM")
+    advice = await coach.advise(sam, "guest's clothes stuck in the broken washer, she's furious")
+    assert advice.playbook.id == "property-damaged-or-stuck"
+    assert advice.step.index == 1
+    assert advice.step.do
+    assert advice.step.say
+    assert advice.authority.role is Role.ASSOCIATE
+    # The playbook raises an associate's per-incident limit above the org default of £100.
+    assert advice.authority.per_incident.minor > 10000
+    assert advice.authority.remaining_today.minor == 30000
+    assert advice.gestures
+    assert len(advice.alternatives) == 3
+
+
+async def test_next_walks_the_steps_of_the_open_incident_then_stops(coach: Coach) -> None:
+    sam = coach.actor("hotel", "U_SAM")
+    first = await coach.advise(sam, "table 5 got the wrong dishes")
+    seen = [first.step.index]
+    for _ in range(first.step.total - 1):
+        step = await coach.next_step(sam)
+        assert step.incident_id == first.incident_id
+        seen.append(step.step.index)
+    assert seen == list(range(1, first.step.total + 1))
+    with pytest.raises(InvalidInput, match="last step"):
+        await coach.next_step(sam)
+
+
+async def test_next_without_a_situation_asks_for_one(coach: Coach) -> None:
+    with pytest.raises(NotFound, match="tell me what is happening"):
+        await coach.next_step(coach.actor("hotel", "U_NEW"))
+
+
+@pytest.mark.parametrize("text", ["", "   ", "asdf qwer zxcv"])
+async def test_empty_or_nonsense_gets_the_usage_hint(coach: Coach, text: str) -> None:
+    with pytest.raises(NotUnderstood, match="Tell me what is happening"):
+        await coach.advise(coach.actor("hotel", "U_SAM"), text)
+
+
+async def test_safety_situation_escalates(coach: Coach) -> None:
+    advice = await coach.advise(
+        coach.actor("hotel", "U_SAM"), "man collapsed in the lobby, not breathing"
+    )
+    assert advice.playbook.id == "safety-emergency"
+    assert advice.escalation.needed
+    assert "safety" in advice.escalation.reasons
+
+
+async def test_not_this_one_switches_playbook_and_keeps_the_incident(coach: Coach) -> None:
+    sam = coach.actor("hotel", "U_SAM")
+    advice = await coach.advise(sam, "her new kettle stopped working after a day")
+    other = advice.alternatives[0].id
+    switched = await coach.choose_playbook(sam, other)
+    assert switched.playbook.id == other
+    assert switched.incident_id == advice.incident_id
+    assert advice.playbook.id in [a.id for a in switched.alternatives]
+
+
+async def test_spend_within_authority_is_approved_and_reduces_the_allowance(coach: Coach) -> None:
+    sam = coach.actor("hotel", "U_SAM")
+    await coach.advise(sam, "guest's clothes stuck in the broken washer")
+    outcome = await coach.spend(sam, "£48 dry cleaning + flowers, lodge 12")
+    entry = outcome.entry
+    assert entry.status is SpendStatus.APPROVED
+    assert (entry.amount.minor, entry.amount.currency) == (4800, "GBP")
+    assert entry.reason == "dry cleaning + flowers"
+    assert entry.customer_ref == "lodge 12"
+    assert entry.playbook_id == "property-damaged-or-stuck"  # attached to the open incident
+    assert outcome.authority.remaining_today.minor == 30000 - 4800
+
+
+async def test_over_authority_is_pending_until_another_manager_decides(coach: Coach) -> None:
+    sam = coach.actor("hotel", "U_SAM")
+    outcome = await coach.spend(sam, "£180 replacement coat")
+    assert outcome.entry.status is SpendStatus.PENDING
+    assert any("per-incident" in r for r in outcome.over_authority)
+
+    with pytest.raises(NotPermitted):
+        await coach.decide(coach.actor("hotel", "U_LEAD"), outcome.entry.entry_id, approve=True)
+    manager = coach.actor("hotel", "U_MGR")
+    decided = await coach.decide(manager, outcome.entry.entry_id, approve=True)
+    assert decided.status is SpendStatus.APPROVED
+    assert decided.decided_by == "U_MGR"
+    with pytest.raises(AlreadyDecided):
+        await coach.decide(coach.actor("hotel", "U_MGR2"), outcome.entry.entry_id, approve=False)
+
+
+async def test_a_manager_cannot_approve_their_own_spend(coach: Coach) -> None:
+    manager = coach.actor("hotel", "U_MGR")
+    outcome = await coach.spend(manager, "£1,500 refund of the whole stay")
+    assert outcome.entry.status is SpendStatus.PENDING
+    with pytest.raises(NotPermitted, match="own spend"):
+        await coach.decide(manager, outcome.entry.entry_id, approve=True)
+
+
+async def test_claimed_roles_never_beat_the_org_file(coach: Coach) -> None:
+    assert coach.actor("hotel", "U_LEAD", Role.ADMIN).role is Role.LEAD
+    assert coach.actor("hotel", "U_UNKNOWN").role is Role.ASSOCIATE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "0 flowers",
+        "-5 flowers",
+        "£48",
+        "£2,000,000 yacht",
+        "48 XYZ flowers",
+        "€48 flowers",
+        "flowers",
+    ],
+)
+async def test_bad_spends_are_refused_and_record_nothing(coach: Coach, text: str) -> None:
+    sam = coach.actor("hotel", "U_SAM")
+    with pytest.raises((InvalidAmount, InvalidInput)):
+        await coach.spend(sam, text)
+    assert await coach.ledger.spends("hotel") == []
+
+
+async def test_daily_allowance_runs_out(coach: Coach, clock: Clock) -> None:
+    sam = coach.actor("hotel", "U_SAM")
+    for _ in range(3):
+        assert (await coach.spend(sam, "£100 goodwill")).entry.status is SpendStatus.APPROVED
+    outcome = await coach.spend(sam, "£1 biscuits")
+    assert outcome.entry.status is SpendStatus.PENDING
+    assert any("allowance" in r for r in outcome.over_authority)
+    clock.now += timedelta(days=1)  # a new day in the organisation's time zone
+    assert (await coach.spend(sam, "£1 biscuits")).entry.status is SpendStatus.APPROVED
+
+
+async def test_customer_cap_applies_across_staff_and_the_next_helper_sees_it(coach: Coach) -> None:
+    sam = coach.actor("hotel", "U_SAM")
+    alex = coach.actor("hotel", "U_ALEX")
+    await coach.spend(sam, "£50 dinner voucher, room 214")
+    await coach.spend(sam, "£100 spa treatment, rm 214")
+    await coach.spend(alex, "£90 late checkout and breakfast room 214")
+    outcome = await coach.spend(alex, "£20 flowers room 214")  # 240 + 20 > 250
+    assert outcome.entry.status is SpendStatus.PENDING
+    assert any("room 214" in r for r in outcome.over_authority)
+
+    advice = await coach.advise(alex, "room 214 still complaining the shower is cold, rm 214")
+    assert advice.customer is not None
+    assert advice.customer.customer_ref == "room 214"
+    assert advice.customer.given_today.minor == 5000 + 10000 + 9000 + 2000
+    assert [g.user_id for g in advice.customer.entries] == ["U_SAM", "U_SAM", "U_ALEX", "U_ALEX"]
+
+
+async def test_organisations_never_see_each_other(coach: Coach) -> None:
+    outcome = await coach.spend(coach.actor("hotel-a", "U_SAM"), "£500 refund")
+    with pytest.raises(NotFound):
+        await coach.decide(coach.actor("hotel-b", "U_MGR"), outcome.entry.entry_id, approve=True)
+    advice_b = await coach.advise(coach.actor("hotel-b", "U_SAM"), "customer charged twice")
+    assert advice_b.authority.remaining_today.minor == 30000
+
+
+async def test_limits_are_for_managers_only(coach: Coach) -> None:
+    with pytest.raises(NotPermitted):
+        await coach.limits(coach.actor("hotel", "U_SAM"))
+    limits = await coach.limits(coach.actor("hotel", "U_MGR"))
+    assert [r.role for r in limits] == list(Role)
+
+
+async def test_custom_playbook_folder_is_used(
+    tmp_path: Path, sqlite_url: str, clock: Clock
+) -> None:
+    (tmp_path / "pool.yaml").write_text(
+        """
+id: pool-closed
+title: Pool closed unexpectedly
+owner: Leisure manager
+review_by: 2030-01-01
+triggers:
+  keywords: [pool, swimming, lifeguard]
+  examples: ["pool is shut and the guest wanted a swim"]
+steps:
+  - do: Apologise and offer the partner gym across the road.
+    say: I'm sorry the pool is closed today.
+""",
+        encoding="utf-8",
+    )
+    ledger = open_ledger(sqlite_url)
+    await ledger.open()
+    library = load_library(tmp_path)
+    coach = Coach(
+        library=library,
+        policy=AuthorityPolicy(parse_org_config(ORG)),
+        ledger=ledger,
+        state=open_state(None),
+        clock=clock,
+    )
+    advice = await coach.advise(coach.actor("o", "u"), "guest annoyed the swimming pool is shut")
+    assert advice.playbook.id == "pool-closed"
+    await ledger.close()
+
+
+async def test_production_storage_shares_incidents_between_processes(
+    production_coach: Coach, redis_url: str, postgres_url: str, clock: Clock
+) -> None:
+    """Two coach processes on one PostgreSQL and one Redis: 'next' works on either."""
+    sam_a = production_coach.actor("hotel", "U_SAM")
+    first = await production_coach.advise(sam_a, "soup was cold and the bread never came")
+    async for other in _coach(postgres_url, redis_url, clock):
+        step2 = await other.next_step(other.actor("hotel", "U_SAM"))
+        assert step2.incident_id == first.incident_id
+        assert step2.step.index == 2
+        spent = await other.spend(other.actor("hotel", "U_SAM"), "£12 free dessert, table 9")
+        assert spent.entry.playbook_id == first.playbook.id
+    assert (await production_coach.ledger.verify()).ok
