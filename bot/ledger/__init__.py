@@ -1,7 +1,8 @@
 """The spend ledger: append-only, hash-chained per organisation, approvals as events.
 
 One SQLAlchemy code path serves SQLite (the embedded default) and PostgreSQL; the URL
-picks the backend. See ``bot.ledger.sql`` for the implementation.
+picks the backend. See ``bot.ledger.sql`` for the implementation; ``open_ledger`` is the
+entry points' way in.
 """
 
 from __future__ import annotations
@@ -20,6 +21,10 @@ class SpendLedger(Protocol):
 
     async def close(self) -> None: ...
 
+    async def ping(self) -> bool:
+        """True when the database answers (for readiness); never raises."""
+        ...
+
     async def record_spend(
         self,
         org: str,
@@ -32,9 +37,7 @@ class SpendLedger(Protocol):
         """Append a spend (approved at once, or pending) and return it."""
         ...
 
-    async def decide(
-        self, org: str, entry_id: str, decided_by: str, approve: bool
-    ) -> LedgerEntry:
+    async def decide(self, org: str, entry_id: str, decided_by: str, approve: bool) -> LedgerEntry:
         """Append an approval/denial event for a pending spend, exactly once.
 
         Raises ``NotFound`` or ``AlreadyDecided``; permission checks are the caller's.
@@ -65,3 +68,16 @@ class SpendLedger(Protocol):
     async def verify(self, org: str | None = None) -> VerifyResult:
         """Recompute the hash chain(s); name the first altered or removed entry."""
         ...
+
+
+def open_ledger(url: str) -> SpendLedger:
+    """The ledger for ``url``, not yet connected: call ``await ledger.open()`` before use.
+
+    ``sqlite:///path`` or ``postgresql://…`` (``postgres://`` and explicit async drivers
+    are accepted too). Raises ``ValueError`` for an unusable URL; ``open()`` raises
+    ``StorageUnavailable`` when the database cannot be reached.
+    """
+    # Imported here so that importing the Protocol does not pull in SQLAlchemy.
+    from bot.ledger.sql import SqlSpendLedger
+
+    return SqlSpendLedger(url)

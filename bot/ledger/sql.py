@@ -1,0 +1,841 @@
+"""The SQL spend ledger: SQLAlchemy async Core, one code path for SQLite and PostgreSQL.
+
+Storage model
+-------------
+``ledger_events`` holds append-only rows, never updated or deleted:
+
+* a *spend* row when money is spent (status ``approved`` at once, or ``pending``);
+* a *decision* row when a manager approves or denies a pending spend. It carries the
+  spend's ``entry_id``; the unique constraint on (entry_id, kind) is what makes a
+  spend decidable exactly once, even when two managers click at the same moment.
+
+A spend's current status is derived: the decision's status if one exists, else its own.
+
+Every row of an organisation is a link in one hash chain: ``seq`` counts 1, 2, 3 …,
+``prev_hash`` is the previous row's ``hash``, and ``hash`` is SHA-256 over a canonical
+JSON of all other columns. ``ledger_heads`` keeps each organisation's last seq and hash,
+so that deleting the newest row (which leaves a perfectly valid shorter chain) is still
+detected. Appends lock the head row (``SELECT … FOR UPDATE`` on PostgreSQL,
+``BEGIN IMMEDIATE`` on SQLite), so concurrent writers queue up instead of forking the
+chain; the primary key (org, seq) backs that up and a conflict is retried.
+
+The chain makes tampering *evident*, not impossible: someone with write access who
+rewrites a row and recomputes every later hash and the head can forge a consistent chain.
+Only a copy of the head hash kept outside the database would catch that.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Dialect,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    and_,
+    bindparam,
+    cast,
+    event,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import (
+    DBAPIError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    ProgrammingError,
+    SQLAlchemyError,
+)
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from bot.db import async_url, display_url, is_sqlite_memory, parse_url
+from bot.errors import AlreadyDecided, InvalidAmount, NotFound, StorageUnavailable
+from bot.models import LedgerEntry, Money, Role, SpendRequest, SpendStatus, VerifyResult
+
+T = TypeVar("T")
+
+SCHEMA_COMPONENT = "ledger"
+SCHEMA_VERSION = 1
+GENESIS_HASH = "0" * 64  # prev_hash of the first row of every organisation
+
+SPEND = "spend"
+DECISION = "decision"
+
+# Crockford base32: no i, l, o, u, so ids survive being read aloud or copied by hand.
+ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
+ID_PREFIX = "sp_"
+ID_LENGTH = 10  # 50 random bits: unguessable, and a collision is merely retried
+_TYPO_FIXES = str.maketrans({"o": "0", "i": "1", "l": "1"})
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+_WRITE_ATTEMPTS = 8
+_VERIFY_PAGE = 2000
+
+
+# --------------------------------------------------------------------------- schema
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC in and out, on both backends.
+
+    PostgreSQL stores ``timestamptz``; SQLite has no time zones, so UTC is stored naive
+    and re-labelled on the way out. Naive input is refused rather than guessed at.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        utc = as_utc(value)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = MetaData()
+
+schema_version = Table(
+    "schema_version",
+    metadata,
+    Column("component", String(64), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("applied_at", UtcDateTime, nullable=False),
+)
+
+events = Table(
+    "ledger_events",
+    metadata,
+    Column("org", Text, nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("entry_id", String(32), nullable=False),
+    Column("user_id", Text, nullable=False),  # spender, or the manager who decided
+    Column("role", String(16)),
+    Column("amount_minor", BigInteger),
+    Column("currency", String(3)),
+    Column("reason", Text),
+    Column("playbook_id", Text),
+    Column("customer_ref", Text),
+    Column("incident_id", Text),
+    Column("status", String(16), nullable=False),
+    Column("authorised_by_self", Boolean, nullable=False),
+    Column("over_authority_reasons", Text, nullable=False),  # JSON list
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    PrimaryKeyConstraint("org", "seq", name="pk_ledger_events"),
+    UniqueConstraint("entry_id", "kind", name="uq_ledger_events_entry_kind"),
+    CheckConstraint("kind IN ('spend', 'decision')", name="ck_ledger_events_kind"),
+    CheckConstraint("status IN ('approved', 'pending', 'denied')", name="ck_ledger_events_status"),
+    Index("ix_ledger_events_org_kind_created", "org", "kind", "created_at"),
+    Index("ix_ledger_events_org_customer", "org", "customer_ref", "created_at"),
+    Index("ix_ledger_events_org_user", "org", "user_id", "created_at"),
+)
+
+heads = Table(
+    "ledger_heads",
+    metadata,
+    Column("org", Text, primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+# Every column but ``hash`` goes into the hash, prev_hash included: that is the chain.
+HASHED_COLUMNS = tuple(c.name for c in events.columns if c.name != "hash")
+
+
+# --------------------------------------------------------------------------- pure helpers
+
+
+def as_utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("ledger timestamps must be timezone-aware (got a naive datetime)")
+    return value.astimezone(UTC)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_entry_id() -> str:
+    return ID_PREFIX + "".join(secrets.choice(ID_ALPHABET) for _ in range(ID_LENGTH))
+
+
+def normalise_entry_id(text: str) -> str | None:
+    """Accept an id as a person types it ("SP_8K2…", "sp-8k2…", an O for a 0); None if invalid."""
+    body = text.strip().lower()
+    for prefix in ("sp_", "sp-", "sp"):
+        if body.startswith(prefix) and len(body) == len(prefix) + ID_LENGTH:
+            body = body[len(prefix) :]
+            break
+    body = body.translate(_TYPO_FIXES)
+    if len(body) != ID_LENGTH or any(ch not in ID_ALPHABET for ch in body):
+        return None
+    return ID_PREFIX + body
+
+
+def canonical_json(fields: Mapping[Any, Any]) -> bytes:
+    """The exact bytes a row's hash covers: sorted keys, no spaces, UTC microsecond time."""
+    payload = {name: fields[name] for name in HASHED_COLUMNS}
+    payload["created_at"] = as_utc(payload["created_at"]).isoformat(timespec="microseconds")
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def row_hash(fields: Mapping[Any, Any]) -> str:
+    return hashlib.sha256(canonical_json(fields)).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class ChainProblem:
+    first_bad: str
+    problem: str
+
+
+class ChainChecker:
+    """Walks one organisation's rows in seq order and reports the first break.
+
+    Kept free of I/O so the rules are easy to read: the stored hash must match the
+    recomputed one, each row must link to the previous, seqs must be contiguous, and the
+    last row must be the one the head points at.
+    """
+
+    def __init__(self, org: str, head: tuple[int, str] | None, scope: str) -> None:
+        self.org = org
+        self.head = head
+        self.scope = scope  # " in org X" when verifying every organisation, else ""
+        self.checked = 0
+        self.last_seq = 0
+        self.last_hash = GENESIS_HASH
+        self.last_label = ""
+        self.last_id = ""
+
+    def feed(self, row: Mapping[Any, Any]) -> ChainProblem | None:
+        seq = int(row["seq"])
+        expected = self.last_seq + 1
+        if seq != expected:
+            return self._removed(expected, seq - 1)
+        if self.head is not None and seq > self.head[0]:
+            return ChainProblem(
+                row["entry_id"],
+                f"{_label(row)} at seq {seq} was added outside the ledger (beyond its head)"
+                + self.scope,
+            )
+        self.checked += 1
+        if row_hash(row) != row["hash"]:
+            return ChainProblem(row["entry_id"], f"{_label(row)} was altered" + self.scope)
+        if row["prev_hash"] != self.last_hash:
+            # This row is intact but does not link back: the previous row was rewritten
+            # and given a fresh hash (or this row was moved here from elsewhere).
+            if seq == 1:
+                return ChainProblem(
+                    row["entry_id"], f"{_label(row)} does not start the chain" + self.scope
+                )
+            return ChainProblem(
+                self.last_id,
+                f"{self.last_label} was altered or replaced (the next entry no longer "
+                f"links to it)" + self.scope,
+            )
+        self.last_seq, self.last_hash = seq, row["hash"]
+        self.last_label, self.last_id = _label(row), row["entry_id"]
+        return None
+
+    def finish(self) -> ChainProblem | None:
+        if self.head is None:
+            if self.checked == 0:
+                return None
+            return ChainProblem(
+                f"seq {self.last_seq}",
+                "the ledger head is missing, so removal of the newest entries cannot be "
+                "ruled out" + self.scope,
+            )
+        head_seq, head_hash = self.head
+        if head_seq > self.last_seq:
+            return self._removed(self.last_seq + 1, head_seq)
+        if head_hash != self.last_hash:
+            return ChainProblem(
+                self.last_id or f"seq {self.last_seq}",
+                f"{self.last_label or 'the newest entry'} was altered or replaced "
+                "(it no longer matches the ledger head)" + self.scope,
+            )
+        return None
+
+    def _removed(self, first: int, last: int) -> ChainProblem:
+        what = (
+            f"entry at seq {first} was" if first == last else f"entries at seq {first}–{last} were"
+        )
+        return ChainProblem(f"seq {first}", f"{what} removed" + self.scope)
+
+
+def _label(row: Mapping[Any, Any]) -> str:
+    if row["kind"] == DECISION:
+        return f"decision on entry {row['entry_id']} (seq {row['seq']})"
+    return f"entry {row['entry_id']} (seq {row['seq']})"
+
+
+# --------------------------------------------------------------------------- errors
+
+
+class _Retry(Exception):
+    """A write lost a race that a fresh attempt will win (head created or moved meanwhile)."""
+
+
+def _unavailable(exc: BaseException, url: str) -> StorageUnavailable:
+    """One short line for people; the driver's exception stays chained for the logs."""
+    orig = getattr(exc, "orig", None) or exc
+    reason = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
+    if len(reason) > 160:
+        reason = reason[:157] + "…"
+    return StorageUnavailable(f"the spend ledger database is unavailable ({url}): {reason}")
+
+
+def _is_outage(exc: BaseException) -> bool:
+    """A lost connection or a locked/unreachable database, as opposed to a bug or a race."""
+    if isinstance(exc, IntegrityError):
+        return False
+    if isinstance(exc, OperationalError | InterfaceError | PoolTimeout | OSError | TimeoutError):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+# --------------------------------------------------------------------------- the ledger
+
+
+class SqlSpendLedger:
+    """``SpendLedger`` on SQLite (a file) or PostgreSQL, chosen by the URL.
+
+    ``clock`` exists for tests and imports of historical data; it must return aware times.
+    """
+
+    def __init__(self, url: str, *, clock: Callable[[], datetime] = _utcnow) -> None:
+        parsed = parse_url(url)
+        if is_sqlite_memory(parsed):
+            # Each pooled connection would see its own empty database.
+            raise ValueError("the ledger needs a SQLite file, not an in-memory database")
+        self.url = url
+        self._display = display_url(url)
+        self._clock = clock
+        self._engine: AsyncEngine | None = None
+        self._backend = parsed.get_backend_name()
+
+    async def __aenter__(self) -> SqlSpendLedger:
+        await self.open()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    # ----------------------------------------------------------------- lifecycle
+
+    async def open(self) -> None:
+        if self._engine is not None:
+            return
+        try:
+            driver_url = async_url(self.url)  # also creates the SQLite file's directory
+        except OSError as exc:
+            raise StorageUnavailable(f"cannot create the ledger's folder: {exc}") from exc
+        engine = create_async_engine(driver_url, **self._engine_options())
+        if self._backend == "sqlite":
+            _install_sqlite_transactions(engine)
+        self._engine = engine
+        try:
+            await self._write(self._migrate, retry_on=(IntegrityError, ProgrammingError))
+        except BaseException:
+            self._engine = None
+            await engine.dispose()
+            raise
+
+    async def close(self) -> None:
+        if self._engine is not None:
+            engine, self._engine = self._engine, None
+            await engine.dispose()
+
+    async def ping(self) -> bool:
+        """True when the database answers a trivial query (readiness checks)."""
+        if self._engine is None:
+            return False
+        try:
+            async with self._engine.connect() as conn:
+                await conn.execute(select(1))
+        except (SQLAlchemyError, OSError):
+            return False
+        return True
+
+    def _engine_options(self) -> dict[str, Any]:
+        if self._backend == "sqlite":
+            # timeout = how long a writer waits for another's lock before giving up.
+            return {"connect_args": {"timeout": 30}}
+        return {
+            "connect_args": {"timeout": 5},  # fail fast with a clear error when PG is down
+            "pool_size": 10,
+            "max_overflow": 20,
+            "pool_pre_ping": True,  # survive a PostgreSQL restart without a failed request
+        }
+
+    async def _migrate(self, conn: AsyncConnection) -> None:
+        await conn.run_sync(metadata.create_all)  # checkfirst: a no-op when up to date
+        found = await conn.scalar(
+            select(schema_version.c.version).where(schema_version.c.component == SCHEMA_COMPONENT)
+        )
+        if found is None:
+            await conn.execute(
+                insert(schema_version).values(
+                    component=SCHEMA_COMPONENT, version=SCHEMA_VERSION, applied_at=_utcnow()
+                )
+            )
+        elif found > SCHEMA_VERSION:
+            raise StorageUnavailable(
+                f"the ledger schema is version {found}, newer than this coachbot "
+                f"understands ({SCHEMA_VERSION}); upgrade coachbot"
+            )
+
+    # ----------------------------------------------------------------- transactions
+
+    @asynccontextmanager
+    async def _connection(self, **options: Any) -> AsyncIterator[AsyncConnection]:
+        if self._engine is None:
+            raise RuntimeError("SqlSpendLedger used before open()")
+        conn = self._engine.connect()
+        try:
+            # Whatever goes wrong while connecting (refused, no such database, bad role,
+            # pool exhausted) means the same thing to the person waiting: no ledger now.
+            await conn.start()
+        except (SQLAlchemyError, OSError, TimeoutError) as exc:
+            raise _unavailable(exc, self._display) from exc
+        try:
+            if options:
+                await conn.execution_options(**options)
+            async with conn.begin():
+                yield conn
+        except (SQLAlchemyError, OSError, TimeoutError) as exc:
+            if _is_outage(exc):
+                raise _unavailable(exc, self._display) from exc
+            raise
+        finally:
+            await conn.close()
+
+    async def _write(
+        self,
+        work: Callable[[AsyncConnection], Awaitable[T]],
+        retry_on: tuple[type[BaseException], ...] = (IntegrityError,),
+    ) -> T:
+        """Run ``work`` in a write transaction, retrying races; SQLite takes the lock at BEGIN."""
+        retryable: tuple[type[BaseException], ...] = (_Retry, *retry_on)
+        for attempt in range(_WRITE_ATTEMPTS):
+            try:
+                async with self._connection(ledger_write=True) as conn:
+                    return await work(conn)
+            except retryable as exc:
+                if attempt == _WRITE_ATTEMPTS - 1:
+                    raise StorageUnavailable(
+                        "the ledger could not record this after several attempts; run "
+                        "`coachbot audit verify` — the ledger may have been edited by hand"
+                    ) from exc
+        raise AssertionError("unreachable")
+
+    async def _lock_head(self, conn: AsyncConnection, org: str) -> tuple[int, str]:
+        """Lock (creating if needed) the org's head row; every append of the org queues here."""
+        head = (await conn.execute(_LOCK_HEAD, {"org": org})).one_or_none()
+        if head is not None:
+            return int(head.seq), str(head.hash)
+        orphaned = await conn.scalar(select(func.max(events.c.seq)).where(events.c.org == org))
+        if orphaned is not None:
+            # Usually a racing first writer committed the head and its row between our two
+            # reads (PostgreSQL reads committed data per statement): its head is there now.
+            head = (await conn.execute(_LOCK_HEAD, {"org": org})).one_or_none()
+            if head is not None:
+                return int(head.seq), str(head.hash)
+            raise StorageUnavailable(
+                "the ledger head for this organisation is missing (edited by hand?); "
+                "nothing can be recorded until it is restored — run `coachbot audit verify`"
+            )
+        # Two first writers may both get here; the loser hits the primary key and retries.
+        await conn.execute(insert(heads).values(org=org, seq=0, hash=GENESIS_HASH))
+        return 0, GENESIS_HASH
+
+    async def _append(
+        self, conn: AsyncConnection, org: str, head: tuple[int, str], fields: dict[str, Any]
+    ) -> dict[str, Any]:
+        last_seq, last_hash = head
+        row = {**fields, "org": org, "seq": last_seq + 1, "prev_hash": last_hash}
+        row["hash"] = row_hash(row)
+        await conn.execute(_INSERT_EVENT, row)
+        moved = await conn.execute(
+            _MOVE_HEAD,
+            {"head_org": org, "old_seq": last_seq, "new_seq": row["seq"], "new_hash": row["hash"]},
+        )
+        if moved.rowcount != 1:  # cannot happen while the lock holds; never fork the chain
+            raise _Retry
+        return row
+
+    # ----------------------------------------------------------------- writes
+
+    async def record_spend(
+        self,
+        org: str,
+        user_id: str,
+        role: Role,
+        request: SpendRequest,
+        status: SpendStatus,
+        over_authority_reasons: tuple[str, ...] = (),
+    ) -> LedgerEntry:
+        if status is SpendStatus.DENIED:
+            raise ValueError("a spend is recorded approved or pending; denial is a decision")
+        amount = request.amount
+        if amount.minor <= 0:
+            raise InvalidAmount("a spend must be more than zero")
+        currency = amount.currency.strip().upper()
+        if not _CURRENCY.match(currency):
+            raise InvalidAmount(f"unknown currency {amount.currency!r}")
+        created_at = as_utc(self._clock())
+
+        async def work(conn: AsyncConnection) -> dict[str, Any]:
+            head = await self._lock_head(conn, org)
+            return await self._append(
+                conn,
+                org,
+                head,
+                {
+                    "kind": SPEND,
+                    "entry_id": new_entry_id(),  # drawn per attempt: a collision retries
+                    "user_id": user_id,
+                    "role": role.value,
+                    "amount_minor": amount.minor,
+                    "currency": currency,
+                    "reason": request.reason,
+                    "playbook_id": request.playbook_id,
+                    "customer_ref": request.customer_ref,
+                    "incident_id": request.incident_id,
+                    "status": status.value,
+                    "authorised_by_self": status is SpendStatus.APPROVED,
+                    "over_authority_reasons": json.dumps(list(over_authority_reasons)),
+                    "created_at": created_at,
+                },
+            )
+
+        return _entry(await self._write(work))
+
+    async def decide(self, org: str, entry_id: str, decided_by: str, approve: bool) -> LedgerEntry:
+        wanted = normalise_entry_id(entry_id)
+        if wanted is None:
+            raise NotFound(f"no spend {entry_id.strip()!r} in this organisation")
+        decided_at = as_utc(self._clock())
+
+        async def work(conn: AsyncConnection) -> LedgerEntry:
+            # Spend rows never go away, so checking before taking the lock is safe, and an
+            # unknown id does not create a head for an organisation that has none.
+            if await self._fetch(conn, org, wanted) is None:
+                raise NotFound(f"no spend {wanted} in this organisation")
+            head = await self._lock_head(conn, org)
+            # Re-read under the lock: another manager may have decided while we waited.
+            spend = await self._fetch(conn, org, wanted)
+            assert spend is not None
+            if spend.decided_by is not None:
+                raise AlreadyDecided(
+                    f"{wanted} was already {spend.status.value} by {spend.decided_by}"
+                )
+            if spend.status is not SpendStatus.PENDING:
+                raise AlreadyDecided(f"{wanted} was approved at once, within authority")
+            status = SpendStatus.APPROVED if approve else SpendStatus.DENIED
+            await self._append(
+                conn,
+                org,
+                head,
+                {
+                    "kind": DECISION,
+                    "entry_id": wanted,
+                    "user_id": decided_by,
+                    "role": None,
+                    "amount_minor": None,
+                    "currency": None,
+                    "reason": None,
+                    "playbook_id": None,
+                    "customer_ref": None,
+                    "incident_id": None,
+                    "status": status.value,
+                    "authorised_by_self": False,
+                    "over_authority_reasons": "[]",
+                    "created_at": decided_at,
+                },
+            )
+            decided = await self._fetch(conn, org, wanted)
+            assert decided is not None
+            return decided
+
+        # A unique-constraint clash means a racing decision won: the retry reports it.
+        return await self._write(work)
+
+    # ----------------------------------------------------------------- reads
+
+    async def get(self, org: str, entry_id: str) -> LedgerEntry | None:
+        wanted = normalise_entry_id(entry_id)
+        if wanted is None:
+            return None
+        async with self._connection() as conn:
+            return await self._fetch(conn, org, wanted)
+
+    async def spends(
+        self,
+        org: str,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        user_id: str | None = None,
+        customer_ref: str | None = None,
+    ) -> list[LedgerEntry]:
+        query = _spends_query(org)
+        if since is not None:
+            query = query.where(_spend.c.created_at >= as_utc(since))
+        if until is not None:
+            query = query.where(_spend.c.created_at < as_utc(until))
+        if user_id is not None:
+            query = query.where(_spend.c.user_id == user_id)
+        if customer_ref is not None:
+            query = query.where(_spend.c.customer_ref == customer_ref)
+        async with self._connection() as conn:
+            rows = (await conn.execute(query.order_by(_spend.c.seq))).all()
+        return [_entry(row._mapping) for row in rows]
+
+    async def self_authorised_total(self, org: str, user_id: str, since: datetime) -> int:
+        # Only spends approved at once count against a person's own daily allowance;
+        # a manager's later approval is the manager's authority, not theirs.
+        query = select(_sum(events.c.amount_minor)).where(
+            events.c.org == org,
+            events.c.kind == SPEND,
+            events.c.user_id == user_id,
+            events.c.authorised_by_self.is_(True),
+            events.c.created_at >= as_utc(since),
+        )
+        async with self._connection() as conn:
+            return int(await conn.scalar(query) or 0)
+
+    async def customer_total(self, org: str, customer_ref: str, since: datetime) -> int:
+        query = (
+            select(_sum(_spend.c.amount_minor))
+            .select_from(_spend_with_decision())
+            .where(
+                _spend.c.org == org,
+                _spend.c.kind == SPEND,
+                _spend.c.customer_ref == customer_ref,
+                _spend.c.created_at >= as_utc(since),
+                or_(_decision.c.status.is_(None), _decision.c.status != SpendStatus.DENIED.value),
+            )
+        )
+        async with self._connection() as conn:
+            return int(await conn.scalar(query) or 0)
+
+    async def _fetch(self, conn: AsyncConnection, org: str, entry_id: str) -> LedgerEntry | None:
+        row = (
+            await conn.execute(_spends_query(org).where(_spend.c.entry_id == entry_id))
+        ).one_or_none()
+        return None if row is None else _entry(row._mapping)
+
+    # ----------------------------------------------------------------- audit
+
+    async def verify(self, org: str | None = None) -> VerifyResult:
+        # One snapshot for heads and rows, so appends racing the audit are not "tampering".
+        # SQLite gets that from its deferred transaction (WAL readers see a fixed state).
+        options = {"isolation_level": "REPEATABLE READ"} if self._backend == "postgresql" else {}
+        scope_all = org is None
+        checked = 0
+        async with self._connection(**options) as conn:
+            head_query = select(heads.c.org, heads.c.seq, heads.c.hash)
+            org_query = select(events.c.org).distinct()
+            if org is not None:
+                head_query = head_query.where(heads.c.org == org)
+                org_query = org_query.where(events.c.org == org)
+            head_rows = {r.org: (int(r.seq), str(r.hash)) for r in await conn.execute(head_query)}
+            orgs = sorted(set(head_rows) | set((await conn.scalars(org_query)).all()))
+            for one in orgs:
+                checker = ChainChecker(
+                    one, head_rows.get(one), f" in org {one}" if scope_all else ""
+                )
+                problem = await self._walk(conn, one, checker)
+                checked += checker.checked
+                if problem is not None:
+                    return VerifyResult(False, checked, problem.first_bad, problem.problem)
+        return VerifyResult(True, checked)
+
+    async def _walk(
+        self, conn: AsyncConnection, org: str, checker: ChainChecker
+    ) -> ChainProblem | None:
+        after = 0
+        while True:
+            page_query = (
+                select(events)
+                .where(events.c.org == org, events.c.seq > after)
+                .order_by(events.c.seq)
+                .limit(_VERIFY_PAGE)
+            )
+            try:
+                page = (await conn.execute(page_query)).all()
+            except ValueError:
+                # SQLite stores whatever is typed into a column; a hand-edited timestamp
+                # that cannot be read back spoils the whole page. Go row by row to name it.
+                return await self._walk_slowly(conn, org, after, checker)
+            for row in page:
+                problem = checker.feed(row._mapping)
+                if problem is not None:
+                    return problem
+            if len(page) < _VERIFY_PAGE:
+                return checker.finish()
+            after = int(page[-1].seq)
+
+    async def _walk_slowly(
+        self, conn: AsyncConnection, org: str, after: int, checker: ChainChecker
+    ) -> ChainProblem | None:
+        seqs = await conn.scalars(
+            select(events.c.seq)
+            .where(events.c.org == org, events.c.seq > after)
+            .order_by(events.c.seq)
+            .limit(_VERIFY_PAGE)
+        )
+        for seq in seqs.all():
+            where = (events.c.org == org) & (events.c.seq == seq)
+            try:
+                row = (await conn.execute(select(events).where(where))).one()
+            except ValueError as exc:
+                entry_id = await conn.scalar(select(events.c.entry_id).where(where))
+                return ChainProblem(
+                    str(entry_id),
+                    f"entry {entry_id} (seq {seq}) was altered: {exc}" + checker.scope,
+                )
+            problem = checker.feed(row._mapping)
+            if problem is not None:
+                return problem
+        raise AssertionError("an unreadable page read back cleanly row by row")
+
+
+# --------------------------------------------------------------------------- queries
+
+# The append path's statements are built once: rebuilding them per write cost more CPU
+# than the database round trips themselves.
+_LOCK_HEAD = (
+    select(heads.c.seq, heads.c.hash).where(heads.c.org == bindparam("org")).with_for_update()
+)
+_INSERT_EVENT = insert(events)
+_MOVE_HEAD = (
+    update(heads)
+    .where(heads.c.org == bindparam("head_org"), heads.c.seq == bindparam("old_seq"))
+    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+)
+
+_spend = events.alias("spend")
+_decision = events.alias("decision")
+
+
+def _spend_with_decision() -> Any:
+    return _spend.outerjoin(
+        _decision,
+        and_(
+            _decision.c.org == _spend.c.org,
+            _decision.c.entry_id == _spend.c.entry_id,
+            _decision.c.kind == DECISION,
+        ),
+    )
+
+
+def _spends_query(org: str) -> Any:
+    return (
+        select(
+            *_spend.c,
+            _decision.c.status.label("decided_status"),
+            _decision.c.user_id.label("decided_by"),
+            _decision.c.created_at.label("decided_at"),
+        )
+        .select_from(_spend_with_decision())
+        .where(_spend.c.org == org, _spend.c.kind == SPEND)
+    )
+
+
+def _sum(column: Any) -> Any:
+    # PostgreSQL's SUM(bigint) is numeric (a Decimal in Python); keep money integral.
+    return cast(func.coalesce(func.sum(column), 0), BigInteger)
+
+
+def _entry(row: Mapping[Any, Any]) -> LedgerEntry:
+    return LedgerEntry(
+        entry_id=row["entry_id"],
+        org=row["org"],
+        seq=int(row["seq"]),
+        user_id=row["user_id"],
+        role=Role(row["role"]),
+        amount=Money(int(row["amount_minor"]), row["currency"]),
+        reason=row["reason"],
+        playbook_id=row["playbook_id"],
+        customer_ref=row["customer_ref"],
+        incident_id=row["incident_id"],
+        status=SpendStatus(row.get("decided_status") or row["status"]),
+        created_at=row["created_at"],
+        decided_by=row.get("decided_by"),
+        decided_at=row.get("decided_at"),
+        over_authority_reasons=tuple(json.loads(row["over_authority_reasons"])),
+    )
+
+
+# --------------------------------------------------------------------------- SQLite
+
+
+def _install_sqlite_transactions(engine: AsyncEngine) -> None:
+    """Make SQLite transactions behave for a concurrent ledger.
+
+    The driver's own implicit BEGIN is deferred: two writers would both read the head,
+    then one would fail with "database is locked" when upgrading to a write lock (the
+    busy timeout does not help there). Writes therefore start with BEGIN IMMEDIATE,
+    which waits for the lock up front; reads stay deferred. WAL lets reads run while a
+    write is in progress and gives verify() a stable snapshot.
+    """
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, below
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA journal_mode")
+            if cursor.fetchone()[0] != "wal":  # persistent: switched once per database file
+                cursor.execute("PRAGMA journal_mode=WAL")
+        except Exception as exc:
+            # Switching needs an exclusive lock; when a concurrent first writer holds the
+            # database SQLite refuses at once. WAL only speeds reads, so carry on: a
+            # later connection switches it.
+            if "locked" not in str(exc):
+                raise
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        write = conn.get_execution_options().get("ledger_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+__all__ = ["ChainChecker", "SqlSpendLedger", "normalise_entry_id", "row_hash"]
