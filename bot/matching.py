@@ -1,13 +1,61 @@
 """Ranking playbooks for a free-text situation, and spotting escalation signals.
 
-(placeholder: the matcher is being written; interface fixed below)
+Staff type fast and loose ("gst's clothes stuck in the broken washer, she's fuming"),
+so the matcher is lexical but forgiving, and fully offline:
+
+1. ``bot.text`` folds the text, expands contractions and shorthand ("gst", "w/",
+   "2x"), tokenises and stems; words of five letters or more that the library does not
+   know are corrected to the nearest library word (rapidfuzz, cached).
+2. Features are content stems, adjacent-stem bigrams ("charg twice") and canonical
+   slang concepts ("livid" → "angry", "packed in" → "broken").
+3. Each playbook scores a blend of
+   - BM25 over one document made of its title, summary, keywords and examples, which
+     rewards a playbook whose vocabulary covers the text;
+   - the best cosine similarity to any *single* example or the title (nearest
+     neighbour), which rewards a close paraphrase even when the playbook's other
+     examples talk about something else;
+   - keyword hits: a keyword (or phrase) whose words all occur in the text, since
+     authors list their strongest cues there.
+4. Confidence comes from the top score and its margin over the runner-up; below the
+   line the caller asks "did you mean" with the top three.
+
+Escalation has two sources: the top playbook's ``escalation.always`` and the text
+itself (``bot.signals``: injury, fire, solicitor, one-star review, closing the
+account ...), checked whatever playbook wins.
+
+Everything that depends only on the library is computed once in the constructor;
+``match`` touches only the features of the query (inverted indexes), so it stays in
+the low milliseconds even for a thousand playbooks. Results are deterministic: ties
+break on library order.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import heapq
+import itertools
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 
-from bot.playbooks import PlaybookLibrary
+from rapidfuzz import process
+from rapidfuzz.distance import OSA, Levenshtein
+
+from bot import signals
+from bot.playbooks import Playbook, PlaybookLibrary
+from bot.text import (
+    ABBREVIATIONS,
+    GENERIC_WORDS,
+    NEGATORS,
+    POSITIVE_WORDS,
+    SLANG,
+    STOPWORDS,
+    Token,
+    concepts,
+    phrase_stems,
+    stem,
+    tokenise,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,11 +72,485 @@ class MatchResult:
     escalation_reasons: tuple[str, ...]  # from the text itself (safety, legal, ...)
     matched_terms: tuple[str, ...]  # words of the text that drove the top match
     meaningful: bool  # False: empty or nonsense input -> usage hint
+    # --- added beyond the first sketch ---
+    # True when a manager must be alerted: a signal in the text, or the top playbook
+    # says always escalate (only counted when the top match is trustworthy).
+    escalate: bool = False
+    # The words that raised each of ``escalation_reasons``, same order ("fell", "sue").
+    signal_phrases: tuple[str, ...] = ()
+    # Reasons contributed by the top playbook's ``escalation`` rules (when ``always``).
+    playbook_reasons: tuple[str, ...] = ()
+    # Words corrected as typos, original → correction, for transparency in logs.
+    corrections: tuple[tuple[str, str], ...] = field(default=())
+
+    @property
+    def top(self) -> Candidate | None:
+        return self.ranked[0] if self.ranked else None
+
+    @property
+    def alternatives(self) -> tuple[Candidate, ...]:
+        """The top three, for "did you mean" and the *Not this one* button."""
+        return self.ranked[:3]
+
+    @property
+    def all_reasons(self) -> tuple[str, ...]:
+        """Escalation reasons from the text and the top playbook, without repeats."""
+        return tuple(dict.fromkeys((*self.escalation_reasons, *self.playbook_reasons)))
+
+
+# --- tuning -----------------------------------------------------------------------------
+# Measured on the dev set and held-out situations (benchmarks/matcher_quality.py); the
+# values are round on purpose: small changes around them move nothing.
+K1 = 1.2
+B = 0.5  # partial length normalisation: shipped playbooks list more examples than custom
+FIELD_WEIGHTS = {"title": 1.5, "summary": 0.5, "keyword": 2.0, "example": 1.0}
+BIGRAM_WEIGHT = 0.6  # bigrams sharpen ("charged twice") but are rare, so high-idf
+SLANG_WEIGHT = 0.8  # a canonical concept is a little less certain than the word itself
+W_BM25, W_KNN, W_KW = 0.35, 0.45, 0.20
+# Typo correction: only words this long (shorter ones collide: "bill" / "ball").
+MIN_TYPO_LEN = 5
+# Confidence: the top score and its relative lead over the runner-up.
+CONFIDENT_SCORE = 0.25
+CONFIDENT_MARGIN = 0.2
+# An "always escalate" top playbook alerts a manager on a lower bar than "confident":
+# a missed safety or legal alert costs more than a needless one.
+ESCALATE_SCORE = 0.2
+ESCALATE_MARGIN = 0.1
+MIN_MEANINGFUL_SCORE = 0.05
+# Weight of the second-nearest example in the nearest-neighbour score.
+KNN_SECOND = 0.5
+# Large libraries: nearest-neighbour scoring only for this many BM25 leaders.
+KNN_CANDIDATES = 64
+# Added to playbooks whose escalation reasons match a signal found in the text.
+SIGNAL_BOOST = 0.1
+
+
+@dataclass(frozen=True, slots=True)
+class _Analysis:
+    tokens: list[Token]  # corrected tokens, stopwords kept (for signals)
+    features: dict[str, float]  # feature → weight
+    surface: dict[str, list[str]]  # feature → words of the text behind it
+    content: set[str]  # content stems plus canonical concepts (for keyword hits)
+    corrections: list[tuple[str, str]]
 
 
 class PlaybookMatcher:
+    """Ranks a library's playbooks for a situation. Build once per library; thread-safe
+    for reads (the only mutable state is the typo cache, where a race costs a recompute).
+    """
+
     def __init__(self, library: PlaybookLibrary) -> None:
         self.library = library
+        self._playbooks: tuple[Playbook, ...] = tuple(library)
+        self._ids: list[str] = [pb.id for pb in self._playbooks]
+        self._slang = _SlangIndex(SLANG)
+        self._typo_cache: dict[str, str | None] = {}
+
+        # Vocabulary for typo correction and "does this text mean anything here".
+        word_freq: Counter[str] = Counter()
+        for pb in self._playbooks:
+            for _, text in _fields(pb):
+                word_freq.update(_content_words(tokenise(text)))
+        for canonical, variants in SLANG.items():
+            word_freq.update(_content_words(tokenise(" ".join((canonical, *variants)))))
+        word_freq.update(signals.LEXICON_WORDS)
+        word_freq.update(w for v in ABBREVIATIONS.values() for w in v.split())
+        # Most frequent first: on a tie the common word is the likelier intent.
+        ranked_words = sorted(word_freq.items(), key=lambda item: (-item[1], item[0]))
+        self._vocab: list[str] = [w for w, _ in ranked_words]
+        self._vocab_set = frozenset(self._vocab)
+        self._known_stems = frozenset(stem(w) for w in self._vocab)
+
+        # Per-playbook documents (BM25) and per-example vectors (nearest neighbour).
+        doc_tf: list[defaultdict[str, float]] = []
+        examples: list[tuple[int, dict[str, float]]] = []
+        keywords: list[list[frozenset[str]]] = []
+        for index, pb in enumerate(self._playbooks):
+            tf: defaultdict[str, float] = defaultdict(float)
+            kws: list[frozenset[str]] = []
+            for kind, text in _fields(pb):
+                analysis = self._analyse(text, correct=False)
+                for feat, weight in analysis.features.items():
+                    tf[feat] += weight * FIELD_WEIGHTS[kind]
+                if kind in ("example", "title"):
+                    examples.append((index, analysis.features))
+                if kind == "keyword":
+                    kws.extend(self._keyword_sets(text, analysis))
+            doc_tf.append(tf)
+            keywords.append(kws)
+
+        n_docs = max(1, len(self._playbooks))
+        df: Counter[str] = Counter()
+        for tf in doc_tf:
+            df.update(tf.keys())
+        self._idf: dict[str, float] = {
+            f: math.log(1.0 + (n_docs - d + 0.5) / (d + 0.5)) for f, d in df.items()
+        }
+        self._doc_features: list[frozenset[str]] = [frozenset(tf) for tf in doc_tf]
+
+        # BM25 contributions precomputed per (feature, playbook): query time is a sum.
+        lengths = [sum(tf.values()) for tf in doc_tf]
+        avg_len = (sum(lengths) / len(lengths)) if lengths else 1.0
+        self._bm25_post: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for index, tf in enumerate(doc_tf):
+            norm = K1 * (1.0 - B + B * lengths[index] / avg_len)
+            for feat, freq in tf.items():
+                self._bm25_post[feat].append(
+                    (index, self._idf[feat] * freq * (K1 + 1.0) / (freq + norm))
+                )
+
+        # Example vectors: idf-weighted, unit length; postings hold the normalised weight.
+        self._example_count: dict[int, int] = {}
+        # Per playbook: feature → [(example number, weight)], so the nearest-neighbour
+        # pass can visit only the playbooks BM25 already finds plausible.
+        self._knn_post: list[dict[str, list[tuple[int, float]]]] = [
+            {} for _ in self._playbooks
+        ]
+        for owner, feats in examples:
+            vec = {f: w * self._idf[f] for f, w in feats.items()}
+            norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+            post = self._knn_post[owner]
+            local = self._example_count.get(owner, 0)
+            self._example_count[owner] = local + 1
+            for f, v in vec.items():
+                post.setdefault(f, []).append((local, v / norm))
+
+        self._by_reason: dict[str, list[int]] = defaultdict(list)
+        for index, pb in enumerate(self._playbooks):
+            for reason in pb.escalation.reasons:
+                self._by_reason[reason].append(index)
+
+        # Keyword sets: feature → (playbook, keyword index) to find hits without a scan.
+        self._keywords = keywords
+        self._kw_post: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for index, kws in enumerate(keywords):
+            for k, stems in enumerate(kws):
+                for s in stems:
+                    self._kw_post[s].append((index, k))
+
+    # --- public ---------------------------------------------------------------------------
 
     def match(self, text: str) -> MatchResult:
-        raise NotImplementedError
+        analysis = self._analyse(text, correct=True)
+        detection = signals.inspect(analysis.tokens)
+        found = detection.signals
+        reasons = tuple(s.reason for s in found)
+        phrases = tuple(s.phrase for s in found)
+        corrections = tuple(analysis.corrections)
+
+        query = {f: w for f, w in analysis.features.items() if f in self._idf}
+        # "help", "customer has a problem": no situation in it yet, ask for one.
+        vague = all(t.word in GENERIC_WORDS for t in analysis.tokens if _is_content(t.word))
+        if not query or vague:
+            # Nothing the library knows; signals still count (a "FIRE!!" must escalate).
+            return MatchResult(
+                ranked=(),
+                confidence=0.0,
+                confident=False,
+                escalation_reasons=reasons,
+                matched_terms=(),
+                meaningful=bool(found),
+                escalate=bool(found),
+                signal_phrases=phrases,
+                corrections=corrections,
+            )
+
+        scores = self._score(query, analysis.content)
+        if found:
+            # A signal in the text ("threw a bottle at staff") is evidence for the
+            # playbooks that handle that kind of escalation, whatever their wording.
+            for reason in {s.reason for s in found}:
+                for index in self._by_reason.get(reason, ()):
+                    scores[index] += SIGNAL_BOOST
+        # ... and a reason raised only to rule it out ("lovely review", "nobody hurt")
+        # is a little evidence against them.
+        for reason in detection.ruled_out:
+            for index in self._by_reason.get(reason, ()):
+                scores[index] = max(0.0, scores[index] - SIGNAL_BOOST)
+        # Stable sort, so ties keep library order: the same text always ranks the same.
+        order = sorted(
+            (i for i, sc in enumerate(scores) if sc > 0), key=scores.__getitem__, reverse=True
+        )
+        ids = self._ids
+        ranked = tuple(Candidate(ids[i], round(scores[i], 4)) for i in order)
+        top_score = ranked[0].score if ranked else 0.0
+        second = ranked[1].score if len(ranked) > 1 else 0.0
+        margin = (top_score - second) / top_score if top_score > 0 else 0.0
+        # Confidence: absolute strength (saturating) times relative lead.
+        strength = min(1.0, top_score / (2 * CONFIDENT_SCORE))
+        confidence = round(strength * (0.4 + 0.6 * min(1.0, margin / (2 * CONFIDENT_MARGIN))), 4)
+        confident = top_score >= CONFIDENT_SCORE and margin >= CONFIDENT_MARGIN
+        meaningful = top_score >= MIN_MEANINGFUL_SCORE or bool(found)
+
+        top_pb = self._playbooks[order[0]] if ranked else None
+        matched: list[str] = []
+        playbook_reasons: tuple[str, ...] = ()
+        escalate = bool(found)
+        if top_pb is not None:
+            feats = self._doc_features[order[0]]
+            for f in analysis.features:
+                if f in feats:
+                    matched.extend(w for w in analysis.surface.get(f, ()) if w not in matched)
+            # An "always escalate" playbook counts only when we would show it as the answer.
+            # Not when the text rules every one of its reasons out ("nobody was hurt").
+            ruled_out = not set(top_pb.escalation.reasons).isdisjoint(detection.ruled_out)
+            clear = top_score >= ESCALATE_SCORE and margin >= ESCALATE_MARGIN
+            if top_pb.escalation.always and clear and meaningful and not ruled_out:
+                escalate = True
+                playbook_reasons = tuple(top_pb.escalation.reasons)
+
+        return MatchResult(
+            ranked=ranked,
+            confidence=confidence if meaningful else 0.0,
+            confident=confident and meaningful,
+            escalation_reasons=reasons,
+            matched_terms=tuple(matched),
+            meaningful=meaningful,
+            escalate=escalate,
+            signal_phrases=phrases,
+            playbook_reasons=playbook_reasons,
+            corrections=corrections,
+        )
+
+    # --- scoring --------------------------------------------------------------------------
+
+    def _score(self, query: dict[str, float], content: set[str]) -> list[float]:
+        n = len(self._playbooks)
+        idf = self._idf
+
+        bm25 = [0.0] * n
+        bm25_max = 0.0
+        for f, w in query.items():
+            bm25_max += w * idf[f] * (K1 + 1.0)
+            for index, contrib in self._bm25_post.get(f, ()):
+                bm25[index] += w * contrib
+
+        q_norm = math.sqrt(sum((w * idf[f]) ** 2 for f, w in query.items())) or 1.0
+        q_vec = [(f, w * idf[f] / q_norm) for f, w in query.items()]
+        # Nearest neighbour only for the playbooks BM25 ranks highest: with a thousand
+        # playbooks the rest cannot win anyway, and this keeps match() in milliseconds.
+        if n > KNN_CANDIDATES:
+            candidates: Iterable[int] = sorted(
+                heapq.nlargest(KNN_CANDIDATES, range(n), key=bm25.__getitem__)
+            )
+        else:
+            candidates = range(n)
+        # Best and second-best example per playbook: one lucky overlap counts less than
+        # two examples that both resemble the text.
+        best = [0.0] * n
+        second = [0.0] * n
+        for index in candidates:
+            post = self._knn_post[index]
+            sims: dict[int, float] = defaultdict(float)
+            for f, qv in q_vec:
+                for ex, ev in post.get(f, ()):
+                    sims[ex] += qv * ev
+            b1 = b2 = 0.0
+            for sim in sims.values():
+                if sim > b1:
+                    b1, b2 = sim, b1
+                elif sim > b2:
+                    b2 = sim
+            best[index], second[index] = b1, b2
+        scale = 1.0 / (1.0 + KNN_SECOND)
+        knn = [(b1 + KNN_SECOND * b2) * scale for b1, b2 in zip(best, second, strict=True)]
+
+        # Keyword hits: every stem of the keyword present in the text.
+        kw_cover: dict[int, set[str]] = defaultdict(set)
+        kw_phrase: dict[int, float] = defaultdict(float)
+        checked: set[tuple[int, int]] = set()
+        for s in content:
+            for index, k in self._kw_post.get(s, ()):
+                if (index, k) in checked:
+                    continue
+                checked.add((index, k))
+                stems = self._keywords[index][k]
+                if stems <= content:
+                    kw_cover[index] |= stems
+                    if len(stems) > 1:
+                        kw_phrase[index] += 0.5 * sum(idf.get(x, 0.0) for x in stems)
+        q_mass = sum(idf.get(s, 0.0) for s in content) or 1.0
+
+        bm25_scale = W_BM25 / bm25_max if bm25_max else 0.0
+        out = [bm25_scale * b + W_KNN * k for b, k in zip(bm25, knn, strict=True)]
+        for index, cover in kw_cover.items():
+            covered = sum(idf.get(x, 0.0) for x in cover) + kw_phrase[index]
+            out[index] += W_KW * min(1.0, covered / q_mass)
+        return out
+
+    # --- text analysis --------------------------------------------------------------------
+
+    def _analyse(self, text: str, *, correct: bool) -> _Analysis:
+        tokens = tokenise(text)
+        corrections: list[tuple[str, str]] = []
+        if correct:
+            fixed: list[Token] = []
+            for tok in tokens:
+                new = self._correct(tok.word)
+                if new != tok.word:
+                    corrections.append((tok.word, new))
+                    fixed.append(Token(new, tok.clause))
+                else:
+                    fixed.append(tok)
+            tokens = fixed
+
+        features: dict[str, float] = {}
+        surface: dict[str, list[str]] = defaultdict(list)
+        stems = [stem(t.word) for t in tokens]
+        content_idx = [i for i, t in enumerate(tokens) if _is_content(t.word)]
+        content: set[str] = set()
+
+        def add(feat: str, weight: float, words: Iterable[str]) -> None:
+            if weight > features.get(feat, 0.0):
+                features[feat] = weight
+            surface[feat].extend(words)
+
+        for i in content_idx:
+            word = tokens[i].word
+            if word in POSITIVE_WORDS and _negated(tokens, i):
+                # "not happy" is a complaint, not a compliment: no "happy" feature.
+                add(_UNHAPPY, SLANG_WEIGHT, (word,))
+                content.add(_UNHAPPY)
+                continue
+            add(stems[i], 1.0, (word,))
+            content.add(stems[i])
+        for a, b in itertools.pairwise(content_idx):
+            # Bigrams only within a clause and across at most two stopwords.
+            if tokens[a].clause == tokens[b].clause and b - a <= 3:
+                add(f"{stems[a]} {stems[b]}", BIGRAM_WEIGHT, (tokens[a].word, tokens[b].word))
+        for canonical, start, end in self._slang.find(stems):
+            add(canonical, SLANG_WEIGHT, (t.word for t in tokens[start:end]))
+            content.add(canonical)
+        for concept in concepts(tokens):
+            add(stem(concept), SLANG_WEIGHT, ())
+            content.add(stem(concept))
+        return _Analysis(tokens, features, dict(surface), content, corrections)
+
+    def _keyword_sets(self, keyword: str, analysis: _Analysis) -> list[frozenset[str]]:
+        """Ways a keyword can be hit: all its content stems, or its canonical concept
+        when the keyword is itself slang ("fuming" is hit by "livid" via "angry")."""
+        stems = frozenset(stem(w) for w in _content_words(tokenise(keyword)))
+        out = [stems] if stems else []
+        canon = {f for f in analysis.features if f in self._slang.canonicals}
+        if canon and len(stems) <= 2:
+            out.extend(frozenset({c}) for c in sorted(canon))
+        return out
+
+    def _correct(self, word: str) -> str:
+        """The library word ``word`` was probably meant to be, or ``word`` itself."""
+        if (
+            len(word) < MIN_TYPO_LEN
+            or word in self._vocab_set
+            or word in STOPWORDS
+            or not word.isalpha()
+            or stem(word) in self._known_stems
+        ):
+            return word
+        if word in self._typo_cache:
+            return self._typo_cache[word] or word
+        # One edit for short words, two for long ones (transpositions count as one).
+        max_dist = 1 if len(word) < 8 else 2
+        hits = process.extract(
+            word, self._vocab, scorer=OSA.distance, score_cutoff=max_dist, limit=8
+        )
+        best: str | None = None
+        # Only edits a thumb plausibly makes: a real word one letter away ("swapped" /
+        # "snapped", "unimpressed" / "impressed") must not be rewritten into another.
+        plausible = [h for h in hits if _plausible_typo(word, str(h[0]))]
+        if plausible:
+            # Nearest first, then the commonest (the vocabulary is sorted by frequency).
+            best = str(min(plausible, key=lambda h: (h[1], h[2]))[0])
+        self._typo_cache[word] = best
+        return best or word
+
+
+class _SlangIndex:
+    """Finds slang variants (single words or phrases) in a stem sequence."""
+
+    def __init__(self, slang: dict[str, tuple[str, ...]]) -> None:
+        self.by_first: dict[str, list[tuple[tuple[str, ...], str]]] = defaultdict(list)
+        self.canonicals: set[str] = set()
+        for canonical, variants in slang.items():
+            canon_stem = stem(canonical)
+            self.canonicals.add(canon_stem)
+            for phrase in (canonical, *variants):
+                seq = phrase_stems(phrase)
+                if seq:
+                    self.by_first[seq[0]].append((seq, canon_stem))
+        for entries in self.by_first.values():
+            entries.sort(key=lambda e: -len(e[0]))  # longest phrase first
+
+    def find(self, stems: Sequence[str]) -> list[tuple[str, int, int]]:
+        out: list[tuple[str, int, int]] = []
+        for i, s in enumerate(stems):
+            for seq, canonical in self.by_first.get(s, ()):
+                if tuple(stems[i : i + len(seq)]) == seq:
+                    out.append((canonical, i, i + len(seq)))
+        return out
+
+
+_KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+_VOWELS = frozenset("aeiouy")
+_KEY_POS = {ch: (r, c) for r, row in enumerate(_KEYBOARD_ROWS) for c, ch in enumerate(row)}
+
+
+def _adjacent_keys(a: str, b: str) -> bool:
+    """Neighbouring keys on a QWERTY keyboard (a fat-finger substitution)."""
+    pa, pb = _KEY_POS.get(a), _KEY_POS.get(b)
+    if pa is None or pb is None:
+        return False
+    return abs(pa[0] - pb[0]) <= 1 and abs(pa[1] - pb[1]) <= 1
+
+
+def _plausible_typo(word: str, candidate: str) -> bool:
+    """Whether ``word`` is a believable mistyping of ``candidate``.
+
+    Typos keep the first letter and the sense: they drop, double or swap letters, or hit
+    a neighbouring key. A substitution between distant keys ("picked" / "packed") or an
+    edit at the front ("unhappy" / "happy") is more likely a different real word.
+    """
+    if not word or not candidate or word[0] != candidate[0]:
+        return False
+    ops = Levenshtein.editops(word, candidate)
+    replaces = [(op.src_pos, op.dest_pos) for op in ops if op.tag == "replace"]
+    # An adjacent transposition shows up as two replaces at neighbouring positions.
+    if len(replaces) == 2 and len(ops) == 2:
+        (i, j), (k, m) = replaces
+        if k == i + 1 and m == j + 1 and word[i] == candidate[m] and word[k] == candidate[j]:
+            return True
+    # Long words also get a wrong vowel ("solicter"): a spelling slip, not a new word.
+    return all(
+        _adjacent_keys(word[i], candidate[j])
+        or (len(word) >= 8 and word[i] in _VOWELS and candidate[j] in _VOWELS)
+        for i, j in replaces
+    )
+
+
+def _fields(pb: Playbook) -> list[tuple[str, str]]:
+    out = [("title", pb.title)]
+    if pb.summary:
+        out.append(("summary", pb.summary))
+    out.extend(("keyword", k) for k in pb.triggers.keywords)
+    out.extend(("example", e) for e in pb.triggers.examples)
+    return out
+
+
+_UNHAPPY = stem("unhappy")
+
+
+def _negated(tokens: Sequence[Token], index: int) -> bool:
+    """A negator one or two words before, in the same clause ("not very happy")."""
+    for j in range(index - 1, max(-1, index - 3), -1):
+        if tokens[j].clause != tokens[index].clause:
+            return False
+        if tokens[j].word in NEGATORS:
+            return True
+    return False
+
+
+def _is_content(word: str) -> bool:
+    return len(word) > 1 and word not in STOPWORDS
+
+
+def _content_words(tokens: Sequence[Token]) -> list[str]:
+    return [t.word for t in tokens if _is_content(t.word)]

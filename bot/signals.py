@@ -1,0 +1,383 @@
+"""Escalation signals read from the situation text itself, whatever playbook wins.
+
+A manager must hear about a fall, a fire, a solicitor, a one-star review or a customer
+closing their account even when the matcher ranks "wrong order" first, so these phrases
+are checked on every situation independently of the ranking.
+
+Patterns run over normalised words (``bot.text.tokenise``), one clause at a time, so
+"no injuries, but he is threatening to sue" flags *legal* and not *safety*. A hit
+preceded within three words of its own clause by a negation ("no", "not", "never",
+"nobody", "without") is dropped; "could not stop the bleeding" is not a negation,
+because a verb such as "stop" sits between the two.
+
+The lexicon errs towards flagging (a missed injury costs more than a needless
+notification) but avoids the common service-talk false friends: "fell apart" (a
+product), "burnt toast" (an order), "food court", "flooded with calls", "review the
+bill", "leave a review" (not leaving), a glowing review (not a threat).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.text import Token, words
+
+# Words that negate what follows within the clause ("not hurt", "no one injured").
+NEGATIONS = frozenset(
+    {"no", "not", "never", "nobody", "none", "without", "nothing", "neither", "nor"}
+)
+# Words that break a negation's reach: "not stop bleeding", "not sure if she is hurt".
+_NEGATION_BREAKERS = frozenset(
+    {"stop", "stopping", "stopped", "help", "sure", "only", "until", "unless", "if", "whether",
+     "know", "tell", "see", "just", "because", "and", "but"}
+)
+_NEGATION_WINDOW = 3
+
+# Person words, for "fell off" / "hit": the subject or object must be somebody.
+_PERSON = (
+    r"(?:he|she|they|him|her|them|me|us|i|guest|customer|client|man|woman|lady|gentleman|"
+    r"child|kid|boy|girl|baby|person|someone|somebody|elderly|staff|colleague|waiter|"
+    r"waitress|server|cashier|receptionist|member|manager|driver|passenger|patient|visitor|"
+    r"resident|chef|cleaner|porter|agent|assistant|mum|dad|mother|father|son|daughter|wife|"
+    r"husband|partner|friend|toddler|pensioner|student)"
+)
+_OBJ = r"(?:me|her|him|them|us|staff|my colleague|a colleague|a member of staff|the \w+)"
+_POSSESSIVE = r"(?:my|his|her|their|our|the|your|a|an)"
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    reason: str  # one of bot.playbooks.ESCALATION_REASONS
+    pattern: re.Pattern[str]
+    # Weak safety hints ("slipped", "fell") are dropped when the text also says nobody
+    # was hurt; strong ones ("fire", "bleeding") never are.
+    weak: bool = False
+    # A review or post is only a threat when it is not a glowing one.
+    positive_sensitive: bool = False
+    # Counter-evidence ("unhurt", "no harm done"): never reported, suppresses weak hits.
+    counter: bool = False
+
+
+def _rules(
+    reason: str,
+    patterns: Sequence[str],
+    *,
+    weak: bool = False,
+    positive_sensitive: bool = False,
+    counter: bool = False,
+) -> list[Rule]:
+    return [
+        Rule(reason, re.compile(rf"\b(?:{p})\b"), weak, positive_sensitive, counter)
+        for p in patterns
+    ]
+
+
+RULES: tuple[Rule, ...] = (
+    *_rules(
+        "safety",
+        [
+            r"injur(?:y|ies|ed|ing)|wounded|wound",
+            r"hurt(?:ing|s)?(?! (?:feelings|her feelings|his feelings|their feelings))",
+            r"bleed(?:ing|s)?|bled|blood(?:y)?",
+            r"fire|fires|on fire|caught fire|flames?|fire alarm|burning smell|smell of burning",
+            r"smoke|smoky|smoking (?:from|out)",
+            r"flood(?:ing|ed|s)?(?! with)|water (?:is )?(?:pouring|gushing|leaking|coming) "
+            r"(?:in|through|from|down)|burst pipe",
+            r"gas leak|smell of gas|smells of gas|gas smell|carbon monoxide",
+            r"ambulance|paramedics?|emergency|emergency services|first aid|a and e|"
+            r"hospital|defibrillator",
+            r"unconscious|passed out|fainted|faint(?:ing)?|collapsed|not breathing|"
+            r"seizure|heart attack|chest pains?|stroke|choking|choked",
+            r"allerg(?:y|ic|ies)|anaphyla\w*|epi ?pen|swelling|swollen|hives|nut reaction|"
+            r"(?:can not|could not|struggling to|difficulty|trouble) breath\w*",
+            r"burn(?:ed|t|s)? (?:himself|herself|themselves|myself|his|her|their|my) "
+            r"(?:\w+ )?(?:hand|hands|arm|arms|leg|legs|face|mouth|finger|fingers|skin|foot)|"
+            r"scald(?:ed|ing|s)?|burns",
+            r"cut (?:himself|herself|themselves|myself|his|her|their|my) (?:\w+ )?"
+            r"(?:hand|finger|arm|leg|foot|head|face|lip)",
+            r"electric shock|electrocuted|shocked by",
+            r"evacuat\w*|storm|hurricane|tornado|earthquake|power cut|blackout|ceiling "
+            r"(?:collapsed|fell|came down)",
+            r"food poisoning|poisoned|vomit(?:ing|ed)?|threw up|throwing up",
+            r"dangerous|unsafe|hazard(?:ous)?|broken glass",
+            r"broken down (?:on|at|in) (?:the |a )?(?:motorway|road|highway|side of|hard "
+            r"shoulder|middle of|dual carriageway|m\d+)|hard shoulder|stranded|trapped in (?:the "
+            r"|a )?lift|stuck in (?:the |a )?lift",
+            r"concussion|head injury|broke (?:his|her|their|my) (?:arm|leg|wrist|ankle|nose|tooth|"
+            r"teeth|hip|finger|toe|collarbone|ribs?|jaw|neck|back)",
+        ],
+    ),
+    *_rules(
+        "safety",
+        [
+            # People falling; "fell apart / through / off the shelf" is a product or a plan.
+            rf"fell(?! (?:apart|through|short|asleep|behind|for|in love|out of love|off|out))|"
+            rf"fallen(?! (?:apart|through|off|out|behind|asleep))|"
+            rf"(?:{_PERSON}) (?:\w+ )?(?:fell|has fallen|had a fall|took a fall) (?:off|out)|"
+            r"had a fall|took a fall|a fall",
+            r"slipped|slipping|slip (?:on|over)|tripped|tripping|trip (?:on|over)|"
+            r"stumbled|fell over|knocked (?:his|her|their) head|knocked (?:him|her|them|someone) "
+            r"(?:out|down|over)|knocked (?:out|unconscious)|was knocked down",
+        ],
+        weak=True,
+    ),
+    *_rules(
+        "safety",
+        [r"unhurt|uninjured|no harm done|is fine|are fine|is okay|are okay|no damage"],
+        counter=True,
+    ),
+    *_rules(
+        "leaving",
+        # Cancelling part of an order is not leaving us.
+        [
+            r"cancel\w* (?:\w+ ){0,3}(?:order|orders|dish|dishes|drink|drinks|starter|starters|"
+            r"mains?|dessert|desserts|item|items|side|sides|meal|meals|pizza|burger|coffee|round|"
+            r"bottle|taxi|cab)"
+        ],
+        counter=True,
+    ),
+    *_rules(
+        "legal",
+        [
+            r"sue|sues|suing|sued|lawsuit|law ?suit|legal|"
+            r"take (?:us|you|them|it) to court|court case|small claims|in court|(?<!food )"
+            r"(?<!tennis )court",
+            r"lawyers?|solicitors?|attorneys?|barrister",
+            r"police|cops|trading standards|ombudsman|environmental health|health inspector|"
+            r"health and safety executive|regulator|ofcom|ofgem|citizens advice|"
+            r"consumer rights|report (?:us|you|this|it|them|the \w+) to",
+            r"take (?:it|this|things|the matter|us) (?:further|higher)",
+        ],
+    ),
+    *_rules(
+        "abuse",
+        [
+            r"abus(?:e|ive|ing)|harass\w*|bully\w*|intimidat\w*",
+            r"threat(?:s|ened|ening)?(?! to)|made threats|threatening (?:me|her|him|them|us|"
+            r"staff|my colleague)|threatening behaviou?r",
+            # "swears he brought it back" insists; "swearing at staff" abuses.
+            r"swear(?:ing|s)?(?! (?:he|she|they|it|that|blind|i|we|the|there|on|by|down|"
+            r"to)\b)|swore at|sworn at|curs(?:ing|ed) at|cussing|f word|effing|"
+            r"obscene|obscenities",
+            r"calling (?:me|us|her|him|them|staff|the staff|my colleague|\w+) names|"
+            r"called (?:me|us|her|him|them|staff|my colleague) (?:a|an|names)",
+            r"spat|spit(?:ting)? (?:at|on)|punch(?:ed|ing)?|slap(?:ped|ping)?|assault\w*|"
+            r"attack(?:ed|ing)? (?:me|her|him|them|us|staff|my colleague|a member)|"
+            r"kick(?:ed|ing) (?:me|her|him|them|us|staff|my colleague|a member)|"
+            r"violen(?:t|ce)|weapon|knife|physically aggressive|(?:threw|throwing|thrown|"
+            r"chucked|hurled|lobbed) (?:\w+ ){0,3}at",
+            rf"hit {_OBJ}|(?:pushed|shoved|grabbed) {_OBJ}|shov(?:ed|ing)",
+            r"(?:threaten\w* to|going to|gonna|will|would) (?:smash|trash|wreck|break|hit|punch|"
+            r"kill|hurt|kick|stab|batter|deck|sort)|smash\w* (?:the place|it all|everything) up|"
+            r"wait\w* for (?:me|her|him|you|us|staff|them) (?:after|outside|in the car park)|"
+            r"(?:know|find out|knows) where (?:you|she|he|i|we|they) live|watch (?:your|my|her|"
+            r"his) back|(?:you|she|he|they) will (?:regret|be sorry)",
+            r"racis[tm]|sexis[tm]|homophobic|slurs?|sexual(?:ly)? (?:comments?|harassment)|"
+            r"inappropriate(?:ly)? touch\w*|groped",
+        ],
+    ),
+    *_rules(
+        "review",
+        [
+            r"review(?:ing|ed)? (?:us|you|them|the (?:hotel|shop|restaurant|place|business|"
+            r"salon|company|store))|(?:every|review|all the) (?:review )?sites?|followers|"
+            r"tell (?:them all|everyone|all (?:her|his|their) \w+|the world|people)|"
+            r"blog\w*|vlog\w*|influencer|write ?up|podcast",
+            r"(?:bad|terrible|awful|negative|horrible|scathing|poor|nasty|angry|harsh|"
+            r"one star|two star|online|public|google|tripadvisor|yelp|trustpilot|facebook) "
+            r"reviews?",
+            rf"(?:leave|leaving|left|write|writing|wrote|written|post|posting|posted|put|"
+            rf"putting|give|giving|gave|do|doing) (?:us |{_POSSESSIVE} )?(?:\w+ ){{0,2}}"
+            r"reviews?",
+            r"reviews? (?:on|online|site|sites|about us)|one star|zero stars?|no stars?",
+            r"trip ?advisor|yelp|trust ?pilot|google(?! pay| wallet| account| drive| docs)|"
+            r"facebook|instagram|twitter|tweet(?:ed|ing|s)?|tik ?tok|reddit|youtube|linkedin|"
+            r"bluesky|"
+            r"social media|socials|on x|mumsnet|feefo|glassdoor",
+            r"(?:post|posted|posting|put|putting|share|shared|sharing|upload\w*) (?:\w+ ){0,4}"
+            r"(?:online|on the internet|on the web)|online (?:post|rant)|go(?:ing)? viral|"
+            r"went viral|name and shame|tell (?:everyone|all (?:her|his|their) friends)|"
+            r"filming|filmed (?:us|me|staff|it|the)|recording (?:us|me|staff|it|on (?:her|his) "
+            r"phone)|rant",
+        ],
+        positive_sensitive=True,
+    ),
+    *_rules(
+        "media",
+        [
+            r"the press|to the press|press office|newspapers?|the papers|journalists?|"
+            r"reporters?|the news|local news|(?:tv|television|radio) (?:news|crew|show|"
+            r"programme|station)|bbc|itv|watchdog|(?<!social )media",
+        ],
+    ),
+    *_rules(
+        "leaving",
+        [
+            r"cancel\w*(?: (?:my|his|her|their|our|the|this|a|all|of))* (?:\w+ )?(?:account|"
+            r"accounts|subscription|membership|contract|plan|policy|service|direct debit|"
+            r"everything|card|insurance|package|deal|agreement)",
+            r"(?:wants?|wanting|going|threaten\w*|about|asked|asking|trying|decided|plans?|"
+            r"planning|will|would like) to cancel(?! (?:\w+ ){0,3}(?:order|orders|dish|dishes|"
+            r"drink|drinks|starter|starters|mains?|dessert|desserts|item|items|delivery|food|"
+            r"meal|meals|side|sides|table|it|one|pizza|burger|coffee|round|bottle)\b)",
+            r"clos(?:e|ing|ed) (?:down )?(?:my |his |her |their |our |the |this |an |all )?"
+            r"(?:\w+ )?accounts?|account closure",
+            r"leav(?:e|ing) us(?! (?:a|an|one|some|the|feedback|reviews?|comments?)\b)|"
+            r"leaving for|switch\w* (?:providers?|suppliers?|banks?|networks?)|switch\w* "
+            r"(?:over )?to (?:a |another |the )?(?:competitor|rival|other (?:provider|supplier|"
+            r"bank|company|firm|shop|hotel|gym))|"
+            r"mov(?:e|ing) (?:\w+ )?(?:business|account|custom) (?:to|elsewhere)|"
+            r"competitors?|rival",
+            r"(?:go|going|went|take|taking|took|shop|shopping|eat|book|stay|order|buy|bought)"
+            r"\w* (?:\w+ ){0,3}"
+            r"elsewhere|somewhere else|business elsewhere",
+            r"never (?:coming|come|returning|return|be|going) back|(?:will|would|is|am|are) "
+            r"(?:not|never) (?:be |ever )?(?:coming |come |returning )?back|last time (?:\w+ )"
+            r"{1,2}(?:ever )?(?:uses?|shops?|comes?|stays?|books?|eats?|buys?|orders?|visits?)|"
+            r"(?:done|finished) with (?:us|you|this place|this company|the lot of you)|had "
+            r"enough of (?:us|you|this place)|(?:going|off|go|goes|went) (?:\w+ ){0,3}"
+            r"(?:across the road|down the road|next door|over the road)|never (?:using|use|"
+            r"shopping|booking|staying|eating) (?:\w+ )?(?:again|here)",
+            r"(?:delete|deleting|erase|erasing|remove|removing|wipe|wiping|destroy)\w* "
+            r"(?:\w+ ){0,3}(?:data|details|records|information|personal|profile|account)|gdpr|"
+            r"right to be forgotten|data protection|unsubscrib\w*|(?:data|details|records|"
+            r"information|account|profile) (?:\w+ ){0,3}(?:deleted|wiped|removed|erased|"
+            r"destroyed)",
+            r"(?:moving|switching|changing|move|switch|change) (?:to )?(?:salons|banks|"
+            r"providers|gyms|hotels|suppliers|shops|companies|firms|networks|dentists|garages|"
+            r"agencies|insurers|broadband|energy|mobile)|(?:go|going|move|moving|switch\w*) "
+            r"to (?:another|a different|a rival|the other|a new) (?:\w+ )?(?:hotel|salon|bank|"
+            r"provider|gym|supplier|shop|company|firm|garage|agency|restaurant|store|place)|"
+            r"cut (?:his|her|their|my|the) (?:\w+ )?(?:stay|visit|holiday|trip|membership) "
+            r"short|check(?:ing|ed)? out early",
+            r"(?:never|stop|stop us|do not) (?:contact|contacting|email|emailing|call|calling|"
+            r"phone|phoning|text|texting|message|messaging) (?:her|him|them|me|us)",
+            r"end (?:the|their|his|her|my|our) (?:contract|membership|relationship|agreement)|"
+            r"not renew\w*|terminat\w*|(?:wants?|going|threaten\w*) to (?:leave|quit)"
+            r"(?! (?:a|an|us a|us an|the|feedback|reviews?|comments?|tip|note|message|early)\b)",
+        ],
+    ),
+)
+
+# A review or post praised with these words is no threat ("left us a lovely review").
+_POSITIVE = re.compile(
+    r"\b(?:great|good|glowing|positive|five star|lovely|nice|excellent|amazing|brilliant|"
+    r"fantastic|wonderful|kind|rave|happy|thank\w*|praise\w*|recommend\w*)\b"
+)
+_NEGATIVE = re.compile(
+    r"\b(?:bad|terrible|awful|negative|horrible|scathing|poor|nasty|angry|one star|zero stars?|"
+    r"complain\w*|threat\w*|rant|expose|shame|disgust\w*|worst)\b"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    reason: str  # safety, legal, abuse, review, media, leaving
+    phrase: str  # the words that raised it, for the notification ("fell", "solicitor")
+
+
+def _negated(words: Sequence[str], start: int) -> bool:
+    """Whether a negation within the window before word ``start`` governs it."""
+    for i in range(start - 1, max(-1, start - 1 - _NEGATION_WINDOW), -1):
+        if words[i] in _NEGATION_BREAKERS:
+            return False
+        if words[i] in NEGATIONS:
+            return True
+    return False
+
+
+@dataclass(frozen=True, slots=True)
+class Detection:
+    signals: tuple[Signal, ...]
+    # Reasons the text mentions only to rule out ("nobody hurt", "not going to sue",
+    # "left a lovely review"): an always-escalate playbook for them should stay quiet.
+    ruled_out: frozenset[str]
+
+
+def detect(tokens: Sequence[Token]) -> tuple[Signal, ...]:
+    """Escalation signals in the text, one per reason (first phrase found), in rule order."""
+    return inspect(tokens).signals
+
+
+def inspect(tokens: Sequence[Token]) -> Detection:
+    """Signals in the text, and the reasons it raises only to rule them out."""
+    clauses: dict[int, list[str]] = {}
+    for tok in tokens:
+        clauses.setdefault(tok.clause, []).append(tok.word)
+
+    found: list[tuple[Rule, str]] = []
+    dismissed: set[str] = set()
+    counter_evidence = False
+    for clause_words in clauses.values():
+        text = " ".join(clause_words)
+        # Word index of each character offset: a match's start maps back to its word.
+        starts = [0]
+        for w in clause_words[:-1]:
+            starts.append(starts[-1] + len(w) + 1)
+        positive = _POSITIVE.search(text) is not None and _NEGATIVE.search(text) is None
+        for rule in RULES:
+            for m in rule.pattern.finditer(text):
+                if rule.counter:
+                    # "unhurt", "no harm done": weak safety hints are moot.
+                    counter_evidence = counter_evidence or rule.reason == "safety"
+                    dismissed.add(rule.reason)
+                    continue
+                if _negated(clause_words, _word_at(starts, m.start())):
+                    counter_evidence = counter_evidence or rule.reason == "safety"
+                    dismissed.add(rule.reason)
+                    continue
+                if rule.positive_sensitive and positive:
+                    dismissed.add(rule.reason)
+                    continue
+                found.append((rule, m.group(0)))
+                break
+
+    seen: set[str] = set()
+    out: list[Signal] = []
+    for rule, phrase in found:
+        if rule.weak and counter_evidence:
+            dismissed.add(rule.reason)
+            continue
+        if rule.reason in seen:
+            continue
+        seen.add(rule.reason)
+        out.append(Signal(rule.reason, phrase))
+    return Detection(tuple(out), frozenset(dismissed - seen))
+
+
+def _word_at(starts: list[int], offset: int) -> int:
+    lo, hi = 0, len(starts) - 1
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if starts[mid] <= offset:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+# Words of the lexicon in plain form, so the matcher's typo correction can reach them
+# ("bleding" → "bleeding", "solicter" → "solicitor") before the patterns run.
+LEXICON_WORDS: frozenset[str] = frozenset(
+    words(
+        """
+        injury injuries injured hurt bleeding blood wound fire flames smoke flood flooding
+        flooded ambulance paramedic emergency hospital unconscious fainted collapsed
+        breathing seizure choking allergic allergy anaphylaxis epipen scalded burned
+        electric evacuate evacuation storm poisoning vomiting dangerous unsafe hazard
+        concussion fell fallen slipped tripped stumbled sue suing sued lawsuit lawyer
+        solicitor attorney barrister court police trading standards ombudsman environmental
+        inspector regulator abusive abuse harassing harassment bullying intimidating
+        threatening threatened threats swearing swore cursing punched slapped assault
+        assaulted attacked violent violence weapon knife racist sexist homophobic shoved
+        pushed grabbed spitting review reviews tripadvisor yelp trustpilot google facebook
+        instagram twitter tiktok reddit youtube linkedin social media online viral filming
+        recording press newspaper journalist reporter watchdog cancel cancelling cancelled
+        account closing competitor competitors elsewhere leaving switching delete remove
+        erase details records information unsubscribe terminate renew membership
+        subscription contract
+        """
+    )
+)

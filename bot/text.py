@@ -1,0 +1,502 @@
+"""Normalising the quick, messy text staff type mid-shift into comparable tokens.
+
+Staff write "gst's clothes stuck in broken washer, she's fuming, pls help" on a phone,
+one-handed. Everything here turns that into the same tokens a playbook author's tidy
+wording produces: folded unicode, expanded contractions and staff shorthand, stems.
+Typo correction needs a vocabulary, so it lives with the matcher (``bot.matching``).
+
+Pure functions, no I/O; stems are cached because the same few thousand words recur.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import snowballstemmer
+
+_STEMMER = snowballstemmer.stemmer("english")
+
+
+def words(text: str) -> list[str]:
+    """Whitespace-separated words: word lists stay readable as paragraphs."""
+    return text.split()
+
+# Characters phones and word processors substitute for plain ASCII ones.
+_CHAR_MAP = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "`": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+        "&": " and ",
+        "+": " and ",
+        "@": " at ",
+    }
+)
+
+# Shorthand that needs a look at its surroundings, so a regex rather than the word map.
+_SHORTHAND_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(p), r)
+    for p, r in (
+        (r"\bw/o\b", " without "),
+        (r"\bw/e\b", " whatever "),
+        (r"\bw/", " with "),
+        (r"\bb/c\b", " because "),
+        (r"\ba/c\b", " account "),
+        (r"\bn/a\b", " "),
+        # "1*", "1-star", "1 star" all mean the same review; digits alone are dropped later.
+        (r"\b1\s*(?:\*|-?\s*stars?\b)", " one star "),
+        (r"\b2\s*(?:\*|-?\s*stars?\b)", " two star "),
+        (r"\b5\s*(?:\*|-?\s*stars?\b)", " five star "),
+        # "charged 2x", "x2", "called 3 times": repetition matters (double charge, chasing).
+        (r"\b(?:2x|x2)\b", " twice "),
+        (r"\b(?:[3-9]|1\d)x\b|\bx(?:[3-9]|1\d)\b", " several times "),
+        (r"(\d)(st|nd|rd|th)\b", r"\1 "),
+        # False friends: words that mean something else in these phrases, rewritten so
+        # neither the matcher nor the escalation lexicon reads a lawsuit into a food hall.
+        (r"\bfood courts?\b", " food hall "),
+        (r"\b(service|standards?|quality|performance|things|deadlines?|schedule)((?: \w+)?) "
+         r"(?:has |have |had )?slipped\b", r" \1\2 declined "),
+        (r"\b(tennis|basketball|squash|netball|padel) courts?\b", r" \1 pitch "),
+        (r"\bsw(?:ears?|ore|orn)(?: blind)? (?=(?:that|he|she|they|it|i|we|the|there|on)\b)",
+         " insists "),
+        (r"\b((?:app|website|site|system|till|computer|laptop|tablet|phone|software|program|"
+         r"page|screen|machine|server|printer|card reader|terminal)(?: \w+){0,2}) "
+         r"crash(?:es|ed|ing)?\b", r"\1 glitching "),
+        # Money symbols stay meaningful ("wants his £20 back") even when amounts are dropped.
+        (r"[£$€]\s*\d[\d,.]*", " money "),
+        (r"\d[\d,.]*\s*(?:quid|bucks|gbp|usd|eur|euros?|pounds?|dollars?)\b", " money "),
+    )
+)
+
+# Contractions, expanded so negation ("didn't", "wasn't") is visible as "not".
+_CONTRACTIONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(p), r)
+    for p, r in (
+        (r"\bwon'?t\b", "will not"),
+        (r"\bcan'?t\b", "can not"),
+        (r"\bcannot\b", "can not"),
+        (r"\bshan'?t\b", "shall not"),
+        (r"\bain'?t\b", "is not"),
+        (r"\b(do|does|did|is|are|was|were|has|have|had|would|should|could|must|need)n'?t\b",
+         r"\1 not"),
+        (r"n't\b", " not"),
+        (r"'re\b", " are"),
+        (r"'ve\b", " have"),
+        (r"'ll\b", " will"),
+        (r"'m\b", " am"),
+        (r"'d\b", " would"),
+        (r"'s\b", ""),  # possessive ("guest's") or "is": neither carries meaning here
+        (r"s'(?=\s|$)", "s"),  # plural possessive ("guests'")
+    )
+)
+_PRONOUN_CONTRACTION = re.compile(
+    r"\b(i|you|we|they|he|she|it|that|there|who|what)'(re|ve|ll|d|m|s)\b"
+)
+_PRONOUN_SUFFIX = {"re": "are", "ve": "have", "ll": "will", "d": "would", "m": "am", "s": "is"}
+
+# Staff shorthand, one word for one or more words. Kept to what front-line staff in
+# hospitality, retail and support commonly type; nothing specific to one playbook.
+ABBREVIATIONS: dict[str, str] = {
+    "cust": "customer",
+    "custs": "customers",
+    "cx": "customer",
+    "cstmr": "customer",
+    "gst": "guest",
+    "gsts": "guests",
+    "pax": "guests",
+    "clnt": "client",
+    "pls": "please",
+    "plz": "please",
+    "pl": "please",
+    "thx": "thanks",
+    "ty": "thank you",
+    "mgr": "manager",
+    "mngr": "manager",
+    "mgmt": "management",
+    "sup": "supervisor",
+    "rm": "room",
+    "tbl": "table",
+    "appt": "appointment",
+    "apt": "appointment",
+    "res": "reservation",
+    "resv": "reservation",
+    "rez": "reservation",
+    "acct": "account",
+    "acc": "account",
+    "dept": "department",
+    "svc": "service",
+    "msg": "message",
+    "msgs": "messages",
+    "vm": "voicemail",
+    "ph": "phone",
+    "tel": "phone",
+    "em": "email",
+    "ppl": "people",
+    "bc": "because",
+    "cos": "because",
+    "cuz": "because",
+    "coz": "because",
+    "u": "you",
+    "ur": "your",
+    "r": "are",
+    "b4": "before",
+    "min": "minutes",
+    "mins": "minutes",
+    "hr": "hour",
+    "hrs": "hours",
+    "wk": "week",
+    "wks": "weeks",
+    "yr": "year",
+    "yrs": "years",
+    "bday": "birthday",
+    "b-day": "birthday",
+    "anniv": "anniversary",
+    "fb": "facebook",
+    "ig": "instagram",
+    "insta": "instagram",
+    "tho": "though",
+    "thru": "through",
+    "w": "with",
+    "wo": "without",
+    "abt": "about",
+    "smth": "something",
+    "sth": "something",
+    "nth": "nothing",
+    "ppl's": "people",
+    "idk": "i do not know",
+    "dnt": "do not",
+    "didnt": "did not",
+    "doesnt": "does not",
+    "dont": "do not",
+    "isnt": "is not",
+    "wasnt": "was not",
+    "werent": "were not",
+    "wont": "will not",
+    "cant": "can not",
+    "havent": "have not",
+    "hasnt": "has not",
+    "shes": "she is",
+    "hes": "he is",
+    "theyre": "they are",
+    "im": "i am",
+    "ive": "i have",
+    "ok": "okay",
+    "k": "okay",
+    "2day": "today",
+    "tmrw": "tomorrow",
+    "tmr": "tomorrow",
+    "yday": "yesterday",
+    "asap": "soon",
+    "approx": "about",
+    "w/": "with",
+    "govt": "government",
+    "ref": "refund",
+    "refnd": "refund",
+    "cc": "card",
+    "dbl": "double",
+    "addr": "address",
+    "deliv": "delivery",
+    "del": "delivery",
+    "pkg": "package",
+    "ord": "order",
+    "qty": "quantity",
+    "info": "information",
+    "hrly": "hourly",
+    "recep": "reception",
+    "hk": "housekeeping",
+    "f&b": "food",
+    "wi-fi": "wifi",
+}
+
+# Words that carry no situation on their own. Negations are deliberately absent:
+# "no one answered", "never came", "not working" are the situation.
+STOPWORDS: frozenset[str] = frozenset(
+    words(
+        """
+        a an the and or but if then so than that this these those there here i me my mine
+        myself we us our ours you your yours he him his she her hers it its they them their
+        theirs who whom whose which what when where why how is am are was were be been being
+        do does did doing have has had having will would shall should can could may might
+        must to of in on at by for with from into onto over under about as up down out off
+        just also very really quite too much many more most some any all each every both
+        again still even only own same such other another ever yet already get gets got
+        getting go goes going gone went come comes came coming say says said saying tell
+        told ask asked asking one two three four five six seven eight nine ten okay oh yeah
+        yes please thanks hi hey hello lol um uh like well now today guy lady man woman
+        person someone somebody people customer customers guest guests client clients
+        """
+    )
+)
+
+# Clause breaks: negation ("no injuries") and sentiment do not reach across them.
+_CLAUSE_SPLIT = re.compile(r"[.,;:!?()\[\]\"/|\n]+|\s-\s|\s+(?:but|although|though|however)\s+")
+_WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+def fold(text: str) -> str:
+    """Lowercase, strip accents ("café" → "cafe"), ASCII quotes and dashes."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return text.translate(_CHAR_MAP).lower()
+
+
+def normalise(text: str) -> str:
+    """The text with contractions and symbol shorthand expanded; words still in order."""
+    text = fold(text)
+    for pattern, repl in _SHORTHAND_PATTERNS:
+        text = pattern.sub(repl, text)
+    # "she's" is "she is", not a possessive: keep the verb so "she's not hurt" reads right.
+    text = _PRONOUN_CONTRACTION.sub(lambda m: f"{m.group(1)} {_PRONOUN_SUFFIX[m.group(2)]}", text)
+    for pattern, repl in _CONTRACTIONS:
+        text = pattern.sub(repl, text)
+    return text
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    word: str  # normalised surface word ("washer")
+    clause: int  # index of the clause it belongs to (for negation scope)
+
+
+def tokenise(text: str) -> list[Token]:
+    """Words of ``text`` in order, shorthand expanded, each tagged with its clause.
+
+    Hyphenated words are split ("mid-cycle" → "mid", "cycle") but bare numbers are
+    dropped: "table 5" and "table 12" are the same situation.
+    """
+    out: list[Token] = []
+    for clause_no, clause in enumerate(_CLAUSE_SPLIT.split(normalise(text))):
+        for match in _WORD.finditer(clause):
+            raw = match.group(0)
+            expanded = ABBREVIATIONS.get(raw)
+            pieces = expanded.split() if expanded else raw.split("-")
+            for piece in pieces:
+                if not piece or piece.isdigit():
+                    continue
+                sub = ABBREVIATIONS.get(piece) if not expanded else None
+                for word in (sub.split() if sub else (piece,)):
+                    out.append(Token(word, clause_no))
+    return out
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """Snowball (Porter 2) stem; "charged", "charging", "charges" → "charg"."""
+    return str(_STEMMER.stemWord(word))
+
+
+def content_words(tokens: list[Token]) -> list[str]:
+    """Surface words that can carry a situation (stopwords and 1-letter words dropped)."""
+    return [t.word for t in tokens if len(t.word) > 1 and t.word not in STOPWORDS]
+
+
+def phrase_stems(phrase: str) -> tuple[str, ...]:
+    """Stems of every word of ``phrase`` (stopwords kept), for phrase matching."""
+    return tuple(stem(t.word) for t in tokenise(phrase))
+
+
+# Service slang and near-synonyms, canonical word → variants (words or phrases). A text
+# containing a variant also gets the canonical word, so "she's livid" meets a playbook
+# that says "angry", and "packed in" meets "broken". Applied to playbook text too, so
+# both sides meet in the middle. Kept to everyday service language, not to any one
+# playbook's wording: organisations' own playbooks benefit the same way.
+SLANG: dict[str, tuple[str, ...]] = {
+    "angry": (
+        "fuming", "livid", "furious", "irate", "raging", "seething", "cross", "mad",
+        "incensed", "enraged", "outraged", "kicking off", "kicked off", "going mad",
+        "lost it", "losing it", "lost temper", "losing temper", "blew up", "hit the roof",
+        "up in arms", "ranting", "shouting", "yelling", "screaming", "raised voice",
+        "raising voice", "having a go", "going off", "pissed", "annoyed",
+        "fed up", "unacceptable", "disgrace", "disgusted", "appalled", "hostile", "upset",
+    ),
+    "broken": (
+        "bust", "busted", "knackered", "kaput", "packed in", "packed up", "conked out",
+        "died", "dead", "stopped working", "not working", "does not work", "will not work",
+        "out of order", "on the blink", "playing up", "acting up", "malfunction",
+        "malfunctioning", "faulty", "defective", "jammed", "snapped", "cracked", "shattered",
+        "came apart", "fell apart", "falling apart", "fell off", "will not turn on",
+        "not turning on", "does not turn on", "will not start", "broke", "breaks", "failed",
+        "split", "ripped", "torn", "leaking", "dud", "will not switch on",
+        "does not switch on", "not switching on", "not heating", "does not heat",
+        "will not charge", "not charging", "will not load", "keeps crashing", "crashes",
+        "stopped", "glitchy", "glitching", "buggy", "not as described", "fault",
+    ),
+    "refund": (
+        "money back", "reimburse", "reimbursed", "reimbursement", "chargeback", "pay back",
+        "paid back", "credit back", "refunded", "compensation", "return money",
+    ),
+    "overcharged": (
+        "ripped off", "rip off", "charged twice", "double charged", "charged double",
+        "overbilled", "extra charge", "charged too much", "charged more", "overcharge",
+        "wrong amount", "charged wrong", "billed twice", "double charge", "twice charged",
+        "charged for", "hidden charge", "hidden fee",
+    ),
+    "wait": (
+        "queue", "queuing", "queueing", "waiting", "waited", "ages", "forever",
+        "taking long", "took long", "taking forever", "slow", "still waiting", "kept waiting",
+    ),
+    "unhappy": (
+        "not happy", "not pleased", "not impressed", "unimpressed", "dissatisfied",
+        "displeased", "not satisfied", "disappointed", "let down", "not amused",
+    ),
+    "late": ("delayed", "delay", "overdue", "behind schedule", "not on time", "running late"),
+    "cold": ("lukewarm", "tepid", "stone cold", "not hot", "freezing", "barely warm"),
+    "missing": (
+        "never came", "never arrived", "did not arrive", "did not come", "has not arrived",
+        "not arrived", "never turned up", "forgot", "forgotten", "left out", "never got",
+        "did not get", "lost", "not included", "short",
+    ),
+    "wrong": (
+        "incorrect", "mixed up", "mix up", "mixup", "not what ordered", "someone else",
+        "instead of", "different one", "mistake", "got the wrong", "swapped", "switched",
+        "someone else's", "wrong one", "not mine", "not his", "not hers", "not theirs",
+    ),
+    "callback": (
+        "call back", "ring back", "rang back", "phone back", "called back", "get back",
+        "got back", "hear back", "heard back", "return call", "returned call", "reply",
+        "replied", "response", "respond", "responded", "answer", "answered",
+    ),
+    "ignored": (
+        "no reply", "no response", "no answer", "unanswered", "ghosted", "radio silence",
+        "nobody answered", "no one answered", "nobody replied", "no one replied", "chasing",
+        "chased", "nobody got back", "no one got back", "heard nothing", "not heard",
+        "never heard", "no word", "nobody picked up", "no one picked up", "not picked up",
+        "never picked up", "not picking up", "did not pick up", "goes to voicemail",
+        "left messages", "left voicemails", "no callback", "never called back",
+    ),
+    "happy": (
+        "delighted", "thrilled", "chuffed", "pleased", "over the moon", "made day", "loves",
+        "loved", "loving", "enjoyed", "enjoying", "great time", "wonderful", "compliment",
+        "complimented", "praised", "praise", "glowing", "impressed", "smiling", "buzzing",
+        "made up", "stoked", "beaming", "all smiles", "raving", "loved it", "over the top",
+    ),
+    "thanks": ("thanked", "thank", "grateful", "appreciate", "appreciated", "gratitude"),
+    "regular": (
+        "returning", "comes back", "came back", "back again", "frequent", "every week",
+        "every year", "usual", "repeat",
+    ),
+    "vip": (
+        "big spender", "key account", "top client", "biggest client", "biggest customer",
+        "platinum", "gold member", "corporate account", "high value", "best customer",
+        "important client", "important customer", "celebrity", "loyal", "long standing",
+        "for years", "premium member", "elite", "major account", "big account",
+        "spends a fortune", "spends a lot", "spent a fortune", "high spender", "top spender",
+    ),
+    "hesitant": (
+        "hesitated", "hesitating", "hesitation", "shrugged", "shrug", "quiet", "silent",
+        "reluctant", "unsure", "half hearted", "i guess", "is fine", "it is okay",
+        "whatever", "no worries", "never mind", "not bothered", "no fuss", "make a fuss",
+        "muttered", "sighed", "awkward", "holding back", "not convinced", "seems off",
+        "not happy but", "did not say",
+    ),
+    "transfer": (
+        "transferred", "passed around", "passed between", "bounced around", "put through",
+        "redirected", "wrong department", "another department", "other department",
+        "not my department", "other team", "different team", "another team", "handed over",
+        "handover", "not my area", "different department",
+    ),
+    "supplier": (
+        "vendor", "contractor", "courier", "delivery company", "third party",
+        "outsourced", "subcontractor", "agency", "airline", "carrier", "external",
+        "partner company",
+        "franchise", "booking site", "provider", "tour operator", "manufacturer",
+    ),
+    "fault": (
+        "own fault", "misuse", "misused", "dropped", "spilled", "spilt", "sat on",
+        "mishandled", "not our fault", "out of warranty", "warranty expired",
+        "warranty ran out", "no receipt", "past return", "outside policy", "against policy",
+        "not covered", "accidental damage", "user error", "ignored instructions",
+    ),
+    "injury": (
+        "hurt", "injured", "injuries", "bleeding", "fell", "slipped", "tripped", "wounded",
+        "unconscious", "collapsed", "fainted", "ambulance", "medical", "allergic reaction",
+    ),
+    "fire": ("smoke", "flames", "burning smell", "fire alarm", "caught fire"),
+    "flood": ("flooding", "flooded", "burst pipe", "water pouring", "water everywhere"),
+    "abusive": (
+        "insulting", "insults", "called names", "calling names",
+        "threatening", "threatened", "harassing", "harassment", "abuse", "spat", "violent",
+        "swearing at", "swore at", "sworn at", "shoved", "punched",
+        "aggressive", "intimidating",
+    ),
+    "lawyer": (
+        "solicitor", "attorney", "legal action", "sue", "suing", "court", "lawsuit", "legal",
+        "police",
+    ),
+    "review": (
+        "tripadvisor", "trip advisor", "yelp", "trustpilot", "google review", "one star",
+        "post online", "posted online", "social media", "facebook", "instagram", "twitter",
+        "tiktok", "tweeted", "tweet", "reddit", "viral",
+    ),
+    "cancel": (
+        "close account", "closing account", "cancelling", "cancelled", "cancellation",
+        "competitor", "elsewhere", "switch provider", "leaving us", "delete data",
+        "remove details", "unsubscribe", "terminate", "not renew",
+    ),
+    "stuck": (
+        "trapped", "locked in", "locked inside", "jammed shut", "will not open",
+        "can not open", "can not get out", "stuck inside", "swallowed", "ate",
+    ),
+    "damaged": (
+        "ruined", "stained", "shrunk", "shrank", "scratched", "dented", "torn", "soaked",
+        "damage", "wrecked", "destroyed", "marked",
+    ),
+}
+
+
+# Positive words whose negation ("not happy", "wasn't impressed") means the opposite;
+# the matcher turns a negated one into the "unhappy" concept instead of the word.
+POSITIVE_WORDS: frozenset[str] = frozenset(
+    words(
+        """
+        happy pleased impressed satisfied good great nice amused thrilled keen fine okay
+        glad content delighted friendly helpful
+        """
+    )
+)
+NEGATORS: frozenset[str] = frozenset({"not", "no", "never", "hardly", "barely"})
+
+# Words that say there is a situation without saying which ("help, customer has an
+# issue"): a text made only of these gets the usage hint, not a guess.
+GENERIC_WORDS: frozenset[str] = frozenset(
+    words(
+        """
+        help problem problems issue issues complaint complaints complaining complain
+        question questions query queries situation thing things stuff something matter
+        trouble need needs want wants advice urgent quick sorry wrong bad unhappy
+        """
+    )
+)
+
+# Service situations said with a gap in the middle ("asked for oat milk, got dairy"),
+# which word-level slang cannot see. Each pattern adds its canonical concept.
+CONCEPT_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(p), c)
+    for p, c in (
+        (r"\b(?:asked for|ordered|order|wanted|booked|requested|paid for|chose)\b(?: \w+){0,6} "
+         r"(?:got|given|gave|received|brought|served|sent|came|delivered|turned up)\b", "wrong"),
+        (r"\b(?:not|never) (?:his|hers|her|theirs|their|mine|my|ours|the ones?|what)\b", "wrong"),
+        (r"\b(?:rang|called|phoned|emailed|messaged|chased|tried)\b(?: \w+){0,2} "
+         r"(?:several|many|multiple|twice|times|again|repeatedly)\b", "ignored"),
+        (r"\b(?:over|more than|nearly|almost) (?:an? )?(?:hour|half an hour|minutes)\b", "wait"),
+        (r"\b(?:moving|switching|going|off) (?:\w+ ){0,3}(?:elsewhere|another|different|other|"
+         r"rival|across the road|down the road|next door)\b", "cancel"),
+        (r"\bcome (?:\w+ ){0,2}(?:for|every) (?:\w+ ){0,2}years?\b", "regular"),
+        (r"\byears? (?:of|as a) (?:custom|customer|member|client|loyal)", "vip"),
+    )
+)
+
+
+def concepts(tokens: list[Token]) -> list[str]:
+    """Canonical concepts the gap patterns find in the text (in no particular order)."""
+    text = " ".join(t.word for t in tokens)
+    return [canonical for pattern, canonical in CONCEPT_PATTERNS if pattern.search(text)]

@@ -1,0 +1,288 @@
+"""What a member of staff notices about the matcher: the right playbook for what they
+typed (however they typed it), an alert when a manager must know and none when not, a
+"did you mean" when it is unsure, a usage hint for nonsense, and their own playbooks.
+
+The situations here are written for these tests, not copied from the evaluation files
+(benchmarks/matcher_quality.py measures those).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.matching import MatchResult, PlaybookMatcher
+from bot.playbooks import PlaybookLibrary, load_library
+from bot.text import normalise, tokenise
+
+
+@pytest.fixture(scope="module")
+def matcher() -> PlaybookMatcher:
+    return PlaybookMatcher(load_library())
+
+
+def top(result: MatchResult) -> str | None:
+    return result.ranked[0].playbook_id if result.ranked else None
+
+
+CLEAR_SITUATIONS = [
+    (
+        "angry-customer",
+        "woman at the counter is yelling and says she's never been treated so badly",
+    ),
+    ("angry-customer", "cust going mad at me on the phone, won't let me get a word in"),
+    ("slow-or-poor-service", "he's been in the queue for ages and only one till is open"),
+    ("slow-or-poor-service", "nobody came to take their order for forty minutes"),
+    ("product-defect", "the hairdryer we sold her last week has stopped working"),
+    ("product-defect", "zip on the new jacket broke the first time he wore it"),
+    (
+        "property-damaged-or-stuck",
+        "our tumble dryer ate her jumper and now the door is jammed shut",
+    ),
+    ("property-damaged-or-stuck", "the lift door closed on his coat and tore it"),
+    ("billing-dispute", "he was billed twice for the same meal"),
+    ("billing-dispute", "invoice shows a service charge she never agreed to"),
+    ("review-threat", "says he'll put us on tripadvisor with photos of the room"),
+    ("review-threat", "she's filming staff and says it's going on tiktok"),
+    ("customer-leaving", "member wants to cancel her gym membership today"),
+    ("customer-leaving", "client says he's moving his business to a rival firm"),
+    ("no-response", "he emailed support three times last week and heard nothing"),
+    ("no-response", "promised callback never happened, she's chasing again"),
+    ("safety-emergency", "there's smoke coming out of the kitchen extractor"),
+    ("safety-emergency", "elderly man collapsed in the lobby"),
+    ("hesitant-or-quiet", "she keeps saying it's fine but won't look at me"),
+    ("hesitant-or-quiet", "he just nodded and went quiet when I asked about the meal"),
+    ("customer-at-fault", "he spilled coffee on the laptop and wants a free replacement"),
+    ("customer-at-fault", "she lost her receipt and it's way past the return window"),
+    ("third-party-failure", "the taxi company we booked for him never showed up"),
+    ("third-party-failure", "the florist we use sent the flowers to the wrong venue"),
+    ("wrong-order", "ordered medium steak, got it well done"),
+    ("wrong-order", "half the takeaway order was missing"),
+    ("high-value-customer", "one of our platinum members is unhappy with his suite"),
+    ("high-value-customer", "our biggest corporate account is unhappy with how the event went"),
+    ("abusive-or-legal-threat", "he's swearing at my colleague and calling her names"),
+    ("abusive-or-legal-threat", "customer says her solicitor will be in touch"),
+    ("handoff-transfer", "guest needs maintenance for the room but rang the restaurant"),
+    ("delight-moment", "couple celebrating their 25th anniversary with us tonight"),
+    ("delight-moment", "regular popped in just to say how much she loves the new menu"),
+]
+
+
+@pytest.mark.parametrize(("expected", "text"), CLEAR_SITUATIONS)
+def test_clear_situation_gets_its_playbook(
+    matcher: PlaybookMatcher, expected: str, text: str
+) -> None:
+    result = matcher.match(text)
+    assert top(result) == expected, [(c.playbook_id, c.score) for c in result.ranked[:3]]
+    assert result.meaningful
+
+
+def test_clear_situations_are_mostly_confident(matcher: PlaybookMatcher) -> None:
+    confident = sum(matcher.match(text).confident for _, text in CLEAR_SITUATIONS)
+    assert confident >= 0.85 * len(CLEAR_SITUATIONS)
+
+
+@pytest.mark.parametrize(
+    ("expected", "text"),
+    [
+        ("property-damaged-or-stuck", "gust's cloths stuck in the brokn washr"),
+        ("billing-dispute", "custmer was overcharhed on her invoise"),
+        ("abusive-or-legal-threat", "says his solicter is going to call us"),
+        ("no-response", "nobdoy has replied to her emials for a week"),
+    ],
+)
+def test_typos_are_tolerated(matcher: PlaybookMatcher, expected: str, text: str) -> None:
+    result = matcher.match(text)
+    assert top(result) == expected
+    assert result.corrections  # the fixes are reported, for logs
+
+
+def test_real_words_are_not_corrected_into_others(matcher: PlaybookMatcher) -> None:
+    # "swapped" is one letter from "snapped", "unimpressed" from "impressed".
+    for text in ("table 4 and 6 got their plates swapped", "guest seemed unimpressed"):
+        corrected = dict(matcher.match(text).corrections)
+        assert "swapped" not in corrected
+        assert "unimpressed" not in corrected
+
+
+def test_staff_shorthand_is_understood() -> None:
+    assert normalise("gst's bag w/ the porter, she's fuming") == (
+        "gst bag  with  the porter, she is fuming"
+    )
+    words = [t.word for t in tokenise("cust in rm 12 wants mgr asap pls")]
+    assert words[:2] == ["customer", "in"]
+    assert "room" in words
+    assert "manager" in words
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("guest slipped on the wet floor and hurt her wrist", "safety"),
+        ("strong smell of gas in the corridor", "safety"),
+        ("old lady tripped over the mat and can't get up", "safety"),
+        ("a diner's lips are swelling after the prawns", "safety"),
+        ("he says he'll see us in court", "legal"),
+        ("woman says she's calling trading standards", "legal"),
+        ("man grabbed my colleague by the arm", "abuse"),
+        ("says she'll post the video on instagram tonight", "review"),
+        ("he's leaving a 1* review on trustpilot", "review"),
+        ("reporter from the local paper is on the phone", "media"),
+        ("she wants her account closed and everything deleted", "leaving"),
+        ("says he'll take his custom elsewhere", "leaving"),
+    ],
+)
+def test_escalation_signals(matcher: PlaybookMatcher, text: str, reason: str) -> None:
+    result = matcher.match(text)
+    assert result.escalate
+    assert reason in result.all_reasons
+
+
+def test_signals_escalate_whatever_playbook_wins(matcher: PlaybookMatcher) -> None:
+    # A wrong-order situation that also mentions a solicitor still alerts a manager.
+    result = matcher.match("soup was cold and now he says his solicitor will hear about it")
+    assert result.escalate
+    assert "legal" in result.escalation_reasons
+    assert "solicitor" in " ".join(result.signal_phrases)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "she slipped on the step but she's fine, no harm done",
+        "guest slipped but wasn't hurt, just embarrassed",
+        "nobody was injured, just a lot of mess",
+        "she's not going to sue, just wants an apology",
+        "he's not going to complain online, just wanted to let us know",
+        "left a glowing review on google for Sam",
+        "customer wants to cancel one of the side dishes",
+        "food court was packed so the queue was long",
+        "he swears he returned the car with a full tank",
+        "customer says the app keeps crashing",
+        "steak was burnt, he wants another",
+        "the zip fell off her new bag",
+        "flooded with orders tonight so the kitchen is slow",
+        "asked if she could review the bill before paying",
+        "she was charged twice for parking",
+    ],
+)
+def test_no_alarm_when_negated_or_a_false_friend(matcher: PlaybookMatcher, text: str) -> None:
+    result = matcher.match(text)
+    assert not result.escalate, (result.all_reasons, result.signal_phrases, top(result))
+
+
+def test_negation_does_not_cross_a_clause(matcher: PlaybookMatcher) -> None:
+    result = matcher.match("no injuries, but he's threatening to call the police")
+    assert result.escalate
+    assert result.escalation_reasons == ("legal",)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "guest unhappy about the booking",
+        "she is annoyed about the delivery",
+        "something went wrong with her order and the bill",
+    ],
+)
+def test_ambiguous_text_asks_did_you_mean(matcher: PlaybookMatcher, text: str) -> None:
+    result = matcher.match(text)
+    assert result.meaningful
+    assert not result.confident
+    assert len(result.alternatives) == 3
+
+
+@pytest.mark.parametrize(
+    "text", ["", "   ", "asdf qwerty", "hello?", "help", "customer has a problem"]
+)
+def test_nonsense_or_empty_gets_usage_hint(matcher: PlaybookMatcher, text: str) -> None:
+    result = matcher.match(text)
+    assert not result.meaningful
+    assert not result.confident
+    assert not result.escalate
+
+
+def test_an_emergency_in_few_words_still_escalates(matcher: PlaybookMatcher) -> None:
+    result = matcher.match("FIRE!!")
+    assert result.escalate
+    assert result.escalation_reasons == ("safety",)
+
+
+def test_scores_are_ranked_and_bounded(matcher: PlaybookMatcher) -> None:
+    result = matcher.match("the blender she bought is faulty and she wants a refund")
+    scores = [c.score for c in result.ranked]
+    assert scores == sorted(scores, reverse=True)
+    assert all(0 < s <= 1.5 for s in scores)
+    assert 0 <= result.confidence <= 1
+    assert result.matched_terms  # the words that drove the top match
+
+
+def test_deterministic(matcher: PlaybookMatcher) -> None:
+    text = "gst's clothes stuck in the broken washer, she's fuming"
+    first = matcher.match(text)
+    assert matcher.match(text) == first
+    assert PlaybookMatcher(load_library()).match(text) == first
+
+
+def _write_playbook(
+    folder: Path, pid: str, title: str, keywords: list[str], examples: list[str]
+) -> None:
+    data = {
+        "id": pid,
+        "title": title,
+        "owner": "Ops",
+        "review_by": "2030-01-01",
+        "triggers": {"keywords": keywords, "examples": examples},
+        "steps": [{"do": "Listen."}],
+    }
+    (folder / f"{pid}.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+
+
+def test_custom_library_with_a_new_playbook(tmp_path: Path) -> None:
+    shipped = load_library()
+    for pb in shipped:
+        (tmp_path / f"{pb.id}.yaml").write_text(
+            yaml.safe_dump(pb.model_dump(mode="json")), encoding="utf-8"
+        )
+    _write_playbook(
+        tmp_path,
+        "lost-property",
+        "Guest lost something on our premises",
+        ["lost property", "left behind", "forgot", "can't find"],
+        [
+            "guest left her glasses in the spa changing room",
+            "he thinks he dropped his wallet somewhere in the bar",
+            "child's teddy left behind in room 12 after checkout",
+        ],
+    )
+    library = load_library(tmp_path)
+    matcher = PlaybookMatcher(library)
+    result = matcher.match("lady thinks she left her earrings in the gym changing room")
+    assert top(result) == "lost-property"
+    # The shipped playbooks still work beside it.
+    assert top(matcher.match("he was billed twice for the same meal")) == "billing-dispute"
+
+
+def test_tiny_custom_library(tmp_path: Path) -> None:
+    _write_playbook(
+        tmp_path, "pool-closed", "Pool closed", ["pool closed"], ["the pool is shut for cleaning"]
+    )
+    _write_playbook(
+        tmp_path,
+        "late-checkout",
+        "Late checkout",
+        ["late checkout"],
+        ["wants to stay in the room until 3pm"],
+    )
+    matcher = PlaybookMatcher(load_library(tmp_path))
+    assert top(matcher.match("guest upset the swimming pool is closed")) == "pool-closed"
+    assert top(matcher.match("can he check out late tomorrow")) == "late-checkout"
+
+
+def test_empty_library_does_not_crash() -> None:
+    matcher = PlaybookMatcher(PlaybookLibrary(()))
+    result = matcher.match("customer fell and is bleeding")
+    assert result.ranked == ()
+    assert result.escalate
