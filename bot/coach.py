@@ -6,6 +6,7 @@ an ``Actor`` whose role was resolved by ``Coach.actor`` (the organisation file d
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,9 +15,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import structlog
+
 from bot.authority import AuthorityPolicy
 from bot.customers import extract_customer_ref, normalise_ref
-from bot.errors import InvalidInput, NotFound, NotPermitted
+from bot.errors import AlreadyDecided, InvalidInput, NotFound, NotPermitted, StorageUnavailable
+from bot.escalations import EscalationStore
 from bot.ledger import SpendLedger
 from bot.matching import MatchResult, PlaybookMatcher
 from bot.models import (
@@ -25,6 +29,9 @@ from bot.models import (
     Authority,
     CustomerHistory,
     Escalation,
+    EscalationAction,
+    EscalationRecord,
+    EscalationStatus,
     Gesture,
     GivenToCustomer,
     LedgerEntry,
@@ -35,7 +42,7 @@ from bot.models import (
     SpendStatus,
     Step,
 )
-from bot.money import currency_exponent, parse_amount, to_minor
+from bot.money import currency_exponent, format_money, parse_amount, to_minor
 from bot.playbooks import Playbook, PlaybookLibrary
 from bot.state import SharedState
 
@@ -45,6 +52,14 @@ USAGE_HINT = (
     "she's furious\" — then 'next', 'spend £48 dry cleaning' or 'escalate'."
 )
 SPEND_HINT = "say the amount and what it is for, e.g. 'spend £48 dry cleaning, room 214'"
+# Situations that go straight to a manager rather than a shift lead.
+MANAGER_REASONS = frozenset({"safety", "legal", "abuse", "media"})
+# Acting on an escalation (acknowledge, take over, resolve) needs at least this role;
+# approving or denying a spend needs what ``AuthorityPolicy.can_decide`` says.
+RESPONDER_ROLE = Role.LEAD
+
+
+log = structlog.get_logger(__name__)
 
 
 class NotUnderstood(InvalidInput):
@@ -59,6 +74,7 @@ class SpendOutcome:
     over_authority: tuple[str, ...]
     authority: Authority
     customer: CustomerHistory | None
+    escalation: EscalationRecord | None = None  # the managers' request, when pending
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +93,7 @@ class Coach:
         policy: AuthorityPolicy,
         ledger: SpendLedger,
         state: SharedState,
+        escalations: EscalationStore,
         matcher: PlaybookMatcher | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
@@ -84,6 +101,7 @@ class Coach:
         self.policy = policy
         self.ledger = ledger
         self.state = state
+        self.escalations = escalations
         self.matcher = matcher or PlaybookMatcher(library)
         self.clock = clock
         self._tz = ZoneInfo(policy.config.timezone)
@@ -130,6 +148,7 @@ class Coach:
             "escalation_reasons": list(_escalation_reasons(result, playbook)),
             "opened_at": self.clock().isoformat(),
         }
+        await self._open_situation_escalation(actor, incident)
         await self._remember(actor, incident)
         return await self._advice(actor, incident, result)
 
@@ -162,6 +181,7 @@ class Coach:
                 else set(incident["escalation_reasons"])
             ),
         )
+        await self._open_situation_escalation(actor, incident)
         await self._remember(actor, incident)
         return await self._advice(actor, incident, None)
 
@@ -234,12 +254,32 @@ class Coach:
         entry = await self.ledger.record_spend(
             actor.org, actor.user_id, actor.role, request, status, decision.reasons
         )
+        escalation = None
         if status is SpendStatus.APPROVED:
             authority = await self._authority(actor, playbook)
-        return SpendOutcome(entry, decision.reasons, authority, history)
+        else:
+            escalation = await self.escalations.raise_escalation(
+                org=actor.org,
+                platform=actor.platform,
+                kind="spend",
+                reasons=decision.reasons,
+                summary=_spend_summary(entry),
+                raised_by=actor.user_id,
+                # Another manager decides a manager's spend; an admin's goes to admins.
+                level=max(Role.MANAGER, actor.role, key=lambda r: r.rank),
+                playbook_id=entry.playbook_id,
+                incident_id=entry.incident_id,
+                entry_id=entry.entry_id,
+            )
+        return SpendOutcome(entry, decision.reasons, authority, history, escalation)
 
     async def decide(self, actor: Actor, entry_id: str, *, approve: bool) -> LedgerEntry:
-        """A manager approves or denies a pending spend, once; never their own."""
+        """A manager approves or denies a pending spend, once; never their own.
+
+        The linked escalation is resolved and the spender told, exactly as when the
+        manager clicks *Approve* / *Deny* (``act``): the CLI and the buttons agree.
+        """
+        actor = self._current(actor)
         if not self.policy.can_decide(actor.role):
             raise NotPermitted("only a manager or admin can approve or deny spends")
         entry = await self.ledger.get(actor.org, entry_id.strip())
@@ -247,7 +287,62 @@ class Coach:
             raise NotFound(f"no spend with id {entry_id.strip()!r}")
         if entry.user_id == actor.user_id:
             raise NotPermitted("nobody approves their own spend — ask another manager")
-        return await self.ledger.decide(actor.org, entry.entry_id, actor.user_id, approve)
+        escalation = await self.escalations.for_entry(actor.org, entry.entry_id)
+        try:
+            decided = await self.ledger.decide(actor.org, entry.entry_id, actor.user_id, approve)
+        except AlreadyDecided:
+            # A crash between the ledger's decision and the escalation's resolution
+            # would leave the channel asking forever: settle it from the ledger.
+            await self._close_spend_escalation(actor.org, escalation, entry.entry_id)
+            raise
+        await self._close_spend_escalation(actor.org, escalation, entry.entry_id, decided)
+        return decided
+
+    # -- escalations ---------------------------------------------------------------
+
+    async def escalate(self, actor: Actor, note: str | None = None) -> EscalationRecord:
+        """Staff press *Escalate*: tell the managers about the open incident."""
+        incident = await self._open_incident(actor)
+        note = " ".join((note or "").split())[:500]
+        summary = incident["situation"] + (f" — {note}" if note else "")
+        record = await self._raise_situation(
+            actor, incident, tuple(incident["escalation_reasons"]) or ("staff",), summary
+        )
+        if incident.get("escalation_id") != record.escalation_id:
+            incident["escalation_id"] = record.escalation_id
+            await self._remember(actor, incident)
+        return record
+
+    async def act(
+        self, actor: Actor, escalation_id: str, action: EscalationAction
+    ) -> EscalationRecord:
+        """A button click on an escalation, from any platform: the one place they land.
+
+        The clicker's role is looked up again now (a button in a channel can be pressed
+        by anyone, and roles change); an escalation is bound to its organisation and id.
+        """
+        actor = self._current(actor)
+        escalation = await self.escalations.get(actor.org, escalation_id.strip())
+        if escalation is None:
+            raise NotFound(f"no escalation {escalation_id.strip()!r} in this organisation")
+        if escalation.status is EscalationStatus.RESOLVED:
+            raise AlreadyDecided(
+                f"this escalation was already resolved by {escalation.resolved_by}"
+            )
+        if action in (EscalationAction.APPROVE, EscalationAction.DENY):
+            if escalation.kind != "spend" or escalation.entry_id is None:
+                raise InvalidInput("only a spend escalation can be approved or denied")
+            await self.decide(
+                actor, escalation.entry_id, approve=action is EscalationAction.APPROVE
+            )
+            resolved = await self.escalations.get(actor.org, escalation.escalation_id)
+            assert resolved is not None
+            return resolved
+        if not actor.role.at_least(RESPONDER_ROLE):
+            raise NotPermitted(f"only a {RESPONDER_ROLE.value} or above can act on escalations")
+        return await self.escalations.record_action(
+            actor.org, escalation.escalation_id, action, actor.user_id
+        )
 
     async def limits(self, actor: Actor) -> list[RoleLimits]:
         """The organisation's authority table (managers and admins only)."""
@@ -274,6 +369,77 @@ class Coach:
             raise NotPermitted("sorry — that is for managers and admins only")
 
     # -- internals -----------------------------------------------------------------
+
+    def _current(self, actor: Actor) -> Actor:
+        """The actor with the role the organisation file gives them now."""
+        role = self.policy.role_for(actor.user_id, actor.role)
+        if role is actor.role:
+            return actor
+        return Actor(actor.org, actor.user_id, role, actor.display_name, actor.platform)
+
+    async def _open_situation_escalation(self, actor: Actor, incident: dict[str, Any]) -> None:
+        """Safety, legal, abuse, review, media, leaving: managers hear at once."""
+        reasons = tuple(incident["escalation_reasons"])
+        if not reasons:
+            return
+        try:
+            record = await self._raise_situation(actor, incident, reasons, incident["situation"])
+        except StorageUnavailable as exc:
+            # Mid-emergency the advice matters more than the alert: it still says
+            # "escalate", and pressing Escalate retries (and reports the outage).
+            log.error(
+                "escalation.not_opened", org=actor.org, incident=incident["id"], error=str(exc)
+            )
+            return
+        incident["escalation_id"] = record.escalation_id
+
+    async def _raise_situation(
+        self, actor: Actor, incident: dict[str, Any], reasons: tuple[str, ...], summary: str
+    ) -> EscalationRecord:
+        level = Role.MANAGER if MANAGER_REASONS & set(reasons) else RESPONDER_ROLE
+        # Never ask the person raising it to handle it: at least one role above them.
+        above = actor.role.next_up() or Role.ADMIN
+        level = max(level, above, key=lambda r: r.rank)
+        return await self.escalations.raise_escalation(
+            org=actor.org,
+            platform=actor.platform,
+            kind="situation",
+            reasons=reasons,
+            summary=summary,
+            raised_by=actor.user_id,
+            level=level,
+            playbook_id=incident["playbook_id"],
+            incident_id=incident["id"],
+        )
+
+    async def _close_spend_escalation(
+        self,
+        org: str,
+        escalation: EscalationRecord | None,
+        entry_id: str,
+        decided: LedgerEntry | None = None,
+    ) -> None:
+        """Resolve a decided spend's escalation and tell the spender, once."""
+        if escalation is None or escalation.status is EscalationStatus.RESOLVED:
+            return
+        if decided is None:
+            decided = await self.ledger.get(org, entry_id)
+            if decided is None or decided.decided_by is None:
+                return
+        action = (
+            EscalationAction.APPROVE
+            if decided.status is SpendStatus.APPROVED
+            else EscalationAction.DENY
+        )
+        # AlreadyDecided: a concurrent path closed it, and told the spender there.
+        with contextlib.suppress(AlreadyDecided):
+            await self.escalations.record_action(
+                org,
+                escalation.escalation_id,
+                action,
+                decided.decided_by or "",
+                tell=decided.user_id,
+            )
 
     async def _open_incident(self, actor: Actor) -> dict[str, Any]:
         incident = await self.state.get_incident(actor.org, actor.user_id)
@@ -321,6 +487,7 @@ class Coach:
             confident=confident,
             matched_terms=tuple(terms),
             customer=await self._customer_history(actor.org, incident.get("customer_ref")),
+            escalation_id=incident.get("escalation_id"),
         )
 
     def _rounded(self, major: Decimal) -> Money:
@@ -386,6 +553,11 @@ def _escalation_reasons(result: MatchResult, playbook: Playbook) -> tuple[str, .
     if playbook.escalation.always:
         reasons.update(playbook.escalation.reasons)
     return tuple(sorted(reasons))
+
+
+def _spend_summary(entry: LedgerEntry) -> str:
+    customer = f" ({entry.customer_ref})" if entry.customer_ref else ""
+    return f"{format_money(entry.amount)} {entry.reason}{customer}"
 
 
 def _new_id(prefix: str) -> str:

@@ -135,6 +135,7 @@ class Advice:
     confident: bool
     matched_terms: tuple[str, ...] = ()
     customer: CustomerHistory | None = None
+    escalation_id: str | None = None  # the managers' escalation opened for this incident
 
 
 class SpendStatus(StrEnum):
@@ -222,6 +223,12 @@ class EscalationRecord:
     resolved_by: str | None = None
     resolved_at: datetime | None = None
     history: tuple[tuple[str, str, datetime], ...] = ()  # (action, user id, when)
+    # When managers were last told (opened or re-notified) and how often at this level:
+    # the monitor moves an escalation up a role after enough unanswered re-notifications.
+    last_notified_at: datetime | None = None
+    renotified_at_level: int = 0
+    # The platform's handle of the channel message ('escalation.opened'), to update it.
+    channel_ref: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from bot.authority import AuthorityPolicy, load_org_config
 from bot.coach import Coach
+from bot.escalations import open_escalations
 from bot.ledger import open_ledger
 from bot.matching import PlaybookMatcher
 from bot.playbooks import load_library
@@ -19,20 +20,28 @@ async def open_coach(settings: Settings) -> AsyncIterator[Coach]:
     """Load playbooks and the organisation, connect storage, and close it all afterwards."""
     library = load_library(settings.coachbot_playbooks_dir)
     policy = AuthorityPolicy(load_org_config(settings.coachbot_org_file))
-    ledger = open_ledger(settings.effective_database_url())
+    database_url = settings.effective_database_url()
+    ledger = open_ledger(database_url)
+    # Same database as the ledger, its own tables: one thing for operators to back up.
+    escalations = open_escalations(database_url)
     state = open_state(settings.redis_url or None)
     await ledger.open()
     try:
-        await state.open()
+        await escalations.open()
         try:
-            yield Coach(
-                library=library,
-                policy=policy,
-                ledger=ledger,
-                state=state,
-                matcher=PlaybookMatcher(library),
-            )
+            await state.open()
+            try:
+                yield Coach(
+                    library=library,
+                    policy=policy,
+                    ledger=ledger,
+                    state=state,
+                    escalations=escalations,
+                    matcher=PlaybookMatcher(library),
+                )
+            finally:
+                await state.close()
         finally:
-            await state.close()
+            await escalations.close()
     finally:
         await ledger.close()

@@ -11,8 +11,9 @@ import pytest
 from bot.authority import AuthorityPolicy, parse_org_config
 from bot.coach import Coach, NotUnderstood
 from bot.errors import AlreadyDecided, InvalidAmount, InvalidInput, NotFound, NotPermitted
+from bot.escalations.sql import SqlEscalationStore
 from bot.ledger import open_ledger
-from bot.models import Role, SpendStatus
+from bot.models import EscalationAction, EscalationStatus, Role, SpendStatus
 from bot.playbooks import load_library
 from bot.state import open_state
 
@@ -48,7 +49,9 @@ def clock() -> Clock:
 async def _coach(db_url: str, state_url: str | None, clock: Clock) -> AsyncIterator[Coach]:
     ledger = open_ledger(db_url)
     state = open_state(state_url)
+    escalations = SqlEscalationStore(db_url, clock=clock)
     await ledger.open()
+    await escalations.open()
     await state.open()
     library = load_library()
     coach = Coach(
@@ -56,10 +59,12 @@ async def _coach(db_url: str, state_url: str | None, clock: Clock) -> AsyncItera
         policy=AuthorityPolicy(parse_org_config(ORG)),
         ledger=ledger,
         state=state,
+        escalations=escalations,
         clock=clock,
     )
     yield coach
     await state.close()
+    await escalations.close()
     await ledger.close()
 
 
@@ -258,15 +263,19 @@ steps:
     ledger = open_ledger(sqlite_url)
     await ledger.open()
     library = load_library(tmp_path)
-    coach = Coach(
-        library=library,
-        policy=AuthorityPolicy(parse_org_config(ORG)),
-        ledger=ledger,
-        state=open_state(None),
-        clock=clock,
-    )
-    advice = await coach.advise(coach.actor("o", "u"), "guest annoyed the swimming pool is shut")
-    assert advice.playbook.id == "pool-closed"
+    async with SqlEscalationStore(sqlite_url) as escalations:
+        coach = Coach(
+            library=library,
+            policy=AuthorityPolicy(parse_org_config(ORG)),
+            ledger=ledger,
+            state=open_state(None),
+            escalations=escalations,
+            clock=clock,
+        )
+        advice = await coach.advise(
+            coach.actor("o", "u"), "guest annoyed the swimming pool is shut"
+        )
+        assert advice.playbook.id == "pool-closed"
     await ledger.close()
 
 
@@ -283,3 +292,181 @@ async def test_production_storage_shares_incidents_between_processes(
         spent = await other.spend(other.actor("hotel", "U_SAM"), "£12 free dessert, table 9")
         assert spent.entry.playbook_id == first.playbook.id
     assert (await production_coach.ledger.verify()).ok
+
+
+# -- escalations -------------------------------------------------------------------
+
+
+def _escalations(coach: Coach) -> SqlEscalationStore:
+    assert isinstance(coach.escalations, SqlEscalationStore)
+    return coach.escalations
+
+
+async def test_a_safety_situation_opens_one_escalation_per_incident(coach: Coach) -> None:
+    sam = coach.actor("hotel", "U_SAM", platform="slack")
+    advice = await coach.advise(sam, "man collapsed in the lobby, not breathing")
+    assert advice.escalation_id is not None
+    record = await coach.escalations.get("hotel", advice.escalation_id)
+    assert record is not None
+    assert (record.kind, record.level, record.platform) == ("situation", Role.MANAGER, "slack")
+    assert "safety" in record.reasons
+    assert record.incident_id == advice.incident_id
+    assert (await coach.next_step(sam)).escalation_id == advice.escalation_id
+    assert (await coach.escalate(sam, "ambulance called")).escalation_id == advice.escalation_id
+    assert len(await coach.escalations.list("hotel")) == 1
+    calm = await coach.advise(sam, "table 5 got the wrong dishes")
+    assert calm.escalation_id is None
+
+
+async def test_staff_can_escalate_anything_with_a_note(coach: Coach) -> None:
+    sam = coach.actor("hotel", "U_SAM")
+    with pytest.raises(NotFound, match="tell me what is happening first"):
+        await coach.escalate(sam)
+    advice = await coach.advise(sam, "table 5 got the wrong dishes")
+    record = await coach.escalate(sam, "  third time tonight ")
+    assert record.reasons == ("staff",)
+    assert record.summary == f"{advice.situation} — third time tonight"
+    assert (record.kind, record.level, record.raised_by) == ("situation", Role.LEAD, "U_SAM")
+    assert (await coach.current(sam)).escalation_id == record.escalation_id  # type: ignore[union-attr]
+
+
+async def test_approve_button_decides_resolves_and_tells_the_spender(
+    coach: Coach, clock: Clock
+) -> None:
+    sam = coach.actor("hotel", "U_SAM", platform="slack")
+    outcome = await coach.spend(sam, "£180 replacement coat, room 214")
+    escalation = outcome.escalation
+    assert escalation is not None
+    assert (escalation.kind, escalation.level, escalation.entry_id) == (
+        "spend",
+        Role.MANAGER,
+        outcome.entry.entry_id,
+    )
+    assert "£180" in escalation.summary
+    assert await coach.spend(sam, "£20 flowers") is not None  # within authority: no escalation
+
+    eid = escalation.escalation_id
+    with pytest.raises(NotPermitted):  # a lead may acknowledge, not approve
+        await coach.act(coach.actor("hotel", "U_LEAD"), eid, EscalationAction.APPROVE)
+    clock.now += timedelta(minutes=3)
+    done = await coach.act(coach.actor("hotel", "U_MGR"), eid, EscalationAction.APPROVE)
+    assert (done.status, done.resolved_by) == (EscalationStatus.RESOLVED, "U_MGR")
+    assert done.history[-1] == ("approve", "U_MGR", clock.now)
+    entry = await coach.ledger.get("hotel", outcome.entry.entry_id)
+    assert entry is not None
+    assert (entry.status, entry.decided_by) == (SpendStatus.APPROVED, "U_MGR")
+    told = [
+        (n.topic, n.recipient) for n in await _escalations(coach).pending_notifications("hotel")
+    ]
+    assert told == [
+        ("escalation.opened", None),
+        ("escalation.updated", None),
+        ("spend.decided", "U_SAM"),
+    ]
+    # The second click, from anyone, on any button.
+    for action in (EscalationAction.DENY, EscalationAction.APPROVE, EscalationAction.ACKNOWLEDGE):
+        with pytest.raises(AlreadyDecided):
+            await coach.act(coach.actor("hotel", "U_MGR2"), eid, action)
+
+
+async def test_nobody_approves_their_own_spend_by_button(coach: Coach) -> None:
+    manager = coach.actor("hotel", "U_MGR")
+    outcome = await coach.spend(manager, "£1,500 refund of the whole stay")
+    assert outcome.escalation is not None
+    with pytest.raises(NotPermitted, match="own spend"):
+        await coach.act(manager, outcome.escalation.escalation_id, EscalationAction.APPROVE)
+
+
+async def test_the_cli_decision_closes_the_escalation_too(coach: Coach) -> None:
+    sam = coach.actor("hotel", "U_SAM")
+    outcome = await coach.spend(sam, "£180 replacement coat")
+    assert outcome.escalation is not None
+    await coach.decide(coach.actor("hotel", "U_MGR"), outcome.entry.entry_id, approve=False)
+    record = await coach.escalations.get("hotel", outcome.escalation.escalation_id)
+    assert record is not None
+    assert (record.status, record.history[-1][:2]) == (EscalationStatus.RESOLVED, ("deny", "U_MGR"))
+    topics = [n.topic for n in await _escalations(coach).pending_notifications("hotel")]
+    assert topics.count("spend.decided") == 1
+    with pytest.raises(AlreadyDecided):
+        await coach.act(
+            coach.actor("hotel", "U_MGR2"),
+            outcome.escalation.escalation_id,
+            EscalationAction.APPROVE,
+        )
+
+
+async def test_acknowledge_and_take_over_need_a_lead(coach: Coach) -> None:
+    sam = coach.actor("hotel", "U_SAM")
+    advice = await coach.advise(sam, "guest says she will sue us and call the police")
+    assert advice.escalation_id is not None
+    with pytest.raises(NotPermitted):
+        await coach.act(
+            coach.actor("hotel", "U_ALEX"), advice.escalation_id, EscalationAction.ACKNOWLEDGE
+        )
+    acked = await coach.act(
+        coach.actor("hotel", "U_LEAD"), advice.escalation_id, EscalationAction.ACKNOWLEDGE
+    )
+    assert (acked.status, acked.acknowledged_by) == (EscalationStatus.ACKNOWLEDGED, "U_LEAD")
+    taken = await coach.act(
+        coach.actor("hotel", "U_MGR"), advice.escalation_id, EscalationAction.TAKE_OVER
+    )
+    assert (taken.status, taken.taken_over_by) == (EscalationStatus.TAKEN_OVER, "U_MGR")
+    with pytest.raises(InvalidInput, match="spend"):
+        await coach.act(
+            coach.actor("hotel", "U_MGR"), advice.escalation_id, EscalationAction.APPROVE
+        )
+    resolved = await coach.act(
+        coach.actor("hotel", "U_MGR"), advice.escalation_id, EscalationAction.RESOLVE
+    )
+    assert [a for a, _, _ in resolved.history] == ["opened", "acknowledge", "take_over", "resolve"]
+
+
+async def test_roles_are_checked_at_click_time(coach: Coach) -> None:
+    """A manager demoted in the organisation file after the alert went out is refused."""
+    outcome = await coach.spend(coach.actor("hotel", "U_SAM"), "£180 replacement coat")
+    assert outcome.escalation is not None
+    clicker = coach.actor("hotel", "U_MGR")  # resolved while still a manager
+    demoted = {**ORG, "users": {**ORG["users"], "U_MGR": "lead"}}  # type: ignore[dict-item]
+    coach.policy = AuthorityPolicy(parse_org_config(demoted))
+    with pytest.raises(NotPermitted):
+        await coach.act(clicker, outcome.escalation.escalation_id, EscalationAction.APPROVE)
+    with pytest.raises(NotPermitted):
+        await coach.decide(clicker, outcome.entry.entry_id, approve=True)
+    entry = await coach.ledger.get("hotel", outcome.entry.entry_id)
+    assert entry is not None
+    assert entry.status is SpendStatus.PENDING
+
+
+async def test_an_escalation_id_from_another_organisation_is_not_found(coach: Coach) -> None:
+    outcome = await coach.spend(coach.actor("hotel-a", "U_SAM"), "£500 refund")
+    assert outcome.escalation is not None
+    for action in EscalationAction:
+        with pytest.raises(NotFound):
+            await coach.act(
+                coach.actor("hotel-b", "U_MGR"), outcome.escalation.escalation_id, action
+            )
+    record = await coach.escalations.get("hotel-a", outcome.escalation.escalation_id)
+    assert record is not None
+    assert record.status is EscalationStatus.OPEN
+
+
+async def test_production_escalations_are_shared_between_processes(
+    production_coach: Coach, redis_url: str, postgres_url: str, clock: Clock
+) -> None:
+    outcome = await production_coach.spend(
+        production_coach.actor("hotel", "U_SAM"), "£180 replacement coat"
+    )
+    assert outcome.escalation is not None
+    async for other in _coach(postgres_url, redis_url, clock):
+        done = await other.act(
+            other.actor("hotel", "U_MGR"),
+            outcome.escalation.escalation_id,
+            EscalationAction.APPROVE,
+        )
+        assert done.status is EscalationStatus.RESOLVED
+    with pytest.raises(AlreadyDecided):
+        await production_coach.act(
+            production_coach.actor("hotel", "U_MGR2"),
+            outcome.escalation.escalation_id,
+            EscalationAction.DENY,
+        )

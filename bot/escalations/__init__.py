@@ -15,6 +15,12 @@ from typing import Protocol
 
 from bot.models import EscalationAction, EscalationRecord, Notification, Role
 
+# Notification topics: what a Notifier renders.
+OPENED = "escalation.opened"  # post to the escalation channel; its ref is kept
+UPDATED = "escalation.updated"  # edit the channel message (Notification.ref) in place
+RENOTIFY = "escalation.renotify"  # remind the channel (level may have moved up a role)
+SPEND_DECIDED = "spend.decided"  # direct message to the spender (Notification.recipient)
+
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
@@ -32,8 +38,9 @@ class Notifier(Protocol):
 
     platform: str
 
-    async def deliver(self, notification: Notification, escalation: EscalationRecord) -> Delivery:
-        ...
+    async def deliver(
+        self, notification: Notification, escalation: EscalationRecord
+    ) -> Delivery: ...
 
 
 class EscalationStore(Protocol):
@@ -67,11 +74,21 @@ class EscalationStore(Protocol):
     async def for_entry(self, org: str, entry_id: str) -> EscalationRecord | None: ...
 
     async def record_action(
-        self, org: str, escalation_id: str, action: EscalationAction, by: str
+        self,
+        org: str,
+        escalation_id: str,
+        action: EscalationAction,
+        by: str,
+        *,
+        tell: str | None = None,
     ) -> EscalationRecord:
         """Append a transition (who, what, when) and enqueue 'escalation.updated'.
 
-        Raises ``AlreadyDecided`` for an action that no longer applies (resolved).
+        ``tell``: also enqueue 'spend.decided' to this user id, in the same transaction,
+        so a decided spend and the spender's message are never one without the other.
+        Raises ``NotFound`` (no such escalation in ``org``), ``AlreadyDecided`` for an
+        action that no longer applies (resolved, or already acknowledged / taken over)
+        and ``InvalidInput`` for approve/deny on a situation or resolve on a spend.
         """
         ...
 
@@ -87,14 +104,31 @@ class EscalationStore(Protocol):
 
     async def delivered(self, notification_id: str, ref: str | None) -> None: ...
 
-    async def failed(self, notification_id: str, retry_at: datetime, error: str) -> None: ...
-
-    async def unacknowledged(self, older_than: datetime) -> list[EscalationRecord]:
-        """Open escalations last notified before ``older_than`` (for re-notification)."""
+    async def failed(self, notification_id: str, retry_at: datetime, error: str) -> None:
+        """Count a failed attempt, release the claim, try again at ``retry_at``."""
         ...
 
-    async def renotify(self, org: str, escalation_id: str, level: Role) -> EscalationRecord:
-        """Bump the notified count (and level), enqueue 'escalation.renotify'."""
+    async def give_up(self, notification_id: str, error: str) -> None:
+        """A permanent failure (channel gone, bot removed): never retried, kept for audit."""
+        ...
+
+    async def unacknowledged(self, older_than: datetime) -> list[EscalationRecord]:
+        """Open escalations last notified at or before ``older_than`` (to re-notify)."""
+        ...
+
+    async def renotify(
+        self,
+        org: str,
+        escalation_id: str,
+        level: Role,
+        *,
+        if_notified_before: datetime | None = None,
+    ) -> EscalationRecord | None:
+        """Bump the notified count (and level), enqueue 'escalation.renotify'.
+
+        Returns None, changing nothing, when the escalation is no longer open or (with
+        ``if_notified_before``) was notified after it: two monitors never remind twice.
+        """
         ...
 
     async def list(
@@ -102,3 +136,11 @@ class EscalationStore(Protocol):
     ) -> list[EscalationRecord]:
         """Escalations opened in [since, until), oldest first (for reports)."""
         ...
+
+
+def open_escalations(url: str) -> EscalationStore:
+    """The store for ``url`` (the ledger's database), not yet connected: ``await open()``."""
+    # Imported here so that importing the Protocol does not pull in SQLAlchemy.
+    from bot.escalations.sql import SqlEscalationStore
+
+    return SqlEscalationStore(url)

@@ -1,0 +1,804 @@
+"""Escalations and their notification outbox in SQL: SQLAlchemy async Core, SQLite or PG.
+
+Lives in the ledger's database, in its own tables:
+
+* ``escalations`` — one row per escalation, its current state (status, level, who
+  acknowledged / took over / resolved) and ``channel_ref``, the platform's handle of the
+  channel message, so later updates edit that message instead of posting new ones.
+* ``escalation_events`` — append-only history: who did what, when.
+* ``notifications`` — the outbox. A row is written in the same transaction as the change
+  it announces, so nothing is announced that did not happen and nothing that happened
+  goes unannounced, whatever crashes. Workers *claim* rows with a lease
+  (``claimed_until``): on PostgreSQL ``SELECT … FOR UPDATE SKIP LOCKED`` lets several
+  processes claim side by side without waiting on or double-claiming each other; on
+  SQLite the write transaction (``BEGIN IMMEDIATE``) serialises claimers. Either way the
+  claim itself is a conditional UPDATE, so a row claimed by someone else is never taken.
+  A worker that dies mid-delivery loses its lease and the row is delivered by another:
+  delivery is at least once, never zero times.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from sqlalchemy import (
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    exists,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.exc import IntegrityError, ProgrammingError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from bot.db import async_url, display_url, is_sqlite_memory, parse_url
+from bot.errors import AlreadyDecided, InvalidInput, NotFound, StorageUnavailable
+from bot.escalations import OPENED, RENOTIFY, SPEND_DECIDED, UPDATED
+from bot.ledger.sql import (
+    UtcDateTime,
+    _install_sqlite_transactions,
+    _is_outage,
+    _utcnow,
+    as_utc,
+    schema_version,
+)
+from bot.models import (
+    EscalationAction,
+    EscalationRecord,
+    EscalationStatus,
+    Notification,
+    Role,
+)
+
+T = TypeVar("T")
+
+SCHEMA_COMPONENT = "escalations"
+SCHEMA_VERSION = 1
+ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # as the ledger's: no i, l, o, u
+DEFAULT_LEASE = timedelta(seconds=60)  # longer than any one delivery attempt may take
+_WRITE_ATTEMPTS = 8
+_ERROR_CHARS = 500
+SYSTEM = "system"  # the 'user' of transitions nobody clicked (re-notify, move up)
+
+OPEN, ACKED = EscalationStatus.OPEN.value, EscalationStatus.ACKNOWLEDGED.value
+TAKEN, RESOLVED = EscalationStatus.TAKEN_OVER.value, EscalationStatus.RESOLVED.value
+
+metadata = MetaData()
+
+escalations = Table(
+    "escalations",
+    metadata,
+    Column("escalation_id", String(32), primary_key=True),
+    Column("org", Text, nullable=False),
+    Column("platform", String(32), nullable=False),
+    Column("kind", String(16), nullable=False),
+    # What makes a second raise the same escalation: the entry for a spend, the incident
+    # for a situation. Unique among unresolved rows (partial index below).
+    Column("dedupe_key", Text),
+    Column("reasons", Text, nullable=False),  # JSON list
+    Column("summary", Text, nullable=False),
+    Column("raised_by", Text, nullable=False),
+    Column("opened_at", UtcDateTime, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("level", String(16), nullable=False),
+    Column("playbook_id", Text),
+    Column("incident_id", Text),
+    Column("entry_id", String(32)),
+    Column("notified_count", Integer, nullable=False),
+    Column("renotified_at_level", Integer, nullable=False),
+    Column("last_notified_at", UtcDateTime, nullable=False),
+    Column("acknowledged_by", Text),
+    Column("acknowledged_at", UtcDateTime),
+    Column("taken_over_by", Text),
+    Column("resolved_by", Text),
+    Column("resolved_at", UtcDateTime),
+    Column("channel_ref", Text),
+)
+Index(
+    "uq_escalations_open_dedupe",
+    escalations.c.org,
+    escalations.c.kind,
+    escalations.c.dedupe_key,
+    unique=True,
+    sqlite_where=text("status <> 'resolved' AND dedupe_key IS NOT NULL"),
+    postgresql_where=text("status <> 'resolved' AND dedupe_key IS NOT NULL"),
+)
+Index("ix_escalations_org_opened", escalations.c.org, escalations.c.opened_at)
+Index("ix_escalations_org_entry", escalations.c.org, escalations.c.entry_id)
+Index("ix_escalations_status_notified", escalations.c.status, escalations.c.last_notified_at)
+
+escalation_events = Table(
+    "escalation_events",
+    metadata,
+    Column("event_id", Integer, primary_key=True, autoincrement=True),
+    Column("escalation_id", String(32), nullable=False),
+    Column("org", Text, nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("user_id", Text, nullable=False),
+    Column("detail", Text),
+    Column("at", UtcDateTime, nullable=False),
+    Index("ix_escalation_events_escalation", "escalation_id", "event_id"),
+)
+
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("notification_id", String(32), primary_key=True),
+    Column("org", Text, nullable=False),
+    Column("platform", String(32), nullable=False),
+    Column("topic", String(32), nullable=False),
+    Column("escalation_id", String(32), nullable=False),
+    Column("recipient", Text),  # a user id for a direct message; NULL: the channel
+    Column("attempts", Integer, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("next_attempt_at", UtcDateTime, nullable=False),
+    Column("claimed_until", UtcDateTime),
+    Column("delivered_at", UtcDateTime),
+    Column("given_up_at", UtcDateTime),
+    Column("ref", Text),
+    Column("last_error", Text),
+)
+Index(
+    "ix_notifications_due",
+    notifications.c.platform,
+    notifications.c.next_attempt_at,
+    sqlite_where=text("delivered_at IS NULL AND given_up_at IS NULL"),
+    postgresql_where=text("delivered_at IS NULL AND given_up_at IS NULL"),
+)
+Index("ix_notifications_escalation", notifications.c.escalation_id, notifications.c.topic)
+
+
+def _new_id(prefix: str, length: int = 10) -> str:
+    return prefix + "".join(secrets.choice(ID_ALPHABET) for _ in range(length))
+
+
+def _unavailable(exc: BaseException, url: str) -> StorageUnavailable:
+    orig = getattr(exc, "orig", None) or exc
+    reason = (str(orig).strip().splitlines() or [type(orig).__name__])[0][:160]
+    return StorageUnavailable(f"the escalation database is unavailable ({url}): {reason}")
+
+
+class SqlEscalationStore:
+    """``EscalationStore`` on SQLite (a file) or PostgreSQL, chosen by the URL."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        clock: Callable[[], datetime] = _utcnow,
+        lease: timedelta = DEFAULT_LEASE,
+    ) -> None:
+        parsed = parse_url(url)
+        if is_sqlite_memory(parsed):
+            raise ValueError("escalations need a SQLite file, not an in-memory database")
+        self.url = url
+        self._display = display_url(url)
+        self._clock = clock
+        self._lease = lease
+        self._backend = parsed.get_backend_name()
+        self._engine: AsyncEngine | None = None
+
+    async def __aenter__(self) -> SqlEscalationStore:
+        await self.open()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    # ----------------------------------------------------------------- lifecycle
+
+    async def open(self) -> None:
+        if self._engine is not None:
+            return
+        try:
+            driver_url = async_url(self.url)
+        except OSError as exc:
+            raise StorageUnavailable(f"cannot create the database folder: {exc}") from exc
+        if self._backend == "sqlite":
+            options: dict[str, Any] = {"connect_args": {"timeout": 30}}
+        else:
+            options = {
+                "connect_args": {"timeout": 5},
+                "pool_size": 5,
+                "max_overflow": 10,
+                "pool_pre_ping": True,
+            }
+        engine = create_async_engine(driver_url, **options)
+        if self._backend == "sqlite":
+            _install_sqlite_transactions(engine)
+        self._engine = engine
+        try:
+            # Two processes starting together may both try to create the tables.
+            await self._write(self._migrate, retry_on=(IntegrityError, ProgrammingError))
+        except BaseException:
+            self._engine = None
+            await engine.dispose()
+            raise
+
+    async def close(self) -> None:
+        if self._engine is not None:
+            engine, self._engine = self._engine, None
+            await engine.dispose()
+
+    async def _migrate(self, conn: AsyncConnection) -> None:
+        def create(sync_conn: Any) -> None:
+            schema_version.create(sync_conn, checkfirst=True)
+            metadata.create_all(sync_conn)
+
+        await conn.run_sync(create)
+        found = await conn.scalar(
+            select(schema_version.c.version).where(schema_version.c.component == SCHEMA_COMPONENT)
+        )
+        if found is None:
+            await conn.execute(
+                insert(schema_version).values(
+                    component=SCHEMA_COMPONENT, version=SCHEMA_VERSION, applied_at=_utcnow()
+                )
+            )
+        elif found > SCHEMA_VERSION:
+            raise StorageUnavailable(
+                f"the escalations schema is version {found}, newer than this coachbot "
+                f"understands ({SCHEMA_VERSION}); upgrade coachbot"
+            )
+
+    @asynccontextmanager
+    async def _connection(self, *, write: bool = False) -> AsyncIterator[AsyncConnection]:
+        if self._engine is None:
+            raise RuntimeError("SqlEscalationStore used before open()")
+        conn = self._engine.connect()
+        try:
+            await conn.start()
+        except (SQLAlchemyError, OSError, TimeoutError) as exc:
+            raise _unavailable(exc, self._display) from exc
+        try:
+            if write:  # SQLite: BEGIN IMMEDIATE (see bot.ledger.sql)
+                await conn.execution_options(ledger_write=True)
+            async with conn.begin():
+                yield conn
+        except (SQLAlchemyError, OSError, TimeoutError) as exc:
+            if _is_outage(exc):
+                raise _unavailable(exc, self._display) from exc
+            raise
+        finally:
+            await conn.close()
+
+    async def _write(
+        self,
+        work: Callable[[AsyncConnection], Awaitable[T]],
+        retry_on: tuple[type[BaseException], ...] = (IntegrityError,),
+    ) -> T:
+        """Run ``work`` in one write transaction; a lost race (unique clash) is retried."""
+        for attempt in range(_WRITE_ATTEMPTS):
+            try:
+                async with self._connection(write=True) as conn:
+                    return await work(conn)
+            except retry_on as exc:
+                if attempt == _WRITE_ATTEMPTS - 1:
+                    raise StorageUnavailable(
+                        "the escalation could not be recorded after several attempts"
+                    ) from exc
+        raise AssertionError("unreachable")
+
+    def _now(self) -> datetime:
+        return as_utc(self._clock())
+
+    # ----------------------------------------------------------------- escalations
+
+    async def raise_escalation(
+        self,
+        *,
+        org: str,
+        platform: str,
+        kind: str,
+        reasons: tuple[str, ...],
+        summary: str,
+        raised_by: str,
+        level: Role,
+        playbook_id: str | None = None,
+        incident_id: str | None = None,
+        entry_id: str | None = None,
+    ) -> EscalationRecord:
+        if kind not in {"spend", "situation"}:
+            raise ValueError(f"unknown escalation kind {kind!r}")
+        if kind == "spend" and entry_id is None:
+            raise ValueError("a spend escalation needs the entry id")
+        # A spend is escalated once per entry; a situation once per incident.
+        dedupe_key = entry_id if kind == "spend" else incident_id
+        now = self._now()
+
+        async def work(conn: AsyncConnection) -> EscalationRecord:
+            if dedupe_key is not None:
+                existing = await conn.scalar(
+                    select(escalations.c.escalation_id).where(
+                        escalations.c.org == org,
+                        escalations.c.kind == kind,
+                        escalations.c.dedupe_key == dedupe_key,
+                        escalations.c.status != RESOLVED,
+                    )
+                )
+                if existing is not None:
+                    return await self._require(conn, org, existing)
+            escalation_id = _new_id("es_")
+            await conn.execute(
+                insert(escalations).values(
+                    escalation_id=escalation_id,
+                    org=org,
+                    platform=platform,
+                    kind=kind,
+                    dedupe_key=dedupe_key,
+                    reasons=json.dumps(list(reasons)),
+                    summary=summary,
+                    raised_by=raised_by,
+                    opened_at=now,
+                    status=OPEN,
+                    level=level.value,
+                    playbook_id=playbook_id,
+                    incident_id=incident_id,
+                    entry_id=entry_id,
+                    notified_count=1,
+                    renotified_at_level=0,
+                    last_notified_at=now,
+                )
+            )
+            await _event(conn, escalation_id, org, "opened", raised_by, now)
+            await _enqueue(conn, escalation_id, org, platform, OPENED, None, now)
+            return await self._require(conn, org, escalation_id)
+
+        # A racing raise of the same incident hits the partial unique index; the retry
+        # then finds the winner's row and returns it.
+        return await self._write(work)
+
+    async def get(self, org: str, escalation_id: str) -> EscalationRecord | None:
+        async with self._connection() as conn:
+            return await self._fetch(conn, org, escalation_id.strip())
+
+    async def for_entry(self, org: str, entry_id: str) -> EscalationRecord | None:
+        query = (
+            select(escalations)
+            .where(escalations.c.org == org, escalations.c.entry_id == entry_id)
+            .order_by(escalations.c.opened_at.desc())
+            .limit(1)
+        )
+        async with self._connection() as conn:
+            records = await _records(conn, (await conn.execute(query)).all())
+        return records[0] if records else None
+
+    async def record_action(
+        self,
+        org: str,
+        escalation_id: str,
+        action: EscalationAction,
+        by: str,
+        *,
+        tell: str | None = None,
+    ) -> EscalationRecord:
+        now = self._now()
+
+        async def work(conn: AsyncConnection) -> EscalationRecord:
+            row = await _lock(conn, org, escalation_id)
+            if row is None:
+                raise NotFound(f"no escalation {escalation_id!r} in this organisation")
+            values = _transition(row, action, by, now)
+            # Guarded by the status read under the lock: a racing click cannot slip by.
+            await conn.execute(
+                update(escalations)
+                .where(
+                    escalations.c.escalation_id == escalation_id,
+                    escalations.c.status == row["status"],
+                )
+                .values(**values)
+            )
+            await _event(conn, escalation_id, org, action.value, by, now)
+            await _enqueue(conn, escalation_id, org, row["platform"], UPDATED, None, now)
+            if tell is not None:
+                await _enqueue(conn, escalation_id, org, row["platform"], SPEND_DECIDED, tell, now)
+            return await self._require(conn, org, escalation_id)
+
+        return await self._write(work)
+
+    async def notify_user(self, org: str, escalation_id: str, user_id: str, topic: str) -> None:
+        now = self._now()
+
+        async def work(conn: AsyncConnection) -> None:
+            platform = await conn.scalar(
+                select(escalations.c.platform).where(
+                    escalations.c.org == org, escalations.c.escalation_id == escalation_id
+                )
+            )
+            if platform is None:
+                raise NotFound(f"no escalation {escalation_id!r} in this organisation")
+            await _enqueue(conn, escalation_id, org, platform, topic, user_id, now)
+
+        await self._write(work)
+
+    async def unacknowledged(self, older_than: datetime) -> list[EscalationRecord]:
+        query = (
+            select(escalations)
+            .where(
+                escalations.c.status == OPEN,
+                escalations.c.last_notified_at <= as_utc(older_than),
+            )
+            .order_by(escalations.c.last_notified_at)
+        )
+        async with self._connection() as conn:
+            return await _records(conn, (await conn.execute(query)).all())
+
+    async def renotify(
+        self,
+        org: str,
+        escalation_id: str,
+        level: Role,
+        *,
+        if_notified_before: datetime | None = None,
+    ) -> EscalationRecord | None:
+        now = self._now()
+
+        async def work(conn: AsyncConnection) -> EscalationRecord | None:
+            row = await _lock(conn, org, escalation_id)
+            if row is None:
+                raise NotFound(f"no escalation {escalation_id!r} in this organisation")
+            if row["status"] != OPEN:
+                return None  # someone acted meanwhile
+            if if_notified_before is not None and row["last_notified_at"] > as_utc(
+                if_notified_before
+            ):
+                return None  # another monitor got there first
+            same_level = row["level"] == level.value
+            await conn.execute(
+                update(escalations)
+                .where(escalations.c.escalation_id == escalation_id)
+                .values(
+                    level=level.value,
+                    notified_count=row["notified_count"] + 1,
+                    renotified_at_level=row["renotified_at_level"] + 1 if same_level else 0,
+                    last_notified_at=now,
+                )
+            )
+            action = "renotified" if same_level else "moved_up"
+            await _event(conn, escalation_id, org, action, SYSTEM, now, detail=level.value)
+            await _enqueue(conn, escalation_id, org, row["platform"], RENOTIFY, None, now)
+            return await self._require(conn, org, escalation_id)
+
+        return await self._write(work)
+
+    # ----------------------------------------------------------------- outbox
+
+    async def due_notifications(
+        self, platform: str, now: datetime, limit: int = 20
+    ) -> list[Notification]:
+        now = as_utc(now)
+        n = notifications
+        opened = notifications.alias("opened")
+        # Nothing about an escalation goes out before its opening message: an update
+        # needs that message's ref to edit it, and a reminder of an unseen alert is noise.
+        opening_pending = exists(
+            select(opened.c.notification_id).where(
+                opened.c.escalation_id == n.c.escalation_id,
+                opened.c.topic == OPENED,
+                opened.c.delivered_at.is_(None),
+                opened.c.given_up_at.is_(None),
+            )
+        )
+        free = or_(n.c.claimed_until.is_(None), n.c.claimed_until <= now)
+        candidates = (
+            select(n.c.notification_id)
+            .where(
+                n.c.platform == platform,
+                n.c.delivered_at.is_(None),
+                n.c.given_up_at.is_(None),
+                n.c.next_attempt_at <= now,
+                free,
+                or_(n.c.topic == OPENED, ~opening_pending),
+            )
+            .order_by(n.c.next_attempt_at, n.c.created_at)
+            .limit(limit)
+            # PostgreSQL: rows another worker is claiming right now are skipped, not
+            # waited for. SQLite renders no FOR UPDATE; its write lock serialises claims.
+            .with_for_update(skip_locked=True, of=n)
+        )
+        lease_until = now + self._lease
+
+        async def work(conn: AsyncConnection) -> list[Notification]:
+            claimed: list[str] = []
+            for notification_id in (await conn.scalars(candidates)).all():
+                result = await conn.execute(
+                    update(n)
+                    .where(n.c.notification_id == notification_id, free, n.c.delivered_at.is_(None))
+                    .values(claimed_until=lease_until)
+                )
+                if result.rowcount == 1:
+                    claimed.append(notification_id)
+            if not claimed:
+                return []
+            rows = (
+                await conn.execute(
+                    select(n, escalations.c.channel_ref)
+                    .select_from(
+                        n.join(escalations, escalations.c.escalation_id == n.c.escalation_id)
+                    )
+                    .where(n.c.notification_id.in_(claimed))
+                    .order_by(n.c.next_attempt_at, n.c.created_at)
+                )
+            ).all()
+            return [_notification(r._mapping) for r in rows]
+
+        return await self._write(work)
+
+    async def delivered(self, notification_id: str, ref: str | None) -> None:
+        now = self._now()
+
+        async def work(conn: AsyncConnection) -> None:
+            row = (
+                await conn.execute(
+                    select(notifications.c.topic, notifications.c.escalation_id).where(
+                        notifications.c.notification_id == notification_id
+                    )
+                )
+            ).one_or_none()
+            if row is None:
+                return
+            await conn.execute(
+                update(notifications)
+                .where(notifications.c.notification_id == notification_id)
+                .values(delivered_at=now, ref=ref, claimed_until=None, last_error=None)
+            )
+            if row.topic == OPENED and ref is not None:
+                await conn.execute(
+                    update(escalations)
+                    .where(escalations.c.escalation_id == row.escalation_id)
+                    .values(channel_ref=ref)
+                )
+
+        await self._write(work)
+
+    async def failed(self, notification_id: str, retry_at: datetime, error: str) -> None:
+        await self._settle_failure(
+            notification_id, next_attempt_at=as_utc(retry_at), last_error=error[:_ERROR_CHARS]
+        )
+
+    async def give_up(self, notification_id: str, error: str) -> None:
+        await self._settle_failure(
+            notification_id, given_up_at=self._now(), last_error=error[:_ERROR_CHARS]
+        )
+
+    async def _settle_failure(self, notification_id: str, **values: Any) -> None:
+        async def work(conn: AsyncConnection) -> None:
+            await conn.execute(
+                update(notifications)
+                .where(
+                    notifications.c.notification_id == notification_id,
+                    notifications.c.delivered_at.is_(None),
+                )
+                .values(attempts=notifications.c.attempts + 1, claimed_until=None, **values)
+            )
+
+        await self._write(work)
+
+    async def pending_notifications(self, org: str | None = None) -> list[Notification]:
+        """Undelivered, not abandoned notifications (for health checks and tests)."""
+        query = (
+            select(notifications, escalations.c.channel_ref)
+            .select_from(
+                notifications.join(
+                    escalations, escalations.c.escalation_id == notifications.c.escalation_id
+                )
+            )
+            .where(notifications.c.delivered_at.is_(None), notifications.c.given_up_at.is_(None))
+            .order_by(notifications.c.created_at)
+        )
+        if org is not None:
+            query = query.where(notifications.c.org == org)
+        async with self._connection() as conn:
+            return [_notification(r._mapping) for r in (await conn.execute(query)).all()]
+
+    # ----------------------------------------------------------------- reads
+
+    async def _fetch(
+        self, conn: AsyncConnection, org: str, escalation_id: str
+    ) -> EscalationRecord | None:
+        query = select(escalations).where(
+            escalations.c.org == org, escalations.c.escalation_id == escalation_id
+        )
+        records = await _records(conn, (await conn.execute(query)).all())
+        return records[0] if records else None
+
+    async def _require(
+        self, conn: AsyncConnection, org: str, escalation_id: str
+    ) -> EscalationRecord:
+        record = await self._fetch(conn, org, escalation_id)
+        assert record is not None
+        return record
+
+    async def list(
+        self, org: str, since: datetime | None = None, until: datetime | None = None
+    ) -> list[EscalationRecord]:
+        query = select(escalations).where(escalations.c.org == org)
+        if since is not None:
+            query = query.where(escalations.c.opened_at >= as_utc(since))
+        if until is not None:
+            query = query.where(escalations.c.opened_at < as_utc(until))
+        query = query.order_by(escalations.c.opened_at, escalations.c.escalation_id)
+        async with self._connection() as conn:
+            return await _records(conn, (await conn.execute(query)).all())
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+async def _lock(conn: AsyncConnection, org: str, escalation_id: str) -> Mapping[Any, Any] | None:
+    row = (
+        await conn.execute(
+            select(escalations)
+            .where(escalations.c.org == org, escalations.c.escalation_id == escalation_id)
+            .with_for_update()
+        )
+    ).one_or_none()
+    return None if row is None else row._mapping
+
+
+def _transition(
+    row: Mapping[Any, Any], action: EscalationAction, by: str, now: datetime
+) -> dict[str, Any]:
+    """The column changes ``action`` makes, or the reason it no longer applies."""
+    status = row["status"]
+    if status == RESOLVED:
+        raise AlreadyDecided(f"this escalation was already resolved by {row['resolved_by']}")
+    is_spend = row["kind"] == "spend"
+    # Any response means someone has seen it: that is when 'time to acknowledge' ends.
+    seen = (
+        {}
+        if row["acknowledged_by"] is not None
+        else {"acknowledged_by": by, "acknowledged_at": now}
+    )
+    if action is EscalationAction.ACKNOWLEDGE:
+        if status != OPEN:
+            who = row["taken_over_by"] or row["acknowledged_by"]
+            raise AlreadyDecided(f"already {status.replace('_', ' ')} by {who}")
+        return {"status": ACKED, **seen}
+    if action is EscalationAction.TAKE_OVER:
+        if status == TAKEN:
+            raise AlreadyDecided(f"already taken over by {row['taken_over_by']}")
+        return {"status": TAKEN, "taken_over_by": by, **seen}
+    if action is EscalationAction.RESOLVE:
+        if is_spend:
+            raise InvalidInput("a spend escalation is closed by approving or denying the spend")
+    elif not is_spend:  # approve / deny
+        raise InvalidInput("only a spend escalation can be approved or denied")
+    return {"status": RESOLVED, "resolved_by": by, "resolved_at": now, **seen}
+
+
+async def _event(
+    conn: AsyncConnection,
+    escalation_id: str,
+    org: str,
+    action: str,
+    user_id: str,
+    at: datetime,
+    *,
+    detail: str | None = None,
+) -> None:
+    await conn.execute(
+        insert(escalation_events).values(
+            escalation_id=escalation_id,
+            org=org,
+            action=action,
+            user_id=user_id,
+            detail=detail,
+            at=at,
+        )
+    )
+
+
+async def _enqueue(
+    conn: AsyncConnection,
+    escalation_id: str,
+    org: str,
+    platform: str,
+    topic: str,
+    recipient: str | None,
+    now: datetime,
+) -> None:
+    await conn.execute(
+        insert(notifications).values(
+            notification_id=_new_id("nt_", 12),
+            org=org,
+            platform=platform,
+            topic=topic,
+            escalation_id=escalation_id,
+            recipient=recipient,
+            attempts=0,
+            created_at=now,
+            next_attempt_at=now,
+        )
+    )
+
+
+async def _records(conn: AsyncConnection, rows: Sequence[Any]) -> list[EscalationRecord]:
+    """Rows of ``escalations`` with their history, in one extra query."""
+    if not rows:
+        return []
+    ids = [r.escalation_id for r in rows]
+    history: dict[str, list[tuple[str, str, datetime]]] = {i: [] for i in ids}
+    for chunk in _chunks(ids, 500):  # keep under SQLite's bound-parameter limit
+        events = await conn.execute(
+            select(
+                escalation_events.c.escalation_id,
+                escalation_events.c.action,
+                escalation_events.c.user_id,
+                escalation_events.c.at,
+            )
+            .where(escalation_events.c.escalation_id.in_(chunk))
+            .order_by(escalation_events.c.event_id)
+        )
+        for e in events:
+            history[e.escalation_id].append((e.action, e.user_id, e.at))
+    return [_record(r._mapping, tuple(history[r.escalation_id])) for r in rows]
+
+
+def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def _record(
+    row: Mapping[Any, Any], history: tuple[tuple[str, str, datetime], ...]
+) -> EscalationRecord:
+    return EscalationRecord(
+        escalation_id=row["escalation_id"],
+        org=row["org"],
+        platform=row["platform"],
+        kind=row["kind"],
+        reasons=tuple(json.loads(row["reasons"])),
+        summary=row["summary"],
+        raised_by=row["raised_by"],
+        opened_at=row["opened_at"],
+        status=EscalationStatus(row["status"]),
+        level=Role(row["level"]),
+        playbook_id=row["playbook_id"],
+        incident_id=row["incident_id"],
+        entry_id=row["entry_id"],
+        notified_count=int(row["notified_count"]),
+        acknowledged_by=row["acknowledged_by"],
+        acknowledged_at=row["acknowledged_at"],
+        taken_over_by=row["taken_over_by"],
+        resolved_by=row["resolved_by"],
+        resolved_at=row["resolved_at"],
+        history=history,
+        last_notified_at=row["last_notified_at"],
+        renotified_at_level=int(row["renotified_at_level"]),
+        channel_ref=row["channel_ref"],
+    )
+
+
+def _notification(row: Mapping[Any, Any]) -> Notification:
+    # Channel messages after the first edit or thread under it: they need its ref.
+    ref = row["ref"]
+    if row["topic"] != OPENED and row["recipient"] is None:
+        ref = row["channel_ref"]
+    return Notification(
+        notification_id=row["notification_id"],
+        org=row["org"],
+        platform=row["platform"],
+        topic=row["topic"],
+        escalation_id=row["escalation_id"],
+        recipient=row["recipient"],
+        attempts=int(row["attempts"]),
+        created_at=row["created_at"],
+        ref=ref,
+    )
+
+
+__all__ = ["SqlEscalationStore", "escalation_events", "escalations", "notifications"]
