@@ -7,12 +7,16 @@ Stateless: everything shared lives in the database and Redis, so processes scale
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from bot.coach import Coach
+from bot.outbox import EscalationMonitor
 from bot.runtime import open_coach
 from bot.settings import Settings
 
@@ -52,11 +56,31 @@ def build_app(settings: Settings, coach: Coach | None = None) -> web.Application
             yield
 
     app.cleanup_ctx.append(coach_context)
+    app.cleanup_ctx.append(_monitor_context)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)
     _install_platforms(app, settings)
     return app
+
+
+async def _monitor_context(app: web.Application) -> AsyncIterator[None]:
+    """Re-notify ignored escalations, then move them a role up — in every process.
+
+    Several processes may run this at once: the store's conditional update lets only one
+    of them re-notify a given escalation.
+    """
+    settings = app[SETTINGS_KEY]
+    monitor = EscalationMonitor(
+        app[COACH_KEY].escalations,
+        renotify_after=timedelta(minutes=settings.coachbot_renotify_minutes),
+    )
+    stop = asyncio.Event()
+    task = asyncio.create_task(monitor.run_forever(stop))
+    yield
+    stop.set()
+    with contextlib.suppress(asyncio.CancelledError):
+        await asyncio.wait_for(task, 5)
 
 
 def _install_platforms(app: web.Application, settings: Settings) -> None:

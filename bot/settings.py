@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     coachbot_org_file: Path | None = None
     coachbot_playbooks_dir: Path | None = None
     coachbot_data_dir: Path = Field(default_factory=default_data_dir)
+    # An escalation nobody acknowledges is re-sent after this long, then moved a role up.
+    coachbot_renotify_minutes: int = Field(default=10, ge=1)
 
     slack_signing_secret: SecretStr | None = None
     slack_bot_token: SecretStr | None = None
@@ -33,6 +35,15 @@ class Settings(BaseSettings):
     microsoft_app_id: str = ""
     microsoft_app_password: SecretStr | None = None
     microsoft_app_tenant_id: str = ""
+    # "MultiTenant" (default) or "SingleTenant" (then MICROSOFT_APP_TENANT_ID is required and
+    # activities from any other tenant are refused); "UserAssignedMSI" for a managed identity.
+    microsoft_app_type: str = "MultiTenant"
+    # Teams channel conversation id ("19:…@thread.tacv2") for escalation cards; managers can
+    # also say "set escalation channel" in a channel, which is stored per tenant and wins.
+    teams_escalation_conversation: str = ""
+    # Where the Bot Connector's signing keys are published. Only for sovereign/private clouds
+    # and tests; the default is Microsoft's public cloud.
+    microsoft_openid_metadata_url: str = ""
 
     def effective_database_url(self) -> str:
         if self.database_url:

@@ -187,3 +187,12 @@ def test_chat_ends_at_end_of_input(cli: Cli) -> None:
     out = cli.run("chat", "--user", "sam", stdin="customer shouting at the till\n")
     assert out.returncode == 0
     assert "Step 1 of" in out.stdout
+
+
+def test_chat_escalate_records_an_escalation_for_a_manager(cli: Cli) -> None:
+    out = cli.run("chat", "--user", "sam", stdin="guest collapsed in the bar\nescalate\n")
+    assert out.returncode == 0, out.stderr
+    assert "Escalation es_" in out.stdout
+    assert "manager" in out.stdout
+    none_open = cli.run("chat", "--user", "kim", stdin="escalate\n")
+    assert "tell me what is happening" in none_open.stdout.lower()

@@ -89,14 +89,11 @@ class ChatSession:
         return self._show(await self.coach.choose_playbook(self.actor, self.options[number - 1]))
 
     async def _escalate(self, note: str) -> str:
-        advice = self.last or await self.coach.current(self.actor)
-        if advice is None:
-            return "Tell me what is happening first, then escalate."
-        reasons = ", ".join(advice.escalation.reasons) or "asked by staff"
-        extra = f" Note: {note}" if note else ""
+        record = await self.coach.escalate(self.actor, note or None)
+        reasons = ", ".join(record.reasons)
         return (
-            f"⬆ Escalation for '{advice.playbook.title}' ({reasons}) — in the console there "
-            f"is no managers' channel: fetch a manager in person now.{extra}"
+            f"⬆ Escalation {record.escalation_id} recorded for a {record.level.value} "
+            f"({reasons}). The console has no managers' channel: fetch one in person now."
         )
 
 
