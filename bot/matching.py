@@ -4,8 +4,9 @@ Staff type fast and loose ("gst's clothes stuck in the broken washer, she's fumi
 so the matcher is lexical but forgiving, and fully offline:
 
 1. ``bot.text`` folds the text, expands contractions and shorthand ("gst", "w/",
-   "2x"), tokenises and stems; words of five letters or more that the library does not
-   know are corrected to the nearest library word (rapidfuzz, cached).
+   "2x"), tokenises and stems; words of five letters or more that are neither library
+   words nor common English words or slang (``bot/common_words.txt``) and lie one edit
+   (or one transposition) from a library word are corrected to it (rapidfuzz, cached).
 2. Features are content stems, adjacent-stem bigrams ("charg twice") and canonical
    slang concepts ("livid" → "angry", "packed in" → "broken").
 3. Each playbook scores a blend of
@@ -45,6 +46,8 @@ from bot import signals
 from bot.playbooks import Playbook, PlaybookLibrary
 from bot.text import (
     ABBREVIATIONS,
+    COMMON_WORDS,
+    DIALECT,
     GENERIC_WORDS,
     NEGATORS,
     POSITIVE_WORDS,
@@ -109,6 +112,7 @@ SLANG_WEIGHT = 0.8  # a canonical concept is a little less certain than the word
 W_BM25, W_KNN, W_KW = 0.35, 0.45, 0.20
 # Typo correction: only words this long (shorter ones collide: "bill" / "ball").
 MIN_TYPO_LEN = 5
+MAX_TYPO_EDITS = 1
 # Confidence: the top score and its relative lead over the runner-up.
 CONFIDENT_SCORE = 0.25
 CONFIDENT_MARGIN = 0.2
@@ -155,6 +159,7 @@ class PlaybookMatcher:
             word_freq.update(_content_words(tokenise(" ".join((canonical, *variants)))))
         word_freq.update(signals.LEXICON_WORDS)
         word_freq.update(w for v in ABBREVIATIONS.values() for w in v.split())
+        word_freq.update(w for v in DIALECT.values() for w in v.split())
         # Most frequent first: on a tie the common word is the likelier intent.
         ranked_words = sorted(word_freq.items(), key=lambda item: (-item[1], item[0]))
         self._vocab: list[str] = [w for w, _ in ranked_words]
@@ -295,7 +300,21 @@ class PlaybookMatcher:
             # Not when the text rules every one of its reasons out ("nobody was hurt").
             ruled_out = not set(top_pb.escalation.reasons).isdisjoint(detection.ruled_out)
             clear = top_score >= ESCALATE_SCORE and margin >= ESCALATE_MARGIN
-            if top_pb.escalation.always and clear and meaningful and not ruled_out:
+            # Word of mouth is only a threat when it is hostile: "telling all his mates
+            # about us" or "will recommend us" must not page a manager.
+            praise_only = (
+                set(top_pb.escalation.reasons) <= _WORD_OF_MOUTH
+                and not any(r in _WORD_OF_MOUTH for r in reasons)
+                and not signals.hostile(analysis.tokens)
+                and analysis.content.isdisjoint(_NEGATIVE_CONCEPTS)
+            )
+            if (
+                top_pb.escalation.always
+                and clear
+                and meaningful
+                and not ruled_out
+                and not praise_only
+            ):
                 escalate = True
                 playbook_reasons = tuple(top_pb.escalation.reasons)
 
@@ -419,6 +438,9 @@ class PlaybookMatcher:
             if tokens[a].clause == tokens[b].clause and b - a <= 3:
                 add(f"{stems[a]} {stems[b]}", BIGRAM_WEIGHT, (tokens[a].word, tokens[b].word))
         for canonical, start, end in self._slang.find(stems):
+            if canonical in _POSITIVE_CONCEPTS and _negated(tokens, start):
+                # "not impressed", "wasn't happy": the opposite concept.
+                canonical = _UNHAPPY
             add(canonical, SLANG_WEIGHT, (t.word for t in tokens[start:end]))
             content.add(canonical)
         for concept in concepts(tokens):
@@ -444,14 +466,17 @@ class PlaybookMatcher:
             or word in STOPWORDS
             or not word.isalpha()
             or stem(word) in self._known_stems
+            # A real English word or slang is what the staff member meant ("fella" is
+            # not a typo of "fell"), even when the library happens not to use it.
+            or word in COMMON_WORDS
+            or stem(word) in _COMMON_STEMS
         ):
             return word
         if word in self._typo_cache:
             return self._typo_cache[word] or word
-        # One edit for short words, two for long ones (transpositions count as one).
-        max_dist = 1 if len(word) < 8 else 2
+        # One edit only (a transposition counts as one): two edits reach real words.
         hits = process.extract(
-            word, self._vocab, scorer=OSA.distance, score_cutoff=max_dist, limit=8
+            word, self._vocab, scorer=OSA.distance, score_cutoff=MAX_TYPO_EDITS, limit=8
         )
         best: str | None = None
         # Only edits a thumb plausibly makes: a real word one letter away ("swapped" /
@@ -536,6 +561,10 @@ def _fields(pb: Playbook) -> list[tuple[str, str]]:
 
 
 _UNHAPPY = stem("unhappy")
+_POSITIVE_CONCEPTS = frozenset({stem("happy"), stem("thanks")})
+_NEGATIVE_CONCEPTS = frozenset({_UNHAPPY, stem("angry"), stem("abusive")})
+_WORD_OF_MOUTH = frozenset({"review", "media"})
+_COMMON_STEMS = frozenset(stem(w) for w in COMMON_WORDS)
 
 
 def _negated(tokens: Sequence[Token], index: int) -> bool:

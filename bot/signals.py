@@ -196,6 +196,8 @@ RULES: tuple[Rule, ...] = (
             r"facebook|instagram|twitter|tweet(?:ed|ing|s)?|tik ?tok|reddit|youtube|linkedin|"
             r"bluesky|"
             r"social media|socials|on x|mumsnet|feefo|glassdoor",
+            r"slat(?:e|es|ed|ing) (?:us|you|them|the (?:place|hotel|shop|restaurant|company|"
+            r"staff|service|food))|slag\w* (?:us |you |them |the \w+ )?off|trash\w* us|"
             r"(?:post|posted|posting|put|putting|share|shared|sharing|upload\w*) (?:\w+ ){0,4}"
             r"(?:online|on the internet|on the web)|online (?:post|rant)|go(?:ing)? viral|"
             r"went viral|name and shame|tell (?:everyone|all (?:her|his|their) friends)|"
@@ -209,7 +211,9 @@ RULES: tuple[Rule, ...] = (
         [
             r"the press|to the press|press office|newspapers?|the papers|journalists?|"
             r"reporters?|the news|local news|(?:tv|television|radio) (?:news|crew|show|"
-            r"programme|station)|bbc|itv|watchdog|(?<!social )media",
+            r"programme|station)|bbc|itv|watchdog|(?<!social )media|"
+            r"(?:call\w*|ring\w*|rang|phon\w*|contact\w*|tell\w*|going to|go to|went to|"
+            r"email\w*|writ\w* to) (?:the )?(?:local )?(?:paper|papers|press|news|radio)",
         ],
     ),
     *_rules(
@@ -264,11 +268,19 @@ RULES: tuple[Rule, ...] = (
 # A review or post praised with these words is no threat ("left us a lovely review").
 _POSITIVE = re.compile(
     r"\b(?:great|good|glowing|positive|five star|lovely|nice|excellent|amazing|brilliant|"
-    r"fantastic|wonderful|kind|rave|happy|thank\w*|praise\w*|recommend\w*)\b"
+    r"fantastic|wonderful|kind|rave|happy|thank\w*|praise\w*|recommend\w*|lov(?:e|ed|es|ing)|"
+    r"best|perfect|delicious|gorgeous|beautiful|stunning|proud|shout ?out)\b"
 )
 _NEGATIVE = re.compile(
     r"\b(?:bad|terrible|awful|negative|horrible|scathing|poor|nasty|angry|one star|zero stars?|"
-    r"complain\w*|threat\w*|rant|expose|shame|disgust\w*|worst)\b"
+    r"complain\w*|threat\w*|rant|expose|shame|disgust\w*|worst|slat(?:e|es|ed|ing)|slag\w*|"
+    r"trash\w*|warn\w*|fuming|furious|livid|rubbish|not (?:happy|impressed|pleased))\b"
+)
+# Said of a review or a post, these make it a threat rather than praise passed on:
+# intent ("will", "gonna", "threatening"), or a complaint's "about this".
+_THREAT = re.compile(
+    r"\b(?:threat\w*|will|going to|about to|wants? to|plans? to|planning to|unless|or else|"
+    r"about (?:this|it|that|the way|how)|name and shame|make sure everyone)\b"
 )
 
 
@@ -345,6 +357,19 @@ def inspect(tokens: Sequence[Token]) -> Detection:
         seen.add(rule.reason)
         out.append(Signal(rule.reason, phrase))
     return Detection(tuple(out), frozenset(dismissed - seen))
+
+
+def hostile(tokens: Sequence[Token]) -> bool:
+    """Whether the text speaks of a post or a review as a complaint or a threat.
+
+    Word of mouth is not a threat by itself: "telling all his mates about us" and "will
+    recommend us" are praise. A review-threat alert needs negative words ("slate us",
+    "one star", "disgusting") or intent without praise ("says he will post it online").
+    """
+    text = " ".join(t.word for t in tokens)
+    if _NEGATIVE.search(text):
+        return True
+    return _THREAT.search(text) is not None and _POSITIVE.search(text) is None
 
 
 def _word_at(starts: list[int], offset: int) -> int:

@@ -14,6 +14,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import snowballstemmer
 
@@ -71,6 +72,33 @@ _SHORTHAND_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\b((?:app|website|site|system|till|computer|laptop|tablet|phone|software|program|"
          r"page|screen|machine|server|printer|card reader|terminal)(?: \w+){0,2}) "
          r"crash(?:es|ed|ing)?\b", r"\1 glitching "),
+        # Texting shorthand whose meaning depends on its neighbours. "acc" is an account
+        # after a possessive or before account words, otherwise "actually" (the word map);
+        # "em" is an email after "sent"/"an", otherwise "them"; "q" is a queue where people
+        # stand in one, otherwise a question.
+        (r"\b(my|his|her|their|your|our|the|an|this|that|joint|business|bank|online|close|"
+         r"closed|closing|cancel|cancelled|cancelling|delete|deleted|open|opened) acc\b",
+         r"\1 account"),
+        (r"\bacc(?= (?:number|no|details|holder|manager|closed|balance|login|password|"
+         r"settings|page)\b)", "account"),
+        (r"\b(an|the|her|his|my|your|their|our|sent|send|resend|resent|by|via|per|reply to) "
+         r"em\b", r"\1 email"),
+        (r"\b(the|long|big|huge|massive|join|joined|jump|jumped|jumping|skip|skipped) q\b",
+         r"\1 queue"),
+        # Dialect whose sense depends on the phrase: "going mental" is anger, "it's mental
+        # in here" is a busy shift, not health; "two grand" is money, "it's grand" is fine;
+        # "dead busy" is very busy, not a death.
+        (r"\b(?:go|goes|going|went|gone) (?:absolutely |completely |proper )?(?:mental|"
+         r"spare|postal|ballistic|nuts|bananas)\b", " going mad "),
+        (r"\bmental(?! (?:health|illness|state|breakdown|capacity))\b", " busy "),
+        (r"\b(?:\d+|a|one|two|three|four|five|ten|few|couple of|couple) grand\b", " money "),
+        (r"\b(?:is|was|am|are|be|all|that is|it is|its|thats|feeling) grand\b", " is fine "),
+        (r"\bdead (?=(?:busy|good|nice|slow|quiet|rude|angry|annoyed|happy|chuffed|lovely|"
+         r"friendly|late|cold|expensive|pricey|sweet|funny|keen|upset|loud|polite|pleased)\b)",
+         " very "),
+        (r"\b(?:the )?old bill\b", " police "),
+        # A phone nobody answers: "rings out", "just rings and rings".
+        (r"\b(?:just )?(?:rings?|rang|ringing) (?:and rings? )?out\b", " rang unanswered "),
         # Money symbols stay meaningful ("wants his £20 back") even when amounts are dropped.
         (r"[£$€]\s*\d[\d,.]*", " money "),
         (r"\d[\d,.]*\s*(?:quid|bucks|gbp|usd|eur|euros?|pounds?|dollars?)\b", " money "),
@@ -131,7 +159,7 @@ ABBREVIATIONS: dict[str, str] = {
     "resv": "reservation",
     "rez": "reservation",
     "acct": "account",
-    "acc": "account",
+    "acc": "actually",
     "dept": "department",
     "svc": "service",
     "msg": "message",
@@ -139,7 +167,50 @@ ABBREVIATIONS: dict[str, str] = {
     "vm": "voicemail",
     "ph": "phone",
     "tel": "phone",
-    "em": "email",
+    "em": "them",
+    "n": "and",
+    "bout": "about",
+    "wat": "what",
+    "wot": "what",
+    "wut": "what",
+    "wht": "what",
+    "q": "question",
+    "qs": "questions",
+    "qn": "question",
+    "qns": "questions",
+    "cud": "could",
+    "wud": "would",
+    "shud": "should",
+    "gonna": "going to",
+    "wanna": "want to",
+    "gotta": "got to",
+    "dunno": "do not know",
+    "kinda": "kind of",
+    "sorta": "sort of",
+    "lemme": "let me",
+    "gimme": "give me",
+    "outta": "out of",
+    "rn": "right now",
+    "nvm": "never mind",
+    "ya": "you",
+    "yu": "you",
+    "tonite": "tonight",
+    "2nite": "tonight",
+    "2moro": "tomorrow",
+    "2morrow": "tomorrow",
+    "l8": "late",
+    "l8r": "later",
+    "gr8": "great",
+    "pic": "photo",
+    "pics": "photos",
+    "vid": "video",
+    "vids": "videos",
+    "tbh": "",
+    "omg": "",
+    "fyi": "",
+    "btw": "",
+    "pmsl": "",
+    "lmao": "",
     "ppl": "people",
     "bc": "because",
     "cos": "because",
@@ -217,6 +288,66 @@ ABBREVIATIONS: dict[str, str] = {
     "wi-fi": "wifi",
 }
 
+# Dialect and service slang for people, money and food, one word for its standard word
+# (UK, Irish, Australian, US and Indian English). Words whose sense is a *situation*
+# ("narked", "gutted", "conked out") are concepts in SLANG instead; these only say who
+# or what, so "the old fella" is a man (never "fell"), "his mates" are friends (no
+# escalation) and "the gardai" are the police.
+DIALECT: dict[str, str] = {
+    "bloke": "man",
+    "blokes": "men",
+    "fella": "man",
+    "fellas": "men",
+    "feller": "man",
+    "lad": "man",
+    "lads": "men",
+    "lass": "woman",
+    "lasses": "women",
+    "lassie": "woman",
+    "missus": "wife",
+    "missis": "wife",
+    "mate": "friend",
+    "mates": "friends",
+    "matey": "friend",
+    "cop": "police",
+    "cops": "police",
+    "feds": "police",
+    "garda": "police",
+    "gardai": "police",
+    "choccies": "chocolates",
+    "choccy": "chocolate",
+    "brekkie": "breakfast",
+    "brekky": "breakfast",
+    "arvo": "afternoon",
+    "servo": "petrol station",
+    "heaps": "lots",
+    "quid": "money",
+    "fiver": "money",
+    "tenner": "money",
+    "bucks": "money",
+    "dosh": "money",
+    "cuppa": "tea",
+    "sarnie": "sandwich",
+    "butty": "sandwich",
+    "telly": "tv",
+    "brolly": "umbrella",
+    "proper": "very",
+    "ta": "thanks",
+    "cheers": "thanks",
+}
+_WORD_MAP: dict[str, str] = {**ABBREVIATIONS, **DIALECT}
+
+# Frequent English words and everyday slang (bot/common_words.txt, written for this
+# matcher). A word in it, or sharing a stem with one, is a real word the staff member
+# meant: typo correction never rewrites it ("fella" is not "fell", "skill" not "kill").
+COMMON_WORDS: frozenset[str] = frozenset(
+    w
+    for line in (Path(__file__).with_name("common_words.txt")
+                 .read_text(encoding="utf-8").splitlines())
+    if not line.startswith("#")
+    for w in line.split()
+) | frozenset(DIALECT)
+
 # Words that carry no situation on their own. Negations are deliberately absent:
 # "no one answered", "never came", "not working" are the situation.
 STOPWORDS: frozenset[str] = frozenset(
@@ -233,6 +364,7 @@ STOPWORDS: frozenset[str] = frozenset(
         told ask asked asking one two three four five six seven eight nine ten okay oh yeah
         yes please thanks hi hey hello lol um uh like well now today guy lady man woman
         person someone somebody people customer customers guest guests client clients
+        men women actually lots literally basically honestly
         """
     )
 )
@@ -277,13 +409,13 @@ def tokenise(text: str) -> list[Token]:
     for clause_no, clause in enumerate(_CLAUSE_SPLIT.split(normalise(text))):
         for match in _WORD.finditer(clause):
             raw = match.group(0)
-            expanded = ABBREVIATIONS.get(raw)
-            pieces = expanded.split() if expanded else raw.split("-")
+            expanded = _WORD_MAP.get(raw)
+            pieces = expanded.split() if expanded is not None else raw.split("-")
             for piece in pieces:
                 if not piece or piece.isdigit():
                     continue
-                sub = ABBREVIATIONS.get(piece) if not expanded else None
-                for word in (sub.split() if sub else (piece,)):
+                sub = _WORD_MAP.get(piece) if expanded is None else None
+                for word in (sub.split() if sub is not None else (piece,)):
                     out.append(Token(word, clause_no))
     return out
 
@@ -317,6 +449,14 @@ SLANG: dict[str, tuple[str, ...]] = {
         "up in arms", "ranting", "shouting", "yelling", "screaming", "raised voice",
         "raising voice", "having a go", "going off", "pissed", "annoyed",
         "fed up", "unacceptable", "disgrace", "disgusted", "appalled", "hostile", "upset",
+        # Dialect: UK, Irish, Australian, US, Indian English.
+        "going spare", "narked", "narky", "cranky", "meltdown", "throwing a wobbly",
+        "threw a wobbly", "chucking a wobbly", "spat the dummy", "spitting the dummy",
+        "losing the plot", "lost the plot", "mardy", "gobby", "wound up", "worked up",
+        "going mental", "hacked off", "cheesed off", "ticked off", "teed off", "peeved",
+        "lost his rag", "lost her rag", "losing his rag", "losing her rag", "flipped out",
+        "flipping out", "freaking out", "going off on one", "went off on one", "do one",
+        "giving it large", "mouthing off", "effing and blinding", "blowing up",
     ),
     "broken": (
         "bust", "busted", "knackered", "kaput", "packed in", "packed up", "conked out",
@@ -329,6 +469,8 @@ SLANG: dict[str, tuple[str, ...]] = {
         "does not switch on", "not switching on", "not heating", "does not heat",
         "will not charge", "not charging", "will not load", "keeps crashing", "crashes",
         "stopped", "glitchy", "glitching", "buggy", "not as described", "fault",
+        "ropey", "dodgy", "on its last legs", "packed it in", "gave up the ghost",
+        "not going", "does not go", "gone kaput",
     ),
     "refund": (
         "money back", "reimburse", "reimbursed", "reimbursement", "chargeback", "pay back",
@@ -347,6 +489,8 @@ SLANG: dict[str, tuple[str, ...]] = {
     "unhappy": (
         "not happy", "not pleased", "not impressed", "unimpressed", "dissatisfied",
         "displeased", "not satisfied", "disappointed", "let down", "not amused",
+        "gutted", "miffed", "not best pleased", "put out", "browned off", "sulking",
+        "sulky", "moaning", "whinging", "whingeing", "grumbling",
     ),
     "late": ("delayed", "delay", "overdue", "behind schedule", "not on time", "running late"),
     "cold": ("lukewarm", "tepid", "stone cold", "not hot", "freezing", "barely warm"),
@@ -372,14 +516,22 @@ SLANG: dict[str, tuple[str, ...]] = {
         "never heard", "no word", "nobody picked up", "no one picked up", "not picked up",
         "never picked up", "not picking up", "did not pick up", "goes to voicemail",
         "left messages", "left voicemails", "no callback", "never called back",
+        "rings out", "rang out", "unanswered", "nobody picks up", "no one picks up",
+        "nobody picking up", "no one picking up", "never picks up", "just rings",
+        "nobody answers", "no one answers", "never answers", "engaged tone",
     ),
     "happy": (
         "delighted", "thrilled", "chuffed", "pleased", "over the moon", "made day", "loves",
         "loved", "loving", "enjoyed", "enjoying", "great time", "wonderful", "compliment",
         "complimented", "praised", "praise", "glowing", "impressed", "smiling", "buzzing",
         "made up", "stoked", "beaming", "all smiles", "raving", "loved it", "over the top",
+        "chuffed to bits", "rapt", "wrapped", "craic", "great craic", "made her day",
+        "made his day", "made their day", "made my day", "so sweet", "really sweet",
+        "very sweet", "sweet of", "so kind", "thoughtful", "recommend", "recommended",
+        "recommending", "five star",
     ),
-    "thanks": ("thanked", "thank", "grateful", "appreciate", "appreciated", "gratitude"),
+    "thanks": ("thanked", "thank", "grateful", "appreciate", "appreciated", "gratitude", "ta",
+               "cheers", "much appreciated"),
     "regular": (
         "returning", "comes back", "came back", "back again", "frequent", "every week",
         "every year", "usual", "repeat",
@@ -431,11 +583,13 @@ SLANG: dict[str, tuple[str, ...]] = {
     "lawyer": (
         "solicitor", "attorney", "legal action", "sue", "suing", "court", "lawsuit", "legal",
         "police",
+        "ombudsman", "trading standards", "small claims",
     ),
     "review": (
         "tripadvisor", "trip advisor", "yelp", "trustpilot", "google review", "one star",
         "post online", "posted online", "social media", "facebook", "instagram", "twitter",
-        "tiktok", "tweeted", "tweet", "reddit", "viral",
+        "tiktok", "tweeted", "tweet", "reddit", "viral", "slate", "slating", "slated",
+        "slag off", "slagging off", "slagged off", "bad review",
     ),
     "cancel": (
         "close account", "closing account", "cancelling", "cancelled", "cancellation",
@@ -449,6 +603,10 @@ SLANG: dict[str, tuple[str, ...]] = {
     "damaged": (
         "ruined", "stained", "shrunk", "shrank", "scratched", "dented", "torn", "soaked",
         "damage", "wrecked", "destroyed", "marked",
+    ),
+    "busy": (
+        "rammed", "heaving", "swamped", "manic", "chocka", "chock a block",
+        "run off feet", "flat out", "short staffed", "understaffed", "very busy",
     ),
 }
 
@@ -492,6 +650,31 @@ CONCEPT_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
          r"rival|across the road|down the road|next door)\b", "cancel"),
         (r"\bcome (?:\w+ ){0,2}(?:for|every) (?:\w+ ){0,2}years?\b", "regular"),
         (r"\byears? (?:of|as a) (?:custom|customer|member|client|loyal)", "vip"),
+        # "we forgot the chips", "kitchen left out the sauce", "missing the side salad".
+        (r"\b(?:we|they|kitchen|chef|bar|restaurant|driver|staff|somebody|someone) (?:\w+ )?"
+         r"(?:forgot|forgotten|left out|missed|did not (?:send|include|put|give|pack|add))\b",
+         "missing"),
+        (r"\b(?:missing|forgot|forgotten|without|no sign of|short) (?:the|his|her|their|a|an|"
+         r"my|our|one|two|both|any) \w+", "missing"),
+        # "ringing all morning", "nobody picks up", "calls go unanswered".
+        (r"\b(?:ringing|calling|phoning|ring|call|phone|trying|tried|emailing) (?:\w+ ){0,3}"
+         r"(?:all (?:morning|day|week|afternoon|evening|night)|since (?:monday|tuesday|"
+         r"wednesday|thursday|friday|saturday|sunday|yesterday|morning|last)|for days|"
+         r"for hours|for weeks|non stop)\b", "ignored"),
+        (r"\b(?:nobody|no one|noone|never|not) (?:\w+ )?(?:picks?|picking|picked|answers?|"
+         r"answering|answered) (?:up|the phone|calls|emails|my|her|his|their)\b", "ignored"),
+        # "wants a refund, that's the accounts team": somebody else's job.
+        (r"\b(?:that is|this is|it is|thats|that one is|that is one|one) (?:a job )?(?:for )?"
+         r"(?:a |an |the |our )?(?:\w+ ){0,2}(?:team|desk|department|dept|office)\b",
+         "transfer"),
+        (r"\b(?:needs?|wants?|should|has to|have to) (?:to )?(?:speak|talk|go|be put through) "
+         r"to (?:the |a |our )?(?:\w+ ){0,2}(?:team|desk|department|dept|office)\b",
+         "transfer"),
+        (r"\bnot (?:us|our (?:team|department|desk|area|job|side))\b", "transfer"),
+        # Praise passed on ("will recommend us", "left us five stars"): delight, not threat.
+        (r"\b(?:recommend\w*|five star|rave reviews?|glowing|shout ?out|(?:lovely|great|nice|"
+         r"kind|amazing|good) (?:review|reviews|post|photo|photos|comment|comments|words))\b",
+         "happy"),
     )
 )
 

@@ -15,7 +15,7 @@ import yaml
 
 from bot.matching import MatchResult, PlaybookMatcher
 from bot.playbooks import PlaybookLibrary, load_library
-from bot.text import normalise, tokenise
+from bot.text import normalise, stem, tokenise
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +89,7 @@ def test_clear_situations_are_mostly_confident(matcher: PlaybookMatcher) -> None
     [
         ("property-damaged-or-stuck", "gust's cloths stuck in the brokn washr"),
         ("billing-dispute", "custmer was overcharhed on her invoise"),
-        ("abusive-or-legal-threat", "says his solicter is going to call us"),
+        ("abusive-or-legal-threat", "says his solictor is going to call us"),
         ("no-response", "nobdoy has replied to her emials for a week"),
     ],
 )
@@ -286,3 +286,152 @@ def test_empty_library_does_not_crash() -> None:
     result = matcher.match("customer fell and is bleeding")
     assert result.ranked == ()
     assert result.escalate
+
+
+# --- phone-typed dialect, slang and shorthand ---------------------------------------------
+
+
+def concepts_in(matcher: PlaybookMatcher, text: str) -> set[str]:
+    """The stems and canonical concepts the matcher reads in ``text``."""
+    return matcher._analyse(text, correct=True).content
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the old fella at table 3 wants his steak redone",
+        "kid drew a pic for the staff, so sweet",
+        "the lads at the bar have real skill at darts",
+        "she left her scarf on the chair by the window",
+        "two fellas asking if the kitchen is still open",
+        "his missus wants the bill split",
+        "telling all his mates about us",
+        "will recommend us to all her friends",
+        "they left us 5 stars and a lovely comment",
+        "posted a lovely pic of the food on insta",
+        "regular says the craic was great, cheers from him",
+        "proper mental in here tonight, ppl waiting ages",
+        "mate of the owner is in tonight",
+    ],
+)
+def test_slang_and_real_words_raise_no_false_alarm(matcher: PlaybookMatcher, text: str) -> None:
+    result = matcher.match(text)
+    assert not result.escalate, (result.all_reasons, result.signal_phrases, top(result))
+    assert top(result) != "abusive-or-legal-threat"
+
+
+@pytest.mark.parametrize(
+    "word", ["fella", "skill", "scarf", "sweet", "fellas", "cloths", "mates", "heaps", "dodgy"]
+)
+def test_real_words_and_slang_are_never_corrected(matcher: PlaybookMatcher, word: str) -> None:
+    assert matcher._correct(word) == word
+
+
+def test_correction_is_one_edit_and_five_letters(matcher: PlaybookMatcher) -> None:
+    assert matcher._correct("solictor") == "solicitor"  # one letter dropped
+    assert matcher._correct("nobdoy") == "nobody"  # one transposition
+    assert matcher._correct("solicter") == "solicter"  # two edits: leave it alone
+    assert matcher._correct("bil") == "bil"  # too short to guess
+    assert matcher._correct("bleding") == "bleeding"  # a dropped letter in a signal word
+
+
+@pytest.mark.parametrize(
+    ("text", "concept"),
+    [
+        ("bloke at the bar going spare", "angry"),
+        ("she's narked about the table", "angry"),
+        ("kid having a total meltdown", "angry"),
+        ("he's throwing a wobbly at reception", "angry"),
+        ("woman losing the plot over the wifi", "angry"),
+        ("mardy customer on line 2", "angry"),
+        ("proper wound up about the bill", "angry"),
+        ("gutted his table was given away", "unhappy"),
+        ("chuffed to bits with the cake", "happy"),
+        ("she's over the moon", "happy"),
+        ("he was stoked with the room", "happy"),
+        ("ta for sorting it, cheers", "thanks"),
+        ("the coffee machine conked out", "broken"),
+        ("the card reader is dodgy", "broken"),
+        ("the dryer's knackered", "broken"),
+        ("gardai called to the lobby", "police"),
+        ("he says he's ringing the ombudsman", "lawyer"),
+        ("she's reporting us to trading standards", "lawyer"),
+        ("place is rammed, we're flat out", "busy"),
+    ],
+)
+def test_dialect_maps_to_its_concept(matcher: PlaybookMatcher, text: str, concept: str) -> None:
+    assert stem(concept) in concepts_in(matcher, text)
+
+
+def test_going_mental_is_anger_but_mental_alone_is_busy() -> None:
+    assert "mad" in [t.word for t in tokenise("he went mental at the till")]
+    words = [t.word for t in tokenise("its mental in here tonight")]
+    assert "busy" in words
+    assert "mental" not in words
+    assert "mental" in [t.word for t in tokenise("mental health first aider on shift")]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("cust n her son waiting", ["customer", "and", "her", "son", "waiting"]),
+        ("asked bout the room", ["asked", "about", "the", "room"]),
+        ("wat time is checkout", ["what", "time", "is", "checkout"]),
+        ("told em to wait", ["told", "them", "to", "wait"]),
+        ("sent an em yesterday", ["sent", "an", "email", "yesterday"]),
+        ("angry cuz no table", ["angry", "because", "no", "table"]),
+        ("she is acc fuming", ["she", "is", "actually", "fuming"]),
+        ("close her acc pls", ["close", "her", "account", "please"]),
+        ("quick q abt the bill", ["quick", "question", "about", "the", "bill"]),
+        ("long q at the till", ["long", "queue", "at", "the", "till"]),
+        ("back tmrw b4 10", ["back", "tomorrow", "before"]),
+        ("waited 2 hrs w/o a drink", ["waited", "hours", "without", "a", "drink"]),
+        ("gonna slate us", ["going", "to", "slate", "us"]),
+        ("old fella wants his brekkie", ["old", "man", "wants", "his", "breakfast"]),
+        ("cops on the way", ["police", "on", "the", "way"]),
+    ],
+)
+def test_texting_shorthand_is_expanded(text: str, expected: list[str]) -> None:
+    assert [t.word for t in tokenise(text)] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("gonna slate us online", "review"),
+        ("says she'll give us 1 star", "review"),
+        ("he's posting about this on fb", "review"),
+        ("says he's calling the paper about this", "media"),
+        ("the feds are on their way", "legal"),
+        ("says the gardai are coming", "legal"),
+    ],
+)
+def test_hostile_word_of_mouth_escalates(matcher: PlaybookMatcher, text: str, reason: str) -> None:
+    result = matcher.match(text)
+    assert result.escalate
+    assert reason in result.all_reasons
+
+
+@pytest.mark.parametrize(
+    ("text", "concept"),
+    [
+        ("she ordered the burger and got chicken", "wrong"),
+        ("asked for oat milk got dairy", "wrong"),
+        ("we forgot the chips", "missing"),
+        ("kitchen left out the sauce", "missing"),
+        ("missing the side salad", "missing"),
+        ("been ringing all morning, just rings out", "ignored"),
+        ("nobody picks up at head office", "ignored"),
+        ("wants a refund, that's the accounts team", "transfer"),
+        ("lost bag, that is one for the front desk", "transfer"),
+        ("will recommend us to everyone", "happy"),
+    ],
+)
+def test_gapped_service_patterns(matcher: PlaybookMatcher, text: str, concept: str) -> None:
+    assert stem(concept) in concepts_in(matcher, text)
+
+
+def test_negated_praise_is_not_praise(matcher: PlaybookMatcher) -> None:
+    found = concepts_in(matcher, "woman clearly not impressed with the room")
+    assert stem("unhappy") in found
+    assert stem("happy") not in found
