@@ -27,8 +27,9 @@ from bot.errors import (
     PlaybookError,
     StorageUnavailable,
 )
-from bot.models import Role
+from bot.models import Actor, Role
 from bot.playbooks import load_library
+from bot.reports import DEFAULT_PERIOD, ReportQuery, build_report
 from bot.runtime import open_coach
 from bot.settings import Settings
 
@@ -90,6 +91,33 @@ def build_parser() -> OneLineParser:
 
     p = sub.add_parser("limits", help="the organisation's spending authority (managers)")
     who(p, user_required=True)
+
+    p = sub.add_parser(
+        "report",
+        help="spend and escalation figures (managers and admins)",
+        description=(
+            "Totals and breakdowns of discretionary spend, requests over authority, and "
+            "escalation response times, for a period in the organisation's time zone. "
+            "Without --user the report runs as a local admin: whoever has a shell on the "
+            "server can read its database anyway. With --user the role comes from the "
+            "organisation file (--role only for users it does not list), and anyone below "
+            "manager is refused."
+        ),
+    )
+    p.add_argument(
+        "--period",
+        default=DEFAULT_PERIOD,
+        help="today, yesterday, week, month, last-week, last-month, or FROM..TO as ISO dates, "
+        f"both included (default: {DEFAULT_PERIOD}, i.e. Monday to today)",
+    )
+    p.add_argument("--by", default="none", help="employee, playbook or none (default: none)")
+    p.add_argument(
+        "--format", choices=["text", "json", "csv"], default=None, help="default: text"
+    )
+    p.add_argument("--chart", type=Path, metavar="FILE.png", help="also draw a PNG chart")
+    p.add_argument("--user", default=None, help="run as this user (default: local admin)")
+    p.add_argument("--role", type=_role, help="role when the user is not in the org file")
+    p.add_argument("--json", action="store_true", help="same as --format json")
 
     p = sub.add_parser("audit", help="check the ledger's hash chain")
     p.add_argument("action", choices=["verify"])
@@ -164,6 +192,36 @@ async def _limits(args: argparse.Namespace, coach: Coach) -> int:
     return 0
 
 
+async def _report(args: argparse.Namespace, coach: Coach) -> int:
+    query = ReportQuery.parse(args.period, args.by)  # bad input fails before any I/O
+    if args.user is None:
+        # The operator at the server's shell: treated as an admin (see the help text).
+        actor = Actor(args.org, f"local:{getpass.getuser()}", args.role or Role.ADMIN)
+    else:
+        actor = coach.actor(args.org, args.user, args.role)
+    report = await build_report(coach, actor, query)
+    fmt = "json" if args.json else (args.format or "text")
+    chart: Path | None = args.chart
+    if chart is not None:
+        from bot.charts import save_chart  # matplotlib loads only when a chart is wanted
+
+        try:
+            save_chart(report, chart)
+        except OSError as exc:
+            raise InvalidInput(f"cannot write the chart to {chart}: {exc.strerror}") from None
+    if fmt == "csv":
+        sys.stdout.write(render.report_csv_text(report))
+    elif fmt == "json":
+        data = render.report_json(report)
+        if chart is not None:
+            data["chart"] = str(chart)
+        print(json.dumps(data, ensure_ascii=False))
+    else:
+        text = render.report_text(report)
+        print(text + (f"\nChart: {chart}" if chart is not None else ""))
+    return 0
+
+
 async def _audit(args: argparse.Namespace, coach: Coach) -> int:
     result = await coach.ledger.verify()
     if result.ok:
@@ -218,11 +276,14 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
         user = args.user or getpass.getuser()
         return asyncio.run(_with_coach(settings, lambda c: run_chat(c, args.org, user, args.role)))
+    if args.command == "report":
+        ReportQuery.parse(args.period, args.by)  # a typo fails before storage is opened
     handlers: dict[str, Callable[[argparse.Namespace, Coach], Awaitable[int]]] = {
         "advise": _advise,
         "spend": _spend,
         "approve": _approve,
         "limits": _limits,
+        "report": _report,
         "audit": _audit,
     }
     handler = handlers[args.command]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from bot.coach import RoleLimits, SpendOutcome
 from bot.models import Advice, LedgerEntry, Money, SpendStatus, VerifyResult
 from bot.money import format_money
+from bot.reports import Report, Tally, report_csv, report_dict
+from bot.reports import Row as ReportRow
 
 
 def money_json(m: Money) -> dict[str, Any]:
@@ -191,4 +194,117 @@ def limits_text(limits: list[RoleLimits]) -> str:
         if r.overrides:
             line += " (" + ", ".join(f"{pid}: {format_money(m)}" for pid, m in r.overrides) + ")"
         lines.append(line)
+    return "\n".join(lines)
+
+
+# -- reports -------------------------------------------------------------------------
+
+
+def report_json(report: Report) -> dict[str, Any]:
+    """``coachbot report --format json``: minor units plus the currency (bot.reports)."""
+    return report_dict(report)
+
+
+def report_csv_text(report: Report) -> str:
+    return report_csv(report)
+
+
+def duration_text(value: timedelta | None) -> str:
+    """'45s', '4m 10s', '2h 05m', '3d 4h': short enough for a phone screen."""
+    if value is None:
+        return "–"
+    seconds = round(value.total_seconds())
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}m {seconds:02d}s" if seconds else f"{minutes}m"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours}h {minutes:02d}m"
+    days, hours = divmod(hours, 24)
+    return f"{days}d {hours}h"
+
+
+def _period_text(report: Report) -> str:
+    p = report.period
+    if p.start == p.end:
+        span = f"{p.start:%a %d %b %Y}"
+    elif p.start.year == p.end.year:
+        span = f"{p.start:%a %d %b} – {p.end:%a %d %b %Y}"
+    else:
+        span = f"{p.start:%d %b %Y} – {p.end:%d %b %Y}"
+    return f"{p.label if '..' not in p.label else 'period'}, {span} ({p.timezone})"
+
+
+def _count(n: int, word: str = "spend") -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def _row_text(row: ReportRow, currency: str, width: int) -> str:
+    f = row.figures
+    line = f"  {row.label:<{width}} {format_money(Money(f.approved.minor, currency)):>12} given"
+    line += f" ({_count(f.approved.count)})"
+    if f.pending.count:
+        line += f", {format_money(Money(f.pending.minor, currency))} pending"
+    if f.denied.count:
+        line += f", {format_money(Money(f.denied.minor, currency))} denied"
+    return line
+
+
+def report_text(report: Report) -> str:
+    cur = report.currency
+
+    def money(minor: int) -> str:
+        return format_money(Money(minor, cur))
+
+    t = report.totals
+    amounts = [t.approved, t.self_approved, t.manager_approved, t.pending, t.denied]
+    wide = max(len(money(a.minor)) for a in amounts)
+
+    def total(label: str, tally: Tally) -> str:
+        return f"  {label:<25} {money(tally.minor):>{wide}}  {_count(tally.count)}"
+
+    lines = [
+        f"Spend report for {report.org}: {_period_text(report)}",
+        total("Given to customers", t.approved),
+        total("  on their own authority", t.self_approved),
+        total("  approved by a manager", t.manager_approved),
+        total("Waiting for a manager", t.pending),
+        total("Denied", t.denied),
+        f"  Requests over authority: {report.over_authority_requests}",
+    ]
+    if report.rows:
+        lines.append(f"By {report.by.value}:")
+        width = min(30, max(len(r.label) for r in report.rows))
+        lines += [_row_text(r, cur, width) for r in report.rows]
+    if report.top_spenders:
+        lines.append(
+            "Top spenders: "
+            + ", ".join(f"{r.label} {money(r.figures.approved.minor)}" for r in report.top_spenders)
+        )
+    if report.playbooks and report.by.value != "playbook":
+        lines.append("Spend per playbook:")
+        width = min(30, max(len(r.label) for r in report.playbooks))
+        lines += [_row_text(r, cur, width) for r in report.playbooks]
+    esc = report.escalations
+    if esc is None:
+        lines.append("Escalations: not available (no escalation store is configured)")
+    else:
+        line = (
+            f"Escalations: {esc.opened} opened, {esc.acknowledged} acknowledged, "
+            f"{esc.resolved} resolved"
+        )
+        if esc.unanswered:
+            line += (
+                f", {esc.unanswered} unanswered (longest waiting "
+                f"{duration_text(esc.longest_unanswered)})"
+            )
+        lines.append(line)
+        if esc.acknowledged:
+            lines.append(
+                f"  Time to acknowledge: median {duration_text(esc.median_to_acknowledge)}, "
+                f"worst {duration_text(esc.worst_to_acknowledge)}"
+            )
+    lines += [f"Note: {n}" for n in report.notes]
     return "\n".join(lines)

@@ -7,10 +7,42 @@ entry points' way in.
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Protocol
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Literal, Protocol
 
 from bot.models import LedgerEntry, Role, SpendRequest, SpendStatus, VerifyResult
+
+
+class SpendState(StrEnum):
+    """How a spend stands, for reports: who authorised it, or that nobody has yet."""
+
+    SELF_APPROVED = "self_approved"  # within the employee's own authority
+    MANAGER_APPROVED = "manager_approved"  # over authority, approved by a manager
+    DENIED = "denied"  # over authority, denied by a manager
+    PENDING = "pending"  # over authority, waiting for a manager
+
+
+SummaryDimension = Literal["user_id", "playbook_id", "day"]
+
+
+@dataclass(frozen=True, slots=True)
+class SpendSummaryRow:
+    """One group of ``SpendLedger.summary``: how many spends, and their total in minor units.
+
+    Rows are always split by ``state`` and ``currency``; ``user_id``, ``playbook_id`` and
+    ``day`` are filled in only when the summary was asked to group by them (``day`` is the
+    local date in the requested time zone). ``playbook_id`` may be None (no playbook).
+    """
+
+    state: SpendState
+    currency: str
+    count: int
+    total_minor: int
+    user_id: str | None = None
+    playbook_id: str | None = None
+    day: date | None = None
 
 
 class SpendLedger(Protocol):
@@ -67,6 +99,22 @@ class SpendLedger(Protocol):
 
     async def verify(self, org: str | None = None) -> VerifyResult:
         """Recompute the hash chain(s); name the first altered or removed entry."""
+        ...
+
+    async def summary(
+        self,
+        org: str,
+        since: datetime,
+        until: datetime,
+        by: tuple[SummaryDimension, ...] = (),
+        timezone: str = "UTC",
+    ) -> list[SpendSummaryRow]:
+        """Count and total of spends created in ``[since, until)``, grouped in the database.
+
+        Always grouped by state and currency, and further by ``by``; ``day`` buckets by the
+        local date in ``timezone`` (an IANA name). For reports over many entries, where
+        fetching every row with ``spends`` would be too slow.
+        """
         ...
 
 
