@@ -1,0 +1,349 @@
+"""The Teams conversation: activities in, the core's answers out as Adaptive Cards.
+
+Everything the coach decides (matching, authority, who may approve) is in ``bot.coach``;
+this module only reads who is speaking and what they typed or clicked, calls the core,
+and renders the result. Role checks are never made here — the core makes them, at the
+moment of the request, for every platform.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+from collections.abc import Callable
+from typing import Any
+
+from botbuilder.core import (
+    ActivityHandler,
+    CardFactory,
+    InvokeResponse,
+    MessageFactory,
+    TurnContext,
+)
+from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
+
+from adapters.teams import cards
+from adapters.teams.references import (
+    CONVERSATION,
+    DEFAULT_KEY,
+    ESCALATION,
+    LAST,
+    PERSONAL,
+    ReferenceStore,
+)
+from bot.coach import USAGE_HINT, Coach, NotUnderstood
+from bot.errors import CoachError, InvalidInput
+from bot.models import Actor, Advice, EscalationAction, EscalationRecord
+
+log = logging.getLogger("coachbot.teams")
+
+LOCAL_ORG = "local"  # the Emulator sends no tenant; unauthenticated use is local anyway
+HELP = (
+    "Describe what is happening and I'll coach you through it, e.g. \"guest's clothes stuck "
+    "in the broken washer, she's furious, room 214\". Then use the buttons, or type "
+    "**next**, **spend £48 dry cleaning**, **escalate**, **other**. Managers: **approve ID**, "
+    "**deny ID**, **limits**, **report [today|week|month]**, **audit verify**, "
+    "**set escalation channel** (in the managers' channel)."
+)
+_AT_TAG = re.compile(r"<at>(.*?)</at>", re.IGNORECASE | re.DOTALL)
+TOO_LONG = "The answer was too long to show here; try a shorter description."
+_ALTERNATIVES = {"other", "not this one", "alternatives", "wrong", "not this"}
+
+
+def tenant_of(activity: Activity) -> str | None:
+    """The organisation boundary: the Microsoft 365 tenant the activity came from."""
+    data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+    tenant = data.get("tenant") if isinstance(data.get("tenant"), dict) else None
+    if tenant and isinstance(tenant.get("id"), str) and tenant["id"]:
+        return str(tenant["id"])
+    conversation_tenant = getattr(activity.conversation, "tenant_id", None)
+    return str(conversation_tenant) if conversation_tenant else None
+
+
+def user_id_of(account: ChannelAccount) -> str:
+    """The Entra (AAD) object id when Teams gives one: stable for a person across chats,
+    teams and bot registrations, and what an admin can look up to list in the org file.
+    The ``29:…`` id is specific to this bot and is used only when there is no object id."""
+    return str(account.aad_object_id or account.id)
+
+
+def clean_text(activity: Activity) -> str:
+    """Message text without the bot's own @mention; other mentions keep their name."""
+    text = activity.text or ""
+    bot_id = activity.recipient.id if activity.recipient else None
+    for entity in activity.entities or []:
+        props = getattr(entity, "additional_properties", None) or {}
+        mentioned = props.get("mentioned") or {}
+        if entity.type == "mention" and mentioned.get("id") == bot_id and props.get("text"):
+            text = text.replace(str(props["text"]), " ")
+    text = _AT_TAG.sub(lambda m: m.group(1), text)
+    return " ".join(html.unescape(text).split())
+
+
+def channel_conversation_id(activity: Activity) -> str:
+    """The channel itself (a new post), not the thread the command was typed in."""
+    return str(activity.conversation.id).split(";messageid=", 1)[0]
+
+
+class CoachBot(ActivityHandler):
+    """One instance per process; per-turn state lives in the core and the database."""
+
+    def __init__(
+        self,
+        coach: Callable[[], Coach],
+        references: Callable[[], ReferenceStore],
+        *,
+        local_only: bool,
+    ) -> None:
+        self._coach = coach
+        self._references = references
+        self._local_only = local_only
+
+    # -- activity types ----------------------------------------------------------------
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        actor = await self._actor(turn_context)
+        if actor is None:
+            return
+        value = turn_context.activity.value
+        try:
+            if isinstance(value, dict) and isinstance(value.get("cmd"), str):
+                await self._button(turn_context, actor, value)
+            else:
+                await self._text(turn_context, actor, clean_text(turn_context.activity))
+        except CoachError as exc:
+            await turn_context.send_activity(f"⚠ {exc}")
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:
+        activity = turn_context.activity
+        if activity.name != "adaptiveCard/action":
+            return InvokeResponse(status=501)
+        actor = await self._actor(turn_context)
+        value: dict[str, Any] = activity.value if isinstance(activity.value, dict) else {}
+        action: dict[str, Any] = value["action"] if isinstance(value.get("action"), dict) else {}
+        data: dict[str, Any] = action["data"] if isinstance(action.get("data"), dict) else {}
+        if actor is None:
+            return _invoke_message("I can't tell which organisation you are in.")
+        try:
+            if data.get("cmd") == cards.CMD_ESCALATION:
+                record = await self._escalation_action(actor, data)
+                return _invoke_card(await self._escalation_card(actor.org, record))
+            if isinstance(data.get("cmd"), str):
+                # A staff button sent as Action.Execute (e.g. by another client): answer in
+                # the conversation and acknowledge the click.
+                await self._button(turn_context, actor, data)
+                return _invoke_message("Done.")
+            return _invoke_message(USAGE_HINT)
+        except CoachError as exc:
+            # Shown to the clicker only; the card stays as it was for everyone else.
+            return _invoke_message(f"⚠ {exc}")
+
+    async def on_members_added_activity(
+        self, members_added: list[ChannelAccount], turn_context: TurnContext
+    ) -> None:
+        # Installed in a team or a chat: remember the conversation so proactive messages
+        # (escalations) can reach it, and introduce ourselves once.
+        org = self._org(turn_context.activity)
+        if org is None:
+            return
+        await self._remember_conversation(turn_context.activity, org)
+        bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
+        if any(m.id == bot_id for m in members_added):
+            await turn_context.send_activity(HELP)
+
+    # -- who is asking -------------------------------------------------------------------
+
+    def _org(self, activity: Activity) -> str | None:
+        tenant = tenant_of(activity)
+        if tenant:
+            return tenant
+        return LOCAL_ORG if self._local_only else None
+
+    async def _actor(self, turn_context: TurnContext) -> Actor | None:
+        activity = turn_context.activity
+        org = self._org(activity)
+        sender = activity.from_property
+        if org is None or sender is None or not sender.id:
+            log.warning("Teams activity without tenant or sender ignored (id=%s)", activity.id)
+            if activity.type == ActivityTypes.message:
+                await turn_context.send_activity("I can't tell which organisation you are in.")
+            return None
+        actor = self._coach().actor(
+            org, user_id_of(sender), display_name=sender.name, platform="teams"
+        )
+        await self._remember(activity, actor)
+        return actor
+
+    async def _remember(self, activity: Activity, actor: Actor) -> None:
+        """Store where this person can be reached later (the approval DM)."""
+        reference = TurnContext.get_conversation_reference(activity).serialize()
+        refs = self._references()
+        kind = (activity.conversation.conversation_type or "").lower()
+        if kind == "personal":
+            await refs.put(actor.org, PERSONAL, actor.user_id, reference, actor.display_name)
+        await refs.put(actor.org, LAST, actor.user_id, reference, actor.display_name)
+
+    async def _remember_conversation(self, activity: Activity, org: str) -> None:
+        reference = TurnContext.get_conversation_reference(activity).serialize()
+        key = channel_conversation_id(activity)
+        await self._references().put(org, CONVERSATION, key, reference)
+
+    # -- text ----------------------------------------------------------------------------
+
+    async def _text(self, turn_context: TurnContext, actor: Actor, text: str) -> None:
+        coach = self._coach()
+        word, _, rest = text.partition(" ")
+        command, rest = word.lower().lstrip("/"), rest.strip()
+        lowered = text.lower()
+        if not text or (command in {"help", "?", "hi", "hello"} and not rest):
+            await turn_context.send_activity(HELP if text else USAGE_HINT)
+        elif command == "next" and not rest:
+            await self._advice(turn_context, await coach.next_step(actor))
+        elif command == "spend":
+            await self._spend(turn_context, actor, rest, None)
+        elif command in {"escalate", "escalation"}:
+            await self._escalate(turn_context, actor, rest or None)
+        elif lowered in _ALTERNATIVES:
+            await self._alternatives(turn_context, actor)
+        elif command in {"approve", "deny"} and rest:
+            await self._decide(turn_context, actor, rest, approve=command == "approve")
+        elif command == "limits" and not rest:
+            await _send_card(turn_context, cards.limits_card(await coach.limits(actor)))
+        elif lowered == "audit verify":
+            coach.require_manager(actor)
+            result = await coach.ledger.verify(actor.org)
+            await turn_context.send_activity(cards.verify_text(result))
+        elif command == "report":
+            await self._report(turn_context, actor, rest)
+        elif lowered == "set escalation channel":
+            await self._set_escalation_channel(turn_context, actor)
+        else:
+            try:
+                await self._advice(turn_context, await coach.advise(actor, text))
+            except NotUnderstood:
+                await turn_context.send_activity(USAGE_HINT)
+
+    async def _advice(self, turn_context: TurnContext, advice: Advice) -> None:
+        await _send_card(turn_context, cards.advice_card(advice))
+
+    async def _alternatives(self, turn_context: TurnContext, actor: Actor) -> None:
+        advice = await self._coach().current(actor)
+        if advice is None:
+            await turn_context.send_activity("Tell me what is happening first.")
+            return
+        await _send_card(turn_context, cards.alternatives_card(advice))
+
+    async def _spend(
+        self, turn_context: TurnContext, actor: Actor, text: str, customer: str | None
+    ) -> None:
+        outcome = await self._coach().spend(actor, text, customer_ref=customer)
+        await turn_context.send_activity(cards.spend_text(outcome))
+
+    async def _escalate(self, turn_context: TurnContext, actor: Actor, note: str | None) -> None:
+        record = await self._coach().escalate(actor, note=note)
+        reasons = ", ".join(record.reasons) or "asked by staff"
+        await turn_context.send_activity(
+            f"⬆ Managers alerted ({reasons}). Escalation {record.escalation_id}; "
+            "stay with the customer — someone will come to you."
+        )
+
+    async def _decide(
+        self, turn_context: TurnContext, actor: Actor, entry_id: str, *, approve: bool
+    ) -> None:
+        # The core resolves the escalation card and tells the spender (the outbox).
+        entry = await self._coach().decide(actor, entry_id, approve=approve)
+        await turn_context.send_activity(f"{entry.entry_id}: {entry.status.value} — {entry.reason}")
+
+    async def _report(self, turn_context: TurnContext, actor: Actor, args: str) -> None:
+        coach = self._coach()
+        coach.require_manager(actor)  # refuse before revealing whether reports exist
+        try:
+            from bot import reports
+        except ImportError:  # a build without the reports module: say so plainly
+            await turn_context.send_activity(
+                "Reports are not available in this version. `limits` and `audit verify` work."
+            )
+            return
+        query = reports.ReportQuery.from_text(args)
+        report = await reports.build_report(coach, actor, query)
+        await _send_card(turn_context, cards.report_card(report))
+
+    async def _set_escalation_channel(self, turn_context: TurnContext, actor: Actor) -> None:
+        self._coach().require_manager(actor)
+        activity = turn_context.activity
+        if (activity.conversation.conversation_type or "").lower() != "channel":
+            raise InvalidInput("say this in the managers' channel, mentioning me")
+        reference = TurnContext.get_conversation_reference(activity)
+        reference.conversation.id = channel_conversation_id(activity)
+        reference.activity_id = None
+        await self._references().put(actor.org, ESCALATION, DEFAULT_KEY, reference.serialize())
+        await turn_context.send_activity("✔ Escalations for this organisation will be posted here.")
+
+    # -- buttons -------------------------------------------------------------------------
+
+    async def _button(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> None:
+        coach = self._coach()
+        cmd = data.get("cmd")
+        if cmd == cards.CMD_NEXT:
+            await self._advice(turn_context, await coach.next_step(actor))
+        elif cmd == cards.CMD_SPEND:
+            amount = str(data.get("amount") or "").strip()
+            reason = str(data.get("reason") or "").strip()
+            customer = str(data.get("customer") or "").strip() or None
+            if not amount:
+                raise InvalidInput("type the amount, e.g. £48.50")
+            await self._spend(turn_context, actor, f"{amount} {reason}", customer)
+        elif cmd == cards.CMD_ESCALATE:
+            await self._escalate(turn_context, actor, None)
+        elif cmd == cards.CMD_OTHER:
+            await self._alternatives(turn_context, actor)
+        elif cmd == cards.CMD_CHOOSE and isinstance(data.get("playbook"), str):
+            await self._advice(turn_context, await coach.choose_playbook(actor, data["playbook"]))
+        elif cmd == cards.CMD_ESCALATION:
+            # Action.Submit fallback of the escalation buttons: update the card ourselves.
+            record = await self._escalation_action(actor, data)
+            content = await self._escalation_card(actor.org, record)
+            if turn_context.activity.reply_to_id:
+                update = MessageFactory.attachment(CardFactory.adaptive_card(content))
+                update.id = turn_context.activity.reply_to_id
+                await turn_context.update_activity(update)
+        else:
+            await turn_context.send_activity(USAGE_HINT)
+
+    async def _escalation_action(self, actor: Actor, data: dict[str, Any]) -> EscalationRecord:
+        try:
+            action = EscalationAction(str(data.get("action")))
+        except ValueError:
+            raise InvalidInput("that button is not recognised") from None
+        escalation_id = str(data.get("id") or "")
+        if not escalation_id:
+            raise InvalidInput("that button is not recognised")
+        return await self._coach().act(actor, escalation_id, action)
+
+    async def _escalation_card(self, org: str, record: EscalationRecord) -> cards.Card:
+        coach = self._coach()
+        entry = await coach.ledger.get(org, record.entry_id) if record.entry_id else None
+        people = {record.raised_by, *(user for _, user, _ in record.history)}
+        names = await self._references().names(org, people)
+        return cards.escalation_card(record, names, entry=entry)
+
+
+async def _send_card(turn_context: TurnContext, content: cards.Card) -> None:
+    if not cards.fits(content):  # never risk a 413 from Teams: send the gist as text
+        content = cards.card([cards.text_block(TOO_LONG)])
+    await turn_context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(content)))
+
+
+def _invoke_card(content: cards.Card) -> InvokeResponse:
+    return InvokeResponse(
+        status=200,
+        body={"statusCode": 200, "type": cards.CARD_CONTENT_TYPE, "value": content},
+    )
+
+
+def _invoke_message(text: str) -> InvokeResponse:
+    return InvokeResponse(
+        status=200,
+        body={"statusCode": 200, "type": cards.MESSAGE_CONTENT_TYPE, "value": text},
+    )

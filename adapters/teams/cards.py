@@ -1,0 +1,362 @@
+"""Adaptive Cards for Teams, built as plain dicts from the core's data.
+
+No botbuilder imports here: a card is JSON, so the rendering is testable on its own and
+the size guard (Teams refuses a message over about 28 KB with 413) sees the real bytes.
+
+Staff cards use ``Action.Submit``: the click arrives as a ``message`` with ``value`` and the
+bot answers with a new message, so the employee's conversation keeps its history. The
+escalation card uses ``Action.Execute``: the click arrives as an ``adaptiveCard/action``
+invoke and the updated card goes back in the same HTTP response, so it changes in place
+for everyone in the channel.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.coach import RoleLimits, SpendOutcome
+from bot.models import (
+    Advice,
+    EscalationAction,
+    EscalationRecord,
+    EscalationStatus,
+    LedgerEntry,
+    Money,
+    SpendStatus,
+    VerifyResult,
+)
+from bot.money import format_money
+from bot.reports import Report
+
+CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+MESSAGE_CONTENT_TYPE = "application/vnd.microsoft.activity.message"  # invoke reply: a toast
+SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
+VERSION = "1.4"  # the lowest version Teams accepts Action.Execute in
+MAX_CARD_BYTES = 24 * 1024  # Teams' limit is ~28 KB for the whole activity; leave headroom
+MAX_TEXT = 600  # one field of a card; staff read it on a phone mid-conversation
+
+Card = dict[str, Any]
+
+# What each staff button sends back (``value`` of the Action.Submit message).
+CMD_NEXT = "next"
+CMD_SPEND = "spend"
+CMD_ESCALATE = "escalate"
+CMD_OTHER = "other"
+CMD_CHOOSE = "choose"
+CMD_ESCALATION = "esc"  # a manager's button on an escalation card
+VERB_ESCALATION = "escalation"  # Action.Execute verb of the same
+
+
+def _clip(text: str, limit: int = MAX_TEXT) -> str:
+    text = text.strip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def text_block(text: str, **style: Any) -> dict[str, Any]:
+    return {"type": "TextBlock", "text": _clip(text), "wrap": True, **style}
+
+
+def _submit(title: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    return {"type": "Action.Submit", "title": title, "data": dict(data)}
+
+
+def card(body: list[dict[str, Any]], actions: list[dict[str, Any]] | None = None) -> Card:
+    out: Card = {"type": "AdaptiveCard", "$schema": SCHEMA, "version": VERSION, "body": body}
+    if actions:
+        out["actions"] = actions
+    return out
+
+
+def fits(content: Card) -> bool:
+    return len(json.dumps(content, ensure_ascii=False).encode()) <= MAX_CARD_BYTES
+
+
+# -- staff -----------------------------------------------------------------------------
+
+
+def advice_card(advice: Advice) -> Card:
+    """Playbook, the step now, what to say, authority, gestures and the four buttons."""
+    if not advice.confident:
+        return did_you_mean_card(advice)
+    auth = advice.authority
+    body: list[dict[str, Any]] = [
+        text_block(advice.playbook.title, size="Medium", weight="Bolder"),
+        text_block(f"Step {advice.step.index} of {advice.step.total}: {advice.step.do}"),
+    ]
+    if advice.step.say:
+        body.append(text_block(f"Say: “{advice.step.say}”", isSubtle=True, style="default"))
+    facts = [
+        {"title": "On this", "value": f"up to {format_money(auth.per_incident)}"},
+        {
+            "title": "Left today",
+            "value": f"{format_money(auth.remaining_today)} of "
+            f"{format_money(auth.daily_allowance)}",
+        },
+    ]
+    body.append({"type": "FactSet", "facts": facts})
+    if advice.customer and advice.customer.entries:
+        given = ", ".join(
+            f"{format_money(g.amount)} at {g.at:%H:%M}" + (" (pending)" if g.pending else "")
+            for g in advice.customer.entries[:5]
+        )
+        body.append(text_block(f"Already given to {advice.customer.customer_ref} today: {given}"))
+    if advice.gestures:
+        lines = [
+            f"- {g.name}" + (f" (~{format_money(g.typical_cost)})" if g.typical_cost else "")
+            for g in advice.gestures[:6]
+        ]
+        body.append(text_block("Gestures:\n" + "\n".join(lines)))
+    if advice.escalation.needed:
+        reasons = ", ".join(advice.escalation.reasons)
+        body.append(text_block(f"⚠ Tell a manager now ({reasons}).", color="Attention"))
+    return card(body, staff_actions(bool(advice.alternatives)))
+
+
+def staff_actions(with_alternatives: bool = True) -> list[dict[str, Any]]:
+    actions = [
+        _submit("Next step", {"cmd": CMD_NEXT}),
+        spend_form_action(),
+        _submit("Escalate", {"cmd": CMD_ESCALATE}),
+    ]
+    if with_alternatives:
+        actions.append(_submit("Not this one", {"cmd": CMD_OTHER}))
+    return actions
+
+
+def spend_form_action() -> dict[str, Any]:
+    """*Log spend* opens a small form; amounts are typed as people type them (£48.50)."""
+    form = card(
+        [
+            {"type": "Input.Text", "id": "amount", "label": "Amount", "placeholder": "£48.50"},
+            {
+                "type": "Input.Text",
+                "id": "reason",
+                "label": "What for",
+                "placeholder": "dry cleaning",
+                "maxLength": 500,
+            },
+            {
+                "type": "Input.Text",
+                "id": "customer",
+                "label": "Customer (optional)",
+                "placeholder": "room 214, table 7, order 5531",
+                "maxLength": 80,
+            },
+        ],
+        [_submit("Log it", {"cmd": CMD_SPEND})],
+    )
+    return {"type": "Action.ShowCard", "title": "Log spend", "card": form}
+
+
+def did_you_mean_card(advice: Advice) -> Card:
+    options = [advice.playbook, *advice.alternatives][:3]
+    return card(
+        [text_block("I'm not sure which situation this is. Did you mean:")],
+        [_submit(p.title[:60], {"cmd": CMD_CHOOSE, "playbook": p.id}) for p in options],
+    )
+
+
+def alternatives_card(advice: Advice) -> Card:
+    if not advice.alternatives:
+        return card([text_block("No other playbook fits — describe the situation another way.")])
+    return card(
+        [text_block("Other playbooks that might fit:")],
+        [
+            _submit(p.title[:60], {"cmd": CMD_CHOOSE, "playbook": p.id})
+            for p in advice.alternatives[:3]
+        ],
+    )
+
+
+def spend_text(outcome: SpendOutcome) -> str:
+    e = outcome.entry
+    amount = format_money(e.amount)
+    where = f" for {e.customer_ref}" if e.customer_ref else ""
+    if e.status is SpendStatus.APPROVED:
+        left = format_money(outcome.authority.remaining_today)
+        return f"✔ Logged {amount}{where} — {e.reason}. Receipt {e.entry_id}. {left} left today."
+    why = "; ".join(outcome.over_authority)
+    return (
+        f"⏳ {amount}{where} needs a manager's OK ({why}). Request {e.entry_id} is pending; "
+        "I will message you with the decision."
+    )
+
+
+def decided_text(entry: LedgerEntry, by_name: str | None) -> str:
+    who = by_name or entry.decided_by or "a manager"
+    verdict = "approved ✔" if entry.status is SpendStatus.APPROVED else "denied ✖"
+    return (
+        f"Your request {entry.entry_id} for {format_money(entry.amount)} ({entry.reason}) "
+        f"was {verdict} by {who}."
+    )
+
+
+# -- managers --------------------------------------------------------------------------
+
+
+def limits_card(limits: list[RoleLimits]) -> Card:
+    facts = []
+    for r in limits:
+        value = (
+            f"{format_money(r.per_incident)} per incident, {format_money(r.daily_allowance)} a day"
+        )
+        if r.overrides:
+            value += " (" + ", ".join(f"{pid}: {format_money(m)}" for pid, m in r.overrides) + ")"
+        facts.append({"title": r.role.value, "value": _clip(value, 300)})
+    title = text_block("Spending authority", weight="Bolder")
+    return card([title, {"type": "FactSet", "facts": facts}])
+
+
+def verify_text(result: VerifyResult) -> str:
+    if result.ok:
+        return f"✔ Audit ledger intact ({result.entries_checked} entries checked)."
+    return (
+        f"✖ Audit ledger altered: first bad entry {result.first_bad} — {result.problem}. "
+        f"({result.entries_checked} entries checked)"
+    )
+
+
+_STATUS_LABEL = {
+    EscalationStatus.OPEN: "Open — waiting for a manager",
+    EscalationStatus.ACKNOWLEDGED: "Acknowledged",
+    EscalationStatus.TAKEN_OVER: "Taken over",
+    EscalationStatus.RESOLVED: "Resolved",
+}
+_ACTION_LABEL = {
+    EscalationAction.ACKNOWLEDGE.value: "acknowledged",
+    EscalationAction.TAKE_OVER.value: "took over",
+    EscalationAction.RESOLVE.value: "resolved",
+    EscalationAction.APPROVE.value: "approved the spend",
+    EscalationAction.DENY.value: "denied the spend",
+}
+
+
+def escalation_card(
+    record: EscalationRecord,
+    names: Mapping[str, str] | None = None,
+    *,
+    entry: LedgerEntry | None = None,
+) -> Card:
+    """The managers' card: what happened, who did what and when, and the buttons left."""
+    names = names or {}
+
+    def who(user_id: str | None) -> str:
+        return names.get(user_id or "", user_id or "someone")
+
+    kind = "Spend approval" if record.kind == "spend" else "Escalation"
+    body: list[dict[str, Any]] = [
+        text_block(f"⬆ {kind}: {', '.join(record.reasons) or 'asked by staff'}", weight="Bolder"),
+        text_block(record.summary),
+    ]
+    facts = [
+        {"title": "Raised by", "value": who(record.raised_by)},
+        {"title": "When", "value": _when(record.opened_at)},
+        {"title": "Status", "value": _STATUS_LABEL.get(record.status, record.status.value)},
+    ]
+    if entry is not None:
+        amount = f"{format_money(entry.amount)} — {entry.reason}"
+        facts.insert(0, {"title": "Amount", "value": amount})
+        facts.append({"title": "Request", "value": entry.entry_id})
+    if record.playbook_id:
+        facts.append({"title": "Playbook", "value": record.playbook_id})
+    if record.notified_count > 1:
+        facts.append({"title": "Reminders", "value": str(record.notified_count - 1)})
+    body.append({"type": "FactSet", "facts": facts})
+    for action, user_id, at in record.history[-8:]:
+        body.append(
+            text_block(
+                f"{who(user_id)} {_ACTION_LABEL.get(action, action)} at {_when(at)}",
+                isSubtle=True,
+            )
+        )
+    return card(body, escalation_actions(record))
+
+
+def escalation_actions(record: EscalationRecord) -> list[dict[str, Any]]:
+    if record.status is EscalationStatus.RESOLVED:
+        return []
+    wanted: list[tuple[str, EscalationAction]] = []
+    if record.kind == "spend":
+        wanted += [("Approve", EscalationAction.APPROVE), ("Deny", EscalationAction.DENY)]
+    if record.status is EscalationStatus.OPEN:
+        wanted.append(("Acknowledge", EscalationAction.ACKNOWLEDGE))
+    if record.status is not EscalationStatus.TAKEN_OVER:
+        wanted.append(("Take over", EscalationAction.TAKE_OVER))
+    return [
+        {
+            "type": "Action.Execute",
+            "title": title,
+            "verb": VERB_ESCALATION,
+            "data": {"cmd": CMD_ESCALATION, "id": record.escalation_id, "action": action.value},
+        }
+        for title, action in wanted
+    ]
+
+
+def _when(at: datetime) -> str:
+    return at.strftime("%d %b %H:%M UTC") if at.tzinfo is None else at.strftime("%d %b %H:%M %Z")
+
+
+def report_card(report: Report) -> Card:
+    """Totals, the breakdown asked for, and escalation response times (text; charts and
+    CSV stay with `coachbot report`, since a card cannot carry a file)."""
+
+    def money(minor: int) -> str:
+        return format_money(Money(minor, report.currency))
+
+    t = report.totals
+    period = report.period
+    body: list[dict[str, Any]] = [
+        text_block(f"Discretionary spend, {period.start} to {period.end}", weight="Bolder"),
+        {
+            "type": "FactSet",
+            "facts": [
+                {"title": "Given", "value": f"{money(t.approved.minor)} ({t.approved.count})"},
+                {
+                    "title": "Own authority",
+                    "value": f"{money(t.self_approved.minor)} ({t.self_approved.count})",
+                },
+                {
+                    "title": "Manager approved",
+                    "value": f"{money(t.manager_approved.minor)} ({t.manager_approved.count})",
+                },
+                {"title": "Denied", "value": f"{money(t.denied.minor)} ({t.denied.count})"},
+                {"title": "Pending", "value": f"{money(t.pending.minor)} ({t.pending.count})"},
+            ],
+        },
+    ]
+    if report.rows:
+        body.append(text_block(f"By {report.by.value}", weight="Bolder"))
+        body.append(
+            {
+                "type": "FactSet",
+                "facts": [
+                    {
+                        "title": _clip(r.label, 60),
+                        "value": f"{money(r.figures.approved.minor)} ({r.figures.requested.count})",
+                    }
+                    for r in report.rows[:15]
+                ],
+            }
+        )
+    e = report.escalations
+    if e is not None:
+        median = "—" if e.median_to_acknowledge is None else _duration(e.median_to_acknowledge)
+        body.append(
+            text_block(
+                f"Escalations: {e.opened} opened, {e.acknowledged} acknowledged, "
+                f"{e.resolved} resolved, {e.unanswered} unanswered; median time to "
+                f"acknowledge {median}."
+            )
+        )
+    for note in report.notes[:3]:
+        body.append(text_block(note, isSubtle=True))
+    return card(body)
+
+
+def _duration(value: timedelta) -> str:
+    minutes = int(value.total_seconds() // 60)
+    return f"{minutes // 60}h {minutes % 60}m" if minutes >= 60 else f"{minutes}m"

@@ -1,0 +1,42 @@
+"""The Teams app package: manifest filled in, icons of the sizes Teams requires."""
+
+from __future__ import annotations
+
+import json
+import struct
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from adapters.teams.package import main
+
+APP_ID = "11111111-2222-3333-4444-555555555555"
+
+
+def test_package_has_manifest_and_icons_at_the_root(tmp_path: Path) -> None:
+    out = tmp_path / "coachbot-teams.zip"
+    assert main(["--app-id", APP_ID, "--out", str(out), "--developer", "Harbourside"]) == 0
+    with zipfile.ZipFile(out) as zf:
+        assert sorted(zf.namelist()) == ["color.png", "manifest.json", "outline.png"]
+        manifest = json.loads(zf.read("manifest.json"))
+        sizes = {
+            name: struct.unpack(">II", zf.read(name)[16:24])
+            for name in ("color.png", "outline.png")
+        }
+    assert manifest["id"] == APP_ID
+    assert [b["botId"] for b in manifest["bots"]] == [APP_ID]
+    assert manifest["developer"]["name"] == "Harbourside"
+    assert {"personal", "team"} <= set(manifest["bots"][0]["scopes"])
+    commands = manifest["bots"][0]["commandLists"][0]["commands"]
+    assert len(commands) <= 10
+    assert all(len(c["title"]) <= 32 and len(c["description"]) <= 128 for c in commands)
+    assert sizes == {"color.png": (192, 192), "outline.png": (32, 32)}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--app-id", "not-a-guid"], ["--app-id", APP_ID, "--website", "http://insecure.example"]],
+)
+def test_bad_arguments_exit_non_zero(tmp_path: Path, args: list[str]) -> None:
+    assert main([*args, "--out", str(tmp_path / "x.zip")]) == 2
