@@ -1,0 +1,429 @@
+"""The Bolt app: Slack's requests turned into ``Coach`` calls, the answers into Block Kit.
+
+Every listener acknowledges first (Slack gives three seconds) and works afterwards:
+Bolt's default ``process_before_response=False`` sends the HTTP answer as soon as
+``ack()`` is called and lets the listener carry on. Replies then go through
+``respond`` (the request's response_url) or the Web API. Nothing here decides
+anything: permissions, parsing and limits live in ``bot/``; ``CoachError`` messages are
+shown to the person as they are.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_bolt.context.say.async_say import AsyncSay
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack import blocks
+from adapters.slack.blocks import Message
+from adapters.slack.reporting import report_message
+from adapters.slack.workspaces import SingleWorkspace, Workspaces, org_id
+from bot.coach import USAGE_HINT, Coach
+from bot.errors import CoachError, InvalidAmount, InvalidInput
+from bot.models import Actor, EscalationAction
+
+log = logging.getLogger(__name__)
+
+DEDUP_TTL_SECONDS = 3600  # Slack's retries come within minutes; an hour is ample
+MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+ALTERNATIVES_WORDS = {"other", "not this one", "alternatives", "wrong"}
+HELP = (
+    "Describe what is happening and I'll coach you through it, e.g. "
+    "`/coach guest's clothes stuck in the broken washer, she's furious`. Then press the "
+    "buttons, or type `next`, `spend £48 dry cleaning, room 214`, `escalate` or `other`."
+)
+SORRY = "Sorry — something went wrong on my side. Please try again in a moment."
+
+
+class SlackBot:
+    """The Bolt app for one deployment; ``coach`` is attached when the aiohttp app starts.
+
+    Single workspace: ``client`` carries ``SLACK_BOT_TOKEN``. Many workspaces (OAuth):
+    ``client`` has no token and ``oauth_settings`` brings the installation store; Bolt's
+    authorize middleware then puts the requesting workspace's bot token on the client
+    each listener receives, and ``workspaces`` does the same for the outbox.
+    """
+
+    def __init__(
+        self,
+        *,
+        signing_secret: str,
+        client: AsyncWebClient,
+        workspaces: Workspaces | None = None,
+        oauth_settings: AsyncOAuthSettings | None = None,
+        escalation_channel: str = "",
+    ) -> None:
+        self.client = client
+        self.escalation_channel = escalation_channel
+        self.workspaces: Workspaces = workspaces or SingleWorkspace(client, escalation_channel)
+        self.multi_workspace = oauth_settings is not None
+        self.coach: Coach | None = None
+        # Single workspace: Bolt authorizes with auth.test once and learns the bot's own
+        # user id, which its built-in middleware uses to drop the bot's own events. OAuth:
+        # the same per workspace, from the stored bot token (bot-only: no user tokens).
+        self.bolt = AsyncApp(
+            signing_secret=signing_secret,
+            client=client,
+            oauth_settings=oauth_settings,
+            installation_store_bot_only=True if oauth_settings is not None else None,
+            logger=logging.getLogger("slack_bolt"),
+        )
+        if oauth_settings is not None:
+            # tokens_revoked / app_uninstalled delete the installation. Registered before
+            # the catch-all event listener below, because Bolt runs only the first match.
+            self.bolt.enable_token_revocation_listeners()
+        self._register(self.bolt)
+
+    def _register(self, app: AsyncApp) -> None:
+        app.command("/coach")(self.on_coach)
+        app.command("/spend")(self.on_spend)
+        app.command("/cx-report")(self.on_report)
+        app.command("/cx-audit")(self.on_audit)
+        app.command("/cx-limits")(self.on_limits)
+        app.event("app_mention")(self.on_mention)
+        app.event("message")(self.on_message)
+        # Bolt answers 404 to events nobody listens to, and Slack retries those; the
+        # events an install may still send us (joins, reactions, home tab) get a 200.
+        app.event(re.compile(r".*"))(self.on_other_event)
+        app.action(blocks.NEXT)(self.on_next)
+        app.action(blocks.LOG_SPEND)(self.on_log_spend)
+        app.action(blocks.ESCALATE)(self.on_escalate)
+        app.action(blocks.NOT_THIS_ONE)(self.on_not_this_one)
+        app.action(re.compile(rf"^{blocks.CHOOSE_PREFIX}\d$"))(self.on_choose)
+        actions = "|".join(a.value for a in EscalationAction)
+        app.action(re.compile(rf"^{blocks.ESC_PREFIX}({actions})$"))(self.on_escalation_action)
+        app.view(blocks.SPEND_MODAL)(self.on_spend_submitted)
+
+    # -- helpers -------------------------------------------------------------------
+
+    @property
+    def _coach(self) -> Coach:
+        if self.coach is None:
+            raise RuntimeError("the Slack adapter received a request before startup finished")
+        return self.coach
+
+    def _actor(self, context: AsyncBoltContext, display_name: str | None = None) -> Actor:
+        # Organisation = the workspace, from the ids in Slack's signed request (see
+        # workspaces.org_id): another workspace's ledger, state and escalations are out
+        # of reach because the core keys all of them by this id.
+        org = org_id(context.enterprise_id, context.team_id)
+        if not org:
+            raise InvalidInput("this request names no Slack workspace")
+        return self._coach.actor(
+            org, context.user_id or "", display_name=display_name, platform="slack"
+        )
+
+    async def _guard(
+        self, reply: Callable[[Message], Awaitable[Any]], work: Awaitable[Message]
+    ) -> None:
+        """Run ``work`` and send what it returns; a user's mistake is told to them plainly."""
+        try:
+            msg = await work
+        except CoachError as exc:
+            msg = blocks.plain(f"⚠ {exc}")
+        except Exception:
+            log.exception("slack listener failed")
+            msg = blocks.plain(SORRY)
+        await reply(msg)
+
+    # -- the conversation (DM, @mention, /coach) -------------------------------------
+
+    async def converse(self, actor: Actor, text: str) -> Message:
+        """One line from staff: a situation, or one of the words the buttons stand for."""
+        text = text.strip()
+        word, _, rest = text.partition(" ")
+        command = word.lower().lstrip("/")
+        if not text:
+            return blocks.plain(USAGE_HINT)
+        if command in {"help", "?"} and not rest:
+            return blocks.plain(HELP)
+        if command == "next" and not rest:
+            return blocks.advice_message(await self._coach.next_step(actor))
+        if command == "spend":
+            return blocks.spend_message(await self._coach.spend(actor, rest))
+        if command in {"escalate", "escalation"}:
+            return await self.escalate(actor, rest or None)
+        if text.lower() in ALTERNATIVES_WORDS:
+            return await self._alternatives(actor)
+        return blocks.advice_message(await self._coach.advise(actor, text))
+
+    async def escalate(self, actor: Actor, note: str | None) -> Message:
+        record = await self._coach.escalate(actor, note=note)
+        channel = await self.workspaces.channel_for(actor.org)
+        where = f" in <#{channel}>" if channel else ""
+        text = (
+            f"⬆ Managers alerted{where} (escalation `{record.escalation_id}`). "
+            "Stay with the customer."
+        )
+        return blocks.message(text, [blocks.section(text)])
+
+    async def _alternatives(self, actor: Actor) -> Message:
+        advice = await self._coach.current(actor)
+        if advice is None:
+            return blocks.plain("Tell me what is happening first.")
+        return blocks.alternatives_message(advice)
+
+    async def on_coach(
+        self,
+        ack: AsyncAck,
+        command: dict[str, Any],
+        respond: AsyncRespond,
+        context: AsyncBoltContext,
+    ) -> None:
+        await ack()
+        actor = self._actor(context, command.get("user_name"))
+        await self._guard(lambda m: respond(**m), self.converse(actor, command.get("text") or ""))
+
+    async def on_spend(
+        self,
+        ack: AsyncAck,
+        command: dict[str, Any],
+        respond: AsyncRespond,
+        context: AsyncBoltContext,
+    ) -> None:
+        await ack()
+        actor = self._actor(context, command.get("user_name"))
+        text = (command.get("text") or "").strip()
+
+        async def work() -> Message:
+            if not text:
+                return blocks.plain("Usage: `/spend £48 dry cleaning, room 214`")
+            return blocks.spend_message(await self._coach.spend(actor, text))
+
+        await self._guard(lambda m: respond(**m), work())
+
+    async def on_mention(
+        self, event: dict[str, Any], body: dict[str, Any], say: AsyncSay, context: AsyncBoltContext
+    ) -> None:
+        await self._answer(event, body, say, context)
+
+    async def on_message(
+        self, event: dict[str, Any], body: dict[str, Any], say: AsyncSay, context: AsyncBoltContext
+    ) -> None:
+        if event.get("channel_type") in {"im"}:
+            await self._answer(event, body, say, context)
+            return
+        # In a channel, answer only when the bot is mentioned: that is app_mention's twin
+        # (message.channels), which the de-duplication below lets through only once.
+        mentioned = {m.group(1) for m in MENTION.finditer(event.get("text") or "")}
+        if context.bot_user_id and context.bot_user_id in mentioned:
+            await self._answer(event, body, say, context)
+
+    async def on_other_event(self) -> None:
+        return None
+
+    async def _answer(
+        self, event: dict[str, Any], body: dict[str, Any], say: AsyncSay, context: AsyncBoltContext
+    ) -> None:
+        # Never answer a bot (ourselves included) nor edits, deletions and joins.
+        if event.get("bot_id") or event.get("subtype") or not event.get("user"):
+            return
+        if not await self._first_delivery(body, event):
+            return
+        # Drop the mention of the bot itself; mentions of colleagues stay part of the story.
+        bot = context.bot_user_id
+        text = MENTION.sub(
+            lambda m: " " if m.group(1) == bot else m.group(0), event.get("text") or ""
+        )
+        actor = self._actor(context)
+        thread = (
+            None if event.get("channel_type") == "im" else event.get("thread_ts") or event.get("ts")
+        )
+        await self._guard(lambda m: say(**m, thread_ts=thread), self.converse(actor, text))
+
+    async def _first_delivery(self, body: dict[str, Any], event: dict[str, Any]) -> bool:
+        """Exactly one answer per message, across retries, twins and processes (shared state).
+
+        A retry repeats the event_id; the app_mention / message.channels twins share
+        channel + ts but not event_id. Both keys are marked every time.
+        """
+        state, team = self._coach.state, body.get("team_id") or ""
+        fresh = True
+        if body.get("event_id"):
+            fresh = await state.first_seen(f"slack:event:{body['event_id']}", DEDUP_TTL_SECONDS)
+        if event.get("channel") and event.get("ts"):
+            key = f"slack:msg:{team}:{event['channel']}:{event['ts']}"
+            fresh = await state.first_seen(key, DEDUP_TTL_SECONDS) and fresh
+        return fresh
+
+    # -- buttons on the coaching card ----------------------------------------------
+
+    async def _card(self, respond: AsyncRespond, work: Awaitable[Message]) -> None:
+        """Update the card in place; a refusal goes to the clicker alone, card untouched."""
+        try:
+            msg = await work
+        except CoachError as exc:
+            await respond(text=f"⚠ {exc}", response_type="ephemeral", replace_original=False)
+            return
+        except Exception:
+            log.exception("slack action failed")
+            await respond(text=SORRY, response_type="ephemeral", replace_original=False)
+            return
+        await respond(**msg, replace_original=True)
+
+    async def on_next(
+        self, ack: AsyncAck, respond: AsyncRespond, context: AsyncBoltContext
+    ) -> None:
+        await ack()
+        actor = self._actor(context)
+
+        async def work() -> Message:
+            return blocks.advice_message(await self._coach.next_step(actor))
+
+        await self._card(respond, work())
+
+    async def on_not_this_one(
+        self, ack: AsyncAck, respond: AsyncRespond, context: AsyncBoltContext
+    ) -> None:
+        await ack()
+        await self._card(respond, self._alternatives(self._actor(context)))
+
+    async def on_choose(
+        self,
+        ack: AsyncAck,
+        action: dict[str, Any],
+        respond: AsyncRespond,
+        context: AsyncBoltContext,
+    ) -> None:
+        await ack()
+        actor = self._actor(context)
+
+        async def work() -> Message:
+            return blocks.advice_message(await self._coach.choose_playbook(actor, action["value"]))
+
+        await self._card(respond, work())
+
+    async def on_escalate(
+        self, ack: AsyncAck, respond: AsyncRespond, context: AsyncBoltContext
+    ) -> None:
+        await ack()
+        actor = self._actor(context)
+        await self._guard(
+            lambda m: respond(**m, response_type="ephemeral", replace_original=False),
+            self.escalate(actor, None),
+        )
+
+    async def on_log_spend(
+        self,
+        ack: AsyncAck,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+    ) -> None:
+        await ack()
+        # A trigger_id is good for three seconds: open the modal before anything else.
+        channel = (body.get("container") or {}).get("channel_id") or context.channel_id
+        await client.views_open(
+            trigger_id=body["trigger_id"], view=blocks.spend_modal(action.get("value"), channel)
+        )
+
+    async def on_spend_submitted(
+        self,
+        ack: AsyncAck,
+        view: dict[str, Any],
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+    ) -> None:
+        values = view["state"]["values"]
+
+        def field(name: str) -> str:
+            return str((values.get(name, {}).get(name) or {}).get("value") or "").strip()
+
+        meta = json.loads(view.get("private_metadata") or "{}")
+        actor = self._actor(context)
+        # Recording happens before ack here, because a refusal must be shown inside the
+        # modal (response_action "errors"); it is one local write, well inside 3 s.
+        try:
+            outcome = await self._coach.spend(
+                actor,
+                f"{field(blocks.AMOUNT)} {field(blocks.REASON)}",
+                playbook_id=meta.get("playbook_id"),
+                customer_ref=field(blocks.CUSTOMER) or None,
+            )
+        except CoachError as exc:
+            block = blocks.AMOUNT if isinstance(exc, InvalidAmount) else blocks.REASON
+            if "customer" in str(exc).lower() and field(blocks.CUSTOMER):
+                block = blocks.CUSTOMER
+            await ack(response_action="errors", errors={block: str(exc)})
+            return
+        await ack()
+        # The receipt goes to the employee's DM with the app, where it stays findable.
+        await client.chat_postMessage(channel=actor.user_id, **blocks.spend_message(outcome))
+
+    # -- the managers' channel -----------------------------------------------------
+
+    async def on_escalation_action(
+        self,
+        ack: AsyncAck,
+        action: dict[str, Any],
+        respond: AsyncRespond,
+        context: AsyncBoltContext,
+    ) -> None:
+        await ack()
+        name = action["action_id"].removeprefix(blocks.ESC_PREFIX)
+        try:
+            # The core re-checks the clicker's role now: anyone in the channel can click.
+            await self._coach.act(self._actor(context), action["value"], EscalationAction(name))
+        except CoachError as exc:
+            await respond(text=f"⚠ {exc}", response_type="ephemeral", replace_original=False)
+        except Exception:
+            log.exception("escalation action failed")
+            await respond(text=SORRY, response_type="ephemeral", replace_original=False)
+        # On success the outbox edits the card ("escalation.updated") and DMs the employee.
+
+    async def on_limits(
+        self, ack: AsyncAck, respond: AsyncRespond, context: AsyncBoltContext
+    ) -> None:
+        await ack()
+        actor = self._actor(context)
+
+        async def work() -> Message:
+            return blocks.limits_message(await self._coach.limits(actor))
+
+        await self._guard(lambda m: respond(**m), work())
+
+    async def on_audit(
+        self,
+        ack: AsyncAck,
+        command: dict[str, Any],
+        respond: AsyncRespond,
+        context: AsyncBoltContext,
+    ) -> None:
+        await ack()
+        actor = self._actor(context)
+
+        async def work() -> Message:
+            self._coach.require_manager(actor)
+            if (command.get("text") or "").strip().lower() != "verify":
+                return blocks.plain(
+                    "Usage: `/cx-audit verify` — checks the spend ledger's hash chain."
+                )
+            return blocks.verify_message(await self._coach.ledger.verify(actor.org))
+
+        await self._guard(lambda m: respond(**m), work())
+
+    async def on_report(
+        self,
+        ack: AsyncAck,
+        command: dict[str, Any],
+        respond: AsyncRespond,
+        context: AsyncBoltContext,
+    ) -> None:
+        await ack()
+        actor = self._actor(context)
+
+        async def work() -> Message:
+            return await report_message(self._coach, actor, command.get("text") or "")
+
+        await self._guard(lambda m: respond(**m), work())

@@ -1,0 +1,352 @@
+"""Block Kit rendering: the core's plain data as Slack messages, modals and action ids.
+
+Pure functions, no I/O. Every message carries a ``text`` fallback (notifications and
+screen readers use it) and stays within Slack's limits: 50 blocks a message, 3000
+characters a section, 150 a header, 75 a button label, 2000 a button value.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from bot.coach import RoleLimits, SpendOutcome
+from bot.models import (
+    Advice,
+    EscalationRecord,
+    EscalationStatus,
+    LedgerEntry,
+    Money,
+    ScoredPlaybook,
+    SpendStatus,
+    VerifyResult,
+)
+from bot.money import format_money
+
+Block = dict[str, Any]
+Message = dict[str, Any]  # keyword arguments for chat.postMessage / respond: text + blocks
+
+MAX_BLOCKS = 50
+MAX_SECTION = 3000
+MAX_HEADER = 150
+MAX_BUTTON_TEXT = 75
+
+# Action ids: the contract between the buttons drawn here and the listeners in app.py.
+NEXT = "coach_next"
+LOG_SPEND = "coach_spend"
+ESCALATE = "coach_escalate"
+NOT_THIS_ONE = "coach_other"
+CHOOSE_PREFIX = "coach_choose_"  # + 1..3: action ids must be unique within a block
+ESC_PREFIX = "esc_"  # + an EscalationAction value; the button value is the escalation id
+SPEND_MODAL = "coach_spend_modal"
+# Block and action ids of the spend modal's inputs, read back from view.state.values.
+AMOUNT, REASON, CUSTOMER = "amount", "reason", "customer"
+
+
+def escape(text: str) -> str:
+    """Slack mrkdwn treats &, < and > as control characters; user text must not."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def section(markdown: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": _cut(markdown, MAX_SECTION)}}
+
+
+def context(markdown: str) -> Block:
+    return {
+        "type": "context",
+        "elements": [{"type": "mrkdwn", "text": _cut(markdown, MAX_SECTION)}],
+    }
+
+
+def header(text: str) -> Block:
+    return {"type": "header", "text": {"type": "plain_text", "text": _cut(text, MAX_HEADER)}}
+
+
+def button(label: str, action_id: str, value: str, style: str | None = None) -> Block:
+    out: Block = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": _cut(label, MAX_BUTTON_TEXT)},
+        "action_id": action_id,
+        "value": value[:2000],
+    }
+    if style:
+        out["style"] = style
+    return out
+
+
+def actions(*elements: Block, block_id: str | None = None) -> Block:
+    out: Block = {"type": "actions", "elements": list(elements)}
+    if block_id:
+        out["block_id"] = block_id
+    return out
+
+
+def message(text: str, blocks: list[Block] | None = None) -> Message:
+    """A message within the 50-block limit; the last kept block says that some were cut."""
+    out: Message = {"text": _cut(text, MAX_SECTION)}
+    if blocks:
+        if len(blocks) > MAX_BLOCKS:
+            blocks = [*blocks[: MAX_BLOCKS - 1], context("_(more was cut to fit one message)_")]
+        out["blocks"] = blocks
+    return out
+
+
+def plain(text: str) -> Message:
+    """Text as it is: escaped, since Slack reads both the fallback and blocks as mrkdwn."""
+    return message(escape(text), [section(escape(text))])
+
+
+def money(m: Money) -> str:
+    return format_money(m)
+
+
+# -- staff ---------------------------------------------------------------------------
+
+
+def advice_message(advice: Advice) -> Message:
+    if not advice.confident:
+        return did_you_mean_message(advice)
+    auth, step = advice.authority, advice.step
+    blocks: list[Block] = [
+        header(advice.playbook.title),
+        section(f"*Step {step.index} of {step.total} — do this now:*\n{escape(step.do)}"),
+    ]
+    if step.say:
+        blocks.append(section(f"*Say:* “{escape(step.say)}”"))
+    blocks.append(
+        section(
+            f"*Your authority:* up to {money(auth.per_incident)} on this, "
+            f"{money(auth.remaining_today)} left of today's {money(auth.daily_allowance)}"
+        )
+    )
+    if advice.customer and advice.customer.entries:
+        given = ", ".join(
+            f"{money(g.amount)} by <@{g.user_id}> at {g.at:%H:%M}"
+            + (" (pending)" if g.pending else "")
+            for g in advice.customer.entries
+        )
+        blocks.append(
+            context(f"Already given to {escape(advice.customer.customer_ref)} today: {given}")
+        )
+    if advice.gestures:
+        lines = "\n".join(
+            f"• {escape(g.name)}" + (f" (~{money(g.typical_cost)})" if g.typical_cost else "")
+            for g in advice.gestures
+        )
+        blocks.append(section(f"*Gestures:*\n{lines}"))
+    if advice.escalation.needed:
+        reasons = ", ".join(advice.escalation.reasons)
+        if advice.escalation_id:
+            blocks.append(section(f":rotating_light: *Managers have been alerted* ({reasons})."))
+        else:
+            blocks.append(section(f":warning: *Tell a manager now* ({reasons}) — press Escalate."))
+    buttons = []
+    if step.index < step.total:
+        buttons.append(button("Next step", NEXT, advice.incident_id, "primary"))
+    buttons.append(button("Log spend", LOG_SPEND, advice.playbook.id))
+    buttons.append(
+        button(
+            "Escalate", ESCALATE, advice.incident_id, "danger" if advice.escalation.needed else None
+        )
+    )
+    if advice.alternatives:
+        buttons.append(button("Not this one", NOT_THIS_ONE, advice.incident_id))
+    blocks.append(actions(*buttons, block_id="coach_actions"))
+    fallback = escape(f"{advice.playbook.title} — step {step.index}: {step.do}")
+    return message(fallback, blocks)
+
+
+def _choices(playbooks: list[ScoredPlaybook]) -> Block:
+    return actions(
+        *(button(p.title, f"{CHOOSE_PREFIX}{i}", p.id) for i, p in enumerate(playbooks[:3], 1)),
+        block_id="coach_choices",
+    )
+
+
+def did_you_mean_message(advice: Advice) -> Message:
+    options = [advice.playbook, *advice.alternatives][:3]
+    text = "I'm not sure which situation this is. Did you mean…"
+    return message(
+        text, [section(f"*{text}*"), _choices(options), context("Or describe it another way.")]
+    )
+
+
+def alternatives_message(advice: Advice) -> Message:
+    if not advice.alternatives:
+        return plain("No other playbook fits — describe the situation another way.")
+    text = "Other playbooks that might fit:"
+    return message(text, [section(f"*{text}*"), _choices(list(advice.alternatives))])
+
+
+def spend_message(outcome: SpendOutcome) -> Message:
+    e = outcome.entry
+    amount = money(e.amount)
+    where = f" for {escape(e.customer_ref)}" if e.customer_ref else ""
+    if e.status is SpendStatus.APPROVED:
+        left = money(outcome.authority.remaining_today)
+        text = (
+            f"✔ Logged {amount}{where} — {escape(e.reason)}. "
+            f"Receipt `{e.entry_id}`. {left} left today."
+        )
+    else:
+        why = "; ".join(outcome.over_authority)
+        text = (
+            f"⏳ {amount}{where} needs a manager's OK ({escape(why)}). Request `{e.entry_id}` "
+            "is pending and the managers have been asked; I'll message you with the decision."
+        )
+    blocks = [section(text)]
+    if outcome.customer and outcome.customer.entries:
+        blocks.append(
+            context(
+                f"{escape(outcome.customer.customer_ref)} has received "
+                f"{money(outcome.customer.given_today)} today"
+            )
+        )
+    return message(text, blocks)
+
+
+def spend_modal(playbook_id: str | None, channel_id: str | None) -> dict[str, Any]:
+    """The *Log spend* modal; private_metadata carries what the button knew."""
+
+    def text_input(block_id: str, label: str, hint: str, optional: bool = False) -> Block:
+        return {
+            "type": "input",
+            "block_id": block_id,
+            "optional": optional,
+            "label": {"type": "plain_text", "text": label},
+            "element": {
+                "type": "plain_text_input",
+                "action_id": block_id,
+                "placeholder": {"type": "plain_text", "text": hint},
+            },
+        }
+
+    return {
+        "type": "modal",
+        "callback_id": SPEND_MODAL,
+        "private_metadata": json.dumps({"playbook_id": playbook_id, "channel": channel_id}),
+        "title": {"type": "plain_text", "text": "Log a spend"},
+        "submit": {"type": "plain_text", "text": "Log it"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            text_input(AMOUNT, "Amount", "£48.50"),
+            text_input(REASON, "What was it for?", "dry cleaning"),
+            text_input(CUSTOMER, "Customer reference", "room 214, table 7, order 5531", True),
+        ],
+    }
+
+
+# -- managers ------------------------------------------------------------------------
+
+
+def limits_message(limits: list[RoleLimits]) -> Message:
+    lines = []
+    for r in limits:
+        line = (
+            f"*{r.role.value}*: {money(r.per_incident)} per incident, "
+            f"{money(r.daily_allowance)} a day"
+        )
+        if r.overrides:
+            line += " (" + ", ".join(f"{pid}: {money(m)}" for pid, m in r.overrides) + ")"
+        lines.append(line)
+    return message("Spending authority", [header("Spending authority"), section("\n".join(lines))])
+
+
+def verify_message(result: VerifyResult) -> Message:
+    if result.ok:
+        return plain(f"✔ Ledger intact: {result.entries_checked} entries checked.")
+    return plain(
+        f"✖ Ledger check FAILED at entry {result.first_bad}: {result.problem} "
+        f"({result.entries_checked} entries checked)."
+    )
+
+
+# -- escalations (posted by the outbox notifier) -------------------------------------
+
+
+def _when(at: datetime) -> str:
+    # Slack shows <!date^…> in each reader's own time zone; the fallback is UTC.
+    return f"<!date^{int(at.timestamp())}^{{date_short_pretty}} {{time}}|{at:%Y-%m-%d %H:%M} UTC>"
+
+
+_DONE = {
+    "acknowledge": "acknowledged",
+    "take_over": "took over",
+    "resolve": "resolved",
+    "approve": "approved",
+    "deny": "denied",
+}
+
+
+def escalation_message(esc: EscalationRecord, *, renotify: bool = False) -> Message:
+    spend = esc.kind == "spend"
+    reasons = ", ".join(esc.reasons) or "asked by staff"
+    title = "Spend approval needed" if spend else f"Escalation: {reasons}"
+    blocks: list[Block] = [
+        header(("🔁 " if renotify else "") + ("💷 " if spend else "🚨 ") + title),
+        section(f"{escape(esc.summary)}\n*Raised by* <@{esc.raised_by}> · {_when(esc.opened_at)}"),
+    ]
+    facts = [f"Reasons: {escape(reasons)}", f"Needs: a {esc.level.value}"]
+    if esc.playbook_id:
+        facts.append(f"Playbook: `{esc.playbook_id}`")
+    if esc.entry_id:
+        facts.append(f"Request: `{esc.entry_id}`")
+    blocks.append(context(" · ".join(facts)))
+    if esc.history:
+        lines = [
+            f"• <@{who}> {_DONE.get(action, action)} {_when(at)}" for action, who, at in esc.history
+        ]
+        blocks.append(section("\n".join(lines)))
+    if esc.status is not EscalationStatus.RESOLVED:
+        ident = esc.escalation_id
+        buttons = []
+        if esc.status is EscalationStatus.OPEN:
+            buttons.append(button("Acknowledge", f"{ESC_PREFIX}acknowledge", ident))
+        if esc.status is not EscalationStatus.TAKEN_OVER:
+            buttons.append(button("Take over", f"{ESC_PREFIX}take_over", ident))
+        if spend:
+            buttons.append(button("Approve", f"{ESC_PREFIX}approve", ident, "primary"))
+            buttons.append(button("Deny", f"{ESC_PREFIX}deny", ident, "danger"))
+        elif esc.status is EscalationStatus.TAKEN_OVER:
+            buttons.append(button("Resolve", f"{ESC_PREFIX}resolve", ident, "primary"))
+        blocks.append(actions(*buttons, block_id=f"esc_{ident}"[:255]))
+    else:
+        blocks.append(context("✔ Closed"))
+    status = esc.status.value.replace("_", " ")
+    return message(f"{title} ({status}) — {escape(esc.summary)}", blocks)
+
+
+def renotify_reply(esc: EscalationRecord) -> Message:
+    """A thread reply under the original card (broadcast to the channel) when nobody acted."""
+    text = (
+        f"<!here> still waiting for a {esc.level.value} — nobody has acknowledged this yet "
+        f"(notice {esc.notified_count + 1})."
+    )
+    return message(text, [section(text)])
+
+
+def decision_dm(esc: EscalationRecord) -> Message:
+    """Tell the employee what a manager decided about their spend."""
+    decided = [(a, who, at) for a, who, at in esc.history if a in ("approve", "deny")]
+    if decided:
+        action, who, at = decided[-1]
+        verdict = "approved ✔" if action == "approve" else "denied ✖"
+        text = (
+            f"Your request `{esc.entry_id}` — {escape(esc.summary)} — was {verdict} "
+            f"by <@{who}> {_when(at)}."
+        )
+        if action == "deny":
+            text += " Talk to them about what you can offer instead."
+    else:
+        text = f"Update on your request `{esc.entry_id}`: {esc.status.value.replace('_', ' ')}."
+    return message(text, [section(text)])
+
+
+def entry_status(entry: LedgerEntry) -> str:
+    return f"{entry.entry_id}: {money(entry.amount)} {entry.reason} — {entry.status.value}"

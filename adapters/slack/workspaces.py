@@ -1,0 +1,100 @@
+"""Which workspace an organisation is, and how to reach it.
+
+The core keys everything (ledger, state, escalations, reports) by an organisation id.
+For Slack that id is derived from the ids in Slack's signed request — never from
+anything a user typed — so one workspace cannot name another's data:
+
+* an ordinary workspace: its team id (``T0123``);
+* a workspace inside an Enterprise Grid org: ``E0456:T0123`` (team ids are unique only
+  with their enterprise in mind once org-wide apps are involved);
+* an org-level request with no workspace: the enterprise id alone.
+
+The outbox works the other way round: a stored ``Notification.org`` must be turned back
+into a Web API client carrying that workspace's bot token (``Workspaces.client_for``).
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.installations import SQLInstallationStore
+
+SEPARATOR = ":"  # never part of a Slack id
+
+
+def org_id(enterprise_id: str | None, team_id: str | None) -> str:
+    if enterprise_id and team_id:
+        return f"{enterprise_id}{SEPARATOR}{team_id}"
+    return team_id or enterprise_id or ""
+
+
+def parse_org(org: str) -> tuple[str | None, str | None]:
+    """(enterprise id, team id) for an id made by :func:`org_id`."""
+    if SEPARATOR in org:
+        enterprise, _, team = org.partition(SEPARATOR)
+        return enterprise or None, team or None
+    if org.startswith("E"):
+        return org, None
+    return None, org or None
+
+
+def api_client(base_url: str, token: str | None = None) -> AsyncWebClient:
+    # slack_sdk joins base_url and the method name by plain concatenation.
+    return AsyncWebClient(
+        token=token, base_url=base_url if base_url.endswith("/") else base_url + "/"
+    )
+
+
+class Workspaces(Protocol):
+    """Where the bot's outgoing messages for an organisation go."""
+
+    async def client_for(self, org: str) -> AsyncWebClient | None:
+        """A client with the organisation's bot token; None when the app is not installed."""
+        ...
+
+    async def channel_for(self, org: str) -> str:
+        """The managers' channel id for escalations; "" when none is known."""
+        ...
+
+
+class SingleWorkspace:
+    """``SLACK_BOT_TOKEN``: one workspace, one token, one escalation channel."""
+
+    def __init__(self, client: AsyncWebClient, channel: str) -> None:
+        self.client = client
+        self.channel = channel
+
+    async def client_for(self, org: str) -> AsyncWebClient | None:
+        return self.client
+
+    async def channel_for(self, org: str) -> str:
+        return self.channel
+
+
+class InstalledWorkspaces:
+    """OAuth installs: each organisation's token and channel come from its installation.
+
+    The channel is the one the installer picked on Slack's consent screen (the
+    incoming-webhook scope); ``default_channel`` (``SLACK_ESCALATION_CHANNEL``) only
+    fills in for an installation that has none.
+    """
+
+    def __init__(
+        self, store: SQLInstallationStore, *, api_url: str, default_channel: str = ""
+    ) -> None:
+        self.store = store
+        self.api_url = api_url
+        self.default_channel = default_channel
+
+    async def client_for(self, org: str) -> AsyncWebClient | None:
+        found = await self.store.find_workspace(*parse_org(org))
+        if found is None or not found.bot.bot_token:
+            return None
+        return api_client(self.api_url, found.bot.bot_token)
+
+    async def channel_for(self, org: str) -> str:
+        found = await self.store.find_workspace(*parse_org(org))
+        channel = found.escalation_channel if found is not None else ""
+        return channel or self.default_channel

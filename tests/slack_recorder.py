@@ -1,0 +1,201 @@
+"""A local stand-in for the Slack Web API (and for response_url): records every call.
+
+A real aiohttp server, so the adapter's slack_sdk client makes real HTTP requests
+(no mocks). It answers the way Slack does for the methods the bot uses: ``ok: true``,
+``chat.postMessage`` returns ``channel`` + ``ts``, ``auth.test`` names the bot user and
+team. ``fail(...)`` makes the next call(s) of a method fail (a 429 with Retry-After, or
+a Slack error such as ``channel_not_found``). ``wait_for`` awaits a matching call, since
+the bot replies after it has acknowledged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+TEAM_ID = "T00FAKE00BB"
+BOT_USER_ID = "U00FAKEBOT02"
+BOT_ID = "B00FAKEBOT02"
+
+
+@dataclass
+class Call:
+    method: str  # Web API method ("chat.postMessage") or "response_url"
+    args: dict[str, Any]
+    path: str
+    headers: dict[str, str]
+
+    @property
+    def blocks(self) -> list[dict[str, Any]]:
+        raw = self.args.get("blocks") or []
+        return json.loads(raw) if isinstance(raw, str) else list(raw)
+
+    @property
+    def action_ids(self) -> list[str]:
+        return [
+            e["action_id"]
+            for b in self.blocks
+            if b.get("type") == "actions"
+            for e in b.get("elements", [])
+        ]
+
+    @property
+    def all_text(self) -> str:
+        """Every piece of text in the message, for assertions that do not care where."""
+        return str(self.args.get("text", "")) + "\n" + json.dumps(self.blocks, ensure_ascii=False)
+
+
+@dataclass
+class _Failure:
+    status: int
+    error: str
+    retry_after: int | None
+    times: int
+
+
+@dataclass
+class SlackRecorder:
+    team_id: str = TEAM_ID
+    bot_user_id: str = BOT_USER_ID
+    bot_id: str = BOT_ID
+    calls: list[Call] = field(default_factory=list)
+    _failures: dict[str, _Failure] = field(default_factory=dict)
+    _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _changed: asyncio.Condition | None = None
+    _runner: web.AppRunner | None = None
+    port: int = 0
+
+    async def start(self) -> None:
+        self._changed = asyncio.Condition()
+        app = web.Application()
+        app.router.add_post("/api/{method}", self._api)
+        app.router.add_post("/respond/{name:.*}", self._respond)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        server = site._server
+        assert server is not None and server.sockets  # type: ignore[attr-defined]
+        self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    def response_url(self, name: str = "r1") -> str:
+        return f"http://127.0.0.1:{self.port}/respond/{name}"
+
+    def fail(
+        self,
+        method: str,
+        *,
+        status: int = 200,
+        error: str = "",
+        retry_after: int | None = None,
+        times: int = 1,
+    ) -> None:
+        """Make the next ``times`` calls of ``method`` fail (status 429 → ratelimited)."""
+        if status == 429 and not error:
+            error = "ratelimited"
+        self._failures[method] = _Failure(status, error, retry_after, times)
+
+    def named(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    def replies(self) -> list[Call]:
+        """What a person would see: posted messages, updates and response_url replies."""
+        shown = {"chat.postMessage", "chat.update", "chat.postEphemeral", "response_url"}
+        return [c for c in self.calls if c.method in shown]
+
+    async def wait_for(
+        self, predicate: Callable[[Call], bool], *, within: float = 5.0, count: int = 1
+    ) -> list[Call]:
+        """The first ``count`` calls matching ``predicate``, waiting up to ``within`` s."""
+        assert self._changed is not None
+
+        def matching() -> list[Call]:
+            return [c for c in self.calls if predicate(c)]
+
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(lambda: len(matching()) >= count), within)
+        return matching()[:count]
+
+    async def settle(self, seconds: float = 0.3) -> None:
+        """Give background listeners time to make any (unwanted) call."""
+        await asyncio.sleep(seconds)
+
+    # -- handlers --------------------------------------------------------------------
+
+    async def _record(self, call: Call) -> None:
+        assert self._changed is not None
+        async with self._changed:
+            self.calls.append(call)
+            self._changed.notify_all()
+
+    @staticmethod
+    async def _args(request: web.Request) -> dict[str, Any]:
+        if request.content_type == "application/json":
+            data = await request.json()
+            return dict(data) if isinstance(data, dict) else {"_": data}
+        form = await request.post()
+        return {k: str(v) for k, v in form.items()}
+
+    async def _respond(self, request: web.Request) -> web.Response:
+        call = Call("response_url", await self._args(request), request.path, dict(request.headers))
+        await self._record(call)
+        return web.Response(text="ok")
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        call = Call(method, await self._args(request), request.path, dict(request.headers))
+        await self._record(call)
+        failure = self._failures.get(method)
+        if failure is not None and failure.times > 0:
+            failure.times -= 1
+            headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after else {}
+            return web.json_response(
+                {"ok": False, "error": failure.error}, status=failure.status, headers=headers
+            )
+        return web.json_response(self._answer(method, call.args))
+
+    def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        if method == "auth.test":
+            return {
+                "ok": True,
+                "url": "https://acme-test-workspace.slack.com/",
+                "team": "Acme Test",
+                "user": "coachbot",
+                "team_id": self.team_id,
+                "user_id": self.bot_user_id,
+                "bot_id": self.bot_id,
+                "is_enterprise_install": False,
+            }
+        if method in {"chat.postMessage", "chat.update", "chat.postEphemeral"}:
+            channel = str(args.get("channel", ""))
+            # Posting to a user id lands in the app's DM with them, which has a D… id.
+            if channel[:1] in {"U", "W"}:
+                channel = "D" + channel[1:]
+            ts = str(args.get("ts") or f"1769300000.{next(self._ts):06d}")
+            if method == "chat.postEphemeral":
+                return {"ok": True, "message_ts": ts}
+            return {
+                "ok": True,
+                "channel": channel,
+                "ts": ts,
+                "message": {"type": "message", "text": args.get("text", ""), "bot_id": self.bot_id},
+            }
+        if method == "views.open":
+            return {"ok": True, "view": {"id": "V00FAKEVIEW1"}}
+        if method == "conversations.join":
+            return {"ok": True, "channel": {"id": args.get("channel")}}
+        return {"ok": True}
