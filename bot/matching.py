@@ -51,6 +51,7 @@ from bot.text import (
     GENERIC_WORDS,
     NEGATORS,
     POSITIVE_WORDS,
+    SCENE_WORDS,
     SLANG,
     STOPWORDS,
     Token,
@@ -127,6 +128,9 @@ KNN_SECOND = 0.5
 KNN_CANDIDATES = 64
 # Added to playbooks whose escalation reasons match a signal found in the text.
 SIGNAL_BOOST = 0.1
+# Weight of a scene word ("till", "front desk", "caller"): where, not what; also of a
+# generic word ("something", "problem"): that there is a situation, not which.
+SCENE_WEIGHT = 0.35
 
 
 @dataclass(frozen=True, slots=True)
@@ -387,13 +391,13 @@ class PlaybookMatcher:
                 if stems <= content:
                     kw_cover[index] |= stems
                     if len(stems) > 1:
-                        kw_phrase[index] += 0.5 * sum(idf.get(x, 0.0) for x in stems)
-        q_mass = sum(idf.get(s, 0.0) for s in content) or 1.0
+                        kw_phrase[index] += 0.5 * sum(_mass(idf, x) for x in stems)
+        q_mass = sum(_mass(idf, s) for s in content) or 1.0
 
         bm25_scale = W_BM25 / bm25_max if bm25_max else 0.0
         out = [bm25_scale * b + W_KNN * k for b, k in zip(bm25, knn, strict=True)]
         for index, cover in kw_cover.items():
-            covered = sum(idf.get(x, 0.0) for x in cover) + kw_phrase[index]
+            covered = sum(_mass(idf, x) for x in cover) + kw_phrase[index]
             out[index] += W_KW * min(1.0, covered / q_mass)
         return out
 
@@ -431,7 +435,7 @@ class PlaybookMatcher:
                 add(_UNHAPPY, SLANG_WEIGHT, (word,))
                 content.add(_UNHAPPY)
                 continue
-            add(stems[i], 1.0, (word,))
+            add(stems[i], SCENE_WEIGHT if stems[i] in _SCENE_STEMS else 1.0, (word,))
             content.add(stems[i])
         for a, b in itertools.pairwise(content_idx):
             # Bigrams only within a clause and across at most two stopwords.
@@ -444,8 +448,10 @@ class PlaybookMatcher:
             add(canonical, SLANG_WEIGHT, (t.word for t in tokens[start:end]))
             content.add(canonical)
         for concept in concepts(tokens):
-            add(stem(concept), SLANG_WEIGHT, ())
-            content.add(stem(concept))
+            # A two-word concept ("wrong order") is the bigram feature of those words.
+            feat = " ".join(stem(w) for w in concept.split())
+            add(feat, SLANG_WEIGHT, ())
+            content.add(feat)
         return _Analysis(tokens, features, dict(surface), content, corrections)
 
     def _keyword_sets(self, keyword: str, analysis: _Analysis) -> list[frozenset[str]]:
@@ -565,6 +571,14 @@ _POSITIVE_CONCEPTS = frozenset({stem("happy"), stem("thanks")})
 _NEGATIVE_CONCEPTS = frozenset({_UNHAPPY, stem("angry"), stem("abusive")})
 _WORD_OF_MOUTH = frozenset({"review", "media"})
 _COMMON_STEMS = frozenset(stem(w) for w in COMMON_WORDS)
+# Scene words, and generic ones ("something", "problem"): little evidence either way.
+_SCENE_STEMS = frozenset(stem(w) for w in SCENE_WORDS | GENERIC_WORDS)
+
+
+def _mass(idf: dict[str, float], feat: str) -> float:
+    """How much a stem says in keyword coverage: its idf, little for a scene word."""
+    weight = idf.get(feat, 0.0)
+    return weight * SCENE_WEIGHT if feat in _SCENE_STEMS else weight
 
 
 def _negated(tokens: Sequence[Token], index: int) -> bool:

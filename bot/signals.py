@@ -242,7 +242,8 @@ RULES: tuple[Rule, ...] = (
             r"{1,2}(?:ever )?(?:uses?|shops?|comes?|stays?|books?|eats?|buys?|orders?|visits?)|"
             r"(?:done|finished) with (?:us|you|this place|this company|the lot of you)|had "
             r"enough of (?:us|you|this place)|(?:going|off|go|goes|went) (?:\w+ ){0,3}"
-            r"(?:across the road|down the road|next door|over the road)|never (?:using|use|"
+            r"(?:across the road|down the road|next door|over the road|across town|up the road|"
+            r"round the corner)|never (?:using|use|"
             r"shopping|booking|staying|eating) (?:\w+ )?(?:again|here)",
             r"(?:delete|deleting|erase|erasing|remove|removing|wipe|wiping|destroy)\w* "
             r"(?:\w+ ){0,3}(?:data|details|records|information|personal|profile|account)|gdpr|"

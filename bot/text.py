@@ -77,7 +77,8 @@ _SHORTHAND_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         # "em" is an email after "sent"/"an", otherwise "them"; "q" is a queue where people
         # stand in one, otherwise a question.
         (r"\b(my|his|her|their|your|our|the|an|this|that|joint|business|bank|online|close|"
-         r"closed|closing|cancel|cancelled|cancelling|delete|deleted|open|opened) acc\b",
+         r"closed|closing|cancel|cancelled|cancelling|delete|deleted|open|opened|freeze|frozen|pause|"
+         r"paused|suspend|suspended) acc\b",
          r"\1 account"),
         (r"\bacc(?= (?:number|no|details|holder|manager|closed|balance|login|password|"
          r"settings|page)\b)", "account"),
@@ -97,6 +98,14 @@ _SHORTHAND_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
          r"friendly|late|cold|expensive|pricey|sweet|funny|keen|upset|loud|polite|pleased)\b)",
          " very "),
         (r"\b(?:the )?old bill\b", " police "),
+        # Parts slip, people slip: "gears slipping" is a fault, not a fall.
+        (r"\b(gears?|clutch|chain|belt|strap|grip|zip|tyres?|wheels?|brakes?|handbrake|"
+         r"fan belt|cam belt)((?: \w+)?) (?:keeps? |kept |is |are |was |were )?slipping\b",
+         r" \1\2 faulty "),
+        # Utility accounts are not hazards: "gas bill", "electric meter" is energy billing.
+        (r"\b(?:gas|electric|electricity)(?= (?:and (?:electric\w*|gas) )?(?:bills?|billing|"
+         r"meters?|accounts?|suppliers?|tariffs?|readings?|prices?|payments?|top ?ups?|"
+         r"company|provider|direct debit|statements?)\b)", " energy "),
         # A phone nobody answers: "rings out", "just rings and rings".
         (r"\b(?:just )?(?:rings?|rang|ringing) (?:and rings? )?out\b", " rang unanswered "),
         # Money symbols stay meaningful ("wants his £20 back") even when amounts are dropped.
@@ -369,6 +378,23 @@ STOPWORDS: frozenset[str] = frozenset(
     )
 )
 
+# Scene words: where it happened or through which channel ("at the till", "on the
+# phone", "front desk"), not what happened. Every situation happens at a counter, so
+# these count for little in matching; otherwise "cust cranky at the counter" goes to
+# whichever playbook happens to mention counters most.
+SCENE_WORDS: frozenset[str] = frozenset(
+    words(
+        """
+        till tills desk desks counter counters reception front floor phone phones caller
+        callers call-centre bar table tables shop store lobby checkout checkouts lane lanes
+        aisle entrance staff member members colleague colleagues
+        today tonight morning afternoon evening yesterday always within around kid kids
+        child mum dad husband wife son daughter couple family lady gent gentleman sir
+        madam shift
+        """
+    )
+)
+
 # Clause breaks: negation ("no injuries") and sentiment do not reach across them.
 _CLAUSE_SPLIT = re.compile(r"[.,;:!?()\[\]\"/|\n]+|\s-\s|\s+(?:but|although|though|however)\s+")
 _WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -420,10 +446,14 @@ def tokenise(text: str) -> list[Token]:
     return out
 
 
+# Words Snowball folds into an unrelated word's stem ("terminal" / "terminate").
+_STEM_EXCEPTIONS = {"terminal": "terminal", "terminals": "terminal"}
+
+
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """Snowball (Porter 2) stem; "charged", "charging", "charges" → "charg"."""
-    return str(_STEMMER.stemWord(word))
+    return _STEM_EXCEPTIONS.get(word) or str(_STEMMER.stemWord(word))
 
 
 def content_words(tokens: list[Token]) -> list[str]:
@@ -457,6 +487,10 @@ SLANG: dict[str, tuple[str, ...]] = {
         "lost his rag", "lost her rag", "losing his rag", "losing her rag", "flipped out",
         "flipping out", "freaking out", "going off on one", "went off on one", "do one",
         "giving it large", "mouthing off", "effing and blinding", "blowing up",
+        "agitated", "irritated", "exasperated", "would not calm down", "will not calm down",
+        "could not calm down", "not calming down", "red faced", "red in the face",
+        "face like thunder", "slammed", "stormed", "storming", "stomping", "stomped",
+        "tantrum", "huffing", "jabbing finger",
     ),
     "broken": (
         "bust", "busted", "knackered", "kaput", "packed in", "packed up", "conked out",
@@ -485,6 +519,7 @@ SLANG: dict[str, tuple[str, ...]] = {
     "wait": (
         "queue", "queuing", "queueing", "waiting", "waited", "ages", "forever",
         "taking long", "took long", "taking forever", "slow", "still waiting", "kept waiting",
+        "tutting", "tutted", "impatient", "impatiently", "getting restless",
     ),
     "unhappy": (
         "not happy", "not pleased", "not impressed", "unimpressed", "dissatisfied",
@@ -528,7 +563,10 @@ SLANG: dict[str, tuple[str, ...]] = {
         "chuffed to bits", "rapt", "wrapped", "craic", "great craic", "made her day",
         "made his day", "made their day", "made my day", "so sweet", "really sweet",
         "very sweet", "sweet of", "so kind", "thoughtful", "recommend", "recommended",
-        "recommending", "five star",
+        "recommending", "five star", "so helpful", "very helpful", "really helpful",
+        "most helpful", "super helpful", "such a help", "make his day", "make her day",
+        "make my day", "make their day", "makes his day", "makes her day", "makes my day",
+        "makes their day",
     ),
     "thanks": ("thanked", "thank", "grateful", "appreciate", "appreciated", "gratitude", "ta",
                "cheers", "much appreciated"),
@@ -537,6 +575,8 @@ SLANG: dict[str, tuple[str, ...]] = {
         "every year", "usual", "repeat",
     ),
     "vip": (
+        "celeb", "celebs", "famous", "well known", "high profile", "private banking",
+        "premier banking", "private client", "wealth management", "big tipper",
         "big spender", "key account", "top client", "biggest client", "biggest customer",
         "platinum", "gold member", "corporate account", "high value", "best customer",
         "important client", "important customer", "celebrity", "loyal", "long standing",
@@ -548,7 +588,9 @@ SLANG: dict[str, tuple[str, ...]] = {
         "reluctant", "unsure", "half hearted", "i guess", "is fine", "it is okay",
         "whatever", "no worries", "never mind", "not bothered", "no fuss", "make a fuss",
         "muttered", "sighed", "awkward", "holding back", "not convinced", "seems off",
-        "not happy but", "did not say",
+        "not happy but", "did not say", "not said a word", "did not say a word",
+        "not saying a word", "not a word", "said nothing", "says nothing", "saying nothing",
+        "gone quiet", "went quiet", "not saying much", "barely spoke", "barely touched",
     ),
     "transfer": (
         "transferred", "passed around", "passed between", "bounced around", "put through",
@@ -567,6 +609,8 @@ SLANG: dict[str, tuple[str, ...]] = {
         "mishandled", "not our fault", "out of warranty", "warranty expired",
         "warranty ran out", "no receipt", "past return", "outside policy", "against policy",
         "not covered", "accidental damage", "user error", "ignored instructions",
+        "missed the deadline", "missed deadline", "missed the cutoff", "missed the cut off",
+        "after the deadline", "past the deadline", "after the cutoff", "past the cutoff",
     ),
     "injury": (
         "hurt", "injured", "injuries", "bleeding", "fell", "slipped", "tripped", "wounded",
@@ -594,7 +638,10 @@ SLANG: dict[str, tuple[str, ...]] = {
     "cancel": (
         "close account", "closing account", "cancelling", "cancelled", "cancellation",
         "competitor", "elsewhere", "switch provider", "leaving us", "delete data",
-        "remove details", "unsubscribe", "terminate", "not renew",
+        "remove details", "unsubscribe", "not renew",
+        # "terminate" and "terminal" share a stem: only the phrases, never a card terminal.
+        "terminate contract", "terminate account", "terminate membership",
+        "terminate subscription", "terminate agreement",
     ),
     "stuck": (
         "trapped", "locked in", "locked inside", "jammed shut", "will not open",
@@ -642,12 +689,37 @@ CONCEPT_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     for p, c in (
         (r"\b(?:asked for|ordered|order|wanted|booked|requested|paid for|chose)\b(?: \w+){0,6} "
          r"(?:got|given|gave|received|brought|served|sent|came|delivered|turned up)\b", "wrong"),
+        (r"\b(?:asked for|ordered|order|wanted|requested|paid for|chose)\b(?: \w+){0,6} "
+         r"(?:got|given|gave|received|brought|served|poured|came|delivered|turned up)\b",
+         "wrong order"),
+        # Said fine, acted otherwise: "said it was lovely, left half of it".
+        (r"\b(?:lovely|fine|great|good|nice|okay|alright|delicious|perfect|tasty)\b(?: \w+){0,3} "
+         r"(?:left|barely|hardly|untouched|half|most of|sent back)\b", "hesitant"),
+        # Staff who did not know what they were doing: poor service, not a handoff.
+        (r"\b(?:no idea|no clue|not a clue|did not know|does not know|did not have a clue) "
+         r"(?:what|how) (?:she|he|they|you|i|we)(?: \w+){0,3} (?:was|were|is|are|am) doing\b|"
+         r"\b(?:clueless|untrained|incompetent|inexperienced|(?:poorly|badly|not) trained)\b",
+         "incompetent"),
+        # Misuse: an appliance used where it must not go.
+        (r"\b(?:used|using|uses|use|took|dropped|put|ran|washed|wore|left)\b (?:\w+ ){0,4}"
+         r"(?:in|into|under|through) (?:the |a )?(?:shower|bath|rain|pool|sea|dishwasher|"
+         r"washing machine|microwave|tumble dryer|toilet|sink|oven)\b", "fault"),
+        # Superlative praise: "the most helpful person she has spoken to", "best ever".
+        (r"\b(?:most helpful|most patient|most professional|best|nicest|kindest|friendliest|"
+         r"loveliest)\b(?: \w+){0,3} (?:ever|(?:she|he|they|i|we) (?:has|have|had|is|was) "
+         r"(?:ever )?(?:spoken|met|dealt|had|seen|been))\b", "happy"),
+        # "i only do gas", "i am on the bar": the speaker's own team is not the one needed.
+        (r"\bi (?:only|just) (?:do|handle|deal with|cover|work on|look after)\b|"
+         r"\bi (?:am|work) (?:only |just )?(?:in|on) (?:the )?(?:\w+ )?(?:team|desk|"
+         r"department|dept|side|line|bar|floor|reception|billing|sales|bookings|accounts|"
+         r"support|claims|returns|front of house)\b", "transfer"),
         (r"\b(?:not|never) (?:his|hers|her|theirs|their|mine|my|ours|the ones?|what)\b", "wrong"),
         (r"\b(?:rang|called|phoned|emailed|messaged|chased|tried)\b(?: \w+){0,2} "
          r"(?:several|many|multiple|twice|times|again|repeatedly)\b", "ignored"),
         (r"\b(?:over|more than|nearly|almost) (?:an? )?(?:hour|half an hour|minutes)\b", "wait"),
-        (r"\b(?:moving|switching|going|off) (?:\w+ ){0,3}(?:elsewhere|another|different|other|"
-         r"rival|across the road|down the road|next door)\b", "cancel"),
+        (r"\b(?:moving|switching|going|off|joining|signing up|signed up) (?:\w+ ){0,3}"
+         r"(?:elsewhere|another|different|other|rival|across the road|down the road|next door|"
+         r"across town|up the road|round the corner)\b", "cancel"),
         (r"\bcome (?:\w+ ){0,2}(?:for|every) (?:\w+ ){0,2}years?\b", "regular"),
         (r"\byears? (?:of|as a) (?:custom|customer|member|client|loyal)", "vip"),
         # "we forgot the chips", "kitchen left out the sauce", "missing the side salad".
