@@ -1,49 +1,229 @@
 """``coachbot serve``: one aiohttp application for every HTTP platform.
 
 Slack at ``POST /slack/events``, Teams at ``POST /api/messages``, plus ``/healthz``
-(liveness), ``/readyz`` (database and shared state) and ``/metrics`` (Prometheus).
-Stateless: everything shared lives in the database and Redis, so processes scale out.
+(liveness), ``/readyz`` (database and Redis) and ``/metrics`` (Prometheus).
+
+Stateless: everything shared lives in PostgreSQL and Redis, so any number of processes
+can sit behind a load balancer and any of them can take any request. Each request gets an
+id (``X-Request-Id``, reused from the caller when it is plain) that every log line of the
+request carries, including the work Slack listeners do after they acknowledged.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+import os
+import time
+import weakref
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from datetime import timedelta
+from typing import Any
 
+import structlog
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from bot import metrics
 from bot.coach import Coach
+from bot.errors import StorageUnavailable
+from bot.logging import (
+    REQUEST_ID_HEADER,
+    bound_request,
+    configure,
+    current_request_id,
+    request_id_var,
+)
+from bot.logging import new_request_id as make_request_id
 from bot.outbox import EscalationMonitor
 from bot.runtime import open_coach
 from bot.settings import Settings
+from bot.state.resilient import ResilientState
 
 COACH_KEY = web.AppKey("coach", Coach)
 SETTINGS_KEY = web.AppKey("settings", Settings)
-MAX_BODY_BYTES = 1024 * 1024  # Slack and Teams payloads are far smaller; refuse early
+# Slack's and Teams' payloads are a few KB (Teams caps a message at 28 KB). Anything near
+# this is not from them: refuse it from the Content-Length before reading a byte.
+MAX_BODY_BYTES = 512 * 1024
+READY_CHECK_SECONDS = 2.0  # a readiness probe must answer before the balancer's timeout
+SHUTDOWN_TIMEOUT_SECONDS = 25.0  # under Kubernetes' default 30 s grace period
+DRAIN_SECONDS = 20.0  # work a handler started after answering (Slack's post-ack listener)
+UNAVAILABLE = (
+    "The service cannot reach its database right now. Nothing was recorded; "
+    "please try again in a minute."
+)
+
+log = structlog.get_logger("coachbot.server")
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+# Routes probed every few seconds: logged at debug so they do not drown the real traffic.
+_QUIET_ROUTES = frozenset({"/healthz", "/readyz", "/metrics"})
+
+
+# -- request tasks: what a graceful shutdown waits for ----------------------------------
+
+_REQUEST_TASKS: weakref.WeakSet[asyncio.Task[Any]] = weakref.WeakSet()
+
+
+def _install_task_tracking(loop: asyncio.AbstractEventLoop) -> None:
+    """Remember every task started while a request is being handled.
+
+    Slack listeners acknowledge first and then keep working in a task Bolt starts (record
+    the spend, match, reply). aiohttp's shutdown waits only for handlers, so without this
+    a deploy would cut those off half-way. Tasks started outside requests (outbox workers,
+    the monitor, probes) are not tracked: they have their own stop signals.
+    """
+    previous = loop.get_task_factory()
+
+    def factory(
+        loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, Any], **kwargs: Any
+    ) -> asyncio.Future[Any]:
+        if previous is not None:
+            task = previous(loop, coro, **kwargs)
+        else:
+            task = asyncio.Task(coro, loop=loop, **kwargs)
+        # The factory runs in the creating task's context, but a task given its own
+        # context (the shared-state probe's empty one) belongs to that context instead.
+        given = kwargs.get("context")
+        request_id = given.get(request_id_var) if given is not None else current_request_id()
+        if request_id is not None and isinstance(task, asyncio.Task):
+            _REQUEST_TASKS.add(task)
+        return task
+
+    if getattr(previous, "_coachbot_tracking", False):
+        return
+    factory._coachbot_tracking = True  # type: ignore[attr-defined]
+    loop.set_task_factory(factory)  # type: ignore[arg-type]
+
+
+async def drain_request_tasks(seconds: float) -> int:
+    """Wait (bounded) for request work still running; returns how many were cut off."""
+    current = asyncio.current_task()
+    deadline = time.monotonic() + seconds
+    while True:
+        pending = [t for t in _REQUEST_TASKS if not t.done() and t is not current]
+        left = deadline - time.monotonic()
+        if not pending or left <= 0:
+            break
+        await asyncio.wait(pending, timeout=left)
+    if pending:
+        log.warning("shutdown.drain_timeout", unfinished=len(pending))
+    return len(pending)
+
+
+# -- middleware ----------------------------------------------------------------------
+
+
+def _route_of(request: web.Request) -> str:
+    # The route template, never the raw path: metric labels must stay a small set.
+    resource = request.match_info.route.resource
+    return resource.canonical if resource is not None else "unmatched"
+
+
+@web.middleware
+async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Request id, size limit, outage answers, metrics and one log line per request."""
+    request_id = make_request_id(request.headers.get(REQUEST_ID_HEADER))
+    route = _route_of(request)
+    started = time.perf_counter()
+    status = 500
+    with bound_request(request_id):
+        try:
+            response = await _handle(request, handler)
+            status = response.status
+        except web.HTTPException as exc:
+            status = exc.status
+            exc.headers[REQUEST_ID_HEADER] = request_id
+            raise
+        finally:
+            elapsed = time.perf_counter() - started
+            metrics.REQUEST_LATENCY.labels(route=route).observe(elapsed)
+            metrics.REQUESTS.labels(route=route, method=request.method, status=str(status)).inc()
+            emit = log.debug if route in _QUIET_ROUTES and status < 400 else log.info
+            emit(
+                "http.request",
+                method=request.method,
+                route=route,
+                status=status,
+                duration_ms=round(elapsed * 1000, 2),
+                retry=request.headers.get("X-Slack-Retry-Num"),
+            )
+    response.headers[REQUEST_ID_HEADER] = request_id
+    return response
+
+
+async def _handle(request: web.Request, handler: Handler) -> web.StreamResponse:
+    length = request.content_length
+    if length is not None and length > MAX_BODY_BYTES:
+        # Refused before the body is read; a chunked body without a length is cut off by
+        # ``client_max_size`` when the handler reads it (also a 413).
+        return web.json_response({"error": "request body too large"}, status=413)
+    try:
+        return await handler(request)
+    except web.HTTPException:
+        raise
+    except StorageUnavailable as exc:
+        # The adapters answer users themselves; this is for whatever reached us unhandled.
+        log.warning("http.storage_unavailable", error=str(exc))
+        return web.json_response({"error": UNAVAILABLE}, status=503)
+    except asyncio.CancelledError:
+        raise  # the client went away or the server is stopping: nothing to answer
+    except Exception:
+        log.exception("http.unhandled_error")
+        return web.json_response(
+            {"error": "internal error", "request_id": current_request_id()}, status=500
+        )
+
+
+# -- endpoints -----------------------------------------------------------------------
 
 
 async def healthz(_: web.Request) -> web.Response:
+    """Liveness: the process serves HTTP. Never touches storage (a restart would not help)."""
     return web.json_response({"status": "ok"})
 
 
+async def _check(probe: Awaitable[bool]) -> bool:
+    try:
+        return await asyncio.wait_for(probe, READY_CHECK_SECONDS)
+    except (TimeoutError, OSError, StorageUnavailable):
+        return False
+
+
 async def readyz(request: web.Request) -> web.Response:
+    """Readiness: 503 while the database is unreachable (nothing useful can be done).
+
+    Redis down is reported but keeps the process ready: the state falls back to
+    in-process and the bot still coaches and records spends (``degraded`` says so).
+    Taking every worker out of the balancer when Redis blips would be a full outage.
+    """
     coach = request.app[COACH_KEY]
-    checks = {"database": await coach.ledger.ping(), "state": await coach.state.ping()}
-    status = 200 if all(checks.values()) else 503
-    return web.json_response({"ready": status == 200, **checks}, status=status)
+    settings = request.app[SETTINGS_KEY]
+    database, redis_ok = await asyncio.gather(
+        _check(coach.ledger.ping()), _check(coach.state.ping())
+    )
+    body: dict[str, Any] = {"database": database}
+    degraded: list[str] = []
+    if settings.redis_url:
+        body["redis"] = redis_ok
+        if not redis_ok or (isinstance(coach.state, ResilientState) and coach.state.degraded):
+            degraded.append("redis")
+    ready = database
+    body.update(ready=ready, degraded=degraded)
+    return web.json_response(body, status=200 if ready else 503)
 
 
-async def metrics(_: web.Request) -> web.Response:
-    body = generate_latest()
-    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+async def metrics_endpoint(_: web.Request) -> web.Response:
+    return web.Response(
+        body=generate_latest(metrics.REGISTRY), headers={"Content-Type": CONTENT_TYPE_LATEST}
+    )
+
+
+# -- the application -------------------------------------------------------------------
 
 
 def build_app(settings: Settings, coach: Coach | None = None) -> web.Application:
     """The whole service. With ``coach`` given (tests), storage is the caller's to close."""
-    app = web.Application(client_max_size=MAX_BODY_BYTES)
+    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[observe])
     app[SETTINGS_KEY] = settings
 
     async def coach_context(app: web.Application) -> AsyncIterator[None]:
@@ -55,13 +235,24 @@ def build_app(settings: Settings, coach: Coach | None = None) -> web.Application
             app[COACH_KEY] = opened
             yield
 
+    async def track_tasks(_: web.Application) -> None:
+        _install_task_tracking(asyncio.get_running_loop())
+
+    app.on_startup.append(track_tasks)
     app.cleanup_ctx.append(coach_context)
     app.cleanup_ctx.append(_monitor_context)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
-    app.router.add_get("/metrics", metrics)
+    app.router.add_get("/metrics", metrics_endpoint)
     _install_platforms(app, settings)
+    # Last in, so first out: request work drains while storage and workers are still up.
+    app.cleanup_ctx.append(_drain_context)
     return app
+
+
+async def _drain_context(_: web.Application) -> AsyncIterator[None]:
+    yield
+    await drain_request_tasks(DRAIN_SECONDS)
 
 
 async def _monitor_context(app: web.Application) -> AsyncIterator[None]:
@@ -76,11 +267,15 @@ async def _monitor_context(app: web.Application) -> AsyncIterator[None]:
         renotify_after=timedelta(minutes=settings.coachbot_renotify_minutes),
     )
     stop = asyncio.Event()
-    task = asyncio.create_task(monitor.run_forever(stop))
+    task = asyncio.create_task(monitor.run_forever(stop), name="escalation-monitor")
     yield
     stop.set()
-    with contextlib.suppress(asyncio.CancelledError):
+    try:
         await asyncio.wait_for(task, 5)
+    except TimeoutError:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 def _install_platforms(app: web.Application, settings: Settings) -> None:
@@ -94,4 +289,21 @@ def _install_platforms(app: web.Application, settings: Settings) -> None:
 
 
 def serve(settings: Settings, host: str, port: int) -> None:
-    web.run_app(build_app(settings), host=host, port=port, shutdown_timeout=30)
+    """Run until SIGTERM/SIGINT, then stop taking connections and finish what is in flight.
+
+    aiohttp stops listening, waits up to ``SHUTDOWN_TIMEOUT_SECONDS`` for handlers, then
+    the cleanup contexts run: request work drains, workers stop, storage closes.
+    """
+    # The log level is read here, at the entry point, like every other setting.
+    configure(os.environ.get("COACHBOT_LOG_LEVEL", "INFO"))
+    log.info("serve.starting", host=host, port=port, pid=os.getpid())
+    # run_app handles SIGINT/SIGTERM (and Ctrl-C) itself as a graceful exit.
+    web.run_app(
+        build_app(settings),
+        host=host,
+        port=port,
+        shutdown_timeout=SHUTDOWN_TIMEOUT_SECONDS,
+        access_log=None,  # the middleware logs each request, as JSON with its id
+        print=None,
+    )
+    log.info("serve.stopped")

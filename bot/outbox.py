@@ -11,13 +11,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 import structlog
 
+from bot import metrics
 from bot.errors import StorageUnavailable
-from bot.escalations import Delivery, EscalationStore, Notifier
+from bot.escalations import INCIDENT_PREFIX, Delivery, EscalationStore, Notifier
 from bot.models import EscalationRecord, Notification, Role
 
 log = structlog.get_logger(__name__)
@@ -85,16 +86,32 @@ class OutboxWorker:
                 await asyncio.wait_for(stop.wait(), self.poll_interval)
 
     async def _deliver(self, notification: Notification) -> bool:
-        escalation = await self.store.get(notification.org, notification.escalation_id)
-        if escalation is None:  # cannot happen short of hand-editing: do not loop on it
-            await self._give_up(notification, "the escalation no longer exists")
-            return False
+        escalation: EscalationRecord | None = None
+        send: Callable[[Notification], Awaitable[Delivery]] | None = None
+        if notification.topic.startswith(INCIDENT_PREFIX):
+            # About an incident, not an escalation: the payload carries what to say.
+            send = getattr(self.notifier, "deliver_message", None)
+            if send is None:
+                await self._give_up(
+                    notification, f"{self.notifier.platform} cannot send {notification.topic}"
+                )
+                return False
+        else:
+            escalation = await self.store.get(notification.org, notification.escalation_id)
+            if escalation is None:  # cannot happen short of hand-editing: do not loop on it
+                await self._give_up(notification, "the escalation no longer exists")
+                return False
         try:
-            result = await self.notifier.deliver(notification, escalation)
+            if send is not None:
+                result = await send(notification)
+            else:
+                assert escalation is not None
+                result = await self.notifier.deliver(notification, escalation)
         except Exception as exc:  # a notifier bug or network error: retry, never crash
             result = Delivery(ok=False, error=f"{type(exc).__name__}: {exc}")
         if result.ok:
             await self.store.delivered(notification.notification_id, result.ref)
+            metrics.NOTIFICATIONS_DELIVERED.labels(platform=notification.platform).inc()
             return True
         error = result.error or "the platform refused the message"
         if result.permanent:
@@ -115,6 +132,7 @@ class OutboxWorker:
             error=error,
         )
         await self.store.failed(notification.notification_id, retry_at, error)
+        metrics.NOTIFICATION_RETRIES.labels(platform=notification.platform).inc()
         return False
 
     async def _give_up(
@@ -133,6 +151,7 @@ class OutboxWorker:
             error=error,
         )
         await self.store.give_up(notification.notification_id, error)
+        metrics.NOTIFICATIONS_UNDELIVERABLE.labels(platform=notification.platform).inc()
 
 
 class EscalationMonitor:

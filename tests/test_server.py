@@ -1,0 +1,163 @@
+"""``coachbot serve``'s own endpoints and middleware: health, readiness, metrics, request
+ids, JSON logs, body limits, and how unhandled trouble is answered.
+
+In-process on SQLite with in-process state (no servers needed); the Slack adapter is
+driven with signed requests and the Web API is the local recorder.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import structlog
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+from prometheus_client.parser import text_string_to_metric_families
+
+from adapters.server import MAX_BODY_BYTES, build_app
+from bot import logging as bot_logging
+from bot.errors import StorageUnavailable
+from tests.slack_recorder import SlackRecorder
+from tests.test_faults import FORM, WASHER, settings_for, signed, slash
+
+
+@pytest.fixture
+async def recorder() -> AsyncIterator[SlackRecorder]:
+    rec = SlackRecorder()
+    await rec.start()
+    yield rec
+    await rec.stop()
+
+
+async def _boom(_: web.Request) -> web.Response:
+    raise StorageUnavailable("the spend ledger database is unavailable (sqlite): locked")
+
+
+async def _bug(_: web.Request) -> web.Response:
+    raise RuntimeError("a bug")
+
+
+@pytest.fixture
+async def client(tmp_path: Path, recorder: SlackRecorder) -> AsyncIterator[TestClient]:
+    settings = settings_for(tmp_path, recorder, f"sqlite:///{tmp_path / 'coach.db'}", "")
+    app = build_app(settings)
+    app.router.add_get("/test/outage", _boom)
+    app.router.add_get("/test/bug", _bug)
+    async with TestClient(TestServer(app)) as c:
+        yield c
+
+
+def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    out = {}
+    for family in text_string_to_metric_families(text):
+        for s in family.samples:
+            out[(s.name, tuple(sorted(s.labels.items())))] = s.value
+    return out
+
+
+async def test_liveness_and_readiness(client: TestClient) -> None:
+    resp = await client.get("/healthz")
+    assert resp.status == 200 and await resp.json() == {"status": "ok"}
+    resp = await client.get("/readyz")
+    assert resp.status == 200
+    # No REDIS_URL: in-process state, nothing to report about Redis.
+    assert await resp.json() == {"database": True, "ready": True, "degraded": []}
+
+
+async def test_metrics_count_requests_advice_spends_and_escalations(
+    client: TestClient, recorder: SlackRecorder
+) -> None:
+    before = samples(await (await client.get("/metrics")).text())
+    for i, (command, text) in enumerate(
+        [("/coach", WASHER), ("/spend", "£20 dry cleaning"), ("/spend", "£400 new coat")]
+    ):
+        body = slash(command, text, "U0METRICS1", recorder.response_url(f"m{i}"))
+        assert (
+            await client.post("/slack/events", data=body, headers=signed(body, FORM))
+        ).status == 200
+        await recorder.wait_for(lambda c, i=i: c.path == f"/respond/m{i}", within=10)
+    resp = await client.get("/metrics")
+    assert resp.headers["Content-Type"].startswith("text/plain")
+    after = samples(await resp.text())
+
+    def grew(name: str, **labels: str) -> float:
+        key = (name, tuple(sorted(labels.items())))
+        return after.get(key, 0.0) - before.get(key, 0.0)
+
+    assert grew("coachbot_advice_served_total", playbook="property-damaged-or-stuck") == 1
+    assert grew("coachbot_spends_total", status="approved") == 1
+    assert grew("coachbot_spends_total", status="pending") == 1
+    assert grew("coachbot_escalations_total", kind="spend") == 1
+    assert (
+        grew("coachbot_http_requests_total", route="/slack/events", method="POST", status="200")
+        == 3
+    )
+    assert grew("coachbot_http_request_duration_seconds_count", route="/slack/events") == 3
+    assert any(k[0] == "coachbot_http_request_duration_seconds_bucket" for k in after)
+
+
+async def test_unknown_paths_share_one_metric_label(client: TestClient) -> None:
+    for path in ("/a", "/b/c", "/../../etc/passwd"):
+        assert (await client.get(path)).status == 404
+    text = await (await client.get("/metrics")).text()
+    assert 'route="unmatched"' in text and "/etc/passwd" not in text
+
+
+async def test_request_id_is_echoed_when_plain_and_replaced_otherwise(client: TestClient) -> None:
+    resp = await client.get("/healthz", headers={"X-Request-Id": "lb-1234.abc"})
+    assert resp.headers["X-Request-Id"] == "lb-1234.abc"
+    resp = await client.get("/healthz", headers={"X-Request-Id": 'evil"\\n{"x":1}' + "a" * 100})
+    assert len(resp.headers["X-Request-Id"]) == 32 and '"' not in resp.headers["X-Request-Id"]
+    assert (await client.get("/nowhere")).headers.get("X-Request-Id")
+
+
+async def test_logs_are_json_lines_carrying_the_request_id(
+    client: TestClient, recorder: SlackRecorder
+) -> None:
+    out = io.StringIO()
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
+    bot_logging.configure("INFO", stream=out, cache=False)
+    try:
+        body = slash("/spend", "£0 nothing", "U0LOGS0001", recorder.response_url("l1"))
+        headers = {**signed(body, FORM), "X-Request-Id": "req-logs-1"}
+        assert (await client.post("/slack/events", data=body, headers=headers)).status == 200
+        await recorder.wait_for(lambda c: c.path == "/respond/l1", within=10)
+    finally:
+        structlog.reset_defaults()
+        root.handlers, root.level = saved[0], saved[1]
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert lines, "nothing was logged"
+    access = [x for x in lines if x["event"] == "http.request"]
+    assert access and access[0]["request_id"] == "req-logs-1"
+    assert access[0]["status"] == 200 and access[0]["route"] == "/slack/events"
+    assert {"timestamp", "level", "logger"} <= set(access[0])
+
+
+async def test_oversized_bodies_are_refused_before_reading(client: TestClient) -> None:
+    big = b"x" * (MAX_BODY_BYTES + 1)
+    for path in ("/slack/events", "/api/messages"):
+        resp = await client.post(path, data=big, headers={"Content-Type": FORM})
+        assert resp.status == 413
+
+    async def chunks() -> AsyncIterator[bytes]:  # no Content-Length: cut off while reading
+        for _ in range(MAX_BODY_BYTES // 65536 + 2):
+            yield b"y" * 65536
+
+    resp = await client.post("/slack/events", data=chunks(), headers={"Content-Type": FORM})
+    assert resp.status == 413
+
+
+async def test_outages_answer_503_and_bugs_500_without_leaking(client: TestClient) -> None:
+    resp = await client.get("/test/outage")
+    assert resp.status == 503
+    assert "sqlite" not in await resp.text()  # the user-facing line, not the driver's
+    resp = await client.get("/test/bug")
+    assert resp.status == 500
+    body = await resp.json()
+    assert body["request_id"] == resp.headers["X-Request-Id"] and "bug" not in body["error"]
