@@ -26,11 +26,26 @@ class Settings(BaseSettings):
     coachbot_data_dir: Path = Field(default_factory=default_data_dir)
     # An escalation nobody acknowledges is re-sent after this long, then moved a role up.
     coachbot_renotify_minutes: int = Field(default=10, ge=1)
+    # After an incident has been quiet this long the employee is asked how it ended; once
+    # more after as long again; then it is recorded as 'unknown'.
+    coachbot_outcome_prompt_minutes: int = Field(default=30, ge=1)
+    # Public base URL of `serve` (e.g. https://coach.example.com): customer pulse links are
+    # built on it. Empty: staff hand out the bare code.
+    coachbot_public_url: str = ""
 
     slack_signing_secret: SecretStr | None = None
     slack_bot_token: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
     slack_escalation_channel: str = ""
+    # Many workspaces: with both set, workspaces install the app at /slack/install (OAuth)
+    # and each one's bot token is kept in the database; SLACK_BOT_TOKEN is then unused.
+    slack_client_id: str = ""
+    slack_client_secret: SecretStr | None = None
+    # Only when the app lists several redirect URLs: the one this service answers.
+    slack_redirect_uri: str = ""
+    # Socket Mode: an app-level token (xapp-…, connections:write). With it set, `serve`
+    # also opens a WebSocket to Slack; no public URL is needed.
+    slack_app_token: SecretStr | None = None
 
     microsoft_app_id: str = ""
     microsoft_app_password: SecretStr | None = None

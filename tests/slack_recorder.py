@@ -6,22 +6,49 @@ A real aiohttp server, so the adapter's slack_sdk client makes real HTTP request
 team. ``fail(...)`` makes the next call(s) of a method fail (a 429 with Retry-After, or
 a Slack error such as ``channel_not_found``). ``wait_for`` awaits a matching call, since
 the bot replies after it has acknowledged.
+
+Several workspaces: ``add_workspace`` registers a bot token (``auth.test`` then answers
+with that workspace's team and bot user) and an OAuth code (``oauth.v2.access``
+exchanges it for that token, as Slack does at the end of an install).
+
+Socket Mode: ``apps.connections.open`` hands out a ``ws://`` URL of this same server,
+whose WebSocket speaks Slack's protocol: ``hello`` first, envelopes sent with
+``send_envelope``, the client's acks recorded as ``socket.ack`` calls, each connection
+as ``socket.connect``. ``go_silent`` makes the open connections stop answering pings
+and stop sending, like a connection a NAT dropped without telling anyone.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import web
+from aiohttp import WSMsgType, web
 
 TEAM_ID = "T00FAKE00BB"
 BOT_USER_ID = "U00FAKEBOT02"
 BOT_ID = "B00FAKEBOT02"
+APP_ID = "A00FAKEAPP1"
+
+
+@dataclass(frozen=True)
+class FakeWorkspace:
+    """A workspace the app can be installed in, with what Slack hands out for it."""
+
+    team_id: str
+    token: str  # the bot token oauth.v2.access issues
+    bot_user_id: str
+    bot_id: str
+    channel_id: str  # the channel the installer picks for the incoming webhook
+    installer: str = "U0INSTALL1"
+    team_name: str = "Test Workspace"
+    enterprise_id: str | None = None
 
 
 @dataclass
@@ -44,6 +71,12 @@ class Call:
             if b.get("type") == "actions"
             for e in b.get("elements", [])
         ]
+
+    @property
+    def token(self) -> str:
+        """The bearer token the call was made with ("" for none)."""
+        auth = self.headers.get("Authorization", "")
+        return auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else ""
 
     @property
     def all_text(self) -> str:
@@ -70,12 +103,17 @@ class SlackRecorder:
     _changed: asyncio.Condition | None = None
     _runner: web.AppRunner | None = None
     port: int = 0
+    workspaces: dict[str, FakeWorkspace] = field(default_factory=dict)  # by bot token
+    install_codes: dict[str, FakeWorkspace] = field(default_factory=dict)
+    revoked: set[str] = field(default_factory=set)
+    sockets: list[SocketSession] = field(default_factory=list)
 
     async def start(self) -> None:
         self._changed = asyncio.Condition()
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
         app.router.add_post("/respond/{name:.*}", self._respond)
+        app.router.add_get("/link", self._link)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -85,8 +123,78 @@ class SlackRecorder:
         self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
 
     async def stop(self) -> None:
+        for session in self.sockets:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(session.ws.close(), 1)
         if self._runner is not None:
             await self._runner.cleanup()
+
+    def add_workspace(self, workspace: FakeWorkspace, code: str | None = None) -> None:
+        """Make ``workspace`` known; ``code`` is what Slack's consent screen would return."""
+        self.workspaces[workspace.token] = workspace
+        if code is not None:
+            self.install_codes[code] = workspace
+
+    def revoke(self, token: str) -> None:
+        """Slack's side of an uninstall: the token stops working (invalid_auth)."""
+        self.revoked.add(token)
+
+    # -- Socket Mode -------------------------------------------------------------------
+
+    @property
+    def socket_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/link"
+
+    def live_sockets(self) -> list[SocketSession]:
+        return [s for s in self.sockets if not s.ws.closed]
+
+    async def send_envelope(
+        self, kind: str, payload: dict[str, Any], *, accepts_response_payload: bool = True
+    ) -> str:
+        """Deliver ``payload`` over the newest open connection; returns its envelope_id."""
+        live = [s for s in self.live_sockets() if not s.silent]
+        assert live, "no open Socket Mode connection"
+        envelope_id = str(uuid.uuid4())
+        await live[-1].ws.send_json(
+            {
+                "envelope_id": envelope_id,
+                "type": kind,
+                "payload": payload,
+                "accepts_response_payload": accepts_response_payload,
+                "retry_attempt": 0,
+                "retry_reason": "",
+            }
+        )
+        return envelope_id
+
+    def go_silent(self) -> None:
+        """The open connections die quietly: no pongs, no messages, no close frame."""
+        for session in self.sockets:
+            session.silent = True
+
+    async def _link(self, request: web.Request) -> web.WebSocketResponse:
+        # autoping=False: pings reach the loop below, so a silent session can ignore them.
+        ws = web.WebSocketResponse(autoping=False)
+        await ws.prepare(request)
+        session = SocketSession(ws)
+        self.sockets.append(session)
+        await self._record(Call("socket.connect", {}, request.path_qs, dict(request.headers)))
+        await ws.send_json(
+            {
+                "type": "hello",
+                "num_connections": len(self.live_sockets()),
+                "debug_info": {"host": "recorder", "approximate_connection_time": 18060},
+                "connection_info": {"app_id": APP_ID},
+            }
+        )
+        async for msg in ws:
+            if msg.type == WSMsgType.PING:
+                session.pings += 1
+                if not session.silent:
+                    await ws.pong(msg.data)
+            elif msg.type == WSMsgType.TEXT and not session.silent:
+                await self._record(Call("socket.ack", json.loads(msg.data), request.path, {}))
+        return ws
 
     @property
     def api_url(self) -> str:
@@ -166,9 +274,29 @@ class SlackRecorder:
             return web.json_response(
                 {"ok": False, "error": failure.error}, status=failure.status, headers=headers
             )
-        return web.json_response(self._answer(method, call.args))
+        return web.json_response(self._answer(method, call))
 
-    def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+    def _answer(self, method: str, call: Call) -> dict[str, Any]:
+        args = call.args
+        if call.token in self.revoked:
+            return {"ok": False, "error": "invalid_auth"}
+        workspace = self.workspaces.get(call.token)
+        if method == "auth.test" and workspace is not None:
+            return {
+                "ok": True,
+                "url": f"https://{workspace.team_id.lower()}.slack.com/",
+                "team": workspace.team_name,
+                "user": "coachbot",
+                "team_id": workspace.team_id,
+                "user_id": workspace.bot_user_id,
+                "bot_id": workspace.bot_id,
+                "enterprise_id": workspace.enterprise_id,
+                "is_enterprise_install": False,
+            }
+        if method == "oauth.v2.access":
+            return self._oauth_access(str(args.get("code", "")))
+        if method == "apps.connections.open":
+            return {"ok": True, "url": self.socket_url}
         if method == "auth.test":
             return {
                 "ok": True,
@@ -199,3 +327,39 @@ class SlackRecorder:
         if method == "conversations.join":
             return {"ok": True, "channel": {"id": args.get("channel")}}
         return {"ok": True}
+
+    def _oauth_access(self, code: str) -> dict[str, Any]:
+        # One use per code, as at Slack.
+        workspace = self.install_codes.pop(code, None)
+        if workspace is None:
+            return {"ok": False, "error": "invalid_code"}
+        return {
+            "ok": True,
+            "app_id": APP_ID,
+            "authed_user": {"id": workspace.installer},
+            "scope": "app_mentions:read,chat:write,commands,im:history,im:write,"
+            "channels:join,incoming-webhook",
+            "token_type": "bot",
+            "access_token": workspace.token,
+            "bot_user_id": workspace.bot_user_id,
+            "team": {"id": workspace.team_id, "name": workspace.team_name},
+            "enterprise": (
+                {"id": workspace.enterprise_id, "name": "Grid"} if workspace.enterprise_id else None
+            ),
+            "is_enterprise_install": False,
+            "incoming_webhook": {
+                "channel": "#managers",
+                "channel_id": workspace.channel_id,
+                "configuration_url": f"https://{workspace.team_id.lower()}.slack.com/services/B1",
+                "url": f"http://127.0.0.1:{self.port}/hooks/{workspace.team_id}",
+            },
+        }
+
+
+@dataclass
+class SocketSession:
+    """One WebSocket connection the app opened to the fake Socket Mode server."""
+
+    ws: web.WebSocketResponse
+    silent: bool = False
+    pings: int = 0

@@ -36,6 +36,7 @@ from tests.slack_recorder import BOT_ID, BOT_USER_ID, TEAM_ID, Call, SlackRecord
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5-test"
 CHANNEL = "C0MANAGERS"  # SLACK_ESCALATION_CHANNEL
 STAFF, MANAGER, MANAGER2 = "U0STAFF001", "U0MANAGER1", "U0MANAGER2"
+MANAGER_B = "U0BMANAGER"  # a manager in a second workspace (the OAuth tests)
 WASHER = "guest's clothes stuck in the broken washer, she's furious"
 WASHER_TITLE = "Our equipment trapped or damaged the customer's belongings"
 ORG_YAML = f"""
@@ -52,6 +53,7 @@ customer_daily_cap: 250
 users:
   {MANAGER}: manager
   {MANAGER2}: manager
+  {MANAGER_B}: manager
 """
 
 
@@ -78,10 +80,20 @@ def signed_headers(body: bytes, content_type: str, *, secret: str = SECRET) -> d
 class Slack:
     """Sends Slack's requests (signed) to the service and reads what reached the recorder."""
 
-    def __init__(self, client: TestClient, recorder: SlackRecorder, fixtures: Path) -> None:
+    def __init__(
+        self,
+        client: TestClient,
+        recorder: SlackRecorder,
+        fixtures: Path,
+        *,
+        team: str = TEAM_ID,
+        bot_user: str = BOT_USER_ID,
+    ) -> None:
         self.client = client
         self.recorder = recorder
         self.fixtures = fixtures / "slack"
+        self.team = team  # the workspace these requests come from
+        self.bot_user = bot_user
         self._n = 0
 
     @property
@@ -114,7 +126,7 @@ class Slack:
         fields.update(
             command=command,
             text=text,
-            team_id=TEAM_ID,
+            team_id=self.team,
             user_id=user,
             user_name=user.lower(),
             response_url=self.recorder.response_url(name),
@@ -125,10 +137,10 @@ class Slack:
 
     def event(self, fixture: str, **event: Any) -> dict[str, Any]:
         envelope = json.loads((self.fixtures / fixture).read_text())
-        envelope["team_id"] = TEAM_ID
+        envelope["team_id"] = self.team
         envelope["event_id"] = f"Ev{self._fresh()}"
         envelope["authorizations"] = [
-            {"team_id": TEAM_ID, "user_id": BOT_USER_ID, "is_bot": True, "enterprise_id": None}
+            {"team_id": self.team, "user_id": self.bot_user, "is_bot": True, "enterprise_id": None}
         ]
         envelope["event"].update(event)
         return envelope
@@ -149,8 +161,8 @@ class Slack:
     ) -> tuple[int, str, str]:
         payload = json.loads((self.fixtures / "block_actions.json").read_text())
         name = f"act{self._fresh()}"
-        payload["user"].update(id=user, team_id=TEAM_ID, username=user.lower())
-        payload["team"]["id"] = TEAM_ID
+        payload["user"].update(id=user, team_id=self.team, username=user.lower())
+        payload["team"]["id"] = self.team
         payload["container"].update(channel_id=channel, message_ts=message_ts)
         payload["container"].pop("thread_ts", None)
         payload["channel"]["id"] = channel
@@ -173,8 +185,8 @@ class Slack:
         self, amount: str, reason: str, customer: str = "", playbook_id: str | None = None
     ) -> tuple[int, str]:
         payload = json.loads((self.fixtures / "view_submission.json").read_text())
-        payload["user"].update(id=STAFF, team_id=TEAM_ID)
-        payload["team"]["id"] = TEAM_ID
+        payload["user"].update(id=STAFF, team_id=self.team)
+        payload["team"]["id"] = self.team
         view = payload["view"]
         view["callback_id"] = "coach_spend_modal"
         view["private_metadata"] = json.dumps({"playbook_id": playbook_id, "channel": None})
@@ -324,6 +336,11 @@ async def test_requests_not_signed_by_slack_now_get_401(slack: Slack, attack: st
     assert resp.status == 401
     await slack.recorder.settle(0.2)
     assert slack.recorder.replies() == []
+
+
+async def test_a_body_that_is_not_utf8_is_refused_not_a_500(slack: Slack) -> None:
+    status, _, _ = await slack.post(b"\x80payload=", "application/x-www-form-urlencoded")
+    assert status == 400
 
 
 async def test_url_verification_is_answered(slack: Slack) -> None:

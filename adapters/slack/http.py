@@ -47,7 +47,12 @@ SLACK_RUNTIME_KEY = web.AppKey("slack_runtime", SlackRuntime)
 
 async def slack_events(request: web.Request) -> web.Response:
     bot = request.app[SLACK_BOT_KEY]
-    bolt_response = await bot.bolt.async_dispatch(await to_bolt_request(request))
+    try:
+        bolt_request = await to_bolt_request(request)
+    except UnicodeDecodeError:
+        # Slack always sends UTF-8; anything else is not from Slack (and would be a 500).
+        return web.json_response({"error": "the request body is not UTF-8"}, status=400)
+    bolt_response = await bot.bolt.async_dispatch(bolt_request)
     return await to_aiohttp_response(bolt_response)
 
 
