@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from adapters.server import build_app
@@ -200,11 +200,6 @@ async def test_no_request_gets_a_500(
     assert resp.status < 500, (path, resp.status)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="adapters/slack: Bolt's verifier does int() on X-Slack-Request-Timestamp and the "
-    "ValueError becomes a 500; the adapter must answer 401 to a non-numeric timestamp",
-)
 @pytest.mark.parametrize("timestamp", ["", "soon", "1.5"])
 async def test_a_malformed_slack_timestamp_is_refused_not_a_500(
     client: TestClient, timestamp: str
@@ -303,13 +298,7 @@ view = st.fixed_dictionaries(
         max_size=3,
     ),
 )
-@pytest.mark.xfail(
-    strict=True,
-    reason="adapters/slack: Bolt answers 500 to signed interactive payloads missing fields it "
-    "expects (a view_submission without view.id, actions null or empty): its dispatch "
-    "catches the KeyError/IndexError and returns status 500. The adapter must answer 400.",
-)
-@settings(FUZZ, phases=[Phase.explicit, Phase.generate])  # no shrinking: known to fail
+@FUZZ
 async def test_signed_interactive_payloads_never_500(
     client: TestClient,
     kind: str,
@@ -330,12 +319,6 @@ async def test_signed_interactive_payloads_never_500(
     assert resp.status < 500
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="adapters/slack: Bolt's dispatch raises on a block_actions payload whose 'actions' "
-    "is null or empty and answers 500 (async_app.py catches and returns status 500); the "
-    "adapter must answer 400 to a payload it cannot parse",
-)
 @pytest.mark.parametrize("actions", [None, []])
 async def test_a_payload_without_actions_is_refused_not_a_500(
     client: TestClient, actions: list[object] | None

@@ -10,6 +10,8 @@ shown to the person as they are.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 import re
@@ -22,6 +24,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_bolt.context.say.async_say import AsyncSay
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import blocks
@@ -42,6 +45,7 @@ HELP = (
     "`/coach guest's clothes stuck in the broken washer, she's furious`. Then press the "
     "buttons, or type `next`, `spend £48 dry cleaning, room 214`, `escalate` or `other`."
 )
+SPEND_ACK_BUDGET_SECONDS = 2.0  # Slack waits 3 s for an ack; leave room for the network
 SORRY = "Sorry — something went wrong on my side. Please try again in a moment."
 
 
@@ -64,6 +68,8 @@ class SlackBot:
         escalation_channel: str = "",
     ) -> None:
         self.client = client
+        # The same check Bolt makes, for requests refused before they reach Bolt.
+        self.verifier = SignatureVerifier(signing_secret)
         self.escalation_channel = escalation_channel
         self.workspaces: Workspaces = workspaces or SingleWorkspace(client, escalation_channel)
         self.multi_workspace = oauth_settings is not None
@@ -127,14 +133,7 @@ class SlackBot:
         self, reply: Callable[[Message], Awaitable[Any]], work: Awaitable[Message]
     ) -> None:
         """Run ``work`` and send what it returns; a user's mistake is told to them plainly."""
-        try:
-            msg = await work
-        except CoachError as exc:
-            msg = blocks.plain(f"⚠ {exc}")
-        except Exception:
-            log.exception("slack listener failed")
-            msg = blocks.plain(SORRY)
-        await reply(msg)
+        await reply(await _settled(work))
 
     # -- the conversation (DM, @mention, /coach) -------------------------------------
 
@@ -191,16 +190,23 @@ class SlackBot:
         respond: AsyncRespond,
         context: AsyncBoltContext,
     ) -> None:
-        await ack()
+        # Unlike /coach, the spend is recorded BEFORE the ack: a 200 to Slack must mean
+        # the ledger has it, even if this process is killed a moment later. Recording is
+        # one local write; should the database be slow, the ack still goes out at the
+        # budget (Slack waits 3 s) and the receipt follows when the write completes.
         actor = self._actor(context, command.get("user_name"))
         text = (command.get("text") or "").strip()
 
-        async def work() -> Message:
+        async def record() -> Message:
             if not text:
                 return blocks.plain("Usage: `/spend £48 dry cleaning, room 214`")
             return blocks.spend_message(await self._coach.spend(actor, text))
 
-        await self._guard(lambda m: respond(**m), work())
+        recording = asyncio.ensure_future(_settled(record()))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(recording), SPEND_ACK_BUDGET_SECONDS)
+        await ack()
+        await respond(**(await recording))
 
     async def on_mention(
         self, event: dict[str, Any], body: dict[str, Any], say: AsyncSay, context: AsyncBoltContext
@@ -427,3 +433,14 @@ class SlackBot:
             return await report_message(self._coach, actor, command.get("text") or "")
 
         await self._guard(lambda m: respond(**m), work())
+
+
+async def _settled(work: Awaitable[Message]) -> Message:
+    """The message ``work`` returns, or what to tell the user when it raised."""
+    try:
+        return await work
+    except CoachError as exc:
+        return blocks.plain(f"⚠ {exc}")
+    except Exception:
+        log.exception("slack listener failed")
+        return blocks.plain(SORRY)

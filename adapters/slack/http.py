@@ -52,8 +52,42 @@ async def slack_events(request: web.Request) -> web.Response:
     except UnicodeDecodeError:
         # Slack always sends UTF-8; anything else is not from Slack (and would be a 500).
         return web.json_response({"error": "the request body is not UTF-8"}, status=400)
+    # Bolt does int() on the timestamp before checking the signature: refuse a
+    # non-numeric one as the unsigned request it is (401), not a crash (500). Checked
+    # after reading the body, so an oversized one is still refused with 413.
+    if not request.headers.get("X-Slack-Request-Timestamp", "").isdigit():
+        return web.json_response({"error": "missing or invalid request signature"}, status=401)
+    problem = malformed_interaction(bolt_request.body)
+    if problem is not None:
+        # Bolt would raise inside dispatch on these and answer 500, which Slack retries.
+        # Check the signature first so a forged request still gets 401, not 400.
+        if not bot.verifier.is_valid_request(bolt_request.raw_body, dict(request.headers)):
+            return web.json_response({"error": "missing or invalid request signature"}, status=401)
+        return web.json_response({"error": problem}, status=400)
     bolt_response = await bot.bolt.async_dispatch(bolt_request)
     return await to_aiohttp_response(bolt_response)
+
+
+def malformed_interaction(body: dict[str, Any]) -> str | None:
+    """Why an interactive payload cannot be handled, or None when its shape is usable.
+
+    Only the fields Bolt itself indexes without checking: ``actions`` of a block action,
+    ``view.id`` and ``view.type`` of a view submission (Slack always sends both).
+    """
+    kind = body.get("type")
+    if kind == "block_actions":
+        actions = body.get("actions")
+        if not isinstance(actions, list) or not actions or not all(
+            isinstance(a, dict) for a in actions
+        ):
+            return "a block_actions payload needs a non-empty list of actions"
+    elif kind in {"view_submission", "view_closed"}:
+        view = body.get("view")
+        if not isinstance(view, dict) or not all(
+            isinstance(view.get(key), str) for key in ("id", "type")
+        ):
+            return f"a {kind} payload needs a view with an id and a type"
+    return None
 
 
 async def slack_oauth(request: web.Request) -> web.Response:
