@@ -24,6 +24,7 @@ import structlog
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from adapters.pulse import install_pulse
 from bot import metrics
 from bot.coach import Coach
 from bot.errors import StorageUnavailable
@@ -245,6 +246,7 @@ def build_app(settings: Settings, coach: Coach | None = None) -> web.Application
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics_endpoint)
     _install_platforms(app, settings)
+    install_pulse(app)  # the customer's one-question page, and the outcome prompter
     # Last in, so first out: request work drains while storage and workers are still up.
     app.cleanup_ctx.append(_drain_context)
     return app

@@ -283,3 +283,59 @@ def _symbol(currency: str) -> str:
 
 
 __all__ = ["chart_png", "save_chart"]
+
+
+# --------------------------------------------------------------------------- recovery
+
+RECOVERY_HEIGHT_IN = 7.0
+
+
+def recovery_chart_path(spend_chart: Path) -> Path:
+    """Where `coachbot report --chart X.png` puts the recovery chart: X-recovery.png."""
+    return spend_chart.with_name(f"{spend_chart.stem}-recovery{spend_chart.suffix or '.png'}")
+
+
+def recovery_chart_png(report: Report) -> bytes:
+    """Win-back rate by spend band and by playbook: "does spending more win more?".
+
+    A separate image, so the spend chart every existing reader knows stays as it was.
+    """
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    from matplotlib.figure import Figure
+
+    rec = report.recovery
+    if rec is None:
+        raise ValueError("this report has no recovery figures")
+    fig = Figure(figsize=(WIDTH_IN, RECOVERY_HEIGHT_IN), layout="constrained")
+    top, bottom = fig.subplots(2, 1, squeeze=True)
+    for ax, rows, title in (
+        (top, rec.by_spend_band, "Won back, by spend on the incident"),
+        (bottom, rec.by_playbook[:MAX_SERIES], "Won back, by playbook"),
+    ):
+        labels = [_shorten(r.label) for r in rows]
+        rates = [100 * (r.win_back_rate or 0.0) for r in rows]
+        bars = ax.barh(labels, rates, color=PALETTE[0])
+        for bar, r in zip(bars, rows, strict=True):
+            # How many incidents stand behind each bar: 100% of 1 is not 100% of 40.
+            ax.annotate(
+                f" {r.won}/{r.decided}",
+                (bar.get_width(), bar.get_y() + bar.get_height() / 2),
+                va="center",
+                fontsize=FONT_SIZE - 3,
+            )
+        ax.set_xlim(0, 110)
+        ax.invert_yaxis()
+        ax.set_xlabel("% won back (of won, calmed or lost)", fontsize=FONT_SIZE - 3)
+        _style(ax, title)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=DPI)
+    return buffer.getvalue()
+
+
+def save_recovery_chart(report: Report, path: Path) -> Path:
+    path.write_bytes(recovery_chart_png(report))
+    return path

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -17,10 +17,12 @@ from zoneinfo import ZoneInfo
 
 import structlog
 
+from bot import metrics
 from bot.authority import AuthorityPolicy
 from bot.customers import extract_customer_ref, normalise_ref
 from bot.errors import AlreadyDecided, InvalidInput, NotFound, NotPermitted, StorageUnavailable
 from bot.escalations import EscalationStore
+from bot.incidents import IncidentRecord, IncidentStore, Outcome
 from bot.ledger import SpendLedger
 from bot.matching import MatchResult, PlaybookMatcher
 from bot.models import (
@@ -96,6 +98,7 @@ class Coach:
         escalations: EscalationStore,
         matcher: PlaybookMatcher | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        incidents: IncidentStore | None = None,
     ) -> None:
         self.library = library
         self.policy = policy
@@ -104,6 +107,9 @@ class Coach:
         self.escalations = escalations
         self.matcher = matcher or PlaybookMatcher(library)
         self.clock = clock
+        # Every incident's life and outcome, for good (the shared state forgets). None:
+        # coaching works as before, without outcome prompts or recovery figures.
+        self.incidents = incidents
         self._tz = ZoneInfo(policy.config.timezone)
 
     # -- who is asking -------------------------------------------------------------
@@ -150,7 +156,10 @@ class Coach:
         }
         await self._open_situation_escalation(actor, incident)
         await self._remember(actor, incident)
-        return await self._advice(actor, incident, result)
+        await self._record_incident(actor, incident, tuple(result.matched_terms))
+        advice = await self._advice(actor, incident, result)
+        metrics.ADVICE_SERVED.labels(playbook=playbook.id).inc()
+        return advice
 
     async def next_step(self, actor: Actor) -> Advice:
         incident = await self._open_incident(actor)
@@ -162,6 +171,7 @@ class Coach:
             )
         incident["step"] += 1
         await self._remember(actor, incident)
+        await self._touch_incident(actor, incident, step=incident["step"])
         return await self._advice(actor, incident, None)
 
     async def choose_playbook(self, actor: Actor, playbook_id: str) -> Advice:
@@ -183,6 +193,13 @@ class Coach:
         )
         await self._open_situation_escalation(actor, incident)
         await self._remember(actor, incident)
+        if self.incidents is not None and previous != playbook.id:
+            # "Not this one" is feedback on the playbook left and the words that chose
+            # it: owners see it in `coachbot playbooks stats` and fix weak triggers.
+            with self._best_effort("incident.reroute_not_recorded", incident):
+                await self.incidents.reroute(
+                    actor.org, incident["id"], actor.user_id, playbook.id, self.clock()
+                )
         return await self._advice(actor, incident, None)
 
     async def current(self, actor: Actor) -> Advice | None:
@@ -254,6 +271,9 @@ class Coach:
         entry = await self.ledger.record_spend(
             actor.org, actor.user_id, actor.role, request, status, decision.reasons
         )
+        metrics.SPENDS.labels(status=status.value).inc()
+        if incident is not None:
+            await self._touch_incident(actor, incident)
         escalation = None
         if status is SpendStatus.APPROVED:
             authority = await self._authority(actor, playbook)
@@ -271,6 +291,7 @@ class Coach:
                 incident_id=entry.incident_id,
                 entry_id=entry.entry_id,
             )
+            metrics.ESCALATIONS_RAISED.labels(kind="spend").inc()
         return SpendOutcome(entry, decision.reasons, authority, history, escalation)
 
     async def decide(self, actor: Actor, entry_id: str, *, approve: bool) -> LedgerEntry:
@@ -311,7 +332,56 @@ class Coach:
         if incident.get("escalation_id") != record.escalation_id:
             incident["escalation_id"] = record.escalation_id
             await self._remember(actor, incident)
+        await self._touch_incident(actor, incident)
         return record
+
+    # -- outcomes ------------------------------------------------------------------
+
+    async def record_outcome(
+        self,
+        actor: Actor,
+        incident_id: str | None,
+        outcome: Outcome | str,
+        note: str | None = None,
+        review_posted: bool | None = None,
+    ) -> IncidentRecord:
+        """Close an incident with how it ended (the prompt's buttons, `outcome won`, CLI).
+
+        ``incident_id`` None means the employee's open incident, else their latest one
+        still waiting for an outcome. Only the employee who handled it, or a lead and
+        above (a shift lead closing up for the team), may say how it ended.
+        """
+        store = self._incident_store()
+        if isinstance(outcome, str):
+            outcome = Outcome.parse(outcome)
+        if outcome is Outcome.UNKNOWN:
+            raise InvalidInput("say won, calmed, lost or unsure ('unknown' is for no answer)")
+        actor = self._current(actor)
+        record = await self._find_incident(actor, incident_id)
+        if record.user_id != actor.user_id and not actor.role.at_least(RESPONDER_ROLE):
+            raise NotPermitted("only the person who handled it, or a lead, can record that")
+        closed = await store.record_outcome(
+            actor.org,
+            record.incident_id,
+            outcome,
+            actor.user_id,
+            self.clock(),
+            note=note,
+            review_posted=review_posted,
+        )
+        open_now = await self.state.get_incident(actor.org, record.user_id)
+        if open_now is not None and open_now.get("id") == record.incident_id:
+            # Closed: 'next' and 'spend' must not keep attaching to it.
+            await self.state.clear_incident(actor.org, record.user_id)
+        return closed
+
+    async def create_pulse(self, actor: Actor, incident_id: str | None = None) -> str:
+        """A code for the customer to answer "did we put it right?" (same code if asked again)."""
+        store = self._incident_store()
+        record = await self._find_incident(actor, incident_id, any_outcome=True)
+        if record.user_id != actor.user_id and not actor.role.at_least(RESPONDER_ROLE):
+            raise NotPermitted("only the person who handled it, or a lead, can send that")
+        return await store.create_pulse(actor.org, record.incident_id, self.clock())
 
     async def act(
         self, actor: Actor, escalation_id: str, action: EscalationAction
@@ -400,7 +470,7 @@ class Coach:
         # Never ask the person raising it to handle it: at least one role above them.
         above = actor.role.next_up() or Role.ADMIN
         level = max(level, above, key=lambda r: r.rank)
-        return await self.escalations.raise_escalation(
+        record = await self.escalations.raise_escalation(
             org=actor.org,
             platform=actor.platform,
             kind="situation",
@@ -411,6 +481,8 @@ class Coach:
             playbook_id=incident["playbook_id"],
             incident_id=incident["id"],
         )
+        metrics.ESCALATIONS_RAISED.labels(kind="situation").inc()
+        return record
 
     async def _close_spend_escalation(
         self,
@@ -440,6 +512,65 @@ class Coach:
                 decided.decided_by or "",
                 tell=decided.user_id,
             )
+
+    def _incident_store(self) -> IncidentStore:
+        if self.incidents is None:
+            raise InvalidInput("incident outcomes are not recorded in this setup")
+        return self.incidents
+
+    async def _find_incident(
+        self, actor: Actor, incident_id: str | None, *, any_outcome: bool = False
+    ) -> IncidentRecord:
+        store = self._incident_store()
+        if incident_id is not None and incident_id.strip():
+            found = await store.get(actor.org, incident_id.strip())
+            if found is None:
+                raise NotFound(f"no incident {incident_id.strip()!r} in this organisation")
+            return found
+        open_now = await self.state.get_incident(actor.org, actor.user_id)
+        if open_now is not None:
+            found = await store.get(actor.org, open_now["id"])
+            if found is not None and (any_outcome or found.outcome in (None, Outcome.UNKNOWN)):
+                return found
+        found = await store.latest_without_outcome(actor.org, actor.user_id)
+        if found is None:
+            raise NotFound("no incident waiting for an outcome — tell me what happened first")
+        return found
+
+    async def _record_incident(
+        self, actor: Actor, incident: dict[str, Any], matched_terms: tuple[str, ...]
+    ) -> None:
+        if self.incidents is None:
+            return
+        with self._best_effort("incident.not_recorded", incident):
+            await self.incidents.open_incident(
+                org=actor.org,
+                user_id=actor.user_id,
+                platform=actor.platform,
+                incident_id=incident["id"],
+                situation=incident["situation"],
+                playbook_id=incident["playbook_id"],
+                matched_terms=matched_terms,
+                customer_ref=incident.get("customer_ref"),
+                at=self.clock(),
+            )
+
+    async def _touch_incident(
+        self, actor: Actor, incident: dict[str, Any], step: int | None = None
+    ) -> None:
+        if self.incidents is None:
+            return
+        with self._best_effort("incident.not_touched", incident):
+            await self.incidents.touch(actor.org, incident["id"], self.clock(), step=step)
+
+    @contextlib.contextmanager
+    def _best_effort(self, event: str, incident: dict[str, Any]) -> Iterator[None]:
+        # The incident record serves reports later; mid-shift, the advice and the spend
+        # matter more, so a database blip here is logged, never shown to the employee.
+        try:
+            yield
+        except StorageUnavailable as exc:
+            log.error(event, incident=incident.get("id"), error=str(exc))
 
     async def _open_incident(self, actor: Actor) -> dict[str, Any]:
         incident = await self.state.get_incident(actor.org, actor.user_id)

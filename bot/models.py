@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 
 class Role(StrEnum):
@@ -240,6 +241,9 @@ class Notification:
     ``recipient`` is a user id for a direct message, or None for the escalation channel.
     ``ref`` is the platform's handle for an earlier message to update (e.g. Slack's
     channel and ts), recorded when ``escalation.opened`` was delivered.
+    Topics starting "incident." (``incident.outcome``: ask the employee how it ended) are
+    not about an escalation: ``escalation_id`` is then the incident id and ``payload``
+    holds everything the message shows, so a notifier needs no other lookup.
     """
 
     notification_id: str
@@ -251,3 +255,4 @@ class Notification:
     attempts: int
     created_at: datetime
     ref: str | None = None
+    payload: dict[str, Any] | None = None

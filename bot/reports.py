@@ -18,6 +18,7 @@ import csv
 import io
 import re
 import statistics
+import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -28,9 +29,17 @@ from zoneinfo import ZoneInfo
 
 from bot.authority import AuthorityPolicy
 from bot.errors import InvalidInput
+from bot.incidents import STAFF_CLAIM, Feedback, IncidentRecord, Outcome, PulseAnswer
 from bot.ledger import SpendLedger, SpendState, SpendSummaryRow
-from bot.models import Actor, EscalationAction, EscalationRecord, EscalationStatus, Money
-from bot.money import to_major
+from bot.models import (
+    Actor,
+    EscalationAction,
+    EscalationRecord,
+    EscalationStatus,
+    Money,
+    SpendStatus,
+)
+from bot.money import currency_exponent, to_major
 from bot.playbooks import PlaybookLibrary
 
 EARLIEST_DATE = date(2000, 1, 1)
@@ -340,6 +349,7 @@ class Report:
     escalations: EscalationFigures | None  # None: no escalation store is configured
     other_currencies: tuple[Money, ...] = ()  # spends in another currency, not in the figures
     notes: tuple[str, ...] = field(default_factory=tuple)
+    recovery: RecoveryFigures | None = None  # None: incidents are not recorded here
 
     @property
     def over_authority_requests(self) -> int:
@@ -400,6 +410,7 @@ async def build_report(
         )
     if escalations is None:
         escalations = getattr(coach, "escalations", None)
+    incident_store: IncidentHistory | None = getattr(coach, "incidents", None)
     config = coach.policy.config
     tz, currency = config.timezone, config.currency
     now = coach.clock()
@@ -415,6 +426,15 @@ async def build_report(
         ledger.summary(org, since, until, ("day", "playbook_id"), tz),
         escalations.list(org, since, until) if escalations is not None else _none(),
     )
+    recovery = None
+    if incident_store is not None:
+        opened = await incident_store.opened_between(org, since, until)
+        recovery = recovery_figures(
+            opened,
+            await _incident_spend(ledger, org, opened, currency),
+            currency,
+            lambda k: _playbook_label(coach, k),
+        )
 
     ours = [r for r in by_day if r.currency == currency]
     totals = _figures(ours)
@@ -460,6 +480,7 @@ async def build_report(
         ),
         other_currencies=other_money,
         notes=notes,
+        recovery=recovery,
     )
 
 
@@ -603,6 +624,416 @@ def _median(values: list[timedelta]) -> timedelta | None:
     return timedelta(seconds=round(statistics.median(v.total_seconds() for v in values)))
 
 
+# --------------------------------------------------------------------------- recovery
+
+# Spend bands, in major units of the organisation's currency: "does spending more win
+# more?" needs few, wide bands, or every band holds two incidents and says nothing.
+SPEND_BAND_EDGES = (10, 25, 50, 100)
+NO_SPEND_BAND = "nothing spent"
+
+
+class IncidentHistory(Protocol):
+    """The one thing a report needs of ``bot.incidents.IncidentStore``."""
+
+    async def opened_between(
+        self, org: str, since: datetime | None = None, until: datetime | None = None
+    ) -> list[IncidentRecord]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class RecoveryRow:
+    """Outcomes of a group of incidents. The win-back rate counts only incidents whose
+    outcome says either way (won, calmed, lost): 'not sure' and no answer are neither."""
+
+    key: str | None
+    label: str
+    incidents: int = 0
+    won: int = 0
+    calmed: int = 0
+    lost: int = 0
+    unsure: int = 0
+    no_outcome: int = 0  # still open, or nobody answered (recorded 'unknown')
+    spent_minor: int = 0  # approved spend on these incidents
+
+    @property
+    def decided(self) -> int:
+        return self.won + self.calmed + self.lost
+
+    @property
+    def win_back_rate(self) -> float | None:
+        return None if not self.decided else self.won / self.decided
+
+    @property
+    def average_spend_minor(self) -> int | None:
+        return None if not self.incidents else round(self.spent_minor / self.incidents)
+
+    def plus(self, incident: IncidentRecord, spent: int) -> RecoveryRow:
+        o = incident.outcome
+        return RecoveryRow(
+            self.key,
+            self.label,
+            self.incidents + 1,
+            self.won + (o is Outcome.WON),
+            self.calmed + (o is Outcome.CALMED),
+            self.lost + (o is Outcome.LOST),
+            self.unsure + (o is Outcome.UNSURE),
+            self.no_outcome + (o is None or o is Outcome.UNKNOWN),
+            self.spent_minor + spent,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PerceptionGap:
+    """What staff said beside what customers said, on incidents where both answered."""
+
+    pulses_sent: int  # incidents with a pulse code handed out
+    answered: int  # customers who answered
+    compared: int  # answered by the customer and given a won/calmed/lost by staff
+    staff_won_rate: float | None  # of those compared: staff said "won back"
+    customer_yes_rate: float | None  # of those compared: the customer said "yes"
+    agreement_rate: float | None  # staff's claim matched the customer's answer
+
+    @property
+    def gap(self) -> float | None:
+        """Staff's optimism in points of share: positive when staff think better of it."""
+        if self.staff_won_rate is None or self.customer_yes_rate is None:
+            return None
+        return self.staff_won_rate - self.customer_yes_rate
+
+
+@dataclass(frozen=True, slots=True)
+class RecoveryFigures:
+    """Outcomes of the incidents *opened* in the period (however late they were closed),
+    so a period's figures settle as its incidents are answered."""
+
+    totals: RecoveryRow
+    by_playbook: tuple[RecoveryRow, ...]
+    by_employee: tuple[RecoveryRow, ...]
+    by_spend_band: tuple[RecoveryRow, ...]  # in band order, lowest first
+    median_to_outcome: timedelta | None  # first message to a person's answer
+    worst_to_outcome: timedelta | None
+    pulse: PerceptionGap
+
+    @property
+    def no_outcome_share(self) -> float | None:
+        t = self.totals
+        return None if not t.incidents else t.no_outcome / t.incidents
+
+
+async def _incident_spend(
+    ledger: SpendLedger, org: str, opened: list[IncidentRecord], currency: str
+) -> dict[str, int]:
+    """Approved spend per incident id. Spends follow their incident's opening, so the
+    ledger is read from the first opening on (and only when there are incidents)."""
+    if not opened:
+        return {}
+    ids = {i.incident_id for i in opened}
+    totals: dict[str, int] = defaultdict(int)
+    for entry in await ledger.spends(org, since=min(i.opened_at for i in opened)):
+        if (
+            entry.incident_id in ids
+            and entry.status is SpendStatus.APPROVED
+            and entry.amount.currency == currency
+        ):
+            totals[entry.incident_id] += entry.amount.minor
+    return dict(totals)
+
+
+def spend_bands(currency: str) -> tuple[tuple[int, str], ...]:
+    """(upper bound in minor units, label), lowest first; the last bound is unbounded."""
+    unit = 10 ** currency_exponent(currency)
+    bands: list[tuple[int, str]] = [(0, NO_SPEND_BAND)]
+    low = 0
+    for edge in SPEND_BAND_EDGES:
+        bands.append(
+            (edge * unit, f"{low}–{edge} {currency}" if low else f"up to {edge} {currency}")
+        )
+        low = edge
+    bands.append((sys.maxsize, f"over {low} {currency}"))
+    return tuple(bands)
+
+
+def _band(spent: int, bands: tuple[tuple[int, str], ...]) -> str:
+    return next(label for bound, label in bands if spent <= bound)
+
+
+def recovery_figures(
+    opened: Iterable[IncidentRecord],
+    spent: Mapping[str, int],
+    currency: str,
+    playbook_label: Callable[[str | None], str],
+) -> RecoveryFigures:
+    """Win-back rates overall, by playbook (the one followed), employee and spend band."""
+    totals = RecoveryRow(None, "all incidents")
+    bands = spend_bands(currency)
+    by_band = {label: RecoveryRow(label, label) for _bound, label in bands}
+    by_playbook: dict[str, RecoveryRow] = {}
+    by_employee: dict[str, RecoveryRow] = {}
+    to_outcome: list[timedelta] = []
+    pulses = answered = compared = staff_won = customer_yes = agree = 0
+    for incident in opened:
+        cost = spent.get(incident.incident_id, 0)
+        totals = totals.plus(incident, cost)
+        pid = incident.playbook_id
+        by_playbook[pid] = by_playbook.get(pid, RecoveryRow(pid, playbook_label(pid))).plus(
+            incident, cost
+        )
+        uid = incident.user_id
+        by_employee[uid] = by_employee.get(uid, RecoveryRow(uid, uid)).plus(incident, cost)
+        band = _band(cost, bands)
+        by_band[band] = by_band[band].plus(incident, cost)
+        answered_by_person = (
+            incident.outcome is not None and incident.outcome is not Outcome.UNKNOWN
+        )
+        if answered_by_person and incident.outcome_at is not None:
+            to_outcome.append(max(timedelta(0), incident.outcome_at - incident.opened_at))
+        if incident.pulse_code is not None:
+            pulses += 1
+        if incident.pulse_answer is not None:
+            answered += 1
+            claim = STAFF_CLAIM.get(incident.outcome) if incident.outcome else None
+            if claim is not None:
+                compared += 1
+                staff_won += incident.outcome is Outcome.WON
+                customer_yes += incident.pulse_answer is PulseAnswer.YES
+                agree += claim is incident.pulse_answer
+
+    def ranked(rows: Iterable[RecoveryRow]) -> tuple[RecoveryRow, ...]:
+        return tuple(sorted(rows, key=lambda r: (-r.incidents, r.label)))
+
+    return RecoveryFigures(
+        totals=totals,
+        by_playbook=ranked(by_playbook.values()),
+        by_employee=ranked(by_employee.values()),
+        by_spend_band=tuple(by_band[label] for _bound, label in bands),
+        median_to_outcome=_median(to_outcome),
+        worst_to_outcome=max(to_outcome) if to_outcome else None,
+        pulse=PerceptionGap(
+            pulses_sent=pulses,
+            answered=answered,
+            compared=compared,
+            staff_won_rate=staff_won / compared if compared else None,
+            customer_yes_rate=customer_yes / compared if compared else None,
+            agreement_rate=agree / compared if compared else None,
+        ),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class RerouteSample:
+    situation: str
+    matched_terms: tuple[str, ...]
+    chosen_playbook_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PlaybookStats:
+    """One playbook's record, for its owner: is it chosen well, and does it work?"""
+
+    playbook_id: str
+    title: str
+    owner: str | None
+    matched: int  # incidents the matcher opened with it
+    used: int  # incidents that followed it in the end
+    rerouted_away: int  # "Not this one" pressed while it was shown
+    recovery: RecoveryRow  # outcomes and spend of the incidents that followed it
+    reroutes: tuple[RerouteSample, ...]  # newest first: the phrases that chose it wrongly
+    weak_terms: tuple[tuple[str, int], ...]  # matched words behind re-routes, most first
+
+    @property
+    def reroute_rate(self) -> float | None:
+        return None if not self.matched else self.rerouted_away / self.matched
+
+
+class IncidentFeedbackStore(IncidentHistory, Protocol):
+    async def feedback(self, org: str, since: datetime | None = None) -> list[Feedback]: ...
+
+
+async def playbook_stats(
+    coach: ReportDeps,
+    actor: Actor,
+    *,
+    since: datetime | None = None,
+    samples: int = 5,
+) -> list[PlaybookStats]:
+    """Every playbook's use, win-back rate, average spend and the re-routed phrases."""
+    coach.require_manager(actor)
+    store: IncidentFeedbackStore | None = getattr(coach, "incidents", None)
+    if store is None:
+        raise InvalidInput("incidents are not recorded in this setup")
+    currency = coach.policy.config.currency
+    opened = await store.opened_between(actor.org, since, None)
+    feedback = await store.feedback(actor.org, since)
+    spent = await _incident_spend(coach.ledger, actor.org, opened, currency)
+    ids = [p.id for p in coach.library]
+    ids += sorted({i.playbook_id for i in opened} - set(ids))  # removed since: still shown
+    rows = {pid: RecoveryRow(pid, _playbook_label(coach, pid)) for pid in ids}
+    matched: dict[str, int] = defaultdict(int)
+    for incident in opened:
+        rows[incident.playbook_id] = rows[incident.playbook_id].plus(
+            incident, spent.get(incident.incident_id, 0)
+        )
+        matched[incident.first_playbook_id] += 1
+    reroutes: dict[str, list[Feedback]] = defaultdict(list)
+    for f in feedback:
+        if f.kind == "reroute":
+            reroutes[f.playbook_id].append(f)
+    out = []
+    for pid in ids:
+        away = reroutes.get(pid, [])
+        terms: dict[str, int] = defaultdict(int)
+        for f in away:
+            for term in f.matched_terms:
+                terms[term] += 1
+        owner = coach.library.get(pid).owner if pid in coach.library else None
+        out.append(
+            PlaybookStats(
+                playbook_id=pid,
+                title=rows[pid].label,
+                owner=owner,
+                matched=matched.get(pid, 0),
+                used=rows[pid].incidents,
+                rerouted_away=len(away),
+                recovery=rows[pid],
+                reroutes=tuple(
+                    RerouteSample(f.situation, f.matched_terms, f.chosen_playbook_id)
+                    for f in reversed(away[-samples:])
+                ),
+                weak_terms=tuple(sorted(terms.items(), key=lambda kv: (-kv[1], kv[0]))),
+            )
+        )
+    # Most used first; playbooks nobody used sink to the bottom in library order.
+    return sorted(out, key=lambda s: (-s.used, -s.matched))
+
+
+def percent(value: float | None) -> str:
+    return "–" if value is None else f"{value * 100:.0f}%"
+
+
+def recovery_lines(f: RecoveryFigures, currency: str, *, limit: int = 5) -> list[str]:
+    """Plain lines every platform can show (console text, Slack mrkdwn, Teams blocks)."""
+    from bot.money import format_money
+
+    def money(minor: int | None) -> str:
+        return "–" if minor is None else format_money(Money(minor, currency))
+
+    def row(r: RecoveryRow) -> str:
+        return (
+            f"{r.label}: {percent(r.win_back_rate)} won back of {r.decided} "
+            f"({r.incidents} incidents, avg {money(r.average_spend_minor)})"
+        )
+
+    t = f.totals
+    lines = [
+        f"Recovery: {t.incidents} incidents — {t.won} won back, {t.calmed} calmed, "
+        f"{t.lost} lost, {t.unsure} not sure, {t.no_outcome} no outcome "
+        f"({percent(f.no_outcome_share)})",
+        f"  Win-back rate {percent(t.win_back_rate)}; first message to outcome: median "
+        f"{_duration(f.median_to_outcome)}",
+    ]
+    lines.append("  By playbook: " + "; ".join(row(r) for r in f.by_playbook[:limit]))
+    lines.append("  By employee: " + "; ".join(row(r) for r in f.by_employee[:limit]))
+    lines.append(
+        "  By spend: "
+        + "; ".join(
+            f"{r.label} {percent(r.win_back_rate)} ({r.incidents})"
+            for r in f.by_spend_band
+            if r.incidents
+        )
+    )
+    p = f.pulse
+    if p.pulses_sent:
+        line = f"  Customer pulse: {p.answered} of {p.pulses_sent} answered"
+        if p.compared:
+            line += (
+                f"; staff said won back {percent(p.staff_won_rate)}, customers said yes "
+                f"{percent(p.customer_yes_rate)} (gap {percent(p.gap)}, agreement "
+                f"{percent(p.agreement_rate)})"
+            )
+        lines.append(line)
+    return lines
+
+
+def _duration(value: timedelta | None) -> str:
+    if value is None:
+        return "–"
+    minutes = round(value.total_seconds() / 60)
+    return f"{minutes}m" if minutes < 120 else f"{minutes // 60}h {minutes % 60:02d}m"
+
+
+def _rate(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+def recovery_row_dict(r: RecoveryRow) -> dict[str, Any]:
+    return {
+        "key": r.key,
+        "label": r.label,
+        "incidents": r.incidents,
+        "won": r.won,
+        "calmed": r.calmed,
+        "lost": r.lost,
+        "unsure": r.unsure,
+        "no_outcome": r.no_outcome,
+        "win_back_rate": _rate(r.win_back_rate),
+        "spent": r.spent_minor,
+        "average_spend": r.average_spend_minor,
+    }
+
+
+def recovery_dict(f: RecoveryFigures) -> dict[str, Any]:
+    p = f.pulse
+    return {
+        "totals": recovery_row_dict(f.totals),
+        "no_outcome_share": _rate(f.no_outcome_share),
+        "median_seconds_to_outcome": _seconds(f.median_to_outcome),
+        "worst_seconds_to_outcome": _seconds(f.worst_to_outcome),
+        "by_playbook": [recovery_row_dict(r) for r in f.by_playbook],
+        "by_employee": [recovery_row_dict(r) for r in f.by_employee],
+        "by_spend_band": [recovery_row_dict(r) for r in f.by_spend_band],
+        "perception_gap": {
+            "pulses_sent": p.pulses_sent,
+            "answered": p.answered,
+            "compared": p.compared,
+            "staff_won_rate": _rate(p.staff_won_rate),
+            "customer_yes_rate": _rate(p.customer_yes_rate),
+            "gap": _rate(p.gap),
+            "agreement_rate": _rate(p.agreement_rate),
+        },
+    }
+
+
+def playbook_stats_dict(stats: Iterable[PlaybookStats]) -> dict[str, Any]:
+    return {
+        "playbooks": [
+            {
+                "id": s.playbook_id,
+                "title": s.title,
+                "owner": s.owner,
+                "matched": s.matched,
+                "used": s.used,
+                "rerouted_away": s.rerouted_away,
+                "reroute_rate": _rate(s.reroute_rate),
+                **{
+                    k: v
+                    for k, v in recovery_row_dict(s.recovery).items()
+                    if k not in {"key", "label"}
+                },
+                "weak_terms": [{"term": t, "count": n} for t, n in s.weak_terms],
+                "rerouted_phrases": [
+                    {
+                        "situation": r.situation,
+                        "matched_terms": list(r.matched_terms),
+                        "chosen": r.chosen_playbook_id,
+                    }
+                    for r in s.reroutes
+                ],
+            }
+            for s in stats
+        ]
+    }
+
+
 # --------------------------------------------------------------------------- exports
 
 
@@ -682,6 +1113,7 @@ def report_dict(report: Report) -> dict[str, Any]:
             {"amount": m.minor, "currency": m.currency} for m in report.other_currencies
         ],
         "notes": list(report.notes),
+        "recovery": None if report.recovery is None else recovery_dict(report.recovery),
     }
 
 
@@ -696,6 +1128,12 @@ CSV_COLUMNS = (
     "denied_count", "denied",
     "pending_count", "pending",
     "approved", "requested", "currency",
+)  # fmt: skip
+
+
+RECOVERY_CSV_COLUMNS = (
+    "section", "key", "label", "incidents", "won", "calmed", "lost", "unsure",
+    "no_outcome", "win_back_rate", "spent", "average_spend", "currency",
 )  # fmt: skip
 
 
@@ -733,6 +1171,26 @@ def report_csv(report: Report) -> str:
             write("playbook", r.key or "", r.label, r.figures)
     for d in report.days:
         write("day", d.day.isoformat(), d.day.strftime("%a"), d.figures)
+    rec = report.recovery
+    if rec is not None and rec.totals.incidents:
+        # A second table below a blank line: recovery figures do not fit the spend
+        # columns, and reports without incidents stay exactly as they were.
+        writer.writerow([])
+        writer.writerow(RECOVERY_CSV_COLUMNS)
+        groups = [("total", (rec.totals,)), ("playbook", rec.by_playbook),
+                  ("employee", rec.by_employee), ("spend_band", rec.by_spend_band)]  # fmt: skip
+        for section, rows in groups:
+            for rr in rows:
+                rate = rr.win_back_rate
+                average = rr.average_spend_minor
+                cells = [
+                    f"recovery_{section}", rr.key or "", rr.label, str(rr.incidents),
+                    str(rr.won), str(rr.calmed), str(rr.lost), str(rr.unsure), str(rr.no_outcome),
+                    "" if rate is None else f"{rate:.4f}",
+                    money(rr.spent_minor), "" if average is None else money(average),
+                    report.currency,
+                ]  # fmt: skip
+                writer.writerow([spreadsheet_safe(c) for c in cells])
     return out.getvalue()
 
 
@@ -745,7 +1203,12 @@ __all__ = [
     "EscalationFigures",
     "EscalationHistory",
     "Figures",
+    "IncidentHistory",
+    "PerceptionGap",
     "Period",
+    "PlaybookStats",
+    "RecoveryFigures",
+    "RecoveryRow",
     "Report",
     "ReportDeps",
     "ReportQuery",
@@ -753,6 +1216,11 @@ __all__ = [
     "Tally",
     "build_report",
     "escalation_figures",
+    "playbook_stats",
+    "playbook_stats_dict",
+    "recovery_dict",
+    "recovery_figures",
+    "recovery_lines",
     "report_csv",
     "report_dict",
     "spreadsheet_safe",

@@ -8,11 +8,13 @@ from contextlib import asynccontextmanager
 from bot.authority import AuthorityPolicy, load_org_config
 from bot.coach import Coach
 from bot.escalations import open_escalations
+from bot.incidents import open_incidents
 from bot.ledger import open_ledger
 from bot.matching import PlaybookMatcher
 from bot.playbooks import load_library
 from bot.settings import Settings
-from bot.state import open_state
+from bot.state import SharedState, open_state
+from bot.state.resilient import ResilientState
 
 
 @asynccontextmanager
@@ -24,23 +26,33 @@ async def open_coach(settings: Settings) -> AsyncIterator[Coach]:
     ledger = open_ledger(database_url)
     # Same database as the ledger, its own tables: one thing for operators to back up.
     escalations = open_escalations(database_url)
-    state = open_state(settings.redis_url or None)
+    incidents = open_incidents(database_url)
+    state: SharedState = open_state(settings.redis_url or None)
+    if settings.redis_url:
+        # Redis only holds short-lived state: while it is down, keep coaching and recording
+        # spends on in-process state (logged as degraded) rather than failing requests.
+        state = ResilientState(state)
     await ledger.open()
     try:
         await escalations.open()
         try:
-            await state.open()
+            await incidents.open()
             try:
-                yield Coach(
-                    library=library,
-                    policy=policy,
-                    ledger=ledger,
-                    state=state,
-                    escalations=escalations,
-                    matcher=PlaybookMatcher(library),
-                )
+                await state.open()
+                try:
+                    yield Coach(
+                        library=library,
+                        policy=policy,
+                        ledger=ledger,
+                        state=state,
+                        escalations=escalations,
+                        matcher=PlaybookMatcher(library),
+                        incidents=incidents,
+                    )
+                finally:
+                    await state.close()
             finally:
-                await state.close()
+                await incidents.close()
         finally:
             await escalations.close()
     finally:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -433,3 +434,34 @@ async def test_message_back_uses_its_text(teams: Teams) -> None:
     body = teams.activity("teams_message_back.json", text=WASHER)
     reply = await teams.say(body)
     assert reply.cards[0]["body"][0]["text"] == WASHER_TITLE
+
+
+# -- closing the loop: the outcome prompt ------------------------------------------------
+
+
+async def test_outcome_prompt_card_reaches_the_employee_and_one_tap_records_it(
+    teams: Teams,
+) -> None:
+    await teams.say(teams.personal(WASHER))
+    store = teams.coach.incidents
+    assert store is not None
+    [incident] = await store.awaiting_outcome(datetime.now(UTC) + timedelta(days=1))
+    count = len(teams.connector.posted)
+    # What the prompter does after the quiet period: count the ask, enqueue the card.
+    assert await store.prompt(incident.org, incident.incident_id, asked=0, at=incident.opened_at)
+    prompt = (await teams.connector.wait_for(count + 1))[count]
+    assert prompt.kind == "send"
+    [card] = prompt.cards
+    assert card["body"][0]["text"] == "How did it end?"
+    buttons = {a["title"]: a["data"] for a in card["actions"]}
+    assert list(buttons) == ["Won back", "Calmed, still unhappy", "Lost", "Not sure"]
+    # The tap arrives with the card's inputs merged into the button's data.
+    tap = {**buttons["Won back"], "note": "left smiling", "review": "true"}
+    reply = await teams.say(teams.submit(tap))
+    assert "recorded: Won back" in reply.all_text
+    closed = await store.get(incident.org, incident.incident_id)
+    assert closed is not None and closed.outcome is not None
+    assert closed.outcome.value == "won" and closed.review_posted is True
+    assert closed.outcome_note == "left smiling"
+    again = await teams.say(teams.submit(tap))
+    assert "already recorded" in again.all_text

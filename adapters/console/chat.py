@@ -2,7 +2,8 @@
 
 Commands mirror the Slack buttons: ``next``, ``spend …``, ``escalate``, ``other`` (Not
 this one), a number to pick an alternative, ``approve``/``deny ID`` for managers,
-``limits``, ``help`` and ``quit``. Anything else is a situation.
+``limits``, ``outcome won|calmed|lost|unsure [note]``, ``pulse``, ``help`` and ``quit``.
+Anything else is a situation.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from typing import TextIO
 
 from adapters.console import render
 from bot.coach import USAGE_HINT, Coach
-from bot.errors import CoachError
+from bot.errors import CoachError, InvalidInput
+from bot.incidents import Outcome
 from bot.models import Advice, Role
+from bot.pulse import pulse_message
 
 HELP = """\
 Describe what is happening and I'll coach you through it. Then:
@@ -24,6 +27,9 @@ Describe what is happening and I'll coach you through it. Then:
   other                 not this one: show other playbooks (then type 1, 2 or 3)
   approve ID / deny ID  managers: decide a pending spend
   limits                managers: the spending authority table
+  outcome won|calmed|lost|unsure [note]
+                        how it ended (add 'review' if they posted one)
+  pulse                 a code for the customer: "did we put it right?"
   quit                  leave"""
 
 
@@ -59,6 +65,11 @@ class ChatSession:
             if command in {"approve", "deny"} and rest:
                 entry = await self.coach.decide(self.actor, rest, approve=command == "approve")
                 return render.entry_text(entry)
+            if command == "outcome" and rest:
+                return await self._outcome(rest)
+            if command == "pulse" and not rest:
+                code = await self.coach.create_pulse(self.actor)
+                return pulse_message(code)
             if command == "limits" and not rest:
                 return render.limits_text(await self.coach.limits(self.actor))
             advice = await self.coach.advise(self.actor, text)
@@ -87,6 +98,27 @@ class ChatSession:
         if not 1 <= number <= len(self.options):
             return f"Pick a number from 1 to {len(self.options)}."
         return self._show(await self.coach.choose_playbook(self.actor, self.options[number - 1]))
+
+    async def _outcome(self, text: str) -> str:
+        """'won', 'calmed but unhappy left early', 'lost review' (a review was posted)."""
+        words = text.split()
+        # Two-word outcomes ("won back", "not sure", "calmed but unhappy") first.
+        for size in (3, 2, 1):
+            try:
+                outcome = Outcome.parse(" ".join(words[:size]))
+            except InvalidInput:
+                continue
+            rest = words[size:]
+            break
+        else:
+            raise InvalidInput("say outcome won, calmed, lost or unsure")
+        review = None
+        if rest and rest[0].lower() in {"review", "reviewed"}:
+            review, rest = True, rest[1:]
+        record = await self.coach.record_outcome(
+            self.actor, None, outcome, " ".join(rest) or None, review
+        )
+        return render.outcome_text(record)
 
     async def _escalate(self, note: str) -> str:
         record = await self.coach.escalate(self.actor, note or None)

@@ -29,7 +29,14 @@ from bot.errors import (
 )
 from bot.models import Actor, Role
 from bot.playbooks import load_library
-from bot.reports import DEFAULT_PERIOD, ReportQuery, build_report
+from bot.pulse import pulse_link, pulse_message
+from bot.reports import (
+    DEFAULT_PERIOD,
+    ReportQuery,
+    build_report,
+    playbook_stats,
+    playbook_stats_dict,
+)
 from bot.runtime import open_coach
 from bot.settings import Settings
 
@@ -111,9 +118,7 @@ def build_parser() -> OneLineParser:
         f"both included (default: {DEFAULT_PERIOD}, i.e. Monday to today)",
     )
     p.add_argument("--by", default="none", help="employee, playbook or none (default: none)")
-    p.add_argument(
-        "--format", choices=["text", "json", "csv"], default=None, help="default: text"
-    )
+    p.add_argument("--format", choices=["text", "json", "csv"], default=None, help="default: text")
     p.add_argument("--chart", type=Path, metavar="FILE.png", help="also draw a PNG chart")
     p.add_argument("--user", default=None, help="run as this user (default: local admin)")
     p.add_argument("--role", type=_role, help="role when the user is not in the org file")
@@ -123,10 +128,36 @@ def build_parser() -> OneLineParser:
     p.add_argument("action", choices=["verify"])
     p.add_argument("--json", action="store_true")
 
-    p = sub.add_parser("playbooks", help="validate a playbook folder")
-    p.add_argument("action", choices=["check"])
+    p = sub.add_parser(
+        "playbooks",
+        help="validate a playbook folder (check), or see how each playbook fares (stats)",
+        description=(
+            "check: validate a playbook folder. stats: each playbook's use, win-back rate, "
+            "average spend and the phrases staff re-routed with 'Not this one' (managers; "
+            "without --user, runs as a local admin like `report`)."
+        ),
+    )
+    p.add_argument("action", choices=["check", "stats"])
     p.add_argument("dir", nargs="?", type=Path)
+    p.add_argument("--user", default=None, help="stats: run as this user")
+    p.add_argument("--role", type=_role, help="role when the user is not in the org file")
     p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("outcome", help="record how an incident ended: won, calmed, lost, unsure")
+    p.add_argument("incident_id")
+    p.add_argument("outcome", type=str.lower, choices=["won", "calmed", "lost", "unsure"])
+    p.add_argument("--note", help="optional: what happened in the end")
+    p.add_argument(
+        "--review",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="the customer posted a review (--no-review: they did not)",
+    )
+    who(p, user_required=True)
+
+    p = sub.add_parser("pulse", help="a code for the customer: 'did we put it right?'")
+    p.add_argument("incident_id")
+    who(p, user_required=True)
 
     p = sub.add_parser("chat", help="interactive console that behaves like the Slack bot")
     p.add_argument("--user", default=None)
@@ -207,6 +238,10 @@ async def _report(args: argparse.Namespace, coach: Coach) -> int:
 
         try:
             save_chart(report, chart)
+            if report.recovery is not None and report.recovery.totals.incidents:
+                from bot.charts import recovery_chart_path, save_recovery_chart
+
+                save_recovery_chart(report, recovery_chart_path(chart))
         except OSError as exc:
             raise InvalidInput(f"cannot write the chart to {chart}: {exc.strerror}") from None
     if fmt == "csv":
@@ -230,6 +265,36 @@ async def _audit(args: argparse.Namespace, coach: Coach) -> int:
         text = f"ledger TAMPERED: {result.problem}"
     _emit(args.json, render.verify_json(result), text, sys.stdout if result.ok else sys.stderr)
     return 0 if result.ok else EXIT_FAILED
+
+
+def _local_or(args: argparse.Namespace, coach: Coach) -> Actor:
+    if args.user is None:
+        # The operator at the server's shell: treated as an admin (as for `report`).
+        return Actor(args.org, f"local:{getpass.getuser()}", args.role or Role.ADMIN)
+    return coach.actor(args.org, args.user, args.role)
+
+
+async def _playbooks_stats(args: argparse.Namespace, coach: Coach) -> int:
+    stats = await playbook_stats(coach, _local_or(args, coach))
+    _emit(args.json, playbook_stats_dict(stats), render.playbook_stats_text(stats, coach.currency))
+    return 0
+
+
+async def _outcome(args: argparse.Namespace, coach: Coach) -> int:
+    actor = coach.actor(args.org, args.user, args.role)
+    record = await coach.record_outcome(
+        actor, args.incident_id, args.outcome, args.note, args.review
+    )
+    _emit(args.json, render.incident_json(record), render.outcome_text(record))
+    return 0
+
+
+async def _pulse(args: argparse.Namespace, coach: Coach, settings: Settings) -> int:
+    actor = coach.actor(args.org, args.user, args.role)
+    code = await coach.create_pulse(actor, args.incident_id)
+    base = settings.coachbot_public_url
+    _emit(args.json, {"code": code, "link": pulse_link(code, base)}, pulse_message(code, base))
+    return 0
 
 
 def _playbooks_check(args: argparse.Namespace, settings: Settings) -> int:
@@ -264,7 +329,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
-    if args.command == "playbooks":
+    if args.command == "playbooks" and args.action == "check":
         return _playbooks_check(args, settings)
     if args.command == "serve":
         from adapters.server import serve
@@ -285,6 +350,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         "limits": _limits,
         "report": _report,
         "audit": _audit,
+        "playbooks": _playbooks_stats,
+        "outcome": _outcome,
+        "pulse": lambda a, c: _pulse(a, c, settings),
     }
     handler = handlers[args.command]
     return asyncio.run(_with_coach(settings, lambda c: handler(args, c)))

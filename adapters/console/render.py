@@ -6,9 +6,18 @@ from datetime import timedelta
 from typing import Any
 
 from bot.coach import RoleLimits, SpendOutcome
+from bot.incidents import IncidentRecord
 from bot.models import Advice, LedgerEntry, Money, SpendStatus, VerifyResult
 from bot.money import format_money
-from bot.reports import Report, Tally, report_csv, report_dict
+from bot.reports import (
+    PlaybookStats,
+    Report,
+    Tally,
+    percent,
+    recovery_lines,
+    report_csv,
+    report_dict,
+)
 from bot.reports import Row as ReportRow
 
 
@@ -306,5 +315,53 @@ def report_text(report: Report) -> str:
                 f"  Time to acknowledge: median {duration_text(esc.median_to_acknowledge)}, "
                 f"worst {duration_text(esc.worst_to_acknowledge)}"
             )
+    rec = report.recovery
+    if rec is not None and rec.totals.incidents:
+        lines += recovery_lines(rec, cur)
     lines += [f"Note: {n}" for n in report.notes]
     return "\n".join(lines)
+
+
+# -- incidents -----------------------------------------------------------------------
+
+
+def incident_json(record: IncidentRecord) -> dict[str, Any]:
+    return {
+        "incident_id": record.incident_id,
+        "user_id": record.user_id,
+        "playbook_id": record.playbook_id,
+        "first_playbook_id": record.first_playbook_id,
+        "situation": record.situation,
+        "opened_at": record.opened_at.isoformat(),
+        "outcome": None if record.outcome is None else record.outcome.value,
+        "note": record.outcome_note,
+        "review_posted": record.review_posted,
+        "outcome_by": record.outcome_by,
+        "outcome_at": None if record.outcome_at is None else record.outcome_at.isoformat(),
+    }
+
+
+def outcome_text(record: IncidentRecord) -> str:
+    label = record.outcome.label if record.outcome else "open"
+    review = {True: " — a review was posted", False: " — no review", None: ""}[record.review_posted]
+    return f"✔ {record.incident_id} closed: {label}{review}. Thank you."
+
+
+def playbook_stats_text(stats: list[PlaybookStats], currency: str) -> str:
+    lines = []
+    for s in stats:
+        r = s.recovery
+        avg = r.average_spend_minor
+        spend = "–" if avg is None else format_money(Money(avg, currency))
+        lines.append(
+            f"{s.playbook_id}: used {s.used}, won back {percent(r.win_back_rate)} of "
+            f"{r.decided}, avg spend {spend}, re-routed away {s.rerouted_away} of "
+            f"{s.matched} matched"
+        )
+        if s.weak_terms:
+            lines.append(
+                "  words behind re-routes: " + ", ".join(f"{t} ({n})" for t, n in s.weak_terms[:8])
+            )
+        for sample in s.reroutes:
+            lines.append(f'  "{sample.situation}" → {sample.chosen_playbook_id}')
+    return "\n".join(lines) if lines else "No playbooks."

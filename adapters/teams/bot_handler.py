@@ -34,7 +34,9 @@ from adapters.teams.references import (
 )
 from bot.coach import USAGE_HINT, Coach, NotUnderstood
 from bot.errors import CoachError, InvalidInput
+from bot.incidents import IncidentRecord
 from bot.models import Actor, Advice, EscalationAction, EscalationRecord
+from bot.pulse import pulse_message
 
 log = logging.getLogger("coachbot.teams")
 
@@ -42,7 +44,9 @@ LOCAL_ORG = "local"  # the Emulator sends no tenant; unauthenticated use is loca
 HELP = (
     "Describe what is happening and I'll coach you through it, e.g. \"guest's clothes stuck "
     "in the broken washer, she's furious, room 214\". Then use the buttons, or type "
-    "**next**, **spend £48 dry cleaning**, **escalate**, **other**. Managers: **approve ID**, "
+    "**next**, **spend £48 dry cleaning**, **escalate**, **other**; afterwards **outcome won** "
+    "(or calmed, lost, unsure) and **pulse** for a customer follow-up code. "
+    "Managers: **approve ID**, "
     "**deny ID**, **limits**, **report [today|week|month]**, **audit verify**, "
     "**set escalation channel** (in the managers' channel)."
 )
@@ -129,6 +133,8 @@ class CoachBot(ActivityHandler):
             if data.get("cmd") == cards.CMD_ESCALATION:
                 record = await self._escalation_action(actor, data)
                 return _invoke_card(await self._escalation_card(actor.org, record))
+            if data.get("cmd") == cards.CMD_OUTCOME:
+                return _invoke_card(cards.outcome_recorded_card(await self._outcome(actor, data)))
             if isinstance(data.get("cmd"), str):
                 # A staff button sent as Action.Execute (e.g. by another client): answer in
                 # the conversation and acknowledge the click.
@@ -216,6 +222,13 @@ class CoachBot(ActivityHandler):
             await turn_context.send_activity(cards.verify_text(result))
         elif command == "report":
             await self._report(turn_context, actor, rest)
+        elif command == "outcome" and rest:
+            # "outcome won" / "outcome lost they left" — the typed form of the prompt.
+            word, _, note = rest.partition(" ")
+            record = await coach.record_outcome(actor, None, word, note.strip() or None)
+            await _send_card(turn_context, cards.outcome_recorded_card(record))
+        elif command == "pulse" and not rest:
+            await turn_context.send_activity(pulse_message(await coach.create_pulse(actor)))
         elif lowered == "set escalation channel":
             await self._set_escalation_channel(turn_context, actor)
         else:
@@ -300,6 +313,16 @@ class CoachBot(ActivityHandler):
             await self._alternatives(turn_context, actor)
         elif cmd == cards.CMD_CHOOSE and isinstance(data.get("playbook"), str):
             await self._advice(turn_context, await coach.choose_playbook(actor, data["playbook"]))
+        elif cmd == cards.CMD_OUTCOME:
+            closed = await self._outcome(actor, data)
+            content = cards.outcome_recorded_card(closed)
+            if turn_context.activity.reply_to_id:
+                # Replace the prompt with the answer: the buttons cannot be pressed twice.
+                update = MessageFactory.attachment(CardFactory.adaptive_card(content))
+                update.id = turn_context.activity.reply_to_id
+                await turn_context.update_activity(update)
+            else:
+                await _send_card(turn_context, content)
         elif cmd == cards.CMD_ESCALATION:
             # Action.Submit fallback of the escalation buttons: update the card ourselves.
             record = await self._escalation_action(actor, data)
@@ -310,6 +333,16 @@ class CoachBot(ActivityHandler):
                 await turn_context.update_activity(update)
         else:
             await turn_context.send_activity(USAGE_HINT)
+
+    async def _outcome(self, actor: Actor, data: dict[str, Any]) -> IncidentRecord:
+        """The prompt's buttons: the core checks it is this person's incident (or a lead)."""
+        incident_id = str(data.get("incident") or "").strip()
+        outcome = str(data.get("outcome") or "").strip()
+        if not incident_id or not outcome:
+            raise InvalidInput("that button is not recognised")
+        note = str(data.get("note") or "").strip() or None
+        review = {"true": True, "false": False}.get(str(data.get("review") or "").lower())
+        return await self._coach().record_outcome(actor, incident_id, outcome, note, review)
 
     async def _escalation_action(self, actor: Actor, data: dict[str, Any]) -> EscalationRecord:
         try:

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.coach import RoleLimits, SpendOutcome
+from bot.incidents import IncidentRecord
 from bot.models import (
     Advice,
     EscalationAction,
@@ -29,7 +30,7 @@ from bot.models import (
     VerifyResult,
 )
 from bot.money import format_money
-from bot.reports import Report
+from bot.reports import Report, recovery_lines
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 MESSAGE_CONTENT_TYPE = "application/vnd.microsoft.activity.message"  # invoke reply: a toast
@@ -47,6 +48,7 @@ CMD_ESCALATE = "escalate"
 CMD_OTHER = "other"
 CMD_CHOOSE = "choose"
 CMD_ESCALATION = "esc"  # a manager's button on an escalation card
+CMD_OUTCOME = "outcome"  # the employee's answer to "how did it end?"
 VERB_ESCALATION = "escalation"  # Action.Execute verb of the same
 
 
@@ -352,9 +354,59 @@ def report_card(report: Report) -> Card:
                 f"acknowledge {median}."
             )
         )
+    rec = report.recovery
+    if rec is not None and rec.totals.incidents:
+        body.append(text_block("Recovery", weight="Bolder"))
+        body += [text_block(line.strip()) for line in recovery_lines(rec, report.currency)]
     for note in report.notes[:3]:
         body.append(text_block(note, isSubtle=True))
     return card(body)
+
+
+# -- outcomes ----------------------------------------------------------------------------
+
+OUTCOME_BUTTONS = (
+    ("won", "Won back"),
+    ("calmed", "Calmed, still unhappy"),
+    ("lost", "Lost"),
+    ("unsure", "Not sure"),
+)
+
+
+def outcome_prompt_card(payload: Mapping[str, Any]) -> Card:
+    """'How did it end?' — one tap; the note and the review toggle are optional."""
+    incident_id = str(payload.get("incident_id") or "")
+    ask = int(payload.get("ask") or 1)
+    heading = "How did it end?" if ask <= 1 else "One last time: how did it end?"
+    body: list[dict[str, Any]] = [
+        text_block(heading, weight="Bolder", size="Medium"),
+        text_block(f"“{payload.get('situation') or ''}”", isSubtle=True),
+        {
+            "type": "Input.Text",
+            "id": "note",
+            "label": "Anything to add? (optional)",
+            "maxLength": 500,
+        },
+        {
+            "type": "Input.Toggle",
+            "id": "review",
+            "title": "The customer posted a review",
+            "valueOn": "true",
+            "valueOff": "false",
+            "value": "false",
+        },
+    ]
+    actions = [
+        _submit(title, {"cmd": CMD_OUTCOME, "incident": incident_id, "outcome": value})
+        for value, title in OUTCOME_BUTTONS
+    ]
+    return card(body, actions)
+
+
+def outcome_recorded_card(record: IncidentRecord) -> Card:
+    """What the prompt becomes once answered, so nobody taps it twice."""
+    outcome = record.outcome.label if record.outcome else "recorded"
+    return card([text_block(f"✔ Thank you — recorded: {outcome}.", weight="Bolder")])
 
 
 def _duration(value: timedelta) -> str:

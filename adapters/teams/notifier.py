@@ -8,7 +8,9 @@ Topics (``bot.models.Notification``):
 - ``escalation.updated``: update that card in place (``Notification.ref`` is the JSON
   ``{"conversation", "activity"}`` returned when it was posted);
 - ``spend.decided``: a direct message to the spender, in their 1:1 chat with the bot when
-  there is one, else where they last spoke to it.
+  there is one, else where they last spoke to it;
+- ``incident.outcome`` (``deliver_message``): the "how did it end?" card, sent the same
+  way to the employee who handled the incident.
 
 Failures come back as ``Delivery`` so the outbox retries (Teams asks for backoff on 429,
 412, 502 and 504) or, for a conversation that no longer exists, stops and logs.
@@ -29,7 +31,7 @@ from botbuilder.schema import Activity, ConversationParameters, ConversationRefe
 from adapters.teams import cards
 from adapters.teams.references import DEFAULT_KEY, ESCALATION, LAST, PERSONAL, ReferenceStore
 from bot.coach import Coach
-from bot.escalations import Delivery
+from bot.escalations import OUTCOME_PROMPT, Delivery
 from bot.models import EscalationRecord, Notification
 
 log = logging.getLogger("coachbot.teams.notifier")
@@ -64,6 +66,16 @@ class TeamsNotifier:
                 return await self._update_card(notification, escalation)
             if notification.topic == "spend.decided":
                 return await self._tell_spender(notification, escalation)
+            return Delivery(ok=False, error=f"unknown topic {notification.topic}", permanent=True)
+        except Exception as exc:  # the connector's errors carry the HTTP status
+            return _failure(exc)
+
+    async def deliver_message(self, notification: Notification) -> Delivery:
+        """Self-contained messages (``incident.outcome``): a card in the employee's chat."""
+        try:
+            if notification.topic == OUTCOME_PROMPT and notification.recipient:
+                content = cards.outcome_prompt_card(notification.payload or {})
+                return await self._tell_user_card(notification.org, notification.recipient, content)
             return Delivery(ok=False, error=f"unknown topic {notification.topic}", permanent=True)
         except Exception as exc:  # the connector's errors carry the HTTP status
             return _failure(exc)
@@ -118,6 +130,15 @@ class TeamsNotifier:
         names = await self._references().names(record.org, {entry.decided_by or ""})
         text = cards.decided_text(entry, names.get(entry.decided_by or ""))
         return await self.tell_user(record.org, user, text)
+
+    async def _tell_user_card(self, org: str, user_id: str, content: cards.Card) -> Delivery:
+        refs = self._references()
+        raw = await refs.get(org, PERSONAL, user_id) or await refs.get(org, LAST, user_id)
+        if raw is None:
+            return Delivery(ok=False, error=f"no Teams conversation with {user_id} yet")
+        reference = ConversationReference().deserialize(raw)
+        activity_id = await self._send(reference, _card_activity(content))
+        return Delivery(ok=True, ref=activity_id)
 
     async def tell_user(self, org: str, user_id: str, text: str) -> Delivery:
         refs = self._references()

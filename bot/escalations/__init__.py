@@ -20,6 +20,9 @@ OPENED = "escalation.opened"  # post to the escalation channel; its ref is kept
 UPDATED = "escalation.updated"  # edit the channel message (Notification.ref) in place
 RENOTIFY = "escalation.renotify"  # remind the channel (level may have moved up a role)
 SPEND_DECIDED = "spend.decided"  # direct message to the spender (Notification.recipient)
+# Messages about an incident, not an escalation: Notification.payload says it all.
+INCIDENT_PREFIX = "incident."
+OUTCOME_PROMPT = "incident.outcome"  # DM: "how did it end?" with one-tap answers
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +44,18 @@ class Notifier(Protocol):
     async def deliver(
         self, notification: Notification, escalation: EscalationRecord
     ) -> Delivery: ...
+
+
+class MessageNotifier(Protocol):
+    """A notifier that can also send self-contained messages (topics "incident.*").
+
+    Optional on purpose: a platform that does not implement it yet has those messages
+    given up (logged) rather than retried for ever.
+    """
+
+    platform: str
+
+    async def deliver_message(self, notification: Notification) -> Delivery: ...
 
 
 class EscalationStore(Protocol):

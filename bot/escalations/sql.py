@@ -14,7 +14,9 @@ Lives in the ledger's database, in its own tables:
   SQLite the write transaction (``BEGIN IMMEDIATE``) serialises claimers. Either way the
   claim itself is a conditional UPDATE, so a row claimed by someone else is never taken.
   A worker that dies mid-delivery loses its lease and the row is delivered by another:
-  delivery is at least once, never zero times.
+  delivery is at least once, never zero times. Messages about an incident rather than
+  an escalation ('incident.outcome') share the table: ``escalation_id`` then holds the
+  incident id and ``payload`` what the message says (see ``bot.incidents``).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from sqlalchemy import (
     Text,
     exists,
     insert,
+    inspect,
     or_,
     select,
     text,
@@ -66,7 +69,8 @@ from bot.models import (
 T = TypeVar("T")
 
 SCHEMA_COMPONENT = "escalations"
-SCHEMA_VERSION = 1
+# 2: notifications.payload (messages that are about an incident, not an escalation).
+SCHEMA_VERSION = 2
 ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # as the ledger's: no i, l, o, u
 DEFAULT_LEASE = timedelta(seconds=60)  # longer than any one delivery attempt may take
 _WRITE_ATTEMPTS = 8
@@ -140,6 +144,7 @@ notifications = Table(
     Column("org", Text, nullable=False),
     Column("platform", String(32), nullable=False),
     Column("topic", String(32), nullable=False),
+    # The escalation a message is about; for incident topics ("incident.*"), the incident.
     Column("escalation_id", String(32), nullable=False),
     Column("recipient", Text),  # a user id for a direct message; NULL: the channel
     Column("attempts", Integer, nullable=False),
@@ -150,6 +155,8 @@ notifications = Table(
     Column("given_up_at", UtcDateTime),
     Column("ref", Text),
     Column("last_error", Text),
+    # JSON: everything a self-contained message needs to be rendered (incident topics).
+    Column("payload", Text),
 )
 Index(
     "ix_notifications_due",
@@ -159,6 +166,43 @@ Index(
     postgresql_where=text("delivered_at IS NULL AND given_up_at IS NULL"),
 )
 Index("ix_notifications_escalation", notifications.c.escalation_id, notifications.c.topic)
+
+
+async def migrate(conn: AsyncConnection) -> None:
+    """Create or upgrade the escalation tables and the outbox, inside ``conn``'s transaction.
+
+    Public because the incident store writes outbox rows too and may open first.
+    """
+
+    def create(sync_conn: Any) -> None:
+        schema_version.create(sync_conn, checkfirst=True)
+        metadata.create_all(sync_conn)
+        # Version 1 databases lack the payload column; create_all never alters a table.
+        columns = {c["name"] for c in inspect(sync_conn).get_columns("notifications")}
+        if "payload" not in columns:
+            sync_conn.execute(text("ALTER TABLE notifications ADD COLUMN payload TEXT"))
+
+    await conn.run_sync(create)
+    found = await conn.scalar(
+        select(schema_version.c.version).where(schema_version.c.component == SCHEMA_COMPONENT)
+    )
+    if found is None:
+        await conn.execute(
+            insert(schema_version).values(
+                component=SCHEMA_COMPONENT, version=SCHEMA_VERSION, applied_at=_utcnow()
+            )
+        )
+    elif found > SCHEMA_VERSION:
+        raise StorageUnavailable(
+            f"the escalations schema is version {found}, newer than this coachbot "
+            f"understands ({SCHEMA_VERSION}); upgrade coachbot"
+        )
+    elif found < SCHEMA_VERSION:
+        await conn.execute(
+            update(schema_version)
+            .where(schema_version.c.component == SCHEMA_COMPONENT)
+            .values(version=SCHEMA_VERSION, applied_at=_utcnow())
+        )
 
 
 def _new_id(prefix: str, length: int = 10) -> str:
@@ -234,25 +278,7 @@ class SqlEscalationStore:
             await engine.dispose()
 
     async def _migrate(self, conn: AsyncConnection) -> None:
-        def create(sync_conn: Any) -> None:
-            schema_version.create(sync_conn, checkfirst=True)
-            metadata.create_all(sync_conn)
-
-        await conn.run_sync(create)
-        found = await conn.scalar(
-            select(schema_version.c.version).where(schema_version.c.component == SCHEMA_COMPONENT)
-        )
-        if found is None:
-            await conn.execute(
-                insert(schema_version).values(
-                    component=SCHEMA_COMPONENT, version=SCHEMA_VERSION, applied_at=_utcnow()
-                )
-            )
-        elif found > SCHEMA_VERSION:
-            raise StorageUnavailable(
-                f"the escalations schema is version {found}, newer than this coachbot "
-                f"understands ({SCHEMA_VERSION}); upgrade coachbot"
-            )
+        await migrate(conn)
 
     @asynccontextmanager
     async def _connection(self, *, write: bool = False) -> AsyncIterator[AsyncConnection]:
@@ -527,7 +553,8 @@ class SqlEscalationStore:
                 await conn.execute(
                     select(n, escalations.c.channel_ref)
                     .select_from(
-                        n.join(escalations, escalations.c.escalation_id == n.c.escalation_id)
+                        # Outer: incident messages have no escalation row.
+                        n.outerjoin(escalations, escalations.c.escalation_id == n.c.escalation_id)
                     )
                     .where(n.c.notification_id.in_(claimed))
                     .order_by(n.c.next_attempt_at, n.c.created_at)
@@ -592,7 +619,7 @@ class SqlEscalationStore:
         query = (
             select(notifications, escalations.c.channel_ref)
             .select_from(
-                notifications.join(
+                notifications.outerjoin(
                     escalations, escalations.c.escalation_id == notifications.c.escalation_id
                 )
             )
@@ -710,10 +737,12 @@ async def _enqueue(
     topic: str,
     recipient: str | None,
     now: datetime,
-) -> None:
+    payload: Mapping[str, Any] | None = None,
+) -> str:
+    notification_id = _new_id("nt_", 12)
     await conn.execute(
         insert(notifications).values(
-            notification_id=_new_id("nt_", 12),
+            notification_id=notification_id,
             org=org,
             platform=platform,
             topic=topic,
@@ -722,8 +751,14 @@ async def _enqueue(
             attempts=0,
             created_at=now,
             next_attempt_at=now,
+            payload=None if payload is None else json.dumps(dict(payload), ensure_ascii=False),
         )
     )
+    return notification_id
+
+
+# Other stores in the same database enqueue inside their own transactions with this.
+enqueue = _enqueue
 
 
 async def _records(conn: AsyncConnection, rows: Sequence[Any]) -> list[EscalationRecord]:
@@ -798,7 +833,15 @@ def _notification(row: Mapping[Any, Any]) -> Notification:
         attempts=int(row["attempts"]),
         created_at=row["created_at"],
         ref=ref,
+        payload=json.loads(row["payload"]) if row.get("payload") else None,
     )
 
 
-__all__ = ["SqlEscalationStore", "escalation_events", "escalations", "notifications"]
+__all__ = [
+    "SqlEscalationStore",
+    "enqueue",
+    "escalation_events",
+    "escalations",
+    "migrate",
+    "notifications",
+]
