@@ -11,6 +11,10 @@ Several workspaces: ``add_workspace`` registers a bot token (``auth.test`` then 
 with that workspace's team and bot user) and an OAuth code (``oauth.v2.access``
 exchanges it for that token, as Slack does at the end of an install).
 
+Files: ``files.getUploadURLExternal`` hands out an upload URL on this server, which
+records the bytes (an ``upload`` call); ``files.completeUploadExternal`` shares them, and
+``files()`` lists what was shared where, with the bytes.
+
 Socket Mode: ``apps.connections.open`` hands out a ``ws://`` URL of this same server,
 whose WebSocket speaks Slack's protocol: ``hello`` first, envelopes sent with
 ``send_envelope``, the client's acks recorded as ``socket.ack`` calls, each connection
@@ -84,6 +88,17 @@ class Call:
         return str(self.args.get("text", "")) + "\n" + json.dumps(self.blocks, ensure_ascii=False)
 
 
+@dataclass(frozen=True)
+class UploadedFile:
+    """A file as shared to a channel: what the upload URL received and where it went."""
+
+    file_id: str
+    filename: str
+    title: str
+    channel: str
+    data: bytes
+
+
 @dataclass
 class _Failure:
     status: int
@@ -107,12 +122,17 @@ class SlackRecorder:
     install_codes: dict[str, FakeWorkspace] = field(default_factory=dict)
     revoked: set[str] = field(default_factory=set)
     sockets: list[SocketSession] = field(default_factory=list)
+    # files.getUploadURLExternal → the upload URL → files.completeUploadExternal
+    pending_files: dict[str, dict[str, Any]] = field(default_factory=dict)
+    uploaded: dict[str, bytes] = field(default_factory=dict)
+    _file_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     async def start(self) -> None:
         self._changed = asyncio.Condition()
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
         app.router.add_post("/respond/{name:.*}", self._respond)
+        app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_get("/link", self._link)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
@@ -252,11 +272,39 @@ class SlackRecorder:
 
     @staticmethod
     async def _args(request: web.Request) -> dict[str, Any]:
+        # slack_sdk sends some methods' arguments in the query string (files.*).
+        query = dict(request.query)
         if request.content_type == "application/json":
             data = await request.json()
-            return dict(data) if isinstance(data, dict) else {"_": data}
+            return {**query, **data} if isinstance(data, dict) else {**query, "_": data}
         form = await request.post()
-        return {k: str(v) for k, v in form.items()}
+        return {**query, **{k: str(v) for k, v in form.items()}}
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        """The upload URL files.getUploadURLExternal hands out: the file's bytes, raw."""
+        file_id = request.match_info["file_id"]
+        data = await request.read()
+        self.uploaded[file_id] = data
+        call = Call("upload", {"file_id": file_id}, request.path, dict(request.headers))
+        await self._record(call)
+        return web.Response(text=f"OK - {len(data)}")
+
+    def files(self) -> list[UploadedFile]:
+        """Every file shared by files.completeUploadExternal, with its uploaded bytes."""
+        out: list[UploadedFile] = []
+        for call in self.named("files.completeUploadExternal"):
+            for item in json.loads(call.args.get("files") or "[]"):
+                pending = self.pending_files.get(item["id"], {})
+                out.append(
+                    UploadedFile(
+                        file_id=item["id"],
+                        filename=str(pending.get("filename", "")),
+                        title=str(item.get("title") or ""),
+                        channel=str(call.args.get("channel_id") or ""),
+                        data=self.uploaded.get(item["id"], b""),
+                    )
+                )
+        return out
 
     async def _respond(self, request: web.Request) -> web.Response:
         call = Call("response_url", await self._args(request), request.path, dict(request.headers))
@@ -322,6 +370,35 @@ class SlackRecorder:
                 "ts": ts,
                 "message": {"type": "message", "text": args.get("text", ""), "bot_id": self.bot_id},
             }
+        if method == "conversations.open":
+            # The app's DM with a user has a D… id.
+            user = str(args.get("users", "")).split(",")[0]
+            return {"ok": True, "channel": {"id": "D" + user[1:] if user else "D0UNKNOWN"}}
+        if method == "files.getUploadURLExternal":
+            if not args.get("filename") or not str(args.get("length", "")).isdigit():
+                return {"ok": False, "error": "invalid_arguments"}
+            file_id = f"F{next(self._file_ids):010d}"
+            self.pending_files[file_id] = {
+                "filename": args["filename"],
+                "length": int(args["length"]),
+            }
+            upload_url = f"http://127.0.0.1:{self.port}/upload/{file_id}"
+            return {"ok": True, "upload_url": upload_url, "file_id": file_id}
+        if method == "files.completeUploadExternal":
+            items = json.loads(str(args.get("files") or "[]"))
+            if not items or any(i.get("id") not in self.uploaded for i in items):
+                return {"ok": False, "error": "invalid_arguments"}
+            return {
+                "ok": True,
+                "files": [
+                    {
+                        "id": i["id"],
+                        "title": i.get("title") or self.pending_files[i["id"]]["filename"],
+                        "name": self.pending_files[i["id"]]["filename"],
+                    }
+                    for i in items
+                ],
+            }
         if method == "views.open":
             return {"ok": True, "view": {"id": "V00FAKEVIEW1"}}
         if method == "conversations.join":
@@ -338,7 +415,7 @@ class SlackRecorder:
             "app_id": APP_ID,
             "authed_user": {"id": workspace.installer},
             "scope": "app_mentions:read,chat:write,commands,im:history,im:write,"
-            "channels:join,incoming-webhook",
+            "channels:join,files:write,incoming-webhook",
             "token_type": "bot",
             "access_token": workspace.token,
             "bot_user_id": workspace.bot_user_id,

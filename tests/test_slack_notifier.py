@@ -159,3 +159,70 @@ async def test_no_channel_configured_is_retried_not_dropped(recorder: SlackRecor
     assert not delivery.ok and not delivery.permanent
     assert "SLACK_ESCALATION_CHANNEL" in (delivery.error or "")
     assert recorder.calls == []
+
+
+# -- incident.outcome: "how did it end?" ------------------------------------------------
+
+
+def prompt(ask: int = 1, recipient: str | None = "U0STAFF001") -> Notification:
+    payload = {
+        "incident_id": "in_1",
+        "situation": "guest's clothes stuck in the <broken> washer",
+        "playbook_id": "equipment_damage",
+        "opened_at": OPENED_AT.isoformat(),
+        "ask": ask,
+        "outcomes": ["won", "calmed", "lost", "unsure"],
+    }
+    return Notification(
+        "n2", "T1", "slack", "incident.outcome", "in_1", recipient, 0, OPENED_AT, None, payload
+    )
+
+
+async def test_outcome_prompt_opens_the_dm_and_posts_four_buttons(
+    notifier: SlackNotifier, recorder: SlackRecorder
+) -> None:
+    delivery = await notifier.deliver_message(prompt())
+    (opened,) = recorder.named("conversations.open")
+    assert opened.args["users"] == "U0STAFF001"
+    (post,) = recorder.named("chat.postMessage")
+    assert post.args["channel"] == "D0STAFF001"  # the DM conversations.open returned
+    assert delivery.ok and delivery.ref == "D0STAFF001:1769300000.000001"  # channel:ts
+    assert post.blocks[0]["text"]["text"] == "How did it end?"
+    assert post.blocks[1]["type"] == "context"
+    assert "&lt;broken&gt; washer" in post.blocks[1]["elements"][0]["text"]
+    assert post.action_ids == ["outcome_won", "outcome_calmed", "outcome_lost", "outcome_unsure"]
+    buttons = post.blocks[2]["elements"]
+    assert {b["value"] for b in buttons} == {"in_1"}
+    assert [b["text"]["text"] for b in buttons] == [
+        "Won back",
+        "Calmed, still unhappy",
+        "Lost",
+        "Not sure",
+    ]
+    assert post.args["text"].startswith("How did it end?")
+
+
+async def test_the_second_ask_says_it_is_the_last(
+    notifier: SlackNotifier, recorder: SlackRecorder
+) -> None:
+    assert (await notifier.deliver_message(prompt(ask=2))).ok
+    (post,) = recorder.named("chat.postMessage")
+    assert post.blocks[0]["text"]["text"] == "One last time: how did it end?"
+
+
+async def test_outcome_prompt_429_passes_retry_after(
+    notifier: SlackNotifier, recorder: SlackRecorder
+) -> None:
+    recorder.fail("chat.postMessage", status=429, retry_after=9)
+    delivery = await notifier.deliver_message(prompt())
+    assert not delivery.ok and not delivery.permanent
+    assert delivery.retry_after == 9.0 and delivery.error == "ratelimited"
+
+
+async def test_outcome_prompt_without_recipient_or_unknown_topic_is_permanent(
+    notifier: SlackNotifier, recorder: SlackRecorder
+) -> None:
+    assert (await notifier.deliver_message(prompt(recipient=None))).permanent
+    other = Notification("n3", "T1", "slack", "incident.other", "in_1", "U1", 0, OPENED_AT)
+    assert (await notifier.deliver_message(other)).permanent
+    assert recorder.calls == []

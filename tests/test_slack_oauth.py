@@ -274,6 +274,12 @@ async def test_a_second_workspace_cannot_see_or_act_on_the_firsts_escalations(
     _, _, _, path = await slack_b.command("/cx-report", "today", user=MANAGER_B)
     report = await slack_b.reply_at(path)
     assert "£480" not in report.all_text and "£0.00" in report.all_text
+    # Its CSV (uploaded with B's token, beside the text) has none of A's spend either.
+    await recorder.wait_for(lambda c: c.method == "files.completeUploadExternal", within=20)
+    (b_csv,) = [f for f in recorder.files() if f.filename.endswith(".csv")]
+    assert b"480" not in b_csv.data
+    b_files = {"files.getUploadURLExternal", "files.completeUploadExternal"}
+    assert {c.method for c in recorder.calls if c.token == WS_B.token} == {"auth.test"} | b_files
 
     # A's own manager decides it; every resulting message uses A's token only.
     await slack_a.click("esc_approve", escalation_id, user=MANAGER, channel=WS_A.channel_id)
@@ -285,7 +291,12 @@ async def test_a_second_workspace_cannot_see_or_act_on_the_firsts_escalations(
     assert dm.token == WS_A.token
     (entry,) = await coach.ledger.spends(WS_A.team_id)
     assert entry.status.value == "approved"
-    assert not [c for c in recorder.calls if c.token == WS_B.token and c.method != "auth.test"]
+    # Nothing else ever left with B's token: only its own report's files.
+    assert not [
+        c
+        for c in recorder.calls
+        if c.token == WS_B.token and c.method not in {"auth.test", *b_files}
+    ]
 
 
 # -- uninstalls ----------------------------------------------------------------------

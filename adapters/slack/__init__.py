@@ -55,6 +55,7 @@ BOT_SCOPES = (
     "im:history",
     "im:write",
     "channels:join",
+    "files:write",
     "incoming-webhook",
 )
 
@@ -118,6 +119,7 @@ def install(app: web.Application, settings: Settings) -> None:
         workspaces=workspaces,
         oauth_settings=oauth_settings,
         escalation_channel=channel,
+        public_url=settings.coachbot_public_url,
     )
     app[SLACK_RUNTIME_KEY] = SlackRuntime(database=database, app_token=app_token or None)
     app.router.add_post(EVENTS_PATH, slack_events if signing_secret else socket_mode_only)

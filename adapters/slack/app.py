@@ -24,16 +24,19 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_bolt.context.say.async_say import AsyncSay
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import blocks
 from adapters.slack.blocks import Message
-from adapters.slack.reporting import report_message
+from adapters.slack.reporting import fetch_report, render, report_files
 from adapters.slack.workspaces import SingleWorkspace, Workspaces, org_id
 from bot.coach import USAGE_HINT, Coach
 from bot.errors import CoachError, InvalidAmount, InvalidInput
 from bot.models import Actor, EscalationAction
+from bot.pulse import pulse_message
+from bot.reports import Report
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +46,9 @@ ALTERNATIVES_WORDS = {"other", "not this one", "alternatives", "wrong"}
 HELP = (
     "Describe what is happening and I'll coach you through it, e.g. "
     "`/coach guest's clothes stuck in the broken washer, she's furious`. Then press the "
-    "buttons, or type `next`, `spend £48 dry cleaning, room 214`, `escalate` or `other`."
+    "buttons, or type `next`, `spend £48 dry cleaning, room 214`, `escalate` or `other`. "
+    "Afterwards: `outcome won` (or calmed, lost, unsure, with a note if you like) and "
+    "`pulse` for a customer follow-up code."
 )
 SPEND_ACK_BUDGET_SECONDS = 2.0  # Slack waits 3 s for an ack; leave room for the network
 SORRY = "Sorry — something went wrong on my side. Please try again in a moment."
@@ -66,8 +71,10 @@ class SlackBot:
         workspaces: Workspaces | None = None,
         oauth_settings: AsyncOAuthSettings | None = None,
         escalation_channel: str = "",
+        public_url: str = "",
     ) -> None:
         self.client = client
+        self.public_url = public_url  # COACHBOT_PUBLIC_URL: pulse links, else bare codes
         # The same check Bolt makes, for requests refused before they reach Bolt.
         self.verifier = SignatureVerifier(signing_secret)
         self.escalation_channel = escalation_channel
@@ -109,6 +116,8 @@ class SlackBot:
         actions = "|".join(a.value for a in EscalationAction)
         app.action(re.compile(rf"^{blocks.ESC_PREFIX}({actions})$"))(self.on_escalation_action)
         app.view(blocks.SPEND_MODAL)(self.on_spend_submitted)
+        outcomes = "|".join(o.value for o in blocks.OUTCOME_CHOICES)
+        app.action(re.compile(rf"^{blocks.OUTCOME_PREFIX}({outcomes})$"))(self.on_outcome)
 
     # -- helpers -------------------------------------------------------------------
 
@@ -152,6 +161,14 @@ class SlackBot:
             return blocks.spend_message(await self._coach.spend(actor, rest))
         if command in {"escalate", "escalation"}:
             return await self.escalate(actor, rest or None)
+        if command == "outcome" and rest:
+            # "outcome won" / "outcome lost they left": the typed form of the prompt.
+            outcome, _, note = rest.partition(" ")
+            record = await self._coach.record_outcome(actor, None, outcome, note.strip() or None)
+            return blocks.outcome_recorded(record)
+        if command == "pulse" and not rest:
+            code = await self._coach.create_pulse(actor)
+            return blocks.plain(pulse_message(code, self.public_url))
         if text.lower() in ALTERNATIVES_WORDS:
             return await self._alternatives(actor)
         return blocks.advice_message(await self._coach.advise(actor, text))
@@ -367,6 +384,28 @@ class SlackBot:
         # The receipt goes to the employee's DM with the app, where it stays findable.
         await client.chat_postMessage(channel=actor.user_id, **blocks.spend_message(outcome))
 
+    # -- closing the loop: the outcome prompt's buttons -------------------------------
+
+    async def on_outcome(
+        self,
+        ack: AsyncAck,
+        action: dict[str, Any],
+        respond: AsyncRespond,
+        context: AsyncBoltContext,
+    ) -> None:
+        await ack()
+        outcome = action["action_id"].removeprefix(blocks.OUTCOME_PREFIX)
+        incident_id = str(action.get("value") or "").strip() or None
+        actor = self._actor(context)
+
+        async def work() -> Message:
+            # The core checks who may answer; AlreadyDecided / NotPermitted go to the
+            # clicker alone and the prompt stays as it was.
+            record = await self._coach.record_outcome(actor, incident_id, outcome, None, None)
+            return blocks.outcome_recorded(record)
+
+        await self._card(respond, work())
+
     # -- the managers' channel -----------------------------------------------------
 
     async def on_escalation_action(
@@ -424,23 +463,62 @@ class SlackBot:
         ack: AsyncAck,
         command: dict[str, Any],
         respond: AsyncRespond,
+        client: AsyncWebClient,
         context: AsyncBoltContext,
     ) -> None:
         await ack()
         actor = self._actor(context)
+        try:
+            report = await fetch_report(self._coach, actor, command.get("text") or "")
+        except Exception as exc:
+            # Refused (not a manager, a bad period): the reason, and no files.
+            await respond(**_refusal(exc))
+            return
+        await respond(**render(report))
+        channel = command.get("channel_id") or context.channel_id
+        if channel:
+            await self._upload_report(client, respond, report, channel)
 
-        async def work() -> Message:
-            return await report_message(self._coach, actor, command.get("text") or "")
-
-        await self._guard(lambda m: respond(**m), work())
+    async def _upload_report(
+        self, client: AsyncWebClient, respond: AsyncRespond, report: Report, channel: str
+    ) -> None:
+        """The chart and the CSV, after the text, where the command was run (files:write)."""
+        try:
+            files = await asyncio.to_thread(report_files, report)
+            await client.files_upload_v2(file_uploads=files, channel=channel)
+        except SlackApiError as exc:
+            code = exc.response.get("error") if exc.response is not None else None
+            log.warning("slack: report upload refused: %s", code)
+            hint = (
+                " Invite me to this channel, or run /cx-report in our DM."
+                if code in {"not_in_channel", "channel_not_found"}
+                else ""
+            )
+            await respond(
+                text=f"⚠ I could not attach the chart and CSV here ({code}).{hint}",
+                response_type="ephemeral",
+                replace_original=False,
+            )
+        except Exception:
+            log.exception("slack: report upload failed")
+            await respond(
+                text="⚠ I could not attach the chart and CSV; the figures above stand.",
+                response_type="ephemeral",
+                replace_original=False,
+            )
 
 
 async def _settled(work: Awaitable[Message]) -> Message:
     """The message ``work`` returns, or what to tell the user when it raised."""
     try:
         return await work
-    except CoachError as exc:
+    except Exception as exc:
+        return _refusal(exc)
+
+
+def _refusal(exc: Exception) -> Message:
+    """What to tell the user about ``exc``: a ``CoachError`` as it is, anything else sorry."""
+    if isinstance(exc, CoachError):
         return blocks.plain(f"⚠ {exc}")
-    except Exception:
-        log.exception("slack listener failed")
-        return blocks.plain(SORRY)
+    log.error("slack listener failed", exc_info=exc)
+    return blocks.plain(SORRY)

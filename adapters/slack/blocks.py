@@ -8,10 +8,12 @@ characters a section, 150 a header, 75 a button label, 2000 a button value.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from bot.coach import RoleLimits, SpendOutcome
+from bot.incidents import IncidentRecord, Outcome
 from bot.models import (
     Advice,
     EscalationRecord,
@@ -40,6 +42,8 @@ NOT_THIS_ONE = "coach_other"
 CHOOSE_PREFIX = "coach_choose_"  # + 1..3: action ids must be unique within a block
 ESC_PREFIX = "esc_"  # + an EscalationAction value; the button value is the escalation id
 SPEND_MODAL = "coach_spend_modal"
+OUTCOME_PREFIX = "outcome_"  # + an Outcome value; the button value is the incident id
+OUTCOME_CHOICES = (Outcome.WON, Outcome.CALMED, Outcome.LOST, Outcome.UNSURE)
 # Block and action ids of the spend modal's inputs, read back from view.state.values.
 AMOUNT, REASON, CUSTOMER = "amount", "reason", "customer"
 
@@ -350,3 +354,35 @@ def decision_dm(esc: EscalationRecord) -> Message:
 
 def entry_status(entry: LedgerEntry) -> str:
     return f"{entry.entry_id}: {money(entry.amount)} {entry.reason} — {entry.status.value}"
+
+
+# -- closing the loop: "how did it end?" ------------------------------------------------
+
+
+def outcome_prompt(payload: Mapping[str, Any]) -> Message:
+    """The employee's DM after a quiet incident: one tap says how it ended."""
+    incident_id = str(payload.get("incident_id") or "")
+    try:
+        ask = int(payload.get("ask") or 1)
+    except (TypeError, ValueError):
+        ask = 1
+    heading = "How did it end?" if ask <= 1 else "One last time: how did it end?"
+    situation = str(payload.get("situation") or "").strip()
+    out: list[Block] = [header(heading)]
+    if situation:
+        out.append(context(f"“{escape(situation)}”"))
+    out.append(
+        actions(
+            *(button(o.label, f"{OUTCOME_PREFIX}{o.value}", incident_id) for o in OUTCOME_CHOICES),
+            block_id="outcome_actions",
+        )
+    )
+    text = f"{heading} {situation}".strip() if situation else heading
+    return message(text, out)
+
+
+def outcome_recorded(record: IncidentRecord) -> Message:
+    """What the prompt becomes once answered, so nobody taps it twice."""
+    outcome = record.outcome.label if record.outcome else "recorded"
+    text = f"✔ Recorded: {outcome}. Thank you."
+    return message(text, [section(text)])

@@ -52,6 +52,9 @@ async def slack_events(request: web.Request) -> web.Response:
     except UnicodeDecodeError:
         # Slack always sends UTF-8; anything else is not from Slack (and would be a 500).
         return web.json_response({"error": "the request body is not UTF-8"}, status=400)
+    except ValueError:
+        # Bolt parses a JSON-looking body eagerly; a broken one is not from Slack either.
+        return web.json_response({"error": "the request body is not valid JSON"}, status=400)
     # Bolt does int() on the timestamp before checking the signature: refuse a
     # non-numeric one as the unsigned request it is (401), not a crash (500). Checked
     # after reading the body, so an oversized one is still refused with 413.

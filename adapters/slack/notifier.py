@@ -21,7 +21,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import blocks
 from adapters.slack.workspaces import SingleWorkspace, Workspaces
-from bot.escalations import Delivery
+from bot.escalations import OUTCOME_PROMPT, Delivery
 from bot.models import EscalationRecord, Notification
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,8 @@ PERMANENT_ERRORS = frozenset(
 
 
 class SlackNotifier:
-    """Delivers escalation notifications, each through its own workspace's bot token."""
+    """Delivers escalation notifications and outcome prompts, each through its own
+    workspace's bot token."""
 
     platform = "slack"
 
@@ -73,6 +74,33 @@ class SlackNotifier:
             return _failure(exc)
         except (aiohttp.ClientError, TimeoutError) as exc:
             # Slack unreachable: the outbox retries later.
+            return Delivery(ok=False, error=f"{type(exc).__name__}: {exc}")
+
+    async def deliver_message(self, notification: Notification) -> Delivery:
+        """Self-contained messages (``incident.outcome``): a DM to the employee.
+
+        conversations.open (im:write) gives the DM's channel; the ref is ``channel:ts``.
+        """
+        if notification.topic != OUTCOME_PROMPT:
+            return Delivery(ok=False, error=f"unknown topic {notification.topic}", permanent=True)
+        if not notification.recipient:
+            return Delivery(ok=False, error="a direct message needs a recipient", permanent=True)
+        try:
+            client = await self.workspaces.client_for(notification.org)
+            if client is None:
+                return Delivery(
+                    ok=False,
+                    error=f"the app is not installed in Slack workspace {notification.org}",
+                    permanent=True,
+                )
+            opened = await client.conversations_open(users=notification.recipient)
+            channel = str((opened.get("channel") or {}).get("id") or notification.recipient)
+            msg = blocks.outcome_prompt(notification.payload or {})
+            resp = await client.chat_postMessage(channel=channel, **msg)
+            return Delivery(ok=True, ref=f"{resp['channel']}:{resp['ts']}")
+        except SlackApiError as exc:
+            return _failure(exc)
+        except (aiohttp.ClientError, TimeoutError) as exc:
             return Delivery(ok=False, error=f"{type(exc).__name__}: {exc}")
 
 

@@ -2,26 +2,69 @@
 
 The core builds the report (and refuses anyone below manager); this only lays it out:
 totals, pending approvals, the breakdown asked for, and how fast escalations were
-answered. Chart and CSV export stay with ``coachbot report`` for now (uploading files
-needs the files:write scope).
+answered, and how incidents ended (recovery) once any were recorded. ``report_files``
+gives the chart (PNG) and the table (CSV) that ``/cx-report`` uploads beside the text
+(files_upload_v2, which needs the files:write scope).
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from adapters.slack import blocks
 from adapters.slack.blocks import Block, Message
+from bot.charts import chart_png
 from bot.coach import Coach
 from bot.models import Actor, Money
-from bot.reports import Figures, Report, ReportQuery, Row, Tally, build_report
+from bot.reports import (
+    Figures,
+    Report,
+    ReportQuery,
+    Row,
+    Tally,
+    build_report,
+    recovery_lines,
+    report_csv,
+)
 
 MAX_ROWS = 15  # a breakdown longer than this is an export, not a chat message
 
 
 async def report_message(coach: Coach, actor: Actor, query: str) -> Message:
-    report = await build_report(coach, actor, ReportQuery.from_text(query))
-    return render(report)
+    return render(await fetch_report(coach, actor, query))
+
+
+async def fetch_report(coach: Coach, actor: Actor, query: str) -> Report:
+    """The report a manager asked for (``NotPermitted`` below manager)."""
+    return await build_report(coach, actor, ReportQuery.from_text(query))
+
+
+def _stem(report: Report) -> str:
+    p = report.period
+    return f"cx-report-{p.start:%Y-%m-%d}-{p.end:%Y-%m-%d}"
+
+
+def report_files(report: Report) -> list[dict[str, Any]]:
+    """The chart and the CSV, as ``file_uploads`` items for files_upload_v2.
+
+    Drawing takes matplotlib a moment of CPU: call this off the event loop.
+    """
+    stem, p = _stem(report), report.period
+    title = f"Discretionary spend {p.start:%d %b %Y}–{p.end:%d %b %Y}"
+    return [
+        {
+            "file": chart_png(report),
+            "filename": f"{stem}.png",
+            "title": f"{title} (chart)",
+            "alt_txt": f"{title}: spend per day and escalations",
+        },
+        {
+            "content": report_csv(report),
+            "filename": f"{stem}.csv",
+            "title": f"{title} (CSV)",
+        },
+    ]
 
 
 def _money(report: Report, tally: Tally) -> str:
@@ -82,6 +125,10 @@ def render(report: Report) -> Message:
                 f"{_duration(esc.worst_to_acknowledge)}"
             )
         )
+    rec = report.recovery
+    if rec is not None and rec.totals.incidents:
+        lines = [blocks.escape(line.strip()) for line in recovery_lines(rec, report.currency)]
+        out.append(blocks.section("\n".join(lines)))
     notes = [blocks.escape(n) for n in report.notes]
     out.append(blocks.context(" · ".join([p.timezone, *notes])))
     return blocks.message(f"{title}: {_money(report, t.approved)} given", out)
