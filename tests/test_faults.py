@@ -468,14 +468,8 @@ async def test_kill_9_mid_load_loses_no_acknowledged_spend(
         f"kill -9: {len(acked)} acked ({len(acked) - len(acked_b)} by A), "
         f"{len(entries)} recorded, {len(receipts)} receipts, {len(lost)} acked-but-unrecorded"
     )
-    if lost:
-        # Known gap in adapters/slack: /spend acks first and records afterwards, so a
-        # crash between the two loses a spend Slack was told we received. The user never
-        # got a receipt for it (checked above), but the 200 promised more than that.
-        pytest.xfail(
-            f"{len(lost)} spends acknowledged by the killed worker were never recorded: "
-            "adapters/slack acks /spend before recording it"
-        )
+    # /spend records before it acks, so a 200 from the killed worker means the ledger has it.
+    assert lost == [], f"{len(lost)} spends acknowledged by the killed worker were never recorded"
 
 
 # -- Redis down ----------------------------------------------------------------------------
