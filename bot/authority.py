@@ -93,6 +93,8 @@ class OrgConfig(BaseModel):
     users: dict[str, Role] = Field(default_factory=dict)
     incident_ttl_minutes: int = Field(default=120, ge=1, le=7 * 24 * 60)
     escalation_channel: str | None = None
+    # Platform user id -> where they work (a site, a floor, an outlet): 'by location' reports.
+    locations: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("currency", mode="before")
     @classmethod

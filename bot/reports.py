@@ -400,9 +400,13 @@ async def build_report(
 
     ``escalations`` defaults to ``coach.escalations`` when the coach has one; without a
     store the report says so instead of showing zeros. ``locations`` maps user ids to a
-    location name (a site, a floor); without it 'by location' is refused.
+    location name (a site, a floor), by default the organisation file's ``locations``;
+    without any 'by location' is refused.
     """
     coach.require_manager(actor)  # before anything else: a refusal reveals nothing
+    if locations is None:
+        policy = getattr(coach, "policy", None)
+        locations = policy.config.locations if policy is not None else None
     if query.by is Dimension.LOCATION and not locations:
         raise InvalidInput(
             "locations are not configured for this organisation, so there is no report by "

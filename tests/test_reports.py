@@ -386,6 +386,17 @@ async def test_by_location_needs_locations(deps: Deps) -> None:
     ]
 
 
+async def test_by_location_reads_the_organisation_file(deps: Deps) -> None:
+    at = datetime(2025, 7, 20, 9, 0, tzinfo=UTC)
+    await record(deps, at, 300, user="sam")
+    await record(deps, at, 700, user="kim")
+    deps.policy = AuthorityPolicy(
+        parse_org_config({**ORG_FILE, "locations": {"sam": "Lobby", "kim": "Lobby"}})
+    )
+    report = await build_report(deps, MANAGER, ReportQuery.parse("today", "location"))
+    assert [(r.label, r.figures.approved.minor) for r in report.rows] == [("Lobby", 1000)]
+
+
 # --------------------------------------------------------------------------- escalations
 
 
