@@ -30,6 +30,7 @@ class TeamsRuntime:
         self.references: Any = None  # ReferenceStore, typed loosely to keep imports lazy
         self.notifier: Any = None
         self.adapter: Any = None
+        self.files: Any = None  # ReportFileStore: the report chart/CSV behind short links
 
     def get_coach(self) -> Coach:
         if self.coach is None:
@@ -40,6 +41,11 @@ class TeamsRuntime:
         if self.references is None:
             raise RuntimeError("the Teams adapter is used before the application started")
         return self.references
+
+    def get_files(self) -> Any:
+        if self.files is None:
+            raise RuntimeError("the Teams adapter is used before the application started")
+        return self.files
 
 
 TEAMS_KEY = web.AppKey("teams", TeamsRuntime)
@@ -56,6 +62,14 @@ def install(app: web.Application, settings: Settings) -> None:
     from adapters.teams.http import MessagesEndpoint
     from adapters.teams.notifier import TeamsNotifier
     from adapters.teams.references import ReferenceStore
+    from adapters.teams.report_files import (
+        CHART_ROUTE,
+        CSV,
+        CSV_ROUTE,
+        PNG,
+        ReportFileStore,
+        file_handler,
+    )
 
     config = auth_config(settings)
     if not config.authenticated:
@@ -78,6 +92,8 @@ def install(app: web.Application, settings: Settings) -> None:
         runtime.get_coach,
         runtime.get_references,
         local_only=not config.authenticated,
+        report_files=runtime.get_files,
+        public_url=settings.coachbot_public_url,
     )
 
     async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:
@@ -97,6 +113,9 @@ def install(app: web.Application, settings: Settings) -> None:
         references = ReferenceStore(settings.effective_database_url())
         await references.open()
         runtime.references = references
+        files = ReportFileStore(settings.effective_database_url())
+        await files.open()
+        runtime.files = files
         stop = asyncio.Event()
         worker = _start_outbox(runtime.coach, notifier, stop)
         try:
@@ -110,9 +129,13 @@ def install(app: web.Application, settings: Settings) -> None:
                 with contextlib.suppress(asyncio.CancelledError):
                     await worker
             await references.close()
+            await files.close()
 
     app.cleanup_ctx.append(teams_context)
     app.router.add_post("/api/messages", endpoint.handle)
+    # The report chart and CSV a Teams card links to (a card cannot carry the files).
+    app.router.add_get(CHART_ROUTE, file_handler(runtime.get_files, PNG))
+    app.router.add_get(CSV_ROUTE, file_handler(runtime.get_files, CSV))
 
 
 def _start_outbox(coach: Coach, notifier: Any, stop: asyncio.Event) -> asyncio.Task[None]:

@@ -8,6 +8,7 @@ moment of the request, for every platform.
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 import re
@@ -23,7 +24,7 @@ from botbuilder.core import (
 )
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 
-from adapters.teams import cards
+from adapters.teams import cards, report_files
 from adapters.teams.references import (
     CONVERSATION,
     DEFAULT_KEY,
@@ -32,11 +33,13 @@ from adapters.teams.references import (
     PERSONAL,
     ReferenceStore,
 )
+from adapters.teams.report_files import ReportFileStore
 from bot.coach import USAGE_HINT, Coach, NotUnderstood
 from bot.errors import CoachError, InvalidInput
 from bot.incidents import IncidentRecord
 from bot.models import Actor, Advice, EscalationAction, EscalationRecord
 from bot.pulse import pulse_message
+from bot.reports import Report, report_csv
 
 log = logging.getLogger("coachbot.teams")
 
@@ -99,10 +102,14 @@ class CoachBot(ActivityHandler):
         references: Callable[[], ReferenceStore],
         *,
         local_only: bool,
+        report_files: Callable[[], ReportFileStore] | None = None,
+        public_url: str = "",
     ) -> None:
         self._coach = coach
         self._references = references
         self._local_only = local_only
+        self._report_files = report_files
+        self._public_url = public_url.strip().rstrip("/")  # COACHBOT_PUBLIC_URL
 
     # -- activity types ----------------------------------------------------------------
 
@@ -280,7 +287,36 @@ class CoachBot(ActivityHandler):
             return
         query = reports.ReportQuery.from_text(args)
         report = await reports.build_report(coach, actor, query)
-        await _send_card(turn_context, cards.report_card(report))
+        await _send_card(turn_context, await self._report_card(actor, report))
+
+    async def _report_card(self, actor: Actor, report: Report) -> cards.Card:
+        """The report card, with the chart and the CSV behind short-lived links.
+
+        The files are kept in the database (any process may get the image request) under
+        random tokens for an hour; without a public URL there is nothing Teams could fetch.
+        """
+        if not self._public_url:
+            return cards.report_card(report, links_note=cards.NO_PUBLIC_URL)
+        if self._report_files is None:
+            return cards.report_card(report)
+        store = self._report_files()
+        p = report.period
+        stem = f"report-{p.start:%Y-%m-%d}-{p.end:%Y-%m-%d}"
+        chart: str | None = None
+        try:
+            from bot.charts import chart_png
+
+            png = await asyncio.to_thread(chart_png, report)  # matplotlib: off the loop
+        except ImportError:  # a build without matplotlib: the card and the CSV still work
+            log.warning("Teams report: matplotlib is not installed, no chart")
+        else:
+            token = await store.put(actor.org, png, report_files.PNG, f"{stem}.png")
+            chart = report_files.chart_url(self._public_url, token)
+        body = report_csv(report).encode("utf-8")
+        token = await store.put(actor.org, body, report_files.CSV, f"{stem}.csv")
+        return cards.report_card(
+            report, chart_url=chart, csv_url=report_files.csv_url(self._public_url, token)
+        )
 
     async def _set_escalation_channel(self, turn_context: TurnContext, actor: Actor) -> None:
         self._coach().require_manager(actor)

@@ -302,9 +302,24 @@ def _when(at: datetime) -> str:
     return at.strftime("%d %b %H:%M UTC") if at.tzinfo is None else at.strftime("%d %b %H:%M %Z")
 
 
-def report_card(report: Report) -> Card:
-    """Totals, the breakdown asked for, and escalation response times (text; charts and
-    CSV stay with `coachbot report`, since a card cannot carry a file)."""
+NO_PUBLIC_URL = (
+    "The chart and the CSV download need COACHBOT_PUBLIC_URL (this service's public "
+    "https address); `coachbot report` makes them meanwhile."
+)
+
+
+def report_card(
+    report: Report,
+    *,
+    chart_url: str | None = None,
+    csv_url: str | None = None,
+    links_note: str | None = None,
+) -> Card:
+    """Totals, the breakdown asked for, escalation response times, and — given their
+    short-lived links — the chart as an image and the CSV as a download button. A card
+    cannot carry the files themselves (Teams refuses a message over ~28 KB), so the bytes
+    are served by this service (``adapters.teams.report_files``). ``links_note`` says why
+    there are none (no public URL)."""
 
     def money(minor: int) -> str:
         return format_money(Money(minor, report.currency))
@@ -358,9 +373,25 @@ def report_card(report: Report) -> Card:
     if rec is not None and rec.totals.incidents:
         body.append(text_block("Recovery", weight="Bolder"))
         body += [text_block(line.strip()) for line in recovery_lines(rec, report.currency)]
+    if chart_url:
+        p = report.period
+        body.append(
+            {
+                "type": "Image",
+                "url": chart_url,
+                "altText": f"Chart: discretionary spend per day and escalations, "
+                f"{p.start} to {p.end}",
+                "size": "Stretch",
+            }
+        )
     for note in report.notes[:3]:
         body.append(text_block(note, isSubtle=True))
-    return card(body)
+    if links_note:
+        body.append(text_block(links_note, isSubtle=True))
+    actions = (
+        [{"type": "Action.OpenUrl", "title": "Download CSV", "url": csv_url}] if csv_url else None
+    )
+    return card(body, actions)
 
 
 # -- outcomes ----------------------------------------------------------------------------
