@@ -48,7 +48,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
-from bot.db import async_url, is_sqlite_memory, parse_url
+from bot.db import async_url, create_tables, is_sqlite_memory, parse_url
 
 log = logging.getLogger(__name__)
 
@@ -136,8 +136,7 @@ class SlackDatabase:
             options["pool_pre_ping"] = True
         engine = create_async_engine(async_url(self.url), **options)
         try:
-            async with engine.begin() as conn:
-                await conn.run_sync(metadata.create_all)  # checkfirst: no-op when present
+            await create_tables(engine, metadata)
         except BaseException:
             await engine.dispose()
             raise

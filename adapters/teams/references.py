@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Column, DateTime, MetaData, String, Table, Text, select
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from bot.db import async_url, is_sqlite_memory, parse_url
+from bot.db import async_url, create_tables, is_sqlite_memory, parse_url
 
 PERSONAL = "personal"
 LAST = "last"
@@ -57,8 +57,7 @@ class ReferenceStore:
         self._engine: AsyncEngine = create_async_engine(async_url(url), **kwargs)
 
     async def open(self) -> None:
-        async with self._engine.begin() as conn:
-            await conn.run_sync(metadata.create_all)
+        await create_tables(self._engine, metadata)
 
     async def close(self) -> None:
         await self._engine.dispose()

@@ -35,7 +35,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from bot.db import async_url, is_sqlite_memory, parse_url
+from bot.db import async_url, create_tables, is_sqlite_memory, parse_url
 
 TTL_SECONDS = 60 * 60  # an hour: long enough to open the card, short enough to not leak
 TOKEN_BYTES = 32
@@ -88,8 +88,7 @@ class ReportFileStore:
         self.clock = clock
 
     async def open(self) -> None:
-        async with self._engine.begin() as conn:
-            await conn.run_sync(metadata.create_all)
+        await create_tables(self._engine, metadata)
 
     async def close(self) -> None:
         await self._engine.dispose()
