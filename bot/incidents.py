@@ -54,9 +54,8 @@ from bot.ledger.sql import (
     UtcDateTime,
     _install_sqlite_transactions,
     _is_outage,
-    _utcnow,
     as_utc,
-    schema_version,
+    record_schema_version,
 )
 
 T = TypeVar("T")
@@ -381,20 +380,7 @@ class SqlIncidentStore:
         # written, whichever store a process happens to open first.
         await outbox_sql.migrate(conn)
         await conn.run_sync(lambda sync_conn: metadata.create_all(sync_conn))
-        found = await conn.scalar(
-            select(schema_version.c.version).where(schema_version.c.component == SCHEMA_COMPONENT)
-        )
-        if found is None:
-            await conn.execute(
-                insert(schema_version).values(
-                    component=SCHEMA_COMPONENT, version=SCHEMA_VERSION, applied_at=_utcnow()
-                )
-            )
-        elif found > SCHEMA_VERSION:
-            raise StorageUnavailable(
-                f"the incidents schema is version {found}, newer than this coachbot "
-                f"understands ({SCHEMA_VERSION}); upgrade coachbot"
-            )
+        await record_schema_version(conn, SCHEMA_COMPONENT, SCHEMA_VERSION, "incidents")
 
     @asynccontextmanager
     async def _connection(self, *, write: bool = False) -> AsyncIterator[AsyncConnection]:

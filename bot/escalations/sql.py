@@ -56,6 +56,7 @@ from bot.ledger.sql import (
     _is_outage,
     _utcnow,
     as_utc,
+    record_schema_version,
     schema_version,
 )
 from bot.models import (
@@ -183,26 +184,7 @@ async def migrate(conn: AsyncConnection) -> None:
             sync_conn.execute(text("ALTER TABLE notifications ADD COLUMN payload TEXT"))
 
     await conn.run_sync(create)
-    found = await conn.scalar(
-        select(schema_version.c.version).where(schema_version.c.component == SCHEMA_COMPONENT)
-    )
-    if found is None:
-        await conn.execute(
-            insert(schema_version).values(
-                component=SCHEMA_COMPONENT, version=SCHEMA_VERSION, applied_at=_utcnow()
-            )
-        )
-    elif found > SCHEMA_VERSION:
-        raise StorageUnavailable(
-            f"the escalations schema is version {found}, newer than this coachbot "
-            f"understands ({SCHEMA_VERSION}); upgrade coachbot"
-        )
-    elif found < SCHEMA_VERSION:
-        await conn.execute(
-            update(schema_version)
-            .where(schema_version.c.component == SCHEMA_COMPONENT)
-            .values(version=SCHEMA_VERSION, applied_at=_utcnow())
-        )
+    await record_schema_version(conn, SCHEMA_COMPONENT, SCHEMA_VERSION, "escalations")
 
 
 def _new_id(prefix: str, length: int = 10) -> str:

@@ -178,6 +178,36 @@ heads = Table(
     Column("hash", String(64), nullable=False),
 )
 
+async def record_schema_version(
+    conn: AsyncConnection, component: str, version: int, label: str
+) -> None:
+    """Note ``component``'s schema version after its tables were created or upgraded.
+
+    Refuses a database written by a newer coachbot: its tables may mean things this one
+    does not know. Shared by every store that keeps tables in this database.
+    """
+    found = await conn.scalar(
+        select(schema_version.c.version).where(schema_version.c.component == component)
+    )
+    if found is None:
+        await conn.execute(
+            insert(schema_version).values(
+                component=component, version=version, applied_at=_utcnow()
+            )
+        )
+    elif found > version:
+        raise StorageUnavailable(
+            f"the {label} schema is version {found}, newer than this coachbot "
+            f"understands ({version}); upgrade coachbot"
+        )
+    elif found < version:
+        await conn.execute(
+            update(schema_version)
+            .where(schema_version.c.component == component)
+            .values(version=version, applied_at=_utcnow())
+        )
+
+
 # Every column but ``hash`` goes into the hash, prev_hash included: that is the chain.
 HASHED_COLUMNS = tuple(c.name for c in events.columns if c.name != "hash")
 
@@ -411,20 +441,7 @@ class SqlSpendLedger:
 
     async def _migrate(self, conn: AsyncConnection) -> None:
         await conn.run_sync(metadata.create_all)  # checkfirst: a no-op when up to date
-        found = await conn.scalar(
-            select(schema_version.c.version).where(schema_version.c.component == SCHEMA_COMPONENT)
-        )
-        if found is None:
-            await conn.execute(
-                insert(schema_version).values(
-                    component=SCHEMA_COMPONENT, version=SCHEMA_VERSION, applied_at=_utcnow()
-                )
-            )
-        elif found > SCHEMA_VERSION:
-            raise StorageUnavailable(
-                f"the ledger schema is version {found}, newer than this coachbot "
-                f"understands ({SCHEMA_VERSION}); upgrade coachbot"
-            )
+        await record_schema_version(conn, SCHEMA_COMPONENT, SCHEMA_VERSION, "ledger")
 
     # ----------------------------------------------------------------- transactions
 
