@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
 
 from adapters.slack import blocks
+from bot.incidents import MAX_NOTE_CHARS, IncidentRecord, Outcome
 from bot.models import (
     Advice,
     Authority,
@@ -105,3 +110,119 @@ def test_spend_modal_carries_the_playbook() -> None:
     assert json.loads(view["private_metadata"]) == {"playbook_id": "wrong-order", "channel": "C1"}
     assert [b["block_id"] for b in view["blocks"]] == ["amount", "reason", "customer"]
     assert view["blocks"][2]["optional"] is True
+
+
+# -- the outcome prompt: "how did it end?" ----------------------------------------------
+
+
+def test_outcome_prompt_has_the_note_and_review_box_before_the_four_buttons() -> None:
+    msg = blocks.outcome_prompt(
+        {"incident_id": "in_1", "situation": "clothes stuck in the <broken> washer", "ask": 1}
+    )
+    assert msg["text"].startswith("How did it end?")
+    assert len(msg["blocks"]) <= blocks.MAX_BLOCKS
+    assert [b["type"] for b in msg["blocks"]] == ["header", "context", "input", "input", "actions"]
+    note, review, buttons = msg["blocks"][2:]
+    assert note["block_id"] == blocks.OUTCOME_NOTE and note["optional"] is True
+    assert note["element"] == {
+        "type": "plain_text_input",
+        "action_id": blocks.OUTCOME_NOTE,
+        "max_length": MAX_NOTE_CHARS,
+        "placeholder": note["element"]["placeholder"],
+    }
+    assert review["block_id"] == blocks.OUTCOME_REVIEW and review["optional"] is True
+    assert review["element"]["type"] == "checkboxes"
+    assert review["element"]["action_id"] == blocks.OUTCOME_REVIEW
+    (option,) = review["element"]["options"]
+    assert option["text"]["text"] == "A review was posted online"
+    assert option["value"] == blocks.REVIEW_POSTED
+    assert [e["action_id"] for e in buttons["elements"]] == [
+        "outcome_won",
+        "outcome_calmed",
+        "outcome_lost",
+        "outcome_unsure",
+    ]
+    # The inputs' ids never look like a button's, which the outcome listener routes by.
+    outcomes = {f"{blocks.OUTCOME_PREFIX}{o.value}" for o in Outcome}
+    assert {blocks.OUTCOME_NOTE, blocks.OUTCOME_REVIEW}.isdisjoint(outcomes)
+
+
+def _values(note: Any, selected: Any) -> dict[str, Any]:
+    return {
+        "state": {
+            "values": {
+                blocks.OUTCOME_NOTE: {
+                    blocks.OUTCOME_NOTE: {"type": "plain_text_input", "value": note}
+                },
+                blocks.OUTCOME_REVIEW: {
+                    blocks.OUTCOME_REVIEW: {"type": "checkboxes", "selected_options": selected}
+                },
+            }
+        }
+    }
+
+
+TICKED = [{"text": {"type": "plain_text", "text": "A review…"}, "value": blocks.REVIEW_POSTED}]
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (_values("left happy", TICKED), ("left happy", True)),
+        (_values(None, []), (None, False)),
+        (_values("   ", []), (None, False)),
+        (_values(None, [{"value": "something else"}]), (None, False)),
+        ({}, (None, None)),
+        ({"state": None}, (None, None)),
+        ({"state": {"values": {}}}, (None, None)),
+        ({"state": {"values": []}}, (None, None)),
+        ({"state": {"values": {blocks.OUTCOME_NOTE: 3, blocks.OUTCOME_REVIEW: "x"}}}, (None, None)),
+        (_values(7, "all"), (None, None)),
+        (_values("ok", [None, "x", {"value": blocks.REVIEW_POSTED}]), ("ok", True)),
+    ],
+)
+def test_outcome_inputs_read_the_click_state_and_never_raise(
+    body: dict[str, Any], expected: tuple[str | None, bool | None]
+) -> None:
+    assert blocks.outcome_inputs(body) == expected
+
+
+def _closed(note: str | None, review: bool | None) -> IncidentRecord:
+    at = datetime(2026, 1, 24, 9, 30, tzinfo=UTC)
+    return IncidentRecord(
+        incident_id="in_1",
+        org="T1",
+        user_id="U1",
+        platform="slack",
+        situation="washer",
+        first_playbook_id="p",
+        playbook_id="p",
+        matched_terms=(),
+        customer_ref=None,
+        steps_taken=1,
+        opened_at=at,
+        last_activity_at=at,
+        outcome=Outcome.WON,
+        outcome_note=note,
+        review_posted=review,
+    )
+
+
+def test_outcome_recorded_says_what_was_recorded() -> None:
+    plain = blocks.outcome_recorded(_closed(None, None))
+    assert plain["text"] == "✔ Recorded: Won back. Thank you."
+    assert blocks.outcome_recorded(_closed(None, False))["text"] == plain["text"]
+    both = blocks.outcome_recorded(_closed("they left <smiling>", True))
+    assert both["text"] == (
+        "✔ Recorded: Won back. Your note is saved. Noted: a review was posted online. Thank you."
+    )
+    shown = json.dumps(both["blocks"], ensure_ascii=False)
+    assert "they left &lt;smiling&gt;" in shown and "<smiling>" not in shown
+    assert "actions" not in [b["type"] for b in both["blocks"]]
+    review_only = blocks.outcome_recorded(_closed(None, True))
+    assert review_only["text"] == (
+        "✔ Recorded: Won back. Noted: a review was posted online. Thank you."
+    )
+    assert blocks.outcome_recorded(_closed("x", None))["text"] == (
+        "✔ Recorded: Won back. Your note is saved. Thank you."
+    )

@@ -191,7 +191,9 @@ async def test_outcome_prompt_opens_the_dm_and_posts_four_buttons(
     assert post.blocks[1]["type"] == "context"
     assert "&lt;broken&gt; washer" in post.blocks[1]["elements"][0]["text"]
     assert post.action_ids == ["outcome_won", "outcome_calmed", "outcome_lost", "outcome_unsure"]
-    buttons = post.blocks[2]["elements"]
+    # The note field and the review box sit between the situation and the buttons.
+    assert [b["type"] for b in post.blocks[2:]] == ["input", "input", "actions"]
+    buttons = post.blocks[-1]["elements"]
     assert {b["value"] for b in buttons} == {"in_1"}
     assert [b["text"]["text"] for b in buttons] == [
         "Won back",

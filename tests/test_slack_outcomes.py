@@ -12,6 +12,10 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
+import json
+import time
+import urllib.parse
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,10 +26,11 @@ import yaml
 from aiohttp.test_utils import TestClient, TestServer
 
 from adapters.server import build_app
+from adapters.slack import blocks
 from bot.authority import AuthorityPolicy, parse_org_config
 from bot.coach import Coach
 from bot.escalations import open_escalations
-from bot.incidents import IncidentRecord, IncidentStore, open_incidents
+from bot.incidents import MAX_NOTE_CHARS, IncidentRecord, IncidentStore, open_incidents
 from bot.ledger import open_ledger
 from bot.state import open_state
 from tests.slack_recorder import SlackRecorder
@@ -107,6 +112,68 @@ async def ask(slack: Slack, incident: IncidentRecord, asked: int = 0) -> Any:
     return posts[before]
 
 
+_interactions = itertools.count(1)
+
+
+async def interact(
+    slack: Slack,
+    action: dict[str, Any],
+    values: Any,
+    *,
+    prompt: Any = None,
+    user: str = STAFF,
+) -> tuple[int, str, str]:
+    """A block_actions request on the prompt in the DM, as Slack sends it: the recorded
+    payload with ``action`` pressed and ``state.values`` carrying what was typed and
+    ticked (``values`` as given, malformed if a test wants it so); ``prompt`` the
+    chat.postMessage call whose blocks the message shows."""
+    payload = json.loads((slack.fixtures / "block_actions.json").read_text())
+    name = f"outcome{next(_interactions):04d}"
+    payload["user"].update(id=user, team_id=slack.team, username=user.lower())
+    payload["team"]["id"] = slack.team
+    payload["container"].update(channel_id="D0STAFFDM1", message_ts="1769300000.000001")
+    payload["container"].pop("thread_ts", None)
+    payload["channel"]["id"] = "D0STAFFDM1"
+    payload["message"].pop("thread_ts", None)
+    if prompt is not None:
+        payload["message"].update(text=prompt.args["text"], blocks=prompt.blocks)
+    payload["state"] = {"values": values}
+    payload["response_url"] = slack.recorder.response_url(name)
+    payload["actions"] = [{**action, "action_ts": f"{time.time():.6f}"}]
+    body = ("payload=" + urllib.parse.quote_plus(json.dumps(payload))).encode()
+    status, out, _ = await slack.post(body, "application/x-www-form-urlencoded")
+    return status, out, f"/respond/{name}"
+
+
+def outcome_button(outcome: str, incident_id: str) -> dict[str, Any]:
+    return {
+        "type": "button",
+        "action_id": f"{blocks.OUTCOME_PREFIX}{outcome}",
+        "block_id": "outcome_actions",
+        "text": {"type": "plain_text", "text": outcome, "emoji": True},
+        "value": incident_id,
+    }
+
+
+REVIEW_OPTION = {
+    "text": {"type": "plain_text", "text": "A review was posted online", "emoji": True},
+    "value": blocks.REVIEW_POSTED,
+}
+
+
+def typed(note: str | None, ticked: bool) -> dict[str, Any]:
+    """state.values of the prompt as Slack reports it: both elements, filled in or not."""
+    return {
+        blocks.OUTCOME_NOTE: {blocks.OUTCOME_NOTE: {"type": "plain_text_input", "value": note}},
+        blocks.OUTCOME_REVIEW: {
+            blocks.OUTCOME_REVIEW: {
+                "type": "checkboxes",
+                "selected_options": [REVIEW_OPTION] if ticked else [],
+            }
+        },
+    }
+
+
 # -- the outcome prompt ------------------------------------------------------------------
 
 
@@ -127,7 +194,7 @@ async def test_the_prompt_reaches_the_dm_via_the_outbox_and_a_click_records_it(
         "outcome_lost",
         "outcome_unsure",
     ]
-    assert {e["value"] for e in prompt.blocks[2]["elements"]} == {incident.incident_id}
+    assert {e["value"] for e in prompt.blocks[-1]["elements"]} == {incident.incident_id}
 
     status, body, path = await slack.click("outcome_won", incident.incident_id)
     assert status == 200 and body == ""  # acked at once; the answer follows
@@ -138,6 +205,8 @@ async def test_the_prompt_reaches_the_dm_via_the_outbox_and_a_click_records_it(
     closed = await store(slack).get(incident.org, incident.incident_id)
     assert closed is not None and closed.outcome is not None
     assert closed.outcome.value == "won" and closed.outcome_by == STAFF
+    # The recorded click carries no state for the note or the box: neither is recorded.
+    assert closed.outcome_note is None and closed.review_posted is None
 
     # A second tap (an old copy of the prompt): told to the clicker, the card untouched.
     _, _, again = await slack.click("outcome_lost", incident.incident_id)
@@ -147,6 +216,124 @@ async def test_the_prompt_reaches_the_dm_via_the_outbox_and_a_click_records_it(
     assert "already" in refused.all_text.lower()
     closed = await store(slack).get(incident.org, incident.incident_id)
     assert closed is not None and closed.outcome is not None and closed.outcome.value == "won"
+
+
+async def test_the_prompt_has_a_note_field_and_a_review_box_above_the_buttons(
+    slack: Slack,
+) -> None:
+    prompt = await ask(slack, await open_incident(slack))
+    assert prompt.args["text"].startswith("How did it end?")  # the fallback
+    kinds = [b["type"] for b in prompt.blocks]
+    assert kinds == ["header", "context", "input", "input", "actions"]
+    assert len(prompt.blocks) <= blocks.MAX_BLOCKS
+    note, review = prompt.blocks[2], prompt.blocks[3]
+    assert note["block_id"] == note["element"]["action_id"] == blocks.OUTCOME_NOTE
+    assert note["optional"] is True and note["label"]["text"] == "Note (optional)"
+    assert note["element"]["type"] == "plain_text_input"
+    assert note["element"]["max_length"] == MAX_NOTE_CHARS
+    assert "dispatch_action" not in note  # typing sends nothing; the button carries it
+    assert review["block_id"] == review["element"]["action_id"] == blocks.OUTCOME_REVIEW
+    assert review["optional"] is True and review["element"]["type"] == "checkboxes"
+    assert [o["text"]["text"] for o in review["element"]["options"]] == [
+        "A review was posted online"
+    ]
+
+
+async def test_a_click_with_a_note_and_the_box_ticked_records_both(slack: Slack) -> None:
+    incident = await open_incident(slack)
+    prompt = await ask(slack, incident)
+    status, body, path = await interact(
+        slack,
+        outcome_button("calmed", incident.incident_id),
+        typed("  refund given,\n still cross  ", ticked=True),
+        prompt=prompt,
+    )
+    assert status == 200 and body == ""
+    reply = await slack.reply_at(path)
+    assert reply.args["replace_original"] is True
+    assert reply.action_ids == [] and "input" not in [b["type"] for b in reply.blocks]
+    shown = reply.all_text
+    assert "✔ Recorded: Calmed, still unhappy" in shown
+    assert "Your note is saved" in shown and "a review was posted online" in shown
+    assert "refund given, still cross" in shown
+    closed = await store(slack).get(incident.org, incident.incident_id)
+    assert closed is not None and closed.outcome is not None
+    assert closed.outcome.value == "calmed" and closed.outcome_by == STAFF
+    assert closed.outcome_note == "refund given, still cross"  # cleaned by the core
+    assert closed.review_posted is True
+
+
+async def test_a_click_with_neither_records_neither(slack: Slack) -> None:
+    incident = await open_incident(slack)
+    prompt = await ask(slack, incident)
+    _, _, path = await interact(
+        slack, outcome_button("won", incident.incident_id), typed(None, False), prompt=prompt
+    )
+    reply = await slack.reply_at(path)
+    assert reply.args["text"] == "✔ Recorded: Won back. Thank you."
+    closed = await store(slack).get(incident.org, incident.incident_id)
+    assert closed is not None and closed.outcome is not None and closed.outcome.value == "won"
+    assert closed.outcome_note is None
+    assert closed.review_posted is False  # the box was there and left unticked
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        None,
+        "not a mapping",
+        {blocks.OUTCOME_NOTE: "x", blocks.OUTCOME_REVIEW: ["y"]},
+        {
+            blocks.OUTCOME_NOTE: {blocks.OUTCOME_NOTE: {"value": 42}},
+            blocks.OUTCOME_REVIEW: {blocks.OUTCOME_REVIEW: {"selected_options": "all"}},
+        },
+    ],
+    ids=["null", "string", "wrong-shapes", "wrong-types"],
+)
+async def test_malformed_state_counts_as_no_note_and_no_answer_on_the_box(
+    slack: Slack, values: Any
+) -> None:
+    incident = await open_incident(slack)
+    status, _, path = await interact(slack, outcome_button("lost", incident.incident_id), values)
+    assert status == 200
+    assert "✔ Recorded: Lost" in (await slack.reply_at(path)).all_text
+    closed = await store(slack).get(incident.org, incident.incident_id)
+    assert closed is not None and closed.outcome is not None and closed.outcome.value == "lost"
+    assert closed.outcome_note is None and closed.review_posted is None
+
+
+async def test_ticking_the_review_box_is_acked_and_records_nothing(slack: Slack) -> None:
+    incident = await open_incident(slack)
+    prompt = await ask(slack, incident)
+    toggle = {
+        "type": "checkboxes",
+        "action_id": blocks.OUTCOME_REVIEW,
+        "block_id": blocks.OUTCOME_REVIEW,
+        "selected_options": [REVIEW_OPTION],
+    }
+    status, body, path = await interact(slack, toggle, typed(None, True), prompt=prompt)
+    assert status == 200 and body == ""  # not Bolt's 404, so Slack shows no error
+    await slack.recorder.settle(0.3)
+    assert [c for c in slack.recorder.calls if c.path == path] == []  # no reply at all
+    still = await store(slack).get(incident.org, incident.incident_id)
+    assert still is not None and still.outcome is None
+    assert still.outcome_note is None and still.review_posted is None
+
+
+async def test_a_note_over_the_limit_is_refused_and_nothing_is_recorded(slack: Slack) -> None:
+    incident = await open_incident(slack)
+    prompt = await ask(slack, incident)
+    too_long = "x" * (MAX_NOTE_CHARS + 1)  # Slack's max_length stops this; a forged click not
+    _, _, path = await interact(
+        slack, outcome_button("won", incident.incident_id), typed(too_long, True), prompt=prompt
+    )
+    refused = await slack.reply_at(path)
+    assert refused.args["response_type"] == "ephemeral"
+    assert refused.args["replace_original"] is False  # the prompt stays to try again
+    assert refused.args["text"] == f"⚠ keep the note under {MAX_NOTE_CHARS} characters"
+    still = await store(slack).get(incident.org, incident.incident_id)
+    assert still is not None and still.outcome is None
+    assert still.outcome_note is None and still.review_posted is None
 
 
 async def test_the_second_ask_says_it_is_the_last(slack: Slack) -> None:

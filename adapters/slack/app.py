@@ -118,6 +118,8 @@ class SlackBot:
         app.view(blocks.SPEND_MODAL)(self.on_spend_submitted)
         outcomes = "|".join(o.value for o in blocks.OUTCOME_CHOICES)
         app.action(re.compile(rf"^{blocks.OUTCOME_PREFIX}({outcomes})$"))(self.on_outcome)
+        # Ticking the prompt's review box may send its own request: a 200, nothing more.
+        app.action(blocks.OUTCOME_REVIEW)(self.on_outcome_input)
 
     # -- helpers -------------------------------------------------------------------
 
@@ -390,21 +392,31 @@ class SlackBot:
         self,
         ack: AsyncAck,
         action: dict[str, Any],
+        body: dict[str, Any],
         respond: AsyncRespond,
         context: AsyncBoltContext,
     ) -> None:
         await ack()
         outcome = action["action_id"].removeprefix(blocks.OUTCOME_PREFIX)
         incident_id = str(action.get("value") or "").strip() or None
+        # The note and the review box come with the click, in the message's state.
+        note, review_posted = blocks.outcome_inputs(body)
         actor = self._actor(context)
 
         async def work() -> Message:
-            # The core checks who may answer; AlreadyDecided / NotPermitted go to the
-            # clicker alone and the prompt stays as it was.
-            record = await self._coach.record_outcome(actor, incident_id, outcome, None, None)
+            # The core checks who may answer and the note's length; its refusals
+            # (AlreadyDecided, NotPermitted, InvalidInput) go to the clicker alone and the
+            # prompt stays as it was, so it can be corrected and tapped again.
+            record = await self._coach.record_outcome(
+                actor, incident_id, outcome, note, review_posted
+            )
             return blocks.outcome_recorded(record)
 
         await self._card(respond, work())
+
+    async def on_outcome_input(self, ack: AsyncAck) -> None:
+        # Read when a button is pressed (state.values); the toggle itself records nothing.
+        await ack()
 
     # -- the managers' channel -----------------------------------------------------
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.coach import RoleLimits, SpendOutcome
-from bot.incidents import IncidentRecord, Outcome
+from bot.incidents import MAX_NOTE_CHARS, IncidentRecord, Outcome
 from bot.models import (
     Advice,
     EscalationRecord,
@@ -44,6 +44,11 @@ ESC_PREFIX = "esc_"  # + an EscalationAction value; the button value is the esca
 SPEND_MODAL = "coach_spend_modal"
 OUTCOME_PREFIX = "outcome_"  # + an Outcome value; the button value is the incident id
 OUTCOME_CHOICES = (Outcome.WON, Outcome.CALMED, Outcome.LOST, Outcome.UNSURE)
+# The prompt's optional inputs (block id = action id), read back from the button click's
+# state.values. Not "outcome_<choice>" names, so the buttons' listener never sees them.
+OUTCOME_NOTE = "outcome_note_input"
+OUTCOME_REVIEW = "outcome_review_posted"
+REVIEW_POSTED = "review_posted"  # the checkbox option's value when ticked
 # Block and action ids of the spend modal's inputs, read back from view.state.values.
 AMOUNT, REASON, CUSTOMER = "amount", "reason", "customer"
 
@@ -360,7 +365,12 @@ def entry_status(entry: LedgerEntry) -> str:
 
 
 def outcome_prompt(payload: Mapping[str, Any]) -> Message:
-    """The employee's DM after a quiet incident: one tap says how it ended."""
+    """The employee's DM after a quiet incident: one tap says how it ended.
+
+    An optional note and a "review was posted" box sit above the buttons; they send
+    nothing themselves (no ``dispatch_action``) and arrive with the button's click in
+    ``state.values``. Both are input blocks, which Slack allows in messages.
+    """
     incident_id = str(payload.get("incident_id") or "")
     try:
         ask = int(payload.get("ask") or 1)
@@ -371,6 +381,38 @@ def outcome_prompt(payload: Mapping[str, Any]) -> Message:
     out: list[Block] = [header(heading)]
     if situation:
         out.append(context(f"“{escape(situation)}”"))
+    out.append(
+        {
+            "type": "input",
+            "block_id": OUTCOME_NOTE,
+            "optional": True,
+            "label": {"type": "plain_text", "text": "Note (optional)"},
+            "element": {
+                "type": "plain_text_input",
+                "action_id": OUTCOME_NOTE,
+                "max_length": MAX_NOTE_CHARS,
+                "placeholder": {"type": "plain_text", "text": "e.g. left smiling, will come back"},
+            },
+        }
+    )
+    out.append(
+        {
+            "type": "input",
+            "block_id": OUTCOME_REVIEW,
+            "optional": True,
+            "label": {"type": "plain_text", "text": "Online review"},
+            "element": {
+                "type": "checkboxes",
+                "action_id": OUTCOME_REVIEW,
+                "options": [
+                    {
+                        "text": {"type": "plain_text", "text": "A review was posted online"},
+                        "value": REVIEW_POSTED,
+                    }
+                ],
+            },
+        }
+    )
     out.append(
         actions(
             *(button(o.label, f"{OUTCOME_PREFIX}{o.value}", incident_id) for o in OUTCOME_CHOICES),
@@ -384,5 +426,42 @@ def outcome_prompt(payload: Mapping[str, Any]) -> Message:
 def outcome_recorded(record: IncidentRecord) -> Message:
     """What the prompt becomes once answered, so nobody taps it twice."""
     outcome = record.outcome.label if record.outcome else "recorded"
-    text = f"✔ Recorded: {outcome}. Thank you."
-    return message(text, [section(text)])
+    text = f"✔ Recorded: {outcome}."
+    if record.outcome_note:
+        text += " Your note is saved."
+    if record.review_posted:
+        text += " Noted: a review was posted online."
+    text += " Thank you."
+    out = [section(text)]
+    if record.outcome_note:
+        out.append(context(f"Note: “{escape(record.outcome_note)}”"))
+    return message(text, out)
+
+
+def outcome_inputs(body: Mapping[str, Any]) -> tuple[str | None, bool | None]:
+    """The prompt's note and review box as a button click carries them (``state.values``).
+
+    Returns ``(note, review_posted)``: the note as typed (the core cleans and limits it),
+    None when empty; the box True when ticked, False when shown unticked, None when the
+    click carries no such state (an older prompt, a malformed payload). Never raises.
+    """
+    state = body.get("state")
+    values = state.get("values") if isinstance(state, Mapping) else None
+    if not isinstance(values, Mapping):
+        return None, None
+
+    def element(block_id: str) -> Mapping[str, Any] | None:
+        block = values.get(block_id)
+        found = block.get(block_id) if isinstance(block, Mapping) else None
+        return found if isinstance(found, Mapping) else None
+
+    note_state = element(OUTCOME_NOTE)
+    typed = note_state.get("value") if note_state is not None else None
+    note = typed if isinstance(typed, str) and typed.strip() else None
+
+    review_state = element(OUTCOME_REVIEW)
+    selected = review_state.get("selected_options") if review_state is not None else None
+    review: bool | None = None
+    if isinstance(selected, list):
+        review = any(isinstance(o, Mapping) and o.get("value") == REVIEW_POSTED for o in selected)
+    return note, review
