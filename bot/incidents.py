@@ -19,10 +19,11 @@ asks twice nor loses the ask. Spends and escalations already carry the incident 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -43,17 +44,15 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.exc import IntegrityError, ProgrammingError, SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.exc import IntegrityError, ProgrammingError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.db import async_url, display_url, is_sqlite_memory, parse_url
-from bot.errors import AlreadyDecided, InvalidInput, NotFound, StorageUnavailable
+from bot.database import Database
+from bot.errors import AlreadyDecided, InvalidInput, NotFound
 from bot.escalations import OUTCOME_PROMPT
 from bot.escalations import sql as outbox_sql
 from bot.ledger.sql import (
     UtcDateTime,
-    _install_sqlite_transactions,
-    _is_outage,
     as_utc,
     record_schema_version,
 )
@@ -67,7 +66,7 @@ MAX_NOTE_CHARS = 500
 # customer, so it stays short, but nobody can walk the space to answer for others.
 PULSE_CODE_LENGTH = 10
 PULSE_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"  # no 0/o, 1/l/i: read aloud safely
-_WRITE_ATTEMPTS = 8
+_WHAT = "incident"  # "the incident database is unavailable (…)"
 
 
 class Outcome(StrEnum):
@@ -196,7 +195,7 @@ class IncidentStore(Protocol):
         matched_terms: Sequence[str],
         customer_ref: str | None,
         at: datetime,
-    ) -> IncidentRecord: ...
+    ) -> None: ...
 
     async def touch(
         self, org: str, incident_id: str, at: datetime, step: int | None = None
@@ -305,12 +304,6 @@ incident_feedback = Table(
 )
 
 
-def _unavailable(exc: BaseException, url: str) -> StorageUnavailable:
-    orig = getattr(exc, "orig", None) or exc
-    reason = (str(orig).strip().splitlines() or [type(orig).__name__])[0][:160]
-    return StorageUnavailable(f"the incident database is unavailable ({url}): {reason}")
-
-
 def new_pulse_code() -> str:
     return "".join(secrets.choice(PULSE_ALPHABET) for _ in range(PULSE_CODE_LENGTH))
 
@@ -325,14 +318,12 @@ def clean_note(note: str | None) -> str | None:
 class SqlIncidentStore:
     """``IncidentStore`` on SQLite (a file) or PostgreSQL: the ledger's database."""
 
-    def __init__(self, url: str) -> None:
-        parsed = parse_url(url)
-        if is_sqlite_memory(parsed):
-            raise ValueError("incidents need a SQLite file, not an in-memory database")
-        self.url = url
-        self._display = display_url(url)
-        self._backend = parsed.get_backend_name()
-        self._engine: AsyncEngine | None = None
+    def __init__(self, database: Database | str) -> None:
+        # A URL: a pool of its own; a Database: shared with the other stores.
+        self.database = database if isinstance(database, Database) else Database(database)
+        self.url = self.database.url
+        self._backend = self.database.backend
+        self._opened = False
 
     async def __aenter__(self) -> SqlIncidentStore:
         await self.open()
@@ -344,36 +335,21 @@ class SqlIncidentStore:
     # ----------------------------------------------------------------- lifecycle
 
     async def open(self) -> None:
-        if self._engine is not None:
+        if self._opened:
             return
+        await self.database.open()
         try:
-            driver_url = async_url(self.url)
-        except OSError as exc:
-            raise StorageUnavailable(f"cannot create the database folder: {exc}") from exc
-        if self._backend == "sqlite":
-            options: dict[str, Any] = {"connect_args": {"timeout": 30}}
-        else:
-            options = {
-                "connect_args": {"timeout": 5},
-                "pool_size": 5,
-                "max_overflow": 10,
-                "pool_pre_ping": True,
-            }
-        engine = create_async_engine(driver_url, **options)
-        if self._backend == "sqlite":
-            _install_sqlite_transactions(engine)
-        self._engine = engine
-        try:
+            # Two processes starting together may both try to create the tables.
             await self._write(self._migrate, retry_on=(IntegrityError, ProgrammingError))
         except BaseException:
-            self._engine = None
-            await engine.dispose()
+            await self.database.close()
             raise
+        self._opened = True
 
     async def close(self) -> None:
-        if self._engine is not None:
-            engine, self._engine = self._engine, None
-            await engine.dispose()
+        if self._opened:
+            self._opened = False
+            await self.database.close()
 
     async def _migrate(self, conn: AsyncConnection) -> None:
         # The outbox table must exist (and have its payload column) before a prompt is
@@ -382,42 +358,25 @@ class SqlIncidentStore:
         await conn.run_sync(lambda sync_conn: metadata.create_all(sync_conn))
         await record_schema_version(conn, SCHEMA_COMPONENT, SCHEMA_VERSION, "incidents")
 
-    @asynccontextmanager
-    async def _connection(self, *, write: bool = False) -> AsyncIterator[AsyncConnection]:
-        if self._engine is None:
-            raise RuntimeError("SqlIncidentStore used before open()")
-        conn = self._engine.connect()
-        try:
-            await conn.start()
-        except (SQLAlchemyError, OSError, TimeoutError) as exc:
-            raise _unavailable(exc, self._display) from exc
-        try:
-            if write:  # SQLite: BEGIN IMMEDIATE (see bot.ledger.sql)
-                await conn.execution_options(ledger_write=True)
-            async with conn.begin():
-                yield conn
-        except (SQLAlchemyError, OSError, TimeoutError) as exc:
-            if _is_outage(exc):
-                raise _unavailable(exc, self._display) from exc
-            raise
-        finally:
-            await conn.close()
+    def _connection(
+        self, *, write: bool = False, single_statement: bool = False
+    ) -> AbstractAsyncContextManager[AsyncConnection]:
+        return self.database.connection(_WHAT, write=write, single_statement=single_statement)
 
     async def _write(
         self,
         work: Callable[[AsyncConnection], Awaitable[T]],
         retry_on: tuple[type[BaseException], ...] = (IntegrityError,),
+        single_statement: bool = False,
     ) -> T:
-        for attempt in range(_WRITE_ATTEMPTS):
-            try:
-                async with self._connection(write=True) as conn:
-                    return await work(conn)
-            except retry_on as exc:
-                if attempt == _WRITE_ATTEMPTS - 1:
-                    raise StorageUnavailable(
-                        "the incident could not be recorded after several attempts"
-                    ) from exc
-        raise AssertionError("unreachable")
+        """Run ``work`` in one write transaction; a lost race (unique clash) is retried."""
+        return await self.database.write(
+            work,
+            what=_WHAT,
+            gave_up="the incident could not be recorded after several attempts",
+            retry_on=retry_on,
+            single_statement=single_statement,
+        )
 
     # ----------------------------------------------------------------- the life
 
@@ -433,33 +392,31 @@ class SqlIncidentStore:
         matched_terms: Sequence[str],
         customer_ref: str | None,
         at: datetime,
-    ) -> IncidentRecord:
+    ) -> None:
         now = as_utc(at)
+        row = {
+            "incident_id": incident_id,
+            "org": org,
+            "user_id": user_id,
+            "platform": platform,
+            "situation": situation,
+            "first_playbook_id": playbook_id,
+            "playbook_id": playbook_id,
+            "matched_terms": json.dumps(list(matched_terms), ensure_ascii=False),
+            "customer_ref": customer_ref,
+            "steps_taken": 1,
+            "opened_at": now,
+            "last_activity_at": now,
+            "prompts_sent": 0,
+        }
 
-        async def work(conn: AsyncConnection) -> IncidentRecord:
-            existing = await _fetch(conn, org, incident_id)
-            if existing is not None:  # a retried request: the first one opened it
-                return existing
-            await conn.execute(
-                insert(incidents).values(
-                    incident_id=incident_id,
-                    org=org,
-                    user_id=user_id,
-                    platform=platform,
-                    situation=situation,
-                    first_playbook_id=playbook_id,
-                    playbook_id=playbook_id,
-                    matched_terms=json.dumps(list(matched_terms), ensure_ascii=False),
-                    customer_ref=customer_ref,
-                    steps_taken=1,
-                    opened_at=now,
-                    last_activity_at=now,
-                    prompts_sent=0,
-                )
-            )
-            return await _require(conn, org, incident_id)
+        async def work(conn: AsyncConnection) -> None:
+            await conn.execute(insert(incidents), row)
 
-        return await self._write(work)
+        # One INSERT, run on every piece of advice: no read before or after it. Ids are
+        # new random ones, so a clash means this very incident was already opened.
+        with contextlib.suppress(IntegrityError):
+            await self._write(work, retry_on=(), single_statement=True)
 
     async def touch(
         self, org: str, incident_id: str, at: datetime, step: int | None = None
@@ -846,9 +803,9 @@ def _record(row: Mapping[Any, Any]) -> IncidentRecord:
     )
 
 
-def open_incidents(url: str) -> SqlIncidentStore:
+def open_incidents(database: Database | str) -> SqlIncidentStore:
     """The store for ``url`` (the ledger's database), not yet connected: ``await open()``."""
-    return SqlIncidentStore(url)
+    return SqlIncidentStore(database)
 
 
 __all__ = [

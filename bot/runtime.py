@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from bot.authority import AuthorityPolicy, load_org_config
 from bot.coach import Coach
+from bot.database import Database
 from bot.escalations import open_escalations
 from bot.incidents import open_incidents
 from bot.ledger import open_ledger
@@ -22,11 +23,12 @@ async def open_coach(settings: Settings) -> AsyncIterator[Coach]:
     """Load playbooks and the organisation, connect storage, and close it all afterwards."""
     library = load_library(settings.coachbot_playbooks_dir)
     policy = AuthorityPolicy(load_org_config(settings.coachbot_org_file))
-    database_url = settings.effective_database_url()
-    ledger = open_ledger(database_url)
-    # Same database as the ledger, its own tables: one thing for operators to back up.
-    escalations = open_escalations(database_url)
-    incidents = open_incidents(database_url)
+    # One database and one connection pool for the ledger, the escalations and the
+    # incidents: their own tables, one thing for operators to back up.
+    database = Database(settings.effective_database_url())
+    ledger = open_ledger(database)
+    escalations = open_escalations(database)
+    incidents = open_incidents(database)
     state: SharedState = open_state(settings.redis_url or None)
     if settings.redis_url:
         # Redis only holds short-lived state: while it is down, keep coaching and recording

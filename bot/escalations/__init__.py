@@ -11,9 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from bot.models import EscalationAction, EscalationRecord, Notification, Role
+
+if TYPE_CHECKING:
+    from bot.database import Database
 
 # Notification topics: what a Notifier renders.
 OPENED = "escalation.opened"  # post to the escalation channel; its ref is kept
@@ -153,9 +156,9 @@ class EscalationStore(Protocol):
         ...
 
 
-def open_escalations(url: str) -> EscalationStore:
+def open_escalations(database: Database | str) -> EscalationStore:
     """The store for ``url`` (the ledger's database), not yet connected: ``await open()``."""
     # Imported here so that importing the Protocol does not pull in SQLAlchemy.
     from bot.escalations.sql import SqlEscalationStore
 
-    return SqlEscalationStore(url)
+    return SqlEscalationStore(database)

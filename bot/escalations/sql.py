@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -44,16 +44,14 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.exc import IntegrityError, ProgrammingError, SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.exc import IntegrityError, ProgrammingError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.db import async_url, display_url, is_sqlite_memory, parse_url
-from bot.errors import AlreadyDecided, InvalidInput, NotFound, StorageUnavailable
+from bot.database import Database
+from bot.errors import AlreadyDecided, InvalidInput, NotFound
 from bot.escalations import OPENED, RENOTIFY, SPEND_DECIDED, UPDATED
 from bot.ledger.sql import (
     UtcDateTime,
-    _install_sqlite_transactions,
-    _is_outage,
     _utcnow,
     as_utc,
     record_schema_version,
@@ -74,7 +72,7 @@ SCHEMA_COMPONENT = "escalations"
 SCHEMA_VERSION = 2
 ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # as the ledger's: no i, l, o, u
 DEFAULT_LEASE = timedelta(seconds=60)  # longer than any one delivery attempt may take
-_WRITE_ATTEMPTS = 8
+_WHAT = "escalation"  # "the escalation database is unavailable (…)"
 _ERROR_CHARS = 500
 SYSTEM = "system"  # the 'user' of transitions nobody clicked (re-notify, move up)
 
@@ -191,31 +189,23 @@ def _new_id(prefix: str, length: int = 10) -> str:
     return prefix + "".join(secrets.choice(ID_ALPHABET) for _ in range(length))
 
 
-def _unavailable(exc: BaseException, url: str) -> StorageUnavailable:
-    orig = getattr(exc, "orig", None) or exc
-    reason = (str(orig).strip().splitlines() or [type(orig).__name__])[0][:160]
-    return StorageUnavailable(f"the escalation database is unavailable ({url}): {reason}")
-
-
 class SqlEscalationStore:
     """``EscalationStore`` on SQLite (a file) or PostgreSQL, chosen by the URL."""
 
     def __init__(
         self,
-        url: str,
+        database: Database | str,
         *,
         clock: Callable[[], datetime] = _utcnow,
         lease: timedelta = DEFAULT_LEASE,
     ) -> None:
-        parsed = parse_url(url)
-        if is_sqlite_memory(parsed):
-            raise ValueError("escalations need a SQLite file, not an in-memory database")
-        self.url = url
-        self._display = display_url(url)
+        # A URL: a pool of its own; a Database: shared with the other stores.
+        self.database = database if isinstance(database, Database) else Database(database)
+        self.url = self.database.url
         self._clock = clock
         self._lease = lease
-        self._backend = parsed.get_backend_name()
-        self._engine: AsyncEngine | None = None
+        self._backend = self.database.backend
+        self._opened = False
 
     async def __aenter__(self) -> SqlEscalationStore:
         await self.open()
@@ -227,78 +217,44 @@ class SqlEscalationStore:
     # ----------------------------------------------------------------- lifecycle
 
     async def open(self) -> None:
-        if self._engine is not None:
+        if self._opened:
             return
-        try:
-            driver_url = async_url(self.url)
-        except OSError as exc:
-            raise StorageUnavailable(f"cannot create the database folder: {exc}") from exc
-        if self._backend == "sqlite":
-            options: dict[str, Any] = {"connect_args": {"timeout": 30}}
-        else:
-            options = {
-                "connect_args": {"timeout": 5},
-                "pool_size": 5,
-                "max_overflow": 10,
-                "pool_pre_ping": True,
-            }
-        engine = create_async_engine(driver_url, **options)
-        if self._backend == "sqlite":
-            _install_sqlite_transactions(engine)
-        self._engine = engine
+        await self.database.open()
         try:
             # Two processes starting together may both try to create the tables.
             await self._write(self._migrate, retry_on=(IntegrityError, ProgrammingError))
         except BaseException:
-            self._engine = None
-            await engine.dispose()
+            await self.database.close()
             raise
+        self._opened = True
 
     async def close(self) -> None:
-        if self._engine is not None:
-            engine, self._engine = self._engine, None
-            await engine.dispose()
+        if self._opened:
+            self._opened = False
+            await self.database.close()
 
     async def _migrate(self, conn: AsyncConnection) -> None:
         await migrate(conn)
 
-    @asynccontextmanager
-    async def _connection(self, *, write: bool = False) -> AsyncIterator[AsyncConnection]:
-        if self._engine is None:
-            raise RuntimeError("SqlEscalationStore used before open()")
-        conn = self._engine.connect()
-        try:
-            await conn.start()
-        except (SQLAlchemyError, OSError, TimeoutError) as exc:
-            raise _unavailable(exc, self._display) from exc
-        try:
-            if write:  # SQLite: BEGIN IMMEDIATE (see bot.ledger.sql)
-                await conn.execution_options(ledger_write=True)
-            async with conn.begin():
-                yield conn
-        except (SQLAlchemyError, OSError, TimeoutError) as exc:
-            if _is_outage(exc):
-                raise _unavailable(exc, self._display) from exc
-            raise
-        finally:
-            await conn.close()
+    def _connection(
+        self, *, write: bool = False, single_statement: bool = False
+    ) -> AbstractAsyncContextManager[AsyncConnection]:
+        return self.database.connection(_WHAT, write=write, single_statement=single_statement)
 
     async def _write(
         self,
         work: Callable[[AsyncConnection], Awaitable[T]],
         retry_on: tuple[type[BaseException], ...] = (IntegrityError,),
+        single_statement: bool = False,
     ) -> T:
         """Run ``work`` in one write transaction; a lost race (unique clash) is retried."""
-        for attempt in range(_WRITE_ATTEMPTS):
-            try:
-                async with self._connection(write=True) as conn:
-                    return await work(conn)
-            except retry_on as exc:
-                if attempt == _WRITE_ATTEMPTS - 1:
-                    raise StorageUnavailable(
-                        "the escalation could not be recorded after several attempts"
-                    ) from exc
-        raise AssertionError("unreachable")
+        return await self.database.write(
+            work,
+            what=_WHAT,
+            gave_up="the escalation could not be recorded after several attempts",
+            retry_on=retry_on,
+            single_statement=single_statement,
+        )
 
     def _now(self) -> datetime:
         return as_utc(self._clock())

@@ -10,9 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from bot.models import LedgerEntry, Role, SpendRequest, SpendStatus, VerifyResult
+
+if TYPE_CHECKING:
+    from bot.database import Database
 
 
 class SpendState(StrEnum):
@@ -118,7 +121,7 @@ class SpendLedger(Protocol):
         ...
 
 
-def open_ledger(url: str) -> SpendLedger:
+def open_ledger(database: Database | str) -> SpendLedger:
     """The ledger for ``url``, not yet connected: call ``await ledger.open()`` before use.
 
     ``sqlite:///path`` or ``postgresql://…`` (``postgres://`` and explicit async drivers
@@ -128,4 +131,4 @@ def open_ledger(url: str) -> SpendLedger:
     # Imported here so that importing the Protocol does not pull in SQLAlchemy.
     from bot.ledger.sql import SqlSpendLedger
 
-    return SqlSpendLedger(url)
+    return SqlSpendLedger(database)

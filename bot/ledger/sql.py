@@ -30,8 +30,8 @@ import hashlib
 import json
 import re
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Mapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar
@@ -59,7 +59,6 @@ from sqlalchemy import (
     bindparam,
     case,
     cast,
-    event,
     func,
     insert,
     literal,
@@ -68,19 +67,13 @@ from sqlalchemy import (
     union_all,
     update,
 )
-from sqlalchemy.engine import Connection
 from sqlalchemy.exc import (
-    DBAPIError,
     IntegrityError,
-    InterfaceError,
-    OperationalError,
     ProgrammingError,
-    SQLAlchemyError,
 )
-from sqlalchemy.exc import TimeoutError as PoolTimeout
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.db import async_url, display_url, is_sqlite_memory, parse_url
+from bot.database import Database
 from bot.errors import AlreadyDecided, InvalidAmount, NotFound, StorageUnavailable
 from bot.ledger import SpendState, SpendSummaryRow, SummaryDimension
 from bot.models import LedgerEntry, Money, Role, SpendRequest, SpendStatus, VerifyResult
@@ -101,7 +94,7 @@ ID_LENGTH = 10  # 50 random bits: unguessable, and a collision is merely retried
 _TYPO_FIXES = str.maketrans({"o": "0", "i": "1", "l": "1"})
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
-_WRITE_ATTEMPTS = 8
+_WHAT = "spend ledger"  # "the spend ledger database is unavailable (…)"
 _VERIFY_PAGE = 2000
 
 
@@ -177,6 +170,7 @@ heads = Table(
     Column("seq", BigInteger, nullable=False),
     Column("hash", String(64), nullable=False),
 )
+
 
 async def record_schema_version(
     conn: AsyncConnection, component: str, version: int, label: str
@@ -347,24 +341,6 @@ class _Retry(Exception):
     """A write lost a race that a fresh attempt will win (head created or moved meanwhile)."""
 
 
-def _unavailable(exc: BaseException, url: str) -> StorageUnavailable:
-    """One short line for people; the driver's exception stays chained for the logs."""
-    orig = getattr(exc, "orig", None) or exc
-    reason = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
-    if len(reason) > 160:
-        reason = reason[:157] + "…"
-    return StorageUnavailable(f"the spend ledger database is unavailable ({url}): {reason}")
-
-
-def _is_outage(exc: BaseException) -> bool:
-    """A lost connection or a locked/unreachable database, as opposed to a bug or a race."""
-    if isinstance(exc, IntegrityError):
-        return False
-    if isinstance(exc, OperationalError | InterfaceError | PoolTimeout | OSError | TimeoutError):
-        return True
-    return isinstance(exc, DBAPIError) and exc.connection_invalidated
-
-
 # --------------------------------------------------------------------------- the ledger
 
 
@@ -374,16 +350,16 @@ class SqlSpendLedger:
     ``clock`` exists for tests and imports of historical data; it must return aware times.
     """
 
-    def __init__(self, url: str, *, clock: Callable[[], datetime] = _utcnow) -> None:
-        parsed = parse_url(url)
-        if is_sqlite_memory(parsed):
-            # Each pooled connection would see its own empty database.
-            raise ValueError("the ledger needs a SQLite file, not an in-memory database")
-        self.url = url
-        self._display = display_url(url)
+    def __init__(
+        self, database: Database | str, *, clock: Callable[[], datetime] = _utcnow
+    ) -> None:
+        # A URL: the ledger has a pool of its own (tests, one-off commands). A Database:
+        # shared with the other stores of the service (see bot.database).
+        self.database = database if isinstance(database, Database) else Database(database)
+        self.url = self.database.url
         self._clock = clock
-        self._engine: AsyncEngine | None = None
-        self._backend = parsed.get_backend_name()
+        self._backend = self.database.backend
+        self._opened = False
 
     async def __aenter__(self) -> SqlSpendLedger:
         await self.open()
@@ -395,49 +371,24 @@ class SqlSpendLedger:
     # ----------------------------------------------------------------- lifecycle
 
     async def open(self) -> None:
-        if self._engine is not None:
+        if self._opened:
             return
-        try:
-            driver_url = async_url(self.url)  # also creates the SQLite file's directory
-        except OSError as exc:
-            raise StorageUnavailable(f"cannot create the ledger's folder: {exc}") from exc
-        engine = create_async_engine(driver_url, **self._engine_options())
-        if self._backend == "sqlite":
-            _install_sqlite_transactions(engine)
-        self._engine = engine
+        await self.database.open()
         try:
             await self._write(self._migrate, retry_on=(IntegrityError, ProgrammingError))
         except BaseException:
-            self._engine = None
-            await engine.dispose()
+            await self.database.close()
             raise
+        self._opened = True
 
     async def close(self) -> None:
-        if self._engine is not None:
-            engine, self._engine = self._engine, None
-            await engine.dispose()
+        if self._opened:
+            self._opened = False
+            await self.database.close()
 
     async def ping(self) -> bool:
         """True when the database answers a trivial query (readiness checks)."""
-        if self._engine is None:
-            return False
-        try:
-            async with self._engine.connect() as conn:
-                await conn.execute(select(1))
-        except (SQLAlchemyError, OSError):
-            return False
-        return True
-
-    def _engine_options(self) -> dict[str, Any]:
-        if self._backend == "sqlite":
-            # timeout = how long a writer waits for another's lock before giving up.
-            return {"connect_args": {"timeout": 30}}
-        return {
-            "connect_args": {"timeout": 5},  # fail fast with a clear error when PG is down
-            "pool_size": 10,
-            "max_overflow": 20,
-            "pool_pre_ping": True,  # survive a PostgreSQL restart without a failed request
-        }
+        return await self.database.ping()
 
     async def _migrate(self, conn: AsyncConnection) -> None:
         await conn.run_sync(metadata.create_all)  # checkfirst: a no-op when up to date
@@ -445,28 +396,10 @@ class SqlSpendLedger:
 
     # ----------------------------------------------------------------- transactions
 
-    @asynccontextmanager
-    async def _connection(self, **options: Any) -> AsyncIterator[AsyncConnection]:
-        if self._engine is None:
-            raise RuntimeError("SqlSpendLedger used before open()")
-        conn = self._engine.connect()
-        try:
-            # Whatever goes wrong while connecting (refused, no such database, bad role,
-            # pool exhausted) means the same thing to the person waiting: no ledger now.
-            await conn.start()
-        except (SQLAlchemyError, OSError, TimeoutError) as exc:
-            raise _unavailable(exc, self._display) from exc
-        try:
-            if options:
-                await conn.execution_options(**options)
-            async with conn.begin():
-                yield conn
-        except (SQLAlchemyError, OSError, TimeoutError) as exc:
-            if _is_outage(exc):
-                raise _unavailable(exc, self._display) from exc
-            raise
-        finally:
-            await conn.close()
+    def _connection(
+        self, *, single_statement: bool = False, **options: Any
+    ) -> AbstractAsyncContextManager[AsyncConnection]:
+        return self.database.connection(_WHAT, single_statement=single_statement, **options)
 
     async def _write(
         self,
@@ -474,18 +407,13 @@ class SqlSpendLedger:
         retry_on: tuple[type[BaseException], ...] = (IntegrityError,),
     ) -> T:
         """Run ``work`` in a write transaction, retrying races; SQLite takes the lock at BEGIN."""
-        retryable: tuple[type[BaseException], ...] = (_Retry, *retry_on)
-        for attempt in range(_WRITE_ATTEMPTS):
-            try:
-                async with self._connection(ledger_write=True) as conn:
-                    return await work(conn)
-            except retryable as exc:
-                if attempt == _WRITE_ATTEMPTS - 1:
-                    raise StorageUnavailable(
-                        "the ledger could not record this after several attempts; run "
-                        "`coachbot audit verify` — the ledger may have been edited by hand"
-                    ) from exc
-        raise AssertionError("unreachable")
+        return await self.database.write(
+            work,
+            what=_WHAT,
+            retry_on=(_Retry, *retry_on),
+            gave_up="the ledger could not record this after several attempts; run "
+            "`coachbot audit verify` — the ledger may have been edited by hand",
+        )
 
     async def _lock_head(self, conn: AsyncConnection, org: str) -> tuple[int, str]:
         """Lock (creating if needed) the org's head row; every append of the org queues here."""
@@ -650,17 +578,11 @@ class SqlSpendLedger:
         return [_entry(row._mapping) for row in rows]
 
     async def self_authorised_total(self, org: str, user_id: str, since: datetime) -> int:
-        # Only spends approved at once count against a person's own daily allowance;
-        # a manager's later approval is the manager's authority, not theirs.
-        query = select(_sum(events.c.amount_minor)).where(
-            events.c.org == org,
-            events.c.kind == SPEND,
-            events.c.user_id == user_id,
-            events.c.authorised_by_self.is_(True),
-            events.c.created_at >= as_utc(since),
-        )
-        async with self._connection() as conn:
-            return int(await conn.scalar(query) or 0)
+        # Every piece of advice shows what is left of today's allowance: one statement,
+        # built once, no BEGIN/COMMIT around it.
+        params = {"org": org, "user_id": user_id, "since": as_utc(since)}
+        async with self._connection(single_statement=True) as conn:
+            return int(await conn.scalar(_SELF_AUTHORISED_SINCE, params) or 0)
 
     async def customer_total(self, org: str, customer_ref: str, since: datetime) -> int:
         query = (
@@ -688,7 +610,9 @@ class SqlSpendLedger:
     async def verify(self, org: str | None = None) -> VerifyResult:
         # One snapshot for heads and rows, so appends racing the audit are not "tampering".
         # SQLite gets that from its deferred transaction (WAL readers see a fixed state).
-        options = {"isolation_level": "REPEATABLE READ"} if self._backend == "postgresql" else {}
+        options: dict[str, Any] = (
+            {"isolation_level": "REPEATABLE READ"} if self._backend == "postgresql" else {}
+        )
         scope_all = org is None
         checked = 0
         async with self._connection(**options) as conn:
@@ -882,6 +806,17 @@ def _sum(column: Any) -> Any:
     return cast(func.coalesce(func.sum(column), 0), BigInteger)
 
 
+# Only spends approved at once count against a person's own daily allowance; a
+# manager's later approval is the manager's authority, not theirs.
+_SELF_AUTHORISED_SINCE = select(_sum(events.c.amount_minor)).where(
+    events.c.org == bindparam("org"),
+    events.c.kind == SPEND,
+    events.c.user_id == bindparam("user_id"),
+    events.c.authorised_by_self.is_(True),
+    events.c.created_at >= bindparam("since", type_=UtcDateTime()),
+)
+
+
 def _entry(row: Mapping[Any, Any]) -> LedgerEntry:
     return LedgerEntry(
         entry_id=row["entry_id"],
@@ -903,39 +838,6 @@ def _entry(row: Mapping[Any, Any]) -> LedgerEntry:
 
 
 # --------------------------------------------------------------------------- SQLite
-
-
-def _install_sqlite_transactions(engine: AsyncEngine) -> None:
-    """Make SQLite transactions behave for a concurrent ledger.
-
-    The driver's own implicit BEGIN is deferred: two writers would both read the head,
-    then one would fail with "database is locked" when upgrading to a write lock (the
-    busy timeout does not help there). Writes therefore start with BEGIN IMMEDIATE,
-    which waits for the lock up front; reads stay deferred. WAL lets reads run while a
-    write is in progress and gives verify() a stable snapshot.
-    """
-
-    @event.listens_for(engine.sync_engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, below
-        cursor = dbapi_connection.cursor()
-        try:
-            cursor.execute("PRAGMA journal_mode")
-            if cursor.fetchone()[0] != "wal":  # persistent: switched once per database file
-                cursor.execute("PRAGMA journal_mode=WAL")
-        except Exception as exc:
-            # Switching needs an exclusive lock; when a concurrent first writer holds the
-            # database SQLite refuses at once. WAL only speeds reads, so carry on: a
-            # later connection switches it.
-            if "locked" not in str(exc):
-                raise
-        finally:
-            cursor.close()
-
-    @event.listens_for(engine.sync_engine, "begin")
-    def _on_begin(conn: Connection) -> None:
-        write = conn.get_execution_options().get("ledger_write", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
 # --------------------------------------------------------------------------- summaries
