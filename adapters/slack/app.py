@@ -18,6 +18,7 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from aiohttp import ClientSession
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
@@ -30,6 +31,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import blocks
 from adapters.slack.blocks import Message
+from adapters.slack.replies import pooled_respond
 from adapters.slack.reporting import fetch_report, render, report_files
 from adapters.slack.workspaces import SingleWorkspace, Workspaces, org_id
 from bot.coach import USAGE_HINT, Coach
@@ -81,6 +83,9 @@ class SlackBot:
         self.workspaces: Workspaces = workspaces or SingleWorkspace(client, escalation_channel)
         self.multi_workspace = oauth_settings is not None
         self.coach: Coach | None = None
+        # The service's HTTP session (set while it runs): Web API calls and response_url
+        # replies reuse its connections instead of opening one per message.
+        self.http: ClientSession | None = None
         # Single workspace: Bolt authorizes with auth.test once and learns the bot's own
         # user id, which its built-in middleware uses to drop the bot's own events. OAuth:
         # the same per workspace, from the stored bot token (bot-only: no user tokens).
@@ -95,6 +100,7 @@ class SlackBot:
             # tokens_revoked / app_uninstalled delete the installation. Registered before
             # the catch-all event listener below, because Bolt runs only the first match.
             self.bolt.enable_token_revocation_listeners()
+        self.bolt.middleware(pooled_respond(lambda: self.http))
         self._register(self.bolt)
 
     def _register(self, app: AsyncApp) -> None:

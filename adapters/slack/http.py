@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 
@@ -28,6 +29,7 @@ from bot.outbox import OutboxWorker
 log = logging.getLogger(__name__)
 
 WORKER_STOP_SECONDS = 10.0
+HTTP_TIMEOUT = 30.0  # slack_sdk's own default for one Web API call
 
 
 @dataclass
@@ -135,6 +137,9 @@ async def lifecycle(app: web.Application) -> AsyncIterator[None]:
     bot = app[SLACK_BOT_KEY]
     runtime = app[SLACK_RUNTIME_KEY]
     coach = bot.coach = app[COACH_KEY]
+    bot.http = http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=HTTP_TIMEOUT))
+    bot.client.session = http  # Bolt copies it onto each request's client
+    bot.workspaces.use_session(http)  # and the outbox's clients
     if runtime.database is not None:
         await runtime.database.open()
     if not bot.multi_workspace and not bot.escalation_channel:
@@ -159,4 +164,7 @@ async def lifecycle(app: web.Application) -> AsyncIterator[None]:
             await task
     if runtime.database is not None:
         await runtime.database.close()
+    bot.client.session = bot.http = None
+    bot.workspaces.use_session(None)
+    await http.close()
     bot.coach = None

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from aiohttp import ClientSession
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.installations import SQLInstallationStore
@@ -40,10 +41,14 @@ def parse_org(org: str) -> tuple[str | None, str | None]:
     return None, org or None
 
 
-def api_client(base_url: str, token: str | None = None) -> AsyncWebClient:
+def api_client(
+    base_url: str, token: str | None = None, session: ClientSession | None = None
+) -> AsyncWebClient:
     # slack_sdk joins base_url and the method name by plain concatenation.
     return AsyncWebClient(
-        token=token, base_url=base_url if base_url.endswith("/") else base_url + "/"
+        token=token,
+        base_url=base_url if base_url.endswith("/") else base_url + "/",
+        session=session,
     )
 
 
@@ -56,6 +61,10 @@ class Workspaces(Protocol):
 
     async def channel_for(self, org: str) -> str:
         """The managers' channel id for escalations; "" when none is known."""
+        ...
+
+    def use_session(self, session: ClientSession | None) -> None:
+        """Send over the service's HTTP session while it runs (None: one per call)."""
         ...
 
 
@@ -72,6 +81,9 @@ class SingleWorkspace:
     async def channel_for(self, org: str) -> str:
         return self.channel
 
+    def use_session(self, session: ClientSession | None) -> None:
+        self.client.session = session
+
 
 class InstalledWorkspaces:
     """OAuth installs: each organisation's token and channel come from its installation.
@@ -87,12 +99,16 @@ class InstalledWorkspaces:
         self.store = store
         self.api_url = api_url
         self.default_channel = default_channel
+        self.session: ClientSession | None = None
+
+    def use_session(self, session: ClientSession | None) -> None:
+        self.session = session
 
     async def client_for(self, org: str) -> AsyncWebClient | None:
         found = await self.store.find_workspace(*parse_org(org))
         if found is None or not found.bot.bot_token:
             return None
-        return api_client(self.api_url, found.bot.bot_token)
+        return api_client(self.api_url, found.bot.bot_token, self.session)
 
     async def channel_for(self, org: str) -> str:
         found = await self.store.find_workspace(*parse_org(org))
