@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import os
 import time
 import weakref
@@ -179,8 +180,11 @@ async def _handle(request: web.Request, handler: Handler) -> web.StreamResponse:
 
 
 async def healthz(_: web.Request) -> web.Response:
-    """Liveness: the process serves HTTP. Never touches storage (a restart would not help)."""
-    return web.json_response({"status": "ok"})
+    """Liveness: the process serves HTTP. Never touches storage (a restart would not help).
+
+    The pid says which of several workers on the port (``--workers``) answered.
+    """
+    return web.json_response({"status": "ok", "pid": os.getpid()})
 
 
 async def _check(probe: Awaitable[bool]) -> bool:
@@ -249,7 +253,20 @@ def build_app(settings: Settings, coach: Coach | None = None) -> web.Application
     install_pulse(app)  # the customer's one-question page, and the outcome prompter
     # Last in, so first out: request work drains while storage and workers are still up.
     app.cleanup_ctx.append(_drain_context)
+    app.on_startup.append(_freeze_startup_heap)  # after the cleanup contexts started
     return app
+
+
+async def _freeze_startup_heap(_: web.Application) -> None:
+    """Keep the collector off what lives as long as the process.
+
+    The playbook index, SQLAlchemy's tables and compiled statements and every module are
+    built at start and never freed; each full collection would walk all of them again.
+    ``gc.freeze`` (made for long-running servers) moves them to a generation the
+    collector ignores, so collections cost what the requests allocate.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 async def _drain_context(_: web.Application) -> AsyncIterator[None]:
@@ -290,14 +307,14 @@ def _install_platforms(app: web.Application, settings: Settings) -> None:
     install_teams(app, settings)
 
 
-def serve(settings: Settings, host: str, port: int) -> None:
+def serve(settings: Settings, host: str, port: int, *, reuse_port: bool = False) -> None:
     """Run until SIGTERM/SIGINT, then stop taking connections and finish what is in flight.
 
     aiohttp stops listening, waits up to ``SHUTDOWN_TIMEOUT_SECONDS`` for handlers, then
     the cleanup contexts run: request work drains, workers stop, storage closes.
+    ``reuse_port``: one of several processes on the same port (``--workers``).
     """
-    # The log level is read here, at the entry point, like every other setting.
-    configure(os.environ.get("COACHBOT_LOG_LEVEL", "INFO"))
+    configure(settings.coachbot_log_level)
     log.info("serve.starting", host=host, port=port, pid=os.getpid())
     # run_app handles SIGINT/SIGTERM (and Ctrl-C) itself as a graceful exit.
     web.run_app(
@@ -305,6 +322,7 @@ def serve(settings: Settings, host: str, port: int) -> None:
         host=host,
         port=port,
         shutdown_timeout=SHUTDOWN_TIMEOUT_SECONDS,
+        reuse_port=reuse_port or None,
         access_log=None,  # the middleware logs each request, as JSON with its id
         print=None,
     )

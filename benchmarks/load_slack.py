@@ -87,7 +87,7 @@ def run_sink(port: int) -> None:
     web.run_app(app, host="127.0.0.1", port=port, access_log=None, print=None)
 
 
-def run_bare(port: int, api_url: str) -> None:
+def run_bare(port: int, api_url: str, reuse_port: bool) -> None:
     """The floor: Bolt verifying the signature and acknowledging, nothing else."""
     from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
     from slack_bolt.async_app import AsyncApp
@@ -110,7 +110,14 @@ def run_bare(port: int, api_url: str) -> None:
     app = web.Application()
     app.router.add_post("/slack/events", events)
     app.router.add_get("/healthz", healthz)
-    web.run_app(app, host="127.0.0.1", port=port, access_log=None, print=None)
+    web.run_app(
+        app,
+        host="127.0.0.1",
+        port=port,
+        reuse_port=reuse_port or None,
+        access_log=None,
+        print=None,
+    )
 
 
 def free_port() -> int:
@@ -127,6 +134,7 @@ class Target:
     proc: asyncio.subprocess.Process
     latencies: list[float] = field(default_factory=list)
     sent: dict[str, float] = field(default_factory=dict)  # response_url name -> sent at
+    extra: list[asyncio.subprocess.Process] = field(default_factory=list)  # more workers
     errors: int = 0
     elapsed: float = 0.0
 
@@ -237,9 +245,14 @@ async def main(args: argparse.Namespace) -> int:
     }
     me = [sys.executable, str(HERE)]
     sink = await spawn_sink(me, sink_port, env, work)
-    bare = await spawn(
-        "bare bolt", [*me, "--bare", str(bare_port), api_url], bare_port, env, work / "bare.log"
-    )
+    # --workers N: N processes on one port (SO_REUSEPORT) for each server, so both get
+    # the same share of the machine.
+    bare_argv = [*me, "--bare", str(bare_port), api_url]
+    if args.workers > 1:
+        bare_argv.append("--reuse-port")
+    bare = await spawn("bare bolt", bare_argv, bare_port, env, work / "bare.log")
+    for n in range(1, args.workers):
+        bare.extra.append(await spawn_raw(bare_argv, env, work / f"bare{n}.log"))
     serve_env = {
         **env,
         "PYTHONPATH": str(ROOT),
@@ -263,6 +276,8 @@ async def main(args: argparse.Namespace) -> int:
             "127.0.0.1",
             "--port",
             str(serve_port),
+            "--workers",
+            str(args.workers),
         ],
         serve_port,
         serve_env,
@@ -300,7 +315,7 @@ async def main(args: argparse.Namespace) -> int:
                 arrivals = await resp.json()
     finally:
         # serve first, while the sink still answers: its graceful stop drains replies.
-        for proc in (serve.proc, bare.proc, sink.proc):
+        for proc in (serve.proc, bare.proc, *bare.extra, sink.proc):
             if proc.returncode is None:
                 proc.send_signal(signal.SIGTERM)
             try:
@@ -311,7 +326,8 @@ async def main(args: argparse.Namespace) -> int:
     storage = "PostgreSQL + Redis" if args.database_url else "SQLite + in-process state"
     print(
         f"{args.rounds} alternating rounds x {args.requests} signed /coach requests, "
-        f"{args.concurrency} concurrent; coachbot storage: {storage}; {os.cpu_count()} CPUs"
+        f"{args.concurrency} concurrent; {args.workers} process(es) per server; coachbot "
+        f"storage: {storage}; {os.cpu_count()} CPUs"
     )
     head = ("server", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "errors")
     print(f"{head[0]:<16}" + "".join(f"{h:>9}" for h in head[1:]))
@@ -377,6 +393,9 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--rounds", type=int, default=6)
     p.add_argument("--requests", type=int, default=400, help="per server per round")
     p.add_argument("--concurrency", type=int, default=16)
+    p.add_argument(
+        "--workers", type=int, default=1, help="processes per server (serve --workers)"
+    )
     p.add_argument("--database-url", default="", help="default: SQLite in a temp folder")
     p.add_argument("--redis-url", default="", help="default: in-process state")
     p.add_argument("--log-level", default="INFO", help="coachbot serve's COACHBOT_LOG_LEVEL")
@@ -385,6 +404,7 @@ def parse_args() -> argparse.Namespace:
     )
     p.add_argument("--sink", type=int, help=argparse.SUPPRESS)
     p.add_argument("--bare", nargs=2, metavar=("PORT", "API_URL"), help=argparse.SUPPRESS)
+    p.add_argument("--reuse-port", action="store_true", help=argparse.SUPPRESS)
     return p.parse_args()
 
 
@@ -394,6 +414,6 @@ if __name__ == "__main__":
     if options.sink:
         run_sink(options.sink)
     elif options.bare:
-        run_bare(int(options.bare[0]), options.bare[1])
+        run_bare(int(options.bare[0]), options.bare[1], options.reuse_port)
     else:
         raise SystemExit(asyncio.run(main(options)))

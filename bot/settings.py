@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     # Public base URL of `serve` (e.g. https://coach.example.com): customer pulse links are
     # built on it. Empty: staff hand out the bare code.
     coachbot_public_url: str = ""
+    # `serve`'s JSON logs: DEBUG, INFO, WARNING or ERROR.
+    coachbot_log_level: str = "INFO"
 
     slack_signing_secret: SecretStr | None = None
     slack_bot_token: SecretStr | None = None

@@ -90,6 +90,8 @@ def test_advise_stdin_gives_one_json_line_per_situation(cli: Cli) -> None:
         (["spend", "£99999999 yacht", "--user", "sam"], "limit for one spend"),
         (["spend", "48 XYZ flowers", "--user", "sam"], "unknown currency"),
         (["spend", "£48 flowers"], "--user"),
+        (["serve", "--workers", "0"], "--workers wants a number from 1 to 64"),
+        (["serve", "--workers", "lots"], "--workers wants a number from 1 to 64"),
     ],
 )
 def test_bad_input_is_one_clear_line_and_records_nothing(

@@ -224,7 +224,9 @@ class Worker:
         return out
 
 
-async def start_worker(name: str, env: dict[str, str], tmp_path: Path) -> Worker:
+async def start_worker(
+    name: str, env: dict[str, str], tmp_path: Path, *options: str
+) -> Worker:
     port = free_port()
     log = tmp_path / f"{name}.log"
     with log.open("wb") as out:
@@ -237,6 +239,7 @@ async def start_worker(name: str, env: dict[str, str], tmp_path: Path) -> Worker
             "127.0.0.1",
             "--port",
             str(port),
+            *options,
             env=env,
             cwd=tmp_path,  # no stray .env is read
             stdout=out,
@@ -323,6 +326,59 @@ FORM = "application/x-www-form-urlencoded"
 
 
 # -- several workers --------------------------------------------------------------------
+
+
+async def pids_answering(url: str, want: int, within: float) -> set[int]:
+    """Pids seen on /healthz over fresh connections (the kernel picks a worker for each)."""
+    seen: set[int] = set()
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline and len(seen) < want:
+        connector = aiohttp.TCPConnector(force_close=True)
+        async with aiohttp.ClientSession(connector=connector) as session:
+            with contextlib.suppress(aiohttp.ClientError, TimeoutError):
+                async with session.get(
+                    url + "/healthz", timeout=aiohttp.ClientTimeout(total=2)
+                ) as resp:
+                    seen.add((await resp.json())["pid"])
+        await asyncio.sleep(0.02)
+    return seen
+
+
+async def test_workers_share_one_port_and_a_dead_worker_is_replaced(
+    tmp_path: Path, recorder: SlackRecorder, postgres_url: str, redis_url: str
+) -> None:
+    env = worker_env(tmp_path, recorder, postgres_url, redis_url)
+    group = await start_worker("w", env, tmp_path, "--workers", "2")
+    try:
+        first = await pids_answering(group.url, 2, within=30)
+        assert len(first) == 2, f"one port, two processes answering: {first}"
+        assert group.proc.pid not in first  # the supervisor serves nothing itself
+        async with aiohttp.ClientSession() as session:
+            body = slash("/coach", WASHER, "U0STAFF020", recorder.response_url("w1"))
+            assert await post(session, group.url, body, FORM) == 200
+        (reply,) = await recorder.wait_for(lambda c: c.path == "/respond/w1", within=10)
+        assert WASHER_TITLE in reply.all_text
+
+        victim = min(first)
+        os.kill(victim, signal.SIGKILL)
+        replaced = await eventually(
+            lambda: _two_new_pids(group.url, first - {victim}), within=30, step=0.5
+        )
+        assert replaced, "the killed worker was not replaced"
+        died = [line for line in group.lines() if line.get("event") == "supervisor.worker_died"]
+        assert [d["pid"] for d in died] == [victim]
+    finally:
+        code = await stop_worker(group)
+    assert code == 0
+    # Every worker drained and stopped with the supervisor: nothing answers any more.
+    assert await pids_answering(group.url, 1, within=1) == set()
+    events = [line.get("event") for line in group.lines()]
+    assert events.count("serve.stopped") == 2  # the survivor and the replacement
+
+
+async def _two_new_pids(url: str, survivors: set[int]) -> bool:
+    seen = await pids_answering(url, 2, within=5)
+    return len(seen) == 2 and survivors <= seen
 
 
 async def test_two_workers_share_everything_and_a_retry_is_answered_once(

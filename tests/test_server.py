@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -62,7 +63,8 @@ def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
 
 async def test_liveness_and_readiness(client: TestClient) -> None:
     resp = await client.get("/healthz")
-    assert resp.status == 200 and await resp.json() == {"status": "ok"}
+    # The pid tells which of several workers on one port answered.
+    assert resp.status == 200 and await resp.json() == {"status": "ok", "pid": os.getpid()}
     resp = await client.get("/readyz")
     assert resp.status == 200
     # No REDIS_URL: in-process state, nothing to report about Redis.

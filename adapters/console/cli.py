@@ -62,6 +62,16 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"coachbot: {message} (see coachbot --help)\n")
 
 
+def _workers(text: str) -> int:
+    try:
+        count = int(text)
+    except ValueError:
+        count = 0
+    if not 1 <= count <= 64:
+        raise argparse.ArgumentTypeError(f"--workers wants a number from 1 to 64, not {text!r}")
+    return count
+
+
 def _role(text: str) -> Role:
     try:
         return Role.parse(text)
@@ -167,6 +177,14 @@ def build_parser() -> OneLineParser:
     p = sub.add_parser("serve", help="the HTTP service: Slack, Teams, health and metrics")
     p.add_argument("--host", default="0.0.0.0")
     p.add_argument("--port", type=int, default=3000)
+    p.add_argument(
+        "--workers",
+        type=_workers,
+        default=1,
+        help="server processes sharing the port (SO_REUSEPORT), restarted if they die; "
+        "one per CPU core uses the whole machine",
+    )
+    p.add_argument("--reuse-port", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--json", action="store_true", help="(accepted for uniformity)")
     return parser
 
@@ -332,9 +350,15 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "playbooks" and args.action == "check":
         return _playbooks_check(args, settings)
     if args.command == "serve":
+        if args.workers > 1:
+            from adapters.supervisor import supervise
+            from bot.logging import configure
+
+            configure(settings.coachbot_log_level)
+            return supervise(args.host, args.port, args.workers)
         from adapters.server import serve
 
-        serve(settings, args.host, args.port)
+        serve(settings, args.host, args.port, reuse_port=args.reuse_port)
         return 0
     if args.command == "chat":
         from adapters.console.chat import run_chat
