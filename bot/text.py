@@ -135,6 +135,8 @@ _CONTRACTIONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"s'(?=\s|$)", "s"),  # plural possessive ("guests'")
     )
 )
+_ANY_SHORTHAND = re.compile("|".join(f"(?:{p.pattern})" for p, _ in _SHORTHAND_PATTERNS))
+_ANY_CONTRACTION = re.compile("|".join(f"(?:{p.pattern})" for p, _ in _CONTRACTIONS))
 _PRONOUN_CONTRACTION = re.compile(
     r"\b(i|you|we|they|he|she|it|that|there|who|what)'(re|ve|ll|d|m|s)\b"
 )
@@ -410,12 +412,16 @@ def fold(text: str) -> str:
 def normalise(text: str) -> str:
     """The text with contractions and symbol shorthand expanded; words still in order."""
     text = fold(text)
-    for pattern, repl in _SHORTHAND_PATTERNS:
-        text = pattern.sub(repl, text)
+    # Most texts have no shorthand: one search instead of a substitution per pattern.
+    # (If no pattern matches the text as it is, no substitution can change it.)
+    if _ANY_SHORTHAND.search(text):
+        for pattern, repl in _SHORTHAND_PATTERNS:
+            text = pattern.sub(repl, text)
     # "she's" is "she is", not a possessive: keep the verb so "she's not hurt" reads right.
     text = _PRONOUN_CONTRACTION.sub(lambda m: f"{m.group(1)} {_PRONOUN_SUFFIX[m.group(2)]}", text)
-    for pattern, repl in _CONTRACTIONS:
-        text = pattern.sub(repl, text)
+    if _ANY_CONTRACTION.search(text):
+        for pattern, repl in _CONTRACTIONS:
+            text = pattern.sub(repl, text)
     return text
 
 
