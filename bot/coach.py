@@ -458,7 +458,7 @@ class Coach:
             # Mid-emergency the advice matters more than the alert: it still says
             # "escalate", and pressing Escalate retries (and reports the outage).
             log.error(
-                "escalation.not_opened", org=actor.org, incident=incident["id"], error=str(exc)
+                "escalation.not_opened", org=actor.org, incident=incident["id"], error=exc.detail
             )
             return
         incident["escalation_id"] = record.escalation_id
@@ -570,7 +570,7 @@ class Coach:
         try:
             yield
         except StorageUnavailable as exc:
-            log.error(event, incident=incident.get("id"), error=str(exc))
+            log.error(event, incident=incident.get("id"), error=exc.detail)
 
     async def _open_incident(self, actor: Actor) -> dict[str, Any]:
         incident = await self.state.get_incident(actor.org, actor.user_id)

@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
-from sqlalchemy import event, select
+from sqlalchemy import MetaData, event, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import (
     DBAPIError,
@@ -25,6 +25,7 @@ from sqlalchemy.exc import (
     IntegrityError,
     InterfaceError,
     OperationalError,
+    ProgrammingError,
     SQLAlchemyError,
 )
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -84,6 +85,25 @@ class Database:
             engine, self._engine = self._engine, None
             await engine.dispose()
 
+    async def create_tables(self, metadata: MetaData) -> None:
+        """Create ``metadata``'s missing tables, safely when several processes start at once.
+
+        On PostgreSQL two processes can both see a table missing and both CREATE it; the
+        loser fails with "already exists" (or a unique violation on pg_type) and the retry
+        finds the table there. On SQLite the write lock is taken up front, so a request
+        already writing (the outbox, say) makes this wait instead of failing.
+        """
+
+        async def create(conn: AsyncConnection) -> None:
+            await conn.run_sync(metadata.create_all)  # checkfirst: no-op when present
+
+        await self.write(
+            create,
+            what="service",
+            gave_up="the database tables could not be created",
+            retry_on=(IntegrityError, ProgrammingError),
+        )
+
     async def ping(self) -> bool:
         """True when the database answers a trivial query (readiness checks)."""
         if self._engine is None:
@@ -116,8 +136,8 @@ class Database:
     ) -> AsyncIterator[AsyncConnection]:
         """A connection in a transaction; outages become ``StorageUnavailable``.
 
-        ``what`` names the store in the message ("the spend ledger database is
-        unavailable …"). ``write`` takes SQLite's write lock at BEGIN. On PostgreSQL a
+        ``what`` names the store in an outage's message and its operator ``detail``.
+        ``write`` takes SQLite's write lock at BEGIN. On PostgreSQL a
         ``single_statement`` unit runs without BEGIN/COMMIT (one statement is atomic on
         its own), saving two round trips on the hot path. Other ``options`` are
         SQLAlchemy execution options (an isolation level, say).
@@ -168,12 +188,25 @@ class Database:
 
 
 def unavailable(exc: BaseException, what: str, display: str) -> StorageUnavailable:
-    """One short line for people; the driver's exception stays chained for the logs."""
+    """A plain line for the person, and one for the operator in ``detail``.
+
+    The person (in Slack or Teams) learns only that nothing was recorded and to try again;
+    the operator (CLI, logs) gets the store, its URL with the password masked and the
+    driver's one-line reason. The driver's exception stays chained for the logs.
+    """
     orig = getattr(exc, "orig", None) or exc
     reason = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
     if len(reason) > 160:
         reason = reason[:157] + "…"
-    return StorageUnavailable(f"the {what} database is unavailable ({display}): {reason}")
+    subject = {
+        "spend ledger": "The spend ledger is",
+        "escalation": "Escalations are",
+        "incident": "Incident records are",
+    }.get(what, "The coach's records are")  # other stores' names mean nothing to staff
+    return StorageUnavailable(
+        f"{subject} unavailable right now, so nothing was recorded. Please try again in a minute.",
+        detail=f"the {what} database is unavailable ({display}): {reason}",
+    )
 
 
 def is_outage(exc: BaseException) -> bool:

@@ -1,6 +1,8 @@
 """Errors a user can cause. Each carries one short, clear line meant for the person.
 
 Adapters show ``str(error)`` as it is; the core never records anything when it raises one.
+``StorageUnavailable`` also carries ``detail`` for operators (the CLI and the logs): which
+store, where (password masked) and the driver's reason, none of which belongs in a chat.
 """
 
 from __future__ import annotations
@@ -35,4 +37,17 @@ class PlaybookError(CoachError):
 
 
 class StorageUnavailable(CoachError):
-    """The database or shared state cannot be reached right now."""
+    """The database or shared state cannot be reached right now.
+
+    ``str(error)`` is the staff-facing line (plain words: no URL, host or driver text);
+    ``detail`` is the operator's one line — the store, its URL with the password masked
+    and the driver's reason. When nothing more is known, ``detail`` is the message.
+    """
+
+    def __init__(self, message: str, detail: str | None = None) -> None:
+        super().__init__(message)
+        self.detail = message if detail is None else detail
+
+    def __reduce__(self) -> tuple[type[StorageUnavailable], tuple[str, str]]:
+        # Keep ``detail`` across pickling (Exception's default passes ``args`` alone).
+        return (type(self), (str(self), self.detail))

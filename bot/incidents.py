@@ -66,7 +66,7 @@ MAX_NOTE_CHARS = 500
 # customer, so it stays short, but nobody can walk the space to answer for others.
 PULSE_CODE_LENGTH = 10
 PULSE_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"  # no 0/o, 1/l/i: read aloud safely
-_WHAT = "incident"  # "the incident database is unavailable (…)"
+_WHAT = "incident"  # names the store in StorageUnavailable
 
 
 class Outcome(StrEnum):

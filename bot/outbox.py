@@ -78,7 +78,7 @@ class OutboxWorker:
             try:
                 delivered = await self.run_once()
             except StorageUnavailable as exc:
-                log.warning("outbox.storage_unavailable", error=str(exc))
+                log.warning("outbox.storage_unavailable", error=exc.detail)
                 delivered = 0
             if delivered:
                 continue  # there may be more waiting: do not sleep on a backlog
@@ -208,6 +208,6 @@ class EscalationMonitor:
             try:
                 await self.run_once()
             except StorageUnavailable as exc:
-                log.warning("monitor.storage_unavailable", error=str(exc))
+                log.warning("monitor.storage_unavailable", error=exc.detail)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), self.poll_interval)

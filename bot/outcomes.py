@@ -91,6 +91,6 @@ class OutcomePrompter:
             try:
                 await self.run_once()
             except StorageUnavailable as exc:
-                log.warning("outcomes.storage_unavailable", error=str(exc))
+                log.warning("outcomes.storage_unavailable", error=exc.detail)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), self.poll_interval)

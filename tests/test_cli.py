@@ -109,6 +109,29 @@ def test_bad_input_is_one_clear_line_and_records_nothing(
                     assert db.execute(f"select count(*) from {table}").fetchone()[0] == 0
 
 
+@pytest.mark.parametrize("args", [["spend", "£5 coffee", "--user", "sam"], ["audit", "verify"]])
+def test_database_down_prints_where_on_one_line_and_exits_unavailable(
+    cli: Cli, args: list[str]
+) -> None:
+    # Port 1 refuses at once. Chat users get "try again"; the operator wants the host.
+    cli.env["DATABASE_URL"] = "postgresql://coach:s3cret@127.0.0.1:1/nope"
+    out = cli.run(*args)
+    assert out.returncode == 5  # EXIT_UNAVAILABLE
+    assert out.stdout == ""
+    (line,) = out.stderr.splitlines()
+    assert line.startswith(
+        "coachbot: the spend ledger database is unavailable "
+        "(postgresql://coach:***@127.0.0.1:1/nope): "
+    ), line
+    assert len(line) > len("coachbot: the spend ledger database is unavailable (…): ") + 30
+    assert "s3cret" not in out.stderr
+    assert "try again" not in line  # the staff wording is for chat, not for the shell
+
+    as_json = cli.run(*args, "--json")
+    assert as_json.returncode == 5
+    assert json.loads(as_json.stdout)["error"] == line.removeprefix("coachbot: ")
+
+
 def test_spend_then_approve_by_a_manager(cli: Cli) -> None:
     small = cli.json("spend", "£48 dry cleaning, lodge 12", "--user", "sam")
     assert (small["status"], small["amount"], small["currency"]) == ("approved", 4800, "GBP")

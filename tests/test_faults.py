@@ -621,6 +621,12 @@ async def test_database_down_gives_a_clear_message_fails_readiness_and_recovers(
         await proxy.down()
         spend = await slack.command("/spend", "£6 flowers")
         assert "unavailable" in spend.all_text and "Something went wrong" not in spend.all_text
+        # The receptionist reads plain words: nothing recorded, try again. Where the
+        # database is and what the driver said are for the operator and the logs.
+        assert "nothing was recorded" in spend.all_text and "try again" in spend.all_text
+        host = urllib.parse.urlsplit(postgres_url).hostname or "127.0.0.1"
+        for leak in (host, f":{proxy.port}", "postgresql", "://", "database", "Errno", "refused"):
+            assert leak not in spend.all_text, (leak, spend.all_text)
         coach = await slack.command("/coach", WASHER)
         assert "Something went wrong" not in coach.all_text
         status, ready = await slack.ready()

@@ -566,8 +566,9 @@ async def test_a_missing_head_is_reported_and_blocks_new_entries(
     assert not result.ok
     assert result.problem is not None
     assert "head is missing" in result.problem
-    with pytest.raises(StorageUnavailable, match="head"):
+    with pytest.raises(StorageUnavailable, match="head") as caught:
         await spend(ledger)
+    assert caught.value.detail == str(caught.value)  # nothing more to tell the operator
 
 
 async def test_tampering_in_one_organisation_does_not_fail_another(
@@ -602,8 +603,9 @@ async def test_a_newer_schema_is_refused_with_a_clear_message(
     ledger: SqlSpendLedger, db_url: str
 ) -> None:
     await raw_sql(db_url, "UPDATE schema_version SET version = 99 WHERE component = 'ledger'")
-    with pytest.raises(StorageUnavailable, match=r"version 99.*upgrade coachbot"):
+    with pytest.raises(StorageUnavailable, match=r"version 99.*upgrade coachbot") as caught:
         await SqlSpendLedger(db_url).open()
+    assert caught.value.detail == str(caught.value)
 
 
 async def test_open_ledger_gives_a_working_ledger(db_url: str) -> None:
@@ -626,25 +628,36 @@ async def test_open_ledger_gives_a_working_ledger(db_url: str) -> None:
 async def test_unreachable_database_gives_one_short_line(url: str) -> None:
     with pytest.raises(StorageUnavailable) as caught:
         await SqlSpendLedger(url).open()
-    message = str(caught.value)
-    assert message.startswith("the spend ledger database is unavailable")
-    assert "127.0.0.1:1" in message
-    assert "secret" not in message
-    assert "\n" not in message
-    assert len(message) < 300
+    # The operator's line (CLI, logs): store, where (password masked) and why.
+    detail = caught.value.detail
+    assert detail.startswith("the spend ledger database is unavailable (postgres")
+    assert "127.0.0.1:1" in detail and "/nowhere" in detail
+    assert "secret" not in detail
+    assert "\n" not in detail
+    assert len(detail) < 300
+    # The person's line (Slack, Teams): plain words, nothing about where or why.
+    assert str(caught.value) == (
+        "The spend ledger is unavailable right now, so nothing was recorded. "
+        "Please try again in a minute."
+    )
 
 
 @pytest.mark.postgres
 async def test_a_missing_postgres_database_is_unavailable(postgres_url: str) -> None:
-    with pytest.raises(StorageUnavailable, match="does not exist"):
+    with pytest.raises(StorageUnavailable) as caught:
         await SqlSpendLedger(postgres_url + "_missing").open()
+    assert "does not exist" in caught.value.detail
+    assert "does not exist" not in str(caught.value)
+    assert "nothing was recorded" in str(caught.value)
 
 
 async def test_sqlite_file_that_is_not_a_database_is_unavailable(tmp_path: Path) -> None:
     bogus = tmp_path / "notes.txt"
     bogus.write_text("this is not a database, just some words\n" * 20)
-    with pytest.raises(StorageUnavailable, match="not a database"):
+    with pytest.raises(StorageUnavailable) as caught:
         await SqlSpendLedger(f"sqlite:///{bogus}").open()
+    assert "not a database" in caught.value.detail and str(bogus) in caught.value.detail
+    assert "not a database" not in str(caught.value) and str(tmp_path) not in str(caught.value)
 
 
 async def test_sqlite_folder_is_created_on_open(tmp_path: Path) -> None:

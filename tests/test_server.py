@@ -36,7 +36,11 @@ async def recorder() -> AsyncIterator[SlackRecorder]:
 
 
 async def _boom(_: web.Request) -> web.Response:
-    raise StorageUnavailable("the spend ledger database is unavailable (sqlite): locked")
+    raise StorageUnavailable(
+        "The spend ledger is unavailable right now, so nothing was recorded. "
+        "Please try again in a minute.",
+        detail="the spend ledger database is unavailable (sqlite:///coach.db): database is locked",
+    )
 
 
 async def _bug(_: web.Request) -> web.Response:
@@ -158,7 +162,8 @@ async def test_oversized_bodies_are_refused_before_reading(client: TestClient) -
 async def test_outages_answer_503_and_bugs_500_without_leaking(client: TestClient) -> None:
     resp = await client.get("/test/outage")
     assert resp.status == 503
-    assert "sqlite" not in await resp.text()  # the user-facing line, not the driver's
+    text = await resp.text()
+    assert "sqlite" not in text and "locked" not in text  # neither where nor the driver's why
     resp = await client.get("/test/bug")
     assert resp.status == 500
     body = await resp.json()

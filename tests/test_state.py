@@ -14,11 +14,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from structlog.testing import capture_logs
 
 from bot.errors import StorageUnavailable
 from bot.state import SharedState, open_state
 from bot.state.memory import InProcessState
 from bot.state.redis import RedisState
+from bot.state.resilient import ResilientState
 
 DEAD_REDIS = "redis://127.0.0.1:1/0"
 
@@ -262,13 +264,21 @@ async def test_keys_are_namespaced_by_prefix(redis_url: str) -> None:
         await raw.aclose()
 
 
-async def _assert_unavailable_fast(call: Awaitable[object]) -> None:
+async def _assert_unavailable_fast(call: Awaitable[object], where: str = DEAD_REDIS) -> None:
     started = time.monotonic()
     with pytest.raises(StorageUnavailable) as caught:
         await call
     assert time.monotonic() - started < 3
-    assert "Redis" in str(caught.value)
-    assert "127.0.0.1" not in str(caught.value)  # no URL (it may hold a password)
+    # The person's line: plain words, no URL, host or client error.
+    assert str(caught.value) == (
+        "The coach's short-term memory is unavailable right now, so nothing was recorded. "
+        "Please try again in a minute."
+    )
+    # The operator's line (CLI, logs): which store, where, and the client's reason.
+    detail = caught.value.detail
+    assert detail.startswith(f"shared state (Redis) is unavailable ({where}): ")
+    assert detail.removeprefix(f"shared state (Redis) is unavailable ({where}): ")
+    assert "\n" not in detail and len(detail) < 300
 
 
 async def test_redis_unreachable_raises_storage_unavailable_quickly() -> None:
@@ -286,6 +296,39 @@ async def test_redis_unreachable_raises_storage_unavailable_quickly() -> None:
         await state.close()
 
 
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("redis://:s3cret@127.0.0.1:1/0", "redis://:***@127.0.0.1:1/0"),
+        ("redis://coach:s3cret@127.0.0.1:1/2", "redis://coach:***@127.0.0.1:1/2"),
+        ("redis://127.0.0.1:1/0?password=s3cret", "redis://127.0.0.1:1/0"),
+    ],
+)
+async def test_redis_outage_detail_masks_the_password(url: str, shown: str) -> None:
+    state = RedisState(url)
+    try:
+        with pytest.raises(StorageUnavailable) as caught:
+            await state.get_incident("org1", "U1")
+    finally:
+        await state.close()
+    assert f"({shown}): " in caught.value.detail
+    assert "s3cret" not in caught.value.detail and "s3cret" not in str(caught.value)
+
+
+async def test_degraded_state_logs_where_redis_is() -> None:
+    state = ResilientState(RedisState("redis://:s3cret@127.0.0.1:1/0"), probe_interval=60)
+    with capture_logs() as logs:
+        await state.open()  # starts degraded: the bot works on in-process state
+    try:
+        (degraded,) = [e for e in logs if e["event"] == "shared_state.degraded"]
+        assert degraded["error"].startswith(
+            "shared state (Redis) is unavailable (redis://:***@127.0.0.1:1/0): "
+        )
+        assert "s3cret" not in degraded["error"]
+    finally:
+        await state.close()
+
+
 async def test_redis_that_never_answers_times_out() -> None:
     # Accepts connections and then says nothing: a hung server, not a refused port.
     async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -294,9 +337,10 @@ async def test_redis_that_never_answers_times_out() -> None:
 
     server = await asyncio.start_server(silent, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
-    state = RedisState(f"redis://127.0.0.1:{port}/0", timeout_seconds=0.5)
+    url = f"redis://127.0.0.1:{port}/0"
+    state = RedisState(url, timeout_seconds=0.5)
     try:
-        await _assert_unavailable_fast(state.get_incident("org1", "U1"))
+        await _assert_unavailable_fast(state.get_incident("org1", "U1"), where=url)
     finally:
         await state.close()
         server.close()

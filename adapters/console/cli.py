@@ -55,6 +55,16 @@ _EXIT_FOR: list[tuple[type[CoachError], int]] = [
 ]
 
 
+def _for_operator(exc: CoachError) -> str:
+    """What the CLI says about ``exc``: an outage's detail (store, host, reason), one line.
+
+    Chat shows people ``str(exc)``; the operator at the shell wants to know where to look.
+    """
+    if isinstance(exc, StorageUnavailable):
+        return " ".join(exc.detail.split())
+    return str(exc)
+
+
 class OneLineParser(argparse.ArgumentParser):
     """argparse, but usage errors are one line, as the CLI contract promises."""
 
@@ -213,7 +223,7 @@ async def _advise(args: argparse.Namespace, coach: Coach) -> int:
             advice = await coach.advise(actor, line)
             data = render.advice_json(advice)
         except CoachError as exc:
-            data = {"error": str(exc), "text": line.strip()}
+            data = {"error": _for_operator(exc), "text": line.strip()}
         print(json.dumps(data, ensure_ascii=False), flush=True)
     return 0
 
@@ -338,9 +348,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"coachbot: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except CoachError as exc:
+        said = _for_operator(exc)
         if getattr(args, "json", False):
-            print(json.dumps({"error": str(exc)}, ensure_ascii=False))
-        print(f"coachbot: {exc}", file=sys.stderr)
+            print(json.dumps({"error": said}, ensure_ascii=False))
+        print(f"coachbot: {said}", file=sys.stderr)
         return next(code for kind, code in _EXIT_FOR if isinstance(exc, kind))
     except KeyboardInterrupt:
         return 130

@@ -72,7 +72,7 @@ SCHEMA_COMPONENT = "escalations"
 SCHEMA_VERSION = 2
 ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # as the ledger's: no i, l, o, u
 DEFAULT_LEASE = timedelta(seconds=60)  # longer than any one delivery attempt may take
-_WHAT = "escalation"  # "the escalation database is unavailable (…)"
+_WHAT = "escalation"  # names the store in StorageUnavailable
 _ERROR_CHARS = 500
 SYSTEM = "system"  # the 'user' of transitions nobody clicked (re-notify, move up)
 

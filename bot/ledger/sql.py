@@ -94,7 +94,7 @@ ID_LENGTH = 10  # 50 random bits: unguessable, and a collision is merely retried
 _TYPO_FIXES = str.maketrans({"o": "0", "i": "1", "l": "1"})
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
-_WHAT = "spend ledger"  # "the spend ledger database is unavailable (…)"
+_WHAT = "spend ledger"  # names the store in StorageUnavailable
 _VERIFY_PAGE = 2000
 
 

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import urlsplit
 
 import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
@@ -50,15 +51,39 @@ def _escape(part: str) -> str:
     return part.replace("%", "%25").replace(":", "%3A")
 
 
+def _display(url: str) -> str:
+    """``url`` for operators: the password masked, the query (it may hold one) dropped."""
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        return "<unparseable Redis URL>"
+    if not parts.scheme:
+        return "<unparseable Redis URL>"
+    netloc = parts.netloc
+    if parts.password is not None:
+        netloc = f"{parts.username or ''}:***@{netloc.rpartition('@')[2]}"
+    return f"{parts.scheme}://{netloc}{parts.path}"
+
+
 @contextmanager
-def _unavailable_on_connection_errors() -> Iterator[None]:
-    """Turn connection trouble into StorageUnavailable; other Redis errors are bugs."""
+def _unavailable_on_connection_errors(where: str) -> Iterator[None]:
+    """Turn connection trouble into StorageUnavailable; other Redis errors are bugs.
+
+    ``where`` is the Redis URL with any password masked: it goes into ``detail`` (for the
+    operator and the logs), never into the line a person sees in chat.
+    """
     try:
         yield
     except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
-        # The URL is never echoed: it may carry a password.
+        said = (str(exc).strip().splitlines() or [""])[0]
+        reason = f"{type(exc).__name__}: {said}" if said else type(exc).__name__
+        if len(reason) > 160:
+            reason = reason[:157] + "…"
         raise StorageUnavailable(
-            f"Shared state (Redis) is unavailable: {type(exc).__name__}"
+            "The coach's short-term memory is unavailable right now, so nothing was "
+            "recorded. Please try again in a minute.",
+            detail=f"shared state (Redis) is unavailable ({where}): {reason}",
         ) from exc
 
 
@@ -73,6 +98,7 @@ class RedisState:
         timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
     ) -> None:
         self._prefix = prefix
+        self._where = _display(url)  # for operator-facing detail: password masked
         self._client: aioredis.Redis = aioredis.from_url(
             url,
             # Fail fast: a request must be acknowledged to Slack within 3 s.
@@ -89,7 +115,7 @@ class RedisState:
 
     async def open(self) -> None:
         """Check that Redis answers, so a misconfigured URL shows at start-up."""
-        with _unavailable_on_connection_errors():
+        with _unavailable_on_connection_errors(self._where):
             await self._client.ping()
 
     async def close(self) -> None:
@@ -98,13 +124,13 @@ class RedisState:
     async def ping(self) -> bool:
         """For health checks: False (never an exception) when Redis does not answer."""
         try:
-            with _unavailable_on_connection_errors():
+            with _unavailable_on_connection_errors(self._where):
                 return bool(await self._client.ping())
         except StorageUnavailable:
             return False
 
     async def get_incident(self, org: str, user_id: str) -> dict[str, Any] | None:
-        with _unavailable_on_connection_errors():
+        with _unavailable_on_connection_errors(self._where):
             raw = await self._client.get(self._incident_key(org, user_id))
         if raw is None:
             return None
@@ -116,17 +142,17 @@ class RedisState:
     ) -> None:
         check_ttl(ttl_seconds)
         raw = json.dumps(incident, separators=(",", ":"))
-        with _unavailable_on_connection_errors():
+        with _unavailable_on_connection_errors(self._where):
             await self._client.set(self._incident_key(org, user_id), raw, ex=ttl_seconds)
 
     async def clear_incident(self, org: str, user_id: str) -> None:
-        with _unavailable_on_connection_errors():
+        with _unavailable_on_connection_errors(self._where):
             await self._client.delete(self._incident_key(org, user_id))
 
     async def first_seen(self, key: str, ttl_seconds: int) -> bool:
         check_ttl(ttl_seconds)
         # SET NX is atomic on the server: exactly one caller, in any process, gets OK.
-        with _unavailable_on_connection_errors():
+        with _unavailable_on_connection_errors(self._where):
             created = await self._client.set(
                 f"{self._prefix}:seen:{key}", b"1", nx=True, ex=ttl_seconds
             )
@@ -136,6 +162,6 @@ class RedisState:
         check_rate(limit, window_seconds)
         # A random member keeps two uses in the same millisecond from merging into one.
         args: list[int | str] = [limit, window_seconds * 1000, uuid.uuid4().hex]
-        with _unavailable_on_connection_errors():
+        with _unavailable_on_connection_errors(self._where):
             allowed = await self._allow_script(keys=[f"{self._prefix}:rate:{key}"], args=args)
         return bool(allowed)

@@ -154,7 +154,7 @@ class ResilientState:
         metrics.STATE_FALLBACKS.labels(operation=operation).inc()
         return await work(self.fallback)
 
-    def _enter_degraded(self, operation: str, exc: BaseException) -> None:
+    def _enter_degraded(self, operation: str, exc: StorageUnavailable) -> None:
         self._used_fallback = True
         if not self._degraded:
             self._degraded = True
@@ -162,7 +162,7 @@ class ResilientState:
             log.warning(
                 "shared_state.degraded",
                 operation=operation,
-                error=str(exc),
+                error=exc.detail,
                 effect="incidents, de-duplication and rate limits are per process until "
                 "Redis answers again",
             )
