@@ -28,6 +28,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from adapters.pulse import install_pulse
 from bot import metrics
 from bot.coach import Coach
+from bot.database import Database
 from bot.errors import StorageUnavailable
 from bot.logging import (
     REQUEST_ID_HEADER,
@@ -43,6 +44,8 @@ from bot.settings import Settings
 from bot.state.resilient import ResilientState
 
 COACH_KEY = web.AppKey("coach", Coach)
+# One connection pool per process: the core's stores and the adapters' tables share it.
+DATABASE_KEY = web.AppKey("database", Database)
 SETTINGS_KEY = web.AppKey("settings", Settings)
 # Slack's and Teams' payloads are a few KB (Teams caps a message at 28 KB). Anything near
 # this is not from them: refuse it from the Content-Length before reading a byte.
@@ -50,6 +53,8 @@ MAX_BODY_BYTES = 512 * 1024
 READY_CHECK_SECONDS = 2.0  # a readiness probe must answer before the balancer's timeout
 SHUTDOWN_TIMEOUT_SECONDS = 25.0  # under Kubernetes' default 30 s grace period
 DRAIN_SECONDS = 20.0  # work a handler started after answering (Slack's post-ack listener)
+STARTUP_RETRY_SECONDS = 0.5  # then doubling, up to:
+MAX_STARTUP_RETRY_SECONDS = 5.0
 UNAVAILABLE = (
     "The service cannot reach its database right now. Nothing was recorded; "
     "please try again in a minute."
@@ -165,7 +170,7 @@ async def _handle(request: web.Request, handler: Handler) -> web.StreamResponse:
         raise
     except StorageUnavailable as exc:
         # The adapters answer users themselves; this is for whatever reached us unhandled.
-        log.warning("http.storage_unavailable", error=str(exc))
+        log.warning("http.storage_unavailable", error=exc.detail)
         return web.json_response({"error": UNAVAILABLE}, status=503)
     except asyncio.CancelledError:
         raise  # the client went away or the server is stopping: nothing to answer
@@ -230,14 +235,15 @@ def build_app(settings: Settings, coach: Coach | None = None) -> web.Application
     """The whole service. With ``coach`` given (tests), storage is the caller's to close."""
     app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[observe])
     app[SETTINGS_KEY] = settings
+    database = app[DATABASE_KEY] = Database(settings.effective_database_url())
 
     async def coach_context(app: web.Application) -> AsyncIterator[None]:
         if coach is not None:
             app[COACH_KEY] = coach
             yield
             return
-        async with open_coach(settings) as opened:
-            app[COACH_KEY] = opened
+        async with contextlib.AsyncExitStack() as stack:
+            app[COACH_KEY] = await _open_coach_waiting(stack, settings, database)
             yield
 
     async def track_tasks(_: web.Application) -> None:
@@ -267,6 +273,25 @@ async def _freeze_startup_heap(_: web.Application) -> None:
     """
     gc.collect()
     gc.freeze()
+
+
+async def _open_coach_waiting(
+    stack: contextlib.AsyncExitStack, settings: Settings, database: Database
+) -> Coach:
+    """Open storage, retrying while the database is not there yet (it may start after
+    us); after ``COACHBOT_STARTUP_WAIT_SECONDS`` the outage stops the start-up."""
+    deadline = time.monotonic() + settings.coachbot_startup_wait_seconds
+    delay = STARTUP_RETRY_SECONDS
+    while True:
+        try:
+            return await stack.enter_async_context(open_coach(settings, database))
+        except StorageUnavailable as exc:
+            if time.monotonic() + delay > deadline:
+                log.error("startup.database_unavailable", error=exc.detail)
+                raise
+            log.warning("startup.waiting_for_database", error=exc.detail, retry_in_seconds=delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, MAX_STARTUP_RETRY_SECONDS)
 
 
 async def _drain_context(_: web.Application) -> AsyncIterator[None]:
@@ -307,6 +332,18 @@ def _install_platforms(app: web.Application, settings: Settings) -> None:
     install_teams(app, settings)
 
 
+def use_uvloop() -> str:
+    """Run on uvloop where it is installed (Linux, macOS): the service is mostly socket
+    work (Slack, the database, Redis, replies), which uvloop does in C. Plain asyncio
+    otherwise; behaviour is the same."""
+    try:
+        import uvloop
+    except ImportError:
+        return "asyncio"
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    return "uvloop"
+
+
 def serve(settings: Settings, host: str, port: int, *, reuse_port: bool = False) -> None:
     """Run until SIGTERM/SIGINT, then stop taking connections and finish what is in flight.
 
@@ -315,7 +352,8 @@ def serve(settings: Settings, host: str, port: int, *, reuse_port: bool = False)
     ``reuse_port``: one of several processes on the same port (``--workers``).
     """
     configure(settings.coachbot_log_level)
-    log.info("serve.starting", host=host, port=port, pid=os.getpid())
+    loop = use_uvloop()
+    log.info("serve.starting", host=host, port=port, pid=os.getpid(), event_loop=loop)
     # run_app handles SIGINT/SIGTERM (and Ctrl-C) itself as a graceful exit.
     web.run_app(
         build_app(settings),

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import MetaData
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError, ProgrammingError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.exc import ArgumentError
 
 SQLITE_DRIVER = "sqlite+aiosqlite"
 POSTGRES_DRIVER = "postgresql+asyncpg"
@@ -80,20 +78,3 @@ def _redact(url: str) -> str:
         return make_url(url.strip()).render_as_string(hide_password=True)
     except ArgumentError:
         return "<unparseable URL>"
-
-
-async def create_tables(engine: AsyncEngine, metadata: MetaData, attempts: int = 5) -> None:
-    """Create ``metadata``'s missing tables, safely when several processes start at once.
-
-    On PostgreSQL two processes can both see a table missing and both CREATE it; the
-    loser fails with "already exists" (or a unique violation on pg_type). Trying again
-    then finds the table present, so the clash is retried instead of stopping start-up.
-    """
-    for attempt in range(attempts):
-        try:
-            async with engine.begin() as conn:
-                await conn.run_sync(metadata.create_all)  # checkfirst: no-op when present
-            return
-        except (IntegrityError, ProgrammingError):
-            if attempt == attempts - 1:
-                raise

@@ -19,13 +19,19 @@ from bot.state.resilient import ResilientState
 
 
 @asynccontextmanager
-async def open_coach(settings: Settings) -> AsyncIterator[Coach]:
-    """Load playbooks and the organisation, connect storage, and close it all afterwards."""
+async def open_coach(
+    settings: Settings, database: Database | None = None
+) -> AsyncIterator[Coach]:
+    """Load playbooks and the organisation, connect storage, and close it all afterwards.
+
+    ``database``: the service's, when other parts of the process (the adapters' tables)
+    share its connection pool; otherwise one is made from ``DATABASE_URL``.
+    """
     library = load_library(settings.coachbot_playbooks_dir)
     policy = AuthorityPolicy(load_org_config(settings.coachbot_org_file))
     # One database and one connection pool for the ledger, the escalations and the
     # incidents: their own tables, one thing for operators to back up.
-    database = Database(settings.effective_database_url())
+    database = database or Database(settings.effective_database_url())
     ledger = open_ledger(database)
     escalations = open_escalations(database)
     incidents = open_incidents(database)

@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     # Public base URL of `serve` (e.g. https://coach.example.com): customer pulse links are
     # built on it. Empty: staff hand out the bare code.
     coachbot_public_url: str = ""
+    # `serve` waits this long for the database at start (it may come up after us in a
+    # compose file or a cluster), retrying, before giving up with a clear message.
+    coachbot_startup_wait_seconds: int = Field(default=60, ge=0)
     # `serve`'s JSON logs: DEBUG, INFO, WARNING or ERROR.
     coachbot_log_level: str = "INFO"
 

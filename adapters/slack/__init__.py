@@ -65,6 +65,7 @@ def _secret(value: SecretStr | None) -> str:
 
 
 def install(app: web.Application, settings: Settings) -> None:
+    from adapters.server import DATABASE_KEY
     signing_secret = _secret(settings.slack_signing_secret)
     bot_token = _secret(settings.slack_bot_token)
     app_token = _secret(settings.slack_app_token)
@@ -87,7 +88,7 @@ def install(app: web.Application, settings: Settings) -> None:
     client = api_client(settings.slack_api_url, None if oauth else bot_token)
     workspaces: Workspaces = SingleWorkspace(client, channel)
     if oauth:
-        database = SlackDatabase(settings.effective_database_url())
+        database = SlackDatabase(app[DATABASE_KEY])  # the service's pool
         store = SQLInstallationStore(database, client_id=client_id)
         oauth_settings = AsyncOAuthSettings(
             client_id=client_id,

@@ -23,6 +23,7 @@ import json
 import logging
 import secrets
 import time
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -45,10 +46,9 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bot.db import async_url, create_tables, is_sqlite_memory, parse_url
+from bot.database import Database
 
 log = logging.getLogger(__name__)
 
@@ -110,42 +110,41 @@ class Workspace:
 
 
 class SlackDatabase:
-    """The engine the two stores share; opened and closed with the service."""
+    """The installation and OAuth-state tables, in the service's database.
 
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self._engine: AsyncEngine | None = None
+    Given the service's ``Database`` it shares that one connection pool; given a URL
+    (tests) it has its own.
+    """
+
+    def __init__(self, database: Database | str) -> None:
+        self.database = database if isinstance(database, Database) else Database(database)
+        self._opened = False
 
     @property
     def engine(self) -> AsyncEngine:
-        if self._engine is None:
+        if not self._opened:
             raise RuntimeError("the Slack installation database is not open")
-        return self._engine
+        return self.database.engine
+
+    def transaction(self) -> AbstractAsyncContextManager[AsyncConnection]:
+        """A write transaction (SQLite: the write lock taken at BEGIN, so writers queue)."""
+        return self.database.connection("Slack installation", write=True)
 
     async def open(self) -> None:
-        if self._engine is not None:
+        if self._opened:
             return
-        parsed = parse_url(self.url)
-        options: dict[str, Any] = {}
-        if is_sqlite_memory(parsed):
-            # Each new connection to ":memory:" is a new, empty database: keep one.
-            options["poolclass"] = StaticPool
-        elif parsed.get_backend_name() == "sqlite":
-            options["connect_args"] = {"timeout": 30}  # wait for the ledger's write lock
-        else:
-            options["pool_pre_ping"] = True
-        engine = create_async_engine(async_url(self.url), **options)
+        await self.database.open()
         try:
-            await create_tables(engine, metadata)
+            await self.database.create_tables(metadata)
         except BaseException:
-            await engine.dispose()
+            await self.database.close()
             raise
-        self._engine = engine
+        self._opened = True
 
     async def close(self) -> None:
-        if self._engine is not None:
-            engine, self._engine = self._engine, None
-            await engine.dispose()
+        if self._opened:
+            self._opened = False
+            await self.database.close()
 
 
 async def _replace(
@@ -177,7 +176,7 @@ class SQLInstallationStore(AsyncInstallationStore):
         channel = installation.incoming_webhook_channel_id or ""
         for attempt in (1, 2):
             try:
-                async with self.database.engine.begin() as conn:
+                async with self.database.transaction() as conn:
                     await _replace(
                         conn,
                         slack_installations,
@@ -202,7 +201,7 @@ class SQLInstallationStore(AsyncInstallationStore):
                     raise
 
     async def async_save_bot(self, bot: Bot) -> None:
-        async with self.database.engine.begin() as conn:
+        async with self.database.transaction() as conn:
             await self._save_bot(conn, bot, "")
 
     async def _save_bot(self, conn: AsyncConnection, bot: Bot, channel: str) -> None:
@@ -229,7 +228,7 @@ class SQLInstallationStore(AsyncInstallationStore):
         )
 
     async def async_delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
-        async with self.database.engine.begin() as conn:
+        async with self.database.transaction() as conn:
             await conn.execute(
                 delete(slack_bots).where(self._where(slack_bots, enterprise_id, team_id))
             )
@@ -240,12 +239,12 @@ class SQLInstallationStore(AsyncInstallationStore):
         where = self._where(slack_installations, enterprise_id, team_id)
         if user_id is not None:
             where = and_(where, slack_installations.c.user_id == user_id)
-        async with self.database.engine.begin() as conn:
+        async with self.database.transaction() as conn:
             await conn.execute(delete(slack_installations).where(where))
 
     async def async_delete_all(self, *, enterprise_id: str | None, team_id: str | None) -> None:
         # One transaction: an uninstalled workspace never keeps half its rows.
-        async with self.database.engine.begin() as conn:
+        async with self.database.transaction() as conn:
             for table in (slack_bots, slack_installations):
                 await conn.execute(delete(table).where(self._where(table, enterprise_id, team_id)))
 
@@ -341,7 +340,7 @@ class SQLOAuthStateStore(AsyncOAuthStateStore):
     async def async_issue(self, *args: Any, **kwargs: Any) -> str:
         state = secrets.token_urlsafe(32)
         now = time.time()
-        async with self.database.engine.begin() as conn:
+        async with self.database.transaction() as conn:
             # Abandoned install attempts would otherwise pile up for ever.
             await conn.execute(
                 delete(slack_oauth_states).where(slack_oauth_states.c.expires_at < now)
@@ -356,7 +355,7 @@ class SQLOAuthStateStore(AsyncOAuthStateStore):
     async def async_consume(self, state: str) -> bool:
         if not state:
             return False
-        async with self.database.engine.begin() as conn:
+        async with self.database.transaction() as conn:
             result = await conn.execute(
                 delete(slack_oauth_states).where(
                     slack_oauth_states.c.state == state,

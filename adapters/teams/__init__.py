@@ -56,7 +56,7 @@ def install(app: web.Application, settings: Settings) -> None:
     from botbuilder.core import TurnContext
     from botbuilder.integration.aiohttp import CloudAdapter
 
-    from adapters.server import COACH_KEY
+    from adapters.server import COACH_KEY, DATABASE_KEY
     from adapters.teams.auth import SigningKeys, auth_config, build_authentication
     from adapters.teams.bot_handler import CoachBot
     from adapters.teams.http import MessagesEndpoint
@@ -110,10 +110,10 @@ def install(app: web.Application, settings: Settings) -> None:
 
     async def teams_context(app: web.Application) -> AsyncIterator[None]:
         runtime.coach = app[COACH_KEY]
-        references = ReferenceStore(settings.effective_database_url())
+        references = ReferenceStore(app[DATABASE_KEY])  # the service's pool
         await references.open()
         runtime.references = references
-        files = ReportFileStore(settings.effective_database_url())
+        files = ReportFileStore(app[DATABASE_KEY])
         await files.open()
         runtime.files = files
         stop = asyncio.Event()

@@ -20,9 +20,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Column, DateTime, MetaData, String, Table, Text, select
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.db import async_url, create_tables, is_sqlite_memory, parse_url
+from bot.database import Database
 
 PERSONAL = "personal"
 LAST = "last"
@@ -46,21 +46,30 @@ teams_references = Table(
 class ReferenceStore:
     """Upsert and read conversation references (SQLite or PostgreSQL, async)."""
 
-    def __init__(self, url: str) -> None:
-        parsed = parse_url(url)
-        kwargs: dict[str, Any] = {}
-        if is_sqlite_memory(parsed):
-            # One shared connection, or every checkout would see a different empty database.
-            from sqlalchemy.pool import StaticPool
+    def __init__(self, database: Database | str) -> None:
+        # The service's Database (one pool for everything), or a URL of its own (tests).
+        self.database = database if isinstance(database, Database) else Database(database)
+        self._opened = False
 
-            kwargs = {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
-        self._engine: AsyncEngine = create_async_engine(async_url(url), **kwargs)
+    @property
+    def _engine(self) -> AsyncEngine:
+        return self.database.engine
 
     async def open(self) -> None:
-        await create_tables(self._engine, metadata)
+        if self._opened:
+            return
+        await self.database.open()
+        try:
+            await self.database.create_tables(metadata)
+        except BaseException:
+            await self.database.close()
+            raise
+        self._opened = True
 
     async def close(self) -> None:
-        await self._engine.dispose()
+        if self._opened:
+            self._opened = False
+            await self.database.close()
 
     async def put(
         self,
@@ -75,7 +84,7 @@ class ReferenceStore:
             "display_name": display_name,
             "updated_at": datetime.now(UTC),
         }
-        async with self._engine.begin() as conn:
+        async with self.database.connection("Teams conversation", write=True) as conn:
             # Portable upsert: update, and insert when nothing was there. Two processes
             # racing on the same new key both try the insert; the loser's update retry wins.
             result = await conn.execute(

@@ -19,7 +19,6 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
 
 from aiohttp import web
 from sqlalchemy import (
@@ -33,9 +32,9 @@ from sqlalchemy import (
     delete,
     select,
 )
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.db import async_url, create_tables, is_sqlite_memory, parse_url
+from bot.database import Database
 
 TTL_SECONDS = 60 * 60  # an hour: long enough to open the card, short enough to not leak
 TOKEN_BYTES = 32
@@ -77,21 +76,31 @@ def valid_token(token: str) -> bool:
 class ReportFileStore:
     """Store and fetch report files by token (SQLite or PostgreSQL, async)."""
 
-    def __init__(self, url: str, *, clock: Callable[[], float] = time.time) -> None:
-        parsed = parse_url(url)
-        kwargs: dict[str, Any] = {}
-        if is_sqlite_memory(parsed):
-            from sqlalchemy.pool import StaticPool
-
-            kwargs = {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
-        self._engine: AsyncEngine = create_async_engine(async_url(url), **kwargs)
+    def __init__(self, database: Database | str, *, clock: Callable[[], float] = time.time) -> None:
+        # The service's Database (one pool for everything), or a URL of its own (tests).
+        self.database = database if isinstance(database, Database) else Database(database)
         self.clock = clock
+        self._opened = False
+
+    @property
+    def _engine(self) -> AsyncEngine:
+        return self.database.engine
 
     async def open(self) -> None:
-        await create_tables(self._engine, metadata)
+        if self._opened:
+            return
+        await self.database.open()
+        try:
+            await self.database.create_tables(metadata)
+        except BaseException:
+            await self.database.close()
+            raise
+        self._opened = True
 
     async def close(self) -> None:
-        await self._engine.dispose()
+        if self._opened:
+            self._opened = False
+            await self.database.close()
 
     async def put(
         self,
@@ -106,7 +115,7 @@ class ReportFileStore:
             raise ValueError(f"ttl_seconds must be positive, got {ttl_seconds}")
         token = secrets.token_urlsafe(TOKEN_BYTES)
         now = int(self.clock())
-        async with self._engine.begin() as conn:
+        async with self.database.connection("Teams report file", write=True) as conn:
             await conn.execute(
                 delete(teams_report_files).where(teams_report_files.c.expires_at <= now)
             )

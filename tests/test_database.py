@@ -1,0 +1,149 @@
+"""The one ``Database`` a process shares: a pool for the core and the adapters, and
+connections the server closed are replaced without a failed request."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import asyncpg
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy.engine import make_url
+
+from adapters.server import COACH_KEY, DATABASE_KEY, build_app
+from adapters.slack import SLACK_RUNTIME_KEY
+from adapters.teams import TEAMS_KEY
+from bot.database import Database
+from bot.ledger.sql import SqlSpendLedger
+from bot.settings import Settings
+from tests.slack_recorder import SlackRecorder
+from tests.test_faults import TcpProxy, free_port, start_worker, stop_worker, worker_env
+
+
+async def test_the_core_and_the_adapters_share_one_pool(tmp_path: Path) -> None:
+    settings = Settings(
+        coachbot_data_dir=tmp_path,
+        slack_signing_secret="s" * 32,
+        slack_client_id="123.456",
+        slack_client_secret="oauth-secret",  # OAuth: the Slack tables are in use too
+        _env_file=None,
+    )
+    app = build_app(settings)
+    async with TestClient(TestServer(app)):
+        database = app[DATABASE_KEY]
+        coach = app[COACH_KEY]
+        assert isinstance(coach.ledger, SqlSpendLedger)
+        users = [
+            coach.ledger.database,
+            coach.escalations.database,  # type: ignore[attr-defined]
+            coach.incidents.database,  # type: ignore[union-attr]
+            app[SLACK_RUNTIME_KEY].database.database,  # type: ignore[union-attr]
+            app[TEAMS_KEY].references.database,
+            app[TEAMS_KEY].files.database,
+        ]
+        assert all(user is database for user in users)
+        engine = database.engine
+    # Closed with the last user: the pool is gone after shutdown.
+    with pytest.raises(RuntimeError):
+        _ = database.engine
+    assert engine is not None
+
+
+@pytest.mark.postgres
+async def test_connections_the_server_closed_are_replaced_without_a_failed_request(
+    postgres_url: str,
+) -> None:
+    ledger = SqlSpendLedger(Database(postgres_url))
+    await ledger.open()
+    try:
+        since = datetime(2026, 1, 1, tzinfo=UTC)
+        # Fill the pool: several connections checked out at once, then returned.
+        await asyncio.gather(*(ledger.self_authorised_total("o", "u", since) for _ in range(6)))
+        # What a PostgreSQL restart or failover does to every pooled connection.
+        admin = await asyncpg.connect(postgres_url)
+        try:
+            killed = await admin.fetchval(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        finally:
+            await admin.close()
+        assert killed >= 1
+        await asyncio.sleep(0.2)  # the closed sockets reach the event loop
+        # Every request succeeds: dead connections are dropped at checkout, no error shown.
+        totals = await asyncio.gather(
+            *(ledger.self_authorised_total("o", "u", since) for _ in range(6))
+        )
+        assert totals == [0] * 6
+    finally:
+        await ledger.close()
+
+
+# -- start-up before the database -----------------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+async def test_serve_waits_for_a_database_that_comes_up_after_it(
+    tmp_path: Path, postgres_url: str, redis_url: str
+) -> None:
+    recorder = SlackRecorder()
+    await recorder.start()
+    pg = make_url(postgres_url)
+    proxy = TcpProxy(target_port=pg.port or 5432, port=free_port())  # not listening yet
+    late_url = pg.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    env = worker_env(tmp_path, recorder, late_url, redis_url)
+    started = asyncio.create_task(start_worker("late", env, tmp_path))
+    log = tmp_path / "late.log"
+    try:
+        # Serve comes up first, finds no database, and says it is waiting (not ready).
+        for _ in range(300):
+            if log.exists() and "startup.waiting_for_database" in log.read_text():
+                break
+            await asyncio.sleep(0.1)
+        else:
+            raise AssertionError(f"serve never said it was waiting:\n{log.read_text()}")
+        assert not started.done(), "serve must not be ready before its database is"
+        await proxy.up()  # the database arrives
+        worker = await started  # ready (GET /readyz 200) within start_worker's bound
+        assert await stop_worker(worker) == 0
+    finally:
+        if not started.done():
+            started.cancel()
+        elif not started.cancelled() and started.exception() is None:
+            await stop_worker(started.result())  # no-op when it already stopped
+        await proxy.down()
+        await recorder.stop()
+
+
+async def test_serve_gives_up_clearly_when_the_database_never_comes(tmp_path: Path) -> None:
+    recorder = SlackRecorder()
+    await recorder.start()
+    try:
+        dead = f"postgresql://postgres@127.0.0.1:{free_port()}/nope"
+        env = worker_env(tmp_path, recorder, dead, "")
+        env["COACHBOT_STARTUP_WAIT_SECONDS"] = "2"
+        log = tmp_path / "serve.log"
+        with log.open("wb") as out:
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "adapters.console.cli",
+                "serve",
+                "--port",
+                str(free_port()),
+                env=env,
+                cwd=tmp_path,
+                stdout=out,
+                stderr=asyncio.subprocess.STDOUT,
+            )
+        code = await asyncio.wait_for(proc.wait(), 30)
+        assert code != 0
+        text = log.read_text()
+        assert "startup.waiting_for_database" in text
+        assert "startup.database_unavailable" in text
+    finally:
+        await recorder.stop()
