@@ -93,6 +93,10 @@ def run_bare(port: int, api_url: str, reuse_port: bool) -> None:
     from slack_bolt.async_app import AsyncApp
     from slack_sdk.web.async_client import AsyncWebClient
 
+    with contextlib.suppress(ImportError):  # the event loop coachbot serve runs on
+        import uvloop
+
+        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     bolt = AsyncApp(
         signing_secret=SECRET, client=AsyncWebClient(token="xoxb-load", base_url=api_url)
     )
