@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 from sqlalchemy import MetaData, event, select
 from sqlalchemy.engine import Connection
@@ -185,6 +185,45 @@ class Database:
                 if attempt == WRITE_ATTEMPTS - 1:
                     raise StorageUnavailable(gave_up) from exc
         raise AssertionError("unreachable")
+
+
+class DatabaseStore:
+    """A store whose tables live in a ``Database``, usually the service's shared one.
+
+    Given the service's ``Database`` it uses that pool; given a URL (tests, one-off
+    commands) it makes its own. ``open`` creates (or upgrades) the store's tables;
+    ``open`` and ``close`` pair with the database's counted ones.
+    """
+
+    def __init__(self, database: Database | str) -> None:
+        self.database = database if isinstance(database, Database) else Database(database)
+        self._opened = False
+
+    async def __aenter__(self) -> Self:
+        await self.open()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    async def open(self) -> None:
+        if self._opened:
+            return
+        await self.database.open()
+        try:
+            await self._create_tables()
+        except BaseException:
+            await self.database.close()
+            raise
+        self._opened = True
+
+    async def close(self) -> None:
+        if self._opened:
+            self._opened = False
+            await self.database.close()
+
+    async def _create_tables(self) -> None:
+        raise NotImplementedError
 
 
 def unavailable(exc: BaseException, what: str, display: str) -> StorageUnavailable:

@@ -47,7 +47,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError, ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.database import Database
+from bot.database import Database, DatabaseStore
 from bot.errors import AlreadyDecided, InvalidInput, NotFound
 from bot.escalations import OUTCOME_PROMPT
 from bot.escalations import sql as outbox_sql
@@ -315,41 +315,20 @@ def clean_note(note: str | None) -> str | None:
     return text or None
 
 
-class SqlIncidentStore:
+class SqlIncidentStore(DatabaseStore):
     """``IncidentStore`` on SQLite (a file) or PostgreSQL: the ledger's database."""
 
     def __init__(self, database: Database | str) -> None:
         # A URL: a pool of its own; a Database: shared with the other stores.
-        self.database = database if isinstance(database, Database) else Database(database)
+        super().__init__(database)
         self.url = self.database.url
         self._backend = self.database.backend
-        self._opened = False
-
-    async def __aenter__(self) -> SqlIncidentStore:
-        await self.open()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.close()
 
     # ----------------------------------------------------------------- lifecycle
 
-    async def open(self) -> None:
-        if self._opened:
-            return
-        await self.database.open()
-        try:
-            # Two processes starting together may both try to create the tables.
-            await self._write(self._migrate, retry_on=(IntegrityError, ProgrammingError))
-        except BaseException:
-            await self.database.close()
-            raise
-        self._opened = True
-
-    async def close(self) -> None:
-        if self._opened:
-            self._opened = False
-            await self.database.close()
+    async def _create_tables(self) -> None:
+        # Two processes starting together may both try to create the tables.
+        await self._write(self._migrate, retry_on=(IntegrityError, ProgrammingError))
 
     async def _migrate(self, conn: AsyncConnection) -> None:
         # The outbox table must exist (and have its payload column) before a prompt is

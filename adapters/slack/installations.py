@@ -48,7 +48,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bot.database import Database
+from bot.database import DatabaseStore
 
 log = logging.getLogger(__name__)
 
@@ -109,16 +109,9 @@ class Workspace:
     escalation_channel: str
 
 
-class SlackDatabase:
-    """The installation and OAuth-state tables, in the service's database.
-
-    Given the service's ``Database`` it shares that one connection pool; given a URL
-    (tests) it has its own.
-    """
-
-    def __init__(self, database: Database | str) -> None:
-        self.database = database if isinstance(database, Database) else Database(database)
-        self._opened = False
+class SlackDatabase(DatabaseStore):
+    """The installation and OAuth-state tables, in the service's database (or, given a
+    URL, one of their own)."""
 
     @property
     def engine(self) -> AsyncEngine:
@@ -130,21 +123,8 @@ class SlackDatabase:
         """A write transaction (SQLite: the write lock taken at BEGIN, so writers queue)."""
         return self.database.connection("Slack installation", write=True)
 
-    async def open(self) -> None:
-        if self._opened:
-            return
-        await self.database.open()
-        try:
-            await self.database.create_tables(metadata)
-        except BaseException:
-            await self.database.close()
-            raise
-        self._opened = True
-
-    async def close(self) -> None:
-        if self._opened:
-            self._opened = False
-            await self.database.close()
+    async def _create_tables(self) -> None:
+        await self.database.create_tables(metadata)
 
 
 async def _replace(

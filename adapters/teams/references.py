@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Column, DateTime, MetaData, String, Table, Text, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.database import Database
+from bot.database import DatabaseStore
 
 PERSONAL = "personal"
 LAST = "last"
@@ -43,33 +43,15 @@ teams_references = Table(
 )
 
 
-class ReferenceStore:
+class ReferenceStore(DatabaseStore):
     """Upsert and read conversation references (SQLite or PostgreSQL, async)."""
-
-    def __init__(self, database: Database | str) -> None:
-        # The service's Database (one pool for everything), or a URL of its own (tests).
-        self.database = database if isinstance(database, Database) else Database(database)
-        self._opened = False
 
     @property
     def _engine(self) -> AsyncEngine:
         return self.database.engine
 
-    async def open(self) -> None:
-        if self._opened:
-            return
-        await self.database.open()
-        try:
-            await self.database.create_tables(metadata)
-        except BaseException:
-            await self.database.close()
-            raise
-        self._opened = True
-
-    async def close(self) -> None:
-        if self._opened:
-            self._opened = False
-            await self.database.close()
+    async def _create_tables(self) -> None:
+        await self.database.create_tables(metadata)
 
     async def put(
         self,

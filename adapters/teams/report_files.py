@@ -34,7 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.database import Database
+from bot.database import Database, DatabaseStore
 
 TTL_SECONDS = 60 * 60  # an hour: long enough to open the card, short enough to not leak
 TOKEN_BYTES = 32
@@ -73,34 +73,20 @@ def valid_token(token: str) -> bool:
     return len(token) == 43 and all(c.isalnum() or c in "-_" for c in token)
 
 
-class ReportFileStore:
+class ReportFileStore(DatabaseStore):
     """Store and fetch report files by token (SQLite or PostgreSQL, async)."""
 
     def __init__(self, database: Database | str, *, clock: Callable[[], float] = time.time) -> None:
         # The service's Database (one pool for everything), or a URL of its own (tests).
-        self.database = database if isinstance(database, Database) else Database(database)
+        super().__init__(database)
         self.clock = clock
-        self._opened = False
 
     @property
     def _engine(self) -> AsyncEngine:
         return self.database.engine
 
-    async def open(self) -> None:
-        if self._opened:
-            return
-        await self.database.open()
-        try:
-            await self.database.create_tables(metadata)
-        except BaseException:
-            await self.database.close()
-            raise
-        self._opened = True
-
-    async def close(self) -> None:
-        if self._opened:
-            self._opened = False
-            await self.database.close()
+    async def _create_tables(self) -> None:
+        await self.database.create_tables(metadata)
 
     async def put(
         self,

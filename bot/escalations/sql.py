@@ -47,7 +47,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError, ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.database import Database
+from bot.database import Database, DatabaseStore
 from bot.errors import AlreadyDecided, InvalidInput, NotFound
 from bot.escalations import OPENED, RENOTIFY, SPEND_DECIDED, UPDATED
 from bot.ledger.sql import (
@@ -189,7 +189,7 @@ def _new_id(prefix: str, length: int = 10) -> str:
     return prefix + "".join(secrets.choice(ID_ALPHABET) for _ in range(length))
 
 
-class SqlEscalationStore:
+class SqlEscalationStore(DatabaseStore):
     """``EscalationStore`` on SQLite (a file) or PostgreSQL, chosen by the URL."""
 
     def __init__(
@@ -200,38 +200,17 @@ class SqlEscalationStore:
         lease: timedelta = DEFAULT_LEASE,
     ) -> None:
         # A URL: a pool of its own; a Database: shared with the other stores.
-        self.database = database if isinstance(database, Database) else Database(database)
+        super().__init__(database)
         self.url = self.database.url
         self._clock = clock
         self._lease = lease
         self._backend = self.database.backend
-        self._opened = False
-
-    async def __aenter__(self) -> SqlEscalationStore:
-        await self.open()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.close()
 
     # ----------------------------------------------------------------- lifecycle
 
-    async def open(self) -> None:
-        if self._opened:
-            return
-        await self.database.open()
-        try:
-            # Two processes starting together may both try to create the tables.
-            await self._write(self._migrate, retry_on=(IntegrityError, ProgrammingError))
-        except BaseException:
-            await self.database.close()
-            raise
-        self._opened = True
-
-    async def close(self) -> None:
-        if self._opened:
-            self._opened = False
-            await self.database.close()
+    async def _create_tables(self) -> None:
+        # Two processes starting together may both try to create the tables.
+        await self._write(self._migrate, retry_on=(IntegrityError, ProgrammingError))
 
     async def _migrate(self, conn: AsyncConnection) -> None:
         await migrate(conn)

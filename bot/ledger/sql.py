@@ -73,7 +73,7 @@ from sqlalchemy.exc import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.database import Database
+from bot.database import Database, DatabaseStore
 from bot.errors import AlreadyDecided, InvalidAmount, NotFound, StorageUnavailable
 from bot.ledger import SpendState, SpendSummaryRow, SummaryDimension
 from bot.models import LedgerEntry, Money, Role, SpendRequest, SpendStatus, VerifyResult
@@ -344,7 +344,7 @@ class _Retry(Exception):
 # --------------------------------------------------------------------------- the ledger
 
 
-class SqlSpendLedger:
+class SqlSpendLedger(DatabaseStore):
     """``SpendLedger`` on SQLite (a file) or PostgreSQL, chosen by the URL.
 
     ``clock`` exists for tests and imports of historical data; it must return aware times.
@@ -355,36 +355,16 @@ class SqlSpendLedger:
     ) -> None:
         # A URL: the ledger has a pool of its own (tests, one-off commands). A Database:
         # shared with the other stores of the service (see bot.database).
-        self.database = database if isinstance(database, Database) else Database(database)
+        super().__init__(database)
         self.url = self.database.url
         self._clock = clock
         self._backend = self.database.backend
-        self._opened = False
-
-    async def __aenter__(self) -> SqlSpendLedger:
-        await self.open()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.close()
 
     # ----------------------------------------------------------------- lifecycle
 
-    async def open(self) -> None:
-        if self._opened:
-            return
-        await self.database.open()
-        try:
-            await self._write(self._migrate, retry_on=(IntegrityError, ProgrammingError))
-        except BaseException:
-            await self.database.close()
-            raise
-        self._opened = True
-
-    async def close(self) -> None:
-        if self._opened:
-            self._opened = False
-            await self.database.close()
+    async def _create_tables(self) -> None:
+        # Two processes starting together may both try to create the tables.
+        await self._write(self._migrate, retry_on=(IntegrityError, ProgrammingError))
 
     async def ping(self) -> bool:
         """True when the database answers a trivial query (readiness checks)."""
