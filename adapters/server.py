@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import gc
 import os
 import time
@@ -53,6 +54,11 @@ MAX_BODY_BYTES = 512 * 1024
 READY_CHECK_SECONDS = 2.0  # a readiness probe must answer before the balancer's timeout
 SHUTDOWN_TIMEOUT_SECONDS = 25.0  # under Kubernetes' default 30 s grace period
 DRAIN_SECONDS = 20.0  # work a handler started after answering (Slack's post-ack listener)
+# At most this many requests with work still running (per process) before a new
+# platform request waits; it waits at most ADMISSION_WAIT_SECONDS, then goes ahead
+# (Slack wants its ack within 3 s; /spend may itself take 2 s to record before acking).
+MAX_FOLLOW_UPS = 48
+ADMISSION_WAIT_SECONDS = 0.75
 STARTUP_RETRY_SECONDS = 0.5  # then doubling, up to:
 MAX_STARTUP_RETRY_SECONDS = 5.0
 UNAVAILABLE = (
@@ -69,6 +75,73 @@ _QUIET_ROUTES = frozenset({"/healthz", "/readyz", "/metrics"})
 # -- request tasks: what a graceful shutdown waits for ----------------------------------
 
 _REQUEST_TASKS: weakref.WeakSet[asyncio.Task[Any]] = weakref.WeakSet()
+
+
+class _RequestWork:
+    """One request's unfinished parts: its handler and every task started under it."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self) -> None:
+        self.parts = 1  # the handler
+
+
+_request_work: contextvars.ContextVar[_RequestWork | None] = contextvars.ContextVar(
+    "request_work", default=None
+)
+
+
+class FollowUpWork:
+    """How many requests still have work running, and a bounded wait for fewer.
+
+    Slack is answered before the work is done (ack first), so without a bound a busy
+    process keeps acknowledging faster than it coaches: the acks look fast while the
+    answers staff wait for fall minutes behind. Holding a new request's answer a little
+    while the process is full keeps acks and answers in step; and a process that answers
+    more slowly gets fewer requests from a least-connections load balancer.
+    """
+
+    def __init__(self) -> None:
+        self.running = 0  # requests whose handler or follow-up tasks are unfinished
+        self._waiters: list[asyncio.Future[None]] = []
+
+    def begin(self) -> _RequestWork:
+        self.running += 1
+        return _RequestWork()
+
+    def add_task(self, work: _RequestWork, task: asyncio.Task[Any]) -> None:
+        work.parts += 1
+        task.add_done_callback(lambda _: self.end(work))
+
+    def end(self, work: _RequestWork) -> None:
+        work.parts -= 1
+        if work.parts:
+            return
+        self.running -= 1
+        waiters, self._waiters = self._waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+
+    async def wait_below(self, limit: int, seconds: float) -> bool:
+        """Wait until fewer than ``limit`` are running; False if ``seconds`` ran out."""
+        if self.running < limit:
+            return True
+        metrics.ADMISSION_WAITS.inc()
+        deadline = time.monotonic() + seconds
+        while self.running >= limit:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                metrics.ADMISSION_OVERRUNS.inc()
+                return False
+            waiter = asyncio.get_running_loop().create_future()
+            self._waiters.append(waiter)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(waiter, left)
+        return True
+
+
+FOLLOW_UPS = FollowUpWork()
 
 
 def _install_task_tracking(loop: asyncio.AbstractEventLoop) -> None:
@@ -94,6 +167,9 @@ def _install_task_tracking(loop: asyncio.AbstractEventLoop) -> None:
         request_id = given.get(request_id_var) if given is not None else current_request_id()
         if request_id is not None and isinstance(task, asyncio.Task):
             _REQUEST_TASKS.add(task)
+            work = given.get(_request_work) if given is not None else _request_work.get()
+            if work is not None:
+                FOLLOW_UPS.add_task(work, task)
         return task
 
     if getattr(previous, "_coachbot_tracking", False):
@@ -164,6 +240,10 @@ async def _handle(request: web.Request, handler: Handler) -> web.StreamResponse:
         # Refused before the body is read; a chunked body without a length is cut off by
         # ``client_max_size`` when the handler reads it (also a 413).
         return web.json_response({"error": "request body too large"}, status=413)
+    if request.method == "POST":  # the platforms' webhooks: they bring work
+        await FOLLOW_UPS.wait_below(MAX_FOLLOW_UPS, ADMISSION_WAIT_SECONDS)
+    work = FOLLOW_UPS.begin()
+    token = _request_work.set(work)
     try:
         return await handler(request)
     except web.HTTPException:
@@ -179,6 +259,9 @@ async def _handle(request: web.Request, handler: Handler) -> web.StreamResponse:
         return web.json_response(
             {"error": "internal error", "request_id": current_request_id()}, status=500
         )
+    finally:
+        _request_work.reset(token)
+        FOLLOW_UPS.end(work)  # the handler's part; its tasks end their own
 
 
 # -- endpoints -----------------------------------------------------------------------

@@ -47,6 +47,14 @@ REQUEST_LATENCY = Histogram(
     ["route"],
     buckets=_LATENCY_BUCKETS,
 )
+ADMISSION_WAITS = Counter(
+    "coachbot_admission_waits_total",
+    "Platform requests held because the process still had its limit of follow-up work.",
+)
+ADMISSION_OVERRUNS = Counter(
+    "coachbot_admission_overruns_total",
+    "Held requests that went ahead after the longest wait, over the follow-up limit.",
+)
 ADVICE_SERVED = Counter(
     "coachbot_advice_served_total",
     "Situations answered with a playbook, by the playbook chosen.",

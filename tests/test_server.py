@@ -7,10 +7,12 @@ driven with signed requests and the Web API is the local recorder.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
 import os
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -20,7 +22,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client.parser import text_string_to_metric_families
 
-from adapters.server import MAX_BODY_BYTES, build_app
+from adapters.server import FOLLOW_UPS, MAX_BODY_BYTES, FollowUpWork, build_app
 from bot import logging as bot_logging
 from bot.errors import StorageUnavailable
 from tests.slack_recorder import SlackRecorder
@@ -168,3 +170,45 @@ async def test_outages_answer_503_and_bugs_500_without_leaking(client: TestClien
     assert resp.status == 500
     body = await resp.json()
     assert body["request_id"] == resp.headers["X-Request-Id"] and "bug" not in body["error"]
+
+
+# -- follow-up work: acks may not run ahead of the answers ---------------------------
+
+
+async def test_follow_up_work_is_counted_until_the_answer_is_sent(
+    client: TestClient, recorder: SlackRecorder
+) -> None:
+    idle = FOLLOW_UPS.running
+    bodies = [
+        slash("/coach", WASHER, f"U0FOLLOW0{i}", recorder.response_url(f"f{i}")) for i in range(5)
+    ]
+    for body in bodies:
+        assert (
+            await client.post("/slack/events", data=body, headers=signed(body, FORM))
+        ).status == 200
+    # Acked; the coaching and the replies may still be running, and count while they do.
+    for i in range(5):
+        await recorder.wait_for(lambda c, i=i: c.path == f"/respond/f{i}", within=10)
+    for _ in range(100):  # the last reply's task ends just after the reply arrives
+        if FOLLOW_UPS.running == idle:
+            break
+        await asyncio.sleep(0.01)
+    assert FOLLOW_UPS.running == idle, "finished work must not stay counted"
+
+
+async def test_a_full_process_holds_new_work_until_some_finishes() -> None:
+    work = FollowUpWork()
+    first, second = work.begin(), work.begin()
+    # Full (2 of 2): a new request waits, and goes ahead when one finishes.
+    waiting = asyncio.create_task(work.wait_below(2, 5.0))
+    await asyncio.sleep(0.05)
+    assert not waiting.done()
+    work.end(first)
+    assert await asyncio.wait_for(waiting, 1) is True
+    # Still full after the longest wait: it goes ahead anyway (Slack's 3 s ack budget).
+    work.begin()
+    started = time.monotonic()
+    assert await work.wait_below(2, 0.2) is False
+    assert 0.2 <= time.monotonic() - started < 1
+    work.end(second)
+    assert await work.wait_below(2, 0.0) is True
