@@ -14,8 +14,8 @@ reference-counted open/close, a connection in a transaction that turns outages i
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
-from typing import Any, Self, TypeVar
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any, ClassVar, Self, TypeVar
 
 from sqlalchemy import MetaData, event, select
 from sqlalchemy.engine import Connection
@@ -195,6 +195,12 @@ class DatabaseStore:
     ``open`` and ``close`` pair with the database's counted ones.
     """
 
+    # The store's name in an outage's message ("the escalation database is unavailable"),
+    # what a write that kept losing races says, and failures every write is retried after.
+    what: ClassVar[str] = "service"
+    gave_up: ClassVar[str] = "the change could not be saved after several attempts"
+    always_retry: ClassVar[tuple[type[BaseException], ...]] = ()
+
     def __init__(self, database: Database | str) -> None:
         self.database = database if isinstance(database, Database) else Database(database)
         self._opened = False
@@ -224,6 +230,28 @@ class DatabaseStore:
 
     async def _create_tables(self) -> None:
         raise NotImplementedError
+
+    def _connection(
+        self, *, write: bool = False, single_statement: bool = False, **options: Any
+    ) -> AbstractAsyncContextManager[AsyncConnection]:
+        return self.database.connection(
+            self.what, write=write, single_statement=single_statement, **options
+        )
+
+    async def _write(
+        self,
+        work: Callable[[AsyncConnection], Awaitable[T]],
+        retry_on: tuple[type[BaseException], ...] = (IntegrityError,),
+        single_statement: bool = False,
+    ) -> T:
+        """Run ``work`` in one write transaction; a lost race (``retry_on``) runs again."""
+        return await self.database.write(
+            work,
+            what=self.what,
+            gave_up=self.gave_up,
+            retry_on=(*self.always_retry, *retry_on),
+            single_statement=single_statement,
+        )
 
 
 def unavailable(exc: BaseException, what: str, display: str) -> StorageUnavailable:

@@ -22,8 +22,7 @@ from __future__ import annotations
 import contextlib
 import json
 import secrets
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -66,7 +65,6 @@ MAX_NOTE_CHARS = 500
 # customer, so it stays short, but nobody can walk the space to answer for others.
 PULSE_CODE_LENGTH = 10
 PULSE_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"  # no 0/o, 1/l/i: read aloud safely
-_WHAT = "incident"  # names the store in StorageUnavailable
 
 
 class Outcome(StrEnum):
@@ -318,6 +316,9 @@ def clean_note(note: str | None) -> str | None:
 class SqlIncidentStore(DatabaseStore):
     """``IncidentStore`` on SQLite (a file) or PostgreSQL: the ledger's database."""
 
+    what = "incident"
+    gave_up = "the incident could not be recorded after several attempts"
+
     def __init__(self, database: Database | str) -> None:
         # A URL: a pool of its own; a Database: shared with the other stores.
         super().__init__(database)
@@ -336,26 +337,6 @@ class SqlIncidentStore(DatabaseStore):
         await outbox_sql.migrate(conn)
         await conn.run_sync(lambda sync_conn: metadata.create_all(sync_conn))
         await record_schema_version(conn, SCHEMA_COMPONENT, SCHEMA_VERSION, "incidents")
-
-    def _connection(
-        self, *, write: bool = False, single_statement: bool = False
-    ) -> AbstractAsyncContextManager[AsyncConnection]:
-        return self.database.connection(_WHAT, write=write, single_statement=single_statement)
-
-    async def _write(
-        self,
-        work: Callable[[AsyncConnection], Awaitable[T]],
-        retry_on: tuple[type[BaseException], ...] = (IntegrityError,),
-        single_statement: bool = False,
-    ) -> T:
-        """Run ``work`` in one write transaction; a lost race (unique clash) is retried."""
-        return await self.database.write(
-            work,
-            what=_WHAT,
-            gave_up="the incident could not be recorded after several attempts",
-            retry_on=retry_on,
-            single_statement=single_statement,
-        )
 
     # ----------------------------------------------------------------- the life
 

@@ -23,8 +23,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -72,7 +71,6 @@ SCHEMA_COMPONENT = "escalations"
 SCHEMA_VERSION = 2
 ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # as the ledger's: no i, l, o, u
 DEFAULT_LEASE = timedelta(seconds=60)  # longer than any one delivery attempt may take
-_WHAT = "escalation"  # names the store in StorageUnavailable
 _ERROR_CHARS = 500
 SYSTEM = "system"  # the 'user' of transitions nobody clicked (re-notify, move up)
 
@@ -192,6 +190,9 @@ def _new_id(prefix: str, length: int = 10) -> str:
 class SqlEscalationStore(DatabaseStore):
     """``EscalationStore`` on SQLite (a file) or PostgreSQL, chosen by the URL."""
 
+    what = "escalation"
+    gave_up = "the escalation could not be recorded after several attempts"
+
     def __init__(
         self,
         database: Database | str,
@@ -214,26 +215,6 @@ class SqlEscalationStore(DatabaseStore):
 
     async def _migrate(self, conn: AsyncConnection) -> None:
         await migrate(conn)
-
-    def _connection(
-        self, *, write: bool = False, single_statement: bool = False
-    ) -> AbstractAsyncContextManager[AsyncConnection]:
-        return self.database.connection(_WHAT, write=write, single_statement=single_statement)
-
-    async def _write(
-        self,
-        work: Callable[[AsyncConnection], Awaitable[T]],
-        retry_on: tuple[type[BaseException], ...] = (IntegrityError,),
-        single_statement: bool = False,
-    ) -> T:
-        """Run ``work`` in one write transaction; a lost race (unique clash) is retried."""
-        return await self.database.write(
-            work,
-            what=_WHAT,
-            gave_up="the escalation could not be recorded after several attempts",
-            retry_on=retry_on,
-            single_statement=single_statement,
-        )
 
     def _now(self) -> datetime:
         return as_utc(self._clock())

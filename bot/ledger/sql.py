@@ -30,8 +30,7 @@ import hashlib
 import json
 import re
 import secrets
-from collections.abc import Awaitable, Callable, Mapping
-from contextlib import AbstractAsyncContextManager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar
@@ -94,7 +93,6 @@ ID_LENGTH = 10  # 50 random bits: unguessable, and a collision is merely retried
 _TYPO_FIXES = str.maketrans({"o": "0", "i": "1", "l": "1"})
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
-_WHAT = "spend ledger"  # names the store in StorageUnavailable
 _VERIFY_PAGE = 2000
 
 
@@ -350,6 +348,13 @@ class SqlSpendLedger(DatabaseStore):
     ``clock`` exists for tests and imports of historical data; it must return aware times.
     """
 
+    what = "spend ledger"
+    gave_up = (
+        "the ledger could not record this after several attempts; run "
+        "`coachbot audit verify` — the ledger may have been edited by hand"
+    )
+    always_retry = (_Retry,)
+
     def __init__(
         self, database: Database | str, *, clock: Callable[[], datetime] = _utcnow
     ) -> None:
@@ -375,25 +380,6 @@ class SqlSpendLedger(DatabaseStore):
         await record_schema_version(conn, SCHEMA_COMPONENT, SCHEMA_VERSION, "ledger")
 
     # ----------------------------------------------------------------- transactions
-
-    def _connection(
-        self, *, single_statement: bool = False, **options: Any
-    ) -> AbstractAsyncContextManager[AsyncConnection]:
-        return self.database.connection(_WHAT, single_statement=single_statement, **options)
-
-    async def _write(
-        self,
-        work: Callable[[AsyncConnection], Awaitable[T]],
-        retry_on: tuple[type[BaseException], ...] = (IntegrityError,),
-    ) -> T:
-        """Run ``work`` in a write transaction, retrying races; SQLite takes the lock at BEGIN."""
-        return await self.database.write(
-            work,
-            what=_WHAT,
-            retry_on=(_Retry, *retry_on),
-            gave_up="the ledger could not record this after several attempts; run "
-            "`coachbot audit verify` — the ledger may have been edited by hand",
-        )
 
     async def _lock_head(self, conn: AsyncConnection, org: str) -> tuple[int, str]:
         """Lock (creating if needed) the org's head row; every append of the org queues here."""
