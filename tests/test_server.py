@@ -189,7 +189,7 @@ async def test_follow_up_work_is_counted_until_the_answer_is_sent(
     # Acked; the coaching and the replies may still be running, and count while they do.
     for i in range(5):
         await recorder.wait_for(lambda c, i=i: c.path == f"/respond/f{i}", within=10)
-    for _ in range(100):  # the last reply's task ends just after the reply arrives
+    for _ in range(300):  # the last reply's task ends just after the reply arrives
         if FOLLOW_UPS.running == idle:
             break
         await asyncio.sleep(0.01)
