@@ -16,6 +16,7 @@ from bot.ledger import open_ledger
 from bot.models import EscalationAction, EscalationStatus, Role, SpendStatus
 from bot.playbooks import load_library
 from bot.state import open_state
+from tests.clock import Clock
 
 ORG = {
     "name": "Test Hotel",
@@ -33,17 +34,9 @@ ORG = {
 }
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(datetime(2026, 11, 23, 10, 0, tzinfo=UTC))
 
 
 async def _coach(db_url: str, state_url: str | None, clock: Clock) -> AsyncIterator[Coach]:

@@ -13,6 +13,7 @@ from bot.errors import AlreadyDecided, InvalidInput, NotFound
 from bot.escalations import OPENED, RENOTIFY, SPEND_DECIDED, UPDATED, open_escalations
 from bot.escalations.sql import SqlEscalationStore
 from bot.models import EscalationAction, EscalationRecord, EscalationStatus, Role
+from tests.clock import Clock
 
 ACK, TAKE, RESOLVE = (
     EscalationAction.ACKNOWLEDGE,
@@ -22,26 +23,9 @@ ACK, TAKE, RESOLVE = (
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> datetime:
-        self.now += timedelta(**delta)
-        return self.now
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest) -> str:
-    return str(request.getfixturevalue(f"{request.param}_url"))
-
-
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(T0)
 
 
 @pytest.fixture

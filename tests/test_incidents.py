@@ -30,6 +30,7 @@ from bot.reports import (
     report_dict,
 )
 from bot.state import open_state
+from tests.clock import Clock
 
 ORG = {
     "name": "Test Hotel",
@@ -46,14 +47,6 @@ ORG = {
 }
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 MANAGER = Actor("hotel", "U_MGR", Role.MANAGER)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @asynccontextmanager
@@ -81,7 +74,7 @@ async def running_coach(db_url: str, state_url: str | None, clock: Clock) -> Asy
 
 
 async def _life_across_restarts(db_url: str, state_url: str) -> None:
-    clock = Clock()
+    clock = Clock(T0)
     async with running_coach(db_url, state_url, clock) as coach:
         sam = coach.actor("hotel", "U_SAM")
         advice = await coach.advise(sam, "table 5 got the wrong dishes and they are cold")
@@ -146,7 +139,7 @@ async def test_an_incident_lives_across_restarts_on_postgres_and_redis(
 
 @pytest.fixture
 async def coach(sqlite_url: str) -> AsyncIterator[Coach]:
-    async with running_coach(sqlite_url, None, Clock()) as c:
+    async with running_coach(sqlite_url, None, Clock(T0)) as c:
         yield c
 
 

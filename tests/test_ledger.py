@@ -21,34 +21,16 @@ from bot.errors import AlreadyDecided, InvalidAmount, NotFound, StorageUnavailab
 from bot.ledger import SpendLedger, open_ledger
 from bot.ledger.sql import HASHED_COLUMNS, SqlSpendLedger, row_hash
 from bot.models import LedgerEntry, Money, Role, SpendRequest, SpendStatus
+from tests.clock import Clock
 
 APPROVED, PENDING, DENIED = SpendStatus.APPROVED, SpendStatus.PENDING, SpendStatus.DENIED
 ID_PATTERN = re.compile(r"^sp_[0-9a-hjkmnp-tv-z]{10}$")
 T0 = datetime(2025, 3, 14, 9, 0, tzinfo=UTC)
 
 
-class Clock:
-    """A clock the test moves by hand, so time windows are exact."""
-
-    def __init__(self, start: datetime = T0) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> datetime:
-        self.now += timedelta(**delta)
-        return self.now
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest) -> str:
-    return str(request.getfixturevalue(f"{request.param}_url"))
-
-
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(T0)
 
 
 @pytest.fixture

@@ -15,20 +15,9 @@ from bot.escalations import OPENED, RENOTIFY, UPDATED, Delivery
 from bot.escalations.sql import SqlEscalationStore
 from bot.models import EscalationAction, EscalationRecord, Notification, Role
 from bot.outbox import MAX_DELAY, EscalationMonitor, OutboxWorker, backoff_delay
+from tests.clock import Clock
 
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> datetime:
-        self.now += timedelta(**delta)
-        return self.now
 
 
 class FakePlatform:
@@ -72,14 +61,9 @@ class FakePlatform:
         return Delivery(ok=True, ref=f"C1:{len(self.accepted)}")
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest) -> str:
-    return str(request.getfixturevalue(f"{request.param}_url"))
-
-
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(T0)
 
 
 @pytest.fixture

@@ -18,14 +18,15 @@ from bot.incidents import Outcome, SqlIncidentStore
 from bot.models import EscalationRecord, Notification
 from bot.outbox import OutboxWorker
 from bot.outcomes import OutcomePrompter
-from tests.test_incidents import T0, Clock, running_coach
+from tests.clock import Clock
+from tests.test_incidents import T0, running_coach
 
 QUIET = timedelta(minutes=30)
 
 
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(T0)
 
 
 @pytest.fixture

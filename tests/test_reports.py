@@ -47,6 +47,7 @@ from bot.reports import (
     report_dict,
     spreadsheet_safe,
 )
+from tests.clock import Clock
 
 ROOT = Path(__file__).resolve().parents[1]
 LONDON = "Europe/London"
@@ -64,14 +65,6 @@ ORG_FILE: dict[str, Any] = {
 }
 MANAGER = Actor("hotel", "boss", Role.MANAGER)
 PLAYBOOKS = ("angry-customer", "wrong-order", "billing-dispute", None)
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @dataclass
@@ -106,11 +99,6 @@ class Deps:
     def require_manager(self, actor: Actor) -> None:
         if not actor.role.at_least(Role.MANAGER):
             raise NotPermitted("sorry — that is for managers and admins only")
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest) -> str:
-    return str(request.getfixturevalue(f"{request.param}_url"))
 
 
 @pytest.fixture
