@@ -53,6 +53,7 @@ from bot.escalations import sql as outbox_sql
 from bot.ledger.sql import (
     UtcDateTime,
     as_utc,
+    in_period,
     record_schema_version,
 )
 
@@ -641,20 +642,20 @@ class SqlIncidentStore(DatabaseStore):
         self, org: str, since: datetime | None = None, until: datetime | None = None
     ) -> list[IncidentRecord]:
         """Incidents opened in [since, until), oldest first."""
-        query = select(incidents).where(incidents.c.org == org)
-        if since is not None:
-            query = query.where(incidents.c.opened_at >= as_utc(since))
-        if until is not None:
-            query = query.where(incidents.c.opened_at < as_utc(until))
-        query = query.order_by(incidents.c.opened_at, incidents.c.incident_id)
+        query = (
+            select(incidents)
+            .where(incidents.c.org == org, *in_period(incidents.c.opened_at, since, until))
+            .order_by(incidents.c.opened_at, incidents.c.incident_id)
+        )
         async with self._connection() as conn:
             return [_record(r._mapping) for r in (await conn.execute(query)).all()]
 
     async def feedback(self, org: str, since: datetime | None = None) -> list[Feedback]:
-        query = select(incident_feedback).where(incident_feedback.c.org == org)
-        if since is not None:
-            query = query.where(incident_feedback.c.at >= as_utc(since))
-        query = query.order_by(incident_feedback.c.feedback_id)
+        query = (
+            select(incident_feedback)
+            .where(incident_feedback.c.org == org, *in_period(incident_feedback.c.at, since, None))
+            .order_by(incident_feedback.c.feedback_id)
+        )
         async with self._connection() as conn:
             rows = (await conn.execute(query)).all()
         return [

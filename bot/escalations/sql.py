@@ -53,6 +53,7 @@ from bot.ledger.sql import (
     UtcDateTime,
     _utcnow,
     as_utc,
+    in_period,
     record_schema_version,
     schema_version,
 )
@@ -550,12 +551,11 @@ class SqlEscalationStore(DatabaseStore):
     async def list(
         self, org: str, since: datetime | None = None, until: datetime | None = None
     ) -> list[EscalationRecord]:
-        query = select(escalations).where(escalations.c.org == org)
-        if since is not None:
-            query = query.where(escalations.c.opened_at >= as_utc(since))
-        if until is not None:
-            query = query.where(escalations.c.opened_at < as_utc(until))
-        query = query.order_by(escalations.c.opened_at, escalations.c.escalation_id)
+        query = (
+            select(escalations)
+            .where(escalations.c.org == org, *in_period(escalations.c.opened_at, since, until))
+            .order_by(escalations.c.opened_at, escalations.c.escalation_id)
+        )
         async with self._connection() as conn:
             return await _records(conn, (await conn.execute(query)).all())
 

@@ -213,6 +213,16 @@ def as_utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
+def in_period(column: Any, since: datetime | None, until: datetime | None) -> list[Any]:
+    """Conditions for ``since <= column < until`` (UTC); an end given as None is open."""
+    conditions = []
+    if since is not None:
+        conditions.append(column >= as_utc(since))
+    if until is not None:
+        conditions.append(column < as_utc(until))
+    return conditions
+
+
 def _utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -530,11 +540,7 @@ class SqlSpendLedger(DatabaseStore):
         user_id: str | None = None,
         customer_ref: str | None = None,
     ) -> list[LedgerEntry]:
-        query = _spends_query(org)
-        if since is not None:
-            query = query.where(_spend.c.created_at >= as_utc(since))
-        if until is not None:
-            query = query.where(_spend.c.created_at < as_utc(until))
+        query = _spends_query(org).where(*in_period(_spend.c.created_at, since, until))
         if user_id is not None:
             query = query.where(_spend.c.user_id == user_id)
         if customer_ref is not None:
