@@ -17,7 +17,6 @@ import contextvars
 import gc
 import os
 import time
-import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from datetime import timedelta
 from typing import Any
@@ -36,7 +35,6 @@ from bot.logging import (
     bound_request,
     configure,
     current_request_id,
-    request_id_var,
 )
 from bot.logging import new_request_id as make_request_id
 from bot.outbox import EscalationMonitor
@@ -72,9 +70,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 _QUIET_ROUTES = frozenset({"/healthz", "/readyz", "/metrics"})
 
 
-# -- request tasks: what a graceful shutdown waits for ----------------------------------
-
-_REQUEST_TASKS: weakref.WeakSet[asyncio.Task[Any]] = weakref.WeakSet()
+# -- request work: what admission holds back for and a graceful shutdown waits for -----
 
 
 class _RequestWork:
@@ -128,11 +124,23 @@ class FollowUpWork:
         if self.running < limit:
             return True
         metrics.ADMISSION_WAITS.inc()
+        if await self._wait(limit, seconds):
+            return True
+        metrics.ADMISSION_OVERRUNS.inc()
+        return False
+
+    async def drain(self, seconds: float) -> int:
+        """Wait (bounded) for all of it to finish; returns how many requests were cut off."""
+        await self._wait(1, seconds)
+        if self.running:
+            log.warning("shutdown.drain_timeout", unfinished=self.running)
+        return self.running
+
+    async def _wait(self, limit: int, seconds: float) -> bool:
         deadline = time.monotonic() + seconds
         while self.running >= limit:
             left = deadline - time.monotonic()
             if left <= 0:
-                metrics.ADMISSION_OVERRUNS.inc()
                 return False
             waiter = asyncio.get_running_loop().create_future()
             self._waiters.append(waiter)
@@ -145,12 +153,13 @@ FOLLOW_UPS = FollowUpWork()
 
 
 def _install_task_tracking(loop: asyncio.AbstractEventLoop) -> None:
-    """Remember every task started while a request is being handled.
+    """Count every task started while a request is being handled as part of its work.
 
     Slack listeners acknowledge first and then keep working in a task Bolt starts (record
     the spend, match, reply). aiohttp's shutdown waits only for handlers, so without this
-    a deploy would cut those off half-way. Tasks started outside requests (outbox workers,
-    the monitor, probes) are not tracked: they have their own stop signals.
+    a deploy would cut those off half-way, and admission could not see them. Tasks started
+    outside requests (outbox workers, the monitor, probes) are not counted: they have
+    their own stop signals.
     """
     previous = loop.get_task_factory()
 
@@ -164,33 +173,15 @@ def _install_task_tracking(loop: asyncio.AbstractEventLoop) -> None:
         # The factory runs in the creating task's context, but a task given its own
         # context (the shared-state probe's empty one) belongs to that context instead.
         given = kwargs.get("context")
-        request_id = given.get(request_id_var) if given is not None else current_request_id()
-        if request_id is not None and isinstance(task, asyncio.Task):
-            _REQUEST_TASKS.add(task)
-            work = given.get(_request_work) if given is not None else _request_work.get()
-            if work is not None:
-                FOLLOW_UPS.add_task(work, task)
+        work = given.get(_request_work) if given is not None else _request_work.get()
+        if work is not None and isinstance(task, asyncio.Task):
+            FOLLOW_UPS.add_task(work, task)
         return task
 
     if getattr(previous, "_coachbot_tracking", False):
         return
     factory._coachbot_tracking = True  # type: ignore[attr-defined]
     loop.set_task_factory(factory)  # type: ignore[arg-type]
-
-
-async def drain_request_tasks(seconds: float) -> int:
-    """Wait (bounded) for request work still running; returns how many were cut off."""
-    current = asyncio.current_task()
-    deadline = time.monotonic() + seconds
-    while True:
-        pending = [t for t in _REQUEST_TASKS if not t.done() and t is not current]
-        left = deadline - time.monotonic()
-        if not pending or left <= 0:
-            break
-        await asyncio.wait(pending, timeout=left)
-    if pending:
-        log.warning("shutdown.drain_timeout", unfinished=len(pending))
-    return len(pending)
 
 
 # -- middleware ----------------------------------------------------------------------
@@ -379,7 +370,7 @@ async def _open_coach_waiting(
 
 async def _drain_context(_: web.Application) -> AsyncIterator[None]:
     yield
-    await drain_request_tasks(DRAIN_SECONDS)
+    await FOLLOW_UPS.drain(DRAIN_SECONDS)
 
 
 async def _monitor_context(app: web.Application) -> AsyncIterator[None]:
