@@ -8,6 +8,7 @@ needs an explicit async driver, so every URL goes through :func:`async_url` firs
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
@@ -30,7 +31,7 @@ def parse_url(url: str) -> URL:
     try:
         parsed = make_url(url.strip())
     except ArgumentError:
-        raise ValueError(f"not a database URL: {_redact(url)!r}") from None
+        raise ValueError(f"not a database URL: {display_url(url)!r}") from None
     scheme = parsed.drivername.lower()
     if scheme in _SQLITE_SCHEMES:
         return parsed.set(drivername=SQLITE_DRIVER)
@@ -69,12 +70,16 @@ def async_url(url: str) -> str:
 
 
 def display_url(url: str) -> str:
-    """``url`` with any password masked, for messages and logs."""
-    return _redact(url)
-
-
-def _redact(url: str) -> str:
+    """``url`` for operators (messages, logs): the password masked and the query, which
+    may carry one (``?password=…``), dropped. For database and Redis URLs alike."""
     try:
-        return make_url(url.strip()).render_as_string(hide_password=True)
-    except ArgumentError:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
         return "<unparseable URL>"
+    if not parts.scheme:
+        return "<unparseable URL>"
+    netloc = parts.netloc
+    if parts.password is not None:
+        netloc = f"{parts.username or ''}:***@{netloc.rpartition('@')[2]}"
+    return f"{parts.scheme}://{netloc}{parts.path}"

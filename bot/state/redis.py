@@ -14,7 +14,6 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import urlsplit
 
 import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
@@ -22,6 +21,7 @@ from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from bot.db import display_url
 from bot.errors import StorageUnavailable
 from bot.state import check_rate, check_ttl
 
@@ -49,21 +49,6 @@ return 1
 def _escape(part: str) -> str:
     # An org containing ':' could otherwise forge another org's key ("a:incident:x").
     return part.replace("%", "%25").replace(":", "%3A")
-
-
-def _display(url: str) -> str:
-    """``url`` for operators: the password masked, the query (it may hold one) dropped."""
-    try:
-        parts = urlsplit(url.strip())
-        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
-    except ValueError:
-        return "<unparseable Redis URL>"
-    if not parts.scheme:
-        return "<unparseable Redis URL>"
-    netloc = parts.netloc
-    if parts.password is not None:
-        netloc = f"{parts.username or ''}:***@{netloc.rpartition('@')[2]}"
-    return f"{parts.scheme}://{netloc}{parts.path}"
 
 
 @contextmanager
@@ -98,7 +83,7 @@ class RedisState:
         timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
     ) -> None:
         self._prefix = prefix
-        self._where = _display(url)  # for operator-facing detail: password masked
+        self._where = display_url(url)  # for operator-facing detail: password masked
         self._client: aioredis.Redis = aioredis.from_url(
             url,
             # Fail fast: a request must be acknowledged to Slack within 3 s.
