@@ -38,6 +38,7 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    bindparam,
     insert,
     or_,
     select,
@@ -46,7 +47,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError, ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.database import Database, DatabaseStore
+from bot.database import Database, DatabaseStore, HotStatement
 from bot.errors import AlreadyDecided, InvalidInput, NotFound
 from bot.escalations import OUTCOME_PROMPT
 from bot.escalations import sql as outbox_sql
@@ -284,6 +285,29 @@ incidents = Table(
 Index("ix_incidents_org_opened", incidents.c.org, incidents.c.opened_at)
 # The prompter's scan: incidents still without an outcome, oldest activity first.
 Index("ix_incidents_outcome_activity", incidents.c.outcome, incidents.c.last_activity_at)
+# Run on every piece of advice; the columns open_incident fills, the rest start NULL.
+_OPEN_INCIDENT = HotStatement(
+    insert(incidents).values(
+        {
+            name: bindparam(name, type_=incidents.c[name].type)
+            for name in (
+                "incident_id",
+                "org",
+                "user_id",
+                "platform",
+                "situation",
+                "first_playbook_id",
+                "playbook_id",
+                "matched_terms",
+                "customer_ref",
+                "steps_taken",
+                "opened_at",
+                "last_activity_at",
+                "prompts_sent",
+            )
+        }
+    )
+)
 
 incident_feedback = Table(
     "incident_feedback",
@@ -371,13 +395,10 @@ class SqlIncidentStore(DatabaseStore):
             "prompts_sent": 0,
         }
 
-        async def work(conn: AsyncConnection) -> None:
-            await conn.execute(insert(incidents), row)
-
         # One INSERT, run on every piece of advice: no read before or after it. Ids are
         # new random ones, so a clash means this very incident was already opened.
         with contextlib.suppress(IntegrityError):
-            await self._write(work, retry_on=(), single_statement=True)
+            await self.database.execute(self.what, _OPEN_INCIDENT, row)
 
     async def touch(
         self, org: str, incident_id: str, at: datetime, step: int | None = None

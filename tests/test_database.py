@@ -11,12 +11,16 @@ from pathlib import Path
 import asyncpg
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 
 from adapters.server import COACH_KEY, DATABASE_KEY, build_app
 from adapters.slack import SLACK_RUNTIME_KEY
 from adapters.teams import TEAMS_KEY
-from bot.database import Database
+from bot.database import Database, HotStatement
+from bot.errors import StorageUnavailable
+from bot.incidents import SqlIncidentStore
 from bot.ledger.sql import SqlSpendLedger
 from bot.settings import Settings
 from tests.slack_recorder import SlackRecorder
@@ -80,6 +84,73 @@ async def test_connections_the_server_closed_are_replaced_without_a_failed_reque
         assert totals == [0] * 6
     finally:
         await ledger.close()
+
+
+# -- the hot statements (HotStatement: asyncpg directly on PostgreSQL) ------------------
+
+
+async def test_a_hot_insert_that_clashes_is_an_integrity_error_on_both_backends(
+    db_url: str,
+) -> None:
+    from bot.incidents import _OPEN_INCIDENT
+
+    store = SqlIncidentStore(Database(db_url))
+    await store.open()
+    try:
+        at = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
+        row = {
+            "incident_id": "in_clash",
+            "org": "o",
+            "user_id": "u",
+            "platform": "slack",
+            "situation": "soup is cold",
+            "first_playbook_id": "wrong-order",
+            "playbook_id": "wrong-order",
+            "matched_terms": "[]",
+            "customer_ref": "table 7",
+            "steps_taken": 1,
+            "opened_at": at,
+            "last_activity_at": at,
+            "prompts_sent": 0,
+        }
+        await store.database.execute(store.what, _OPEN_INCIDENT, row)
+        with pytest.raises(IntegrityError):
+            await store.database.execute(store.what, _OPEN_INCIDENT, row)
+        record = await store.get("o", "in_clash")
+        assert record is not None
+        assert record.customer_ref == "table 7"
+        assert record.opened_at == at  # the time zone survives the driver path
+    finally:
+        await store.close()
+
+
+@pytest.mark.postgres
+async def test_a_connection_killed_mid_statement_is_an_outage_then_recovers(
+    postgres_url: str,
+) -> None:
+    database = Database(postgres_url)
+    await database.open()
+    try:
+        slow = HotStatement(select(func.pg_sleep(5)))
+        running = asyncio.ensure_future(database.scalar("spend ledger", slow, {}))
+        await asyncio.sleep(0.5)
+        admin = await asyncpg.connect(postgres_url)
+        try:
+            await admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        finally:
+            await admin.close()
+        with pytest.raises(StorageUnavailable) as caught:
+            await asyncio.wait_for(running, 5)
+        # Staff get plain words; the operator's detail names the store, not the password.
+        assert "spend ledger is unavailable" in str(caught.value)
+        assert "postgresql" in (caught.value.detail or "")
+        await asyncio.sleep(0.2)
+        assert await database.scalar("spend ledger", HotStatement(select(func.abs(-3))), {}) == 3
+    finally:
+        await database.close()
 
 
 # -- start-up before the database -----------------------------------------------------

@@ -72,7 +72,7 @@ from sqlalchemy.exc import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.database import Database, DatabaseStore
+from bot.database import Database, DatabaseStore, HotStatement
 from bot.errors import AlreadyDecided, InvalidAmount, NotFound, StorageUnavailable
 from bot.ledger import SpendState, SpendSummaryRow, SummaryDimension
 from bot.models import LedgerEntry, Money, Role, SpendRequest, SpendStatus, VerifyResult
@@ -551,10 +551,9 @@ class SqlSpendLedger(DatabaseStore):
 
     async def self_authorised_total(self, org: str, user_id: str, since: datetime) -> int:
         # Every piece of advice shows what is left of today's allowance: one statement,
-        # built once, no BEGIN/COMMIT around it.
+        # compiled once, no BEGIN/COMMIT around it (see HotStatement).
         params = {"org": org, "user_id": user_id, "since": as_utc(since)}
-        async with self._connection(single_statement=True) as conn:
-            return int(await conn.scalar(_SELF_AUTHORISED_SINCE, params) or 0)
+        return int(await self.database.scalar(self.what, _SELF_AUTHORISED_SINCE, params) or 0)
 
     async def customer_total(self, org: str, customer_ref: str, since: datetime) -> int:
         query = (
@@ -780,12 +779,14 @@ def _sum(column: Any) -> Any:
 
 # Only spends approved at once count against a person's own daily allowance; a
 # manager's later approval is the manager's authority, not theirs.
-_SELF_AUTHORISED_SINCE = select(_sum(events.c.amount_minor)).where(
-    events.c.org == bindparam("org"),
-    events.c.kind == SPEND,
-    events.c.user_id == bindparam("user_id"),
-    events.c.authorised_by_self.is_(True),
-    events.c.created_at >= bindparam("since", type_=UtcDateTime()),
+_SELF_AUTHORISED_SINCE = HotStatement(
+    select(_sum(events.c.amount_minor)).where(
+        events.c.org == bindparam("org"),
+        events.c.kind == SPEND,
+        events.c.user_id == bindparam("user_id"),
+        events.c.authorised_by_self.is_(True),
+        events.c.created_at >= bindparam("since", type_=UtcDateTime()),
+    )
 )
 
 
