@@ -30,6 +30,7 @@ import sys
 import tempfile
 import time
 import urllib.parse
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -247,7 +248,40 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else 0.0
 
 
+@contextlib.asynccontextmanager
+async def fresh_database(server_url: str) -> AsyncIterator[str]:
+    """A new, empty database on the PostgreSQL server of ``server_url``, dropped after.
+
+    Every run starts from the same state: no tables grown by earlier runs, and no
+    incidents of theirs for the outcome prompter to ask about in the middle of the load.
+    """
+    import asyncpg
+
+    name = f"coachbot_load_{os.getpid()}_{int(time.time())}"
+    admin_url = server_url.replace("postgresql+asyncpg://", "postgresql://", 1)
+    conn = await asyncpg.connect(admin_url)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    try:
+        yield server_url.rsplit("/", 1)[0] + "/" + name
+    finally:
+        conn = await asyncpg.connect(admin_url)
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+
 async def main(args: argparse.Namespace) -> int:
+    if not args.database_url.startswith("postgresql"):
+        return await run(args)
+    async with fresh_database(args.database_url) as url:
+        return await run(argparse.Namespace(**{**vars(args), "database_url": url}))
+
+
+async def run(args: argparse.Namespace) -> int:
     work = Path(tempfile.mkdtemp(prefix="coachbot-load-"))
     sink_port, bare_port, serve_port = free_port(), free_port(), free_port()
     api_url = f"http://127.0.0.1:{sink_port}/api/"
@@ -416,7 +450,12 @@ def parse_args() -> argparse.Namespace:
     p.add_argument(
         "--workers", type=int, default=1, help="processes per server (serve --workers)"
     )
-    p.add_argument("--database-url", default="", help="default: SQLite in a temp folder")
+    p.add_argument(
+        "--database-url",
+        default="",
+        help="a PostgreSQL server (a fresh database is made on it, dropped after); "
+        "default: SQLite in a temp folder",
+    )
     p.add_argument("--redis-url", default="", help="default: in-process state")
     p.add_argument("--log-level", default="INFO", help="coachbot serve's COACHBOT_LOG_LEVEL")
     p.add_argument(
