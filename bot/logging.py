@@ -5,10 +5,10 @@
 botbuilder, the adapters) come out with the same fields through the same JSON encoding, on
 the same stream, so an operator's log pipeline sees one format. structlog's lines do not go
 through ``logging`` (no ``LogRecord``, caller lookup or formatter chain: 26 µs of CPU a
-line instead of 75, measured); they are rendered by structlog and written straight to the stream of the
-stdlib handler, under its lock, so lines from the two never interleave. So handlers added to
-the root logger later, ``logging.disable()`` or a stdlib level set on a ``coachbot.*`` name
-do not apply to them: their level is ``configure()``'s.
+line instead of 75, measured); they are rendered by structlog and written straight to the
+stream of the stdlib handler, under its lock, so lines from the two never interleave. So
+handlers added to the root logger later, ``logging.disable()`` or a stdlib level set on a
+``coachbot.*`` name do not apply to them: their level is ``configure()``'s.
 
 The request id lives in a ``ContextVar``: asyncio copies the context into every task
 created while handling a request, so the work Slack's listeners do *after* the ack
