@@ -209,33 +209,47 @@ class PlaybookMatcher:
                 )
 
         # Example vectors: idf-weighted, unit length; postings hold the normalised weight.
-        self._example_count: dict[int, int] = {}
-        # Per playbook: feature → [(example number, weight)], so the nearest-neighbour
-        # pass can visit only the playbooks BM25 already finds plausible.
+        # Examples are numbered across the library; ``_example_owner`` maps back.
+        self._example_owner: list[int] = [owner for owner, _ in examples]
+        # Feature → [(example number, weight)] over the whole library: one pass when
+        # every playbook gets nearest-neighbour scoring (libraries up to KNN_CANDIDATES).
+        self._knn_post_all: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        # The same per playbook, so for a large library the nearest-neighbour pass can
+        # visit only the playbooks BM25 already finds plausible.
         self._knn_post: list[dict[str, list[tuple[int, float]]]] = [
             {} for _ in self._playbooks
         ]
-        for owner, feats in examples:
+        for number, (owner, feats) in enumerate(examples):
             vec = {f: w * self._idf[f] for f, w in feats.items()}
             norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
             post = self._knn_post[owner]
-            local = self._example_count.get(owner, 0)
-            self._example_count[owner] = local + 1
             for f, v in vec.items():
-                post.setdefault(f, []).append((local, v / norm))
+                post.setdefault(f, []).append((number, v / norm))
+                self._knn_post_all[f].append((number, v / norm))
 
         self._by_reason: dict[str, list[int]] = defaultdict(list)
         for index, pb in enumerate(self._playbooks):
             for reason in pb.escalation.reasons:
                 self._by_reason[reason].append(index)
 
-        # Keyword sets: feature → (playbook, keyword index) to find hits without a scan.
-        self._keywords = keywords
-        self._kw_post: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        # Keyword coverage weight of each library feature (``_mass``); others weigh 0.
+        self._mass: dict[str, float] = {f: _mass(self._idf, f) for f in self._idf}
+        # Keyword sets, numbered across the library: feature → keyword numbers to find
+        # hits without a scan, and per keyword its playbook, stems and phrase bonus.
+        self._kw_post: dict[str, list[int]] = defaultdict(list)
+        self._kw_owner: list[int] = []
+        self._kw_stems: list[frozenset[str]] = []
+        # A phrase hit in full counts half its stems' mass again (a single word: nothing).
+        self._kw_phrase: list[float] = []
         for index, kws in enumerate(keywords):
-            for k, stems in enumerate(kws):
+            for stems in kws:
                 for s in stems:
-                    self._kw_post[s].append((index, k))
+                    self._kw_post[s].append(len(self._kw_stems))
+                self._kw_owner.append(index)
+                self._kw_stems.append(stems)
+                self._kw_phrase.append(
+                    0.5 * sum(_mass(self._idf, x) for x in stems) if len(stems) > 1 else 0.0
+                )
 
     # --- public ---------------------------------------------------------------------------
 
@@ -350,54 +364,55 @@ class PlaybookMatcher:
 
         q_norm = math.sqrt(sum((w * idf[f]) ** 2 for f, w in query.items())) or 1.0
         q_vec = [(f, w * idf[f] / q_norm) for f, w in query.items()]
-        # Nearest neighbour only for the playbooks BM25 ranks highest: with a thousand
-        # playbooks the rest cannot win anyway, and this keeps match() in milliseconds.
+        # Similarity of the text to each example it shares a feature with.
+        sims: dict[int, float] = {}
         if n > KNN_CANDIDATES:
-            candidates: Iterable[int] = sorted(
-                heapq.nlargest(KNN_CANDIDATES, range(n), key=bm25.__getitem__)
-            )
+            # Nearest neighbour only for the playbooks BM25 ranks highest: with a thousand
+            # playbooks the rest cannot win anyway, and this keeps match() in milliseconds.
+            for index in sorted(heapq.nlargest(KNN_CANDIDATES, range(n), key=bm25.__getitem__)):
+                post = self._knn_post[index]
+                for f, qv in q_vec:
+                    for ex, ev in post.get(f, ()):
+                        sims[ex] = sims.get(ex, 0.0) + qv * ev
         else:
-            candidates = range(n)
+            for f, qv in q_vec:
+                for ex, ev in self._knn_post_all.get(f, ()):
+                    sims[ex] = sims.get(ex, 0.0) + qv * ev
         # Best and second-best example per playbook: one lucky overlap counts less than
         # two examples that both resemble the text.
         best = [0.0] * n
         second = [0.0] * n
-        for index in candidates:
-            post = self._knn_post[index]
-            sims: dict[int, float] = defaultdict(float)
-            for f, qv in q_vec:
-                for ex, ev in post.get(f, ()):
-                    sims[ex] += qv * ev
-            b1 = b2 = 0.0
-            for sim in sims.values():
-                if sim > b1:
-                    b1, b2 = sim, b1
-                elif sim > b2:
-                    b2 = sim
-            best[index], second[index] = b1, b2
+        owner = self._example_owner
+        for ex, sim in sims.items():
+            index = owner[ex]
+            if sim > best[index]:
+                best[index], second[index] = sim, best[index]
+            elif sim > second[index]:
+                second[index] = sim
         scale = 1.0 / (1.0 + KNN_SECOND)
         knn = [(b1 + KNN_SECOND * b2) * scale for b1, b2 in zip(best, second, strict=True)]
 
         # Keyword hits: every stem of the keyword present in the text.
-        kw_cover: dict[int, set[str]] = defaultdict(set)
+        mass = self._mass
+        kw_cover: dict[int, set[str]] = {}
         kw_phrase: dict[int, float] = defaultdict(float)
-        checked: set[tuple[int, int]] = set()
+        checked: set[int] = set()
         for s in content:
-            for index, k in self._kw_post.get(s, ()):
-                if (index, k) in checked:
+            for kw in self._kw_post.get(s, ()):
+                if kw in checked:
                     continue
-                checked.add((index, k))
-                stems = self._keywords[index][k]
+                checked.add(kw)
+                stems = self._kw_stems[kw]
                 if stems <= content:
-                    kw_cover[index] |= stems
-                    if len(stems) > 1:
-                        kw_phrase[index] += 0.5 * sum(_mass(idf, x) for x in stems)
-        q_mass = sum(_mass(idf, s) for s in content) or 1.0
+                    index = self._kw_owner[kw]
+                    kw_cover.setdefault(index, set()).update(stems)
+                    kw_phrase[index] += self._kw_phrase[kw]
+        q_mass = sum(mass.get(s, 0.0) for s in content) or 1.0
 
         bm25_scale = W_BM25 / bm25_max if bm25_max else 0.0
         out = [bm25_scale * b + W_KNN * k for b, k in zip(bm25, knn, strict=True)]
         for index, cover in kw_cover.items():
-            covered = sum(_mass(idf, x) for x in cover) + kw_phrase[index]
+            covered = sum(mass.get(x, 0.0) for x in cover) + kw_phrase[index]
             out[index] += W_KW * min(1.0, covered / q_mass)
         return out
 
@@ -499,7 +514,7 @@ class _SlangIndex:
     """Finds slang variants (single words or phrases) in a stem sequence."""
 
     def __init__(self, slang: dict[str, tuple[str, ...]]) -> None:
-        self.by_first: dict[str, list[tuple[tuple[str, ...], str]]] = defaultdict(list)
+        by_first: dict[str, list[tuple[tuple[str, ...], str]]] = defaultdict(list)
         self.canonicals: set[str] = set()
         for canonical, variants in slang.items():
             canon_stem = stem(canonical)
@@ -507,16 +522,31 @@ class _SlangIndex:
             for phrase in (canonical, *variants):
                 seq = phrase_stems(phrase)
                 if seq:
-                    self.by_first[seq[0]].append((seq, canon_stem))
-        for entries in self.by_first.values():
-            entries.sort(key=lambda e: -len(e[0]))  # longest phrase first
+                    by_first[seq[0]].append((seq, canon_stem))
+        # Phrases by their first two stems, so a common first word ("not", "no") does not
+        # mean trying every phrase that starts with it; one-word variants by their stem.
+        # Longest phrase first, then the one-word variants, in slang table order.
+        self.phrases: dict[tuple[str, str], list[tuple[tuple[str, ...], str]]] = defaultdict(
+            list
+        )
+        self.words: dict[str, list[str]] = defaultdict(list)
+        for entries in by_first.values():
+            entries.sort(key=lambda e: -len(e[0]))
+            for seq, canonical in entries:
+                if len(seq) > 1:
+                    self.phrases[seq[0], seq[1]].append((seq, canonical))
+                else:
+                    self.words[seq[0]].append(canonical)
 
     def find(self, stems: Sequence[str]) -> list[tuple[str, int, int]]:
         out: list[tuple[str, int, int]] = []
         for i, s in enumerate(stems):
-            for seq, canonical in self.by_first.get(s, ()):
-                if tuple(stems[i : i + len(seq)]) == seq:
-                    out.append((canonical, i, i + len(seq)))
+            if i + 1 < len(stems):
+                for seq, canonical in self.phrases.get((s, stems[i + 1]), ()):
+                    if tuple(stems[i : i + len(seq)]) == seq:
+                        out.append((canonical, i, i + len(seq)))
+            for canonical in self.words.get(s, ()):
+                out.append((canonical, i, i + 1))
         return out
 
 

@@ -329,15 +329,18 @@ def inspect(tokens: Sequence[Token]) -> Detection:
     counter_evidence = False
     for clause_words in clauses.values():
         text = " ".join(clause_words)
-        if _ANY_RULE.search(text) is None:
+        first = _ANY_RULE.search(text)
+        if first is None:
             continue  # most clauses raise nothing: one pass instead of one per rule
+        # No rule matches before the first match of any, so each scans from there on.
+        first_at = first.start()
         # Word index of each character offset: a match's start maps back to its word.
         starts = [0]
         for w in clause_words[:-1]:
             starts.append(starts[-1] + len(w) + 1)
         positive = _POSITIVE.search(text) is not None and _NEGATIVE.search(text) is None
         for rule in RULES:
-            for m in rule.pattern.finditer(text):
+            for m in rule.pattern.finditer(text, first_at):
                 if rule.counter:
                     # "unhurt", "no harm done": weak safety hints are moot.
                     counter_evidence = counter_evidence or rule.reason == "safety"
