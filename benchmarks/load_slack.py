@@ -30,12 +30,12 @@ import sys
 import tempfile
 import time
 import urllib.parse
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
 from aiohttp import web
+from scratch import scratch_database  # benchmarks/scratch.py
 
 HERE = Path(__file__).resolve()
 ROOT = HERE.parents[1]
@@ -248,36 +248,10 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else 0.0
 
 
-@contextlib.asynccontextmanager
-async def fresh_database(server_url: str) -> AsyncIterator[str]:
-    """A new, empty database on the PostgreSQL server of ``server_url``, dropped after.
-
-    Every run starts from the same state: no tables grown by earlier runs, and no
-    incidents of theirs for the outcome prompter to ask about in the middle of the load.
-    """
-    import asyncpg
-
-    name = f"coachbot_load_{os.getpid()}_{int(time.time())}"
-    admin_url = server_url.replace("postgresql+asyncpg://", "postgresql://", 1)
-    conn = await asyncpg.connect(admin_url)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    try:
-        yield server_url.rsplit("/", 1)[0] + "/" + name
-    finally:
-        conn = await asyncpg.connect(admin_url)
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await conn.close()
-
-
 async def main(args: argparse.Namespace) -> int:
     if not args.database_url.startswith("postgresql"):
         return await run(args)
-    async with fresh_database(args.database_url) as url:
+    async with scratch_database(args.database_url) as url:
         return await run(argparse.Namespace(**{**vars(args), "database_url": url}))
 
 

@@ -25,9 +25,7 @@ import random
 import statistics
 import sys
 import time
-import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -35,6 +33,8 @@ from pathlib import Path
 import asyncpg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a source checkout
+
+from scratch import scratch_database  # benchmarks/scratch.py
 
 from bot.authority import AuthorityPolicy, load_org_config
 from bot.db import display_url
@@ -127,24 +127,6 @@ async def fill(url: str, n: int, days: int, now: datetime, library: PlaybookLibr
     finally:
         await conn.close()
     return written
-
-
-@asynccontextmanager
-async def scratch_database(admin_url: str) -> AsyncIterator[str]:
-    name = f"coachbot_bench_{uuid.uuid4().hex[:10]}"
-    conn = await asyncpg.connect(admin_url, timeout=5)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    try:
-        yield admin_url.rsplit("/", 1)[0] + "/" + name
-    finally:
-        conn = await asyncpg.connect(admin_url, timeout=5)
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await conn.close()
 
 
 async def time_reports(deps: Deps) -> list[tuple[str, str, int, float, float]]:

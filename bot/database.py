@@ -195,13 +195,7 @@ class Database:
         its own), saving two round trips on the hot path. Other ``options`` are
         SQLAlchemy execution options (an isolation level, say).
         """
-        conn = self.engine.connect()
-        try:
-            # Whatever goes wrong while connecting (refused, no such database, bad role,
-            # pool exhausted) means the same thing to the person waiting: no data now.
-            await conn.start()
-        except (SQLAlchemyError, OSError, TimeoutError) as exc:
-            raise unavailable(exc, what, self.display) from exc
+        conn = await self._checkout(what)
         try:
             if write and self.backend == "sqlite":
                 await conn.execution_options(ledger_write=True)
@@ -242,6 +236,17 @@ class Database:
             except asyncpg.IntegrityConstraintViolationError as exc:
                 raise IntegrityError(hot.sql, dict(params), exc) from exc
 
+    async def _checkout(self, what: str) -> AsyncConnection:
+        """A connection from the pool, or ``StorageUnavailable``."""
+        conn = self.engine.connect()
+        try:
+            # Whatever goes wrong while connecting (refused, no such database, bad role,
+            # pool exhausted) means the same thing to the person waiting: no data now.
+            await conn.start()
+        except (SQLAlchemyError, OSError, TimeoutError) as exc:
+            raise unavailable(exc, what, self.display) from exc
+        return conn
+
     @asynccontextmanager
     async def _driver(self, what: str) -> AsyncIterator[asyncpg.Connection]:
         """A pooled connection's asyncpg connection; outages become ``StorageUnavailable``.
@@ -250,11 +255,7 @@ class Database:
         connection that dies mid-statement is closed by asyncpg and dropped at its next
         checkout.
         """
-        conn = self.engine.connect()
-        try:
-            await conn.start()
-        except (SQLAlchemyError, OSError, TimeoutError) as exc:
-            raise unavailable(exc, what, self.display) from exc
+        conn = await self._checkout(what)
         try:
             raw = await conn.get_raw_connection()
             yield raw.driver_connection
