@@ -146,6 +146,10 @@ class Target:
     extra: list[asyncio.subprocess.Process] = field(default_factory=list)  # more workers
     errors: int = 0
     elapsed: float = 0.0
+    cpu: float = 0.0  # CPU seconds its processes used during the measured rounds
+
+    def cpu_now(self) -> float:
+        return tree_cpu_seconds([self.proc.pid, *(p.pid for p in self.extra)])
 
     @property
     def url(self) -> str:
@@ -238,9 +242,29 @@ async def run_round(
             else:
                 target.errors += 1
 
-    started = time.perf_counter()
+    started, cpu_before = time.perf_counter(), target.cpu_now()
     await asyncio.gather(*(client() for _ in range(concurrency)))
     target.elapsed += time.perf_counter() - started
+    target.cpu += target.cpu_now() - cpu_before
+
+
+def tree_cpu_seconds(roots: list[int]) -> float:
+    """CPU (user + system) used so far by ``roots`` and their descendants; 0 off Linux."""
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    parent: dict[int, int] = {}
+    used: dict[int, float] = {}
+    for entry in Path("/proc").glob("[0-9]*"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            pid = int(entry.name)
+            parent[pid] = int(fields[1])
+            used[pid] = (int(fields[11]) + int(fields[12])) / ticks
+    total, todo = 0.0, list(roots)
+    while todo:
+        pid = todo.pop()
+        total += used.get(pid, 0.0)
+        todo.extend(child for child, ppid in parent.items() if ppid == pid)
+    return total
 
 
 def pct(values: list[float], q: float) -> float:
@@ -316,7 +340,7 @@ async def run(args: argparse.Namespace) -> int:
                 t.latencies.clear()
                 t.sent.clear()
                 t.in_ack.clear()
-                t.errors, t.elapsed = 0, 0.0
+                t.errors, t.elapsed, t.cpu = 0, 0.0, 0.0
             for r in range(args.rounds):
                 for t in targets if r % 2 == 0 else targets[::-1]:
                     await run_round(
@@ -352,13 +376,16 @@ async def run(args: argparse.Namespace) -> int:
         f"{args.concurrency} concurrent; {args.workers} process(es) per server; coachbot "
         f"storage: {storage}; {os.cpu_count()} CPUs"
     )
-    head = ("server", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "errors")
-    print(f"{head[0]:<16}" + "".join(f"{h:>9}" for h in head[1:]))
+    head = ("server", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "errors", "CPU ms/req")
+    print(f"{head[0]:<16}" + "".join(f"{h:>9}" for h in head[1:-1]) + f"{head[-1]:>12}")
     for t in targets:
         rate = len(t.latencies) / t.elapsed if t.elapsed else 0.0
+        # The server's own processes only: not PostgreSQL, Redis, the sink or the load.
+        cpu_ms = 1000 * t.cpu / len(t.latencies) if t.latencies else 0.0
         print(
             f"{t.name:<16}{rate:>9.0f}{pct(t.latencies, 0.5):>9.1f}{pct(t.latencies, 0.9):>9.1f}"
-            f"{pct(t.latencies, 0.99):>9.1f}{max(t.latencies, default=0) * 1000:>9.1f}{t.errors:>8}"
+            f"{pct(t.latencies, 0.99):>9.1f}{max(t.latencies, default=0) * 1000:>9.1f}"
+            f"{t.errors:>9}{cpu_ms:>12.2f}"
         )
     bare_rate = len(bare.latencies) / bare.elapsed
     serve_rate = len(serve.latencies) / serve.elapsed
