@@ -297,6 +297,8 @@ class DatabaseStore:
     # The store's name in an outage's message ("the escalation database is unavailable"),
     # what a write that kept losing races says, and failures every write is retried after.
     what: ClassVar[str] = "service"
+    # The tables a store without migrations creates on open (``create_all``, checkfirst).
+    tables: ClassVar[MetaData | None] = None
     gave_up: ClassVar[str] = "the change could not be saved after several attempts"
     always_retry: ClassVar[tuple[type[BaseException], ...]] = ()
 
@@ -328,7 +330,9 @@ class DatabaseStore:
             await self.database.close()
 
     async def _create_tables(self) -> None:
-        raise NotImplementedError
+        if self.tables is None:
+            raise NotImplementedError("a store names its tables or creates them itself")
+        await self.database.create_tables(self.tables)
 
     def _connection(
         self, *, write: bool = False, single_statement: bool = False, **options: Any

@@ -71,7 +71,7 @@ def files(teams: Teams) -> ReportFileStore:
 
 
 async def stored_rows(teams: Teams) -> int:
-    async with files(teams)._engine.connect() as conn:
+    async with files(teams).database.engine.connect() as conn:
         return int(
             (await conn.execute(select(func.count()).select_from(teams_report_files))).one()[0]
         )

@@ -113,6 +113,9 @@ class SlackDatabase(DatabaseStore):
     """The installation and OAuth-state tables, in the service's database (or, given a
     URL, one of their own)."""
 
+    what = "Slack installation"
+    tables = metadata
+
     @property
     def engine(self) -> AsyncEngine:
         if not self._opened:
@@ -121,10 +124,7 @@ class SlackDatabase(DatabaseStore):
 
     def transaction(self) -> AbstractAsyncContextManager[AsyncConnection]:
         """A write transaction (SQLite: the write lock taken at BEGIN, so writers queue)."""
-        return self.database.connection("Slack installation", write=True)
-
-    async def _create_tables(self) -> None:
-        await self.database.create_tables(metadata)
+        return self._connection(write=True)
 
 
 async def _replace(

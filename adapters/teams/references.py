@@ -20,7 +20,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Column, DateTime, MetaData, String, Table, Text, select
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.database import DatabaseStore
 
@@ -46,12 +45,8 @@ teams_references = Table(
 class ReferenceStore(DatabaseStore):
     """Upsert and read conversation references (SQLite or PostgreSQL, async)."""
 
-    @property
-    def _engine(self) -> AsyncEngine:
-        return self.database.engine
-
-    async def _create_tables(self) -> None:
-        await self.database.create_tables(metadata)
+    what = "Teams conversation"
+    tables = metadata
 
     async def put(
         self,
@@ -66,7 +61,7 @@ class ReferenceStore(DatabaseStore):
             "display_name": display_name,
             "updated_at": datetime.now(UTC),
         }
-        async with self.database.connection("Teams conversation", write=True) as conn:
+        async with self._connection(write=True) as conn:
             # Portable upsert: update, and insert when nothing was there. Two processes
             # racing on the same new key both try the insert; the loser's update retry wins.
             result = await conn.execute(
@@ -84,7 +79,7 @@ class ReferenceStore(DatabaseStore):
                 )
 
     async def get(self, org: str, kind: str, key: str) -> dict[str, Any] | None:
-        async with self._engine.connect() as conn:
+        async with self.database.engine.connect() as conn:
             row = (
                 await conn.execute(
                     select(teams_references.c.reference).where(
@@ -98,7 +93,7 @@ class ReferenceStore(DatabaseStore):
 
     async def latest(self, org: str) -> dict[str, Any] | None:
         """Any reference of this organisation (its service URL serves the whole tenant)."""
-        async with self._engine.connect() as conn:
+        async with self.database.engine.connect() as conn:
             row = (
                 await conn.execute(
                     select(teams_references.c.reference)
@@ -113,7 +108,7 @@ class ReferenceStore(DatabaseStore):
         """Display names Teams last gave for these users (for 'approved by Sam')."""
         if not user_ids:
             return {}
-        async with self._engine.connect() as conn:
+        async with self.database.engine.connect() as conn:
             rows = await conn.execute(
                 select(teams_references.c.key, teams_references.c.display_name).where(
                     teams_references.c.org == org,

@@ -32,7 +32,6 @@ from sqlalchemy import (
     delete,
     select,
 )
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.database import Database, DatabaseStore
 
@@ -76,17 +75,13 @@ def valid_token(token: str) -> bool:
 class ReportFileStore(DatabaseStore):
     """Store and fetch report files by token (SQLite or PostgreSQL, async)."""
 
+    what = "Teams report file"
+    tables = metadata
+
     def __init__(self, database: Database | str, *, clock: Callable[[], float] = time.time) -> None:
         # The service's Database (one pool for everything), or a URL of its own (tests).
         super().__init__(database)
         self.clock = clock
-
-    @property
-    def _engine(self) -> AsyncEngine:
-        return self.database.engine
-
-    async def _create_tables(self) -> None:
-        await self.database.create_tables(metadata)
 
     async def put(
         self,
@@ -101,7 +96,7 @@ class ReportFileStore(DatabaseStore):
             raise ValueError(f"ttl_seconds must be positive, got {ttl_seconds}")
         token = secrets.token_urlsafe(TOKEN_BYTES)
         now = int(self.clock())
-        async with self.database.connection("Teams report file", write=True) as conn:
+        async with self._connection(write=True) as conn:
             await conn.execute(
                 delete(teams_report_files).where(teams_report_files.c.expires_at <= now)
             )
@@ -121,7 +116,7 @@ class ReportFileStore(DatabaseStore):
         """The file, or None when the token is unknown, malformed or expired."""
         if not valid_token(token):
             return None
-        async with self._engine.connect() as conn:
+        async with self.database.engine.connect() as conn:
             row = (
                 await conn.execute(
                     select(
