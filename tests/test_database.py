@@ -4,7 +4,6 @@ connections the server closed are replaced without a failed request."""
 from __future__ import annotations
 
 import asyncio
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,7 +23,14 @@ from bot.incidents import SqlIncidentStore
 from bot.ledger.sql import SqlSpendLedger
 from bot.settings import Settings
 from tests.slack_recorder import SlackRecorder
-from tests.test_faults import TcpProxy, free_port, start_worker, stop_worker, worker_env
+from tests.test_faults import (
+    TcpProxy,
+    free_port,
+    spawn_worker,
+    start_worker,
+    stop_worker,
+    worker_env,
+)
 
 
 async def test_the_core_and_the_adapters_share_one_pool(tmp_path: Path) -> None:
@@ -197,23 +203,10 @@ async def test_serve_gives_up_clearly_when_the_database_never_comes(tmp_path: Pa
         dead = f"postgresql://postgres@127.0.0.1:{free_port()}/nope"
         env = worker_env(tmp_path, recorder, dead, "")
         env["COACHBOT_STARTUP_WAIT_SECONDS"] = "2"
-        log = tmp_path / "serve.log"
-        with log.open("wb") as out:
-            proc = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "adapters.console.cli",
-                "serve",
-                "--port",
-                str(free_port()),
-                env=env,
-                cwd=tmp_path,
-                stdout=out,
-                stderr=asyncio.subprocess.STDOUT,
-            )
-        code = await asyncio.wait_for(proc.wait(), 30)
+        worker = await spawn_worker("serve", env, tmp_path)
+        code = await asyncio.wait_for(worker.proc.wait(), 30)
         assert code != 0
-        text = log.read_text()
+        text = worker.log.read_text()
         assert "startup.waiting_for_database" in text
         assert "startup.database_unavailable" in text
     finally:

@@ -224,9 +224,10 @@ class Worker:
         return out
 
 
-async def start_worker(
+async def spawn_worker(
     name: str, env: dict[str, str], tmp_path: Path, *options: str
 ) -> Worker:
+    """A ``coachbot serve`` process on a free port, its output in ``tmp_path/name.log``."""
     port = free_port()
     log = tmp_path / f"{name}.log"
     with log.open("wb") as out:
@@ -245,7 +246,15 @@ async def start_worker(
             stdout=out,
             stderr=asyncio.subprocess.STDOUT,
         )
-    worker = Worker(proc, port, log)
+    return Worker(proc, port, log)
+
+
+async def start_worker(
+    name: str, env: dict[str, str], tmp_path: Path, *options: str
+) -> Worker:
+    """A ``coachbot serve`` process, once it reports ready."""
+    worker = await spawn_worker(name, env, tmp_path, *options)
+    proc, log = worker.proc, worker.log
 
     async def healthy() -> bool:
         if proc.returncode is not None:
