@@ -54,7 +54,8 @@ SHUTDOWN_TIMEOUT_SECONDS = 25.0  # under Kubernetes' default 30 s grace period
 DRAIN_SECONDS = 20.0  # work a handler started after answering (Slack's post-ack listener)
 # At most this many requests with work still running (per process) before a new
 # platform request waits; it waits at most ADMISSION_WAIT_SECONDS, then goes ahead
-# (Slack wants its ack within 3 s; /spend may itself take 2 s to record before acking).
+# (Slack wants its ack within 3 s; /coach and /spend may themselves take up to 2 s before
+# acking, since their answer rides in the ack).
 MAX_FOLLOW_UPS = 48
 ADMISSION_WAIT_SECONDS = 0.75
 STARTUP_RETRY_SECONDS = 0.5  # then doubling, up to:
@@ -90,9 +91,9 @@ _request_work: contextvars.ContextVar[_RequestWork | None] = contextvars.Context
 class FollowUpWork:
     """How many requests still have work running, and a bounded wait for fewer.
 
-    Slack is answered before the work is done (ack first), so without a bound a busy
-    process keeps acknowledging faster than it coaches: the acks look fast while the
-    answers staff wait for fall minutes behind. Holding a new request's answer a little
+    Slack events and clicks are answered before the work is done (ack first), so without
+    a bound a busy process keeps acknowledging faster than it coaches: the acks look fast
+    while the answers staff wait for fall minutes behind. Holding a new request's answer a little
     while the process is full keeps acks and answers in step; and a process that answers
     more slowly gets fewer requests from a least-connections load balancer.
     """
