@@ -15,7 +15,14 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from bot.errors import PlaybookError
 from bot.models import Role
@@ -26,7 +33,21 @@ _YamlLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 # Categories a playbook (or the text itself) can raise to a manager.
-ESCALATION_REASONS = ("safety", "legal", "abuse", "review", "media", "leaving", "vip")
+ESCALATION_REASONS = (
+    "safety",
+    "legal",
+    "abuse",
+    "review",
+    "media",
+    "leaving",
+    "vip",
+    "privacy",
+    "security",
+)
+
+# The universal recovery steps: chosen by the confidence threshold, never by its triggers,
+# so it is the one playbook that may have none.
+FALLBACK_PLAYBOOK_ID = "general-recovery"
 
 NonEmpty = Annotated[str, Field(min_length=1)]
 
@@ -50,8 +71,8 @@ def _major_amount(value: Any) -> Decimal:
 class Triggers(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    keywords: list[NonEmpty] = Field(min_length=1)
-    examples: list[NonEmpty] = Field(min_length=1)
+    keywords: list[NonEmpty] = Field(default_factory=list)
+    examples: list[NonEmpty] = Field(default_factory=list)
 
 
 class PlaybookStep(BaseModel):
@@ -98,7 +119,7 @@ class Playbook(BaseModel):
     summary: str = ""
     owner: NonEmpty
     review_by: date
-    triggers: Triggers
+    triggers: Triggers = Field(default_factory=Triggers)
     steps: list[PlaybookStep] = Field(min_length=1)
     gestures: list[GestureSpec] = Field(default_factory=list)
     # Per-incident limit for a role while this playbook applies, in major units.
@@ -111,6 +132,17 @@ class Playbook(BaseModel):
         if not ID_PATTERN.match(v):
             raise ValueError("id must be lowercase words joined by '-', e.g. 'billing-dispute'")
         return v
+
+    @model_validator(mode="after")
+    def _needs_triggers(self) -> Playbook:
+        if self.id != FALLBACK_PLAYBOOK_ID and not (
+            self.triggers.keywords and self.triggers.examples
+        ):
+            raise ValueError(
+                "triggers: give at least one keyword and one example "
+                f"(only {FALLBACK_PLAYBOOK_ID!r} may have none)"
+            )
+        return self
 
     @field_validator("authority", mode="before")
     @classmethod

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.errors import PlaybookError
 from bot.matching import MatchResult, PlaybookMatcher
 from bot.playbooks import PlaybookLibrary, load_library
 from bot.text import normalise, stem, tokenise
@@ -279,6 +280,19 @@ def test_tiny_custom_library(tmp_path: Path) -> None:
     matcher = PlaybookMatcher(load_library(tmp_path))
     assert top(matcher.match("guest upset the swimming pool is closed")) == "pool-closed"
     assert top(matcher.match("can he check out late tomorrow")) == "late-checkout"
+
+
+def test_only_general_recovery_may_have_no_triggers(tmp_path: Path) -> None:
+    steps = [{"do": "Listen to the whole story without interrupting."}]
+    common = {"title": "t", "owner": "Ops", "review_by": "2030-01-01", "steps": steps}
+    (tmp_path / "vague.yaml").write_text(yaml.safe_dump({"id": "vague", **common}))
+    with pytest.raises(PlaybookError, match=r"vague.yaml: .*triggers"):
+        load_library(tmp_path)
+    (tmp_path / "vague.yaml").unlink()
+    (tmp_path / "general-recovery.yaml").write_text(
+        yaml.safe_dump({"id": "general-recovery", **common})
+    )
+    assert [p.id for p in load_library(tmp_path)] == ["general-recovery"]
 
 
 def test_empty_library_does_not_crash() -> None:
