@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -19,6 +19,7 @@ import structlog
 
 from bot import metrics
 from bot.authority import AuthorityPolicy
+from bot.clock import Clock, utcnow
 from bot.customers import extract_customer_ref, normalise_ref
 from bot.errors import AlreadyDecided, InvalidInput, NotFound, NotPermitted, StorageUnavailable
 from bot.escalations import EscalationStore
@@ -97,7 +98,7 @@ class Coach:
         state: SharedState,
         escalations: EscalationStore,
         matcher: PlaybookMatcher | None = None,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock = utcnow,
         incidents: IncidentStore | None = None,
     ) -> None:
         self.library = library

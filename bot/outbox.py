@@ -12,11 +12,12 @@ import asyncio
 import contextlib
 import random
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import structlog
 
 from bot import metrics
+from bot.clock import Clock, utcnow
 from bot.errors import StorageUnavailable
 from bot.escalations import INCIDENT_PREFIX, Delivery, EscalationStore, Notifier
 from bot.models import EscalationRecord, Notification, Role
@@ -26,10 +27,6 @@ log = structlog.get_logger(__name__)
 BASE_DELAY = 2.0  # seconds before the first retry (on average half of it, with jitter)
 MAX_DELAY = 300.0  # never wait more than 5 minutes between attempts of our own choosing
 MAX_RETRY_AFTER = 3600.0  # a platform asking for more than an hour is treated as an hour
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def backoff_delay(
@@ -49,7 +46,7 @@ class OutboxWorker:
         store: EscalationStore,
         notifier: Notifier,
         *,
-        clock: Callable[[], datetime] = _utcnow,
+        clock: Clock = utcnow,
         poll_interval: float = 1.0,
         batch: int = 20,
         rng: random.Random | None = None,
@@ -168,7 +165,7 @@ class EscalationMonitor:
         *,
         renotify_after: timedelta,
         max_renotify_per_level: int = 1,
-        clock: Callable[[], datetime] = _utcnow,
+        clock: Clock = utcnow,
         poll_interval: float = 30.0,
     ) -> None:
         if renotify_after <= timedelta(0):

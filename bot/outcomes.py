@@ -11,21 +11,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Collection
-from datetime import UTC, datetime, timedelta
+from collections.abc import Collection
+from datetime import timedelta
 
 import structlog
 
+from bot.clock import Clock, utcnow
 from bot.errors import StorageUnavailable
 from bot.incidents import IncidentStore
 
 log = structlog.get_logger(__name__)
 
 MAX_ASKS = 2  # asked once, then once more; after that, 'unknown'
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class OutcomePrompter:
@@ -36,7 +33,7 @@ class OutcomePrompter:
         quiet: timedelta,
         platforms: Collection[str] | None = None,
         max_asks: int = MAX_ASKS,
-        clock: Callable[[], datetime] = _utcnow,
+        clock: Clock = utcnow,
         poll_interval: float = 30.0,
         batch: int = 100,
     ) -> None:

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from bot.authority import AuthorityPolicy, load_org_config
+from bot.clock import Clock, utcnow
 from bot.coach import Coach
 from bot.database import Database
 from bot.escalations import open_escalations
@@ -20,20 +21,21 @@ from bot.state.resilient import ResilientState
 
 @asynccontextmanager
 async def open_coach(
-    settings: Settings, database: Database | None = None
+    settings: Settings, database: Database | None = None, *, clock: Clock = utcnow
 ) -> AsyncIterator[Coach]:
     """Load playbooks and the organisation, connect storage, and close it all afterwards.
 
     ``database``: the service's, when other parts of the process (the adapters' tables)
-    share its connection pool; otherwise one is made from ``DATABASE_URL``.
+    share its connection pool; otherwise one is made from ``DATABASE_URL``. ``clock``:
+    the one "now" of the coach and every store it opens.
     """
     library = load_library(settings.coachbot_playbooks_dir)
     policy = AuthorityPolicy(load_org_config(settings.coachbot_org_file))
     # One database and one connection pool for the ledger, the escalations and the
     # incidents: their own tables, one thing for operators to back up.
     database = database or Database(settings.effective_database_url())
-    ledger = open_ledger(database)
-    escalations = open_escalations(database)
+    ledger = open_ledger(database, clock=clock)
+    escalations = open_escalations(database, clock=clock)
     incidents = open_incidents(database)
     state: SharedState = open_state(settings.redis_url or None)
     if settings.redis_url:
@@ -56,6 +58,7 @@ async def open_coach(
                         escalations=escalations,
                         matcher=PlaybookMatcher(library),
                         incidents=incidents,
+                        clock=clock,
                     )
                 finally:
                     await state.close()

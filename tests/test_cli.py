@@ -189,6 +189,27 @@ def test_playbooks_check_names_file_and_field(cli: Cli, tmp_path: Path) -> None:
     assert "broken.yaml" in bad.stderr and "id" in bad.stderr and "steps" in bad.stderr
 
 
+def test_playbooks_check_warns_of_reviews_due_before_the_given_date(
+    cli: Cli, tmp_path: Path
+) -> None:
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "pool.yaml").write_text(
+        "id: pool-closed\ntitle: Pool closed\nowner: Spa Manager\nreview_by: 2027-03-01\n"
+        "triggers: {keywords: [pool closed], examples: [the pool is shut]}\n"
+        "steps: [{do: Offer the partner gym.}]\n"
+    )
+    before = cli.run("playbooks", "check", str(folder), "--as-of", "2027-02-28", "--json")
+    assert before.returncode == 0 and json.loads(before.stdout)["warnings"] == []
+    after = cli.run("playbooks", "check", str(folder), "--as-of", "2027-03-02", "--json")
+    assert after.returncode == 0
+    assert json.loads(after.stdout)["warnings"] == [
+        "pool-closed: review was due 2027-03-01 (owner: Spa Manager)"
+    ]
+    bad = cli.run("playbooks", "check", str(folder), "--as-of", "soon")
+    assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr
+
+
 def test_chat_reads_piped_lines_like_the_slack_bot(cli: Cli) -> None:
     script = "\n".join(
         [

@@ -40,7 +40,7 @@ def clock() -> Clock:
 
 
 async def _coach(db_url: str, state_url: str | None, clock: Clock) -> AsyncIterator[Coach]:
-    ledger = open_ledger(db_url)
+    ledger = open_ledger(db_url, clock=clock)
     state = open_state(state_url)
     escalations = SqlEscalationStore(db_url, clock=clock)
     await ledger.open()
@@ -253,10 +253,10 @@ steps:
 """,
         encoding="utf-8",
     )
-    ledger = open_ledger(sqlite_url)
+    ledger = open_ledger(sqlite_url, clock=clock)
     await ledger.open()
     library = load_library(tmp_path)
-    async with SqlEscalationStore(sqlite_url) as escalations:
+    async with SqlEscalationStore(sqlite_url, clock=clock) as escalations:
         coach = Coach(
             library=library,
             policy=AuthorityPolicy(parse_org_config(ORG)),

@@ -261,13 +261,13 @@ async def test_two_processes_claiming_at_once_never_share_a_notification(
 
 
 async def test_undelivered_notifications_survive_a_restart(db_url: str, clock: Clock) -> None:
-    store = open_escalations(db_url)
+    store = open_escalations(db_url, clock=clock)
     assert isinstance(store, SqlEscalationStore)
     await store.open()
     record = await situation(store)
     await store.close()  # the process stops before any delivery
     async with SqlEscalationStore(db_url, clock=clock) as restarted:
-        due = await restarted.due_notifications("slack", datetime.now(UTC))
+        due = await restarted.due_notifications("slack", clock())
         assert [(n.topic, n.escalation_id) for n in due] == [(OPENED, record.escalation_id)]
 
 

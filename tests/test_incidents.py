@@ -52,7 +52,7 @@ MANAGER = Actor("hotel", "U_MGR", Role.MANAGER)
 @asynccontextmanager
 async def running_coach(db_url: str, state_url: str | None, clock: Clock) -> AsyncIterator[Coach]:
     """One 'process': its own connections to the database and the shared state."""
-    ledger = open_ledger(db_url)
+    ledger = open_ledger(db_url, clock=clock)
     escalations = SqlEscalationStore(db_url, clock=clock)
     incidents = SqlIncidentStore(db_url)
     state = open_state(state_url)

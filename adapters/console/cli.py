@@ -159,6 +159,13 @@ def build_parser() -> OneLineParser:
     )
     p.add_argument("action", choices=["check", "stats"])
     p.add_argument("dir", nargs="?", type=Path)
+    p.add_argument(
+        "--as-of",
+        type=_iso_date,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="check: warn about reviews due before this date (default: today)",
+    )
     p.add_argument("--user", default=None, help="stats: run as this user")
     p.add_argument("--role", type=_role, help="role when the user is not in the org file")
     p.add_argument("--json", action="store_true")
@@ -325,10 +332,17 @@ async def _pulse(args: argparse.Namespace, coach: Coach, settings: Settings) -> 
     return 0
 
 
+def _iso_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
+
+
 def _playbooks_check(args: argparse.Namespace, settings: Settings) -> int:
     folder = args.dir or settings.coachbot_playbooks_dir
     library = load_library(folder)  # raises PlaybookError naming file and field
-    overdue = library.overdue(date.today())
+    overdue = library.overdue(args.as_of or date.today())
     warnings = [f"{p.id}: review was due {p.review_by} (owner: {p.owner})" for p in overdue]
     data = {"ok": True, "playbooks": len(library), "warnings": warnings}
     text = "\n".join([f"{len(library)} playbooks OK", *(f"warning: {w}" for w in warnings)])

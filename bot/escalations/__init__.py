@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
+from bot.clock import Clock, utcnow
 from bot.models import EscalationAction, EscalationRecord, Notification, Role
 
 if TYPE_CHECKING:
@@ -156,9 +157,9 @@ class EscalationStore(Protocol):
         ...
 
 
-def open_escalations(database: Database | str) -> EscalationStore:
+def open_escalations(database: Database | str, *, clock: Clock = utcnow) -> EscalationStore:
     """The store for ``url`` (the ledger's database), not yet connected: ``await open()``."""
     # Imported here so that importing the Protocol does not pull in SQLAlchemy.
     from bot.escalations.sql import SqlEscalationStore
 
-    return SqlEscalationStore(database)
+    return SqlEscalationStore(database, clock=clock)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -46,12 +46,12 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError, ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.clock import Clock, utcnow
 from bot.database import Database, DatabaseStore
 from bot.errors import AlreadyDecided, InvalidInput, NotFound
 from bot.escalations import OPENED, RENOTIFY, SPEND_DECIDED, UPDATED
 from bot.ledger.sql import (
     UtcDateTime,
-    _utcnow,
     as_utc,
     in_period,
     record_schema_version,
@@ -198,7 +198,7 @@ class SqlEscalationStore(DatabaseStore):
         self,
         database: Database | str,
         *,
-        clock: Callable[[], datetime] = _utcnow,
+        clock: Clock = utcnow,
         lease: timedelta = DEFAULT_LEASE,
     ) -> None:
         # A URL: a pool of its own; a Database: shared with the other stores.

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Literal, Protocol
 
+from bot.clock import Clock, utcnow
 from bot.models import LedgerEntry, Role, SpendRequest, SpendStatus, VerifyResult
 
 if TYPE_CHECKING:
@@ -121,14 +122,15 @@ class SpendLedger(Protocol):
         ...
 
 
-def open_ledger(database: Database | str) -> SpendLedger:
+def open_ledger(database: Database | str, *, clock: Clock = utcnow) -> SpendLedger:
     """The ledger for ``url``, not yet connected: call ``await ledger.open()`` before use.
 
     ``sqlite:///path`` or ``postgresql://…`` (``postgres://`` and explicit async drivers
     are accepted too). Raises ``ValueError`` for an unusable URL; ``open()`` raises
-    ``StorageUnavailable`` when the database cannot be reached.
+    ``StorageUnavailable`` when the database cannot be reached. ``clock`` stamps entries
+    and decisions: give it the coach's.
     """
     # Imported here so that importing the Protocol does not pull in SQLAlchemy.
     from bot.ledger.sql import SqlSpendLedger
 
-    return SqlSpendLedger(database)
+    return SqlSpendLedger(database, clock=clock)

@@ -30,7 +30,7 @@ import hashlib
 import json
 import re
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar
@@ -72,6 +72,7 @@ from sqlalchemy.exc import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.clock import Clock, utcnow
 from bot.database import Database, DatabaseStore, HotStatement
 from bot.errors import AlreadyDecided, InvalidAmount, NotFound, StorageUnavailable
 from bot.ledger import SpendState, SpendSummaryRow, SummaryDimension
@@ -183,9 +184,7 @@ async def record_schema_version(
     )
     if found is None:
         await conn.execute(
-            insert(schema_version).values(
-                component=component, version=version, applied_at=_utcnow()
-            )
+            insert(schema_version).values(component=component, version=version, applied_at=utcnow())
         )
     elif found > version:
         raise StorageUnavailable(
@@ -196,7 +195,7 @@ async def record_schema_version(
         await conn.execute(
             update(schema_version)
             .where(schema_version.c.component == component)
-            .values(version=version, applied_at=_utcnow())
+            .values(version=version, applied_at=utcnow())
         )
 
 
@@ -221,10 +220,6 @@ def in_period(column: Any, since: datetime | None, until: datetime | None) -> li
     if until is not None:
         conditions.append(column < as_utc(until))
     return conditions
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def new_entry_id() -> str:
@@ -365,9 +360,7 @@ class SqlSpendLedger(DatabaseStore):
     )
     always_retry = (_Retry,)
 
-    def __init__(
-        self, database: Database | str, *, clock: Callable[[], datetime] = _utcnow
-    ) -> None:
+    def __init__(self, database: Database | str, *, clock: Clock = utcnow) -> None:
         # A URL: the ledger has a pool of its own (tests, one-off commands). A Database:
         # shared with the other stores of the service (see bot.database).
         super().__init__(database)
