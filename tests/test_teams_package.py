@@ -36,7 +36,27 @@ def test_package_has_manifest_and_icons_at_the_root(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "args",
-    [["--app-id", "not-a-guid"], ["--app-id", APP_ID, "--website", "http://insecure.example"]],
+    [
+        ["--app-id", "not-a-guid"],
+        ["--app-id", APP_ID, "--website", "http://insecure.example"],
+        ["--app-id", APP_ID, "--developer", "Harbourside Hotel and Spa Group Limited"],
+        ["--app-id", APP_ID, "--developer", ""],
+        ["--app-id", APP_ID, "--website", "https://example.com/" + "a" * 2040],
+        ["--app-id", APP_ID, "--privacy", "https://example.com/a b"],
+        ["--app-id", APP_ID, "--version", "one"],
+    ],
 )
-def test_bad_arguments_exit_non_zero(tmp_path: Path, args: list[str]) -> None:
-    assert main([*args, "--out", str(tmp_path / "x.zip")]) == 2
+def test_bad_arguments_exit_non_zero(
+    tmp_path: Path, args: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "x.zip"
+    assert main([*args, "--out", str(out)]) == 2
+    assert not out.exists()  # no package Teams would reject at upload
+    assert capsys.readouterr().err.startswith("error: ")
+
+
+def test_longest_accepted_developer_name_builds(tmp_path: Path) -> None:
+    out = tmp_path / "x.zip"
+    assert main(["--app-id", APP_ID, "--out", str(out), "--developer", "D" * 32]) == 0
+    with zipfile.ZipFile(out) as zf:
+        assert json.loads(zf.read("manifest.json"))["developer"]["name"] == "D" * 32

@@ -17,14 +17,13 @@ from typing import Any
 
 from botbuilder.core import (
     ActivityHandler,
-    CardFactory,
     InvokeResponse,
-    MessageFactory,
     TurnContext,
 )
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 
 from adapters.teams import cards, report_files
+from adapters.teams.notifier import card_activity
 from adapters.teams.references import (
     CONVERSATION,
     DEFAULT_KEY,
@@ -54,7 +53,6 @@ HELP = (
     "**set escalation channel** (in the managers' channel)."
 )
 _AT_TAG = re.compile(r"<at>(.*?)</at>", re.IGNORECASE | re.DOTALL)
-TOO_LONG = "The answer was too long to show here; try a shorter description."
 _ALTERNATIVES = {"other", "not this one", "alternatives", "wrong", "not this"}
 
 
@@ -354,7 +352,7 @@ class CoachBot(ActivityHandler):
             content = cards.outcome_recorded_card(closed)
             if turn_context.activity.reply_to_id:
                 # Replace the prompt with the answer: the buttons cannot be pressed twice.
-                update = MessageFactory.attachment(CardFactory.adaptive_card(content))
+                update = card_activity(content)
                 update.id = turn_context.activity.reply_to_id
                 await turn_context.update_activity(update)
             else:
@@ -364,7 +362,7 @@ class CoachBot(ActivityHandler):
             record = await self._escalation_action(actor, data)
             content = await self._escalation_card(actor.org, record)
             if turn_context.activity.reply_to_id:
-                update = MessageFactory.attachment(CardFactory.adaptive_card(content))
+                update = card_activity(content)
                 update.id = turn_context.activity.reply_to_id
                 await turn_context.update_activity(update)
         else:
@@ -399,15 +397,13 @@ class CoachBot(ActivityHandler):
 
 
 async def _send_card(turn_context: TurnContext, content: cards.Card) -> None:
-    if not cards.fits(content):  # never risk a 413 from Teams: send the gist as text
-        content = cards.card([cards.text_block(TOO_LONG)])
-    await turn_context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(content)))
+    await turn_context.send_activity(card_activity(content))
 
 
 def _invoke_card(content: cards.Card) -> InvokeResponse:
     return InvokeResponse(
         status=200,
-        body={"statusCode": 200, "type": cards.CARD_CONTENT_TYPE, "value": content},
+        body={"statusCode": 200, "type": cards.CARD_CONTENT_TYPE, "value": cards.fitted(content)},
     )
 
 

@@ -72,8 +72,18 @@ def card(body: list[dict[str, Any]], actions: list[dict[str, Any]] | None = None
     return out
 
 
+TOO_LONG = "The answer was too long to show here; try a shorter description."
+
+
 def fits(content: Card) -> bool:
-    return len(json.dumps(content, ensure_ascii=False).encode()) <= MAX_CARD_BYTES
+    # Measured as the SDK sends it: ASCII JSON with \u escapes, so an emoji costs 12 bytes
+    # (a surrogate pair), not the 4 of its UTF-8 form.
+    return len(json.dumps(content, ensure_ascii=True)) <= MAX_CARD_BYTES
+
+
+def fitted(content: Card) -> Card:
+    """``content``, or a short card saying it was too long: never risk a 413 from Teams."""
+    return content if fits(content) else card([text_block(TOO_LONG)])
 
 
 # -- staff -----------------------------------------------------------------------------
@@ -89,7 +99,7 @@ def advice_card(advice: Advice) -> Card:
         text_block(f"Step {advice.step.index} of {advice.step.total}: {advice.step.do}"),
     ]
     if advice.step.say:
-        body.append(text_block(f"Say: “{advice.step.say}”", isSubtle=True, style="default"))
+        body.append(text_block(f"Say: “{advice.step.say}”", isSubtle=True))
     facts = [
         {"title": "On this", "value": f"up to {format_money(auth.per_incident)}"},
         {
@@ -287,14 +297,18 @@ def escalation_actions(record: EscalationRecord) -> list[dict[str, Any]]:
         wanted.append(("Acknowledge", EscalationAction.ACKNOWLEDGE))
     if record.status is not EscalationStatus.TAKEN_OVER:
         wanted.append(("Take over", EscalationAction.TAKE_OVER))
+    # Clients that cannot run Action.Execute (older Teams, Outlook) fall back to
+    # Action.Submit with the same data; the bot handles both (as Microsoft recommends).
     return [
         {
             "type": "Action.Execute",
             "title": title,
             "verb": VERB_ESCALATION,
-            "data": {"cmd": CMD_ESCALATION, "id": record.escalation_id, "action": action.value},
+            "data": data,
+            "fallback": _submit(title, data),
         }
         for title, action in wanted
+        for data in [{"cmd": CMD_ESCALATION, "id": record.escalation_id, "action": action.value}]
     ]
 
 

@@ -96,7 +96,7 @@ class TeamsNotifier:
             reminder = cards.text_block("Reminder: nobody has acted yet.", color="Attention")
             content["body"].insert(0, reminder)
         conversation_id, activity_id = await self._new_channel_post(
-            reference, record.org, _card_activity(content)
+            reference, record.org, card_activity(content)
         )
         ref = json.dumps({"conversation": conversation_id, "activity": activity_id})
         return Delivery(ok=True, ref=ref)
@@ -112,7 +112,7 @@ class TeamsNotifier:
         if reference is None:
             return Delivery(ok=False, error="no Teams escalation channel")
         reference.conversation.id = conversation_id
-        update = _card_activity(await self._card(record))
+        update = card_activity(await self._card(record))
         update.id = activity_id
 
         async def logic(turn_context: TurnContext) -> None:
@@ -137,7 +137,7 @@ class TeamsNotifier:
         if raw is None:
             return Delivery(ok=False, error=f"no Teams conversation with {user_id} yet")
         reference = ConversationReference().deserialize(raw)
-        activity_id = await self._send(reference, _card_activity(content))
+        activity_id = await self._send(reference, card_activity(content))
         return Delivery(ok=True, ref=activity_id)
 
     async def tell_user(self, org: str, user_id: str, text: str) -> Delivery:
@@ -219,8 +219,9 @@ class TeamsNotifier:
         return sent.get("id")
 
 
-def _card_activity(content: cards.Card) -> Activity:
-    return MessageFactory.attachment(CardFactory.adaptive_card(content))
+def card_activity(content: cards.Card) -> Activity:
+    """A message carrying ``content``, or a short stand-in when it would be over Teams' size."""
+    return MessageFactory.attachment(CardFactory.adaptive_card(cards.fitted(content)))
 
 
 def _failure(exc: Exception) -> Delivery:

@@ -23,6 +23,11 @@ from typing import Any
 TEMPLATE = Path(__file__).with_name("manifest.json")
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 ACCENT = (0x1F, 0x6F, 0x5C)
+# Limits of MicrosoftTeams.schema.json v1.17 (the template's manifestVersion): Teams
+# rejects a package that breaks them at upload, long after the operator built it.
+MAX_DEVELOPER_NAME = 32
+MAX_URL = 2048
+SEMVER = re.compile(r"^\d+\.\d+\.\d+$")
 Pixel = tuple[int, int, int, int]
 
 
@@ -85,13 +90,15 @@ def manifest(
 ) -> dict[str, Any]:
     if not GUID.match(app_id):
         raise ValueError(f"--app-id must be the bot's Microsoft App ID (a GUID), not {app_id!r}")
+    if not SEMVER.match(version):
+        raise ValueError(f"--version must look like 1.2.3, not {version!r}")
     data: dict[str, Any] = json.loads(TEMPLATE.read_text(encoding="utf-8"))
     data["id"] = app_id
     data["version"] = version
     for bot in data["bots"]:
         bot["botId"] = app_id
     dev = data["developer"]
-    if developer:
+    if developer is not None:
         dev["name"] = developer
     if website:
         dev["websiteUrl"] = website
@@ -99,9 +106,19 @@ def manifest(
         dev["privacyUrl"] = privacy
     if terms:
         dev["termsOfUseUrl"] = terms
+    if not 0 < len(dev["name"]) <= MAX_DEVELOPER_NAME:
+        raise ValueError(
+            f"--developer must be 1 to {MAX_DEVELOPER_NAME} characters "
+            f"(Teams' limit), not {len(dev['name'])}"
+        )
     for key in ("websiteUrl", "privacyUrl", "termsOfUseUrl"):
-        if not str(dev[key]).startswith("https://"):
+        url = str(dev[key])
+        if not url.startswith("https://"):
             raise ValueError(f"developer {key} must be an https:// URL")
+        if len(url) > MAX_URL or any(c.isspace() for c in url):
+            raise ValueError(
+                f"developer {key} must be one URL of at most {MAX_URL} characters, no spaces"
+            )
     return data
 
 
