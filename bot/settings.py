@@ -64,6 +64,10 @@ class Settings(BaseSettings):
     # Where the Bot Connector's signing keys are published. Only for sovereign/private clouds
     # and tests; the default is Microsoft's public cloud.
     microsoft_openid_metadata_url: str = ""
+    # With no MICROSOFT_APP_ID, /api/messages is closed (404). This opens it without
+    # authentication to clients on this machine only, for the Bot Framework Emulator.
+    # Never behind a proxy: a proxy on this machine makes every client look local.
+    coachbot_teams_emulator: bool = False
 
     def effective_database_url(self) -> str:
         if self.database_url:

@@ -3,7 +3,8 @@
 (``tests/teams_connector.py``). Payloads are the recorded ones in ../shared/fixtures/teams
 with only ``serviceUrl`` (our connector), text, sender or card data changed.
 
-No authentication here (no app id: the Emulator mode); ``test_teams_auth.py`` covers JWTs.
+No authentication here (no app id, COACHBOT_TEAMS_EMULATOR=1: the Emulator mode);
+``test_teams_auth.py`` covers JWTs.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ def teams_settings(tmp_path: Path, **extra: Any) -> Settings:
         "redis_url": "",
         "coachbot_org_file": org,
         "coachbot_data_dir": tmp_path,
+        "coachbot_teams_emulator": True,
         **extra,
     }
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
@@ -421,6 +423,71 @@ async def test_unauthenticated_mode_only_answers_a_local_service_url(teams: Team
     status, _ = await teams.post(body)  # serviceUrl smba.trafficmanager.net, as recorded
     assert status == 403
     assert teams.connector.posted == []
+
+
+async def test_without_teams_configuration_the_endpoint_is_closed(
+    tmp_path: Path,
+    connector: TeamsConnector,
+    shared_fixtures: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # A Slack-only deployment: no app id, no emulator. An unauthenticated caller naming an
+    # organisation and a manager's id must change nothing.
+    with caplog.at_level("INFO", logger="coachbot.teams"):
+        app = build_app(teams_settings(tmp_path, coachbot_teams_emulator=False))
+    assert "COACHBOT_TEAMS_EMULATOR=1" in caplog.text and "MICROSOFT_APP_ID" in caplog.text
+    client = TestClient(TestServer(app))
+    await client.start_server()
+    try:
+        teams = Teams(client, connector, shared_fixtures)
+        for body in (
+            teams.personal(WASHER),
+            teams.as_manager(teams.personal("spend £80 taxi home, room 214")),
+            teams.as_manager(teams.execute({"cmd": "esc", "id": "es_x", "action": "approve"})),
+        ):
+            status, _ = await teams.post(body)
+            assert status == 404
+        coach = client.app[COACH_KEY]
+        assert await coach.ledger.spends(TENANT) == []
+        assert connector.posted == []
+    finally:
+        await client.close()
+
+
+async def test_emulator_mode_refuses_a_client_that_is_not_on_this_machine(
+    tmp_path: Path,
+) -> None:
+    from aiohttp.test_utils import make_mocked_request
+
+    from adapters.teams import TEAMS_KEY
+
+    app = build_app(teams_settings(tmp_path))
+    route = next(
+        r for r in app.router.routes() if r.resource and r.resource.canonical == "/api/messages"
+    )
+    assert TEAMS_KEY in app
+    far = make_mocked_request(
+        "POST",
+        "/api/messages",
+        app=app,
+        headers={"Content-Type": "application/json"},
+        transport=_Transport(("203.0.113.9", 50000)),
+    )
+    resp = await route.handler(far)
+    assert resp.status == 403
+
+
+class _Transport:
+    """What aiohttp reads the client's address from (``peername``)."""
+
+    def __init__(self, peer: tuple[str, int]) -> None:
+        self._peer = peer
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return self._peer if name == "peername" else default
+
+    def is_closing(self) -> bool:
+        return False
 
 
 async def test_bot_added_to_team_says_hello(teams: Teams) -> None:

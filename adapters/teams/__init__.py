@@ -72,11 +72,20 @@ def install(app: web.Application, settings: Settings) -> None:
     )
 
     config = auth_config(settings)
+    if not config.authenticated and not settings.coachbot_teams_emulator:
+        # Closed by default: a Slack-only deployment must not run an unauthenticated
+        # endpoint that can act in any organisation.
+        log.info(
+            "Teams is off: /api/messages answers 404. Set MICROSOFT_APP_ID (and "
+            "MICROSOFT_APP_PASSWORD) to serve Teams, or COACHBOT_TEAMS_EMULATOR=1 to try "
+            "it with the Bot Framework Emulator on this machine."
+        )
+        return
     if not config.authenticated:
         log.warning(
-            "Teams: MICROSOFT_APP_ID is not set — /api/messages runs WITHOUT authentication, "
-            "for the Bot Framework Emulator on this machine only (non-local serviceUrl refused). "
-            "Never expose it like this."
+            "Teams: COACHBOT_TEAMS_EMULATOR=1 — /api/messages runs WITHOUT authentication "
+            "for the Bot Framework Emulator: only clients on this machine with a local "
+            "serviceUrl are answered. Never run it behind a proxy."
         )
     runtime = TeamsRuntime()
     adapter = CloudAdapter(build_authentication(config))

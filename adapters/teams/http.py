@@ -48,6 +48,10 @@ class MessagesEndpoint:
         self._keys = keys
 
     async def handle(self, request: web.Request) -> web.Response:
+        if not self._config.authenticated and not _is_loopback(request.remote):
+            # Emulator mode: only a client on this machine, before anything is read.
+            log.error("unauthenticated Teams request from a remote client refused")
+            return _error(403, "authentication is off: only a local Emulator may call")
         try:
             activity = await self._read_activity(request)
         except _Refused as refused:
@@ -130,10 +134,12 @@ def _shape_problem(activity: Activity) -> str | None:
 
 def _is_local(service_url: str | None) -> bool:
     host = urlsplit(service_url or "").hostname or ""
-    if host == "localhost":
-        return True
+    return host == "localhost" or _is_loopback(host)
+
+
+def _is_loopback(host: str | None) -> bool:
     try:
-        return ipaddress.ip_address(host).is_loopback
+        return ipaddress.ip_address(host or "").is_loopback
     except ValueError:
         return False
 
