@@ -73,7 +73,7 @@ def test_advise_stdin_gives_one_json_line_per_situation(cli: Cli) -> None:
     assert out.returncode == 0, out.stderr
     results = [json.loads(line) for line in out.stdout.splitlines()]
     assert len(results) == 3  # blank lines are skipped, bad lines answered in place
-    assert results[0]["playbook"]["id"] == "safety-emergency"
+    assert results[0]["playbook"]["id"] == "medical-emergency"
     assert results[0]["escalate"]["needed"] is True
     assert "error" in results[1]
     assert results[2]["playbook"]["id"] == "wrong-order"
@@ -180,7 +180,7 @@ def test_audit_verify_catches_an_amount_altered_in_the_database(cli: Cli) -> Non
 
 def test_playbooks_check_names_file_and_field(cli: Cli, tmp_path: Path) -> None:
     good = cli.run("playbooks", "check")
-    assert good.returncode == 0 and "17 playbooks" in good.stdout
+    assert good.returncode == 0 and "36 playbooks" in good.stdout
     folder = tmp_path / "mine"
     folder.mkdir()
     (folder / "broken.yaml").write_text("id: Bad Id\ntitle: x\nowner: me\nreview_by: 2020-01-01\n")

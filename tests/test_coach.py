@@ -116,7 +116,7 @@ async def test_safety_situation_escalates(coach: Coach) -> None:
     advice = await coach.advise(
         coach.actor("hotel", "U_SAM"), "man collapsed in the lobby, not breathing"
     )
-    assert advice.playbook.id == "safety-emergency"
+    assert advice.playbook.id == "medical-emergency"
     assert advice.escalation.needed
     assert "safety" in advice.escalation.reasons
 

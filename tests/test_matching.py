@@ -52,7 +52,7 @@ CLEAR_SITUATIONS = [
     ("no-response", "he emailed support three times last week and heard nothing"),
     ("no-response", "promised callback never happened, she's chasing again"),
     ("safety-emergency", "there's smoke coming out of the kitchen extractor"),
-    ("safety-emergency", "elderly man collapsed in the lobby"),
+    ("medical-emergency", "elderly man collapsed in the lobby"),
     ("hesitant-or-quiet", "she keeps saying it's fine but won't look at me"),
     ("hesitant-or-quiet", "he just nodded and went quiet when I asked about the meal"),
     ("customer-at-fault", "he spilled coffee on the laptop and wants a free replacement"),
@@ -249,19 +249,19 @@ def test_custom_library_with_a_new_playbook(tmp_path: Path) -> None:
         )
     _write_playbook(
         tmp_path,
-        "lost-property",
-        "Guest lost something on our premises",
-        ["lost property", "left behind", "forgot", "can't find"],
+        "late-checkout-request",
+        "Guest asks to keep the room past checkout time",
+        ["late checkout", "check out late", "keep the room", "stay on in the room"],
         [
-            "guest left her glasses in the spa changing room",
-            "he thinks he dropped his wallet somewhere in the bar",
-            "child's teddy left behind in room 12 after checkout",
+            "guest wants a late checkout tomorrow, flight is in the evening",
+            "can he keep the room till 3pm, he has a conference call",
+            "couple asking to check out late after the wedding",
         ],
     )
     library = load_library(tmp_path)
     matcher = PlaybookMatcher(library)
-    result = matcher.match("lady thinks she left her earrings in the gym changing room")
-    assert top(result) == "lost-property"
+    result = matcher.match("lady in 12 asking if she can keep her room until 4 tomorrow")
+    assert top(result) == "late-checkout-request"
     # The shipped playbooks still work beside it.
     assert top(matcher.match("he was billed twice for the same meal")) == "billing-dispute"
 
