@@ -19,6 +19,7 @@ from typing import Any
 
 from aiohttp import ClientSession
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization.async_authorize import AsyncAuthorize
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
@@ -29,6 +30,7 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import blocks
+from adapters.slack.authorize import BotIdentity, StoredInstallations
 from adapters.slack.blocks import Message
 from adapters.slack.replies import pooled_respond
 from adapters.slack.reporting import fetch_report, render, report_files
@@ -88,12 +90,26 @@ class SlackBot:
         # The service's HTTP session (set while it runs): Web API calls and response_url
         # replies reuse its connections instead of opening one per message.
         self.http: ClientSession | None = None
-        # Single workspace: Bolt authorizes with auth.test once and learns the bot's own
-        # user id, which its built-in middleware uses to drop the bot's own events. OAuth:
-        # the same per workspace, from the stored bot token (bot-only: no user tokens).
+        # Authorisation makes no Web API call per request (see authorize.py): one
+        # workspace is authorised with the configured token while auth.test is asked in
+        # the background; many workspaces from their stored installations. Bolt gets a
+        # client without a token of its own (the authorize result puts one on each
+        # request's client) sharing the base URL and, once running, the HTTP session.
+        self.identity: BotIdentity | None = None
+        authorize: AsyncAuthorize
+        if oauth_settings is not None:
+            authorize = StoredInstallations(oauth_settings.installation_store)
+        else:
+            self.identity = authorize = BotIdentity(client)
+        self.bolt_client = AsyncWebClient(
+            base_url=client.base_url, timeout=client.timeout, session=client.session
+        )
         self.bolt = AsyncApp(
             signing_secret=signing_secret,
-            client=client,
+            client=self.bolt_client,
+            # An AsyncAuthorize instance is used as it is (Bolt's hint names only plain
+            # functions, the other form it accepts).
+            authorize=authorize,  # type: ignore[arg-type]
             oauth_settings=oauth_settings,
             installation_store_bot_only=True if oauth_settings is not None else None,
             logger=logging.getLogger("slack_bolt"),
@@ -128,6 +144,13 @@ class SlackBot:
         app.action(re.compile(rf"^{blocks.OUTCOME_PREFIX}({outcomes})$"))(self.on_outcome)
         # Ticking the prompt's review box may send its own request: a 200, nothing more.
         app.action(blocks.OUTCOME_REVIEW)(self.on_outcome_input)
+
+    def use_session(self, session: ClientSession | None) -> None:
+        """Send over the service's HTTP session while it runs (None: one per call)."""
+        self.http = session
+        self.client.session = session
+        self.bolt_client.session = session  # Bolt copies it onto each request's client
+        self.workspaces.use_session(session)  # and the outbox's clients
 
     # -- helpers -------------------------------------------------------------------
 
@@ -244,7 +267,8 @@ class SlackBot:
         # In a channel, answer only when the bot is mentioned: that is app_mention's twin
         # (message.channels), which the de-duplication below lets through only once.
         mentioned = {m.group(1) for m in MENTION.finditer(event.get("text") or "")}
-        if context.bot_user_id and context.bot_user_id in mentioned:
+        bot = _bot_user_id(context, body)
+        if bot and bot in mentioned:
             await self._answer(event, body, say, context)
 
     async def on_other_event(self) -> None:
@@ -259,7 +283,7 @@ class SlackBot:
         if not await self._first_delivery(body, event):
             return
         # Drop the mention of the bot itself; mentions of colleagues stay part of the story.
-        bot = context.bot_user_id
+        bot = _bot_user_id(context, body)
         text = MENTION.sub(
             lambda m: " " if m.group(1) == bot else m.group(0), event.get("text") or ""
         )
@@ -521,6 +545,18 @@ class SlackBot:
                 response_type="ephemeral",
                 replace_original=False,
             )
+
+
+def _bot_user_id(context: AsyncBoltContext, body: dict[str, Any]) -> str | None:
+    """The bot's own user id: from authorisation, else from the event's ``authorizations``
+    (Slack names the bot there), e.g. while auth.test has not answered since start-up."""
+    if context.bot_user_id:
+        return context.bot_user_id
+    for authorization in body.get("authorizations") or ():
+        if isinstance(authorization, dict) and authorization.get("is_bot"):
+            user = authorization.get("user_id")
+            return str(user) if user else None
+    return None
 
 
 async def _answer(ack: AsyncAck, respond: AsyncRespond, work: Awaitable[Message]) -> None:

@@ -137,9 +137,10 @@ async def lifecycle(app: web.Application) -> AsyncIterator[None]:
     bot = app[SLACK_BOT_KEY]
     runtime = app[SLACK_RUNTIME_KEY]
     coach = bot.coach = app[COACH_KEY]
-    bot.http = http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=HTTP_TIMEOUT))
-    bot.client.session = http  # Bolt copies it onto each request's client
-    bot.workspaces.use_session(http)  # and the outbox's clients
+    http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=HTTP_TIMEOUT))
+    bot.use_session(http)
+    if bot.identity is not None:
+        bot.identity.start()  # who the bot is, asked in the background: requests never wait
     if runtime.database is not None:
         await runtime.database.open()
     if not bot.multi_workspace and not bot.escalation_channel:
@@ -164,7 +165,8 @@ async def lifecycle(app: web.Application) -> AsyncIterator[None]:
             await task
     if runtime.database is not None:
         await runtime.database.close()
-    bot.client.session = bot.http = None
-    bot.workspaces.use_session(None)
+    if bot.identity is not None:
+        await bot.identity.stop()
+    bot.use_session(None)
     await http.close()
     bot.coach = None
