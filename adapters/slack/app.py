@@ -206,8 +206,10 @@ class SlackBot:
             return await self._alternatives(actor)
         return blocks.advice_message(await self._coach.advise(actor, text))
 
-    async def escalate(self, actor: Actor, note: str | None) -> Message:
-        record = await self._coach.escalate(actor, note=note)
+    async def escalate(
+        self, actor: Actor, note: str | None, incident_id: str | None = None
+    ) -> Message:
+        record = await self._coach.escalate(actor, note=note, incident_id=incident_id)
         channel = await self.workspaces.channel_for(actor.org)
         where = f" in <#{channel}>" if channel else ""
         text = (
@@ -324,13 +326,19 @@ class SlackBot:
         await respond(**msg, replace_original=True)
 
     async def on_next(
-        self, ack: AsyncAck, respond: AsyncRespond, context: AsyncBoltContext
+        self,
+        ack: AsyncAck,
+        action: dict[str, Any],
+        respond: AsyncRespond,
+        context: AsyncBoltContext,
     ) -> None:
         await ack()
         actor = self._actor(context)
+        # The card's own incident: an older card never advances a newer incident.
+        incident_id = _button_value(action)
 
         async def work() -> Message:
-            return blocks.advice_message(await self._coach.next_step(actor))
+            return blocks.advice_message(await self._coach.next_step(actor, incident_id))
 
         await self._card(respond, work())
 
@@ -356,13 +364,17 @@ class SlackBot:
         await self._card(respond, work())
 
     async def on_escalate(
-        self, ack: AsyncAck, respond: AsyncRespond, context: AsyncBoltContext
+        self,
+        ack: AsyncAck,
+        action: dict[str, Any],
+        respond: AsyncRespond,
+        context: AsyncBoltContext,
     ) -> None:
         await ack()
         actor = self._actor(context)
         await self._guard(
             lambda m: respond(**m, response_type="ephemeral", replace_original=False),
-            self.escalate(actor, None),
+            self.escalate(actor, None, _button_value(action)),
         )
 
     async def on_log_spend(
@@ -376,8 +388,10 @@ class SlackBot:
         await ack()
         # A trigger_id is good for three seconds: open the modal before anything else.
         channel = (body.get("container") or {}).get("channel_id") or context.channel_id
+        playbook_id, incident_id = blocks.read_spend_button(_button_value(action))
         await client.views_open(
-            trigger_id=body["trigger_id"], view=blocks.spend_modal(action.get("value"), channel)
+            trigger_id=body["trigger_id"],
+            view=blocks.spend_modal(playbook_id, channel, incident_id),
         )
 
     async def on_spend_submitted(
@@ -402,6 +416,7 @@ class SlackBot:
                 f"{field(blocks.AMOUNT)} {field(blocks.REASON)}",
                 playbook_id=meta.get("playbook_id"),
                 customer_ref=field(blocks.CUSTOMER) or None,
+                incident_id=_button_value({"value": meta.get("incident_id")}),
             )
         except CoachError as exc:
             block = blocks.AMOUNT if isinstance(exc, InvalidAmount) else blocks.REASON
@@ -545,6 +560,11 @@ class SlackBot:
                 response_type="ephemeral",
                 replace_original=False,
             )
+
+
+def _button_value(action: dict[str, Any]) -> str | None:
+    value = action.get("value")
+    return (value.strip() or None) if isinstance(value, str) else None
 
 
 def _bot_user_id(context: AsyncBoltContext, body: dict[str, Any]) -> str | None:
