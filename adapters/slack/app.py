@@ -17,7 +17,7 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiohttp import ClientSession
+from aiohttp import ClientError, ClientSession
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization.async_authorize import AsyncAuthorize
 from slack_bolt.context.ack.async_ack import AsyncAck
@@ -30,7 +30,7 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import blocks
-from adapters.slack.authorize import BotIdentity, StoredInstallations
+from adapters.slack.authorize import BotIdentity, StoredInstallations, describe
 from adapters.slack.blocks import Message
 from adapters.slack.replies import pooled_respond
 from adapters.slack.reporting import fetch_report, render, report_files
@@ -542,14 +542,25 @@ class SlackBot:
             await client.files_upload_v2(file_uploads=files, channel=channel)
         except SlackApiError as exc:
             code = exc.response.get("error") if exc.response is not None else None
-            log.warning("slack: report upload refused: %s", code)
+            # Named by its cause: Slack's error code, else its HTTP status ("Slack
+            # answered 500"); a 5xx carries no code, which once showed as "(None)".
+            cause = describe(exc)
+            log.warning("slack: report upload refused: %s", cause)
             hint = (
                 " Invite me to this channel, or run /cx-report in our DM."
                 if code in {"not_in_channel", "channel_not_found"}
                 else ""
             )
             await respond(
-                text=f"⚠ I could not attach the chart and CSV here ({code}).{hint}",
+                text=f"⚠ I could not attach the chart and CSV here ({cause}).{hint}",
+                response_type="ephemeral",
+                replace_original=False,
+            )
+        except (ClientError, TimeoutError) as exc:
+            log.warning("slack: report upload failed: %s", describe(exc))
+            await respond(
+                text=f"⚠ I could not attach the chart and CSV ({describe(exc)}); "
+                "the figures above stand.",
                 response_type="ephemeral",
                 replace_original=False,
             )

@@ -163,7 +163,7 @@ def describe(exc: BaseException) -> str:
         code = data.get("error")
         status = exc.response.status_code
         if code and status == 200:
-            return f"Slack answered {code}"
+            return str(code)  # Slack's own error code names the cause: channel_not_found
         if code:
             return f"Slack answered {status} ({code})"
         return f"Slack answered {status}"

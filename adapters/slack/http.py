@@ -146,7 +146,8 @@ async def lifecycle(app: web.Application) -> AsyncIterator[None]:
     if not bot.multi_workspace and not bot.escalation_channel:
         log.warning("slack: SLACK_ESCALATION_CHANNEL is not set; escalations wait until it is")
     # Every process runs a worker: the store hands each notification to one of them.
-    worker = OutboxWorker(coach.escalations, SlackNotifier(bot.workspaces))
+    # Pauses (429, outages) in the shared state: every process honours them.
+    worker = OutboxWorker(coach.escalations, SlackNotifier(bot.workspaces), state=coach.state)
     stop = asyncio.Event()
     task = asyncio.create_task(worker.run_forever(stop), name="slack-outbox")
     if runtime.app_token:
