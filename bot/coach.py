@@ -162,8 +162,9 @@ class Coach:
         metrics.ADVICE_SERVED.labels(playbook=playbook.id).inc()
         return advice
 
-    async def next_step(self, actor: Actor) -> Advice:
-        incident = await self._open_incident(actor)
+    async def next_step(self, actor: Actor, incident_id: str | None = None) -> Advice:
+        """The next step of the open incident; ``incident_id`` (a card's button) must be it."""
+        incident = await self._open_incident(actor, incident_id)
         playbook = self.library.get(incident["playbook_id"])
         if incident["step"] >= len(playbook.steps):
             raise InvalidInput(
@@ -216,10 +217,12 @@ class Coach:
         *,
         playbook_id: str | None = None,
         customer_ref: str | None = None,
+        incident_id: str | None = None,
     ) -> SpendOutcome:
         """Parse "£48 dry cleaning, room 214", check authority, record it (approved/pending).
 
         Raises ``InvalidAmount``/``InvalidInput`` and records nothing on bad input.
+        ``incident_id`` (a card's button) must be the open incident, else ``NotFound``.
         """
         max_minor = to_minor(self.policy.config.max_single_spend, self.currency)
         amount, rest = parse_amount(text, self.currency, max_minor=max_minor)
@@ -238,6 +241,8 @@ class Coach:
             raise InvalidInput("keep the reason under 500 characters")
 
         incident = await self.state.get_incident(actor.org, actor.user_id)
+        if incident_id and incident_id.strip():
+            incident = await self._open_incident(actor, incident_id)
         if playbook_id is not None and playbook_id not in self.library:
             raise NotFound(f"no playbook called {playbook_id!r}")
         if playbook_id is None and incident is not None:
@@ -322,9 +327,11 @@ class Coach:
 
     # -- escalations ---------------------------------------------------------------
 
-    async def escalate(self, actor: Actor, note: str | None = None) -> EscalationRecord:
+    async def escalate(
+        self, actor: Actor, note: str | None = None, incident_id: str | None = None
+    ) -> EscalationRecord:
         """Staff press *Escalate*: tell the managers about the open incident."""
-        incident = await self._open_incident(actor)
+        incident = await self._open_incident(actor, incident_id)
         note = " ".join((note or "").split())[:500]
         summary = incident["situation"] + (f" — {note}" if note else "")
         record = await self._raise_situation(
@@ -573,11 +580,34 @@ class Coach:
         except StorageUnavailable as exc:
             log.error(event, incident=incident.get("id"), error=exc.detail)
 
-    async def _open_incident(self, actor: Actor) -> dict[str, Any]:
+    async def _open_incident(self, actor: Actor, incident_id: str | None = None) -> dict[str, Any]:
+        """The employee's open incident; with ``incident_id`` (what a card's button carries),
+        only that one: a button on an older card must never act on a newer incident."""
         incident = await self.state.get_incident(actor.org, actor.user_id)
+        wanted = (incident_id or "").strip()
+        if wanted and (incident is None or incident.get("id") != wanted):
+            raise NotFound(await self._not_open(actor, wanted, incident))
         if incident is None:
             raise NotFound("no open situation — tell me what is happening first")
         return incident
+
+    async def _not_open(
+        self, actor: Actor, incident_id: str, open_now: dict[str, Any] | None
+    ) -> str:
+        """Why a card's incident cannot be acted on, naming it (and the open one, if any)."""
+        about = ""
+        if self.incidents is not None:
+            with contextlib.suppress(StorageUnavailable):
+                record = await self.incidents.get(actor.org, incident_id)
+                if record is not None and record.user_id == actor.user_id:
+                    about = f" ({_quote(record.situation)})"
+        card = f"that card belongs to incident `{incident_id}`{about}, which is closed"
+        if open_now is None:
+            return f"{card} — nothing was changed; tell me what is happening first"
+        return (
+            f"{card}: you are on `{open_now['id']}` ({_quote(open_now['situation'])}) now — "
+            "nothing was changed; use its newest card"
+        )
 
     async def _remember(self, actor: Actor, incident: dict[str, Any]) -> None:
         ttl = self.policy.config.incident_ttl_minutes * 60
@@ -667,6 +697,11 @@ class Coach:
     def today_bounds(self) -> tuple[datetime, datetime]:
         start = self._start_of_today()
         return start, start + timedelta(days=1)
+
+
+def _quote(situation: str, limit: int = 60) -> str:
+    short = situation if len(situation) <= limit else situation[: limit - 1].rstrip() + "…"
+    return f"“{short}”"
 
 
 def _clean_situation(text: str) -> str:

@@ -4,6 +4,19 @@ that re-notifies unacknowledged escalations and moves them up a role.
 Both are plain loops over the ``EscalationStore``; any number of processes may run them
 side by side (the store's claims and conditional updates keep them from colliding).
 One ``OutboxWorker`` runs per platform, with that platform's ``Notifier``.
+
+Outages are handled per workspace (organisation), and the pauses live in the shared
+state (Redis when configured), so every process honours them:
+
+* a 429 pauses that workspace's method for its ``Retry-After``; it is not a failed
+  attempt, and what else is queued for that method waits without a call being made;
+* the platform not answering (unreachable, 5xx) pauses the whole workspace for a short,
+  capped back-off; one message probes when it ends, and the moment one gets through the
+  rest follow, oldest first (cards and their updates before reminders);
+* other errors back off per message, capped at a minute.
+
+So after an outage everything queued goes out within seconds of the platform answering
+again, and during one the platform sees about one call per pause per process.
 """
 
 from __future__ import annotations
@@ -21,12 +34,19 @@ from bot.clock import Clock, utcnow
 from bot.errors import StorageUnavailable
 from bot.escalations import INCIDENT_PREFIX, Delivery, EscalationStore, Notifier
 from bot.models import EscalationRecord, Notification, Role
+from bot.state import SharedState
+from bot.state.memory import InProcessState
 
 log = structlog.get_logger(__name__)
 
 BASE_DELAY = 2.0  # seconds before the first retry (on average half of it, with jitter)
-MAX_DELAY = 300.0  # never wait more than 5 minutes between attempts of our own choosing
+MAX_DELAY = 60.0  # a message the platform refused (not an outage) waits at most a minute
+# The platform not answering: the workspace waits 1, 2, 4… up to this many seconds (half
+# of it at least), so queued messages go out within about this long of its recovery.
+OUTAGE_BASE_DELAY = 1.0
+OUTAGE_MAX_DELAY = 5.0
 MAX_RETRY_AFTER = 3600.0  # a platform asking for more than an hour is treated as an hour
+WORKSPACE = "*"  # the pause scope that holds every method of a workspace
 
 
 def backoff_delay(
@@ -36,6 +56,17 @@ def backoff_delay(
     together do not retry together and hammer a recovering platform in step."""
     ceiling = min(cap, base * 2 ** min(attempts, 30))
     return rng.uniform(0, ceiling)
+
+
+def outage_delay(attempts: int, rng: random.Random) -> float:
+    """How long a workspace whose platform did not answer waits before the next probe:
+    between half and all of 1, 2, 4… s, capped at ``OUTAGE_MAX_DELAY``."""
+    ceiling = min(OUTAGE_MAX_DELAY, OUTAGE_BASE_DELAY * 2 ** min(attempts, 30))
+    return rng.uniform(ceiling / 2, ceiling)
+
+
+def pause_key(platform: str, org: str, scope: str) -> str:
+    return f"outbox:pause:{platform}:{org}:{scope}"
 
 
 class OutboxWorker:
@@ -50,6 +81,7 @@ class OutboxWorker:
         poll_interval: float = 1.0,
         batch: int = 20,
         rng: random.Random | None = None,
+        state: SharedState | None = None,
     ) -> None:
         self.store = store
         self.notifier = notifier
@@ -57,6 +89,9 @@ class OutboxWorker:
         self.poll_interval = poll_interval
         self.batch = batch
         self.rng = rng or random.Random()
+        # Where pauses are kept: the service's shared state (Redis: every process
+        # honours them); without one, this process alone.
+        self.state: SharedState = state if state is not None else InProcessState()
 
     async def run_once(self) -> int:
         """Deliver what is due now; returns how many the platform accepted."""
@@ -82,7 +117,32 @@ class OutboxWorker:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), self.poll_interval)
 
+    def _scopes(self, notification: Notification) -> tuple[str, ...]:
+        scopes = getattr(self.notifier, "scopes", None)
+        named: tuple[str, ...] = scopes(notification) if scopes is not None else ()
+        return (WORKSPACE, *named)
+
+    async def _paused_for(self, notification: Notification) -> float:
+        """Seconds until ``notification`` may be sent: the longest pause among the
+        workspace's and those of the methods it will call."""
+        platform, org = notification.platform, notification.org
+        waits = [
+            await self.state.paused_for(pause_key(platform, org, scope))
+            for scope in self._scopes(notification)
+        ]
+        return max(waits)
+
+    async def _postpone(self, notification: Notification, delay: float, why: str) -> None:
+        # Not an attempt: nothing was sent, or the platform only asked us to wait.
+        await self.store.postpone(
+            notification.notification_id, self.clock() + timedelta(seconds=delay), why
+        )
+
     async def _deliver(self, notification: Notification) -> bool:
+        paused = await self._paused_for(notification)
+        if paused > 0:
+            await self._postpone(notification, paused, "waiting: the workspace is paused")
+            return False
         escalation: EscalationRecord | None = None
         send: Callable[[Notification], Awaitable[Delivery]] | None = None
         if notification.topic.startswith(INCIDENT_PREFIX):
@@ -114,8 +174,26 @@ class OutboxWorker:
         if result.permanent:
             await self._give_up(notification, error, escalation)
             return False
+        platform, org = notification.platform, notification.org
         if result.retry_after is not None:
+            # Rate limited: the whole method waits, in every process, and this message
+            # has not failed (its attempts stay as they were).
             delay = min(max(result.retry_after, 0.0), MAX_RETRY_AFTER)
+            scope = result.scope or WORKSPACE
+            await self.state.pause(pause_key(platform, org, scope), delay)
+            log.info(
+                "outbox.rate_limited",
+                org=org,
+                platform=platform,
+                scope=scope,
+                retry_in=round(delay, 2),
+            )
+            metrics.NOTIFICATION_RETRIES.labels(platform=platform).inc()
+            await self._postpone(notification, delay, error)
+            return False
+        if result.unavailable:
+            delay = outage_delay(notification.attempts, self.rng)
+            await self.state.pause(pause_key(platform, org, WORKSPACE), delay)
         else:
             delay = backoff_delay(notification.attempts, self.rng)
         retry_at = self.clock() + timedelta(seconds=delay)

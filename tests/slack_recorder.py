@@ -28,6 +28,7 @@ import asyncio
 import contextlib
 import itertools
 import json
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -61,6 +62,8 @@ class Call:
     args: dict[str, Any]
     path: str
     headers: dict[str, str]
+    at: float = field(default_factory=time.monotonic)  # when it arrived
+    status: int = 200  # what the recorder answered
 
     @property
     def blocks(self) -> list[dict[str, Any]]:
@@ -126,6 +129,7 @@ class SlackRecorder:
     pending_files: dict[str, dict[str, Any]] = field(default_factory=dict)
     uploaded: dict[str, bytes] = field(default_factory=dict)
     _file_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _outage: tuple[int, int | None] | None = None
 
     async def start(self) -> None:
         self._changed = asyncio.Condition()
@@ -136,7 +140,9 @@ class SlackRecorder:
         app.router.add_get("/link", self._link)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        # A restarted recorder keeps its port: clients configured with its URL reach it
+        # again, as they reach Slack again after an outage.
+        site = web.TCPSite(self._runner, "127.0.0.1", self.port)
         await site.start()
         server = site._server
         assert server is not None and server.sockets  # type: ignore[attr-defined]
@@ -237,6 +243,11 @@ class SlackRecorder:
             error = "ratelimited"
         self._failures[method] = _Failure(status, error, retry_after, times)
 
+    def outage(self, status: int | None, *, retry_after: int | None = None) -> None:
+        """Answer every Web API call with ``status`` (429: ratelimited with Retry-After,
+        else an HTML-less 5xx), until called with None."""
+        self._outage = None if status is None else (status, retry_after)
+
     def named(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
 
@@ -314,10 +325,21 @@ class SlackRecorder:
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         call = Call(method, await self._args(request), request.path, dict(request.headers))
+        if self._outage is not None:
+            status, retry_after = self._outage
+            call.status = status
+            await self._record(call)
+            if status == 429:
+                headers = {"Retry-After": str(retry_after)} if retry_after else {}
+                return web.json_response(
+                    {"ok": False, "error": "ratelimited"}, status=429, headers=headers
+                )
+            return web.Response(status=status, text="Internal Server Error")
         await self._record(call)
         failure = self._failures.get(method)
         if failure is not None and failure.times > 0:
             failure.times -= 1
+            call.status = failure.status
             headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after else {}
             return web.json_response(
                 {"ok": False, "error": failure.error}, status=failure.status, headers=headers

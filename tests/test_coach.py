@@ -101,6 +101,25 @@ async def test_next_walks_the_steps_of_the_open_incident_then_stops(coach: Coach
         await coach.next_step(sam)
 
 
+async def test_buttons_of_an_older_card_act_on_its_incident_only(coach: Coach) -> None:
+    sam = coach.actor("hotel", "U_SAM")
+    older = await coach.advise(sam, "table 5 got the wrong dishes")
+    newer = await coach.advise(sam, "guest's clothes stuck in the broken washer, she's furious")
+    closed = rf"incident `{older.incident_id}`.*closed.*`{newer.incident_id}`"
+    with pytest.raises(NotFound, match=closed):
+        await coach.next_step(sam, older.incident_id)
+    with pytest.raises(NotFound, match=closed):
+        await coach.escalate(sam, incident_id=older.incident_id)
+    with pytest.raises(NotFound, match=closed):
+        await coach.spend(sam, "£20 dessert", incident_id=older.incident_id)
+    assert await coach.ledger.spends("hotel") == []
+    # The newer incident is where it was, and its own card's buttons work.
+    step2 = await coach.next_step(sam, newer.incident_id)
+    assert (step2.incident_id, step2.step.index) == (newer.incident_id, 2)
+    outcome = await coach.spend(sam, "£20 dry cleaning", incident_id=newer.incident_id)
+    assert outcome.entry.incident_id == newer.incident_id
+
+
 async def test_next_without_a_situation_asks_for_one(coach: Coach) -> None:
     with pytest.raises(NotFound, match="tell me what is happening"):
         await coach.next_step(coach.actor("hotel", "U_NEW"))

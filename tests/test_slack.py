@@ -187,14 +187,21 @@ class Slack:
         return status, out, f"/respond/{name}"
 
     async def submit_spend(
-        self, amount: str, reason: str, customer: str = "", playbook_id: str | None = None
+        self,
+        amount: str,
+        reason: str,
+        customer: str = "",
+        playbook_id: str | None = None,
+        incident_id: str | None = None,
     ) -> tuple[int, str]:
         payload = json.loads((self.fixtures / "view_submission.json").read_text())
         payload["user"].update(id=STAFF, team_id=self.team)
         payload["team"]["id"] = self.team
         view = payload["view"]
         view["callback_id"] = "coach_spend_modal"
-        view["private_metadata"] = json.dumps({"playbook_id": playbook_id, "channel": None})
+        view["private_metadata"] = json.dumps(
+            {"playbook_id": playbook_id, "channel": None, "incident_id": incident_id}
+        )
         view["state"]["values"] = {
             name: {name: {"type": "plain_text_input", "value": value or None}}
             for name, value in (("amount", amount), ("reason", reason), ("customer", customer))
@@ -286,6 +293,19 @@ def texts(call: Call) -> str:
     return call.all_text
 
 
+def button_value(call: Call, action_id: str) -> str:
+    """What the card's button ``action_id`` carries (the incident, for coaching cards)."""
+    return str(
+        next(
+            e["value"]
+            for b in call.blocks
+            if b["type"] == "actions"
+            for e in b["elements"]
+            if e["action_id"] == action_id
+        )
+    )
+
+
 # -- protocol ----------------------------------------------------------------------
 
 
@@ -320,7 +340,8 @@ async def test_the_published_vector_is_refused_by_the_service_as_stale(
             "/slack/events", data=vector["body"].encode(), headers=vector["headers"]
         )
         assert resp.status == 401
-    assert recorder.calls == []
+    # Nothing but the start-up identity check (auth.test) reached the Web API.
+    assert [c.method for c in recorder.calls if c.method != "auth.test"] == []
 
 
 @pytest.mark.parametrize("attack", ["forged", "unsigned", "stale", "tampered"])
@@ -389,7 +410,10 @@ async def test_coach_command_is_acked_fast_and_the_right_playbook_reaches_slack(
     assert "£100.00" in shown and "£300.00 left" in shown
     assert reply.action_ids[:3] == ["coach_next", "coach_spend", "coach_escalate"]
     assert "response_type" not in reply.args or reply.args["response_type"] == "ephemeral"
-    # Bolt learned who the bot is once, from auth.test on the recorder (SLACK_API_URL).
+    # Who the bot is was asked once, in the background, of the recorder (SLACK_API_URL);
+    # the command itself waited for no Web API call.
+    await slack.recorder.wait_for(lambda c: c.method == "auth.test")
+    await slack.recorder.settle()
     assert [c.headers["Authorization"] for c in slack.recorder.named("auth.test")] == [
         "Bearer xoxb-test-token"
     ]
@@ -513,8 +537,8 @@ async def test_other_events_are_acknowledged_quietly(slack: Slack, fixture: str)
 
 async def test_next_step_updates_the_card_in_place(slack: Slack) -> None:
     _, _, _, path = await slack.command("/coach", WASHER)
-    await slack.reply_at(path)
-    status, body, path = await slack.click("coach_next", "in_x")
+    card = await slack.reply_at(path)
+    status, body, path = await slack.click("coach_next", button_value(card, "coach_next"))
     assert status == 200 and body == ""
     reply = await slack.reply_at(path)
     assert reply.args["replace_original"] is True
@@ -544,16 +568,20 @@ async def test_a_button_with_no_open_situation_tells_only_the_clicker(slack: Sla
 
 async def test_log_spend_opens_a_modal_and_records_the_spend(slack: Slack) -> None:
     _, _, _, path = await slack.command("/coach", WASHER)
-    await slack.reply_at(path)
-    await slack.click("coach_spend", "property-damaged-or-stuck")
+    card = await slack.reply_at(path)
+    await slack.click("coach_spend", button_value(card, "coach_spend"))
     (opened,) = await slack.recorder.wait_for(lambda c: c.method == "views.open")
     view = opened.args["view"]
     view = json.loads(view) if isinstance(view, str) else view
     assert opened.args["trigger_id"]
     assert [b["block_id"] for b in view["blocks"]] == ["amount", "reason", "customer"]
+    meta = json.loads(view["private_metadata"])
+    incident_id = button_value(card, "coach_next")
+    assert meta["playbook_id"] == "property-damaged-or-stuck"
+    assert meta["incident_id"] == incident_id
 
     status, body = await slack.submit_spend(
-        "£48", "dry cleaning", "room 214", "property-damaged-or-stuck"
+        "£48", "dry cleaning", "room 214", meta["playbook_id"], meta["incident_id"]
     )
     assert status == 200 and body == ""  # the modal closes
     (dm,) = await slack.recorder.wait_for(lambda c: c.method == "chat.postMessage")
@@ -561,6 +589,55 @@ async def test_log_spend_opens_a_modal_and_records_the_spend(slack: Slack) -> No
     assert "Logged £48.00 for room 214" in texts(dm)
     (entry,) = await slack.coach.ledger.spends(TEAM_ID)
     assert entry.amount.minor == 4800 and entry.playbook_id == "property-damaged-or-stuck"
+    assert entry.incident_id == incident_id
+
+
+COLD_FOOD = "food order arrived cold and late, customer wants a refund"
+
+
+async def _two_cards(slack: Slack) -> tuple[Call, Call]:
+    """An older card (the washer) and the employee's newer incident's card."""
+    _, _, _, path = await slack.command("/coach", WASHER)
+    older = await slack.reply_at(path)
+    _, _, _, path = await slack.command("/coach", COLD_FOOD)
+    newer = await slack.reply_at(path)
+    assert button_value(older, "coach_next") != button_value(newer, "coach_next")
+    return older, newer
+
+
+async def test_next_step_on_an_older_card_names_its_incident_and_leaves_the_newer_alone(
+    slack: Slack,
+) -> None:
+    older, newer = await _two_cards(slack)
+    old_id, new_id = button_value(older, "coach_next"), button_value(newer, "coach_next")
+
+    _, _, path = await slack.click("coach_next", old_id)
+    reply = await slack.reply_at(path)
+    assert reply.args["response_type"] == "ephemeral" and reply.args["replace_original"] is False
+    assert old_id in texts(reply) and "closed" in texts(reply) and new_id in texts(reply)
+    assert "Step" not in texts(reply)
+
+    # The newer incident did not move: its own Next step goes to step 2.
+    _, _, path = await slack.click("coach_next", new_id)
+    assert "Step 2 of" in texts(await slack.reply_at(path))
+
+
+async def test_escalate_and_spend_from_an_older_card_never_land_on_the_newer_incident(
+    slack: Slack,
+) -> None:
+    older, _ = await _two_cards(slack)
+    old_id = button_value(older, "coach_escalate")
+
+    _, _, path = await slack.click("coach_escalate", old_id)
+    refusal = await slack.reply_at(path)
+    assert old_id in texts(refusal) and "closed" in texts(refusal)
+    assert await slack.coach.escalations.list(TEAM_ID) == []
+
+    status, body = await slack.submit_spend("£48", "dry cleaning", "", None, old_id)
+    answer = json.loads(body)
+    assert status == 200 and answer["response_action"] == "errors"
+    assert old_id in " ".join(answer["errors"].values())
+    assert await slack.coach.ledger.spends(TEAM_ID) == []
 
 
 @pytest.mark.parametrize(
@@ -727,8 +804,8 @@ async def test_a_second_decision_is_refused(slack: Slack) -> None:
 
 async def test_escalate_button_alerts_the_channel_and_acknowledge_updates_it(slack: Slack) -> None:
     _, _, _, path = await slack.command("/coach", WASHER)
-    await slack.reply_at(path)
-    _, _, path = await slack.click("coach_escalate", "in_x")
+    card = await slack.reply_at(path)
+    _, _, path = await slack.click("coach_escalate", button_value(card, "coach_escalate"))
     told = await slack.reply_at(path)
     assert f"<#{CHANNEL}>" in texts(told)
     (card,) = await slack.recorder.wait_for(_in_channel, within=10)

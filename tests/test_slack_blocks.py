@@ -60,6 +60,20 @@ def test_advice_card_has_everything_staff_need() -> None:
     assert msg["text"]  # fallback for notifications
 
 
+def test_every_coaching_button_carries_the_cards_incident() -> None:
+    shown = advice()
+    msg = blocks.advice_message(shown)
+    values = {e["action_id"]: e["value"] for e in msg["blocks"][-1]["elements"]}
+    assert values["coach_next"] == values["coach_escalate"] == shown.incident_id
+    assert blocks.read_spend_button(values["coach_spend"]) == (
+        shown.playbook.id,
+        shown.incident_id,
+    )
+    # A card posted before the spend button carried the incident: the bare playbook id.
+    assert blocks.read_spend_button("wrong-order") == ("wrong-order", None)
+    assert blocks.read_spend_button('{"incident_id": 5}') == (None, None)
+
+
 def test_last_step_has_no_next_button_and_escalation_is_flagged() -> None:
     msg = blocks.advice_message(
         advice(step=Step(4, 4, "Follow up", None), escalation=Escalation(True, ("safety",)))
@@ -104,10 +118,14 @@ def test_many_gestures_still_fit_one_message() -> None:
     assert len(json.dumps(msg["blocks"])) < 40_000
 
 
-def test_spend_modal_carries_the_playbook() -> None:
-    view = blocks.spend_modal("wrong-order", "C1")
+def test_spend_modal_carries_the_playbook_and_the_incident() -> None:
+    view = blocks.spend_modal("wrong-order", "C1", "in_abc")
     assert view["callback_id"] == blocks.SPEND_MODAL
-    assert json.loads(view["private_metadata"]) == {"playbook_id": "wrong-order", "channel": "C1"}
+    assert json.loads(view["private_metadata"]) == {
+        "playbook_id": "wrong-order",
+        "channel": "C1",
+        "incident_id": "in_abc",
+    }
     assert [b["block_id"] for b in view["blocks"]] == ["amount", "reason", "customer"]
     assert view["blocks"][2]["optional"] is True
 

@@ -122,8 +122,27 @@ async def test_429_passes_slacks_retry_after_to_the_outbox(
     recorder.fail("chat.postMessage", status=429, retry_after=7)
     delivery = await notifier.deliver(note("escalation.opened"), escalation())
     assert not delivery.ok and not delivery.permanent
-    assert delivery.retry_after == 7.0 and delivery.error == "ratelimited"
+    assert delivery.retry_after == 7.0 and delivery.error == "Slack answered 429 (ratelimited)"
     assert (await notifier.deliver(note("escalation.opened"), escalation())).ok
+
+
+async def test_429_names_the_method_it_limits_and_is_not_an_outage(
+    notifier: SlackNotifier, recorder: SlackRecorder
+) -> None:
+    recorder.fail("chat.postMessage", status=429, retry_after=3)
+    delivery = await notifier.deliver(note("escalation.opened"), escalation())
+    assert delivery.scope == "chat.postMessage" and not delivery.unavailable
+    assert notifier.scopes(note("escalation.opened")) == ("chat.postMessage",)
+
+
+async def test_a_500_is_an_outage_named_by_its_status_never_none(
+    notifier: SlackNotifier, recorder: SlackRecorder
+) -> None:
+    recorder.outage(500)
+    delivery = await notifier.deliver(note("escalation.opened"), escalation())
+    assert not delivery.ok and not delivery.permanent and delivery.unavailable
+    assert delivery.error == "Slack answered 500"
+    assert delivery.retry_after is None and delivery.scope is None
 
 
 async def test_channel_not_found_is_permanent(
@@ -150,7 +169,8 @@ async def test_unreachable_slack_is_retried_later(recorder: SlackRecorder) -> No
     await recorder.stop()
     client = AsyncWebClient(token="xoxb-t", base_url=recorder.api_url, timeout=2)
     delivery = await SlackNotifier(client, CHANNEL).deliver(note("escalation.opened"), escalation())
-    assert not delivery.ok and not delivery.permanent and delivery.error
+    assert not delivery.ok and not delivery.permanent and delivery.unavailable
+    assert (delivery.error or "").startswith("Slack could not be reached (")
 
 
 async def test_no_channel_configured_is_retried_not_dropped(recorder: SlackRecorder) -> None:
@@ -218,7 +238,7 @@ async def test_outcome_prompt_429_passes_retry_after(
     recorder.fail("chat.postMessage", status=429, retry_after=9)
     delivery = await notifier.deliver_message(prompt())
     assert not delivery.ok and not delivery.permanent
-    assert delivery.retry_after == 9.0 and delivery.error == "ratelimited"
+    assert delivery.retry_after == 9.0 and delivery.error == "Slack answered 429 (ratelimited)"
 
 
 async def test_outcome_prompt_without_recipient_or_unknown_topic_is_permanent(

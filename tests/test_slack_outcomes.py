@@ -464,3 +464,11 @@ async def test_an_upload_slack_refuses_is_told_to_the_manager(slack: Slack) -> N
     assert "Discretionary spend" in replies[0].all_text
     assert replies[1].args["response_type"] == "ephemeral"
     assert "not_in_channel" in replies[1].all_text and "Invite me" in replies[1].all_text
+
+
+async def test_an_upload_slack_answers_500_to_names_the_status_never_none(slack: Slack) -> None:
+    slack.recorder.fail("files.getUploadURLExternal", status=500)
+    _, _, _, path = await slack.command("/cx-report", "week", user=MANAGER)
+    replies = await slack.recorder.wait_for(lambda c: c.path == path, count=2, within=20)
+    assert "Slack answered 500" in replies[1].all_text
+    assert "None" not in replies[1].all_text

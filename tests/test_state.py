@@ -397,3 +397,14 @@ def test_open_state_refuses_other_schemes_without_echoing_secrets() -> None:
     with pytest.raises(ValueError, match="redis://") as caught:
         open_state(f"http://user:{secret}@host/0")
     assert secret not in str(caught.value)
+
+
+async def test_a_pause_counts_down_and_the_longer_one_wins(backend: Backend) -> None:
+    state = backend.state
+    assert await state.paused_for("outbox:pause:slack:T1:chat.postMessage") == 0.0
+    await state.pause("outbox:pause:slack:T1:chat.postMessage", 2.0)
+    await state.pause("outbox:pause:slack:T1:chat.postMessage", 0.5)  # shorter: ignored
+    assert 1.5 < await state.paused_for("outbox:pause:slack:T1:chat.postMessage") <= 2.0
+    assert await state.paused_for("outbox:pause:slack:T1:chat.update") == 0.0
+    await backend.advance(2.1)
+    assert await state.paused_for("outbox:pause:slack:T1:chat.postMessage") == 0.0

@@ -200,6 +200,19 @@ async def test_buttons_next_step_alternatives_and_choose(teams: Teams) -> None:
     assert chosen.cards[0]["body"][0]["text"] == choices[0]["title"]
 
 
+async def test_buttons_of_an_older_card_name_its_incident_and_leave_the_newer_alone(
+    teams: Teams,
+) -> None:
+    older = await teams.say(teams.personal(WASHER))
+    await teams.say(teams.personal("table 5 got the wrong dishes"))
+    data = older.cards[0]["actions"][0]["data"]
+    assert data["cmd"] == "next" and data["incident"].startswith("in_")
+    refusal = await teams.say(teams.submit(data))
+    assert data["incident"] in refusal.all_text and "closed" in refusal.all_text
+    newer_next = await teams.say(teams.submit({"cmd": "next"}))
+    assert newer_next.cards[0]["body"][1]["text"].startswith("Step 2 of ")
+
+
 TWIN_PLAYBOOK = """
 id: {id}
 title: {title}

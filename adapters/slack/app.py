@@ -17,8 +17,9 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiohttp import ClientSession
+from aiohttp import ClientError, ClientSession
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization.async_authorize import AsyncAuthorize
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
@@ -29,6 +30,7 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import blocks
+from adapters.slack.authorize import BotIdentity, StoredInstallations, describe
 from adapters.slack.blocks import Message
 from adapters.slack.replies import pooled_respond
 from adapters.slack.reporting import fetch_report, render, report_files
@@ -88,12 +90,26 @@ class SlackBot:
         # The service's HTTP session (set while it runs): Web API calls and response_url
         # replies reuse its connections instead of opening one per message.
         self.http: ClientSession | None = None
-        # Single workspace: Bolt authorizes with auth.test once and learns the bot's own
-        # user id, which its built-in middleware uses to drop the bot's own events. OAuth:
-        # the same per workspace, from the stored bot token (bot-only: no user tokens).
+        # Authorisation makes no Web API call per request (see authorize.py): one
+        # workspace is authorised with the configured token while auth.test is asked in
+        # the background; many workspaces from their stored installations. Bolt gets a
+        # client without a token of its own (the authorize result puts one on each
+        # request's client) sharing the base URL and, once running, the HTTP session.
+        self.identity: BotIdentity | None = None
+        authorize: AsyncAuthorize
+        if oauth_settings is not None:
+            authorize = StoredInstallations(oauth_settings.installation_store)
+        else:
+            self.identity = authorize = BotIdentity(client)
+        self.bolt_client = AsyncWebClient(
+            base_url=client.base_url, timeout=client.timeout, session=client.session
+        )
         self.bolt = AsyncApp(
             signing_secret=signing_secret,
-            client=client,
+            client=self.bolt_client,
+            # An AsyncAuthorize instance is used as it is (Bolt's hint names only plain
+            # functions, the other form it accepts).
+            authorize=authorize,  # type: ignore[arg-type]
             oauth_settings=oauth_settings,
             installation_store_bot_only=True if oauth_settings is not None else None,
             logger=logging.getLogger("slack_bolt"),
@@ -128,6 +144,13 @@ class SlackBot:
         app.action(re.compile(rf"^{blocks.OUTCOME_PREFIX}({outcomes})$"))(self.on_outcome)
         # Ticking the prompt's review box may send its own request: a 200, nothing more.
         app.action(blocks.OUTCOME_REVIEW)(self.on_outcome_input)
+
+    def use_session(self, session: ClientSession | None) -> None:
+        """Send over the service's HTTP session while it runs (None: one per call)."""
+        self.http = session
+        self.client.session = session
+        self.bolt_client.session = session  # Bolt copies it onto each request's client
+        self.workspaces.use_session(session)  # and the outbox's clients
 
     # -- helpers -------------------------------------------------------------------
 
@@ -183,8 +206,10 @@ class SlackBot:
             return await self._alternatives(actor)
         return blocks.advice_message(await self._coach.advise(actor, text))
 
-    async def escalate(self, actor: Actor, note: str | None) -> Message:
-        record = await self._coach.escalate(actor, note=note)
+    async def escalate(
+        self, actor: Actor, note: str | None, incident_id: str | None = None
+    ) -> Message:
+        record = await self._coach.escalate(actor, note=note, incident_id=incident_id)
         channel = await self.workspaces.channel_for(actor.org)
         where = f" in <#{channel}>" if channel else ""
         text = (
@@ -244,7 +269,8 @@ class SlackBot:
         # In a channel, answer only when the bot is mentioned: that is app_mention's twin
         # (message.channels), which the de-duplication below lets through only once.
         mentioned = {m.group(1) for m in MENTION.finditer(event.get("text") or "")}
-        if context.bot_user_id and context.bot_user_id in mentioned:
+        bot = _bot_user_id(context, body)
+        if bot and bot in mentioned:
             await self._answer(event, body, say, context)
 
     async def on_other_event(self) -> None:
@@ -259,7 +285,7 @@ class SlackBot:
         if not await self._first_delivery(body, event):
             return
         # Drop the mention of the bot itself; mentions of colleagues stay part of the story.
-        bot = context.bot_user_id
+        bot = _bot_user_id(context, body)
         text = MENTION.sub(
             lambda m: " " if m.group(1) == bot else m.group(0), event.get("text") or ""
         )
@@ -300,13 +326,19 @@ class SlackBot:
         await respond(**msg, replace_original=True)
 
     async def on_next(
-        self, ack: AsyncAck, respond: AsyncRespond, context: AsyncBoltContext
+        self,
+        ack: AsyncAck,
+        action: dict[str, Any],
+        respond: AsyncRespond,
+        context: AsyncBoltContext,
     ) -> None:
         await ack()
         actor = self._actor(context)
+        # The card's own incident: an older card never advances a newer incident.
+        incident_id = _button_value(action)
 
         async def work() -> Message:
-            return blocks.advice_message(await self._coach.next_step(actor))
+            return blocks.advice_message(await self._coach.next_step(actor, incident_id))
 
         await self._card(respond, work())
 
@@ -332,13 +364,17 @@ class SlackBot:
         await self._card(respond, work())
 
     async def on_escalate(
-        self, ack: AsyncAck, respond: AsyncRespond, context: AsyncBoltContext
+        self,
+        ack: AsyncAck,
+        action: dict[str, Any],
+        respond: AsyncRespond,
+        context: AsyncBoltContext,
     ) -> None:
         await ack()
         actor = self._actor(context)
         await self._guard(
             lambda m: respond(**m, response_type="ephemeral", replace_original=False),
-            self.escalate(actor, None),
+            self.escalate(actor, None, _button_value(action)),
         )
 
     async def on_log_spend(
@@ -352,8 +388,10 @@ class SlackBot:
         await ack()
         # A trigger_id is good for three seconds: open the modal before anything else.
         channel = (body.get("container") or {}).get("channel_id") or context.channel_id
+        playbook_id, incident_id = blocks.read_spend_button(_button_value(action))
         await client.views_open(
-            trigger_id=body["trigger_id"], view=blocks.spend_modal(action.get("value"), channel)
+            trigger_id=body["trigger_id"],
+            view=blocks.spend_modal(playbook_id, channel, incident_id),
         )
 
     async def on_spend_submitted(
@@ -378,6 +416,7 @@ class SlackBot:
                 f"{field(blocks.AMOUNT)} {field(blocks.REASON)}",
                 playbook_id=meta.get("playbook_id"),
                 customer_ref=field(blocks.CUSTOMER) or None,
+                incident_id=_button_value({"value": meta.get("incident_id")}),
             )
         except CoachError as exc:
             block = blocks.AMOUNT if isinstance(exc, InvalidAmount) else blocks.REASON
@@ -503,14 +542,25 @@ class SlackBot:
             await client.files_upload_v2(file_uploads=files, channel=channel)
         except SlackApiError as exc:
             code = exc.response.get("error") if exc.response is not None else None
-            log.warning("slack: report upload refused: %s", code)
+            # Named by its cause: Slack's error code, else its HTTP status ("Slack
+            # answered 500"); a 5xx carries no code, which once showed as "(None)".
+            cause = describe(exc)
+            log.warning("slack: report upload refused: %s", cause)
             hint = (
                 " Invite me to this channel, or run /cx-report in our DM."
                 if code in {"not_in_channel", "channel_not_found"}
                 else ""
             )
             await respond(
-                text=f"⚠ I could not attach the chart and CSV here ({code}).{hint}",
+                text=f"⚠ I could not attach the chart and CSV here ({cause}).{hint}",
+                response_type="ephemeral",
+                replace_original=False,
+            )
+        except (ClientError, TimeoutError) as exc:
+            log.warning("slack: report upload failed: %s", describe(exc))
+            await respond(
+                text=f"⚠ I could not attach the chart and CSV ({describe(exc)}); "
+                "the figures above stand.",
                 response_type="ephemeral",
                 replace_original=False,
             )
@@ -521,6 +571,23 @@ class SlackBot:
                 response_type="ephemeral",
                 replace_original=False,
             )
+
+
+def _button_value(action: dict[str, Any]) -> str | None:
+    value = action.get("value")
+    return (value.strip() or None) if isinstance(value, str) else None
+
+
+def _bot_user_id(context: AsyncBoltContext, body: dict[str, Any]) -> str | None:
+    """The bot's own user id: from authorisation, else from the event's ``authorizations``
+    (Slack names the bot there), e.g. while auth.test has not answered since start-up."""
+    if context.bot_user_id:
+        return context.bot_user_id
+    for authorization in body.get("authorizations") or ():
+        if isinstance(authorization, dict) and authorization.get("is_bot"):
+            user = authorization.get("user_id")
+            return str(user) if user else None
+    return None
 
 
 async def _answer(ack: AsyncAck, respond: AsyncRespond, work: Awaitable[Message]) -> None:

@@ -158,7 +158,7 @@ def advice_message(advice: Advice) -> Message:
     buttons = []
     if step.index < step.total:
         buttons.append(button("Next step", NEXT, advice.incident_id, "primary"))
-    buttons.append(button("Log spend", LOG_SPEND, advice.playbook.id))
+    buttons.append(button("Log spend", LOG_SPEND, spend_button_value(advice)))
     buttons.append(
         button(
             "Escalate", ESCALATE, advice.incident_id, "danger" if advice.escalation.needed else None
@@ -220,7 +220,36 @@ def spend_message(outcome: SpendOutcome) -> Message:
     return message(text, blocks)
 
 
-def spend_modal(playbook_id: str | None, channel_id: str | None) -> dict[str, Any]:
+def spend_button_value(advice: Advice) -> str:
+    """*Log spend* carries the playbook and the incident: the spend joins that incident."""
+    return json.dumps(
+        {"playbook_id": advice.playbook.id, "incident_id": advice.incident_id},
+        separators=(",", ":"),
+    )
+
+
+def read_spend_button(value: str | None) -> tuple[str | None, str | None]:
+    """(playbook id, incident id) from a *Log spend* button; cards posted before the
+    button carried the incident hold the bare playbook id."""
+    value = (value or "").strip()
+    if value.startswith("{"):
+        try:
+            data = json.loads(value)
+        except ValueError:
+            return None, None
+        if isinstance(data, dict):
+            playbook, incident = data.get("playbook_id"), data.get("incident_id")
+            return (
+                playbook if isinstance(playbook, str) and playbook else None,
+                incident if isinstance(incident, str) and incident else None,
+            )
+        return None, None
+    return value or None, None
+
+
+def spend_modal(
+    playbook_id: str | None, channel_id: str | None, incident_id: str | None = None
+) -> dict[str, Any]:
     """The *Log spend* modal; private_metadata carries what the button knew."""
 
     def text_input(block_id: str, label: str, hint: str, optional: bool = False) -> Block:
@@ -239,7 +268,9 @@ def spend_modal(playbook_id: str | None, channel_id: str | None) -> dict[str, An
     return {
         "type": "modal",
         "callback_id": SPEND_MODAL,
-        "private_metadata": json.dumps({"playbook_id": playbook_id, "channel": channel_id}),
+        "private_metadata": json.dumps(
+            {"playbook_id": playbook_id, "channel": channel_id, "incident_id": incident_id}
+        ),
         "title": {"type": "plain_text", "text": "Log a spend"},
         "submit": {"type": "plain_text", "text": "Log it"},
         "close": {"type": "plain_text", "text": "Cancel"},

@@ -137,15 +137,17 @@ async def lifecycle(app: web.Application) -> AsyncIterator[None]:
     bot = app[SLACK_BOT_KEY]
     runtime = app[SLACK_RUNTIME_KEY]
     coach = bot.coach = app[COACH_KEY]
-    bot.http = http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=HTTP_TIMEOUT))
-    bot.client.session = http  # Bolt copies it onto each request's client
-    bot.workspaces.use_session(http)  # and the outbox's clients
+    http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=HTTP_TIMEOUT))
+    bot.use_session(http)
+    if bot.identity is not None:
+        bot.identity.start()  # who the bot is, asked in the background: requests never wait
     if runtime.database is not None:
         await runtime.database.open()
     if not bot.multi_workspace and not bot.escalation_channel:
         log.warning("slack: SLACK_ESCALATION_CHANNEL is not set; escalations wait until it is")
     # Every process runs a worker: the store hands each notification to one of them.
-    worker = OutboxWorker(coach.escalations, SlackNotifier(bot.workspaces))
+    # Pauses (429, outages) in the shared state: every process honours them.
+    worker = OutboxWorker(coach.escalations, SlackNotifier(bot.workspaces), state=coach.state)
     stop = asyncio.Event()
     task = asyncio.create_task(worker.run_forever(stop), name="slack-outbox")
     if runtime.app_token:
@@ -164,7 +166,8 @@ async def lifecycle(app: web.Application) -> AsyncIterator[None]:
             await task
     if runtime.database is not None:
         await runtime.database.close()
-    bot.client.session = bot.http = None
-    bot.workspaces.use_session(None)
+    if bot.identity is not None:
+        await bot.identity.stop()
+    bot.use_session(None)
     await http.close()
     bot.coach = None

@@ -20,8 +20,9 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import blocks
+from adapters.slack.authorize import describe
 from adapters.slack.workspaces import SingleWorkspace, Workspaces
-from bot.escalations import OUTCOME_PROMPT, Delivery
+from bot.escalations import OUTCOME_PROMPT, UPDATED, Delivery
 from bot.models import EscalationRecord, Notification
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,10 @@ PERMANENT_ERRORS = frozenset(
         "edit_window_closed",
     }
 )
+# Errors Slack answers with when it is itself in trouble: an outage, not this message.
+OUTAGE_ERRORS = frozenset(
+    {"internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+)
 
 
 class SlackNotifier:
@@ -58,6 +63,15 @@ class SlackNotifier:
             else workspaces
         )
 
+    def scopes(self, notification: Notification) -> tuple[str, ...]:
+        """The Web API methods ``notification`` will call: Slack rate-limits per method,
+        so a 429 on one (say chat.update) need not hold back the others."""
+        if notification.topic == OUTCOME_PROMPT:
+            return ("conversations.open", "chat.postMessage")
+        if notification.topic == UPDATED and notification.ref and notification.recipient is None:
+            return ("chat.update",)
+        return ("chat.postMessage",)
+
     async def deliver(self, notification: Notification, escalation: EscalationRecord) -> Delivery:
         try:
             client = await self.workspaces.client_for(notification.org)
@@ -73,8 +87,8 @@ class SlackNotifier:
         except SlackApiError as exc:
             return _failure(exc)
         except (aiohttp.ClientError, TimeoutError) as exc:
-            # Slack unreachable: the outbox retries later.
-            return Delivery(ok=False, error=f"{type(exc).__name__}: {exc}")
+            # Slack unreachable: the outbox pauses the workspace and retries soon.
+            return Delivery(ok=False, error=describe(exc), unavailable=True)
 
     async def deliver_message(self, notification: Notification) -> Delivery:
         """Self-contained messages (``incident.outcome``): a DM to the employee.
@@ -101,7 +115,7 @@ class SlackNotifier:
         except SlackApiError as exc:
             return _failure(exc)
         except (aiohttp.ClientError, TimeoutError) as exc:
-            return Delivery(ok=False, error=f"{type(exc).__name__}: {exc}")
+            return Delivery(ok=False, error=describe(exc), unavailable=True)
 
 
 class _Send:
@@ -181,9 +195,10 @@ def _error_code(exc: SlackApiError) -> str:
 
 
 def _failure(exc: SlackApiError) -> Delivery:
-    code = _error_code(exc) or f"http_{exc.response.status_code}"
+    code = _error_code(exc)
+    status = exc.response.status_code
     retry_after: float | None = None
-    if exc.response.status_code == 429:
+    if status == 429:
         try:
             retry_after = float(exc.response.headers.get("Retry-After", "1"))
         except (TypeError, ValueError):
@@ -191,4 +206,17 @@ def _failure(exc: SlackApiError) -> Delivery:
     permanent = code in PERMANENT_ERRORS
     if permanent:
         log.error("slack refused a notification for good: %s", code)
-    return Delivery(ok=False, error=code, retry_after=retry_after, permanent=permanent)
+    return Delivery(
+        ok=False,
+        error=describe(exc),
+        retry_after=retry_after,
+        permanent=permanent,
+        unavailable=status >= 500 or code in OUTAGE_ERRORS,
+        scope=_method(exc) if status == 429 else None,
+    )
+
+
+def _method(exc: SlackApiError) -> str | None:
+    """The Web API method a response answered (its URL ends with the method name)."""
+    url = str(getattr(exc.response, "api_url", "") or "")
+    return url.rstrip("/").rsplit("/", 1)[-1] or None

@@ -151,5 +151,5 @@ def _start_outbox(coach: Coach, notifier: Any, stop: asyncio.Event) -> asyncio.T
     """Deliver Teams notifications (escalation cards, decisions) from the durable outbox."""
     from bot.outbox import OutboxWorker
 
-    worker = OutboxWorker(coach.escalations, notifier)
+    worker = OutboxWorker(coach.escalations, notifier, state=coach.state)
     return asyncio.create_task(worker.run_forever(stop), name="teams-outbox")

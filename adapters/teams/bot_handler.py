@@ -253,13 +253,26 @@ class CoachBot(ActivityHandler):
         await _send_card(turn_context, cards.alternatives_card(advice))
 
     async def _spend(
-        self, turn_context: TurnContext, actor: Actor, text: str, customer: str | None
+        self,
+        turn_context: TurnContext,
+        actor: Actor,
+        text: str,
+        customer: str | None,
+        incident_id: str | None = None,
     ) -> None:
-        outcome = await self._coach().spend(actor, text, customer_ref=customer)
+        outcome = await self._coach().spend(
+            actor, text, customer_ref=customer, incident_id=incident_id
+        )
         await turn_context.send_activity(cards.spend_text(outcome))
 
-    async def _escalate(self, turn_context: TurnContext, actor: Actor, note: str | None) -> None:
-        record = await self._coach().escalate(actor, note=note)
+    async def _escalate(
+        self,
+        turn_context: TurnContext,
+        actor: Actor,
+        note: str | None,
+        incident_id: str | None = None,
+    ) -> None:
+        record = await self._coach().escalate(actor, note=note, incident_id=incident_id)
         reasons = ", ".join(record.reasons) or "asked by staff"
         await turn_context.send_activity(
             f"⬆ Managers alerted ({reasons}). Escalation {record.escalation_id}; "
@@ -332,17 +345,19 @@ class CoachBot(ActivityHandler):
     async def _button(self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]) -> None:
         coach = self._coach()
         cmd = data.get("cmd")
+        incident = data.get("incident")
+        incident_id = (incident.strip() or None) if isinstance(incident, str) else None
         if cmd == cards.CMD_NEXT:
-            await self._advice(turn_context, await coach.next_step(actor))
+            await self._advice(turn_context, await coach.next_step(actor, incident_id))
         elif cmd == cards.CMD_SPEND:
             amount = str(data.get("amount") or "").strip()
             reason = str(data.get("reason") or "").strip()
             customer = str(data.get("customer") or "").strip() or None
             if not amount:
                 raise InvalidInput("type the amount, e.g. £48.50")
-            await self._spend(turn_context, actor, f"{amount} {reason}", customer)
+            await self._spend(turn_context, actor, f"{amount} {reason}", customer, incident_id)
         elif cmd == cards.CMD_ESCALATE:
-            await self._escalate(turn_context, actor, None)
+            await self._escalate(turn_context, actor, None, incident_id)
         elif cmd == cards.CMD_OTHER:
             await self._alternatives(turn_context, actor)
         elif cmd == cards.CMD_CHOOSE and isinstance(data.get("playbook"), str):

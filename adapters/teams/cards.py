@@ -124,22 +124,28 @@ def advice_card(advice: Advice) -> Card:
     if advice.escalation.needed:
         reasons = ", ".join(advice.escalation.reasons)
         body.append(text_block(f"⚠ Tell a manager now ({reasons}).", color="Attention"))
-    return card(body, staff_actions(bool(advice.alternatives)))
+    return card(body, staff_actions(bool(advice.alternatives), advice.incident_id))
 
 
-def staff_actions(with_alternatives: bool = True) -> list[dict[str, Any]]:
+def staff_actions(
+    with_alternatives: bool = True, incident_id: str | None = None
+) -> list[dict[str, Any]]:
+    # Next, spend and escalate carry the card's incident: pressed on an older card they
+    # act on that incident (or say it is closed), never on the employee's newer one.
+    on = {"incident": incident_id} if incident_id else {}
     actions = [
-        _submit("Next step", {"cmd": CMD_NEXT}),
-        spend_form_action(),
-        _submit("Escalate", {"cmd": CMD_ESCALATE}),
+        _submit("Next step", {"cmd": CMD_NEXT, **on}),
+        spend_form_action(incident_id),
+        _submit("Escalate", {"cmd": CMD_ESCALATE, **on}),
     ]
     if with_alternatives:
         actions.append(_submit("Not this one", {"cmd": CMD_OTHER}))
     return actions
 
 
-def spend_form_action() -> dict[str, Any]:
+def spend_form_action(incident_id: str | None = None) -> dict[str, Any]:
     """*Log spend* opens a small form; amounts are typed as people type them (£48.50)."""
+    on = {"incident": incident_id} if incident_id else {}
     form = card(
         [
             {"type": "Input.Text", "id": "amount", "label": "Amount", "placeholder": "£48.50"},
@@ -158,7 +164,7 @@ def spend_form_action() -> dict[str, Any]:
                 "maxLength": 80,
             },
         ],
-        [_submit("Log it", {"cmd": CMD_SPEND})],
+        [_submit("Log it", {"cmd": CMD_SPEND, **on})],
     )
     return {"type": "Action.ShowCard", "title": "Log spend", "card": form}
 

@@ -235,7 +235,13 @@ def _failure(exc: Exception) -> Delivery:
         permanent = status in PERMANENT
         log.log(logging.ERROR if permanent else logging.WARNING, "Teams delivery: HTTP %s", status)
         return Delivery(
-            ok=False, retry_after=retry_after, error=f"HTTP {status}", permanent=permanent
+            ok=False,
+            retry_after=retry_after,
+            error=f"Teams answered {status}",
+            permanent=permanent,
+            unavailable=status >= 500,
         )
     log.warning("Teams delivery failed: %s: %s", type(exc).__name__, exc)
-    return Delivery(ok=False, error=f"{type(exc).__name__}: {exc}")
+    return Delivery(
+        ok=False, error=f"Teams could not be reached ({type(exc).__name__}: {exc})"[:300]
+    )

@@ -38,6 +38,11 @@ class Delivery:
     retry_after: float | None = None  # seconds the platform asked us to wait (429)
     error: str | None = None
     permanent: bool = False  # e.g. channel not found: stop retrying, log loudly
+    # The platform itself did not answer (unreachable, 5xx): every message to this
+    # workspace would fail the same way, so the outbox pauses the workspace, not just this.
+    unavailable: bool = False
+    # What a 429's Retry-After applies to (Slack: the Web API method); None: everything.
+    scope: str | None = None
 
 
 class Notifier(Protocol):
@@ -48,6 +53,14 @@ class Notifier(Protocol):
     async def deliver(
         self, notification: Notification, escalation: EscalationRecord
     ) -> Delivery: ...
+
+
+class ScopedNotifier(Protocol):
+    """A notifier whose platform rate-limits per method: it names the methods a
+    notification will call, so a paused method holds it back before any call is made.
+    Optional: without it the outbox checks only the workspace-wide pause."""
+
+    def scopes(self, notification: Notification) -> tuple[str, ...]: ...
 
 
 class MessageNotifier(Protocol):
@@ -127,12 +140,23 @@ class EscalationStore(Protocol):
         """Count a failed attempt, release the claim, try again at ``retry_at``."""
         ...
 
+    async def postpone(self, notification_id: str, retry_at: datetime, error: str) -> None:
+        """Release the claim and try again at ``retry_at`` WITHOUT counting an attempt:
+        the platform asked us to wait (429) or its workspace is paused, so nothing about
+        this notification failed."""
+        ...
+
     async def give_up(self, notification_id: str, error: str) -> None:
         """A permanent failure (channel gone, bot removed): never retried, kept for audit."""
         ...
 
     async def unacknowledged(self, older_than: datetime) -> list[EscalationRecord]:
-        """Open escalations last notified at or before ``older_than`` (to re-notify)."""
+        """Open escalations last notified at or before ``older_than`` (to re-notify).
+
+        Only those whose opening card was posted: a card nobody has seen yet (the
+        platform is down) is not reminded of nor moved up; its clock starts when it is
+        posted (``delivered`` sets ``last_notified_at``).
+        """
         ...
 
     async def renotify(

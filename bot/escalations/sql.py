@@ -35,6 +35,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    case,
     exists,
     insert,
     inspect,
@@ -49,7 +50,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.clock import Clock, utcnow
 from bot.database import Database, DatabaseStore
 from bot.errors import AlreadyDecided, InvalidInput, NotFound
-from bot.escalations import OPENED, RENOTIFY, SPEND_DECIDED, UPDATED
+from bot.escalations import OPENED, OUTCOME_PROMPT, RENOTIFY, SPEND_DECIDED, UPDATED
 from bot.ledger.sql import (
     UtcDateTime,
     as_utc,
@@ -350,11 +351,21 @@ class SqlEscalationStore(DatabaseStore):
         await self._write(work)
 
     async def unacknowledged(self, older_than: datetime) -> list[EscalationRecord]:
+        opened = notifications
+        never_posted = exists(
+            select(opened.c.notification_id).where(
+                opened.c.escalation_id == escalations.c.escalation_id,
+                opened.c.topic == OPENED,
+                opened.c.delivered_at.is_(None),
+                opened.c.given_up_at.is_(None),  # abandoned: a reminder posts a new card
+            )
+        )
         query = (
             select(escalations)
             .where(
                 escalations.c.status == OPEN,
                 escalations.c.last_notified_at <= as_utc(older_than),
+                ~never_posted,
             )
             .order_by(escalations.c.last_notified_at)
         )
@@ -428,7 +439,7 @@ class SqlEscalationStore(DatabaseStore):
                 free,
                 or_(n.c.topic == OPENED, ~opening_pending),
             )
-            .order_by(n.c.next_attempt_at, n.c.created_at)
+            .order_by(_urgency(n), n.c.created_at)
             .limit(limit)
             # PostgreSQL: rows another worker is claiming right now are skipped, not
             # waited for. SQLite renders no FOR UPDATE; its write lock serialises claims.
@@ -456,7 +467,7 @@ class SqlEscalationStore(DatabaseStore):
                         n.outerjoin(escalations, escalations.c.escalation_id == n.c.escalation_id)
                     )
                     .where(n.c.notification_id.in_(claimed))
-                    .order_by(n.c.next_attempt_at, n.c.created_at)
+                    .order_by(_urgency(n), n.c.created_at)
                 )
             ).all()
             return [_notification(r._mapping) for r in rows]
@@ -481,11 +492,16 @@ class SqlEscalationStore(DatabaseStore):
                 .where(notifications.c.notification_id == notification_id)
                 .values(delivered_at=now, ref=ref, claimed_until=None, last_error=None)
             )
-            if row.topic == OPENED and ref is not None:
+            if row.topic == OPENED:
+                # Managers have seen it from now: reminders count from here, not from
+                # when it was raised (the platform may have been down meanwhile).
+                posted: dict[str, Any] = {"last_notified_at": now}
+                if ref is not None:
+                    posted["channel_ref"] = ref
                 await conn.execute(
                     update(escalations)
                     .where(escalations.c.escalation_id == row.escalation_id)
-                    .values(channel_ref=ref)
+                    .values(**posted)
                 )
 
         await self._write(work)
@@ -494,6 +510,23 @@ class SqlEscalationStore(DatabaseStore):
         await self._settle_failure(
             notification_id, next_attempt_at=as_utc(retry_at), last_error=error[:_ERROR_CHARS]
         )
+
+    async def postpone(self, notification_id: str, retry_at: datetime, error: str) -> None:
+        async def work(conn: AsyncConnection) -> None:
+            await conn.execute(
+                update(notifications)
+                .where(
+                    notifications.c.notification_id == notification_id,
+                    notifications.c.delivered_at.is_(None),
+                )
+                .values(
+                    claimed_until=None,
+                    next_attempt_at=as_utc(retry_at),
+                    last_error=error[:_ERROR_CHARS],
+                )
+            )
+
+        await self._write(work)
 
     async def give_up(self, notification_id: str, error: str) -> None:
         await self._settle_failure(
@@ -561,6 +594,12 @@ class SqlEscalationStore(DatabaseStore):
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _urgency(n: Any) -> Any:
+    """Sort key of due notifications: cards, their updates and decisions first, then
+    reminders and outcome prompts; oldest first within each (see ``due_notifications``)."""
+    return case((n.c.topic.in_((RENOTIFY, OUTCOME_PROMPT)), 1), else_=0)
 
 
 async def _lock(conn: AsyncConnection, org: str, escalation_id: str) -> Mapping[Any, Any] | None:

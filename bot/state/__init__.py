@@ -1,4 +1,5 @@
-"""Shared, short-lived state: each employee's open incident, de-duplication, rate limits.
+"""Shared, short-lived state: each employee's open incident, de-duplication, rate limits,
+and pauses (a platform's Retry-After, honoured by every process).
 
 In-process by default; Redis when ``REDIS_URL`` is set so several processes share it.
 ``open_state(url)`` picks the backend; callers then ``await state.open()``.
@@ -34,6 +35,14 @@ class SharedState(Protocol):
 
     async def allow(self, key: str, limit: int, window_seconds: int) -> bool:
         """Rate limit: True while ``key`` has been used fewer than ``limit`` times in the window."""
+        ...
+
+    async def pause(self, key: str, seconds: float) -> None:
+        """Mark ``key`` paused for ``seconds`` (a longer pause already set is kept)."""
+        ...
+
+    async def paused_for(self, key: str) -> float:
+        """Seconds left of ``key``'s pause; 0.0 when it is not paused."""
         ...
 
     async def ping(self) -> bool: ...

@@ -88,6 +88,7 @@ class InProcessState:
         self._seen: _TtlMap[str, bool] = _TtlMap(self._max_keys)
         # Sliding-window log: times of the allowed uses still inside the window.
         self._rates: _TtlMap[str, deque[float]] = _TtlMap(self._max_keys)
+        self._pauses: _TtlMap[str, float] = _TtlMap(self._max_keys)  # key -> until
 
     async def open(self) -> None:
         return None
@@ -104,7 +105,7 @@ class InProcessState:
         """Current time; sweeps every table when a sweep is due (caller holds the lock)."""
         now = self._clock()
         if now >= self._next_sweep:
-            for table in (self._incidents, self._seen, self._rates):
+            for table in (self._incidents, self._seen, self._rates, self._pauses):
                 table.purge(now)
             self._next_sweep = now + self._sweep_seconds
         return now
@@ -138,6 +139,20 @@ class InProcessState:
                 return False
             self._seen.set(key, True, now + ttl_seconds)
             return True
+
+    async def pause(self, key: str, seconds: float) -> None:
+        if seconds <= 0:
+            return
+        with self._lock:
+            now = self._now()
+            until = max(now + seconds, self._pauses.get(key, now) or now)
+            self._pauses.set(key, until, until)
+
+    async def paused_for(self, key: str) -> float:
+        with self._lock:
+            now = self._now()
+            until = self._pauses.get(key, now)
+        return 0.0 if until is None else max(0.0, until - now)
 
     async def allow(self, key: str, limit: int, window_seconds: int) -> bool:
         check_rate(limit, window_seconds)

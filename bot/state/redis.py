@@ -1,7 +1,8 @@
 """Redis-backed shared state, so every ``coachbot serve`` process sees the same incidents,
 de-duplication keys and rate limits.
 
-Keys: ``{prefix}:{org}:incident:{user}``, ``{prefix}:seen:{key}``, ``{prefix}:rate:{key}``.
+Keys: ``{prefix}:{org}:incident:{user}``, ``{prefix}:seen:{key}``, ``{prefix}:rate:{key}``,
+``{prefix}:pause:{key}``.
 Every operation is a single atomic Redis command or Lua script, so concurrent processes
 never race. A Redis that is down or unreachable raises ``StorageUnavailable`` within about
 a second; whether to degrade is the caller's decision.
@@ -42,6 +43,16 @@ if redis.call('ZCARD', KEYS[1]) >= limit then
 end
 redis.call('ZADD', KEYS[1], now, ARGV[3])
 redis.call('PEXPIRE', KEYS[1], window)
+return 1
+"""
+
+
+# Keep the longer of the pause already set and the new one, atomically.
+_PAUSE_LUA = """
+local ms = tonumber(ARGV[1])
+if redis.call('PTTL', KEYS[1]) < ms then
+  redis.call('SET', KEYS[1], '1', 'PX', ms)
+end
 return 1
 """
 
@@ -94,6 +105,7 @@ class RedisState:
             retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
         )
         self._allow_script = self._client.register_script(_ALLOW_LUA)
+        self._pause_script = self._client.register_script(_PAUSE_LUA)
 
     def _incident_key(self, org: str, user_id: str) -> str:
         return f"{self._prefix}:{_escape(org)}:incident:{user_id}"
@@ -142,6 +154,18 @@ class RedisState:
                 f"{self._prefix}:seen:{key}", b"1", nx=True, ex=ttl_seconds
             )
         return bool(created)
+
+    async def pause(self, key: str, seconds: float) -> None:
+        ms = int(seconds * 1000)
+        if ms <= 0:
+            return
+        with _unavailable_on_connection_errors(self._where):
+            await self._pause_script(keys=[f"{self._prefix}:pause:{key}"], args=[ms])
+
+    async def paused_for(self, key: str) -> float:
+        with _unavailable_on_connection_errors(self._where):
+            left = await self._client.pttl(f"{self._prefix}:pause:{key}")
+        return max(0, int(left)) / 1000  # -2: no such key, -1: no expiry (never set so)
 
     async def allow(self, key: str, limit: int, window_seconds: int) -> bool:
         check_rate(limit, window_seconds)

@@ -134,6 +134,12 @@ class ResilientState:
             fresh = fresh and local_fresh
         return fresh
 
+    async def pause(self, key: str, seconds: float) -> None:
+        await self._call("pause", lambda s: s.pause(key, seconds))
+
+    async def paused_for(self, key: str) -> float:
+        return await self._call("paused_for", lambda s: s.paused_for(key))
+
     async def allow(self, key: str, limit: int, window_seconds: int) -> bool:
         return await self._call("allow", lambda s: s.allow(key, limit, window_seconds))
 
