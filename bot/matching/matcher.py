@@ -41,6 +41,8 @@ SECOND_PROBLEM_SHARE = 0.5
 URGENT_DEPTH = 4
 # Score given to an answer chosen by a rule rather than by the ranking.
 RULE_SCORE = 1.0
+# The playbook for a customer leaving: it pages a manager only for cause (SPEC).
+LEAVING_PLAYBOOK = "customer-leaving"
 # How many guesses follow general-recovery as buttons.
 GUESSES_SHOWN = 3
 # Without a specific safety kind (the text's own signals said "safety": "slipped and
@@ -108,8 +110,8 @@ class PlaybookMatcher:
 
     def _safety_first(self, base: MatchResult, findings: tuple[safety.Finding, ...]) -> MatchResult:
         # Each finding's preferred playbook present in the library, most urgent first,
-        # then their second choices ("theft-or-security" for a robbery, then
-        # "safety-emergency"), then the ranking.
+        # then the ranker's best guess, then the findings' second choices
+        # ("safety-emergency" after "theft-or-security" for a robbery), then the rest.
         firsts: list[str] = []
         seconds: list[str] = []
         for finding in findings:
@@ -117,7 +119,13 @@ class PlaybookMatcher:
             if present:
                 firsts.append(present[0])
                 seconds.extend(present[1:])
-        order = list(dict.fromkeys((*firsts, *seconds)))
+        # The complaint the danger was buried in stays one click away, right after it.
+        complaint = [
+            c.playbook_id
+            for c in base.ranked[:1]
+            if c.playbook_id not in safety.SAFETY_PLAYBOOKS and base.meaningful
+        ]
+        order = list(dict.fromkeys((*firsts, *complaint, *seconds)))
         reasons = tuple(
             dict.fromkeys((*(r for f in findings for r in f.reasons), *base.escalation_reasons))
         )
@@ -300,8 +308,21 @@ class PlaybookMatcher:
 
     def _with_rules(self, tokens: list[Token], result: MatchResult) -> MatchResult:
         """Rules on the reasons whatever chose the answer: a customer leaving for
-        reasons of their own is routine, not a page to a manager."""
+        reasons of their own is routine, not a page to a manager; one leaving because of
+        us, or a large account leaving, is not."""
         if "leaving" not in result.all_reasons:
+            answer = result.ranked[0].playbook_id if result.ranked else None
+            if (
+                answer is not None
+                and result.confident
+                and answer == LEAVING_PLAYBOOK
+                and rules.leaving_for_cause(tokens)
+            ):
+                return replace(
+                    result,
+                    escalate=True,
+                    playbook_reasons=(*result.playbook_reasons, "leaving"),
+                )
             return result
         others = tuple(r for r in result.all_reasons if r != "leaving")
         if rules.leaving_escalates("", others, tokens):

@@ -50,6 +50,14 @@ _LARGE_ACCOUNT = re.compile(
 )
 
 
+def leaving_for_cause(tokens: Sequence[Token]) -> bool:
+    """Whether the line says they leave because of us, or that the account is large: a
+    customer-leaving answer then pages a manager even when no leaving phrase of
+    ``bot.signals`` fired ("40 lines moving to another network")."""
+    line = " ".join(t.word for t in tokens)
+    return bool(_LARGE_ACCOUNT.search(line) or _SERVED_BADLY.search(line))
+
+
 def leaving_escalates(
     text: str, other_reasons: tuple[str, ...] = (), tokens: Sequence[Token] | None = None
 ) -> bool:
