@@ -53,7 +53,9 @@ def queries(library: PlaybookLibrary, rng: random.Random) -> list[str]:
 
 def synthetic_library(base: PlaybookLibrary, size: int, rng: random.Random) -> PlaybookLibrary:
     """``size`` playbooks recombined from ``base``: each mixes two source playbooks."""
-    sources = list(base)
+    # Only playbooks with example lines to recombine (general-recovery has none: the
+    # confidence threshold chooses it, not its triggers).
+    sources = [pb for pb in base if pb.triggers.examples and pb.triggers.keywords]
     made: list[Playbook] = []
     for i in range(size):
         a, b = rng.sample(sources, 2)
