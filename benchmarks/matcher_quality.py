@@ -26,6 +26,11 @@ sys.path.insert(0, str(ROOT))
 from bot.matching import MatchResult, PlaybookMatcher  # noqa: E402
 from bot.playbooks import load_library  # noqa: E402
 
+# Playbooks that answer a safety-critical line.
+SAFETY_IDS = frozenset(
+    {"safety-emergency", "medical-emergency", "missing-person", "self-harm-or-crisis"}
+)
+
 DEFAULT_FILES = (
     ROOT.parent / "shared" / "eval" / "dev.jsonl",
     ROOT / "tests" / "data" / "situations_holdout.jsonl",
@@ -45,6 +50,11 @@ class Report:
     unsure: int = 0
     unsure_wrong: int = 0
     wrong: int = 0
+    fallback: int = 0  # answered general-recovery (unsure, or a language it cannot read)
+    # Safety-critical lines (a safety id expected first, escalate true): how many were
+    # answered with a safety playbook first and escalated for safety.
+    safety_lines: int = 0
+    safety_first: int = 0
     misses: list[str] = field(default_factory=list)
 
     def add(self, case: dict[str, Any], result: MatchResult) -> None:
@@ -58,6 +68,14 @@ class Report:
         self.unsure += not result.confident
         self.wrong += not ok1
         self.unsure_wrong += (not ok1) and (not result.confident)
+        self.fallback += result.fallback
+        unsafe = False
+        if expect[0] in SAFETY_IDS and case.get("escalate") is True:
+            self.safety_lines += 1
+            first = bool(ids) and ids[0] in SAFETY_IDS
+            safe = first and result.escalate and "safety" in result.all_reasons
+            self.safety_first += safe
+            unsafe = not safe
         esc = case.get("escalate")
         flagged = result.escalate
         problems = []
@@ -75,6 +93,8 @@ class Report:
             if flagged:
                 why = ",".join(result.all_reasons) or "?"
                 problems.append(f"false alarm ({why}: {', '.join(result.signal_phrases)})")
+        if unsafe:
+            problems.append("safety line without a safety playbook first and an alert")
         if problems:
             conf = f"conf={result.confidence:.2f}{'' if result.confident else ' unsure'}"
             self.misses.append(f"  {case['text']!r}\n      {'; '.join(problems)} ({conf})")
@@ -89,6 +109,9 @@ class Report:
             f"  esc recall {pct(self.esc_hit, self.esc_pos)} ({self.esc_hit}/{self.esc_pos})"
             f"  false alarms {pct(self.esc_false, self.esc_neg)} ({self.esc_false}/{self.esc_neg})"
             f"  unsure {pct(self.unsure, self.n)} (catches {self.unsure_wrong}/{self.wrong} wrong)"
+            f"  fall back {pct(self.fallback, self.n)}"
+            f"  safety first {pct(self.safety_first, self.safety_lines)}"
+            f" ({self.safety_first}/{self.safety_lines})"
         )
 
 

@@ -142,7 +142,7 @@ class Coach:
         situation = _clean_situation(text)
         result = self.matcher.match(situation)
         if not result.meaningful or not result.ranked:
-            raise NotUnderstood(USAGE_HINT)
+            raise NotUnderstood(result.note or USAGE_HINT)
         playbook = self.library.get(result.ranked[0].playbook_id)
         customer_ref, _ = extract_customer_ref(situation)
         incident = {
@@ -152,7 +152,10 @@ class Coach:
             "step": 1,
             "customer_ref": customer_ref,
             "alternatives": [c.playbook_id for c in result.ranked[1:4]],
-            "escalation_reasons": list(_escalation_reasons(result, playbook)),
+            # The matcher has applied the playbooks' escalation rules already (only for a
+            # playbook it answers with, and not to a customer leaving for reasons of
+            # their own); the text's own signals count whatever the answer.
+            "escalation_reasons": sorted(result.all_reasons),
             "opened_at": self.clock().isoformat(),
         }
         await self._open_situation_escalation(actor, incident)
@@ -650,6 +653,8 @@ class Coach:
             matched_terms=tuple(terms),
             customer=await self._customer_history(actor.org, incident.get("customer_ref")),
             escalation_id=incident.get("escalation_id"),
+            fallback=result is not None and result.fallback,
+            note=result.note if result is not None else None,
         )
 
     def _rounded(self, major: Decimal) -> Money:
@@ -713,13 +718,6 @@ def _clean_situation(text: str) -> str:
             f"that is too long — describe it in under {MAX_SITUATION_CHARS} characters"
         )
     return situation
-
-
-def _escalation_reasons(result: MatchResult, playbook: Playbook) -> tuple[str, ...]:
-    reasons = set(result.escalation_reasons)
-    if playbook.escalation.always:
-        reasons.update(playbook.escalation.reasons)
-    return tuple(sorted(reasons))
 
 
 def _spend_summary(entry: LedgerEntry) -> str:

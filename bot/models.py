@@ -122,7 +122,13 @@ class CustomerHistory:
 
 @dataclass(frozen=True, slots=True)
 class Advice:
-    """The answer to a situation. ``confident`` False means: ask 'did you mean …'."""
+    """The answer to a situation.
+
+    ``fallback`` True: the playbook is general-recovery because no specific playbook was
+    confidently right; ``alternatives`` are the best guesses, to offer as buttons.
+    ``confident`` False without ``fallback`` (a library with no general-recovery): ask
+    "did you mean …" with the playbook and its alternatives.
+    """
 
     incident_id: str
     situation: str
@@ -137,6 +143,10 @@ class Advice:
     matched_terms: tuple[str, ...] = ()
     customer: CustomerHistory | None = None
     escalation_id: str | None = None  # the managers' escalation opened for this incident
+    fallback: bool = False
+    # One sentence explaining the answer ("I can only read English, so here are the
+    # general recovery steps."), else None.
+    note: str | None = None
 
 
 class SpendStatus(StrEnum):

@@ -30,8 +30,25 @@ NEGATIONS = frozenset(
 )
 # Words that break a negation's reach: "not stop bleeding", "not sure if she is hurt".
 _NEGATION_BREAKERS = frozenset(
-    {"stop", "stopping", "stopped", "help", "sure", "only", "until", "unless", "if", "whether",
-     "know", "tell", "see", "just", "because", "and", "but"}
+    {
+        "stop",
+        "stopping",
+        "stopped",
+        "help",
+        "sure",
+        "only",
+        "until",
+        "unless",
+        "if",
+        "whether",
+        "know",
+        "tell",
+        "see",
+        "just",
+        "because",
+        "and",
+        "but",
+    }
 )
 _NEGATION_WINDOW = 3
 
@@ -78,28 +95,20 @@ RULES: tuple[Rule, ...] = (
     *_rules(
         "safety",
         [
-            r"injur(?:y|ies|ed|ing)|wounded|wound",
+            # Fire, smoke, flood, gas, collapse, fits, allergic reactions, weapons and
+            # missing people are the safety detector's (bot.matching.safety), which knows
+            # their idioms ("on fire tonight", "flooded with calls", "bloody annoyed");
+            # these are the everyday injuries and hazards it leaves to this list.
+            r"injur(?:y|ies|ed|ing)|wounded",
             r"hurt(?:ing|s)?(?! (?:feelings|her feelings|his feelings|their feelings))",
-            r"bleed(?:ing|s)?|bled|blood(?:y)?",
-            r"fire|fires|on fire|caught fire|flames?|fire alarm|burning smell|smell of burning",
-            r"smoke|smoky|smoking (?:from|out)",
-            r"flood(?:ing|ed|s)?(?! with)|water (?:is )?(?:pouring|gushing|leaking|coming) "
-            r"(?:in|through|from|down)|burst pipe",
-            r"gas leak|smell of gas|smells of gas|gas smell|carbon monoxide",
-            r"ambulance|paramedics?|emergency|emergency services|first aid|a and e|"
-            r"hospital|defibrillator",
-            r"unconscious|passed out|fainted|faint(?:ing)?|collapsed|not breathing|"
-            r"seizure|heart attack|chest pains?|stroke|choking|choked",
-            r"allerg(?:y|ic|ies)|anaphyla\w*|epi ?pen|swelling|swollen|hives|nut reaction|"
-            r"(?:can not|could not|struggling to|difficulty|trouble) breath\w*",
+            r"bleed(?:ing|s)?(?! (?:\w+ )?(?:dry|white))|bled",
+            r"ambulance|paramedics?|emergency services|first aid|a and e|defibrillator",
             r"burn(?:ed|t|s)? (?:himself|herself|themselves|myself|his|her|their|my) "
             r"(?:\w+ )?(?:hand|hands|arm|arms|leg|legs|face|mouth|finger|fingers|skin|foot)|"
             r"scald(?:ed|ing|s)?|burns",
             r"cut (?:himself|herself|themselves|myself|his|her|their|my) (?:\w+ )?"
             r"(?:hand|finger|arm|leg|foot|head|face|lip)",
             r"electric shock|electrocuted|shocked by",
-            r"evacuat\w*|storm|hurricane|tornado|earthquake|power cut|blackout|ceiling "
-            r"(?:collapsed|fell|came down)",
             r"food poisoning|poisoned|vomit(?:ing|ed)?|threw up|throwing up",
             r"dangerous|unsafe|hazard(?:ous)?|broken glass",
             r"broken down (?:on|at|in) (?:the |a )?(?:motorway|road|highway|side of|hard "
@@ -166,11 +175,13 @@ RULES: tuple[Rule, ...] = (
             r"spat|spit(?:ting)? (?:at|on)|punch(?:ed|ing)?|slap(?:ped|ping)?|assault\w*|"
             r"attack(?:ed|ing)? (?:me|her|him|them|us|staff|my colleague|a member)|"
             r"kick(?:ed|ing) (?:me|her|him|them|us|staff|my colleague|a member)|"
-            r"violen(?:t|ce)|weapon|knife|physically aggressive|(?:threw|throwing|thrown|"
+            # A weapon is the safety detector's (it knows a steak knife from a blade).
+            r"violen(?:t|ce)|physically aggressive|(?:threw|throwing|thrown|"
             r"chucked|hurled|lobbed) (?:\w+ ){0,3}at",
             rf"hit {_OBJ}|(?:pushed|shoved|grabbed) {_OBJ}|shov(?:ed|ing)",
+            # "kill" and "stab" are the safety detector's: "she'll kill her husband" is an idiom.
             r"(?:threaten\w* to|going to|gonna|will|would) (?:smash|trash|wreck|break|hit|punch|"
-            r"kill|hurt|kick|stab|batter|deck|sort)|smash\w* (?:the place|it all|everything) up|"
+            r"hurt|kick|batter|deck|sort)|smash\w* (?:the place|it all|everything) up|"
             r"wait\w* for (?:me|her|him|you|us|staff|them) (?:after|outside|in the car park)|"
             r"(?:know|find out|knows) where (?:you|she|he|i|we|they) live|watch (?:your|my|her|"
             r"his) back|(?:you|she|he|they) will (?:regret|be sorry)",

@@ -453,16 +453,20 @@ class Token:
     clause: int  # index of the clause it belongs to (for negation scope)
 
 
-def tokenise(text: str) -> list[Token]:
+def tokenise(text: str, *, keep_numbers: bool = False) -> list[Token]:
     """Words of ``text`` in order, shorthand expanded, each tagged with its clause.
 
     Hyphenated words are split ("mid-cycle" → "mid", "cycle") but bare numbers are
-    dropped: "table 5" and "table 12" are the same situation.
+    dropped: "table 5" and "table 12" are the same situation. ``keep_numbers`` keeps
+    them, for readers to whom a number is the signal ("call 999").
     """
     out: list[Token] = []
     for clause_no, clause in enumerate(_CLAUSE_SPLIT.split(normalise(text))):
         for raw in _WORD.findall(clause):
-            out.extend(_word_tokens(raw, clause_no))
+            if keep_numbers and raw.isdigit():
+                out.append(Token(raw, clause_no))
+            else:
+                out.extend(_word_tokens(raw, clause_no))
     return out
 
 

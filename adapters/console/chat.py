@@ -81,7 +81,7 @@ class ChatSession:
         self.last = advice
         shown = (
             [advice.playbook, *advice.alternatives]
-            if not advice.confident
+            if not advice.confident and not advice.fallback
             else list(advice.alternatives)
         )
         self.options = [p.id for p in shown[:3]]

@@ -48,8 +48,12 @@ def advice_json(advice: Advice) -> dict[str, Any]:
             "reasons": list(advice.escalation.reasons),
         },
         "alternatives": [{"id": a.id, "score": a.score} for a in advice.alternatives],
+        # The matcher's raw confidence in its own best guess, whatever answered.
         "confidence": advice.confidence,
         "confident": advice.confident,
+        # True: the playbook is general-recovery and the alternatives are the guesses.
+        "fallback": advice.fallback,
+        "note": advice.note,
         "gestures": [
             {
                 "name": g.name,
@@ -121,10 +125,11 @@ def limits_json(limits: list[RoleLimits]) -> dict[str, Any]:
 
 
 def advice_text(advice: Advice) -> str:
-    if not advice.confident:
+    if not advice.confident and not advice.fallback:
         return did_you_mean_text(advice)
     auth = advice.authority
-    lines = [
+    lines = [f"  {advice.note}"] if advice.note else []
+    lines += [
         f"▶ {advice.playbook.title}",
         f"  Step {advice.step.index} of {advice.step.total}: {advice.step.do}",
     ]
@@ -151,7 +156,13 @@ def advice_text(advice: Advice) -> str:
         lines.append(
             f"  ⚠ Tell a manager now ({', '.join(advice.escalation.reasons)}) — type 'escalate'"
         )
-    lines.append("  [next] [spend £… reason] [escalate] [other]")
+    if advice.fallback and advice.alternatives:
+        # Not sure which situation this is: the general steps now, the guesses to pick.
+        lines.append("  Or is it one of these? Type its number:")
+        lines += [f"    {i}) {p.title}" for i, p in enumerate(advice.alternatives[:3], 1)]
+        lines.append("  [next] [spend £… reason] [escalate]")
+    else:
+        lines.append("  [next] [spend £… reason] [escalate] [other]")
     return "\n".join(lines)
 
 

@@ -119,10 +119,11 @@ def money(m: Money) -> str:
 
 
 def advice_message(advice: Advice) -> Message:
-    if not advice.confident:
+    if not advice.confident and not advice.fallback:
         return did_you_mean_message(advice)
     auth, step = advice.authority, advice.step
-    blocks: list[Block] = [
+    blocks: list[Block] = [context(escape(advice.note))] if advice.note else []
+    blocks += [
         header(advice.playbook.title),
         section(f"*Step {step.index} of {step.total} — do this now:*\n{escape(step.do)}"),
     ]
@@ -164,9 +165,13 @@ def advice_message(advice: Advice) -> Message:
             "Escalate", ESCALATE, advice.incident_id, "danger" if advice.escalation.needed else None
         )
     )
-    if advice.alternatives:
+    if advice.alternatives and not advice.fallback:
         buttons.append(button("Not this one", NOT_THIS_ONE, advice.incident_id))
     blocks.append(actions(*buttons, block_id="coach_actions"))
+    if advice.fallback and advice.alternatives:
+        # Not sure which situation this is: the general steps above, the guesses here.
+        blocks.append(section("*Or is it one of these?*"))
+        blocks.append(_choices(list(advice.alternatives)))
     fallback = escape(f"{advice.playbook.title} — step {step.index}: {step.do}")
     return message(fallback, blocks)
 

@@ -91,10 +91,11 @@ def fitted(content: Card) -> Card:
 
 def advice_card(advice: Advice) -> Card:
     """Playbook, the step now, what to say, authority, gestures and the four buttons."""
-    if not advice.confident:
+    if not advice.confident and not advice.fallback:
         return did_you_mean_card(advice)
     auth = advice.authority
-    body: list[dict[str, Any]] = [
+    body: list[dict[str, Any]] = [text_block(advice.note, isSubtle=True)] if advice.note else []
+    body += [
         text_block(advice.playbook.title, size="Medium", weight="Bolder"),
         text_block(f"Step {advice.step.index} of {advice.step.total}: {advice.step.do}"),
     ]
@@ -124,6 +125,15 @@ def advice_card(advice: Advice) -> Card:
     if advice.escalation.needed:
         reasons = ", ".join(advice.escalation.reasons)
         body.append(text_block(f"⚠ Tell a manager now ({reasons}).", color="Attention"))
+    if advice.fallback and advice.alternatives:
+        # Not sure which situation this is: the general steps, then the guesses to pick.
+        body.append(text_block("Or is it one of these?", weight="Bolder"))
+        choices = [
+            _submit(p.title[:60], {"cmd": CMD_CHOOSE, "playbook": p.id})
+            for p in advice.alternatives[:3]
+        ]
+        actions = staff_actions(with_alternatives=False, incident_id=advice.incident_id)
+        return card(body, [*actions, *choices])
     return card(body, staff_actions(bool(advice.alternatives), advice.incident_id))
 
 

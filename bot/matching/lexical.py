@@ -1,4 +1,5 @@
-"""Ranking playbooks for a free-text situation, and spotting escalation signals.
+"""The lexical ranker: playbooks ranked for a free-text situation by their words, plus
+the escalation signals of the text.
 
 Staff type fast and loose ("gst's clothes stuck in the broken washer, she's fuming"),
 so the matcher is lexical but forgiving, and fully offline:
@@ -37,12 +38,13 @@ import itertools
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA, Levenshtein
 
 from bot import signals
+from bot.matching.result import Candidate, MatchResult
 from bot.playbooks import Playbook, PlaybookLibrary
 from bot.text import (
     ABBREVIATIONS,
@@ -60,47 +62,6 @@ from bot.text import (
     stem,
     tokenise,
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    playbook_id: str
-    score: float  # 0..1, comparable across candidates of one query
-
-
-@dataclass(frozen=True, slots=True)
-class MatchResult:
-    ranked: tuple[Candidate, ...]  # best first, every playbook with a non-zero score
-    confidence: float  # 0..1: how sure the top candidate is right
-    confident: bool  # False: ask "did you mean" with the top three
-    escalation_reasons: tuple[str, ...]  # from the text itself (safety, legal, ...)
-    matched_terms: tuple[str, ...]  # words of the text that drove the top match
-    meaningful: bool  # False: empty or nonsense input -> usage hint
-    # --- added beyond the first sketch ---
-    # True when a manager must be alerted: a signal in the text, or the top playbook
-    # says always escalate (only counted when the top match is trustworthy).
-    escalate: bool = False
-    # The words that raised each of ``escalation_reasons``, same order ("fell", "sue").
-    signal_phrases: tuple[str, ...] = ()
-    # Reasons contributed by the top playbook's ``escalation`` rules (when ``always``).
-    playbook_reasons: tuple[str, ...] = ()
-    # Words corrected as typos, original → correction, for transparency in logs.
-    corrections: tuple[tuple[str, str], ...] = field(default=())
-
-    @property
-    def top(self) -> Candidate | None:
-        return self.ranked[0] if self.ranked else None
-
-    @property
-    def alternatives(self) -> tuple[Candidate, ...]:
-        """The top three, for "did you mean" and the *Not this one* button."""
-        return self.ranked[:3]
-
-    @property
-    def all_reasons(self) -> tuple[str, ...]:
-        """Escalation reasons from the text and the top playbook, without repeats."""
-        return tuple(dict.fromkeys((*self.escalation_reasons, *self.playbook_reasons)))
-
 
 # --- tuning -----------------------------------------------------------------------------
 # Measured on the dev set and held-out situations (benchmarks/matcher_quality.py); the
@@ -142,9 +103,10 @@ class _Analysis:
     corrections: list[tuple[str, str]]
 
 
-class PlaybookMatcher:
-    """Ranks a library's playbooks for a situation. Build once per library; thread-safe
-    for reads (the only mutable state is the typo cache, where a race costs a recompute).
+class LexicalRanker:
+    """Ranks a library's playbooks for a situation by their words. Build once per
+    library; thread-safe for reads (the only mutable state is the typo cache, where a
+    race costs a recompute).
     """
 
     def __init__(self, library: PlaybookLibrary) -> None:
@@ -216,9 +178,7 @@ class PlaybookMatcher:
         self._knn_post_all: dict[str, list[tuple[int, float]]] = defaultdict(list)
         # The same per playbook, so for a large library the nearest-neighbour pass can
         # visit only the playbooks BM25 already finds plausible.
-        self._knn_post: list[dict[str, list[tuple[int, float]]]] = [
-            {} for _ in self._playbooks
-        ]
+        self._knn_post: list[dict[str, list[tuple[int, float]]]] = [{} for _ in self._playbooks]
         for number, (owner, feats) in enumerate(examples):
             vec = {f: w * self._idf[f] for f, w in feats.items()}
             norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
@@ -526,9 +486,7 @@ class _SlangIndex:
         # Phrases by their first two stems, so a common first word ("not", "no") does not
         # mean trying every phrase that starts with it; one-word variants by their stem.
         # Longest phrase first, then the one-word variants, in slang table order.
-        self.phrases: dict[tuple[str, str], list[tuple[tuple[str, ...], str]]] = defaultdict(
-            list
-        )
+        self.phrases: dict[tuple[str, str], list[tuple[tuple[str, ...], str]]] = defaultdict(list)
         self.words: dict[str, list[str]] = defaultdict(list)
         for entries in by_first.values():
             entries.sort(key=lambda e: -len(e[0]))

@@ -1,0 +1,347 @@
+"""The one face the coach calls: safety first, then the ranking, honest when unsure.
+
+For every line, in this order:
+
+1. Language: a line the bot cannot read (not English) is answered with
+   ``general-recovery`` and a note saying so; a stray word never picks a playbook.
+2. Safety (``safety.detect``, and the text's own safety signals): when someone may be
+   in danger the matching safety playbook answers first, whatever the ranking says,
+   and a manager is alerted (reason safety).
+3. Escalation signals (legal, abuse, review, privacy, security ...): when the text
+   raises one and one of the ranker's best guesses handles it, that guess answers,
+   with the other problem of the line as its first alternative ("the pizza was cold
+   and now she's threatening to post it": review first, wrong order next).
+4. The ranking: confident → its best guess; unsure → ``general-recovery`` with the
+   three best guesses behind it, never a specific playbook the ranker is unsure of.
+
+Pure: text in, ranking out. Built once per library and shared by the CLI, Slack,
+Teams and the benchmarks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bot.matching import language, rules, safety
+from bot.matching.lexical import LexicalRanker
+from bot.matching.result import Candidate, MatchResult
+from bot.playbooks import FALLBACK_PLAYBOOK_ID, PlaybookLibrary
+from bot.text import Token, tokenise
+
+# The ranker's raw confidence (``MatchResult.confidence``) below which its best guess
+# is not given as the answer: general-recovery is, with the guesses as buttons.
+# Provisional: on the development sets it answers about as often as the old "did you
+# mean" rule (top score >= 0.25 with a 20% lead) and is as often right. It is to be
+# calibrated on a calibration split, not on the held-out sets that judge it.
+CONFIDENCE_THRESHOLD = 0.45
+# A second problem in one line: a guess scoring at least this share of the best one is
+# taken to be in the text too, not a near-miss of the same problem.
+SECOND_PROBLEM_SHARE = 0.5
+# Only the first few guesses are candidates for the urgent problem of a line.
+URGENT_DEPTH = 4
+# Score given to an answer chosen by a rule rather than by the ranking.
+RULE_SCORE = 1.0
+# The playbook for a customer leaving: it pages a manager only for cause (SPEC).
+LEAVING_PLAYBOOK = "customer-leaving"
+# How many guesses follow general-recovery as buttons.
+GUESSES_SHOWN = 3
+# Without a specific safety kind (the text's own signals said "safety": "slipped and
+# hurt her wrist", "broken glass everywhere"), these answer, best first.
+GENERAL_SAFETY = ("safety-emergency", "medical-emergency")
+
+
+class PlaybookMatcher:
+    """Safety detector, lexical ranker and fallback behind one ``match``."""
+
+    def __init__(self, library: PlaybookLibrary) -> None:
+        self.library = library
+        self.lexical = LexicalRanker(library)
+        self._ids = frozenset(pb.id for pb in library)
+        self._always: dict[str, tuple[str, ...]] = {
+            pb.id: tuple(pb.escalation.reasons) for pb in library if pb.escalation.always
+        }
+        self._handles: dict[str, frozenset[str]] = {
+            pb.id: frozenset(pb.escalation.reasons) for pb in library
+        }
+        self._fallback = FALLBACK_PLAYBOOK_ID if FALLBACK_PLAYBOOK_ID in self._ids else None
+
+    def match(self, text: str) -> MatchResult:
+        base = self.lexical.match(text)
+        # One reading of the text for the detector, the language check and the rules
+        # (numbers kept: "999" is a signal), so each costs only its own patterns.
+        tokens = tokenise(text, keep_numbers=True)
+        if not language.readable(text, tokens):
+            return self._unreadable(base)
+        findings = safety.detect(text, tokens)
+        if findings:
+            result = self._safety_first(base, findings)
+        elif "safety" in base.escalation_reasons:
+            result = self._signalled_safety(base)
+        else:
+            result = self._ranked(base)
+        return self._with_rules(tokens, result)
+
+    # --- the four kinds of answer ---------------------------------------------------------
+
+    def _unreadable(self, base: MatchResult) -> MatchResult:
+        if self._fallback is None:
+            return MatchResult(
+                ranked=(),
+                confidence=0.0,
+                confident=False,
+                escalation_reasons=(),
+                matched_terms=(),
+                meaningful=False,
+                answered_by="language",
+                note=language.NOTE_NO_STEPS,
+                guesses=base.ranked,
+            )
+        return MatchResult(
+            ranked=(Candidate(self._fallback, RULE_SCORE),),
+            confidence=0.0,
+            confident=False,
+            escalation_reasons=(),
+            matched_terms=(),
+            meaningful=True,
+            answered_by="language",
+            note=language.NOTE,
+            guesses=base.ranked,
+        )
+
+    def _safety_first(self, base: MatchResult, findings: tuple[safety.Finding, ...]) -> MatchResult:
+        # Each finding's preferred playbook present in the library, most urgent first,
+        # then the ranker's best guess, then the findings' second choices
+        # ("safety-emergency" after "theft-or-security" for a robbery), then the rest.
+        firsts: list[str] = []
+        seconds: list[str] = []
+        for finding in findings:
+            present = [p for p in finding.playbooks if p in self._ids]
+            if present:
+                firsts.append(present[0])
+                seconds.extend(present[1:])
+        # The complaint the danger was buried in stays one click away, right after it.
+        complaint = [
+            c.playbook_id
+            for c in base.ranked[:1]
+            if c.playbook_id not in safety.SAFETY_PLAYBOOKS and base.meaningful
+        ]
+        order = list(dict.fromkeys((*firsts, *complaint, *seconds)))
+        reasons = tuple(
+            dict.fromkeys((*(r for f in findings for r in f.reasons), *base.escalation_reasons))
+        )
+        phrases = (*(f.phrase for f in findings), *base.signal_phrases)
+        if not order:
+            # A custom library with no safety playbook: keep its ranking, still alert.
+            return replace(
+                base,
+                escalate=True,
+                escalation_reasons=reasons,
+                signal_phrases=phrases,
+                meaningful=True,
+                answered_by="safety",
+                guesses=base.ranked,
+                safety=tuple(f.kind for f in findings),
+            )
+        return self._answer(
+            base,
+            order,
+            answered_by="safety",
+            reasons=reasons,
+            phrases=phrases,
+            playbook_reasons=self._always.get(order[0], ()),
+            kinds=tuple(f.kind for f in findings),
+        )
+
+    def _signalled_safety(self, base: MatchResult) -> MatchResult:
+        """The text's own safety signals ("hurt her wrist") without a detector kind:
+        the best-ranked safety playbook, else the general one."""
+        guessed = [
+            c.playbook_id
+            for c in base.ranked[:URGENT_DEPTH]
+            if c.playbook_id in safety.SAFETY_PLAYBOOKS
+        ]
+        general = [p for p in GENERAL_SAFETY if p in self._ids]
+        order = list(dict.fromkeys((*guessed[:1], *general[:1])))
+        if not order:
+            return replace(base, answered_by="ranking", guesses=base.ranked)
+        return self._answer(
+            base,
+            order[:1],
+            answered_by="safety",
+            reasons=base.escalation_reasons,
+            phrases=base.signal_phrases,
+            playbook_reasons=self._always.get(order[0], ()),
+            kinds=(),
+        )
+
+    def _ranked(self, base: MatchResult) -> MatchResult:
+        if not base.meaningful or not base.ranked:
+            return replace(base, guesses=base.ranked)
+        if base.ranked[0].playbook_id in safety.SAFETY_PLAYBOOKS:
+            # No danger found, yet the ranker's best guess is a safety playbook: a stray
+            # word ("the evacuation drill", "flooded with calls"). It stays one click
+            # away as the first alternative; it neither answers nor alerts a manager.
+            return self._demoted(base)
+        top = base.ranked[0]
+        signalled = set(base.escalation_reasons)
+        if signalled and not (self._handles.get(top.playbook_id, frozenset()) & signalled):
+            # Two problems, or a signal the top guess does not handle: the best guess
+            # that does handle it answers, if the text is really about it too.
+            for cand in base.ranked[1:URGENT_DEPTH]:
+                if not self._handles.get(cand.playbook_id, frozenset()) & signalled:
+                    continue
+                if cand.score >= SECOND_PROBLEM_SHARE * top.score or not self._sure(base):
+                    return self._answer(
+                        base,
+                        [cand.playbook_id, top.playbook_id],
+                        answered_by="signal",
+                        reasons=base.escalation_reasons,
+                        phrases=base.signal_phrases,
+                        playbook_reasons=tuple(
+                            dict.fromkeys(
+                                (
+                                    *self._always.get(cand.playbook_id, ()),
+                                    *self._second_problem_reasons(base, top),
+                                )
+                            )
+                        ),
+                        kinds=(),
+                    )
+                break
+        if self._sure(base):
+            return replace(base, confident=True, answered_by="ranking", guesses=base.ranked)
+        if signalled and self._handles.get(top.playbook_id, frozenset()) & signalled:
+            # Unsure by score, but the text's own signal says this is the situation.
+            return replace(
+                base,
+                confident=True,
+                answered_by="signal",
+                guesses=base.ranked,
+                playbook_reasons=self._always.get(top.playbook_id, ()),
+            )
+        if self._fallback is None:
+            # No general-recovery in this library: "did you mean" with the top three.
+            return replace(base, confident=False, answered_by="ranking", guesses=base.ranked)
+        guesses = tuple(c for c in base.ranked if c.playbook_id != self._fallback)
+        return replace(
+            base,
+            ranked=(Candidate(self._fallback, base.confidence), *guesses[:GUESSES_SHOWN]),
+            confident=False,
+            answered_by="fallback",
+            guesses=base.ranked,
+            # Nothing was chosen, so no playbook's "always escalate" applies; the text's
+            # own signals still do.
+            playbook_reasons=(),
+            escalate=bool(base.escalation_reasons),
+        )
+
+    def _demoted(self, base: MatchResult) -> MatchResult:
+        danger, rest = base.ranked[0], base.ranked[1:]
+        reasons = base.escalation_reasons
+        if self._fallback is None:
+            ranked = (*rest[:1], danger, *rest[1:])
+            return replace(
+                base,
+                ranked=ranked,
+                confident=False,
+                answered_by="ranking",
+                guesses=base.ranked,
+                playbook_reasons=(),
+                escalate=bool(reasons),
+            )
+        guesses = tuple(c for c in rest if c.playbook_id != self._fallback)
+        return replace(
+            base,
+            ranked=(Candidate(self._fallback, base.confidence), danger, *guesses[:2]),
+            confident=False,
+            answered_by="fallback",
+            guesses=base.ranked,
+            playbook_reasons=(),
+            escalate=bool(reasons),
+        )
+
+    # --- helpers -----------------------------------------------------------------------
+
+    def _sure(self, base: MatchResult) -> bool:
+        return base.meaningful and base.confidence >= CONFIDENCE_THRESHOLD
+
+    def _second_problem_reasons(self, base: MatchResult, cand: Candidate) -> tuple[str, ...]:
+        top = base.ranked[0].score if base.ranked else 0.0
+        if cand.score >= SECOND_PROBLEM_SHARE * top:
+            return self._always.get(cand.playbook_id, ())
+        return ()
+
+    def _answer(
+        self,
+        base: MatchResult,
+        order: list[str],
+        *,
+        answered_by: str,
+        reasons: tuple[str, ...],
+        phrases: tuple[str, ...],
+        playbook_reasons: tuple[str, ...],
+        kinds: tuple[str, ...],
+    ) -> MatchResult:
+        """``order`` first (the answer, then alternatives chosen by rule), then the rest
+        of the ranking."""
+        scores = {c.playbook_id: c.score for c in base.ranked}
+        head = tuple(
+            Candidate(pid, RULE_SCORE if i == 0 else scores.get(pid, 0.0))
+            for i, pid in enumerate(order)
+        )
+        tail = tuple(
+            c for c in base.ranked if c.playbook_id not in order and c.playbook_id != self._fallback
+        )
+        return replace(
+            base,
+            ranked=(*head, *tail),
+            confident=True,
+            meaningful=True,
+            escalate=bool(reasons or playbook_reasons),
+            escalation_reasons=reasons,
+            signal_phrases=phrases,
+            playbook_reasons=playbook_reasons,
+            answered_by=answered_by,
+            guesses=base.ranked,
+            safety=kinds,
+        )
+
+    def _with_rules(self, tokens: list[Token], result: MatchResult) -> MatchResult:
+        """Rules on the reasons whatever chose the answer: a customer leaving for
+        reasons of their own is routine, not a page to a manager; one leaving because of
+        us, or a large account leaving, is not."""
+        if "leaving" not in result.all_reasons:
+            answer = result.ranked[0].playbook_id if result.ranked else None
+            if (
+                answer is not None
+                and result.confident
+                and answer == LEAVING_PLAYBOOK
+                and rules.leaving_for_cause(tokens)
+            ):
+                return replace(
+                    result,
+                    escalate=True,
+                    playbook_reasons=(*result.playbook_reasons, "leaving"),
+                )
+            return result
+        others = tuple(r for r in result.all_reasons if r != "leaving")
+        if rules.leaving_escalates("", others, tokens):
+            return result
+        reasons = tuple(r for r in result.escalation_reasons if r != "leaving")
+        playbook_reasons = tuple(r for r in result.playbook_reasons if r != "leaving")
+        keep = [
+            p
+            for r, p in zip(result.escalation_reasons, result.signal_phrases, strict=False)
+            if r != "leaving"
+        ]
+        return replace(
+            result,
+            escalation_reasons=reasons,
+            playbook_reasons=playbook_reasons,
+            signal_phrases=tuple(keep),
+            escalate=bool(reasons or playbook_reasons),
+        )
+
+
+# The name the architecture sketch uses for the one face.
+Matcher = PlaybookMatcher

@@ -1,0 +1,73 @@
+"""Escalation rules that need more than one phrase: when a customer leaving pages a
+manager.
+
+SPEC: ``customer-leaving`` escalates when they leave because of how we served them, or
+when a large account leaves; not when they leave for reasons of their own (moving
+away, no longer need it). A cancellation that gives its own reason and no complaint is
+therefore routine, unless the account is a big one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from bot.text import Token, tokenise
+
+# Reasons of their own for leaving.
+_OWN_REASON = re.compile(
+    r"\b(?:mov(?:e|es|ing|ed) (?:to|away|abroad|house|out|back|overseas|up north|down south|"
+    r"in with|area|for work|for (?:a|her|his|their) (?:new )?job)|relocat\w*|emigrat\w*|"
+    r"(?:no longer|do not|does not|did not|will not|would not) (?:need|use|want|be using|be "
+    r"needing)|(?:not|never|hardly|rarely) (?:using|use|uses|used|comes?|coming|goes|going|been)"
+    r"(?: (?:it|in|here|any ?more|anymore))?|(?:passed away|died|bereave\w*)|retir\w*|"
+    r"(?:can not|could not|cannot) afford|no complaints?|nothing wrong|(?:not|no) (?:a|any) "
+    r"(?:problem|complaint|issue) with (?:us|you|the service)|happy with (?:us|the service)|"
+    r"(?:new|another) job|going travelling|travelling for|closing (?:her|his|their|the) "
+    r"business|downsiz\w*|(?:having|had|expecting) a baby|injur\w* (?:so|and) can not|"
+    r"(?:student|uni|university) (?:is )?(?:over|finished)|end of (?:her|his|their) course)\b"
+)
+
+# Signs they leave because of us.
+_SERVED_BADLY = re.compile(
+    r"\b(?:fed up|sick of|had enough|disgust\w*|terrible|awful|useless|rubbish|appalling|"
+    r"worst|shocking|dreadful|pathetic|because of (?:the|your|how|what)|after (?:the way|how|"
+    r"what)|(?<!no )complain\w*|unacceptable|poor|let (?:her|him|them|me) down|let down|"
+    r"(?:not|never) (?:fixed|sorted|resolved|answered|called back)|"
+    r"still (?:broken|not|no)|again|keeps? "
+    r"(?:breaking|happening|going|failing)|(?:competitor|competitors|rival)|elsewhere|"
+    r"(?:unhappy|angry|furious|livid|fuming|annoyed|frustrated|upset)|not happy|treated)\b"
+)
+
+# A large account: its loss matters whatever the reason.
+_LARGE_ACCOUNT = re.compile(
+    r"\b(?:biggest|largest|major|key|corporate|enterprise|business account|business cust\w*|"
+    r"small business|company account|whole (?:team|company|office|firm)|all (?:their|his|her|"
+    r"our) (?:lines|accounts|staff|sites|offices)|\d+ (?:lines|accounts|staff|employees|sites|"
+    r"rooms|seats|users|licen[cs]es|members|phones|vehicles)|account worth|millions?|"
+    r"thousands? (?:a|per|every) (?:month|year)|(?:\d+|twenty|thirty|forty) (?:years|yrs)|"
+    r"vip|platinum|gold (?:member|card|tier)|long standing|private (?:bank\w*|client))\b"
+)
+
+
+def leaving_for_cause(tokens: Sequence[Token]) -> bool:
+    """Whether the line says they leave because of us, or that the account is large: a
+    customer-leaving answer then pages a manager even when no leaving phrase of
+    ``bot.signals`` fired ("40 lines moving to another network")."""
+    line = " ".join(t.word for t in tokens)
+    return bool(_LARGE_ACCOUNT.search(line) or _SERVED_BADLY.search(line))
+
+
+def leaving_escalates(
+    text: str, other_reasons: tuple[str, ...] = (), tokens: Sequence[Token] | None = None
+) -> bool:
+    """Whether a customer leaving, as ``text`` tells it, should page a manager.
+    ``tokens``: the text as ``tokenise(text, keep_numbers=True)`` reads it."""
+    if tokens is None:
+        tokens = tokenise(text, keep_numbers=True)
+    line = " ".join(t.word for t in tokens)
+    if _LARGE_ACCOUNT.search(line) or _SERVED_BADLY.search(line):
+        return True
+    if any(r != "leaving" for r in other_reasons):
+        return True  # leaving with a threat, a complaint to the press ...: not routine
+    return _OWN_REASON.search(line) is None

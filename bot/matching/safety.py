@@ -1,0 +1,581 @@
+"""The safety detector: does this line say someone may be in danger right now?
+
+It runs on every line, before and apart from playbook ranking, and its verdict wins:
+a chest pain mentioned in the middle of a complaint about a steak is a medical
+emergency first and a steak second. It is built for recall, because a missed overdose
+costs more than a needless call to a manager, but it must stay quiet on the idioms
+staff and customers use all day ("this queue is killing me", "I'm dying for a coffee",
+"daylight robbery", "the evacuation drill", "the chef is on fire tonight").
+
+How it reads: ``bot.text`` normalises the line (contractions and shorthand expanded,
+numbers kept so "999" counts), clauses are joined with " | " so a pattern cannot run
+across a clause break unless it says so, and each rule is one compiled regular
+expression (with an optional veto read in the same clause: "steak knife", "flooded with
+calls"). A hit preceded within three words of its clause by a negation ("no knife",
+"nobody hurt") does not count. A few dangers are two facts that may sit in different
+clauses ("diabetic" ... "confused"); those rules read the whole line.
+
+Each finding has a kind; kinds map to the playbook to answer with, in order of
+preference, so a custom library without ``medical-emergency`` still answers with
+``safety-emergency``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.text import Token, tokenise
+
+# Most urgent first: when several kinds fire, the first decides the answer and the
+# others follow as alternatives. A weapon or a fire endangers everyone present; a
+# medical emergency needs help now; a missing child needs a search now.
+KINDS: tuple[str, ...] = (
+    "weapon",
+    "violence",
+    "fire",
+    "gas",
+    "flood",
+    "hazard",
+    "medical",
+    "overdose",
+    "missing",
+    "self-harm",
+    "robbery",
+    "staff-threat",
+)
+
+# Playbooks for each kind, best first; the first one present in the library answers.
+PLAYBOOKS: dict[str, tuple[str, ...]] = {
+    "weapon": ("safety-emergency",),
+    "violence": ("safety-emergency",),
+    "fire": ("safety-emergency",),
+    "gas": ("safety-emergency",),
+    "flood": ("safety-emergency",),
+    "hazard": ("safety-emergency",),
+    "medical": ("medical-emergency", "safety-emergency"),
+    "overdose": ("medical-emergency", "self-harm-or-crisis", "safety-emergency"),
+    "missing": ("missing-person", "safety-emergency"),
+    "self-harm": ("self-harm-or-crisis", "safety-emergency"),
+    "robbery": ("theft-or-security", "safety-emergency"),
+    "staff-threat": ("staff-harassed", "abusive-or-legal-threat", "safety-emergency"),
+}
+
+# Escalation reasons each kind raises (all raise safety).
+REASONS: dict[str, tuple[str, ...]] = {
+    "robbery": ("safety", "security"),
+    "staff-threat": ("safety", "abuse"),
+}
+
+# The playbooks for danger itself. Only the detector (or the text's own safety signals)
+# may answer with one: the ranker choosing one from a stray word ("flooded with calls",
+# "the fire alarm test") is a near miss, not an emergency.
+SAFETY_PLAYBOOKS = frozenset(
+    {"safety-emergency", "medical-emergency", "missing-person", "self-harm-or-crisis"}
+)
+
+_NEGATIONS = frozenset({"no", "not", "never", "nobody", "none", "without", "nothing", "neither"})
+# Words that end a negation's reach: "not sure if he is breathing".
+_NEGATION_BREAKERS = frozenset(
+    {"sure", "if", "whether", "know", "until", "unless", "and", "but", "so", "then", "because"}
+)
+_NEGATION_WINDOW = 3
+
+# Someone, for rules whose subject must be a person ("man collapsed", not "cake").
+_PERSON = (
+    r"(?:he|she|they|him|her|guest|guests|customer|customers|client|man|woman|lady|"
+    r"gentleman|bloke|guy|fella|child|kid|boy|girl|baby|toddler|person|someone|somebody|"
+    r"elderly|pensioner|staff|colleague|waiter|waitress|server|cashier|receptionist|member|"
+    r"manager|driver|passenger|patient|visitor|resident|chef|cleaner|porter|mum|dad|mother|"
+    r"father|son|daughter|wife|husband|partner|friend|student|diner|shopper|pt|pax)"
+)
+_CHILD = (
+    r"(?:child|children|kid|kids|boy|girl|toddler|baby|little one|little lad|little girl|"
+    r"little boy|son|daughter|grandson|granddaughter|youngster|tot)"
+)
+_RELATIVE = (
+    r"(?:husband|wife|mum|mother|dad|father|nan|nana|gran|granny|grandma|grandad|grandpa|"
+    r"grandfather|grandmother|partner|brother|sister|uncle|aunt|friend)"
+)
+_POSS = r"(?:his|her|their|my|your|the|a|an|our)"
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    kind: str
+    pattern: re.Pattern[str]
+    veto: re.Pattern[str] | None = None  # read in the clause of the hit
+
+
+@dataclass(frozen=True, slots=True)
+class _Pair:
+    """Two facts anywhere in the line that together mean danger."""
+
+    kind: str
+    first: re.Pattern[str]
+    second: re.Pattern[str]
+
+
+def _rx(pattern: str) -> re.Pattern[str]:
+    return re.compile(rf"\b(?:{pattern})\b")
+
+
+def _rule(kind: str, pattern: str, veto: str | None = None) -> _Rule:
+    return _Rule(kind, _rx(pattern), _rx(veto) if veto else None)
+
+
+_RULES: tuple[_Rule, ...] = (
+    # --- weapons and violence ------------------------------------------------------------
+    _rule(
+        "weapon",
+        r"knife|knives|blade|machete|gun|guns|pistol|firearm|weapon|weapons|rifle|shotgun|"
+        r"crossbow|taser|pepper spray|stanley knife",
+        # Cutlery, tools and toys are no weapons; nor is shoplifted stock on a shelf.
+        veto=r"(?:steak|butter|bread|fish|cheese|palette|pocket|kitchen|carving|plastic|"
+        r"dirty|clean|blunt|spare|extra|sharp|new|clean) (?:knife|knives)|"
+        r"(?:knife|knives) (?:and|n) forks?|forks? and (?:knife|knives)|knives? block|"
+        r"(?:razor|shaver|wiper|mower|fan|blender|replacement|spare) blades?|"
+        r"(?:glue|nerf|water|toy|staple|massage|heat|spray|price|label|temperature|"
+        r"radar|speed) guns?|gun ?metal|top gun|blade runner|weapons? grade|"
+        r"(?:selling|sell|stock|aisle|shelf|display|cabinet|on sale|in stock|order) "
+        r"(?:\w+ ){0,3}(?:knife|knives|blades?)",
+    ),
+    _rule(
+        "weapon",
+        r"(?:threaten\w*|waving|waved|brandish\w*|swinging|swung|pointing|pointed|came at|"
+        r"going for|went for|lunged at) (?:\w+ ){0,4}(?:with )?(?:a |an |the |his |her |their |"
+        r"broken )?(?:bottle|glass|chair|bat|hammer|screwdriver|syringe|needle|brick|pole|"
+        r"stick|crowbar|axe)|smashed (?:a |the )?(?:bottle|glass) (?:and|to)|"
+        r"broken (?:bottle|glass) (?:at|in (?:his|her) hand|towards)|glassed",
+        veto=r"glass of|bottle of (?:wine|water|champagne|prosecco|beer)",
+    ),
+    _rule(
+        "violence",
+        r"fight(?:ing)? (?:broke out|breaking out|going on|kicked off|kicking off|started|has "
+        r"started|outside|in the|in our)|(?:a |big |massive |punch |fist )fight|fist ?fight|"
+        r"(?:started|starting|having|in|into|got into) (?:a )?fight|brawl\w*|scuffle\w*|"
+        r"punch up|squaring up|fists? (?:flying|up)|(?:came|coming) to blows|"
+        r"punch(?:ed|ing)? (?:him|her|them|me|us|someone|somebody|another|each other|my|his|"
+        r"the|a)|(?:hit|hitting|kicked|kicking|slapped|slapping|headbutt\w*|attacked|"
+        r"attacking|assaulted|strangl\w*|chok(?:ed|ing) (?:him|her|them|me)|beat(?:ing)? up|"
+        r"beaten up|bottled|shoved|pushed) (?:\w+ )?(?:him|her|them|me|us|someone|somebody|"
+        r"another|each other|a guest|a customer|a man|a woman|a member|my colleague|staff|"
+        r"the (?:guard|driver|waiter|waitress|cashier|receptionist|nurse|doctor|officer))|"
+        r"stab\w*|shot (?:at|him|her|someone)|shooting|swung (?:a punch|at)|"
+        r"(?:threaten\w* to|going to|gonna|will|said he would|said she would) (?:kill|stab|"
+        r"shoot|batter|glass|hit|punch|beat|smash (?:his|her|your|my|their) face in) "
+        r"(?:you|him|her|them|us|staff|my colleague|someone|everyone|the)|"
+        r"(?:kill|stab|shoot|batter) (?:you|him|her|them|us|everyone)",
+        veto=r"(?:fighting|fight) (?:a |the |his |her |their )?(?:parking|fine|charge|ticket|"
+        r"claim|case|cold|infection|bug|flu|corner)|shooting (?:star|stars|range|script|a video|"
+        r"video|photos?|pictures?|film|wedding|for)|photo ?shoot|stab at|"
+        r"(?:hit|hitting) (?:the|a) (?:button|wall|jackpot|road|target|limit|spot)|"
+        r"knocking (?:on|at)|(?:he|she|they) will kill me|kill (?:me|him|her|them|you|us) if|"
+        r"kill (?:her|his|my|their|your) (?:husband|wife|partner|kids|son|daughter|mum|dad|"
+        r"boss|brother|sister)|(?:kill|murder) (?:for )?(?:a|for a) (?:coffee|pint|drink|"
+        r"cuppa|burger|pizza)",
+    ),
+    # --- hazards -------------------------------------------------------------------------
+    _rule(
+        "fire",
+        r"^fire(?: fire)*$|on fire|caught fire|catch(?:ing)? fire|set fire|"
+        r"fire (?:in|at|on|has|is|broke|started|"
+        r"spread\w*|engine|engines|brigade (?:is |are )?(?:here|coming|on (?:the|their) way|"
+        r"called))|(?:a|the|small|big|kitchen|electrical|chip pan|bin) fire(?! (?:alarm|drill|"
+        r"exit|exits|door|doors|escape|extinguisher|safety|assembly|marshal|warden|risk|"
+        r"certificate|test|inspection|regulations|place|pit|pits|side|works|pit))|"
+        r"(?:fire|smoke) alarms? (?:\w+ )?(?:going off|gone off|went off|sounding|ringing|"
+        r"blaring|is off|keeps going)|alarms? (?:are |is )?(?:going off|sounding) (?:and|everyone|"
+        r"people)|flames?|ablaze|smoke (?:coming|pouring|billowing|everywhere|from|in the|out|"
+        r"is|filling)|smoking (?:from|out of)|full of smoke|filled with smoke|smoky|"
+        r"(?:smell|smells|smelling) (?:\w+ )?(?:of |like )?(?:burning|smoke)|burning smell|"
+        r"sparks? (?:coming|flying)|sparking|(?:socket|plug|charger|battery|laptop|phone|"
+        r"wire|wires|cable) (?:is |was |started )?(?:\w+ )?(?:smoking|melting|sparking|"
+        r"exploded|exploding|caught)|exploded|explosion",
+        veto=r"(?:is|are|was|were|am|been|be) on fire (?:tonight|today|this|lately|at the "
+        r"moment|with)|(?:chef|team|she|he|they|you|we|i|staff|striker|band) (?:\w+ )?(?:is|are|"
+        r"was|were|am|has been|have been) on fire|(?:test|testing|tested|drill|practice|"
+        r"service|serviced|check|checked|checking|inspection) (?:\w+ ){0,3}(?:alarm|alarms)|"
+        r"(?:alarm|alarms) (?:\w+ ){0,2}(?:test|testing|tested|drill|practice|service|"
+        r"check)|fire(?:d)? (?:him|her|them|me|staff)|flame ?grill\w*|flaming hot|"
+        r"flames? (?:grilled|pattern|print|emoji)|inbox exploded|phone exploded with|"
+        r"smoking area|smoke ?(?:free|ban)|no smoking",
+    ),
+    _rule(
+        "gas",
+        r"(?:smell|smells|smelling|smelt|smelled) (?:\w+ ){0,3}gas|gas (?:leak\w*|smell\w*|"
+        r"escap\w*)|(?:leaking|escaping) gas|carbon monoxide|monoxide|co (?:alarm|detector|"
+        r"alarms|detectors|monitor)|(?:chemical|toxic|strong) (?:smell|fumes|spill|leak)|"
+        r"fumes",
+        veto=r"gas (?:bill|bills|meter|supply|account|tariff|price|prices|usage|reading|card|"
+        r"top up|engineer appointment)|(?:petrol|diesel|exhaust) fumes from the road",
+    ),
+    _rule(
+        "flood",
+        r"flood(?:ed|ing|s)?|water (?:is |was |keeps |has been )?(?:\w+ )?(?:pouring|gushing|"
+        r"coming|dripping|leaking|flowing|running|spraying|pissing) (?:\w+ ){0,3}(?:through|"
+        r"down|from|in|out of|into|onto|under) (?:\w+ ){0,2}(?:ceiling|roof|light|lights|"
+        r"wall|walls|socket|sockets|room|corridor|stairs|floor|door|lift)|(?:through|from) "
+        r"the (?:ceiling|roof)|ceiling (?:is )?(?:leaking|dripping|pouring|sagging|bulging|"
+        r"collapsing|collapsed|coming down|caved|came down|fell|fallen)|burst (?:water )?"
+        r"(?:pipe|pipes|main)|pipes? (?:has |have )?burst|sewage",
+        veto=r"flood(?:ed|ing|s)? (?:of|with) (?:calls|orders|emails|complaints|requests|"
+        r"bookings|messages|customers|people|tears|enquiries)|flood(?:ed|ing)? (?:in|back) "
+        r"(?:with )?(?:customers|orders|calls|people|memories)|flood gates|flood ?lights?|"
+        r"(?:dishwasher|washer|washing machine|machine|fridge|freezer|kettle|ice maker|coffee "
+        r"machine|sink|toilet|bath|glass washer) (?:\w+ ){0,2}(?:flooded|flooding|leaking)|"
+        r"flooded (?:the |her |his )?(?:bag|clothes|shoes|car boot)|flood (?:insurance|"
+        r"claim|warning|damage from last)",
+    ),
+    _rule(
+        "hazard",
+        r"electric(?:al)? shock|electrocut\w*|exposed (?:live )?wires?|live wires?|"
+        r"(?:building|roof|wall|ceiling|structure|balcony|floor|stairs|scaffolding) "
+        r"(?:has |is )?(?:collapsed|collapsing|caved in|coming down|gave way)|"
+        r"bomb (?:threat|scare)|suspicious (?:package|parcel|device|bag left)|"
+        r"(?:trapped|stuck) in (?:the |a )?(?:lift|elevator)|evacuat(?:e|ed|ing)(?! drill)|"
+        r"evacuation(?! (?:drill|plan|plans|procedure|procedures|route|routes|test|practice|"
+        r"map|chair|sign|signs|point|training))",
+        veto=r"(?:drill|practice|test|tomorrow|next week|scheduled|planned) (?:\w+ ){0,3}"
+        r"evacuat\w*|evacuat\w* (?:\w+ ){0,3}(?:drill|practice|test|tomorrow|next week|"
+        r"scheduled|planned)",
+    ),
+    # --- medical -------------------------------------------------------------------------
+    _rule(
+        "medical",
+        # Heart: a tight chest or a pain down the arm, even when the customer shrugs it off.
+        r"chest (?:is |feels |feeling |went |gone |got |getting |going )?(?:really |very |a "
+        r"bit |all |so |quite )?(?:tight|tightness|pain|pains|painful|hurts?|hurting|heavy|"
+        r"pressure|crushing|sore)|chest pains?|tight(?:ness)? (?:in|across) (?:his |her |their "
+        r"|my |the )?chest|pains? (?:in|across|down) (?:his |her |their |my |the )?(?:chest|"
+        r"left arm|arm|jaw)|heart attack|cardiac|heart (?:is )?(?:racing|pounding) (?:and|"
+        r"she|he)|(?:rubbing|holding|clutching|gripping) (?:his |her |their )?(?:left )?"
+        r"(?:arm|chest)|left arm (?:is |feels |going |gone |went )?(?:\w+ )?(?:numb|tingl\w*|"
+        r"pain|hurts?|hurting|dead|heavy)|arm (?:pain|is numb|gone numb|went numb)",
+        veto=r"(?:nearly|almost|practically|virtually|near enough) (?:had |have |having |gave "
+        r"(?:me|him|her) )?a heart attack|heart attack (?:when|at|over) (?:\w+ ){0,3}"
+        r"(?:saw|price|prices|bill|cost|total|quote)",
+    ),
+    _rule(
+        "medical",
+        # Stroke: slurred words, a drooping face, one side gone weak.
+        r"slurr\w*|words (?:are |went |going |were |came out |coming out )?(?:all )?"
+        r"(?:slurred|jumbled|muddled|garbled|funny|weird|wrong)|face (?:is |looks |went |has "
+        r"gone |gone |looking |seems |started )?(?:all |a bit |kind of )?(?:droop\w*|"
+        r"lopsided|numb|dropped|slipping|saggy|sagging)|droop\w*|one side of (?:his |her |"
+        r"their )?(?:face|mouth|body)|stroke(?! (?:of luck|of genius|the dog|the cat))|"
+        r"(?:can not|could not|unable to) (?:lift|move|feel) (?:his|her|their|my) (?:arm|leg|"
+        r"face|side|hand)",
+        veto=r"droop\w* (?:flowers?|plants?|leaves|bouquet|roses|tulips|lilies|balloons?|"
+        r"curtains?|blinds?|hem|ceiling)|(?:flowers?|plants?|bouquet|roses|balloons?|"
+        r"curtains?|tulips|lilies) (?:\w+ ){0,3}droop\w*|back ?stroke|breast ?stroke|"
+        r"key ?stroke|brush ?strokes?",
+    ),
+    _rule(
+        "medical",
+        # An allergic reaction in progress (an allergy merely mentioned is no emergency).
+        r"throat (?:is |feels |feeling |went |getting |gone |going |started |starting )?"
+        r"(?:\w+ ){0,2}(?:swell\w*|swollen|tight|closing|closing up|funny|itchy|scratchy|"
+        r"weird|burning|tingl\w*|strange)|(?:lips?|tongue|face|eyes?|mouth|throat) (?:is |are "
+        r"|has |have |started |starting |gone |going |went |getting |look |looks )?(?:\w+ )?"
+        r"(?:swell\w*|swollen|puff\w*|tingl\w*|blow\w* up|itchy)|wheez\w*|anaphyla\w*|"
+        r"epi ?pens?|hives|(?:allergic|nut|peanut|severe) reaction|(?:having|has|had|gone into|"
+        r"going into|started|starting) (?:an? )?(?:\w+ )?reaction|come (?:out|up) in (?:a )?"
+        r"(?:rash|hives|blotches|lumps)|rash (?:all )?(?:over|on) (?:his|her|their)|"
+        r"(?:can not|could not|cannot|struggling to|trouble|difficulty|hard to|unable to) "
+        r"(?:\w+ )?breath\w*|short of breath|breathless|not breathing|stopped breathing|"
+        r"gasping|turn(?:ed|ing)? blue|choking|choked on",
+        veto=r"(?:bad|no|bit of a|mixed|good|great|strong) reaction (?:from|to the (?:news|"
+        r"price|bill|menu))|reaction (?:to the|from the) (?:news|price|bill|film|show)|"
+        r"(?:price|prices|bill) (?:\w+ ){0,2}breath\w*|breath of fresh air|"
+        r"out of breath (?:from|after) (?:running|the stairs|rushing)|"
+        r"(?:puffy|swollen) eyes (?:from|after) (?:crying|no sleep)",
+    ),
+    _rule(
+        "medical",
+        # Someone down: unconscious, fitting, collapsed, bleeding, a fall they cannot get
+        # up from, a head injury.
+        r"unconscious|unresponsive|not responding|passed out|pass(?:ing)? out|fainted|"
+        r"faint(?:ing|ed)?|blacked out|keeled over|dropped to the (?:floor|ground)|"
+        rf"{_PERSON} (?:\w+ ){{0,2}}(?:collapsed|has collapsed|just collapsed|went down)|"
+        r"collapsed (?:on|in|at|onto|to|by|near|outside|inside) (?:the |a |her |his )?"
+        r"(?:floor|ground|street|pavement|toilet|toilets|loos?|lobby|stairs|queue|till|desk|"
+        r"counter|reception|bar|table|chair|aisle|corridor|car park|gym|changing room|pool|"
+        r"room|lift|entrance|doorway|platform|gate)|"
+        r"seizure|having a fit|fitting|convuls\w*|epilep\w*|"
+        r"bleed\w*|bled|blood (?:everywhere|all over|pouring|gushing|coming|on (?:the|his|her)|"
+        r"dripping)|covered in blood|lots? of blood|pool of blood|deep cut|gash\w*|"
+        r"(?:has|had|have|is|took|taken) (?:had )?a (?:bad |nasty |big |heavy )?fall|"
+        r"fell (?:down|over|off|from|on|onto|in|into|out of|backwards|head first) "
+        r"(?:the |a |his |her )?(?:stairs|steps|step|ladder|chair|stool|bed|bath|shower|"
+        r"escalator|balcony|bike|treadmill|floor|ground|kerb|curb|platform|pool|wall|stage)|"
+        r"(?:can not|could not|cannot|unable to|struggling to) get (?:back )?up|"
+        r"(?:lying|lay|laying|fallen) on the (?:floor|ground)|"
+        r"(?:hit|banged|bashed|cracked|knocked) (?:his|her|their) head|head injury|"
+        r"concussion|knocked (?:out|unconscious)|broken (?:arm|leg|wrist|ankle|hip|neck|back)|"
+        r"broke (?:his|her|their|my) (?:arm|leg|wrist|ankle|hip|nose|neck|back)|"
+        r"(?:badly|seriously|really) (?:hurt|injured|burned|burnt)|injur(?:ed|ies|y)|"
+        r"scald(?:ed|ing)|electric shock|burn(?:ed|t) (?:himself|herself|themselves|his|her|"
+        r"their) (?:\w+ )?(?:hand|arm|face|leg|mouth|skin)|"
+        r"ambulance|paramedics?|999|911|112|defibrillator|defib|cpr|first aid",
+        veto=r"bleed(?:ing)? (?:us|them|me|you|him|her) (?:dry|white)|bleeding (?:money|cash)|"
+        r"(?:nearly|almost|practically|virtually|near enough) (?:had |have |having |gave "
+        r"(?:me|him|her) )?a heart attack|heart attack (?:when|at|over) (?:\w+ ){0,3}"
+        r"(?:saw|price|prices|bill|cost|total|quote)|"
+        r"(?:ink|colour|color|dye|paint) (?:\w+ )?(?:bled|bleed\w*|ran)|"
+        r"(?:sales|prices|share|shares|profits|standards) (?:\w+ ){0,2}(?:fell|fall)|"
+        r"fell (?:for|through|apart|behind|asleep|short)|passing out (?:leaflets|flyers|"
+        r"menus)|fainted (?:when she saw the bill|at the price)|faint (?:smell|mark|stain|"
+        r"line|sound|hope|idea)|(?:no|any) injur\w* claim|injury (?:claim|lawyer|solicitor)|"
+        r"first aid (?:kit|box|course|training|certificate) (?:is |needs |was )?(?:\w+ )?"
+        r"(?:empty|restock\w*|out of date|booked|expired)",
+    ),
+    _rule(
+        "medical",
+        r"(?:hypo|hypoglyc\w*|diabetic (?:attack|emergency|coma|fit))|blood sugar (?:is |went "
+        r"|gone |has )?(?:\w+ )?(?:low|crash\w*|dropp\w*)|sugar (?:is |has )?(?:\w+ )?"
+        r"(?:low|crash\w*|dropp\w*)|(?:heat ?stroke|hypotherm\w*|heat exhaustion)|"
+        r"(?:pregnant|waters) (?:\w+ ){0,4}(?:broke|breaking|bleeding|contractions|labour|"
+        r"labor)|gone into labou?r|in labou?r|contractions",
+    ),
+    _rule(
+        "overdose",
+        r"overdos\w*|(?:took|taken|take|swallowed|downed|necked) (?:\w+ ){0,2}(?:too "
+        r"many|a load of|loads of|all (?:her|his|their|my|the)|a (?:whole |full )?(?:packet|box|"
+        r"bottle|strip) of|a handful of|handfuls of) (?:\w+ )?(?:pills|tablets|meds|"
+        r"medication|paracetamol|painkillers|sleeping pills|insulin)|(?:too many|whole (?:packet|"
+        r"box|bottle) of|handful of) (?:\w+ )?(?:pills|tablets|paracetamol|painkillers|meds)|"
+        r"swallowed (?:a |some |the |all )?(?:\w+ )?(?:bleach|batteries|battery|magnets?|"
+        r"detergent|pods?|capsules?|chemicals?)",
+    ),
+    # --- missing or unattended people -----------------------------------------------------
+    _rule(
+        "missing",
+        rf"(?:lost|missing|can not find|could not find|cannot find|lost sight of|separated "
+        rf"from|looking for|searching for|no sign of) (?:\w+ ){{0,2}}(?:{_CHILD}|{_RELATIVE})"
+        r"(?! s\b| is (?:coat|jacket|bag|phone|toy|teddy|shoe|hat|bottle|dummy|card|ticket|"
+        r"passport)|(?:s)? (?:coat|jacket|bag|phone|toy|toys|teddy|shoe|shoes|hat|bottle|"
+        r"dummy|card|ticket|passport|menu|meal|meals|order|booking|voucher|present|gift|"
+        r"birthday|party|glasses|keys|wallet|purse|buggy|pram|scooter|bike|book|room|seat))|"
+        rf"{_CHILD} (?:\w+ ){{0,3}}(?:is |has |went |gone |has gone |have gone )?(?:missing|"
+        r"wandered off|wandered away|run off|ran off|gone off|disappeared|vanished|nowhere to "
+        r"be (?:seen|found))|"
+        rf"{_CHILD} (?:\w+ ){{0,6}}(?:on (?:his|her|their) own|alone|by (?:himself|herself|"
+        r"themselves)|unattended|without (?:an? )?(?:adult|parent|mum|dad|grown up|anyone))|"
+        r"(?:no|without) (?:an? )?(?:adult|adults|parent|parents|grown up|grown ups|mum|dad) "
+        r"(?:anywhere|around|with (?:him|her|them)|in sight|near|nearby|about)|"
+        rf"(?:left|locked|alone) (?:\w+ ){{0,2}}in (?:a |the |their |his |her )?(?:hot )?car|"
+        rf"{_CHILD} (?:\w+ ){{0,3}}(?:left|locked) in (?:a |the )?car|"
+        r"(?:lost|missing) (?:child|children|kid|kids|boy|girl|toddler|person|adult)|"
+        r"gone missing|went missing|reported missing|amber alert|"
+        r"(?:has|have|had) not (?:come|came|been) back (?:\w+ ){0,3}(?:hours?|ages|since|from|"
+        r"for)|(?:wandered|wandering|walked) (?:off|away|out)",
+        veto=r"(?:kids|children|childrens|child) (?:menu|meal|meals|portion|size|club|area|"
+        r"party|section|toys?|shoes?|clothes|ticket|price|entry|pass)|"
+        r"(?:parcel|order|item|items|package|delivery|refund|money|payment|card|bag|luggage|"
+        r"suitcase|case|coat|phone|keys|wallet|purse|dog|cat|engineer|driver|courier|staff|"
+        r"waiter|chef|technician) (?:\w+ ){0,3}(?:missing|gone missing|went missing|not come "
+        r"back|wandered off)|(?:mind|attention|thoughts) (?:wandered|wandering)|"
+        r"wandered (?:off|away) (?:from the point|topic|subject)|walked out (?:without paying|"
+        r"in a huff|in disgust|angry|and)|walked off (?:the job|in a huff|without)|"
+        r"(?:lost|missing) (?:\w+ ){0,2}(?:child|son|daughter|kid|boy|girl)s? (?:\w+ )?"
+        r"(?:coat|jacket|bag|toy|teddy|shoes?|hat|bottle|dummy)",
+    ),
+    # --- self-harm, said directly or not --------------------------------------------------
+    _rule(
+        "self-harm",
+        r"kill (?:myself|himself|herself|themselves)|killing (?:myself|himself|herself|"
+        r"themselves)|end (?:it all|my life|his life|her life|their life|things|it tonight)|"
+        r"take (?:my|his|her|their) (?:own )?life|suicid\w*|self ?harm\w*|"
+        r"(?:going to|gonna|wants? to|will|threaten\w* to|might|could|tried to|trying to) "
+        r"(?:hurt|harm|cut|kill) (?:myself|himself|herself|themselves)|"
+        r"jump (?:off|in front of|from) (?:the |a )?(?:bridge|roof|train|building|balcony|car "
+        r"park|cliff)|(?:want|wants|wanted|wanting) to die|wish(?:es|ed)? (?:i|he|she|they) "
+        r"(?:was|were) dead|(?:not|no longer) want (?:\w+ )?to (?:be here|live|be alive|go on)|"
+        r"(?:does|do|did) not want to (?:live|be here|be alive|go on)",
+    ),
+    _rule(
+        "self-harm",
+        # Indirect: saying goodbye, giving things away, no future, a burden to others.
+        r"no point (?:any ?more|in (?:anything|living|going on|carrying on|it all)|to "
+        r"(?:anything|living|life|any of it))|(?:better|be better) off without (?:me|him|her|"
+        r"them)|(?:will not|would not|might not|may not) (?:be (?:around|here|alive)) (?:\w+ )?"
+        r"(?:much longer|for long|long|soon|to (?:pay|see|need|use|worry|deal|care|enjoy)|"
+        r"anyway|after|by then|next (?:month|year))|"
+        r"(?:will not|would not|does not|do not|is not going to) matter (?:\w+ )?(?:soon|much "
+        r"longer|after|anyway|any more|anymore|where (?:i|he|she|they) am going|where "
+        r"(?:i|he|she|they) (?:is|are) going)|(?:will not|would not) (?:need|be needing) "
+        r"(?:it|this|them|that|any of (?:it|this|them)) (?:\w+ ){0,2}(?:soon|much longer|"
+        r"where (?:i|he|she|they) (?:am|is|are) going|after|any more|anymore)|"
+        r"(?:last time|never) (?:you|anyone|anybody) (?:will|are going to|will ever) see (?:me|"
+        r"him|her)|saying (?:goodbye|good bye|bye) (?:to everyone|for good|forever|properly)|"
+        r"(?:giv(?:ing|en|e|es)|gave) (?:away )?(?:all )?(?:her|his|their|my) (?:\w+ )?"
+        r"(?:things|stuff|belongings|possessions|savings|money|jewellery|cat|dog|pets?) "
+        r"away|giv(?:ing|es|en) away (?:her|his|their|my|all|everything)|"
+        r"sort(?:ing|ed)? out who (?:gets|will get|has|should have|can have|is having|takes|"
+        r"will take) (?:her|his|their|my)|who (?:gets|will get|will have|will look after|"
+        r"will take) (?:her|his|their|my) (?:cat|dog|pets?|things|stuff|kids|children)|"
+        r"leave (?:his|her|their|my) (?:\w+ )?(?:savings|money|things|stuff|house|everything|"
+        r"cat|dog) to|(?:sorted|sorting) (?:everything|it all|all his affairs|all her affairs) "
+        r"(?:\w+ )?(?:out )?(?:now|for when|before)|(?:put|putting|getting) (?:my|his|her|"
+        r"their) affairs in order|(?:tired|sick) of (?:living|being alive|life)|"
+        r"(?:nothing|no reason|nobody) (?:left )?to live for|cannot go on|can not go on "
+        r"(?:living|like this any ?more)|not (?:be )?(?:around|here) (?:much longer|for much "
+        r"longer)|final goodbye|goodbye letter|suicide note|(?:written|wrote|writing) (?:a )?"
+        r"(?:note|letter) (?:to|for) (?:her|his|their|my) (?:family|kids|children|mum|wife|"
+        r"husband)",
+        veto=r"(?:will not|would not) be (?:around|here) (?:next|this|on|until|till|for the|"
+        r"tomorrow|tonight|at)|better off without (?:the|this|that|it|you lot|your)",
+    ),
+    # --- robbery, and a colleague under threat ---------------------------------------------
+    _rule(
+        "robbery",
+        r"robb(?:ed|ery|ing|er|ers)|armed (?:man|men|robbery|raid)|hold ?up|held up at|"
+        r"mugg(?:ed|ing|er)|snatch(?:ed)? (?:her|his|my|a|the) (?:bag|phone|purse|wallet|"
+        r"handbag|till|cash)|grabbed (?:the )?(?:cash|money|till)|(?:demand\w*|demanding) "
+        r"(?:\w+ )?(?:the )?(?:money|cash|till|takings)|empty the till|ram raid\w*|"
+        r"break ?in|broke in(?:to)?|burglar\w*|burgled",
+        veto=r"daylight robbery|robb(?:ing|ed) (?:me|us|you|them|people|customers|everyone) "
+        r"(?:\w+ )?(?:with|blind|on|for|at)|robbing (?:me|us|you|them) blind|it is "
+        r"(?:robbery|a robbery)|(?:pure|absolute|total|legalised|highway) robbery|"
+        r"(?:price|prices|fee|fees|charge|charges|bill) (?:\w+ ){0,3}robbery|"
+        r"robbery (?:at|with) (?:these|those|the) prices|break in (?:service|the|play|"
+        r"signal|coverage)|hold up (?:the|a|his|her|my|your|our) |hold up (?:the )?queue|"
+        r"held up (?:in|by|at work|on)",
+    ),
+    _rule(
+        "staff-threat",
+        r"(?:waiting|waited|hanging around|hanging about|lurking|loitering|sat|sitting|"
+        r"parked) (?:\w+ ){0,3}(?:by|for|at|outside|near|next to|beside) (?:her|his|their|my "
+        r"colleague s|our \w+ s|the staff) (?:\w+ )?(?:car|house|home|flat|bike)|"
+        r"(?:waiting|waited) (?:for|outside) (?:her|him|them|staff|my colleague) (?:after|"
+        r"outside|in the car park|at closing|when (?:she|he) finish\w*)|"
+        r"follow(?:ed|ing|s)? (?:her|him|my colleague|our \w+|a member of staff) (?:home|to "
+        r"(?:her|his|the|their) car|out|to the (?:bus|station|car park))|"
+        r"(?:knows|found out|find out|know) where (?:she|he|they|you) lives?|stalk\w*|"
+        r"threaten(?:ed|ing|s)? (?:my colleague|our|a member of staff|the staff|staff|the "
+        r"(?:waitress|waiter|receptionist|cashier|driver|barman|barmaid|bartender|chef|"
+        r"manager|nurse|cleaner|guard|security guard|doctor|pharmacist|girl|lad|lady|trainee))|"
+        r"(?:watch|wait) (?:your|her|his) back|(?:you|she|he) will regret it|"
+        r"wait(?:ing)? for (?:you|her|him) (?:outside|after|in the car park)",
+    ),
+)
+
+# Two facts that may sit in different clauses of the line.
+_PAIRS: tuple[_Pair, ...] = (
+    _Pair(
+        "medical",
+        _rx(r"diabetic|diabetes|insulin"),
+        _rx(
+            r"confused|shaky|shaking|sweaty|sweating|dizzy|faint|pale|not making sense|drowsy|"
+            r"slurr\w*|clammy|disorientated|disoriented|not right|acting (?:strange|weird|drunk)"
+        ),
+    ),
+    _Pair(
+        "missing",
+        _rx(
+            r"dementia|alzheimer\w*|confused|disorientated|disoriented|vulnerable|learning "
+            r"disabilit\w*|autistic|autism|special needs|memory problems"
+        ),
+        _rx(
+            r"(?:has|have|had|is|was) not (?:come|came|been) back|not come back|wandered|"
+            r"wandering|gone missing|went missing|(?:can not|could not|cannot) find (?:him|her|"
+            r"them)|lost (?:him|her|them)|no sign of (?:him|her|them)|disappeared|left the "
+            r"(?:building|store|shop|hotel|ward|centre|gate)|walked (?:off|out|away)"
+        ),
+    ),
+    _Pair(
+        "medical",
+        _rx(r"allerg\w*|nuts?|peanuts?|sesame|shellfish|prawns?|gluten|dairy|egg|eggs"),
+        _rx(
+            r"(?:lips?|tongue|face|eyes|mouth|throat) (?:\w+ ){0,3}(?:swell\w*|swollen|puff\w*|"
+            r"tingl\w*|itch\w*|tight|closing|funny)|wheez\w*|breath\w* (?:is )?(?:funny|"
+            r"difficult|hard|short)|reaction|itchy|rash|hives|blotchy|red and (?:puffy|"
+            r"swollen)|feels? (?:sick|funny|weird|strange|odd)|(?:being|been) sick|throwing up"
+        ),
+    ),
+)
+
+_ANY_RULE = re.compile("|".join(f"(?:{r.pattern.pattern})" for r in _RULES))
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    kind: str  # one of KINDS
+    phrase: str  # the words that raised it, for the notification
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        return REASONS.get(self.kind, ("safety",))
+
+    @property
+    def playbooks(self) -> tuple[str, ...]:
+        return PLAYBOOKS[self.kind]
+
+
+def detect(text: str, tokens: Sequence[Token] | None = None) -> tuple[Finding, ...]:
+    """What in ``text`` says someone may be in danger now, most urgent first, one
+    finding per kind. Empty for the great majority of lines. ``tokens``: the text as
+    ``tokenise(text, keep_numbers=True)`` reads it, when the caller has it already."""
+    if tokens is None:
+        tokens = tokenise(text, keep_numbers=True)
+    if not tokens:
+        return ()
+    clauses: list[list[str]] = []
+    for tok in tokens:
+        while len(clauses) <= tok.clause:
+            clauses.append([])
+        clauses[tok.clause].append(tok.word)
+    clauses = [c for c in clauses if c]
+    found: dict[str, str] = {}
+    for words in clauses:
+        clause = " ".join(words)
+        if _ANY_RULE.search(clause) is None:
+            continue  # most clauses say nothing alarming: one pass instead of one per rule
+        for rule in _RULES:
+            if rule.kind in found:
+                continue
+            for m in rule.pattern.finditer(clause):
+                if _negated(words, _word_index(clause, m.start())):
+                    continue
+                if rule.veto is not None and _vetoed(rule.veto, clause, m):
+                    continue
+                found[rule.kind] = m.group(0)
+                break
+    whole = " | ".join(" ".join(words) for words in clauses)
+    for pair in _PAIRS:
+        if pair.kind in found:
+            continue
+        first = pair.first.search(whole)
+        second = pair.second.search(whole) if first else None
+        if first and second:
+            if _negated_in(whole, first) or _negated_in(whole, second):
+                continue
+            found[pair.kind] = f"{first.group(0)} … {second.group(0)}"
+    return tuple(Finding(kind, found[kind]) for kind in KINDS if kind in found)
+
+
+def _vetoed(veto: re.Pattern[str], clause: str, hit: re.Match[str]) -> bool:
+    """Whether a veto phrase overlaps the hit ("steak knife" over "knife")."""
+    return any(v.start() < hit.end() and hit.start() < v.end() for v in veto.finditer(clause))
+
+
+def _word_index(clause: str, offset: int) -> int:
+    return clause.count(" ", 0, offset)
+
+
+def _negated(words: Sequence[str], start: int) -> bool:
+    """A negation within the window before word ``start`` governs it ("no knife")."""
+    for i in range(start - 1, max(-1, start - 1 - _NEGATION_WINDOW), -1):
+        if words[i] in _NEGATION_BREAKERS:
+            return False
+        if words[i] in _NEGATIONS:
+            return True
+    return False
+
+
+def _negated_in(whole: str, hit: re.Match[str]) -> bool:
+    clause_start = whole.rfind("|", 0, hit.start()) + 1
+    before = whole[clause_start : hit.start()].split()
+    return _negated(before, len(before))

@@ -1,0 +1,420 @@
+"""Safety before every score, honest when unsure, two problems in one line: what staff
+see when a line hides a danger, when the bot is not sure, and when it cannot read it.
+
+The Library v2 playbooks are not all shipped yet, so most tests run on the shipped
+library plus small stand-ins for the new ids, written to a temporary folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import yaml
+
+from adapters.console import render
+from adapters.slack import blocks
+from adapters.teams import cards
+from bot.authority import AuthorityPolicy, parse_org_config
+from bot.coach import Coach, NotUnderstood
+from bot.escalations.sql import SqlEscalationStore
+from bot.ledger import open_ledger
+from bot.matching import MatchResult, PlaybookMatcher
+from bot.playbooks import load_library
+from bot.state import open_state
+from tests.clock import Clock
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Stand-ins for Library v2 ids: enough to load and to be answered with.
+NEW_PLAYBOOKS = {
+    "medical-emergency": ("Medical emergency", "collapsed, chest pain, seizure", ["safety"]),
+    "missing-person": ("Missing person", "lost or missing child, vulnerable adult", ["safety"]),
+    "self-harm-or-crisis": ("Self-harm or crisis", "threatens to harm themselves", ["safety"]),
+    "theft-or-security": ("Theft or security", "shoplifting, valuables missing", ["security"]),
+    "staff-harassed": ("Staff harassed", "a customer harasses one of our staff", ["abuse"]),
+    "general-recovery": ("General recovery", "", []),
+}
+
+
+def write_library(folder: Path, *, with_new: bool = True) -> Path:
+    for source in (ROOT / "playbooks").glob("*.yaml"):
+        shutil.copy(source, folder / source.name)
+    if with_new:
+        for pid, (title, summary, reasons) in NEW_PLAYBOOKS.items():
+            doc: dict[str, object] = {
+                "id": pid,
+                "title": title,
+                "owner": "Test owner",
+                "review_by": "2027-06-30",
+                "steps": [
+                    {"do": f"{title}: first step.", "say": "I am sorry, let me help."},
+                    {"do": "Follow up."},
+                ],
+                "escalation": {"always": bool(reasons), "reasons": reasons},
+            }
+            if summary:
+                doc["summary"] = summary
+                doc["triggers"] = {"keywords": [title.lower()], "examples": [summary]}
+            (folder / f"{pid}.yaml").write_text(yaml.safe_dump(doc), encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def v2_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_library(tmp_path_factory.mktemp("library_v2"))
+
+
+@pytest.fixture(scope="module")
+def matcher(v2_dir: Path) -> PlaybookMatcher:
+    return PlaybookMatcher(load_library(v2_dir))
+
+
+@pytest.fixture(scope="module")
+def shipped() -> PlaybookMatcher:
+    return PlaybookMatcher(load_library())
+
+
+def ids(result: MatchResult) -> list[str]:
+    return [c.playbook_id for c in result.ranked]
+
+
+# --- safety before every score ------------------------------------------------------------
+
+CRITICAL = [
+    (
+        "medical-emergency",
+        "gst at tbl 12 moaning his steak is overdone and wants the mgr, keeps rubbing his "
+        "left arm and says his chest is tight but its just stress",
+    ),
+    (
+        "medical-emergency",
+        "rm 214 complaining the curry had peanuts in, says her throat feels funny and shes a "
+        "bit wheezy, wants it off her bill",
+    ),
+    (
+        "medical-emergency",
+        "pt arguing about a parking fine and her words went all slurred, one side of her "
+        "face looks droopy",
+    ),
+    ("medical-emergency", "old man shouted thru the letterbox hes had a fall and cant get up"),
+    ("medical-emergency", "cust said she took too many pills earlier, now asking about her parcel"),
+    ("medical-emergency", "he's diabetic and seems confused, keeps asking for his bill"),
+    ("missing-person", "little boy sat on his own by the self checkouts, no adult anywhere near"),
+    ("missing-person", "lost kid at the info desk, cant find his mum"),
+    ("missing-person", "her husband has dementia and went for a coffee an hour ago, not come back"),
+    (
+        "self-harm-or-crisis",
+        "cust cancelling said it won't matter soon, she's sorting out who gets her cat",
+    ),
+    ("self-harm-or-crisis", "he said this is the last time you'll see me and left"),
+    ("self-harm-or-crisis", "she says everyone would be better off without her"),
+    ("self-harm-or-crisis", "regular has been giving her things away, won't need them soon"),
+    ("safety-emergency", "2 custs arguing over a parking space and one just flashed a knife"),
+    ("safety-emergency", "bloke threatening my colleague with a bottle at the bar"),
+    ("safety-emergency", "fight broke out in the car park"),
+    ("safety-emergency", "smoke pouring out of the kitchen extractor"),
+    ("safety-emergency", "cust on the line can smell gas in her hallway"),
+    ("safety-emergency", "carbon monoxide alarm going off in room 4"),
+    ("safety-emergency", "water coming through the ceiling in the corridor"),
+    ("theft-or-security", "we've been robbed, man grabbed the cash from the till"),
+    ("staff-harassed", "the regular was waiting by her car after her late shift"),
+]
+
+
+@pytest.mark.parametrize(("expected", "text"), CRITICAL)
+def test_a_danger_answers_with_its_safety_playbook_first_and_alerts(
+    matcher: PlaybookMatcher, expected: str, text: str
+) -> None:
+    result = matcher.match(text)
+    assert ids(result)[0] == expected, ids(result)[:3]
+    assert result.escalate
+    assert "safety" in result.all_reasons
+    assert result.confident
+
+
+IDIOMS = [
+    "this queue is killing me",
+    "I'm dying for a coffee",
+    "they're robbing me with these prices",
+    "is the evacuation drill still on tomorrow",
+    "fire alarm test at 10, guest asking if it will be loud",
+    "her phone is dead so she can't show the booking",
+    "gas bill wrong again, charged twice",
+    "kids menu has nothing her son will eat",
+    "the new chef is on fire tonight",
+    "tbl 4 steak came out bloody, hes bloody annoyed",
+    "flooded with calls about the outage",
+    "he nearly had a heart attack when he saw the bill",
+    "the birthday cake collapsed in the box",
+    "little girl lost her teddy, mum is right with her",
+    "the price is daylight robbery",
+    "steak knife missing from his place setting",
+    "she'll kill her husband if he's late again lol",
+]
+
+
+@pytest.mark.parametrize("text", IDIOMS)
+def test_idioms_and_routine_mentions_raise_no_safety_alarm(
+    matcher: PlaybookMatcher, text: str
+) -> None:
+    result = matcher.match(text)
+    assert "safety" not in result.all_reasons, (result.signal_phrases, ids(result)[:3])
+    assert not result.safety
+    assert not ids(result) or ids(result)[0] not in {
+        "safety-emergency",
+        "medical-emergency",
+        "missing-person",
+        "self-harm-or-crisis",
+    }
+
+
+def test_a_library_without_the_specific_playbook_answers_with_safety_emergency(
+    shipped: PlaybookMatcher,
+) -> None:
+    result = shipped.match("guest complaining about the bill says his chest feels tight")
+    assert ids(result)[0] == "safety-emergency"
+    assert result.escalate and "safety" in result.all_reasons
+
+
+def test_a_robbery_is_security_and_safety(matcher: PlaybookMatcher) -> None:
+    result = matcher.match("we've been robbed, man grabbed the cash from the till")
+    assert ids(result)[0] == "theft-or-security"
+    assert "safety-emergency" in ids(result)[1:3]
+    assert {"safety", "security"} <= set(result.all_reasons)
+
+
+# --- honest when unsure -------------------------------------------------------------------
+
+
+def test_unsure_answers_general_recovery_with_three_guesses(matcher: PlaybookMatcher) -> None:
+    result = matcher.match("guest unhappy about the booking")
+    assert ids(result)[0] == "general-recovery"
+    assert not result.confident
+    assert result.fallback
+    guesses = [c.playbook_id for c in result.guesses[:3]]
+    assert ids(result)[1:4] == guesses
+    assert not result.escalate
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "la sopa está fría y quiero hablar con el gerente",
+        "el cliente dice q le cobramos 2 veces la hab y esta muy enfadado",
+        "klientka czeka na zwrot kasy juz 2 tyg i nikt do niej nie oddzwonil",
+        "Le client veut parler au responsable, la chambre est sale",
+        "Der Gast sagt, das Zimmer ist kalt und er will sein Geld zurück",
+    ],
+)
+def test_a_line_it_cannot_read_says_so_and_gives_general_recovery(
+    matcher: PlaybookMatcher, text: str
+) -> None:
+    result = matcher.match(text)
+    assert ids(result) == ["general-recovery"]
+    assert result.note == "I can only read English, so here are the general recovery steps."
+    assert not result.escalate
+
+
+def test_a_few_foreign_words_in_english_are_still_read(matcher: PlaybookMatcher) -> None:
+    result = matcher.match("customer says merci but we charged her card twice")
+    assert ids(result)[0] == "billing-dispute"
+    assert result.note is None
+
+
+# --- two problems in one line -------------------------------------------------------------
+
+
+def test_the_more_urgent_problem_answers_and_the_other_follows(
+    matcher: PlaybookMatcher,
+) -> None:
+    result = matcher.match("the pizza was cold and now she's threatening to post it online")
+    assert ids(result)[:2] == ["review-threat", "wrong-order"]
+    assert "review" in result.all_reasons
+
+
+def test_a_danger_inside_a_complaint_keeps_the_complaint_as_an_alternative(
+    matcher: PlaybookMatcher,
+) -> None:
+    result = matcher.match("soup was cold and the bread never came, now she says she can't breathe")
+    assert ids(result)[0] == "medical-emergency"
+    assert "wrong-order" in ids(result)[1:4]
+
+
+# --- escalation rules ---------------------------------------------------------------------
+
+
+def test_leaving_for_reasons_of_their_own_pages_nobody(shipped: PlaybookMatcher) -> None:
+    result = shipped.match("member moving to leeds for work wants to cancel, no complaints")
+    assert ids(result)[0] == "customer-leaving"
+    assert not result.escalate
+
+
+def test_leaving_because_of_us_still_pages_a_manager(shipped: PlaybookMatcher) -> None:
+    result = shipped.match("member wants to cancel, fed up with the broken showers")
+    assert result.escalate
+    assert "leaving" in result.all_reasons
+
+
+# --- what staff see ------------------------------------------------------------------------
+
+ORG = {
+    "name": "Test Hotel",
+    "currency": "GBP",
+    "timezone": "Europe/London",
+    "roles": {
+        "associate": {"per_incident": 100, "daily": 300},
+        "lead": {"per_incident": 250, "daily": 750},
+        "manager": {"per_incident": 1000, "daily": 3000},
+        "admin": {"per_incident": 5000, "daily": 20000},
+    },
+    "max_single_spend": 10000,
+    "customer_daily_cap": 250,
+}
+
+
+async def _coach(sqlite_url: str, library_dir: Path | None) -> AsyncIterator[Coach]:
+    clock = Clock(datetime(2026, 11, 23, 10, 0, tzinfo=UTC))
+    ledger = open_ledger(sqlite_url, clock=clock)
+    escalations = SqlEscalationStore(sqlite_url, clock=clock)
+    state = open_state(None)
+    await ledger.open()
+    await escalations.open()
+    await state.open()
+    yield Coach(
+        library=load_library(library_dir),
+        policy=AuthorityPolicy(parse_org_config(ORG)),
+        ledger=ledger,
+        state=state,
+        escalations=escalations,
+        clock=clock,
+    )
+    await state.close()
+    await escalations.close()
+    await ledger.close()
+
+
+@pytest.fixture
+async def coach(sqlite_url: str, v2_dir: Path) -> AsyncIterator[Coach]:
+    async for c in _coach(sqlite_url, v2_dir):
+        yield c
+
+
+async def test_a_buried_chest_pain_opens_a_safety_escalation(coach: Coach) -> None:
+    sam = coach.actor("hotel", "U_SAM")
+    advice = await coach.advise(
+        sam, "ordered his steak rare and got it well done, and now he says his chest is tight"
+    )
+    assert advice.playbook.id == "medical-emergency"
+    assert advice.escalation.needed and "safety" in advice.escalation.reasons
+    assert advice.escalation_id is not None
+    assert "wrong-order" in [a.id for a in advice.alternatives]
+
+
+async def test_an_idiom_opens_no_escalation(coach: Coach) -> None:
+    advice = await coach.advise(coach.actor("hotel", "U_SAM"), "this queue is killing me, he says")
+    assert not advice.escalation.needed
+    assert advice.escalation_id is None
+
+
+async def test_unsure_advice_shows_general_steps_and_the_guesses_as_buttons(
+    coach: Coach,
+) -> None:
+    advice = await coach.advise(coach.actor("hotel", "U_SAM"), "guest unhappy about the booking")
+    assert advice.playbook.id == "general-recovery"
+    assert advice.fallback
+    assert len(advice.alternatives) == 3
+    guesses = [a.id for a in advice.alternatives]
+
+    text = render.advice_text(advice)
+    assert advice.step.do in text
+    assert all(a.title in text for a in advice.alternatives)
+
+    slack = json.dumps(blocks.advice_message(advice))
+    assert "General recovery" in slack
+    assert all(f'"value": "{g}"' in slack for g in guesses)
+
+    card = cards.advice_card(advice)
+    chosen = [a["data"]["playbook"] for a in card["actions"] if "playbook" in a.get("data", {})]
+    assert chosen == guesses
+    assert len(card["actions"]) <= 6  # Teams shows at most six actions on a card
+
+
+async def test_picking_a_guess_switches_to_that_playbook(coach: Coach) -> None:
+    sam = coach.actor("hotel", "U_SAM")
+    advice = await coach.advise(sam, "guest unhappy about the booking")
+    chosen = await coach.choose_playbook(sam, advice.alternatives[0].id)
+    assert chosen.playbook.id == advice.alternatives[0].id
+    assert chosen.step.index == 1
+
+
+async def test_a_line_it_cannot_read_is_said_in_one_sentence(coach: Coach) -> None:
+    advice = await coach.advise(
+        coach.actor("hotel", "U_SAM"), "la sopa está fría y quiero hablar con el gerente"
+    )
+    assert advice.playbook.id == "general-recovery"
+    assert advice.note == "I can only read English, so here are the general recovery steps."
+    assert advice.note in render.advice_text(advice)
+
+
+async def test_without_general_recovery_an_unreadable_line_asks_for_english(
+    sqlite_url: str,
+) -> None:
+    async for coach in _coach(sqlite_url, None):
+        with pytest.raises(NotUnderstood, match="only read English"):
+            await coach.advise(coach.actor("hotel", "U_SAM"), "la sopa está fría y quiero hablar")
+
+
+def test_cli_json_carries_the_note_and_the_fallback(v2_dir: Path, tmp_path: Path) -> None:
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("COACHBOT_", "DATABASE"))},
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'coachbot.db'}",
+        "COACHBOT_DATA_DIR": str(tmp_path),
+        "COACHBOT_PLAYBOOKS_DIR": str(v2_dir),
+        "PYTHONPATH": str(ROOT),
+    }
+    lines = ["la sopa está fría y quiero hablar con el gerente", "guest unhappy about the booking"]
+    out = subprocess.run(
+        [sys.executable, "-m", "adapters.console.cli", "advise", "-", "--json"],
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    spanish, unsure = (json.loads(x) for x in out.stdout.splitlines())
+    assert spanish["playbook"]["id"] == "general-recovery"
+    assert spanish["note"].startswith("I can only read English")
+    assert unsure["playbook"]["id"] == "general-recovery"
+    assert unsure["fallback"] is True and unsure["note"] is None
+    assert len(unsure["alternatives"]) == 3
+    assert {"playbook", "step", "authority", "escalate", "alternatives", "confidence"} <= set(
+        unsure
+    )
+
+
+def test_a_large_account_leaving_pages_a_manager_without_a_leaving_phrase(
+    tmp_path: Path,
+) -> None:
+    # Library v2's customer-leaving no longer always escalates: the rule decides.
+    folder = write_library(tmp_path)
+    path = folder / "customer-leaving.yaml"
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    doc["escalation"] = {"always": False, "reasons": ["leaving"]}
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    matcher = PlaybookMatcher(load_library(folder))
+    big = matcher.match("our biggest corporate client wants to cancel their contract")
+    assert ids(big)[0] == "customer-leaving"
+    assert big.escalate and "leaving" in big.all_reasons
+    routine = matcher.match("member moving abroad wants to cancel her membership, no complaints")
+    assert ids(routine)[0] == "customer-leaving"
+    assert not routine.escalate
