@@ -266,6 +266,13 @@ class LexicalRanker:
         meaningful = top_score >= MIN_MEANINGFUL_SCORE or bool(found)
 
         top_pb = self._playbooks[order[0]] if ranked else None
+        # Word of mouth is only a threat when it is hostile: "telling all his mates
+        # about us" or "will recommend us" must not page a manager.
+        praise_only_text = (
+            not any(r in WORD_OF_MOUTH for r in reasons)
+            and not signals.hostile(analysis.tokens)
+            and analysis.content.isdisjoint(_NEGATIVE_CONCEPTS)
+        )
         matched: list[str] = []
         playbook_reasons: tuple[str, ...] = ()
         escalate = bool(found)
@@ -278,14 +285,7 @@ class LexicalRanker:
             # Not when the text rules every one of its reasons out ("nobody was hurt").
             ruled_out = not set(top_pb.escalation.reasons).isdisjoint(detection.ruled_out)
             clear = top_score >= ESCALATE_SCORE and margin >= ESCALATE_MARGIN
-            # Word of mouth is only a threat when it is hostile: "telling all his mates
-            # about us" or "will recommend us" must not page a manager.
-            praise_only = (
-                set(top_pb.escalation.reasons) <= _WORD_OF_MOUTH
-                and not any(r in _WORD_OF_MOUTH for r in reasons)
-                and not signals.hostile(analysis.tokens)
-                and analysis.content.isdisjoint(_NEGATIVE_CONCEPTS)
-            )
+            praise_only = set(top_pb.escalation.reasons) <= WORD_OF_MOUTH and praise_only_text
             if (
                 top_pb.escalation.always
                 and clear
@@ -307,6 +307,8 @@ class LexicalRanker:
             signal_phrases=phrases,
             playbook_reasons=playbook_reasons,
             corrections=corrections,
+            ruled_out=tuple(sorted(detection.ruled_out)),
+            praise_only=praise_only_text,
         )
 
     # --- scoring --------------------------------------------------------------------------
@@ -557,7 +559,7 @@ def _fields(pb: Playbook) -> list[tuple[str, str]]:
 _UNHAPPY = stem("unhappy")
 _POSITIVE_CONCEPTS = frozenset({stem("happy"), stem("thanks")})
 _NEGATIVE_CONCEPTS = frozenset({_UNHAPPY, stem("angry"), stem("abusive")})
-_WORD_OF_MOUTH = frozenset({"review", "media"})
+WORD_OF_MOUTH = frozenset({"review", "media"})
 _COMMON_STEMS = frozenset(stem(w) for w in COMMON_WORDS)
 # Scene words, and generic ones ("something", "problem"): little evidence either way.
 _SCENE_STEMS = frozenset(stem(w) for w in SCENE_WORDS | GENERIC_WORDS)

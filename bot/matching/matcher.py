@@ -14,6 +14,13 @@ For every line, in this order:
 4. The ranking: confident → its best guess; unsure → ``general-recovery`` with the
    three best guesses behind it, never a specific playbook the ranker is unsure of.
 
+The ranking blends two readers of the text: the trained classifier
+(``classifier.SituationModel``, thousands of staff-voice lines per playbook) and the
+lexical ranker (the playbooks' own triggers). The blend beat either alone on the
+calibration split and on the held-out sets (README, "Matching quality"). A playbook the
+model was not trained on (an organisation's own) competes on its triggers alone, so it
+is matched the day it is added.
+
 Pure: text in, ranking out. Built once per library and shared by the CLI, Slack,
 Teams and the benchmarks.
 """
@@ -23,7 +30,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.matching import language, rules, safety
-from bot.matching.lexical import LexicalRanker
+from bot.matching.classifier import SituationModel, shipped_model
+from bot.matching.lexical import WORD_OF_MOUTH, LexicalRanker
 from bot.matching.result import Candidate, MatchResult
 from bot.playbooks import FALLBACK_PLAYBOOK_ID, PlaybookLibrary
 from bot.text import Token, tokenise
@@ -33,7 +41,13 @@ from bot.text import Token, tokenise
 # Provisional: on the development sets it answers about as often as the old "did you
 # mean" rule (top score >= 0.25 with a 20% lead) and is as often right. It is to be
 # calibrated on a calibration split, not on the held-out sets that judge it.
-CONFIDENCE_THRESHOLD = 0.45
+CONFIDENCE_THRESHOLD = 0.35
+# Share of the classifier in the blended score (the rest: the lexical score relative to
+# its best). Chosen on the calibration split (benchmarks/compare_matchers.py).
+CLASSIFIER_WEIGHT = 0.7
+# A safety playbook ranked first with at least this blended confidence answers (and
+# pages a manager) even when the detector found no phrase of its own.
+SAFETY_RANKING_TRUST = 0.6
 # A second problem in one line: a guess scoring at least this share of the best one is
 # taken to be in the text too, not a near-miss of the same problem.
 SECOND_PROBLEM_SHARE = 0.5
@@ -53,9 +67,14 @@ GENERAL_SAFETY = ("safety-emergency", "medical-emergency")
 class PlaybookMatcher:
     """Safety detector, lexical ranker and fallback behind one ``match``."""
 
-    def __init__(self, library: PlaybookLibrary) -> None:
+    def __init__(
+        self, library: PlaybookLibrary, model: SituationModel | bool | None = True
+    ) -> None:
+        """``model``: the classifier to blend in; True (default) the shipped one,
+        None or False the lexical ranker alone (for comparisons)."""
         self.library = library
         self.lexical = LexicalRanker(library)
+        self.model = shipped_model() if model is True else (model or None)
         self._ids = frozenset(pb.id for pb in library)
         self._always: dict[str, tuple[str, ...]] = {
             pb.id: tuple(pb.escalation.reasons) for pb in library if pb.escalation.always
@@ -64,9 +83,10 @@ class PlaybookMatcher:
             pb.id: frozenset(pb.escalation.reasons) for pb in library
         }
         self._fallback = FALLBACK_PLAYBOOK_ID if FALLBACK_PLAYBOOK_ID in self._ids else None
+        self._playbook_ids = tuple(pb.id for pb in library)
 
     def match(self, text: str) -> MatchResult:
-        base = self.lexical.match(text)
+        base = self._blended(self.lexical.match(text), text)
         # One reading of the text for the detector, the language check and the rules
         # (numbers kept: "999" is a signal), so each costs only its own patterns.
         tokens = tokenise(text, keep_numbers=True)
@@ -177,10 +197,25 @@ class PlaybookMatcher:
     def _ranked(self, base: MatchResult) -> MatchResult:
         if not base.meaningful or not base.ranked:
             return replace(base, guesses=base.ranked)
-        if base.ranked[0].playbook_id in safety.SAFETY_PLAYBOOKS:
-            # No danger found, yet the ranker's best guess is a safety playbook: a stray
-            # word ("the evacuation drill", "flooded with calls"). It stays one click
-            # away as the first alternative; it neither answers nor alerts a manager.
+        top_id = base.ranked[0].playbook_id
+        if top_id in safety.SAFETY_PLAYBOOKS:
+            if base.confidence >= SAFETY_RANKING_TRUST:
+                # The detector found no phrase it knows, but the reading of the whole
+                # line is sure this is an emergency (a sign described in other words):
+                # a missed emergency costs more than a needless page.
+                return self._answer(
+                    base,
+                    [top_id],
+                    answered_by="safety",
+                    reasons=tuple(dict.fromkeys(("safety", *base.escalation_reasons))),
+                    phrases=base.signal_phrases,
+                    playbook_reasons=self._always.get(top_id, ()),
+                    kinds=(),
+                )
+            # No danger found, and the ranker's best guess is a safety playbook only
+            # weakly: a stray word ("the evacuation drill", "flooded with calls"). It
+            # stays one click away as the first alternative; it neither answers nor
+            # alerts a manager.
             return self._demoted(base)
         top = base.ranked[0]
         signalled = set(base.escalation_reasons)
@@ -262,8 +297,57 @@ class PlaybookMatcher:
 
     # --- helpers -----------------------------------------------------------------------
 
+    def _blended(self, base: MatchResult, text: str) -> MatchResult:
+        """The lexical result re-ranked by the blend of classifier and lexical scores;
+        its confidence is the blended score of the best guess."""
+        if self.model is None or not base.meaningful:
+            return base
+        probabilities = self.model.probabilities(text)
+        lexical = {c.playbook_id: c.score for c in base.ranked}
+        best_lexical = max(lexical.values(), default=0.0) or 1.0
+        # The classifier's share spread over this library's playbooks only (an
+        # organisation may have switched some off).
+        known = sum(probabilities.get(pid, 0.0) for pid in self._playbook_ids) or 1.0
+        scores: dict[str, float] = {}
+        for pid in self._playbook_ids:
+            relative = lexical.get(pid, 0.0) / best_lexical
+            learned = probabilities[pid] / known if pid in probabilities else relative
+            scores[pid] = CLASSIFIER_WEIGHT * learned + (1 - CLASSIFIER_WEIGHT) * relative
+        order = sorted(self._playbook_ids, key=lambda pid: -scores[pid])  # stable: ties
+        ranked = tuple(Candidate(pid, round(scores[pid], 4)) for pid in order if scores[pid] > 0)
+        if not ranked:
+            return base
+        top = ranked[0]
+        confidence = top.score
+        playbook_reasons: tuple[str, ...] = ()
+        if top.playbook_id == base.ranked[0].playbook_id:
+            playbook_reasons = base.playbook_reasons  # the lexical ranker already judged it
+        elif confidence >= CONFIDENCE_THRESHOLD:
+            playbook_reasons = self._always_reasons(base, top.playbook_id)
+        return replace(
+            base,
+            ranked=ranked,
+            confidence=confidence,
+            confident=confidence >= CONFIDENCE_THRESHOLD,
+            playbook_reasons=playbook_reasons,
+            escalate=bool(base.escalation_reasons or playbook_reasons),
+        )
+
+    def _always_reasons(self, base: MatchResult, playbook_id: str) -> tuple[str, ...]:
+        """An "always escalate" playbook's reasons, unless the text rules them out
+        ("nobody was hurt") or its word of mouth is only praise ("will recommend us")."""
+        reasons = self._always.get(playbook_id, ())
+        if set(reasons) & set(base.ruled_out):
+            return ()
+        if reasons and set(reasons) <= WORD_OF_MOUTH and base.praise_only:
+            return ()
+        return reasons
+
     def _sure(self, base: MatchResult) -> bool:
-        return base.meaningful and base.confidence >= CONFIDENCE_THRESHOLD
+        # general-recovery ranked first (the classifier knows vague lines) is not sure of
+        # any specific playbook: it answers as the fallback, with the guesses behind it.
+        top = base.ranked[0].playbook_id if base.ranked else None
+        return base.meaningful and base.confidence >= CONFIDENCE_THRESHOLD and top != self._fallback
 
     def _second_problem_reasons(self, base: MatchResult, cand: Candidate) -> tuple[str, ...]:
         top = base.ranked[0].score if base.ranked else 0.0

@@ -43,6 +43,11 @@ class MatchResult:
     guesses: tuple[Candidate, ...] = ()
     # What the safety detector found ("medical", "weapon", ...), most urgent first.
     safety: tuple[str, ...] = ()
+    # Escalation reasons the text itself rules out for any playbook ("nobody was hurt"),
+    # and whether word-of-mouth reasons (review, media) are only praise here ("will
+    # recommend us"): a re-ranked answer's "always escalate" is judged by them too.
+    ruled_out: tuple[str, ...] = ()
+    praise_only: bool = False
 
     @property
     def top(self) -> Candidate | None:

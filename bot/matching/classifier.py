@@ -1,0 +1,176 @@
+"""A linear classifier over staff wording: which playbook a situation belongs to.
+
+Trained offline (``benchmarks/train_situation_model.py``) on thousands of example lines
+in staff voice (``playbooks/training/``, written by people who did not write the
+held-out sets, plus the playbooks' own examples) and shipped as plain arrays
+(``situation_model.npz`` beside this file): numpy is all it needs at run time, nothing
+is downloaded, and a prediction is a few hundred additions (~0.2 ms).
+
+Features are what survives staff typing: word stems and adjacent stem pairs after the
+matcher's own normalisation (shorthand, contractions), the slang concepts of
+``bot.text``, and character 3-5-grams inside words so that a typo ("refnd", "overchraged")
+still shares most of its pieces with the word it meant. Each text's feature vector is
+binary and L2-normalised, so long run-ons do not outweigh short lines.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from itertools import pairwise
+from pathlib import Path
+
+import numpy as np
+
+from bot.text import concepts, stem, tokenise
+
+CHAR_NGRAMS = (3, 4, 5)
+FORMAT_VERSION = 1
+SHIPPED_MODEL = Path(__file__).with_name("situation_model.npz")
+
+
+@cache
+def shipped_model() -> SituationModel | None:
+    """The model shipped with the library, loaded once per process (None if absent)."""
+    return SituationModel.load(SHIPPED_MODEL) if SHIPPED_MODEL.is_file() else None
+
+
+def situation_features(text: str) -> list[str]:
+    """The distinct features of ``text``, in first-seen order."""
+    tokens = tokenise(text)
+    stems = [stem(t.word) for t in tokens]
+    found: dict[str, None] = {}
+    for s in stems:
+        found[f"w:{s}"] = None
+    for (a, sa), (b, sb) in pairwise(zip(tokens, stems, strict=True)):
+        if a.clause == b.clause:
+            found[f"b:{sa}_{sb}"] = None
+    for concept in concepts(tokens):
+        found[f"k:{concept}"] = None
+    for token in tokens:
+        word = f"<{token.word}>"
+        for n in CHAR_NGRAMS:
+            for i in range(len(word) - n + 1):
+                found[f"c:{word[i : i + n]}"] = None
+    return list(found)
+
+
+@dataclass(frozen=True)
+class SituationModel:
+    """Softmax regression: ``labels[k]``'s score is ``bias[k] + sum(weights[f, k])``."""
+
+    labels: tuple[str, ...]
+    vocabulary: dict[str, int]
+    weights: np.ndarray  # (features, labels), float32
+    bias: np.ndarray  # (labels,), float32
+
+    def probabilities(self, text: str) -> dict[str, float]:
+        """Each label's probability for ``text`` (they sum to 1)."""
+        rows = [self.vocabulary[f] for f in situation_features(text) if f in self.vocabulary]
+        scores = self.bias.astype(np.float64)
+        if rows:
+            scores = scores + self.weights[rows].sum(axis=0) / math.sqrt(len(rows))
+        scores -= scores.max()
+        exp = np.exp(scores)
+        exp /= exp.sum()
+        return dict(zip(self.labels, (float(p) for p in exp), strict=True))
+
+    def known_fraction(self, text: str) -> float:
+        """How much of the text's wording the model has seen (0 for an unknown language)."""
+        features = [f for f in situation_features(text) if f.startswith("w:")]
+        if not features:
+            return 0.0
+        return sum(f in self.vocabulary for f in features) / len(features)
+
+    def save(self, path: Path) -> None:
+        vocabulary = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
+        np.savez_compressed(
+            path,
+            format_version=np.array(FORMAT_VERSION),
+            labels=np.array(json.dumps(list(self.labels))),
+            vocabulary=np.array(json.dumps(vocabulary)),
+            weights=self.weights.astype(np.float16),
+            bias=self.bias.astype(np.float32),
+        )
+
+    @classmethod
+    def load(cls, path: Path) -> SituationModel:
+        with np.load(path, allow_pickle=False) as data:
+            if int(data["format_version"]) != FORMAT_VERSION:
+                raise ValueError(f"{path.name}: model format {int(data['format_version'])}")
+            labels = tuple(json.loads(str(data["labels"])))
+            vocabulary = json.loads(str(data["vocabulary"]))
+            weights = data["weights"].astype(np.float32)
+            bias = data["bias"].astype(np.float32)
+        if weights.shape != (len(vocabulary), len(labels)) or bias.shape != (len(labels),):
+            raise ValueError(f"{path.name}: arrays do not match the labels and vocabulary")
+        return cls(labels, {f: i for i, f in enumerate(vocabulary)}, weights, bias)
+
+
+def fit(
+    lines: Iterable[tuple[str, str]],
+    *,
+    min_count: int = 2,
+    l2: float = 1e-4,
+    iterations: int = 300,
+) -> SituationModel:
+    """Train on (text, label) pairs. Needs scipy (a training-time tool, not a runtime
+    dependency): L-BFGS over a sparse design matrix."""
+    from scipy import optimize, sparse
+
+    pairs = list(lines)
+    labels = tuple(sorted({label for _, label in pairs}))
+    label_index = {label: i for i, label in enumerate(labels)}
+    featured = [situation_features(text) for text, _ in pairs]
+    counts: dict[str, int] = {}
+    for features in featured:
+        for f in features:
+            counts[f] = counts.get(f, 0) + 1
+    kept = sorted(f for f, c in counts.items() if c >= min_count)
+    vocabulary = {f: i for i, f in enumerate(kept)}
+    indptr: list[int] = [0]
+    indices: list[int] = []
+    values: list[float] = []
+    for features in featured:
+        rows = [vocabulary[f] for f in features if f in vocabulary]
+        indices.extend(rows)
+        values.extend([1.0 / math.sqrt(len(rows))] * len(rows) if rows else [])
+        indptr.append(len(indices))
+    x = sparse.csr_matrix(
+        (np.array(values), np.array(indices), np.array(indptr)),
+        shape=(len(pairs), len(vocabulary)),
+    )
+    y = np.array([label_index[label] for _, label in pairs])
+    n, d, k = x.shape[0], x.shape[1], len(labels)
+    onehot = np.zeros((n, k))
+    onehot[np.arange(n), y] = 1.0
+
+    def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        w = theta[: d * k].reshape(d, k)
+        b = theta[d * k :]
+        scores = x @ w + b
+        scores -= scores.max(axis=1, keepdims=True)
+        log_norm = np.log(np.exp(scores).sum(axis=1, keepdims=True))
+        log_p = scores - log_norm
+        value = -(onehot * log_p).sum() / n + 0.5 * l2 * (w * w).sum()
+        delta = (np.exp(log_p) - onehot) / n
+        grad_w = np.asarray(x.T @ delta) + l2 * w
+        return float(value), np.concatenate([grad_w.ravel(), delta.sum(axis=0)])
+
+    result = optimize.minimize(
+        loss,
+        np.zeros(d * k + k),
+        jac=True,
+        method="L-BFGS-B",
+        options={"maxiter": iterations},
+    )
+    theta = result.x
+    return SituationModel(
+        labels,
+        vocabulary,
+        theta[: d * k].reshape(d, k).astype(np.float32),
+        theta[d * k :].astype(np.float32),
+    )
