@@ -50,7 +50,9 @@ async def stored_row(url: str, seq: int, org: str = "acme") -> tuple[dict[str, A
     return row, list(values)
 
 
-async def append_forged(url: str, key: bytes | None = None, org: str = "acme") -> str:
+async def append_forged(
+    url: str, key: bytes | None = None, org: str = "acme", entry_id: str = "sp_forged0000"
+) -> str:
     """Append a copy of the newest spend with a new id and amount, hashed with ``key``
     (None: plain SHA-256, as someone without the key must), and move the head to it."""
     [(head_seq, head_hash)] = await raw_sql(
@@ -59,7 +61,7 @@ async def append_forged(url: str, key: bytes | None = None, org: str = "acme") -
     row, raw = await stored_row(url, int(head_seq), org)
     changes = {
         "seq": int(head_seq) + 1,
-        "entry_id": "sp_forged0000",
+        "entry_id": entry_id,
         "amount_minor": 99_999,
         "prev_hash": head_hash,
         "kind": "spend",
@@ -82,7 +84,7 @@ async def append_forged(url: str, key: bytes | None = None, org: str = "acme") -
         hash=forged_hash,
         org=org,
     )
-    return "sp_forged0000"
+    return entry_id
 
 
 async def three_spends(ledger: SqlSpendLedger) -> list[LedgerEntry]:
