@@ -291,3 +291,21 @@ def test_a_keyed_hash_is_plain_hmac_sha256_of_the_canonical_json() -> None:
     row = dict.fromkeys(HASHED_COLUMNS) | {"created_at": T0, "seq": 1}
     assert row_hash(row, KEY) == hmac.new(KEY, canonical_json(row), hashlib.sha256).hexdigest()
     assert row_hash(row) == hashlib.sha256(canonical_json(row)).hexdigest()
+
+
+# --------------------------------------------------------------------------- serve's warning
+
+
+@pytest.mark.parametrize(("key", "warned"), [(None, True), ("", True), ("s3cret", False)])
+def test_serve_warns_once_when_the_ledger_is_unkeyed(key: str | None, warned: bool) -> None:
+    from structlog.testing import capture_logs
+
+    from adapters.server import warn_if_ledger_unkeyed
+    from bot.settings import Settings
+
+    settings = Settings(_env_file=None, coachbot_ledger_key=key)  # type: ignore[call-arg]
+    with capture_logs() as logs:
+        warn_if_ledger_unkeyed(settings)
+    events = [(e["log_level"], e["event"]) for e in logs]
+    assert events == ([("warning", "ledger.unkeyed")] if warned else [])
+    assert settings.ledger_key() == (key.encode() if key else None)

@@ -34,25 +34,27 @@ before ``keyed_from_seq`` are checked as SHA-256, rows from it on as HMAC. An ap
 with the key checks the seal before extending the head, and refuses a keyed head
 when the key is missing, so the chain never mixes keys.
 
-What someone with write access to the database but *without the key* can still do:
+Someone with write access to the database who knows all this but lacks the key
+*cannot*, without ``audit verify`` naming it:
 
-* nothing to a keyed entry that goes unnoticed: altering one breaks its HMAC; one
-  appended with a plain SHA-256 hash ("added without the ledger key") or an HMAC under
-  another key is named by ``audit verify``; moving ``keyed_from_seq`` or the head breaks
-  the seal.
-* roll back: delete the newest rows and put back a head row (with its seal) saved from
-  an earlier moment, or delete an organisation altogether. The database alone cannot
-  tell an old head from a current one. A checkpoint kept outside it can (``coachbot
-  audit checkpoint`` / ``audit verify --checkpoint``, and the daily line ``serve``
-  posts to the managers' channel: see ``bot.ledger.checkpoint``).
-* strip the keying: delete every keyed row, clear ``keyed_from_seq`` and ``seal``,
-  and append new rows hashed without the key. That is a rollback to before the key was
-  switched on followed by forged appends; again only a checkpoint taken after the
-  switch catches it (the hash at its seq no longer matches, and it records
-  ``keyed_from_seq``).
-* rewrite the entries from before the key was switched on, as before, as long as they
-  end exactly where the keyed part begins: the first keyed row's HMAC covers its
-  ``prev_hash``, so that cannot be done either once anything has been keyed.
+* alter a keyed entry (its HMAC breaks), or append one: hashed with plain SHA-256 it is
+  named as "added without the ledger key", with a guessed key as altered;
+* alter an entry from before the switch, even re-hashing everything up to the keyed
+  part: the first keyed row's HMAC covers its ``prev_hash``;
+* move the head (rewind it to an earlier entry, point it past a forged row) or move or
+  clear ``keyed_from_seq``: the seal no longer matches, or a keyed row is found where
+  the head says the chain is not keyed.
+
+What they *can* do, and only a checkpoint kept outside the database catches
+(``coachbot audit checkpoint`` / ``audit verify --checkpoint``, and the daily line
+``serve`` posts to the managers' channel; see ``bot.ledger.checkpoint``):
+
+* roll back: delete the newest rows and put back a head row, seal and all, copied at an
+  earlier moment; or delete an organisation's rows and head altogether;
+* strip the keying: delete every keyed row, put the head back to the last unkeyed entry
+  with ``keyed_from_seq`` and ``seal`` cleared, and append rows hashed without the key.
+  To the database that is a ledger whose key was never used; a checkpoint taken after
+  the switch no longer matches at its seq, and it records ``keyed_from_seq``.
 
 Anyone who has the key can forge anything: keep it out of the database and its backups,
 and never change it (a different key makes every keyed entry and seal fail to verify,
