@@ -30,6 +30,7 @@ from bot import metrics
 from bot.coach import Coach
 from bot.database import Database
 from bot.errors import StorageUnavailable
+from bot.ledger.checkpoint import DailyCheckpoints, LedgerCheckpoints
 from bot.logging import (
     REQUEST_ID_HEADER,
     bound_request,
@@ -46,6 +47,11 @@ COACH_KEY = web.AppKey("coach", Coach)
 # One connection pool per process: the core's stores and the adapters' tables share it.
 DATABASE_KEY = web.AppKey("database", Database)
 SETTINGS_KEY = web.AppKey("settings", Settings)
+CHECKPOINTS_KEY = web.AppKey("ledger_checkpoints", DailyCheckpoints)
+# The daily ledger checkpoint line: first looked for this long after start (a process
+# that keeps crashing at start posts nothing extra), then every CHECKPOINT_POLL_SECONDS.
+CHECKPOINT_FIRST_SECONDS = 60.0
+CHECKPOINT_POLL_SECONDS = 600.0
 # Slack's and Teams' payloads are a few KB (Teams caps a message at 28 KB). Anything near
 # this is not from them: refuse it from the Content-Length before reading a byte.
 MAX_BODY_BYTES = 512 * 1024
@@ -327,6 +333,7 @@ def build_app(settings: Settings, coach: Coach | None = None) -> web.Application
     app.on_startup.append(track_tasks)
     app.cleanup_ctx.append(coach_context)
     app.cleanup_ctx.append(_monitor_context)
+    app.cleanup_ctx.append(_checkpoint_context)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics_endpoint)
@@ -397,6 +404,43 @@ async def _monitor_context(app: web.Application) -> AsyncIterator[None]:
             await task
 
 
+async def _checkpoint_context(app: web.Application) -> AsyncIterator[None]:
+    """Post each organisation's ledger checkpoint line to its escalation channel once a
+    day — in every process; a conditional update lets one of them claim each line."""
+    settings, coach = app[SETTINGS_KEY], app[COACH_KEY]
+    store = LedgerCheckpoints(app[DATABASE_KEY], key=settings.ledger_key(), clock=coach.clock)
+    await store.open()
+    daily = app[CHECKPOINTS_KEY] = DailyCheckpoints(
+        store,
+        timezone=coach.policy.config.timezone,
+        clock=coach.clock,
+        poll_interval=CHECKPOINT_POLL_SECONDS,
+        first_delay=CHECKPOINT_FIRST_SECONDS,
+    )
+    stop = asyncio.Event()
+    task = asyncio.create_task(daily.run_forever(stop), name="ledger-checkpoints")
+    yield
+    stop.set()
+    try:
+        await asyncio.wait_for(task, 5)
+    except TimeoutError:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    await store.close()
+
+
+def warn_if_ledger_unkeyed(settings: Settings) -> None:
+    """Once at start: without COACHBOT_LEDGER_KEY, anyone who can write to the database
+    can forge a consistent chain."""
+    if settings.ledger_key() is None:
+        log.warning(
+            "ledger.unkeyed",
+            hint="set COACHBOT_LEDGER_KEY (a long random secret kept out of the database) "
+            "so that entries cannot be forged by someone who can write to the database",
+        )
+
+
 def _install_platforms(app: web.Application, settings: Settings) -> None:
     # Imported here so that a deployment missing one platform's SDK still serves the other.
     from adapters.slack import install as install_slack
@@ -429,6 +473,8 @@ def serve(settings: Settings, host: str, port: int, *, reuse_port: bool = False)
     configure(settings.coachbot_log_level)
     loop = use_uvloop()
     log.info("serve.starting", host=host, port=port, pid=os.getpid(), event_loop=loop)
+    if not reuse_port:  # with --workers the supervisor has warned, once for them all
+        warn_if_ledger_unkeyed(settings)
     # run_app handles SIGINT/SIGTERM (and Ctrl-C) itself as a graceful exit.
     web.run_app(
         build_app(settings),

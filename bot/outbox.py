@@ -32,7 +32,7 @@ import structlog
 from bot import metrics
 from bot.clock import Clock, utcnow
 from bot.errors import StorageUnavailable
-from bot.escalations import INCIDENT_PREFIX, Delivery, EscalationStore, Notifier
+from bot.escalations import Delivery, EscalationStore, Notifier, is_message
 from bot.models import EscalationRecord, Notification, Role
 from bot.state import SharedState
 from bot.state.memory import InProcessState
@@ -145,8 +145,8 @@ class OutboxWorker:
             return False
         escalation: EscalationRecord | None = None
         send: Callable[[Notification], Awaitable[Delivery]] | None = None
-        if notification.topic.startswith(INCIDENT_PREFIX):
-            # About an incident, not an escalation: the payload carries what to say.
+        if is_message(notification.topic):
+            # Not about an escalation: the payload carries what to say.
             send = getattr(self.notifier, "deliver_message", None)
             if send is None:
                 await self._give_up(

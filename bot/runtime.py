@@ -34,7 +34,7 @@ async def open_coach(
     # One database and one connection pool for the ledger, the escalations and the
     # incidents: their own tables, one thing for operators to back up.
     database = database or Database(settings.effective_database_url())
-    ledger = open_ledger(database, clock=clock)
+    ledger = open_ledger(database, clock=clock, key=settings.ledger_key())
     escalations = open_escalations(database, clock=clock)
     incidents = open_incidents(database)
     state: SharedState = open_state(settings.redis_url or None)

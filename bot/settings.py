@@ -37,6 +37,17 @@ class Settings(BaseSettings):
     coachbot_startup_wait_seconds: int = Field(default=60, ge=0)
     # `serve`'s JSON logs: DEBUG, INFO, WARNING or ERROR.
     coachbot_log_level: str = "INFO"
+    # Keys the ledger's hash chain (HMAC-SHA256) from each organisation's next entry, and
+    # signs checkpoints, so that someone who can write to the database but does not hold
+    # this cannot forge entries. Keep it out of the database and its backups; never
+    # change it once set. Empty: plain SHA-256, as before (`serve` warns).
+    coachbot_ledger_key: SecretStr | None = None
+
+    def ledger_key(self) -> bytes | None:
+        """``COACHBOT_LEDGER_KEY`` as bytes; None when unset or empty."""
+        if self.coachbot_ledger_key is None:
+            return None
+        return self.coachbot_ledger_key.get_secret_value().encode() or None
 
     slack_signing_secret: SecretStr | None = None
     slack_bot_token: SecretStr | None = None

@@ -19,7 +19,7 @@ import pytest
 from bot.db import async_url
 from bot.errors import AlreadyDecided, InvalidAmount, NotFound, StorageUnavailable
 from bot.ledger import SpendLedger, open_ledger
-from bot.ledger.sql import HASHED_COLUMNS, SqlSpendLedger, row_hash
+from bot.ledger.sql import HASHED_COLUMNS, SCHEMA_VERSION, SqlSpendLedger, row_hash
 from bot.models import LedgerEntry, Money, Role, SpendRequest, SpendStatus
 from tests.clock import Clock
 
@@ -578,7 +578,9 @@ async def test_reopening_keeps_entries_and_schema_version(
     async with SqlSpendLedger(db_url) as again:
         await again.open()  # idempotent
         assert await again.get("acme", entry.entry_id) == entry
-    assert await raw_sql(db_url, "SELECT component, version FROM schema_version") == [("ledger", 1)]
+    assert await raw_sql(db_url, "SELECT component, version FROM schema_version") == [
+        ("ledger", SCHEMA_VERSION)
+    ]
 
 
 async def test_a_newer_schema_is_refused_with_a_clear_message(

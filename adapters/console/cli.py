@@ -27,6 +27,12 @@ from bot.errors import (
     PlaybookError,
     StorageUnavailable,
 )
+from bot.ledger.checkpoint import (
+    Checkpoint,
+    LedgerCheckpoints,
+    dump_checkpoints,
+    load_checkpoints,
+)
 from bot.models import Actor, Role
 from bot.playbooks import load_library
 from bot.pulse import pulse_link, pulse_message
@@ -144,8 +150,19 @@ def build_parser() -> OneLineParser:
     p.add_argument("--role", type=_role, help="role when the user is not in the org file")
     p.add_argument("--json", action="store_true", help="same as --format json")
 
-    p = sub.add_parser("audit", help="check the ledger's hash chain")
-    p.add_argument("action", choices=["verify"])
+    p = sub.add_parser(
+        "audit",
+        help="check the ledger's hash chain (verify), or save its heads (checkpoint)",
+        description=(
+            "verify: recompute the hash chain; with --checkpoint FILE, also check that the "
+            "ledger still extends a checkpoint taken earlier (nothing rolled back or wiped). "
+            "checkpoint: write every organisation's head as JSON (signed with "
+            "COACHBOT_LEDGER_KEY when set), to keep somewhere the database cannot reach."
+        ),
+    )
+    p.add_argument("action", choices=["verify", "checkpoint"])
+    p.add_argument("--checkpoint", type=Path, metavar="FILE", help="verify: a checkpoint file")
+    p.add_argument("--out", type=Path, metavar="FILE", help="checkpoint: write here (not stdout)")
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser(
@@ -292,14 +309,80 @@ async def _report(args: argparse.Namespace, coach: Coach) -> int:
     return 0
 
 
-async def _audit(args: argparse.Namespace, coach: Coach) -> int:
+def _checked_audit_args(args: argparse.Namespace, settings: Settings) -> list[Checkpoint] | None:
+    """Options that do not fit the action, and an unreadable checkpoint file, fail before
+    any storage is opened. Returns the checkpoints to verify against, if any."""
+    if args.action == "verify" and args.out is not None:
+        raise InvalidInput("--out is for `audit checkpoint`")
+    if args.action == "checkpoint" and args.checkpoint is not None:
+        raise InvalidInput("--checkpoint is for `audit verify`")
+    if args.checkpoint is None:
+        return None
+    try:
+        text = args.checkpoint.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or "not UTF-8 text"
+        raise InvalidInput(f"cannot read the checkpoint {args.checkpoint}: {reason}") from None
+    return load_checkpoints(text, settings.ledger_key())
+
+
+async def _audit(
+    args: argparse.Namespace,
+    coach: Coach,
+    settings: Settings,
+    checkpoints: list[Checkpoint] | None,
+) -> int:
     result = await coach.ledger.verify()
-    if result.ok:
+    if not result.ok:
+        # A checkpoint of a broken chain would vouch for the break.
+        suffix = "; no checkpoint written" if args.action == "checkpoint" else ""
+        _emit(
+            args.json,
+            render.verify_json(result),
+            f"ledger TAMPERED: {result.problem}{suffix}",
+            sys.stderr,
+        )
+        return EXIT_FAILED
+    async with LedgerCheckpoints(
+        settings.effective_database_url(), key=settings.ledger_key(), clock=coach.clock
+    ) as store:
+        if args.action == "checkpoint":
+            return await _write_checkpoint(args, store, coach)
         text = f"ledger intact: {result.entries_checked} entries verified"
-    else:
-        text = f"ledger TAMPERED: {result.problem}"
-    _emit(args.json, render.verify_json(result), text, sys.stdout if result.ok else sys.stderr)
-    return 0 if result.ok else EXIT_FAILED
+        data = render.verify_json(result)
+        if checkpoints is not None:
+            extends = await store.compare(checkpoints)
+            data["checkpoint"] = render.verify_json(extends)
+            if not extends.ok:
+                data["ok"] = False
+                _emit(args.json, data, f"ledger TAMPERED: {extends.problem}", sys.stderr)
+                return EXIT_FAILED
+            text += f"; it extends the checkpoint of {extends.entries_checked} organisation(s)"
+    _emit(args.json, data, text)
+    return 0
+
+
+async def _write_checkpoint(
+    args: argparse.Namespace, store: LedgerCheckpoints, coach: Coach
+) -> int:
+    taken_at = coach.clock()
+    checkpoints = await store.take()
+    document = dump_checkpoints(checkpoints, taken_at)
+    if args.out is None:
+        sys.stdout.write(document)
+        return 0
+    partial = args.out.with_name(args.out.name + ".partial")
+    try:
+        # Whole or not at all: a checkpoint cut short would fail every later verify.
+        partial.write_text(document, encoding="utf-8")
+        partial.replace(args.out)
+    except OSError as exc:
+        raise InvalidInput(f"cannot write the checkpoint to {args.out}: {exc.strerror}") from None
+    signed = "signed" if store.signs else "unsigned: COACHBOT_LEDGER_KEY is not set"
+    text = f"checkpoint of {len(checkpoints)} organisation(s) written to {args.out} ({signed})"
+    data = {"ok": True, "file": str(args.out), "heads": [c.as_json() for c in checkpoints]}
+    _emit(args.json, data, text)
+    return 0
 
 
 def _local_or(args: argparse.Namespace, coach: Coach) -> Actor:
@@ -380,6 +463,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             from bot.logging import configure
 
             configure(settings.coachbot_log_level)
+            from adapters.server import warn_if_ledger_unkeyed
+
+            warn_if_ledger_unkeyed(settings)
             return supervise(args.host, args.port, args.workers)
         from adapters.server import serve
 
@@ -392,13 +478,14 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(_with_coach(settings, lambda c: run_chat(c, args.org, user, args.role)))
     if args.command == "report":
         ReportQuery.parse(args.period, args.by)  # a typo fails before storage is opened
+    checkpoints = _checked_audit_args(args, settings) if args.command == "audit" else None
     handlers: dict[str, Callable[[argparse.Namespace, Coach], Awaitable[int]]] = {
         "advise": _advise,
         "spend": _spend,
         "approve": _approve,
         "limits": _limits,
         "report": _report,
-        "audit": _audit,
+        "audit": lambda a, c: _audit(a, c, settings, checkpoints),
         "playbooks": _playbooks_stats,
         "outcome": _outcome,
         "pulse": lambda a, c: _pulse(a, c, settings),

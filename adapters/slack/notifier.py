@@ -22,7 +22,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack import blocks
 from adapters.slack.authorize import describe
 from adapters.slack.workspaces import SingleWorkspace, Workspaces
-from bot.escalations import OUTCOME_PROMPT, UPDATED, Delivery
+from bot.escalations import LEDGER_CHECKPOINT, OUTCOME_PROMPT, UPDATED, Delivery
+from bot.ledger.checkpoint import checkpoint_line
 from bot.models import EscalationRecord, Notification
 
 log = logging.getLogger(__name__)
@@ -91,10 +92,11 @@ class SlackNotifier:
             return Delivery(ok=False, error=describe(exc), unavailable=True)
 
     async def deliver_message(self, notification: Notification) -> Delivery:
-        """Self-contained messages (``incident.outcome``): a DM to the employee.
-
-        conversations.open (im:write) gives the DM's channel; the ref is ``channel:ts``.
-        """
+        """Self-contained messages: ``incident.outcome``, a DM to the employee
+        (conversations.open, im:write, gives the DM's channel; the ref is ``channel:ts``);
+        ``ledger.checkpoint``, one line in the escalation channel."""
+        if notification.topic == LEDGER_CHECKPOINT:
+            return await self._post_checkpoint(notification)
         if notification.topic != OUTCOME_PROMPT:
             return Delivery(ok=False, error=f"unknown topic {notification.topic}", permanent=True)
         if not notification.recipient:
@@ -116,6 +118,26 @@ class SlackNotifier:
             return _failure(exc)
         except (aiohttp.ClientError, TimeoutError) as exc:
             return Delivery(ok=False, error=describe(exc), unavailable=True)
+
+    async def _post_checkpoint(self, notification: Notification) -> Delivery:
+        try:
+            client = await self.workspaces.client_for(notification.org)
+            if client is None:
+                return Delivery(
+                    ok=False,
+                    error=f"the app is not installed in Slack workspace {notification.org}",
+                    permanent=True,
+                )
+            channel = await self.workspaces.channel_for(notification.org)
+            if not channel:
+                # Not permanent: once an admin sets the escalation channel, the retry lands.
+                return Delivery(ok=False, error="no escalation channel for the ledger checkpoint")
+            line = checkpoint_line(notification.payload or {})
+            return await _Send(client, channel)._post(channel, {"text": line})
+        except SlackApiError as exc:
+            return _failure(exc)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            return Delivery(ok=False, error=f"{type(exc).__name__}: {exc}")
 
 
 class _Send:

@@ -31,7 +31,8 @@ from botbuilder.schema import Activity, ConversationParameters, ConversationRefe
 from adapters.teams import cards
 from adapters.teams.references import DEFAULT_KEY, ESCALATION, LAST, PERSONAL, ReferenceStore
 from bot.coach import Coach
-from bot.escalations import OUTCOME_PROMPT, Delivery
+from bot.escalations import LEDGER_CHECKPOINT, OUTCOME_PROMPT, Delivery
+from bot.ledger.checkpoint import checkpoint_line
 from bot.models import EscalationRecord, Notification
 
 log = logging.getLogger("coachbot.teams.notifier")
@@ -71,8 +72,11 @@ class TeamsNotifier:
             return _failure(exc)
 
     async def deliver_message(self, notification: Notification) -> Delivery:
-        """Self-contained messages (``incident.outcome``): a card in the employee's chat."""
+        """Self-contained messages: ``incident.outcome``, a card in the employee's chat;
+        ``ledger.checkpoint``, one line in the escalation channel."""
         try:
+            if notification.topic == LEDGER_CHECKPOINT:
+                return await self._post_checkpoint(notification)
             if notification.topic == OUTCOME_PROMPT and notification.recipient:
                 content = cards.outcome_prompt_card(notification.payload or {})
                 return await self._tell_user_card(notification.org, notification.recipient, content)
@@ -100,6 +104,19 @@ class TeamsNotifier:
         )
         ref = json.dumps({"conversation": conversation_id, "activity": activity_id})
         return Delivery(ok=True, ref=ref)
+
+    async def _post_checkpoint(self, notification: Notification) -> Delivery:
+        reference = await self._escalation_reference(notification.org)
+        if reference is None:
+            # Not permanent: once a manager names the channel, the outbox delivers it.
+            return Delivery(ok=False, error="no Teams escalation channel for the ledger checkpoint")
+        line = checkpoint_line(notification.payload or {})
+        conversation_id, activity_id = await self._new_channel_post(
+            reference, notification.org, MessageFactory.text(line)
+        )
+        return Delivery(
+            ok=True, ref=json.dumps({"conversation": conversation_id, "activity": activity_id})
+        )
 
     async def _update_card(self, notification: Notification, record: EscalationRecord) -> Delivery:
         try:

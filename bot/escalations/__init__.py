@@ -27,6 +27,16 @@ SPEND_DECIDED = "spend.decided"  # direct message to the spender (Notification.r
 # Messages about an incident, not an escalation: Notification.payload says it all.
 INCIDENT_PREFIX = "incident."
 OUTCOME_PROMPT = "incident.outcome"  # DM: "how did it end?" with one-tap answers
+# The escalation channel's daily line witnessing the ledger's head (bot.ledger.checkpoint);
+# self-contained like the incident messages.
+LEDGER_CHECKPOINT = "ledger.checkpoint"
+_MESSAGE_PREFIXES = (INCIDENT_PREFIX, "ledger.")
+
+
+def is_message(topic: str) -> bool:
+    """True for self-contained messages (``MessageNotifier.deliver_message``), False for
+    those about an escalation (``Notifier.deliver``)."""
+    return topic.startswith(_MESSAGE_PREFIXES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +74,7 @@ class ScopedNotifier(Protocol):
 
 
 class MessageNotifier(Protocol):
-    """A notifier that can also send self-contained messages (topics "incident.*").
+    """A notifier that can also send self-contained messages ("incident.*", "ledger.*").
 
     Optional on purpose: a platform that does not implement it yet has those messages
     given up (logged) rather than retried for ever.

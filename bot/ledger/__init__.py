@@ -122,15 +122,18 @@ class SpendLedger(Protocol):
         ...
 
 
-def open_ledger(database: Database | str, *, clock: Clock = utcnow) -> SpendLedger:
+def open_ledger(
+    database: Database | str, *, clock: Clock = utcnow, key: bytes | None = None
+) -> SpendLedger:
     """The ledger for ``url``, not yet connected: call ``await ledger.open()`` before use.
 
     ``sqlite:///path`` or ``postgresql://…`` (``postgres://`` and explicit async drivers
     are accepted too). Raises ``ValueError`` for an unusable URL; ``open()`` raises
     ``StorageUnavailable`` when the database cannot be reached. ``clock`` stamps entries
-    and decisions: give it the coach's.
+    and decisions: give it the coach's. ``key`` (``COACHBOT_LEDGER_KEY``) keys the hash
+    chain from each organisation's next entry (see ``bot.ledger.sql``).
     """
     # Imported here so that importing the Protocol does not pull in SQLAlchemy.
     from bot.ledger.sql import SqlSpendLedger
 
-    return SqlSpendLedger(database, clock=clock)
+    return SqlSpendLedger(database, clock=clock, key=key)

@@ -19,21 +19,59 @@ detected. Appends lock the head row (``SELECT … FOR UPDATE`` on PostgreSQL,
 ``BEGIN IMMEDIATE`` on SQLite), so concurrent writers queue up instead of forking the
 chain; the primary key (org, seq) backs that up and a conflict is retried.
 
-The chain makes tampering *evident*, not impossible: someone with write access who
-rewrites a row and recomputes every later hash and the head can forge a consistent chain.
-Only a copy of the head hash kept outside the database would catch that.
+Keyed chain
+-----------
+Without a key the chain is plain SHA-256 and makes tampering *evident*, not impossible:
+someone with write access who knows the hashing can rewrite a row and recompute every
+later hash and the head, or append a forged entry and move the head.
+
+With ``COACHBOT_LEDGER_KEY`` set, each new row's ``hash`` is HMAC-SHA256 under the key
+over the same canonical JSON. History is never rewritten: an organisation whose ledger
+was begun without the key is keyed from its next entry, and its head records that seq
+(``keyed_from_seq``). The head also carries ``seal``, an HMAC under the key of (org,
+seq, hash, keyed_from_seq), so none of the four can be changed without the key; rows
+before ``keyed_from_seq`` are checked as SHA-256, rows from it on as HMAC. An append
+with the key checks the seal before extending the head, and refuses a keyed head
+when the key is missing, so the chain never mixes keys.
+
+Someone with write access to the database who knows all this but lacks the key
+*cannot*, without ``audit verify`` naming it:
+
+* alter a keyed entry (its HMAC breaks), or append one: hashed with plain SHA-256 it is
+  named as "added without the ledger key", with a guessed key as altered;
+* alter an entry from before the switch, even re-hashing everything up to the keyed
+  part: the first keyed row's HMAC covers its ``prev_hash``;
+* move the head (rewind it to an earlier entry, point it past a forged row) or move or
+  clear ``keyed_from_seq``: the seal no longer matches, or a keyed row is found where
+  the head says the chain is not keyed.
+
+What they *can* do, and only a checkpoint kept outside the database catches
+(``coachbot audit checkpoint`` / ``audit verify --checkpoint``, and the daily line
+``serve`` posts to the managers' channel; see ``bot.ledger.checkpoint``):
+
+* roll back: delete the newest rows and put back a head row, seal and all, copied at an
+  earlier moment; or delete an organisation's rows and head altogether;
+* strip the keying: delete every keyed row, put the head back to the last unkeyed entry
+  with ``keyed_from_seq`` and ``seal`` cleared, and append rows hashed without the key.
+  To the database that is a ledger whose key was never used; a checkpoint taken after
+  the switch no longer matches at its seq, and it records ``keyed_from_seq``.
+
+Anyone who has the key can forge anything: keep it out of the database and its backups,
+and never change it (a different key makes every keyed entry and seal fail to verify,
+and appends are refused until the right one is back).
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -60,9 +98,11 @@ from sqlalchemy import (
     cast,
     func,
     insert,
+    inspect,
     literal,
     or_,
     select,
+    text,
     union_all,
     update,
 )
@@ -74,14 +114,21 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.clock import Clock, utcnow
 from bot.database import Database, DatabaseStore, HotStatement
-from bot.errors import AlreadyDecided, InvalidAmount, NotFound, StorageUnavailable
+from bot.errors import (
+    AlreadyDecided,
+    InvalidAmount,
+    InvalidInput,
+    NotFound,
+    StorageUnavailable,
+)
 from bot.ledger import SpendState, SpendSummaryRow, SummaryDimension
 from bot.models import LedgerEntry, Money, Role, SpendRequest, SpendStatus, VerifyResult
 
 T = TypeVar("T")
 
 SCHEMA_COMPONENT = "ledger"
-SCHEMA_VERSION = 1
+# 2: ledger_heads.keyed_from_seq and seal (the keyed chain).
+SCHEMA_VERSION = 2
 GENESIS_HASH = "0" * 64  # prev_hash of the first row of every organisation
 
 SPEND = "spend"
@@ -168,6 +215,10 @@ heads = Table(
     Column("org", Text, primary_key=True),
     Column("seq", BigInteger, nullable=False),
     Column("hash", String(64), nullable=False),
+    # The first seq hashed with COACHBOT_LEDGER_KEY (NULL: no entry keyed yet), and the
+    # HMAC of the head under that key (see the module docstring, "Keyed chain").
+    Column("keyed_from_seq", BigInteger),
+    Column("seal", String(64)),
 )
 
 
@@ -197,6 +248,25 @@ async def record_schema_version(
             .where(schema_version.c.component == component)
             .values(version=version, applied_at=utcnow())
         )
+
+
+async def migrate(conn: AsyncConnection) -> None:
+    """Create or upgrade the ledger's tables inside ``conn``'s transaction.
+
+    Public because the checkpoint store reads the heads and may open first.
+    """
+
+    def create(sync_conn: Any) -> None:
+        metadata.create_all(sync_conn)  # checkfirst: a no-op when up to date
+        # Version 1 heads lack the key columns; create_all never alters a table.
+        columns = {c["name"] for c in inspect(sync_conn).get_columns("ledger_heads")}
+        if "keyed_from_seq" not in columns:
+            sync_conn.execute(text("ALTER TABLE ledger_heads ADD COLUMN keyed_from_seq BIGINT"))
+        if "seal" not in columns:
+            sync_conn.execute(text("ALTER TABLE ledger_heads ADD COLUMN seal VARCHAR(64)"))
+
+    await conn.run_sync(create)
+    await record_schema_version(conn, SCHEMA_COMPONENT, SCHEMA_VERSION, "ledger")
 
 
 # Every column but ``hash`` goes into the hash, prev_hash included: that is the chain.
@@ -246,8 +316,42 @@ def canonical_json(fields: Mapping[Any, Any]) -> bytes:
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def row_hash(fields: Mapping[Any, Any]) -> str:
-    return hashlib.sha256(canonical_json(fields)).hexdigest()
+def row_hash(fields: Mapping[Any, Any], key: bytes | None = None) -> str:
+    """SHA-256 of the row's canonical JSON; with ``key``, HMAC-SHA256 under it."""
+    if key is None:
+        return hashlib.sha256(canonical_json(fields)).hexdigest()
+    return hmac.new(key, canonical_json(fields), hashlib.sha256).hexdigest()
+
+
+class LedgerHead(NamedTuple):
+    """An organisation's head row: its newest seq and hash, and where keying began."""
+
+    seq: int
+    hash: str
+    keyed_from_seq: int | None = None
+    seal: str | None = None
+
+
+def keyed_mac(key: bytes, purpose: str, fields: Mapping[str, Any]) -> str:
+    """HMAC-SHA256 under ``key`` of ``purpose`` and a canonical JSON of ``fields``.
+
+    The purpose keeps a head's seal from ever passing for a checkpoint's signature, or
+    the other way round.
+    """
+    body = json.dumps(dict(fields), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hmac.new(key, f"{purpose}\0{body}".encode(), hashlib.sha256).hexdigest()
+
+
+def head_seal(key: bytes, org: str, seq: int, hash_: str, keyed_from_seq: int) -> str:
+    fields = {"org": org, "seq": seq, "hash": hash_, "keyed_from_seq": keyed_from_seq}
+    return keyed_mac(key, "coachbot-ledger-head", fields)
+
+
+def seal_matches(key: bytes, org: str, head: LedgerHead) -> bool:
+    if head.keyed_from_seq is None or head.seal is None:
+        return False
+    expected = head_seal(key, org, head.seq, head.hash, head.keyed_from_seq)
+    return hmac.compare_digest(expected, head.seal)
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,13 +364,22 @@ class ChainChecker:
     """Walks one organisation's rows in seq order and reports the first break.
 
     Kept free of I/O so the rules are easy to read: the stored hash must match the
-    recomputed one, each row must link to the previous, seqs must be contiguous, and the
-    last row must be the one the head points at.
+    recomputed one (SHA-256 before the head's ``keyed_from_seq``, HMAC under ``key`` from
+    it on), each row must link to the previous, seqs must be contiguous, the last row
+    must be the one the head points at, and a keyed head's seal must match.
     """
 
-    def __init__(self, org: str, head: tuple[int, str] | None, scope: str) -> None:
+    def __init__(
+        self,
+        org: str,
+        head: tuple[int, str] | LedgerHead | None,
+        scope: str,
+        key: bytes | None = None,
+    ) -> None:
         self.org = org
-        self.head = head
+        self.head = None if head is None else LedgerHead(*head)
+        self.keyed_from = None if self.head is None else self.head.keyed_from_seq
+        self.key = key
         self.scope = scope  # " in org X" when verifying every organisation, else ""
         self.checked = 0
         self.last_seq = 0
@@ -279,15 +392,16 @@ class ChainChecker:
         expected = self.last_seq + 1
         if seq != expected:
             return self._removed(expected, seq - 1)
-        if self.head is not None and seq > self.head[0]:
+        if self.head is not None and seq > self.head.seq:
             return ChainProblem(
                 row["entry_id"],
                 f"{_label(row)} at seq {seq} was added outside the ledger (beyond its head)"
                 + self.scope,
             )
         self.checked += 1
-        if row_hash(row) != row["hash"]:
-            return ChainProblem(row["entry_id"], f"{_label(row)} was altered" + self.scope)
+        problem = self._check_hash(row, seq)
+        if problem is not None:
+            return problem
         if row["prev_hash"] != self.last_hash:
             # This row is intact but does not link back: the previous row was rewritten
             # and given a fresh hash (or this row was moved here from elsewhere).
@@ -304,6 +418,41 @@ class ChainChecker:
         self.last_label, self.last_id = _label(row), row["entry_id"]
         return None
 
+    def _check_hash(self, row: Mapping[Any, Any], seq: int) -> ChainProblem | None:
+        stored = str(row["hash"])
+        keyed = self.keyed_from is not None and seq >= self.keyed_from
+        if not keyed:
+            if row_hash(row) == stored:
+                return None
+            if self.key is not None and hmac.compare_digest(row_hash(row, self.key), stored):
+                # A genuine keyed row, but the head no longer says keying began here.
+                return ChainProblem(
+                    row["entry_id"],
+                    f"the ledger head no longer records that entries are keyed from "
+                    f"{_label(row)} (its keyed_from_seq was cleared or moved)" + self.scope,
+                )
+            return ChainProblem(row["entry_id"], f"{_label(row)} was altered" + self.scope)
+        if self.key is None:  # verify() refuses before walking; never pass unchecked rows
+            return ChainProblem(
+                row["entry_id"],
+                f"{_label(row)} is keyed and COACHBOT_LEDGER_KEY is not set" + self.scope,
+            )
+        if hmac.compare_digest(row_hash(row, self.key), stored):
+            return None
+        if row_hash(row) == stored:
+            return ChainProblem(
+                row["entry_id"],
+                f"{_label(row)} was added without the ledger key (its hash is not keyed)"
+                + self.scope,
+            )
+        if seq == self.keyed_from:
+            return ChainProblem(
+                row["entry_id"],
+                f"{_label(row)} was altered, or COACHBOT_LEDGER_KEY is not the key the "
+                "ledger was keyed with" + self.scope,
+            )
+        return ChainProblem(row["entry_id"], f"{_label(row)} was altered" + self.scope)
+
     def finish(self) -> ChainProblem | None:
         if self.head is None:
             if self.checked == 0:
@@ -313,7 +462,7 @@ class ChainChecker:
                 "the ledger head is missing, so removal of the newest entries cannot be "
                 "ruled out" + self.scope,
             )
-        head_seq, head_hash = self.head
+        head_seq, head_hash = self.head.seq, self.head.hash
         if head_seq > self.last_seq:
             return self._removed(self.last_seq + 1, head_seq)
         if head_hash != self.last_hash:
@@ -321,6 +470,15 @@ class ChainChecker:
                 self.last_id or f"seq {self.last_seq}",
                 f"{self.last_label or 'the newest entry'} was altered or replaced "
                 "(it no longer matches the ledger head)" + self.scope,
+            )
+        keyed_head = self.head.keyed_from_seq is not None or self.head.seal is not None
+        if keyed_head and (self.key is None or not seal_matches(self.key, self.org, self.head)):
+            # Only the key makes a seal, so a head moved by hand (rewound to an earlier
+            # entry, or its keyed_from_seq changed) no longer matches it.
+            return ChainProblem(
+                f"seq {head_seq}",
+                "the ledger head was altered: its seal does not match (moved by hand, "
+                "or COACHBOT_LEDGER_KEY is not the ledger's key)" + self.scope,
             )
         return None
 
@@ -340,6 +498,10 @@ def _label(row: Mapping[Any, Any]) -> str:
 # --------------------------------------------------------------------------- errors
 
 
+class LedgerKeyMissing(InvalidInput):
+    """The ledger is keyed and this process has no ``COACHBOT_LEDGER_KEY`` to check it."""
+
+
 class _Retry(Exception):
     """A write lost a race that a fresh attempt will win (head created or moved meanwhile)."""
 
@@ -351,6 +513,8 @@ class SqlSpendLedger(DatabaseStore):
     """``SpendLedger`` on SQLite (a file) or PostgreSQL, chosen by the URL.
 
     ``clock`` exists for tests and imports of historical data; it must return aware times.
+    ``key`` (``COACHBOT_LEDGER_KEY``): new entries are hashed with HMAC under it, and
+    ``verify`` needs it to check them (see "Keyed chain" above).
     """
 
     what = "spend ledger"
@@ -360,13 +524,21 @@ class SqlSpendLedger(DatabaseStore):
     )
     always_retry = (_Retry,)
 
-    def __init__(self, database: Database | str, *, clock: Clock = utcnow) -> None:
+    def __init__(
+        self, database: Database | str, *, clock: Clock = utcnow, key: bytes | None = None
+    ) -> None:
         # A URL: the ledger has a pool of its own (tests, one-off commands). A Database:
         # shared with the other stores of the service (see bot.database).
         super().__init__(database)
         self.url = self.database.url
         self._clock = clock
         self._backend = self.database.backend
+        self._key = key or None  # an empty key is no key
+
+    @property
+    def keyed(self) -> bool:
+        """True when new entries are hashed with ``COACHBOT_LEDGER_KEY``."""
+        return self._key is not None
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -379,43 +551,73 @@ class SqlSpendLedger(DatabaseStore):
         return await self.database.ping()
 
     async def _migrate(self, conn: AsyncConnection) -> None:
-        await conn.run_sync(metadata.create_all)  # checkfirst: a no-op when up to date
-        await record_schema_version(conn, SCHEMA_COMPONENT, SCHEMA_VERSION, "ledger")
+        await migrate(conn)
 
     # ----------------------------------------------------------------- transactions
 
-    async def _lock_head(self, conn: AsyncConnection, org: str) -> tuple[int, str]:
+    async def _lock_head(self, conn: AsyncConnection, org: str) -> LedgerHead:
         """Lock (creating if needed) the org's head row; every append of the org queues here."""
         head = (await conn.execute(_LOCK_HEAD, {"org": org})).one_or_none()
         if head is not None:
-            return int(head.seq), str(head.hash)
+            return self._usable_head(org, head)
         orphaned = await conn.scalar(select(func.max(events.c.seq)).where(events.c.org == org))
         if orphaned is not None:
             # Usually a racing first writer committed the head and its row between our two
             # reads (PostgreSQL reads committed data per statement): its head is there now.
             head = (await conn.execute(_LOCK_HEAD, {"org": org})).one_or_none()
             if head is not None:
-                return int(head.seq), str(head.hash)
+                return self._usable_head(org, head)
             raise StorageUnavailable(
                 "the ledger head for this organisation is missing (edited by hand?); "
                 "nothing can be recorded until it is restored — run `coachbot audit verify`"
             )
         # Two first writers may both get here; the loser hits the primary key and retries.
         await conn.execute(insert(heads).values(org=org, seq=0, hash=GENESIS_HASH))
-        return 0, GENESIS_HASH
+        return LedgerHead(0, GENESIS_HASH)
+
+    def _usable_head(self, org: str, row: Any) -> LedgerHead:
+        """The locked head, refused when extending it would mix keys or bless an edit."""
+        head = LedgerHead(int(row.seq), str(row.hash), row.keyed_from_seq, row.seal)
+        if head.keyed_from_seq is None and head.seal is None:
+            return head  # never keyed: the next entry is keyed if a key is set
+        if self._key is None:
+            raise StorageUnavailable(
+                "the ledger of this organisation is keyed (from entry "
+                f"{head.keyed_from_seq}) and COACHBOT_LEDGER_KEY is not set; nothing can "
+                "be recorded until it is"
+            )
+        if not seal_matches(self._key, org, head):
+            raise StorageUnavailable(
+                "the ledger head for this organisation does not match COACHBOT_LEDGER_KEY "
+                "(edited by hand, or a different key); nothing can be recorded until it is "
+                "restored — run `coachbot audit verify`"
+            )
+        return head
 
     async def _append(
-        self, conn: AsyncConnection, org: str, head: tuple[int, str], fields: dict[str, Any]
+        self, conn: AsyncConnection, org: str, head: LedgerHead, fields: dict[str, Any]
     ) -> dict[str, Any]:
-        last_seq, last_hash = head
-        row = {**fields, "org": org, "seq": last_seq + 1, "prev_hash": last_hash}
-        row["hash"] = row_hash(row)
-        await conn.execute(_INSERT_EVENT, row)
-        moved = await conn.execute(
-            _MOVE_HEAD,
-            {"head_org": org, "old_seq": last_seq, "new_seq": row["seq"], "new_hash": row["hash"]},
+        row = {**fields, "org": org, "seq": head.seq + 1, "prev_hash": head.hash}
+        keyed_from = head.keyed_from_seq
+        if self._key is not None and keyed_from is None:
+            keyed_from = row["seq"]  # switching the key on: keyed from this entry on
+        row["hash"] = row_hash(row, self._key)
+        seal = (
+            None
+            if self._key is None or keyed_from is None
+            else head_seal(self._key, org, row["seq"], row["hash"], keyed_from)
         )
-        if moved.rowcount != 1:  # cannot happen while the lock holds; never fork the chain
+        moved = {
+            "head_org": org,
+            "old_seq": head.seq,
+            "new_seq": row["seq"],
+            "new_hash": row["hash"],
+            "keyed_from_seq": keyed_from,
+            "seal": seal,
+        }
+        await conn.execute(_INSERT_EVENT, row)
+        result = await conn.execute(_MOVE_HEAD, moved)
+        if result.rowcount != 1:  # cannot happen while the lock holds; never fork the chain
             raise _Retry
         return row
 
@@ -580,16 +782,26 @@ class SqlSpendLedger(DatabaseStore):
         scope_all = org is None
         checked = 0
         async with self._connection(**options) as conn:
-            head_query = select(heads.c.org, heads.c.seq, heads.c.hash)
+            head_query = select(heads.c.org, heads.c.seq, heads.c.hash, *_KEY_COLUMNS)
             org_query = select(events.c.org).distinct()
             if org is not None:
                 head_query = head_query.where(heads.c.org == org)
                 org_query = org_query.where(events.c.org == org)
-            head_rows = {r.org: (int(r.seq), str(r.hash)) for r in await conn.execute(head_query)}
+            head_rows = {
+                r.org: LedgerHead(int(r.seq), str(r.hash), r.keyed_from_seq, r.seal)
+                for r in await conn.execute(head_query)
+            }
+            keyed = sorted(o for o, h in head_rows.items() if h.keyed_from_seq is not None)
+            if keyed and self._key is None:
+                # Not a verdict on the ledger: without the key its keyed part cannot be read.
+                raise LedgerKeyMissing(
+                    f"cannot verify: the ledger of {', '.join(keyed)} is keyed; set "
+                    "COACHBOT_LEDGER_KEY to the key it was recorded with"
+                )
             orgs = sorted(set(head_rows) | set((await conn.scalars(org_query)).all()))
             for one in orgs:
                 checker = ChainChecker(
-                    one, head_rows.get(one), f" in org {one}" if scope_all else ""
+                    one, head_rows.get(one), f" in org {one}" if scope_all else "", self._key
                 )
                 problem = await self._walk(conn, one, checker)
                 checked += checker.checked
@@ -728,14 +940,23 @@ class SqlSpendLedger(DatabaseStore):
 # The append path's statements are built once: rebuilding them per write cost more CPU
 # than the database round trips themselves.
 _LOCK_HEAD = (
-    select(heads.c.seq, heads.c.hash).where(heads.c.org == bindparam("org")).with_for_update()
+    select(heads.c.seq, heads.c.hash, heads.c.keyed_from_seq, heads.c.seal)
+    .where(heads.c.org == bindparam("org"))
+    .with_for_update()
 )
 _INSERT_EVENT = insert(events)
 _MOVE_HEAD = (
     update(heads)
     .where(heads.c.org == bindparam("head_org"), heads.c.seq == bindparam("old_seq"))
-    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+    .values(
+        seq=bindparam("new_seq"),
+        hash=bindparam("new_hash"),
+        keyed_from_seq=bindparam("keyed_from_seq"),
+        seal=bindparam("seal"),
+    )
 )
+
+_KEY_COLUMNS = (heads.c.keyed_from_seq, heads.c.seal)
 
 _spend = events.alias("spend")
 _decision = events.alias("decision")
@@ -899,4 +1120,12 @@ def _summary_row(row: Mapping[Any, Any]) -> SpendSummaryRow:
     )
 
 
-__all__ = ["ChainChecker", "SqlSpendLedger", "normalise_entry_id", "row_hash"]
+__all__ = [
+    "ChainChecker",
+    "LedgerHead",
+    "LedgerKeyMissing",
+    "SqlSpendLedger",
+    "head_seal",
+    "normalise_entry_id",
+    "row_hash",
+]
