@@ -30,7 +30,7 @@ import hashlib
 import json
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar
@@ -75,13 +75,23 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.clock import Clock, utcnow
 from bot.database import Database, DatabaseStore, HotStatement
 from bot.errors import AlreadyDecided, InvalidAmount, NotFound, StorageUnavailable
-from bot.ledger import SpendState, SpendSummaryRow, SummaryDimension
+from bot.ledger import (
+    MAX_REQUEST_KEY,
+    RecordedSpend,
+    SpendState,
+    SpendSummaryRow,
+    SpendTotals,
+    SpendVerdict,
+    SummaryDimension,
+)
 from bot.models import LedgerEntry, Money, Role, SpendRequest, SpendStatus, VerifyResult
 
 T = TypeVar("T")
 
 SCHEMA_COMPONENT = "ledger"
-SCHEMA_VERSION = 1
+# 2: ledger_requests (a delivered request's key -> the spend it recorded) and an index
+# on each spend's incident, for the per-incident total. ledger_events is unchanged.
+SCHEMA_VERSION = 2
 GENESIS_HASH = "0" * 64  # prev_hash of the first row of every organisation
 
 SPEND = "spend"
@@ -160,6 +170,21 @@ events = Table(
     Index("ix_ledger_events_org_kind_created", "org", "kind", "created_at"),
     Index("ix_ledger_events_org_customer", "org", "customer_ref", "created_at"),
     Index("ix_ledger_events_org_user", "org", "user_id", "created_at"),
+    Index("ix_ledger_events_org_incident", "org", "incident_id"),
+)
+
+# A platform request (a signed Slack command, a Teams activity, a CLI idempotency key)
+# that recorded a spend, written in the spend's own transaction: a retried or replayed
+# delivery finds it and gets the first receipt back, even if the process that recorded
+# the spend died before answering. Outside the hash chain, so old entries are unchanged.
+requests = Table(
+    "ledger_requests",
+    metadata,
+    Column("org", Text, nullable=False),
+    Column("request_key", String(MAX_REQUEST_KEY), nullable=False),
+    Column("entry_id", String(32), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("org", "request_key", name="pk_ledger_requests"),
 )
 
 heads = Table(
@@ -198,6 +223,8 @@ async def record_schema_version(
             .values(version=version, applied_at=utcnow())
         )
 
+
+_INCIDENT_INDEX = next(i for i in events.indexes if i.name == "ix_ledger_events_org_incident")
 
 # Every column but ``hash`` goes into the hash, prev_hash included: that is the chain.
 HASHED_COLUMNS = tuple(c.name for c in events.columns if c.name != "hash")
@@ -380,6 +407,8 @@ class SqlSpendLedger(DatabaseStore):
 
     async def _migrate(self, conn: AsyncConnection) -> None:
         await conn.run_sync(metadata.create_all)  # checkfirst: a no-op when up to date
+        # create_all adds no index to a table that already exists (a version-1 ledger).
+        await conn.run_sync(lambda sync: _INCIDENT_INDEX.create(sync, checkfirst=True))
         await record_schema_version(conn, SCHEMA_COMPONENT, SCHEMA_VERSION, "ledger")
 
     # ----------------------------------------------------------------- transactions
@@ -421,6 +450,118 @@ class SqlSpendLedger(DatabaseStore):
 
     # ----------------------------------------------------------------- writes
 
+    async def authorise_and_record(
+        self,
+        org: str,
+        user_id: str,
+        role: Role,
+        request: SpendRequest,
+        *,
+        decide: Callable[[SpendTotals], SpendVerdict],
+        day_start: datetime,
+        request_key: str | None = None,
+        duplicates_since: datetime | None = None,
+        is_duplicate: Callable[[LedgerEntry], bool] | None = None,
+    ) -> RecordedSpend:
+        currency = _spend_currency(request)
+        if request_key is not None and not 0 < len(request_key) <= MAX_REQUEST_KEY:
+            raise ValueError(f"a request key is 1 to {MAX_REQUEST_KEY} characters")
+        created_at = as_utc(self._clock())
+        since = as_utc(day_start)
+
+        async def totals(conn: AsyncConnection, before_seq: int) -> SpendTotals:
+            row = (
+                await conn.execute(
+                    _TOTALS,
+                    {
+                        "org": org,
+                        "user_id": user_id,
+                        "customer_ref": request.customer_ref,
+                        "incident_id": request.incident_id,
+                        "since": since,
+                        "before_seq": before_seq,
+                    },
+                )
+            ).one()
+            return SpendTotals(
+                int(row.self_total),
+                None if request.customer_ref is None else int(row.customer_total),
+                None if request.incident_id is None else int(row.incident_total),
+            )
+
+        async def work(conn: AsyncConnection) -> RecordedSpend:
+            # The head lock first: every spend, decision and append of this organisation
+            # queues here, so the totals below include every spend committed before ours
+            # and none can be committed until ours is (PostgreSQL reads committed data
+            # per statement; SQLite's BEGIN IMMEDIATE has locked the whole database).
+            head = await self._lock_head(conn, org)
+            if request_key is not None:
+                first_id = await conn.scalar(
+                    _FIND_REQUEST, {"org": org, "request_key": request_key}
+                )
+                if first_id is not None:
+                    first = await self._fetch(conn, org, first_id)
+                    assert first is not None  # spend rows are never removed
+                    return RecordedSpend(first, await totals(conn, first.seq), replayed=True)
+            if duplicates_since is not None and is_duplicate is not None:
+                earlier = await self._recent_match(
+                    conn, org, user_id, request, as_utc(duplicates_since), is_duplicate
+                )
+                if earlier is not None:
+                    return RecordedSpend(None, await totals(conn, head[0] + 1), earlier=earlier)
+            seen = await totals(conn, head[0] + 1)
+            verdict = decide(seen)
+            if verdict.status is SpendStatus.DENIED:
+                raise ValueError("a spend is recorded approved or pending; denial is a decision")
+            row = await self._append(
+                conn,
+                org,
+                head,
+                _spend_row(user_id, role, request, currency, verdict, created_at),
+            )
+            if request_key is not None:
+                await conn.execute(
+                    _INSERT_REQUEST,
+                    {
+                        "org": org,
+                        "request_key": request_key,
+                        "entry_id": row["entry_id"],
+                        "created_at": created_at,
+                    },
+                )
+            return RecordedSpend(_entry(row), seen)
+
+        return await self._write(work)
+
+    async def _recent_match(
+        self,
+        conn: AsyncConnection,
+        org: str,
+        user_id: str,
+        request: SpendRequest,
+        since: datetime,
+        is_duplicate: Callable[[LedgerEntry], bool],
+    ) -> LedgerEntry | None:
+        """The latest spend by ``user_id`` since ``since`` that this one repeats, if any."""
+        same_customer = (
+            _spend.c.customer_ref.is_(None)
+            if request.customer_ref is None
+            else _spend.c.customer_ref == request.customer_ref
+        )
+        query = _spends_query(org).where(
+            _spend.c.user_id == user_id,
+            _spend.c.created_at >= since,
+            _spend.c.amount_minor == request.amount.minor,
+            _spend.c.currency == request.amount.currency,
+            same_customer,
+        )
+        rows = (await conn.execute(query.order_by(_spend.c.seq.desc()))).all()
+        for row in rows:
+            entry = _entry(row._mapping)
+            if entry.status is not SpendStatus.DENIED and is_duplicate(entry):
+                return entry
+        return None
+
     async def record_spend(
         self,
         org: str,
@@ -430,39 +571,20 @@ class SqlSpendLedger(DatabaseStore):
         status: SpendStatus,
         over_authority_reasons: tuple[str, ...] = (),
     ) -> LedgerEntry:
+        """Append a spend whose status the caller decided (imports, tests, benchmarks).
+
+        The coach decides and records in one step with ``authorise_and_record``.
+        """
         if status is SpendStatus.DENIED:
             raise ValueError("a spend is recorded approved or pending; denial is a decision")
-        amount = request.amount
-        if amount.minor <= 0:
-            raise InvalidAmount("a spend must be more than zero")
-        currency = amount.currency.strip().upper()
-        if not _CURRENCY.match(currency):
-            raise InvalidAmount(f"unknown currency {amount.currency!r}")
+        currency = _spend_currency(request)
         created_at = as_utc(self._clock())
+        verdict = SpendVerdict(status, over_authority_reasons)
 
         async def work(conn: AsyncConnection) -> dict[str, Any]:
             head = await self._lock_head(conn, org)
-            return await self._append(
-                conn,
-                org,
-                head,
-                {
-                    "kind": SPEND,
-                    "entry_id": new_entry_id(),  # drawn per attempt: a collision retries
-                    "user_id": user_id,
-                    "role": role.value,
-                    "amount_minor": amount.minor,
-                    "currency": currency,
-                    "reason": request.reason,
-                    "playbook_id": request.playbook_id,
-                    "customer_ref": request.customer_ref,
-                    "incident_id": request.incident_id,
-                    "status": status.value,
-                    "authorised_by_self": status is SpendStatus.APPROVED,
-                    "over_authority_reasons": json.dumps(list(over_authority_reasons)),
-                    "created_at": created_at,
-                },
-            )
+            row = _spend_row(user_id, role, request, currency, verdict, created_at)
+            return await self._append(conn, org, head, row)
 
         return _entry(await self._write(work))
 
@@ -557,7 +679,7 @@ class SqlSpendLedger(DatabaseStore):
                 _spend.c.kind == SPEND,
                 _spend.c.customer_ref == customer_ref,
                 _spend.c.created_at >= as_utc(since),
-                or_(_decision.c.status.is_(None), _decision.c.status != SpendStatus.DENIED.value),
+                _APPROVED,
             )
         )
         async with self._connection() as conn:
@@ -768,6 +890,82 @@ def _spends_query(org: str) -> Any:
 def _sum(column: Any) -> Any:
     # PostgreSQL's SUM(bigint) is numeric (a Decimal in Python); keep money integral.
     return cast(func.coalesce(func.sum(column), 0), BigInteger)
+
+
+# Approved at once, or approved by a manager since: money the customer has been given.
+_APPROVED = or_(
+    _spend.c.authorised_by_self.is_(True), _decision.c.status == SpendStatus.APPROVED.value
+)
+
+
+def _given(condition: Any) -> Any:
+    return _sum(case((condition, _spend.c.amount_minor), else_=0))
+
+
+# The three totals a spend is decided on, in one statement (it runs under the head lock,
+# so every round trip there is paid by every spend of the organisation queued behind):
+# the spender's own approvals today, the customer's approved spends today, the
+# incident's approved spends ever. ``before_seq`` bounds them for a replayed request.
+_TODAY = _spend.c.created_at >= bindparam("since", type_=UtcDateTime())
+_BY_SPENDER = _spend.c.user_id == bindparam("user_id")
+_FOR_CUSTOMER = _spend.c.customer_ref == bindparam("customer_ref", type_=Text())
+_ON_INCIDENT = _spend.c.incident_id == bindparam("incident_id", type_=Text())
+_TOTALS = (
+    select(
+        _given(and_(_TODAY, _BY_SPENDER, _spend.c.authorised_by_self.is_(True))).label(
+            "self_total"
+        ),
+        _given(and_(_TODAY, _FOR_CUSTOMER, _APPROVED)).label("customer_total"),
+        _given(and_(_ON_INCIDENT, _APPROVED)).label("incident_total"),
+    )
+    .select_from(_spend_with_decision())
+    .where(
+        _spend.c.org == bindparam("org"),
+        _spend.c.kind == SPEND,
+        _spend.c.seq < bindparam("before_seq", type_=BigInteger()),
+        or_(and_(_TODAY, or_(_BY_SPENDER, _FOR_CUSTOMER)), _ON_INCIDENT),
+    )
+)
+_FIND_REQUEST = select(requests.c.entry_id).where(
+    requests.c.org == bindparam("org"), requests.c.request_key == bindparam("request_key")
+)
+_INSERT_REQUEST = insert(requests)
+
+
+def _spend_currency(request: SpendRequest) -> str:
+    amount = request.amount
+    if amount.minor <= 0:
+        raise InvalidAmount("a spend must be more than zero")
+    currency = amount.currency.strip().upper()
+    if not _CURRENCY.match(currency):
+        raise InvalidAmount(f"unknown currency {amount.currency!r}")
+    return currency
+
+
+def _spend_row(
+    user_id: str,
+    role: Role,
+    request: SpendRequest,
+    currency: str,
+    verdict: SpendVerdict,
+    created_at: datetime,
+) -> dict[str, Any]:
+    return {
+        "kind": SPEND,
+        "entry_id": new_entry_id(),  # drawn per attempt: a collision retries
+        "user_id": user_id,
+        "role": role.value,
+        "amount_minor": request.amount.minor,
+        "currency": currency,
+        "reason": request.reason,
+        "playbook_id": request.playbook_id,
+        "customer_ref": request.customer_ref,
+        "incident_id": request.incident_id,
+        "status": verdict.status.value,
+        "authorised_by_self": verdict.status is SpendStatus.APPROVED,
+        "over_authority_reasons": json.dumps(list(verdict.reasons)),
+        "created_at": created_at,
+    }
 
 
 # Only spends approved at once count against a person's own daily allowance; a
