@@ -79,6 +79,7 @@ def entry_json(entry: LedgerEntry) -> dict[str, Any]:
         "user": entry.user_id,
         "role": entry.role.value,
         "playbook": entry.playbook_id,
+        "incident": entry.incident_id,
         "customer": entry.customer_ref,
         "created_at": entry.created_at.isoformat(),
         "decided_by": entry.decided_by,
