@@ -308,7 +308,7 @@ class Coach:
             day_start=self._start_of_today(),
             request_key=request_key,
             duplicates_since=None if confirm else now - DUPLICATE_WINDOW,
-            is_duplicate=lambda earlier: _reason_words(earlier.reason) == words,
+            same_reason=lambda earlier: _reason_words(earlier) == words,
         )
         history = await self._customer_history(actor.org, typed_ref)
         entry = recorded.entry

@@ -128,17 +128,17 @@ class SpendLedger(Protocol):
         day_start: datetime,
         request_key: str | None = None,
         duplicates_since: datetime | None = None,
-        is_duplicate: Callable[[LedgerEntry], bool] | None = None,
+        same_reason: Callable[[str], bool] | None = None,
     ) -> RecordedSpend:
         """Decide and record one spend as a single step, serialised per organisation.
 
-        Under the organisation's write lock, in one transaction: a spend already recorded
-        under ``request_key`` is returned as it is (a replayed request records nothing);
-        a spend by the same person since ``duplicates_since`` with the same amount and
-        customer for which ``is_duplicate`` holds is returned as ``earlier`` (nothing
-        recorded); otherwise ``decide`` gets the totals as they stand and its verdict is
-        appended, with the request key under a unique constraint. Concurrent spends, in
-        one process or many, each see the ones committed before them.
+        In one transaction: a spend already recorded under ``request_key`` is returned as
+        it is (a replayed request records nothing); a spend (not denied) by the same
+        person since ``duplicates_since`` with the same amount and customer, whose reason
+        ``same_reason`` accepts, is returned as ``earlier`` (nothing recorded); otherwise,
+        under the organisation's write lock, ``decide`` gets the totals as they stand and
+        its verdict is appended, with the request key under a unique constraint.
+        Concurrent spends, in one process or many, each see the ones committed before them.
         """
         ...
 

@@ -439,11 +439,22 @@ class SqlSpendLedger(DatabaseStore):
         last_seq, last_hash = head
         row = {**fields, "org": org, "seq": last_seq + 1, "prev_hash": last_hash}
         row["hash"] = row_hash(row)
+        move = {
+            "head_org": org,
+            "old_seq": last_seq,
+            "new_seq": row["seq"],
+            "new_hash": row["hash"],
+        }
+        if self._backend == "postgresql":
+            # One round trip for both while the organisation's lock is held: every
+            # spend queued behind this one waits for it.
+            values = {f"ev_{name}": value for name, value in row.items()}
+            appended = await conn.execute(_MOVE_HEAD_AND_INSERT, {**values, **move})
+            if appended.rowcount != 1:  # the head moved: cannot happen under the lock
+                raise _Retry
+            return row
         await conn.execute(_INSERT_EVENT, row)
-        moved = await conn.execute(
-            _MOVE_HEAD,
-            {"head_org": org, "old_seq": last_seq, "new_seq": row["seq"], "new_hash": row["hash"]},
-        )
+        moved = await conn.execute(_MOVE_HEAD, move)
         if moved.rowcount != 1:  # cannot happen while the lock holds; never fork the chain
             raise _Retry
         return row
@@ -461,7 +472,7 @@ class SqlSpendLedger(DatabaseStore):
         day_start: datetime,
         request_key: str | None = None,
         duplicates_since: datetime | None = None,
-        is_duplicate: Callable[[LedgerEntry], bool] | None = None,
+        same_reason: Callable[[str], bool] | None = None,
     ) -> RecordedSpend:
         currency = _spend_currency(request)
         if request_key is not None and not 0 < len(request_key) <= MAX_REQUEST_KEY:
@@ -490,11 +501,20 @@ class SqlSpendLedger(DatabaseStore):
             )
 
         async def work(conn: AsyncConnection) -> RecordedSpend:
-            # The head lock first: every spend, decision and append of this organisation
-            # queues here, so the totals below include every spend committed before ours
-            # and none can be committed until ours is (PostgreSQL reads committed data
-            # per statement; SQLite's BEGIN IMMEDIATE has locked the whole database).
-            head = await self._lock_head(conn, org)
+            # Nothing before the head lock changes money, so it runs before the lock and
+            # keeps the organisation's queue short: the request key's lookup (a replay
+            # needs no lock: everything before the first entry is committed), the check
+            # for a recent duplicate (a person's second thoughts, minutes apart), and the
+            # request key's row. Two deliveries of one request racing past the lookup
+            # meet at that row's primary key: the second waits for the first to commit,
+            # fails, and its retry finds the key.
+            earlier = None
+            if duplicates_since is not None and same_reason is not None:
+                earlier = await self._recent_match(
+                    conn, org, user_id, request, as_utc(duplicates_since), same_reason
+                )
+            # After the duplicate check: a "duplicate" committed by another delivery of
+            # this same request is then certain to be found here, and is a replay.
             if request_key is not None:
                 first_id = await conn.scalar(
                     _FIND_REQUEST, {"org": org, "request_key": request_key}
@@ -503,32 +523,30 @@ class SqlSpendLedger(DatabaseStore):
                     first = await self._fetch(conn, org, first_id)
                     assert first is not None  # spend rows are never removed
                     return RecordedSpend(first, await totals(conn, first.seq), replayed=True)
-            if duplicates_since is not None and is_duplicate is not None:
-                earlier = await self._recent_match(
-                    conn, org, user_id, request, as_utc(duplicates_since), is_duplicate
-                )
-                if earlier is not None:
-                    return RecordedSpend(None, await totals(conn, head[0] + 1), earlier=earlier)
-            seen = await totals(conn, head[0] + 1)
-            verdict = decide(seen)
-            if verdict.status is SpendStatus.DENIED:
-                raise ValueError("a spend is recorded approved or pending; denial is a decision")
-            row = await self._append(
-                conn,
-                org,
-                head,
-                _spend_row(user_id, role, request, currency, verdict, created_at),
-            )
+            if earlier is not None:
+                return RecordedSpend(None, await totals(conn, _NO_BOUND), earlier=earlier)
+            entry_id = new_entry_id()  # drawn per attempt: a collision retries
             if request_key is not None:
                 await conn.execute(
                     _INSERT_REQUEST,
                     {
                         "org": org,
                         "request_key": request_key,
-                        "entry_id": row["entry_id"],
+                        "entry_id": entry_id,
                         "created_at": created_at,
                     },
                 )
+            # The head lock: every spend, decision and append of this organisation queues
+            # here, so the totals read next include every spend committed before ours and
+            # none can be committed until ours is (PostgreSQL reads committed data per
+            # statement; SQLite's BEGIN IMMEDIATE has locked the whole database).
+            head = await self._lock_head(conn, org)
+            seen = await totals(conn, _NO_BOUND)
+            verdict = decide(seen)
+            if verdict.status is SpendStatus.DENIED:
+                raise ValueError("a spend is recorded approved or pending; denial is a decision")
+            row = _spend_row(user_id, role, request, currency, verdict, created_at)
+            row = await self._append(conn, org, head, {**row, "entry_id": entry_id})
             return RecordedSpend(_entry(row), seen)
 
         return await self._write(work)
@@ -540,25 +558,23 @@ class SqlSpendLedger(DatabaseStore):
         user_id: str,
         request: SpendRequest,
         since: datetime,
-        is_duplicate: Callable[[LedgerEntry], bool],
+        same_reason: Callable[[str], bool],
     ) -> LedgerEntry | None:
         """The latest spend by ``user_id`` since ``since`` that this one repeats, if any."""
-        same_customer = (
-            _spend.c.customer_ref.is_(None)
-            if request.customer_ref is None
-            else _spend.c.customer_ref == request.customer_ref
-        )
-        query = _spends_query(org).where(
-            _spend.c.user_id == user_id,
-            _spend.c.created_at >= since,
-            _spend.c.amount_minor == request.amount.minor,
-            _spend.c.currency == request.amount.currency,
-            same_customer,
-        )
-        rows = (await conn.execute(query.order_by(_spend.c.seq.desc()))).all()
-        for row in rows:
-            entry = _entry(row._mapping)
-            if entry.status is not SpendStatus.DENIED and is_duplicate(entry):
+        params = {
+            "org": org,
+            "user_id": user_id,
+            "since": since,
+            "amount_minor": request.amount.minor,
+            "currency": request.amount.currency,
+            "customer_ref": request.customer_ref,
+        }
+        # Usually no row at all; a whole entry is read only for one saying the same.
+        for entry_id, reason in (await conn.execute(_SAME_AMOUNT_SINCE, params)).all():
+            if not same_reason(reason):
+                continue
+            entry = await self._fetch(conn, org, entry_id)
+            if entry and entry.status is not SpendStatus.DENIED:
                 return entry
         return None
 
@@ -859,6 +875,21 @@ _MOVE_HEAD = (
     .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
 )
 
+# PostgreSQL: the head moves and the row goes in with one statement; the row is inserted
+# only if the head was where the lock found it (else nothing changes and the write retries).
+_MOVED = _MOVE_HEAD.returning(heads.c.org).cte("moved")
+_MOVE_HEAD_AND_INSERT = (
+    insert(events)
+    .from_select(
+        [c.name for c in events.columns],
+        # Prefixed: parameters named like a column of ledger_heads would join its SET.
+        select(*(bindparam(f"ev_{c.name}", type_=c.type) for c in events.columns)).select_from(
+            _MOVED
+        ),
+    )
+    .add_cte(_MOVED)
+)
+
 _spend = events.alias("spend")
 _decision = events.alias("decision")
 
@@ -898,34 +929,71 @@ _APPROVED = or_(
 )
 
 
-def _given(condition: Any) -> Any:
-    return _sum(case((condition, _spend.c.amount_minor), else_=0))
-
-
 # The three totals a spend is decided on, in one statement (it runs under the head lock,
 # so every round trip there is paid by every spend of the organisation queued behind):
 # the spender's own approvals today, the customer's approved spends today, the
-# incident's approved spends ever. ``before_seq`` bounds them for a replayed request.
-_TODAY = _spend.c.created_at >= bindparam("since", type_=UtcDateTime())
-_BY_SPENDER = _spend.c.user_id == bindparam("user_id")
-_FOR_CUSTOMER = _spend.c.customer_ref == bindparam("customer_ref", type_=Text())
-_ON_INCIDENT = _spend.c.incident_id == bindparam("incident_id", type_=Text())
-_TOTALS = (
-    select(
-        _given(and_(_TODAY, _BY_SPENDER, _spend.c.authorised_by_self.is_(True))).label(
-            "self_total"
-        ),
-        _given(and_(_TODAY, _FOR_CUSTOMER, _APPROVED)).label("customer_total"),
-        _given(and_(_ON_INCIDENT, _APPROVED)).label("incident_total"),
+# incident's approved spends ever. Three scalar subqueries, each on its own index
+# (spender, customer, incident), so the cost stays flat however long the ledger grows;
+# a manager's approval is looked up (unique index) only for spends that needed one.
+# ``before_seq`` bounds them for a replayed request.
+_BEFORE = bindparam("before_seq", type_=BigInteger())
+_MANAGER_APPROVED = (
+    select(literal(1))
+    .where(
+        _decision.c.org == _spend.c.org,
+        _decision.c.entry_id == _spend.c.entry_id,
+        _decision.c.kind == DECISION,
+        _decision.c.status == SpendStatus.APPROVED.value,
     )
-    .select_from(_spend_with_decision())
+    .exists()
+)
+_GIVEN = or_(_spend.c.authorised_by_self.is_(True), _MANAGER_APPROVED)
+
+
+def _total_where(*conditions: Any) -> Any:
+    return (
+        select(_sum(_spend.c.amount_minor))
+        .where(
+            _spend.c.org == bindparam("org"),
+            _spend.c.kind == SPEND,
+            _spend.c.seq < _BEFORE,
+            *conditions,
+        )
+        .scalar_subquery()
+    )
+
+
+_TODAY = _spend.c.created_at >= bindparam("since", type_=UtcDateTime())
+_TOTALS = select(
+    _total_where(
+        _spend.c.user_id == bindparam("user_id"), _TODAY, _spend.c.authorised_by_self.is_(True)
+    ).label("self_total"),
+    _total_where(
+        _spend.c.customer_ref == bindparam("customer_ref", type_=Text()), _TODAY, _GIVEN
+    ).label("customer_total"),
+    _total_where(_spend.c.incident_id == bindparam("incident_id", type_=Text()), _GIVEN).label(
+        "incident_total"
+    ),
+)
+# A person's spends of one amount for one customer (or none) since a moment, newest first.
+_CUSTOMER = bindparam("customer_ref", type_=Text())
+_SAME_AMOUNT_SINCE = (
+    select(_spend.c.entry_id, _spend.c.reason)
     .where(
         _spend.c.org == bindparam("org"),
+        _spend.c.user_id == bindparam("user_id"),
         _spend.c.kind == SPEND,
-        _spend.c.seq < bindparam("before_seq", type_=BigInteger()),
-        or_(and_(_TODAY, or_(_BY_SPENDER, _FOR_CUSTOMER)), _ON_INCIDENT),
+        _spend.c.created_at >= bindparam("since", type_=UtcDateTime()),
+        _spend.c.amount_minor == bindparam("amount_minor", type_=BigInteger()),
+        _spend.c.currency == bindparam("currency"),
+        or_(
+            _spend.c.customer_ref == _CUSTOMER,
+            and_(_CUSTOMER.is_(None), _spend.c.customer_ref.is_(None)),
+        ),
     )
+    .order_by(_spend.c.seq.desc())
 )
+_NO_BOUND = 2**62  # before_seq for totals over every entry
 _FIND_REQUEST = select(requests.c.entry_id).where(
     requests.c.org == bindparam("org"), requests.c.request_key == bindparam("request_key")
 )
