@@ -312,13 +312,15 @@ class AuthorityPolicy:
         customer_today_minor: int | None = None,
         *,
         customer_ref: str | None = None,
+        incident_spent_minor: int = 0,
     ) -> AuthorityDecision:
         """Is ``amount`` within ``role``'s authority? Equal to a limit is within.
 
-        ``spent_today_minor``: what this person already spent today (approved or pending).
-        ``customer_today_minor``: what this customer already received today, or None when the
-        spend is not tied to a customer. Raises InvalidAmount for a non-positive amount or
-        one in another currency.
+        ``spent_today_minor``: what this person already approved on their own authority
+        today. ``customer_today_minor``: what this customer was already given (approved)
+        today, or None when the spend is not tied to a customer. ``incident_spent_minor``:
+        what was already approved on this incident: the per-incident limit is a total.
+        Raises InvalidAmount for a non-positive amount or one in another currency.
         """
         if amount.currency != self.currency:
             raise InvalidAmount(
@@ -328,12 +330,19 @@ class AuthorityPolicy:
             raise InvalidAmount("the amount must be more than zero")
         if customer_today_minor is not None and customer_today_minor < 0:
             raise ValueError("customer_today_minor must not be negative")
+        if incident_spent_minor < 0:
+            raise ValueError("incident_spent_minor must not be negative")
 
         per_incident = self.per_incident(role, playbook)
         remaining = self.remaining_today(role, spent_today_minor)
         reasons: list[str] = []
         if amount.minor > per_incident.minor:
             reasons.append(f"over your {self._fmt(per_incident.minor)} per-incident limit")
+        elif incident_spent_minor + amount.minor > per_incident.minor:
+            reasons.append(
+                f"over your {self._fmt(per_incident.minor)} per-incident limit"
+                f" ({self._fmt(incident_spent_minor)} already spent on this incident)"
+            )
         if amount.minor > remaining.minor:
             daily = self.daily_allowance(role)
             reasons.append(

@@ -7,6 +7,7 @@ an ``Actor`` whose role was resolved by ``Coach.actor`` (the organisation file d
 from __future__ import annotations
 
 import contextlib
+import re
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from bot.customers import extract_customer_ref, normalise_ref
 from bot.errors import AlreadyDecided, InvalidInput, NotFound, NotPermitted, StorageUnavailable
 from bot.escalations import EscalationStore
 from bot.incidents import IncidentRecord, IncidentStore, Outcome
-from bot.ledger import SpendLedger
+from bot.ledger import MAX_REQUEST_KEY, SpendLedger, SpendTotals, SpendVerdict
 from bot.matching import MatchResult, PlaybookMatcher
 from bot.models import (
     Actor,
@@ -60,6 +61,8 @@ MANAGER_REASONS = frozenset({"safety", "legal", "abuse", "media"})
 # Acting on an escalation (acknowledge, take over, resolve) needs at least this role;
 # approving or denying a spend needs what ``AuthorityPolicy.can_decide`` says.
 RESPONDER_ROLE = Role.LEAD
+# A spend repeating one the same employee logged this recently is asked about first.
+DUPLICATE_WINDOW = timedelta(minutes=10)
 
 
 log = structlog.get_logger(__name__)
@@ -71,13 +74,28 @@ class NotUnderstood(InvalidInput):
 
 @dataclass(frozen=True, slots=True)
 class SpendOutcome:
-    """A recorded spend and why it needs a manager (empty when within authority)."""
+    """A recorded spend and why it needs a manager (empty when within authority).
 
-    entry: LedgerEntry
+    ``entry`` None: nothing was recorded because the spend repeats ``earlier`` (logged
+    by the same employee a few minutes ago, at ``earlier_at`` local time); ask them
+    whether to log another, and if so call ``spend`` again with ``confirm=True`` and the
+    same ``request`` fields. ``replayed``: a repeated delivery of a request already
+    recorded; ``entry`` is the first one, and the receipt is the first receipt.
+    """
+
+    entry: LedgerEntry | None
     over_authority: tuple[str, ...]
     authority: Authority
     customer: CustomerHistory | None
     escalation: EscalationRecord | None = None  # the managers' request, when pending
+    request: SpendRequest | None = None  # what was asked: amount, reason, incident
+    earlier: LedgerEntry | None = None
+    earlier_at: datetime | None = None
+    replayed: bool = False
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return self.entry is None
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,9 +239,18 @@ class Coach:
         playbook_id: str | None = None,
         customer_ref: str | None = None,
         incident_id: str | None = None,
+        request_key: str | None = None,
+        confirm: bool = False,
     ) -> SpendOutcome:
-        """Parse "£48 dry cleaning, room 214", check authority, record it (approved/pending).
+        """Parse "£48 dry cleaning, room 214", decide on authority and record, in one step.
 
+        The decision (per-incident total, daily allowance, customer cap, single-spend
+        ceiling) and the write are one serialised step in the ledger, so concurrent spends
+        never approve themselves past a limit. ``incident_id`` joins a given incident
+        (else the employee's open one). ``request_key`` names the delivered platform
+        request: a repeat records nothing and returns the first receipt. Unless
+        ``confirm``, a spend repeating one the same employee logged in the last
+        ``DUPLICATE_WINDOW`` records nothing and comes back ``needs_confirmation``.
         Raises ``InvalidAmount``/``InvalidInput`` and records nothing on bad input.
         ``incident_id`` (a card's button) must be the open incident, else ``NotFound``.
         """
@@ -242,33 +269,17 @@ class Coach:
             raise InvalidInput(f"what was it for? {SPEND_HINT}")
         if len(reason) > 500:
             raise InvalidInput("keep the reason under 500 characters")
+        if request_key is not None and not 0 < len(request_key) <= MAX_REQUEST_KEY:
+            raise InvalidInput(f"an idempotency key is 1 to {MAX_REQUEST_KEY} characters")
 
-        incident = await self.state.get_incident(actor.org, actor.user_id)
-        if incident_id and incident_id.strip():
-            incident = await self._open_incident(actor, incident_id)
+        incident = await self._spend_incident(actor, incident_id)
         if playbook_id is not None and playbook_id not in self.library:
             raise NotFound(f"no playbook called {playbook_id!r}")
         if playbook_id is None and incident is not None:
-            playbook_id = incident["playbook_id"]
+            playbook_id = incident.get("playbook_id")
         if typed_ref is None and incident is not None:
             typed_ref = incident.get("customer_ref")
         playbook = self.library.get(playbook_id) if playbook_id else None
-
-        authority = await self._authority(actor, playbook)
-        customer_today = (
-            await self.ledger.customer_total(actor.org, typed_ref, self._start_of_today())
-            if typed_ref
-            else None
-        )
-        decision = self.policy.check(
-            actor.role,
-            amount,
-            playbook,
-            spent_today_minor=authority.daily_allowance.minor - authority.remaining_today.minor,
-            customer_today_minor=customer_today,
-            customer_ref=typed_ref,
-        )
-        history = await self._customer_history(actor.org, typed_ref)
         request = SpendRequest(
             amount=amount,
             reason=reason,
@@ -276,32 +287,147 @@ class Coach:
             customer_ref=typed_ref,
             incident_id=incident["id"] if incident else None,
         )
-        status = SpendStatus.APPROVED if decision.within else SpendStatus.PENDING
-        entry = await self.ledger.record_spend(
-            actor.org, actor.user_id, actor.role, request, status, decision.reasons
+
+        def decide(totals: SpendTotals) -> SpendVerdict:
+            # Runs inside the ledger's serialised step, on the totals as they stand there.
+            decision = self.policy.check(
+                actor.role,
+                amount,
+                playbook,
+                spent_today_minor=totals.self_authorised_today,
+                customer_today_minor=totals.customer_approved_today,
+                customer_ref=typed_ref,
+                incident_spent_minor=totals.incident_approved or 0,
+            )
+            status = SpendStatus.APPROVED if decision.within else SpendStatus.PENDING
+            return SpendVerdict(status, decision.reasons)
+
+        now = self.clock()
+        words = _reason_words(reason)
+        recorded = await self.ledger.authorise_and_record(
+            actor.org,
+            actor.user_id,
+            actor.role,
+            request,
+            decide=decide,
+            day_start=self._start_of_today(),
+            request_key=request_key,
+            duplicates_since=None if confirm else now - DUPLICATE_WINDOW,
+            same_reason=lambda earlier: _reason_words(earlier) == words,
         )
-        metrics.SPENDS.labels(status=status.value).inc()
+        history = await self._customer_history(actor.org, typed_ref)
+        entry = recorded.entry
+        if entry is None:
+            assert recorded.earlier is not None
+            return SpendOutcome(
+                None,
+                (),
+                self._authority_after(actor.role, playbook, recorded.totals, None),
+                history,
+                request=request,
+                earlier=recorded.earlier,
+                earlier_at=recorded.earlier.created_at.astimezone(self._tz),
+            )
+        authority = self._authority_after(actor.role, playbook, recorded.totals, entry)
+        if recorded.replayed:
+            escalation = await self._replayed_escalation(actor, entry)
+            return SpendOutcome(
+                entry,
+                entry.over_authority_reasons,
+                authority,
+                history,
+                escalation,
+                request=request,
+                replayed=True,
+            )
+        metrics.SPENDS.labels(status=entry.status.value).inc()
         if incident is not None:
             await self._touch_incident(actor, incident)
         escalation = None
-        if status is SpendStatus.APPROVED:
-            authority = await self._authority(actor, playbook)
-        else:
-            escalation = await self.escalations.raise_escalation(
-                org=actor.org,
-                platform=actor.platform,
-                kind="spend",
-                reasons=decision.reasons,
-                summary=_spend_summary(entry),
-                raised_by=actor.user_id,
-                # Another manager decides a manager's spend; an admin's goes to admins.
-                level=max(Role.MANAGER, actor.role, key=lambda r: r.rank),
-                playbook_id=entry.playbook_id,
-                incident_id=entry.incident_id,
-                entry_id=entry.entry_id,
-            )
-            metrics.ESCALATIONS_RAISED.labels(kind="spend").inc()
-        return SpendOutcome(entry, decision.reasons, authority, history, escalation)
+        if entry.status is SpendStatus.PENDING:
+            escalation = await self._raise_spend_escalation(actor, entry, playbook)
+        return SpendOutcome(
+            entry, entry.over_authority_reasons, authority, history, escalation, request=request
+        )
+
+    async def _spend_incident(self, actor: Actor, incident_id: str | None) -> dict[str, Any] | None:
+        """The incident a spend joins: the one named, else the employee's open one."""
+        current = await self.state.get_incident(actor.org, actor.user_id)
+        if incident_id is None or not incident_id.strip():
+            return current
+        wanted = incident_id.strip()
+        if current is not None and current.get("id") == wanted:
+            return current
+        record = None if self.incidents is None else await self.incidents.get(actor.org, wanted)
+        if record is None:
+            raise NotFound(f"no incident {wanted!r} in this organisation")
+        return {
+            "id": record.incident_id,
+            "playbook_id": record.playbook_id,
+            "customer_ref": record.customer_ref,
+        }
+
+    def _authority_after(
+        self,
+        role: Role,
+        playbook: Playbook | None,
+        totals: SpendTotals,
+        entry: LedgerEntry | None,
+    ) -> Authority:
+        """The spender's authority once ``entry`` is counted (as its receipt shows it)."""
+        spent = totals.self_authorised_today
+        if entry is not None and entry.status is SpendStatus.APPROVED and not entry.decided_by:
+            spent += entry.amount.minor
+        allowance = self.policy.daily_allowance(role)
+        return Authority(
+            role,
+            self.policy.per_incident(role, playbook),
+            allowance,
+            Money(max(0, allowance.minor - spent), allowance.currency),
+        )
+
+    def _approver_level(self, spender: Role, amount: Money, playbook: Playbook | None) -> Role:
+        """Who can approve: a manager, never below the spender, and one whose own
+        per-incident limit covers the amount (else the highest role)."""
+        level = max(Role.MANAGER, spender, key=lambda r: r.rank)
+        while amount.minor > self.policy.per_incident(level, playbook).minor:
+            higher = level.next_up()
+            if higher is None:
+                break
+            level = higher
+        return level
+
+    async def _raise_spend_escalation(
+        self, actor: Actor, entry: LedgerEntry, playbook: Playbook | None
+    ) -> EscalationRecord:
+        escalation = await self.escalations.raise_escalation(
+            org=actor.org,
+            platform=actor.platform,
+            kind="spend",
+            reasons=entry.over_authority_reasons,
+            summary=_spend_summary(entry),
+            raised_by=actor.user_id,
+            # Another manager decides a manager's spend; an admin's goes to admins.
+            level=self._approver_level(actor.role, entry.amount, playbook),
+            playbook_id=entry.playbook_id,
+            incident_id=entry.incident_id,
+            entry_id=entry.entry_id,
+        )
+        metrics.ESCALATIONS_RAISED.labels(kind="spend").inc()
+        return escalation
+
+    async def _replayed_escalation(
+        self, actor: Actor, entry: LedgerEntry
+    ) -> EscalationRecord | None:
+        """The managers' request for a replayed pending spend; raised now if the first
+        delivery's process died between recording the spend and asking the managers."""
+        if entry.over_authority_reasons == ():
+            return None
+        escalation = await self.escalations.for_entry(actor.org, entry.entry_id)
+        if escalation is None and entry.status is SpendStatus.PENDING:
+            playbook = self.library.get(entry.playbook_id) if entry.playbook_id else None
+            escalation = await self._raise_spend_escalation(actor, entry, playbook)
+        return escalation
 
     async def decide(self, actor: Actor, entry_id: str, *, approve: bool) -> LedgerEntry:
         """A manager approves or denies a pending spend, once; never their own.
@@ -317,6 +443,8 @@ class Coach:
             raise NotFound(f"no spend with id {entry_id.strip()!r}")
         if entry.user_id == actor.user_id:
             raise NotPermitted("nobody approves their own spend — ask another manager")
+        if approve:
+            self._check_approver_limit(actor, entry)
         escalation = await self.escalations.for_entry(actor.org, entry.entry_id)
         try:
             decided = await self.ledger.decide(actor.org, entry.entry_id, actor.user_id, approve)
@@ -327,6 +455,28 @@ class Coach:
             raise
         await self._close_spend_escalation(actor.org, escalation, entry.entry_id, decided)
         return decided
+
+    def _check_approver_limit(self, actor: Actor, entry: LedgerEntry) -> None:
+        """An approval is within the approver's own authority, or it is refused."""
+        ceiling = self.policy.max_single_spend
+        amount = format_money(entry.amount)
+        if entry.amount.minor > ceiling.minor:
+            raise NotPermitted(
+                f"{amount} is over the {format_money(ceiling)} maximum for a single spend: "
+                "nobody can approve it — deny it and log it in smaller, separate spends"
+            )
+        known = entry.playbook_id is not None and entry.playbook_id in self.library
+        playbook = self.library.get(entry.playbook_id) if known and entry.playbook_id else None
+        own = self.policy.per_incident(actor.role, playbook)
+        if entry.amount.minor > own.minor:
+            needed = self._approver_level(actor.role, entry.amount, playbook)
+            raise NotPermitted(
+                f"{amount} is over your own {format_money(own)} per-incident limit, so you "
+                f"cannot approve it — it needs an {needed.value}"
+                if needed is not actor.role
+                else f"{amount} is over your own {format_money(own)} per-incident limit, "
+                "so you cannot approve it"
+            )
 
     # -- escalations ---------------------------------------------------------------
 
@@ -718,6 +868,11 @@ def _clean_situation(text: str) -> str:
             f"that is too long — describe it in under {MAX_SITUATION_CHARS} characters"
         )
     return situation
+
+
+def _reason_words(reason: str) -> tuple[str, ...]:
+    """A reason as the words it says: "Dry-cleaning, " and "dry cleaning" are the same."""
+    return tuple(re.findall(r"\w+", reason.casefold()))
 
 
 def _spend_summary(entry: LedgerEntry) -> str:

@@ -116,7 +116,9 @@ class CustomerHistory:
     """What a customer already received today (any staff, any shift), so the next helper knows."""
 
     customer_ref: str
-    given_today: Money  # approved and pending together: what counts against the daily cap
+    # Approved and pending together (pending: promised, not yet given). The daily cap
+    # counts only what was approved (see ``SpendTotals``).
+    given_today: Money
     entries: tuple[GivenToCustomer, ...]
 
 

@@ -142,6 +142,34 @@ def test_spend_then_approve_by_a_manager(cli: Cli) -> None:
     assert dollars.returncode != 0 and "GBP" in dollars.stderr
 
 
+def test_a_repeated_spend_is_asked_about_and_a_repeated_key_logs_once(cli: Cli) -> None:
+    first = cli.json("spend", "£80 dry cleaning, room 214", "--user", "sam")
+    asked = cli.json("spend", "£80 dry cleaning room 214", "--user", "sam")
+    assert asked["status"] == "needs_confirmation"
+    assert asked["earlier"]["entry_id"] == first["entry_id"]
+    assert asked["question"].startswith("You logged £80.00 for room 214 at ")
+    plain = cli.run("spend", "£80 dry cleaning room 214", "--user", "sam")  # no terminal
+    assert plain.returncode == 1 and "--confirm" in plain.stderr
+    again = cli.json("spend", "£80 dry cleaning room 214", "--user", "sam", "--confirm")
+    assert again["status"] == "approved" and again["entry_id"] != first["entry_id"]
+
+    keyed = cli.json("spend", "£5 tea", "--user", "kim", "--idempotency-key", "till-7-0042")
+    repeat = cli.json("spend", "£5 tea", "--user", "kim", "--idempotency-key", "till-7-0042")
+    assert repeat["entry_id"] == keyed["entry_id"] and repeat["replayed"]
+    assert repeat["remaining_today"] == keyed["remaining_today"]
+
+
+def test_a_spend_joins_the_incident_it_names(cli: Cli) -> None:
+    advice = cli.json("advise", "customer charged twice for the same room", "--user", "sam")
+    spent = cli.json("spend", "£20 refund", "--user", "sam", "--incident", advice["incident_id"])
+    assert (spent["incident"], spent["playbook"]) == (
+        advice["incident_id"],
+        advice["playbook"]["id"],
+    )
+    unknown = cli.run("spend", "£20 refund", "--user", "sam", "--incident", "in_nothere00")
+    assert unknown.returncode == 4 and "no incident" in unknown.stderr
+
+
 def test_approve_rules(cli: Cli) -> None:
     pending = cli.json("spend", "£180 replacement coat", "--user", "sam")
     assert pending["status"] == "pending"

@@ -214,7 +214,8 @@ async def test_bad_spends_are_refused_and_record_nothing(coach: Coach, text: str
 async def test_daily_allowance_runs_out(coach: Coach, clock: Clock) -> None:
     sam = coach.actor("hotel", "U_SAM")
     for _ in range(3):
-        assert (await coach.spend(sam, "£100 goodwill")).entry.status is SpendStatus.APPROVED
+        outcome = await coach.spend(sam, "£100 goodwill", confirm=True)
+        assert outcome.entry.status is SpendStatus.APPROVED
     outcome = await coach.spend(sam, "£1 biscuits")
     assert outcome.entry.status is SpendStatus.PENDING
     assert any("allowance" in r for r in outcome.over_authority)

@@ -324,7 +324,7 @@ async def test_own_authority_total_counts_only_spends_approved_at_once(
     assert pending.status is PENDING
 
 
-async def test_customer_total_counts_approved_and_pending_across_staff(
+async def test_customer_total_counts_what_was_approved_by_anyone(
     ledger: SqlSpendLedger, clock: Clock
 ) -> None:
     await spend(ledger, minor=9900, customer="room 214")  # yesterday
@@ -333,10 +333,13 @@ async def test_customer_total_counts_approved_and_pending_across_staff(
     await spend(ledger, user="kim", minor=2500, customer="room 214", status=PENDING)
     refused = await spend(ledger, user="lee", minor=30000, customer="room 214", status=PENDING)
     await ledger.decide("acme", refused.entry_id, "mia", approve=False)
+    granted = await spend(ledger, user="lee", minor=700, customer="room 214", status=PENDING)
+    await ledger.decide("acme", granted.entry_id, "mia", approve=True)
     await spend(ledger, minor=1234, customer="room 215")
 
-    assert await ledger.customer_total("acme", "room 214", morning) == 7500
-    assert await ledger.customer_total("acme", "room 214", T0) == 17400
+    # Pending (kim's 25.00) and denied (lee's 300.00) were never given to the customer.
+    assert await ledger.customer_total("acme", "room 214", morning) == 5700
+    assert await ledger.customer_total("acme", "room 214", T0) == 15600
     assert await ledger.customer_total("acme", "room 999", T0) == 0
 
 

@@ -665,6 +665,30 @@ async def test_spend_within_authority_is_approved_with_a_receipt(slack: Slack) -
     assert entry.status.value == "approved" and entry.user_id == STAFF
 
 
+async def test_a_spend_like_one_minutes_ago_asks_log_another_with_buttons(slack: Slack) -> None:
+    await slack.command("/spend", "£80 towels, room 214")
+    status, body, _, _ = await slack.command("/spend", "£80 Towels room 214")
+    asked = json.loads(body)
+    assert status == 200 and "You logged £80.00 for room 214 at " in asked["text"]
+    assert asked["text"].endswith("— log another?")
+    buttons = {
+        e["action_id"]: e for b in asked["blocks"] if b["type"] == "actions" for e in b["elements"]
+    }
+    assert set(buttons) == {"spend_again", "spend_not_again"}
+    assert len(await slack.coach.ledger.spends(TEAM_ID)) == 1  # nothing logged yet
+
+    _, _, path = await slack.click("spend_not_again", buttons["spend_not_again"]["value"])
+    assert "not logged again" in texts(await slack.reply_at(path))
+    receipts = []
+    for _ in range(2):  # the same click delivered twice (a retry): logged once
+        _, _, path = await slack.click("spend_again", buttons["spend_again"]["value"])
+        reply = await slack.reply_at(path)
+        assert reply.args["replace_original"] is True
+        receipts.append(texts(reply))
+    assert "Logged £80.00 for room 214" in receipts[0] and receipts[0] == receipts[1]
+    assert [e.amount.minor for e in await slack.coach.ledger.spends(TEAM_ID)] == [8000, 8000]
+
+
 @pytest.mark.parametrize(("command", "text"), [("/coach", WASHER), ("/spend", "£12 towels")])
 async def test_an_answer_not_ready_within_the_ack_budget_follows_on_the_response_url(
     slack: Slack, monkeypatch: pytest.MonkeyPatch, command: str, text: str

@@ -41,6 +41,14 @@ class ChatSession:
         self.actor = coach.actor(org, user_id, role)
         self.last: Advice | None = None  # what the numbers 1-3 refer to
         self.options: list[str] = []
+        self.confirming: str | None = None  # a spend waiting for "log another?" yes/no
+
+    async def _spend(self, text: str, *, confirm: bool = False) -> str:
+        outcome = await self.coach.spend(self.actor, text, confirm=confirm)
+        if outcome.needs_confirmation:
+            self.confirming = text
+            return render.duplicate_question(outcome) + " (yes/no)"
+        return render.spend_text(outcome)
 
     async def handle(self, line: str) -> str | None:
         """Reply to one line; None means the session is over."""
@@ -54,8 +62,13 @@ class ChatSession:
                 return HELP if text else USAGE_HINT
             if command == "next" and not rest:
                 return self._show(await self.coach.next_step(self.actor))
+            confirming, self.confirming = self.confirming, None
+            if confirming is not None and command in {"yes", "y", "no", "n"} and not rest:
+                if command in {"no", "n"}:
+                    return "OK — not logged again."
+                return await self._spend(confirming, confirm=True)
             if command == "spend":
-                return render.spend_text(await self.coach.spend(self.actor, rest))
+                return await self._spend(rest)
             if command in {"escalate", "escalation"}:
                 return await self._escalate(rest)
             if text.lower() in {"other", "not this one", "alternatives", "wrong"}:

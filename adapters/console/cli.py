@@ -115,6 +115,16 @@ def build_parser() -> OneLineParser:
     p.add_argument("text")
     p.add_argument("--playbook")
     p.add_argument("--customer", help="customer reference, e.g. 'room 214'")
+    p.add_argument("--incident", help="the incident the spend belongs to (its id)")
+    p.add_argument(
+        "--idempotency-key",
+        help="a key for this request: repeating it records nothing and prints the first receipt",
+    )
+    p.add_argument(
+        "--confirm",
+        action="store_true",
+        help="log it even if you logged the same spend in the last 10 minutes",
+    )
     who(p, user_required=True)
 
     p = sub.add_parser("approve", help="approve (or --deny) a pending spend")
@@ -255,8 +265,33 @@ async def _advise(args: argparse.Namespace, coach: Coach) -> int:
 async def _spend(args: argparse.Namespace, coach: Coach) -> int:
     actor = coach.actor(args.org, args.user, args.role)
     outcome = await coach.spend(
-        actor, args.text, playbook_id=args.playbook, customer_ref=args.customer
+        actor,
+        args.text,
+        playbook_id=args.playbook,
+        customer_ref=args.customer,
+        incident_id=args.incident,
+        request_key=args.idempotency_key,
+        confirm=args.confirm,
     )
+    if outcome.needs_confirmation and not args.json:
+        # Nothing was recorded: ask at a terminal, else say how to log it anyway.
+        question = render.duplicate_question(outcome)
+        if not sys.stdin.isatty():
+            print(f"{question} Nothing logged; add --confirm to log it.", file=sys.stderr)
+            return EXIT_FAILED
+        answer = await asyncio.to_thread(input, f"{question} [y/N] ")
+        if answer.strip().lower() not in {"y", "yes"}:
+            print("Not logged.")
+            return 0
+        outcome = await coach.spend(
+            actor,
+            args.text,
+            playbook_id=args.playbook,
+            customer_ref=args.customer,
+            incident_id=args.incident,
+            request_key=args.idempotency_key,
+            confirm=True,
+        )
     _emit(args.json, render.spend_json(outcome), render.spend_text(outcome))
     return 0
 

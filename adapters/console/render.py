@@ -83,6 +83,7 @@ def entry_json(entry: LedgerEntry) -> dict[str, Any]:
         "user": entry.user_id,
         "role": entry.role.value,
         "playbook": entry.playbook_id,
+        "incident": entry.incident_id,
         "customer": entry.customer_ref,
         "created_at": entry.created_at.isoformat(),
         "decided_by": entry.decided_by,
@@ -91,9 +92,18 @@ def entry_json(entry: LedgerEntry) -> dict[str, Any]:
 
 
 def spend_json(outcome: SpendOutcome) -> dict[str, Any]:
+    if outcome.entry is None:
+        # Nothing recorded: the same spend was logged minutes ago. `--confirm` logs it.
+        assert outcome.earlier is not None
+        return {
+            "status": "needs_confirmation",
+            "question": duplicate_question(outcome),
+            "earlier": entry_json(outcome.earlier),
+        }
     out = entry_json(outcome.entry)
     out["over_authority"] = list(outcome.over_authority)
     out["remaining_today"] = outcome.authority.remaining_today.minor
+    out["replayed"] = outcome.replayed
     return out
 
 
@@ -183,8 +193,19 @@ def alternatives_text(advice: Advice) -> str:
     return "\n".join(lines)
 
 
+def duplicate_question(outcome: SpendOutcome) -> str:
+    """ "You logged £80 for room 214 at 14:02 — log another?" """
+    earlier = outcome.earlier
+    assert earlier is not None
+    where = f" for {earlier.customer_ref}" if earlier.customer_ref else ""
+    at = f" at {outcome.earlier_at:%H:%M}" if outcome.earlier_at else ""
+    return f"You logged {format_money(earlier.amount)}{where}{at} — log another?"
+
+
 def spend_text(outcome: SpendOutcome) -> str:
     e = outcome.entry
+    if e is None:
+        return duplicate_question(outcome)
     amount = format_money(e.amount)
     where = f" for {e.customer_ref}" if e.customer_ref else ""
     if e.status is SpendStatus.APPROVED:

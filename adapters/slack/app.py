@@ -25,6 +25,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_bolt.context.say.async_say import AsyncSay
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
@@ -140,6 +141,8 @@ class SlackBot:
         actions = "|".join(a.value for a in EscalationAction)
         app.action(re.compile(rf"^{blocks.ESC_PREFIX}({actions})$"))(self.on_escalation_action)
         app.view(blocks.SPEND_MODAL)(self.on_spend_submitted)
+        app.action(blocks.SPEND_AGAIN)(self.on_spend_again)
+        app.action(blocks.SPEND_NOT_AGAIN)(self.on_spend_not_again)
         outcomes = "|".join(o.value for o in blocks.OUTCOME_CHOICES)
         app.action(re.compile(rf"^{blocks.OUTCOME_PREFIX}({outcomes})$"))(self.on_outcome)
         # Ticking the prompt's review box may send its own request: a 200, nothing more.
@@ -179,8 +182,41 @@ class SlackBot:
 
     # -- the conversation (DM, @mention, /coach) -------------------------------------
 
-    async def converse(self, actor: Actor, text: str) -> Message:
-        """One line from staff: a situation, or one of the words the buttons stand for."""
+    async def spend(
+        self,
+        actor: Actor,
+        text: str,
+        request_key: str | None,
+        *,
+        customer_ref: str | None = None,
+        playbook_id: str | None = None,
+        incident_id: str | None = None,
+    ) -> Message:
+        """Log a spend once per delivered request (``request_key``), or ask to confirm;
+        ``incident_id``: the incident the card's button carried (else the open one)."""
+        outcome = await self._coach.spend(
+            actor,
+            text,
+            customer_ref=customer_ref,
+            playbook_id=playbook_id,
+            incident_id=incident_id,
+            request_key=request_key,
+        )
+        request = outcome.request
+        again = {
+            "text": text,
+            "customer": customer_ref,
+            # The same incident and playbook, even if another has been opened since.
+            "playbook": request.playbook_id if request else playbook_id,
+            "incident": request.incident_id if request else None,
+        }
+        return blocks.spend_message(outcome, again)
+
+    async def converse(self, actor: Actor, text: str, request_key: str | None = None) -> Message:
+        """One line from staff: a situation, or one of the words the buttons stand for.
+
+        ``request_key`` names the delivered request, so that a spend in it is logged once.
+        """
         text = text.strip()
         word, _, rest = text.partition(" ")
         command = word.lower().lstrip("/")
@@ -191,7 +227,7 @@ class SlackBot:
         if command == "next" and not rest:
             return blocks.advice_message(await self._coach.next_step(actor))
         if command == "spend":
-            return blocks.spend_message(await self._coach.spend(actor, rest))
+            return await self.spend(actor, rest, request_key)
         if command in {"escalate", "escalation"}:
             return await self.escalate(actor, rest or None)
         if command == "outcome" and rest:
@@ -228,16 +264,19 @@ class SlackBot:
         self,
         ack: AsyncAck,
         command: dict[str, Any],
+        request: AsyncBoltRequest,
         respond: AsyncRespond,
         context: AsyncBoltContext,
     ) -> None:
         actor = self._actor(context, command.get("user_name"))
-        await _answer(ack, respond, self.converse(actor, command.get("text") or ""))
+        key = command_key(request)
+        await _answer(ack, respond, self.converse(actor, command.get("text") or "", key))
 
     async def on_spend(
         self,
         ack: AsyncAck,
         command: dict[str, Any],
+        request: AsyncBoltRequest,
         respond: AsyncRespond,
         context: AsyncBoltContext,
     ) -> None:
@@ -251,7 +290,9 @@ class SlackBot:
         async def record() -> Message:
             if not text:
                 return blocks.plain("Usage: `/spend £48 dry cleaning, room 214`")
-            return blocks.spend_message(await self._coach.spend(actor, text))
+            # A replay of this signed request (or a retry after a crash) logs nothing
+            # and gets the first receipt back.
+            return await self.spend(actor, text, command_key(request))
 
         await _answer(ack, respond, record())
 
@@ -293,7 +334,8 @@ class SlackBot:
         thread = (
             None if event.get("channel_type") == "im" else event.get("thread_ts") or event.get("ts")
         )
-        await self._guard(lambda m: say(**m, thread_ts=thread), self.converse(actor, text))
+        key = f"slack:msg:{event.get('channel')}:{event.get('ts')}" if event.get("ts") else None
+        await self._guard(lambda m: say(**m, thread_ts=thread), self.converse(actor, text, key))
 
     async def _first_delivery(self, body: dict[str, Any], event: dict[str, Any]) -> bool:
         """Exactly one answer per message, across retries, twins and processes (shared state).
@@ -397,6 +439,7 @@ class SlackBot:
     async def on_spend_submitted(
         self,
         ack: AsyncAck,
+        body: dict[str, Any],
         view: dict[str, Any],
         client: AsyncWebClient,
         context: AsyncBoltContext,
@@ -408,12 +451,15 @@ class SlackBot:
 
         meta = json.loads(view.get("private_metadata") or "{}")
         actor = self._actor(context)
+        trigger = body.get("trigger_id")
+        key = f"slack:view:{view.get('id')}:{trigger}" if trigger else None
         # Recording happens before ack here, because a refusal must be shown inside the
         # modal (response_action "errors"); it is one local write, well inside 3 s.
         try:
-            outcome = await self._coach.spend(
+            receipt = await self.spend(
                 actor,
                 f"{field(blocks.AMOUNT)} {field(blocks.REASON)}",
+                key,
                 playbook_id=meta.get("playbook_id"),
                 customer_ref=field(blocks.CUSTOMER) or None,
                 incident_id=_button_value({"value": meta.get("incident_id")}),
@@ -426,7 +472,49 @@ class SlackBot:
             return
         await ack()
         # The receipt goes to the employee's DM with the app, where it stays findable.
-        await client.chat_postMessage(channel=actor.user_id, **blocks.spend_message(outcome))
+        await client.chat_postMessage(channel=actor.user_id, **receipt)
+
+    async def on_spend_again(
+        self,
+        ack: AsyncAck,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: AsyncRespond,
+        context: AsyncBoltContext,
+    ) -> None:
+        """*Yes, log another*: the spend the question was about, logged once."""
+        await ack()
+        actor = self._actor(context)
+        key = f"slack:action:{action.get('action_id')}:{body.get('trigger_id')}"
+
+        async def work() -> Message:
+            try:
+                again = json.loads(str(action.get("value") or ""))
+            except ValueError:
+                again = None
+            if not isinstance(again, dict) or not isinstance(again.get("text"), str):
+                raise InvalidInput("that button no longer works — type the spend again")
+
+            def given(name: str) -> str | None:
+                value = again.get(name)
+                return value if isinstance(value, str) else None
+
+            outcome = await self._coach.spend(
+                actor,
+                again["text"],
+                customer_ref=given("customer"),
+                playbook_id=given("playbook"),
+                incident_id=given("incident"),
+                request_key=key if body.get("trigger_id") else None,
+                confirm=True,
+            )
+            return blocks.spend_message(outcome)
+
+        await self._card(respond, work())
+
+    async def on_spend_not_again(self, ack: AsyncAck, respond: AsyncRespond) -> None:
+        await ack()
+        await respond(**blocks.plain("OK — not logged again."), replace_original=True)
 
     # -- closing the loop: the outcome prompt's buttons -------------------------------
 
@@ -588,6 +676,17 @@ def _bot_user_id(context: AsyncBoltContext, body: dict[str, Any]) -> str | None:
             user = authorization.get("user_id")
             return str(user) if user else None
     return None
+
+
+def command_key(request: AsyncBoltRequest) -> str | None:
+    """A slash command's delivery, by its signature and timestamp: a replayed or retried
+    request repeats both byte for byte, and no other request can have them. None in
+    Socket Mode (no signature: Slack delivers each envelope once)."""
+    signature = request.headers.get("x-slack-signature") or []
+    timestamp = request.headers.get("x-slack-request-timestamp") or []
+    if not signature or not timestamp:
+        return None
+    return f"slack:cmd:{timestamp[0]}:{signature[0]}"[:300]
 
 
 async def _answer(ack: AsyncAck, respond: AsyncRespond, work: Awaitable[Message]) -> None:

@@ -49,6 +49,8 @@ OUTCOME_CHOICES = (Outcome.WON, Outcome.CALMED, Outcome.LOST, Outcome.UNSURE)
 OUTCOME_NOTE = "outcome_note_input"
 OUTCOME_REVIEW = "outcome_review_posted"
 REVIEW_POSTED = "review_posted"  # the checkbox option's value when ticked
+# "You logged £80 … at 14:02 — log another?": Yes carries the spend to log again (JSON).
+SPEND_AGAIN, SPEND_NOT_AGAIN = "spend_again", "spend_not_again"
 # Block and action ids of the spend modal's inputs, read back from view.state.values.
 AMOUNT, REASON, CUSTOMER = "amount", "reason", "customer"
 
@@ -198,8 +200,12 @@ def alternatives_message(advice: Advice) -> Message:
     return message(text, [section(f"*{text}*"), _choices(list(advice.alternatives))])
 
 
-def spend_message(outcome: SpendOutcome) -> Message:
+def spend_message(outcome: SpendOutcome, again: Mapping[str, Any] | None = None) -> Message:
+    """The receipt; or, when the spend repeats a recent one, the question whether to log
+    another, with Yes (carrying ``again``: the spend as the listener will log it) / No."""
     e = outcome.entry
+    if e is None:
+        return _log_another(outcome, again)
     amount = money(e.amount)
     where = f" for {escape(e.customer_ref)}" if e.customer_ref else ""
     if e.status is SpendStatus.APPROVED:
@@ -223,6 +229,27 @@ def spend_message(outcome: SpendOutcome) -> Message:
             )
         )
     return message(text, blocks)
+
+
+def _log_another(outcome: SpendOutcome, again: Mapping[str, Any] | None) -> Message:
+    earlier = outcome.earlier
+    assert earlier is not None
+    where = f" for {escape(earlier.customer_ref)}" if earlier.customer_ref else ""
+    at = f" at {outcome.earlier_at:%H:%M}" if outcome.earlier_at else ""
+    text = f"You logged {money(earlier.amount)}{where}{at} — log another?"
+    value = json.dumps(dict(again or {}), ensure_ascii=False, separators=(",", ":"))
+    if again is None or len(value) > 2000:  # a button value holds 2000 characters
+        return plain(f"{text} Nothing was logged; add a word to the reason to log it.")
+    return message(
+        text,
+        [
+            section(text),
+            actions(
+                button("Yes, log another", SPEND_AGAIN, value, "primary"),
+                button("No", SPEND_NOT_AGAIN, earlier.entry_id),
+            ),
+        ],
+    )
 
 
 def spend_button_value(advice: Advice) -> str:

@@ -259,10 +259,38 @@ class CoachBot(ActivityHandler):
         text: str,
         customer: str | None,
         incident_id: str | None = None,
+        *,
+        again: dict[str, Any] | None = None,
     ) -> None:
+        """Log a spend once per activity (a redelivery gets the first receipt), asking
+        first when it repeats one logged minutes ago; ``again``: the confirmed repeat."""
+        activity = turn_context.activity
+        # Activity ids are unique within a conversation; Teams repeats one on redelivery.
+        key = f"teams:{activity.conversation.id}:{activity.id}"[:300] if activity.id else None
+
+        def given(name: str) -> str | None:
+            value = (again or {}).get(name)
+            return value if isinstance(value, str) and value else None
+
         outcome = await self._coach().spend(
-            actor, text, customer_ref=customer, incident_id=incident_id
+            actor,
+            text,
+            customer_ref=customer,
+            playbook_id=given("playbook"),
+            incident_id=given("incident") or incident_id,
+            request_key=key,
+            confirm=again is not None,
         )
+        if outcome.needs_confirmation:
+            request = outcome.request
+            data = {
+                "text": text,
+                "customer": customer,
+                "playbook": request.playbook_id if request else None,
+                "incident": request.incident_id if request else None,
+            }
+            await _send_card(turn_context, cards.log_another_card(outcome, data))
+            return
         await turn_context.send_activity(cards.spend_text(outcome))
 
     async def _escalate(
@@ -356,6 +384,11 @@ class CoachBot(ActivityHandler):
             if not amount:
                 raise InvalidInput("type the amount, e.g. £48.50")
             await self._spend(turn_context, actor, f"{amount} {reason}", customer, incident_id)
+        elif cmd == cards.CMD_SPEND_AGAIN and isinstance(data.get("text"), str):
+            customer = data.get("customer") if isinstance(data.get("customer"), str) else None
+            await self._spend(turn_context, actor, data["text"], customer, again=data)
+        elif cmd == cards.CMD_SPEND_NOT_AGAIN:
+            await turn_context.send_activity("OK — not logged again.")
         elif cmd == cards.CMD_ESCALATE:
             await self._escalate(turn_context, actor, None, incident_id)
         elif cmd == cards.CMD_OTHER:

@@ -49,6 +49,8 @@ CMD_OTHER = "other"
 CMD_CHOOSE = "choose"
 CMD_ESCALATION = "esc"  # a manager's button on an escalation card
 CMD_OUTCOME = "outcome"  # the employee's answer to "how did it end?"
+CMD_SPEND_AGAIN = "spend_again"  # "log another?" Yes: carries the spend to log again
+CMD_SPEND_NOT_AGAIN = "spend_not_again"
 VERB_ESCALATION = "escalation"  # Action.Execute verb of the same
 
 
@@ -199,8 +201,25 @@ def alternatives_card(advice: Advice) -> Card:
     )
 
 
+def log_another_card(outcome: SpendOutcome, again: Mapping[str, Any]) -> Card:
+    """ "You logged £80 for room 214 at 14:02 — log another?" with Yes / No."""
+    return card(
+        [text_block(spend_text(outcome))],
+        [
+            _submit("Yes, log another", {**again, "cmd": CMD_SPEND_AGAIN}),
+            _submit("No", {"cmd": CMD_SPEND_NOT_AGAIN}),
+        ],
+    )
+
+
 def spend_text(outcome: SpendOutcome) -> str:
     e = outcome.entry
+    if e is None:
+        earlier = outcome.earlier
+        assert earlier is not None
+        where = f" for {earlier.customer_ref}" if earlier.customer_ref else ""
+        at = f" at {outcome.earlier_at:%H:%M}" if outcome.earlier_at else ""
+        return f"You logged {format_money(earlier.amount)}{where}{at} — log another?"
     amount = format_money(e.amount)
     where = f" for {e.customer_ref}" if e.customer_ref else ""
     if e.status is SpendStatus.APPROVED:

@@ -7,6 +7,7 @@ entry points' way in.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -17,6 +18,10 @@ from bot.models import LedgerEntry, Role, SpendRequest, SpendStatus, VerifyResul
 
 if TYPE_CHECKING:
     from bot.database import Database
+
+
+# The longest request key kept with a spend (a Slack signature and timestamp fit easily).
+MAX_REQUEST_KEY = 300
 
 
 class SpendState(StrEnum):
@@ -49,6 +54,45 @@ class SpendSummaryRow:
     day: date | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class SpendTotals:
+    """What the ledger holds for one spend's decision, read under the organisation's lock.
+
+    Only approved money counts: what the spender approved on their own authority today,
+    what this customer received today (by anyone, on anyone's authority), and what this
+    incident received so far. Pending and denied spends count against none of them.
+    ``None``: the spend names no customer (or no incident).
+    """
+
+    self_authorised_today: int
+    customer_approved_today: int | None
+    incident_approved: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class SpendVerdict:
+    """The decision on one spend: approved at once, or pending with the reasons why."""
+
+    status: SpendStatus
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedSpend:
+    """What ``authorise_and_record`` did.
+
+    ``entry`` is the spend recorded now, or the one first recorded under the same request
+    key (``replayed``); None when ``earlier`` (a matching recent spend by the same person)
+    needs the person's confirmation first. ``totals`` are those the decision saw: for a
+    replay, the ledger as it stood just before the original entry, so the receipt repeats.
+    """
+
+    entry: LedgerEntry | None
+    totals: SpendTotals
+    replayed: bool = False
+    earlier: LedgerEntry | None = None
+
+
 class SpendLedger(Protocol):
     """What the core needs from a ledger. Every method is scoped to one organisation."""
 
@@ -71,6 +115,31 @@ class SpendLedger(Protocol):
         over_authority_reasons: tuple[str, ...] = (),
     ) -> LedgerEntry:
         """Append a spend (approved at once, or pending) and return it."""
+        ...
+
+    async def authorise_and_record(
+        self,
+        org: str,
+        user_id: str,
+        role: Role,
+        request: SpendRequest,
+        *,
+        decide: Callable[[SpendTotals], SpendVerdict],
+        day_start: datetime,
+        request_key: str | None = None,
+        duplicates_since: datetime | None = None,
+        same_reason: Callable[[str], bool] | None = None,
+    ) -> RecordedSpend:
+        """Decide and record one spend as a single step, serialised per organisation.
+
+        In one transaction: a spend already recorded under ``request_key`` is returned as
+        it is (a replayed request records nothing); a spend (not denied) by the same
+        person since ``duplicates_since`` with the same amount and customer, whose reason
+        ``same_reason`` accepts, is returned as ``earlier`` (nothing recorded); otherwise,
+        under the organisation's write lock, ``decide`` gets the totals as they stand and
+        its verdict is appended, with the request key under a unique constraint.
+        Concurrent spends, in one process or many, each see the ones committed before them.
+        """
         ...
 
     async def decide(self, org: str, entry_id: str, decided_by: str, approve: bool) -> LedgerEntry:
@@ -98,7 +167,7 @@ class SpendLedger(Protocol):
         ...
 
     async def customer_total(self, org: str, customer_ref: str, since: datetime) -> int:
-        """Minor units approved or pending for this customer since ``since``, by anyone."""
+        """Minor units approved for this customer since ``since``, by anyone (the cap's base)."""
         ...
 
     async def verify(self, org: str | None = None) -> VerifyResult:

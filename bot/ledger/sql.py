@@ -68,7 +68,7 @@ import hmac
 import json
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, NamedTuple, TypeVar
@@ -121,14 +121,24 @@ from bot.errors import (
     NotFound,
     StorageUnavailable,
 )
-from bot.ledger import SpendState, SpendSummaryRow, SummaryDimension
+from bot.ledger import (
+    MAX_REQUEST_KEY,
+    RecordedSpend,
+    SpendState,
+    SpendSummaryRow,
+    SpendTotals,
+    SpendVerdict,
+    SummaryDimension,
+)
 from bot.models import LedgerEntry, Money, Role, SpendRequest, SpendStatus, VerifyResult
 
 T = TypeVar("T")
 
 SCHEMA_COMPONENT = "ledger"
 # 2: ledger_heads.keyed_from_seq and seal (the keyed chain).
-SCHEMA_VERSION = 2
+# 3: ledger_requests (a delivered request's key -> the spend it recorded) and an index
+# on each spend's incident, for the per-incident total. ledger_events is unchanged.
+SCHEMA_VERSION = 3
 GENESIS_HASH = "0" * 64  # prev_hash of the first row of every organisation
 
 SPEND = "spend"
@@ -207,6 +217,21 @@ events = Table(
     Index("ix_ledger_events_org_kind_created", "org", "kind", "created_at"),
     Index("ix_ledger_events_org_customer", "org", "customer_ref", "created_at"),
     Index("ix_ledger_events_org_user", "org", "user_id", "created_at"),
+    Index("ix_ledger_events_org_incident", "org", "incident_id"),
+)
+
+# A platform request (a signed Slack command, a Teams activity, a CLI idempotency key)
+# that recorded a spend, written in the spend's own transaction: a retried or replayed
+# delivery finds it and gets the first receipt back, even if the process that recorded
+# the spend died before answering. Outside the hash chain, so old entries are unchanged.
+requests = Table(
+    "ledger_requests",
+    metadata,
+    Column("org", Text, nullable=False),
+    Column("request_key", String(MAX_REQUEST_KEY), nullable=False),
+    Column("entry_id", String(32), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("org", "request_key", name="pk_ledger_requests"),
 )
 
 heads = Table(
@@ -250,6 +275,9 @@ async def record_schema_version(
         )
 
 
+_INCIDENT_INDEX = next(i for i in events.indexes if i.name == "ix_ledger_events_org_incident")
+
+
 async def migrate(conn: AsyncConnection) -> None:
     """Create or upgrade the ledger's tables inside ``conn``'s transaction.
 
@@ -264,6 +292,8 @@ async def migrate(conn: AsyncConnection) -> None:
             sync_conn.execute(text("ALTER TABLE ledger_heads ADD COLUMN keyed_from_seq BIGINT"))
         if "seal" not in columns:
             sync_conn.execute(text("ALTER TABLE ledger_heads ADD COLUMN seal VARCHAR(64)"))
+        # create_all adds no index to a table that already exists (an older ledger).
+        _INCIDENT_INDEX.create(sync_conn, checkfirst=True)
 
     await conn.run_sync(create)
     await record_schema_version(conn, SCHEMA_COMPONENT, SCHEMA_VERSION, "ledger")
@@ -615,6 +645,14 @@ class SqlSpendLedger(DatabaseStore):
             "keyed_from_seq": keyed_from,
             "seal": seal,
         }
+        if self._backend == "postgresql":
+            # One round trip for both while the organisation's lock is held: every
+            # spend queued behind this one waits for it.
+            values = {f"ev_{name}": value for name, value in row.items()}
+            appended = await conn.execute(_MOVE_HEAD_AND_INSERT, {**values, **moved})
+            if appended.rowcount != 1:  # the head moved: cannot happen under the lock
+                raise _Retry
+            return row
         await conn.execute(_INSERT_EVENT, row)
         result = await conn.execute(_MOVE_HEAD, moved)
         if result.rowcount != 1:  # cannot happen while the lock holds; never fork the chain
@@ -622,6 +660,123 @@ class SqlSpendLedger(DatabaseStore):
         return row
 
     # ----------------------------------------------------------------- writes
+
+    async def authorise_and_record(
+        self,
+        org: str,
+        user_id: str,
+        role: Role,
+        request: SpendRequest,
+        *,
+        decide: Callable[[SpendTotals], SpendVerdict],
+        day_start: datetime,
+        request_key: str | None = None,
+        duplicates_since: datetime | None = None,
+        same_reason: Callable[[str], bool] | None = None,
+    ) -> RecordedSpend:
+        currency = _spend_currency(request)
+        if request_key is not None and not 0 < len(request_key) <= MAX_REQUEST_KEY:
+            raise ValueError(f"a request key is 1 to {MAX_REQUEST_KEY} characters")
+        created_at = as_utc(self._clock())
+        since = as_utc(day_start)
+
+        async def totals(conn: AsyncConnection, before_seq: int) -> SpendTotals:
+            row = (
+                await conn.execute(
+                    _TOTALS,
+                    {
+                        "org": org,
+                        "user_id": user_id,
+                        "customer_ref": request.customer_ref,
+                        "incident_id": request.incident_id,
+                        "since": since,
+                        "before_seq": before_seq,
+                    },
+                )
+            ).one()
+            return SpendTotals(
+                int(row.self_total),
+                None if request.customer_ref is None else int(row.customer_total),
+                None if request.incident_id is None else int(row.incident_total),
+            )
+
+        async def work(conn: AsyncConnection) -> RecordedSpend:
+            # Nothing before the head lock changes money, so it runs before the lock and
+            # keeps the organisation's queue short: the request key's lookup (a replay
+            # needs no lock: everything before the first entry is committed), the check
+            # for a recent duplicate (a person's second thoughts, minutes apart), and the
+            # request key's row. Two deliveries of one request racing past the lookup
+            # meet at that row's primary key: the second waits for the first to commit,
+            # fails, and its retry finds the key.
+            earlier = None
+            if duplicates_since is not None and same_reason is not None:
+                earlier = await self._recent_match(
+                    conn, org, user_id, request, as_utc(duplicates_since), same_reason
+                )
+            # After the duplicate check: a "duplicate" committed by another delivery of
+            # this same request is then certain to be found here, and is a replay.
+            if request_key is not None:
+                first_id = await conn.scalar(
+                    _FIND_REQUEST, {"org": org, "request_key": request_key}
+                )
+                if first_id is not None:
+                    first = await self._fetch(conn, org, first_id)
+                    assert first is not None  # spend rows are never removed
+                    return RecordedSpend(first, await totals(conn, first.seq), replayed=True)
+            if earlier is not None:
+                return RecordedSpend(None, await totals(conn, _NO_BOUND), earlier=earlier)
+            entry_id = new_entry_id()  # drawn per attempt: a collision retries
+            if request_key is not None:
+                await conn.execute(
+                    _INSERT_REQUEST,
+                    {
+                        "org": org,
+                        "request_key": request_key,
+                        "entry_id": entry_id,
+                        "created_at": created_at,
+                    },
+                )
+            # The head lock: every spend, decision and append of this organisation queues
+            # here, so the totals read next include every spend committed before ours and
+            # none can be committed until ours is (PostgreSQL reads committed data per
+            # statement; SQLite's BEGIN IMMEDIATE has locked the whole database).
+            head = await self._lock_head(conn, org)
+            seen = await totals(conn, _NO_BOUND)
+            verdict = decide(seen)
+            if verdict.status is SpendStatus.DENIED:
+                raise ValueError("a spend is recorded approved or pending; denial is a decision")
+            row = _spend_row(user_id, role, request, currency, verdict, created_at)
+            row = await self._append(conn, org, head, {**row, "entry_id": entry_id})
+            return RecordedSpend(_entry(row), seen)
+
+        return await self._write(work)
+
+    async def _recent_match(
+        self,
+        conn: AsyncConnection,
+        org: str,
+        user_id: str,
+        request: SpendRequest,
+        since: datetime,
+        same_reason: Callable[[str], bool],
+    ) -> LedgerEntry | None:
+        """The latest spend by ``user_id`` since ``since`` that this one repeats, if any."""
+        params = {
+            "org": org,
+            "user_id": user_id,
+            "since": since,
+            "amount_minor": request.amount.minor,
+            "currency": request.amount.currency,
+            "customer_ref": request.customer_ref,
+        }
+        # Usually no row at all; a whole entry is read only for one saying the same.
+        for entry_id, reason in (await conn.execute(_SAME_AMOUNT_SINCE, params)).all():
+            if not same_reason(reason):
+                continue
+            entry = await self._fetch(conn, org, entry_id)
+            if entry and entry.status is not SpendStatus.DENIED:
+                return entry
+        return None
 
     async def record_spend(
         self,
@@ -632,39 +787,20 @@ class SqlSpendLedger(DatabaseStore):
         status: SpendStatus,
         over_authority_reasons: tuple[str, ...] = (),
     ) -> LedgerEntry:
+        """Append a spend whose status the caller decided (imports, tests, benchmarks).
+
+        The coach decides and records in one step with ``authorise_and_record``.
+        """
         if status is SpendStatus.DENIED:
             raise ValueError("a spend is recorded approved or pending; denial is a decision")
-        amount = request.amount
-        if amount.minor <= 0:
-            raise InvalidAmount("a spend must be more than zero")
-        currency = amount.currency.strip().upper()
-        if not _CURRENCY.match(currency):
-            raise InvalidAmount(f"unknown currency {amount.currency!r}")
+        currency = _spend_currency(request)
         created_at = as_utc(self._clock())
+        verdict = SpendVerdict(status, over_authority_reasons)
 
         async def work(conn: AsyncConnection) -> dict[str, Any]:
             head = await self._lock_head(conn, org)
-            return await self._append(
-                conn,
-                org,
-                head,
-                {
-                    "kind": SPEND,
-                    "entry_id": new_entry_id(),  # drawn per attempt: a collision retries
-                    "user_id": user_id,
-                    "role": role.value,
-                    "amount_minor": amount.minor,
-                    "currency": currency,
-                    "reason": request.reason,
-                    "playbook_id": request.playbook_id,
-                    "customer_ref": request.customer_ref,
-                    "incident_id": request.incident_id,
-                    "status": status.value,
-                    "authorised_by_self": status is SpendStatus.APPROVED,
-                    "over_authority_reasons": json.dumps(list(over_authority_reasons)),
-                    "created_at": created_at,
-                },
-            )
+            row = _spend_row(user_id, role, request, currency, verdict, created_at)
+            return await self._append(conn, org, head, row)
 
         return _entry(await self._write(work))
 
@@ -759,7 +895,7 @@ class SqlSpendLedger(DatabaseStore):
                 _spend.c.kind == SPEND,
                 _spend.c.customer_ref == customer_ref,
                 _spend.c.created_at >= as_utc(since),
-                or_(_decision.c.status.is_(None), _decision.c.status != SpendStatus.DENIED.value),
+                _APPROVED,
             )
         )
         async with self._connection() as conn:
@@ -957,6 +1093,20 @@ _MOVE_HEAD = (
 )
 
 _KEY_COLUMNS = (heads.c.keyed_from_seq, heads.c.seal)
+# PostgreSQL: the head moves and the row goes in with one statement; the row is inserted
+# only if the head was where the lock found it (else nothing changes and the write retries).
+_MOVED = _MOVE_HEAD.returning(heads.c.org).cte("moved")
+_MOVE_HEAD_AND_INSERT = (
+    insert(events)
+    .from_select(
+        [c.name for c in events.columns],
+        # Prefixed: parameters named like a column of ledger_heads would join its SET.
+        select(*(bindparam(f"ev_{c.name}", type_=c.type) for c in events.columns)).select_from(
+            _MOVED
+        ),
+    )
+    .add_cte(_MOVED)
+)
 
 _spend = events.alias("spend")
 _decision = events.alias("decision")
@@ -989,6 +1139,119 @@ def _spends_query(org: str) -> Any:
 def _sum(column: Any) -> Any:
     # PostgreSQL's SUM(bigint) is numeric (a Decimal in Python); keep money integral.
     return cast(func.coalesce(func.sum(column), 0), BigInteger)
+
+
+# Approved at once, or approved by a manager since: money the customer has been given.
+_APPROVED = or_(
+    _spend.c.authorised_by_self.is_(True), _decision.c.status == SpendStatus.APPROVED.value
+)
+
+
+# The three totals a spend is decided on, in one statement (it runs under the head lock,
+# so every round trip there is paid by every spend of the organisation queued behind):
+# the spender's own approvals today, the customer's approved spends today, the
+# incident's approved spends ever. Three scalar subqueries, each on its own index
+# (spender, customer, incident), so the cost stays flat however long the ledger grows;
+# a manager's approval is looked up (unique index) only for spends that needed one.
+# ``before_seq`` bounds them for a replayed request.
+_BEFORE = bindparam("before_seq", type_=BigInteger())
+_MANAGER_APPROVED = (
+    select(literal(1))
+    .where(
+        _decision.c.org == _spend.c.org,
+        _decision.c.entry_id == _spend.c.entry_id,
+        _decision.c.kind == DECISION,
+        _decision.c.status == SpendStatus.APPROVED.value,
+    )
+    .exists()
+)
+_GIVEN = or_(_spend.c.authorised_by_self.is_(True), _MANAGER_APPROVED)
+
+
+def _total_where(*conditions: Any) -> Any:
+    return (
+        select(_sum(_spend.c.amount_minor))
+        .where(
+            _spend.c.org == bindparam("org"),
+            _spend.c.kind == SPEND,
+            _spend.c.seq < _BEFORE,
+            *conditions,
+        )
+        .scalar_subquery()
+    )
+
+
+_TODAY = _spend.c.created_at >= bindparam("since", type_=UtcDateTime())
+_TOTALS = select(
+    _total_where(
+        _spend.c.user_id == bindparam("user_id"), _TODAY, _spend.c.authorised_by_self.is_(True)
+    ).label("self_total"),
+    _total_where(
+        _spend.c.customer_ref == bindparam("customer_ref", type_=Text()), _TODAY, _GIVEN
+    ).label("customer_total"),
+    _total_where(_spend.c.incident_id == bindparam("incident_id", type_=Text()), _GIVEN).label(
+        "incident_total"
+    ),
+)
+# A person's spends of one amount for one customer (or none) since a moment, newest first.
+_CUSTOMER = bindparam("customer_ref", type_=Text())
+_SAME_AMOUNT_SINCE = (
+    select(_spend.c.entry_id, _spend.c.reason)
+    .where(
+        _spend.c.org == bindparam("org"),
+        _spend.c.user_id == bindparam("user_id"),
+        _spend.c.kind == SPEND,
+        _spend.c.created_at >= bindparam("since", type_=UtcDateTime()),
+        _spend.c.amount_minor == bindparam("amount_minor", type_=BigInteger()),
+        _spend.c.currency == bindparam("currency"),
+        or_(
+            _spend.c.customer_ref == _CUSTOMER,
+            and_(_CUSTOMER.is_(None), _spend.c.customer_ref.is_(None)),
+        ),
+    )
+    .order_by(_spend.c.seq.desc())
+)
+_NO_BOUND = 2**62  # before_seq for totals over every entry
+_FIND_REQUEST = select(requests.c.entry_id).where(
+    requests.c.org == bindparam("org"), requests.c.request_key == bindparam("request_key")
+)
+_INSERT_REQUEST = insert(requests)
+
+
+def _spend_currency(request: SpendRequest) -> str:
+    amount = request.amount
+    if amount.minor <= 0:
+        raise InvalidAmount("a spend must be more than zero")
+    currency = amount.currency.strip().upper()
+    if not _CURRENCY.match(currency):
+        raise InvalidAmount(f"unknown currency {amount.currency!r}")
+    return currency
+
+
+def _spend_row(
+    user_id: str,
+    role: Role,
+    request: SpendRequest,
+    currency: str,
+    verdict: SpendVerdict,
+    created_at: datetime,
+) -> dict[str, Any]:
+    return {
+        "kind": SPEND,
+        "entry_id": new_entry_id(),  # drawn per attempt: a collision retries
+        "user_id": user_id,
+        "role": role.value,
+        "amount_minor": request.amount.minor,
+        "currency": currency,
+        "reason": request.reason,
+        "playbook_id": request.playbook_id,
+        "customer_ref": request.customer_ref,
+        "incident_id": request.incident_id,
+        "status": verdict.status.value,
+        "authorised_by_self": verdict.status is SpendStatus.APPROVED,
+        "over_authority_reasons": json.dumps(list(verdict.reasons)),
+        "created_at": created_at,
+    }
 
 
 # Only spends approved at once count against a person's own daily allowance; a
