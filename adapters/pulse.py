@@ -21,6 +21,7 @@ from datetime import timedelta
 import structlog
 from aiohttp import web
 
+from adapters.keys import COACH_KEY, SETTINGS_KEY
 from bot import pulse
 from bot.errors import AlreadyDecided, InvalidInput, NotFound
 from bot.incidents import PulseAnswer
@@ -77,16 +78,12 @@ def _form(code: str) -> str:
 
 
 async def _allowed(request: web.Request) -> bool:
-    from adapters.server import COACH_KEY
-
     coach = request.app[COACH_KEY]
     key = f"pulse:{request.remote or 'unknown'}"
     return await coach.state.allow(key, PULSE_RATE_LIMIT, PULSE_RATE_WINDOW_SECONDS)
 
 
 async def pulse_page(request: web.Request) -> web.Response:
-    from adapters.server import COACH_KEY
-
     if not await _allowed(request):
         return _message("Too many attempts — please try again later.", 429)
     store = request.app[COACH_KEY].incidents
@@ -100,8 +97,6 @@ async def pulse_page(request: web.Request) -> web.Response:
 
 
 async def pulse_answer(request: web.Request) -> web.Response:
-    from adapters.server import COACH_KEY
-
     if not await _allowed(request):
         return _message("Too many attempts — please try again later.", 429)
     coach = request.app[COACH_KEY]
@@ -154,8 +149,6 @@ def reachable_platforms(settings: Settings) -> set[str]:
 async def _prompter_context(app: web.Application) -> AsyncIterator[None]:
     """Ask employees how quiet incidents ended — in every process (conditional updates
     let only one of them ask about a given incident)."""
-    from adapters.server import COACH_KEY, SETTINGS_KEY
-
     coach = app[COACH_KEY]
     if coach.incidents is None:
         yield

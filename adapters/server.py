@@ -25,6 +25,7 @@ import structlog
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from adapters.keys import COACH_KEY, DATABASE_KEY, SETTINGS_KEY
 from adapters.pulse import install_pulse
 from bot import metrics
 from bot.coach import Coach
@@ -42,10 +43,6 @@ from bot.runtime import open_coach
 from bot.settings import Settings
 from bot.state.resilient import ResilientState
 
-COACH_KEY = web.AppKey("coach", Coach)
-# One connection pool per process: the core's stores and the adapters' tables share it.
-DATABASE_KEY = web.AppKey("database", Database)
-SETTINGS_KEY = web.AppKey("settings", Settings)
 # Slack's and Teams' payloads are a few KB (Teams caps a message at 28 KB). Anything near
 # this is not from them: refuse it from the Content-Length before reading a byte.
 MAX_BODY_BYTES = 512 * 1024

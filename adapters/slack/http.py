@@ -20,6 +20,7 @@ import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 
+from adapters.keys import COACH_KEY
 from adapters.slack.app import SlackBot
 from adapters.slack.installations import SlackDatabase
 from adapters.slack.notifier import SlackNotifier
@@ -132,8 +133,6 @@ async def socket_mode_only(_: web.Request) -> web.Response:
 async def lifecycle(app: web.Application) -> AsyncIterator[None]:
     """Attach the Coach (ready by now: its context runs first), open the installation
     tables, run the outbox worker, and connect Socket Mode when configured."""
-    from adapters.server import COACH_KEY
-
     bot = app[SLACK_BOT_KEY]
     runtime = app[SLACK_RUNTIME_KEY]
     coach = bot.coach = app[COACH_KEY]
