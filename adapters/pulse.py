@@ -20,6 +20,7 @@ from datetime import timedelta
 
 import structlog
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from adapters.keys import COACH_KEY, SETTINGS_KEY
 from bot import pulse
@@ -102,7 +103,11 @@ async def pulse_answer(request: web.Request) -> web.Response:
     coach = request.app[COACH_KEY]
     if coach.incidents is None:
         return _message("That code is not recognised.", 404)
-    form = await request.post()
+    try:
+        form = await request.post()
+    except (ValueError, LookupError, HttpProcessingError):
+        # Not UTF-8, an unknown charset, a broken multipart body: not from our page's form.
+        return _message("That answer could not be read. Please use the buttons on the page.", 400)
     answer = str(form.get("answer") or "")
     note = str(form.get("note") or "") or None
     try:
