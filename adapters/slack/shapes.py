@@ -17,6 +17,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
+from bot.inputs import has_control_characters
+
 # Slack's timestamps are Unix seconds (10 digits); Bolt subtracts them from a float clock,
 # which overflows past ~308 digits. Twelve digits is the year 33658.
 MAX_TIMESTAMP_DIGITS = 12
@@ -123,6 +125,9 @@ def _common_problem(body: dict[str, Any]) -> str | None:
     for key in _STRING_FIELDS:
         if not isinstance(body.get(key), str | None):
             return f"{key} must be a string"
+    for key in ("team_id", "user_id", "enterprise_id", "channel_id"):
+        if not _plain_id(body.get(key)):
+            return f"{key} must be a Slack id"
     for key in _ID_OR_OBJECT_FIELDS:
         if not _id_or_object(body.get(key)):
             return f"{key} must be an id or an object with a string id"
@@ -146,8 +151,18 @@ def _common_problem(body: dict[str, Any]) -> str | None:
 
 def _id_or_object(value: Any) -> bool:
     if value is None or isinstance(value, str):
-        return True
-    return isinstance(value, dict) and isinstance(value.get("id"), str | None)
+        return _plain_id(value)
+    return (
+        isinstance(value, dict)
+        and isinstance(value.get("id"), str | None)
+        and _plain_id(value.get("id"))
+    )
+
+
+def _plain_id(value: str | None) -> bool:
+    # Slack ids are letters and digits; these become the organisation and user the core
+    # records under, so a control character (a NUL: PostgreSQL refuses it) is refused here.
+    return value is None or not has_control_characters(value)
 
 
 def _event_problem(event: Any) -> str | None:
@@ -181,6 +196,10 @@ def _interaction_problem(kind: str, body: dict[str, Any]) -> str | None:
     if not isinstance(user, dict) or not isinstance(user.get("id"), str) or not user["id"]:
         return f"a {kind} payload needs a user with an id"
     if kind == "block_actions":
+        container = body.get("container") or {}
+        if container.get("type") != "view" and not body.get("response_url"):
+            # A click on a message always brings one; the listeners answer through it.
+            return "a block_actions payload from a message needs a response_url"
         actions = body.get("actions")
         if not isinstance(actions, list) or not actions:
             return "a block_actions payload needs a non-empty list of actions"
