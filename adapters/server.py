@@ -424,11 +424,12 @@ def serve(settings: Settings, host: str, port: int, *, reuse_port: bool = False)
     ``reuse_port``: one of several processes on the same port (``--workers``).
     """
     configure(settings.coachbot_log_level)
+    app = build_app(settings)  # an unusable DATABASE_URL is refused before "starting"
     loop = use_uvloop()
     log.info("serve.starting", host=host, port=port, pid=os.getpid(), event_loop=loop)
     # run_app handles SIGINT/SIGTERM (and Ctrl-C) itself as a graceful exit.
     web.run_app(
-        build_app(settings),
+        app,
         host=host,
         port=port,
         shutdown_timeout=SHUTDOWN_TIMEOUT_SECONDS,
