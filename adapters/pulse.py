@@ -20,7 +20,9 @@ from datetime import timedelta
 
 import structlog
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
+from adapters.keys import COACH_KEY, SETTINGS_KEY
 from bot import pulse
 from bot.errors import AlreadyDecided, InvalidInput, NotFound
 from bot.incidents import PulseAnswer
@@ -77,16 +79,12 @@ def _form(code: str) -> str:
 
 
 async def _allowed(request: web.Request) -> bool:
-    from adapters.server import COACH_KEY
-
     coach = request.app[COACH_KEY]
     key = f"pulse:{request.remote or 'unknown'}"
     return await coach.state.allow(key, PULSE_RATE_LIMIT, PULSE_RATE_WINDOW_SECONDS)
 
 
 async def pulse_page(request: web.Request) -> web.Response:
-    from adapters.server import COACH_KEY
-
     if not await _allowed(request):
         return _message("Too many attempts — please try again later.", 429)
     store = request.app[COACH_KEY].incidents
@@ -100,14 +98,16 @@ async def pulse_page(request: web.Request) -> web.Response:
 
 
 async def pulse_answer(request: web.Request) -> web.Response:
-    from adapters.server import COACH_KEY
-
     if not await _allowed(request):
         return _message("Too many attempts — please try again later.", 429)
     coach = request.app[COACH_KEY]
     if coach.incidents is None:
         return _message("That code is not recognised.", 404)
-    form = await request.post()
+    try:
+        form = await request.post()
+    except (ValueError, LookupError, HttpProcessingError):
+        # Not UTF-8, an unknown charset, a broken multipart body: not from our page's form.
+        return _message("That answer could not be read. Please use the buttons on the page.", 400)
     answer = str(form.get("answer") or "")
     note = str(form.get("note") or "") or None
     try:
@@ -154,8 +154,6 @@ def reachable_platforms(settings: Settings) -> set[str]:
 async def _prompter_context(app: web.Application) -> AsyncIterator[None]:
     """Ask employees how quiet incidents ended — in every process (conditional updates
     let only one of them ask about a given incident)."""
-    from adapters.server import COACH_KEY, SETTINGS_KEY
-
     coach = app[COACH_KEY]
     if coach.incidents is None:
         yield

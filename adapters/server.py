@@ -25,6 +25,7 @@ import structlog
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from adapters.keys import COACH_KEY, DATABASE_KEY, SETTINGS_KEY
 from adapters.pulse import install_pulse
 from bot import metrics
 from bot.coach import Coach
@@ -43,10 +44,6 @@ from bot.runtime import open_coach
 from bot.settings import Settings
 from bot.state.resilient import ResilientState
 
-COACH_KEY = web.AppKey("coach", Coach)
-# One connection pool per process: the core's stores and the adapters' tables share it.
-DATABASE_KEY = web.AppKey("database", Database)
-SETTINGS_KEY = web.AppKey("settings", Settings)
 CHECKPOINTS_KEY = web.AppKey("ledger_checkpoints", DailyCheckpoints)
 # The daily ledger checkpoint line: first looked for this long after start (a process
 # that keeps crashing at start posts nothing extra), then every CHECKPOINT_POLL_SECONDS.
@@ -471,13 +468,14 @@ def serve(settings: Settings, host: str, port: int, *, reuse_port: bool = False)
     ``reuse_port``: one of several processes on the same port (``--workers``).
     """
     configure(settings.coachbot_log_level)
+    app = build_app(settings)  # an unusable DATABASE_URL is refused before "starting"
     loop = use_uvloop()
     log.info("serve.starting", host=host, port=port, pid=os.getpid(), event_loop=loop)
     if not reuse_port:  # with --workers the supervisor has warned, once for them all
         warn_if_ledger_unkeyed(settings)
     # run_app handles SIGINT/SIGTERM (and Ctrl-C) itself as a graceful exit.
     web.run_app(
-        build_app(settings),
+        app,
         host=host,
         port=port,
         shutdown_timeout=SHUTDOWN_TIMEOUT_SECONDS,

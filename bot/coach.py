@@ -25,6 +25,14 @@ from bot.customers import extract_customer_ref, normalise_ref
 from bot.errors import AlreadyDecided, InvalidInput, NotFound, NotPermitted, StorageUnavailable
 from bot.escalations import EscalationStore
 from bot.incidents import IncidentRecord, IncidentStore, Outcome
+from bot.inputs import (
+    MAX_CUSTOMER_REF_CHARS,
+    MAX_NOTE_CHARS,
+    MAX_REASON_CHARS,
+    plain_id,
+    plain_text,
+    refuse_control_characters,
+)
 from bot.ledger import MAX_REQUEST_KEY, SpendLedger, SpendTotals, SpendVerdict
 from bot.matching import MatchResult, PlaybookMatcher
 from bot.models import (
@@ -144,6 +152,7 @@ class Coach:
         """Resolve the role from the organisation file; unknown users get the lowest."""
         if not user_id.strip():
             raise InvalidInput("a user id is needed")
+        org, user_id = plain_id(org, "organisation id"), plain_id(user_id, "user id")
         role = self.policy.role_for(user_id, claimed_role)
         return Actor(
             org=org, user_id=user_id, role=role, display_name=display_name, platform=platform
@@ -200,7 +209,7 @@ class Coach:
     async def choose_playbook(self, actor: Actor, playbook_id: str) -> Advice:
         """'Not this one': switch the open incident to another playbook, from step 1."""
         incident = await self._open_incident(actor)
-        if playbook_id not in self.library:
+        if plain_id(playbook_id, "playbook id") not in self.library:
             raise NotFound(f"no playbook called {playbook_id!r}")
         playbook = self.library.get(playbook_id)
         previous = incident["playbook_id"]
@@ -254,11 +263,13 @@ class Coach:
         Raises ``InvalidAmount``/``InvalidInput`` and records nothing on bad input.
         ``incident_id`` (a card's button) must be the open incident, else ``NotFound``.
         """
+        refuse_control_characters(text, "spend")
         max_minor = to_minor(self.policy.config.max_single_spend, self.currency)
         amount, rest = parse_amount(text, self.currency, max_minor=max_minor)
         typed_ref, reason = extract_customer_ref(rest)
         if customer_ref is not None:
-            given = normalise_ref(customer_ref) or customer_ref.strip()
+            customer_ref = plain_text(customer_ref, "customer reference", MAX_CUSTOMER_REF_CHARS)
+            given = normalise_ref(customer_ref) or customer_ref
             if not given:
                 raise InvalidInput("the customer reference is empty")
             typed_ref = given
@@ -267,13 +278,12 @@ class Coach:
             reason = reason.split(" ", 1)[1].strip()
         if not reason:
             raise InvalidInput(f"what was it for? {SPEND_HINT}")
-        if len(reason) > 500:
-            raise InvalidInput("keep the reason under 500 characters")
+        reason = plain_text(reason, "reason", MAX_REASON_CHARS)
         if request_key is not None and not 0 < len(request_key) <= MAX_REQUEST_KEY:
             raise InvalidInput(f"an idempotency key is 1 to {MAX_REQUEST_KEY} characters")
 
         incident = await self._spend_incident(actor, incident_id)
-        if playbook_id is not None and playbook_id not in self.library:
+        if playbook_id is not None and plain_id(playbook_id, "playbook id") not in self.library:
             raise NotFound(f"no playbook called {playbook_id!r}")
         if playbook_id is None and incident is not None:
             playbook_id = incident.get("playbook_id")
@@ -438,7 +448,7 @@ class Coach:
         actor = self._current(actor)
         if not self.policy.can_decide(actor.role):
             raise NotPermitted("only a manager or admin can approve or deny spends")
-        entry = await self.ledger.get(actor.org, entry_id.strip())
+        entry = await self.ledger.get(actor.org, plain_id(entry_id, "spend id").strip())
         if entry is None:
             raise NotFound(f"no spend with id {entry_id.strip()!r}")
         if entry.user_id == actor.user_id:
@@ -484,8 +494,8 @@ class Coach:
         self, actor: Actor, note: str | None = None, incident_id: str | None = None
     ) -> EscalationRecord:
         """Staff press *Escalate*: tell the managers about the open incident."""
+        note = plain_text(note or "", "note", MAX_NOTE_CHARS)
         incident = await self._open_incident(actor, incident_id)
-        note = " ".join((note or "").split())[:500]
         summary = incident["situation"] + (f" — {note}" if note else "")
         record = await self._raise_situation(
             actor, incident, tuple(incident["escalation_reasons"]) or ("staff",), summary
@@ -553,7 +563,9 @@ class Coach:
         by anyone, and roles change); an escalation is bound to its organisation and id.
         """
         actor = self._current(actor)
-        escalation = await self.escalations.get(actor.org, escalation_id.strip())
+        escalation = await self.escalations.get(
+            actor.org, plain_id(escalation_id, "escalation id").strip()
+        )
         if escalation is None:
             raise NotFound(f"no escalation {escalation_id.strip()!r} in this organisation")
         if escalation.status is EscalationStatus.RESOLVED:
@@ -683,7 +695,7 @@ class Coach:
         self, actor: Actor, incident_id: str | None, *, any_outcome: bool = False
     ) -> IncidentRecord:
         store = self._incident_store()
-        if incident_id is not None and incident_id.strip():
+        if incident_id is not None and plain_id(incident_id, "incident id").strip():
             found = await store.get(actor.org, incident_id.strip())
             if found is None:
                 raise NotFound(f"no incident {incident_id.strip()!r} in this organisation")
@@ -860,6 +872,7 @@ def _quote(situation: str, limit: int = 60) -> str:
 
 
 def _clean_situation(text: str) -> str:
+    refuse_control_characters(text or "", "description")
     situation = " ".join((text or "").split())
     if not situation:
         raise NotUnderstood(USAGE_HINT)

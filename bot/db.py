@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot.errors import ConfigurationError
+
 SQLITE_DRIVER = "sqlite+aiosqlite"
 POSTGRES_DRIVER = "postgresql+asyncpg"
 
@@ -27,11 +29,17 @@ _POSTGRES_SCHEMES = {
 
 
 def parse_url(url: str) -> URL:
-    """Parse ``url`` into a SQLAlchemy URL with an async driver, or raise ``ValueError``."""
+    """Parse ``url`` into a SQLAlchemy URL with an async driver.
+
+    Raises ``ConfigurationError`` (a ``ValueError``) saying what to use instead.
+    """
     try:
         parsed = make_url(url.strip())
     except ArgumentError:
-        raise ValueError(f"not a database URL: {display_url(url)!r}") from None
+        raise ConfigurationError(
+            f"DATABASE_URL is not a database URL: {display_url(url)!r} "
+            "(use sqlite:///path/to/file.db or postgresql://user@host/dbname)"
+        ) from None
     scheme = parsed.drivername.lower()
     if scheme in _SQLITE_SCHEMES:
         return parsed.set(drivername=SQLITE_DRIVER)
@@ -41,7 +49,7 @@ def parse_url(url: str) -> URL:
         if "sslmode" in query and "ssl" not in query:
             query["ssl"] = query.pop("sslmode")
         return parsed.set(drivername=POSTGRES_DRIVER, query=query)
-    raise ValueError(
+    raise ConfigurationError(
         f"unsupported database URL scheme {parsed.drivername!r}: "
         "use sqlite:///path/to/file.db or postgresql://user@host/dbname"
     )

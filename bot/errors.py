@@ -36,6 +36,12 @@ class PlaybookError(CoachError):
     """A playbook file that fails validation; the message names file and field."""
 
 
+class ConfigurationError(CoachError, ValueError):
+    """A setting that cannot work (an unsupported ``DATABASE_URL``): said in one line.
+
+    Also a ``ValueError``, which is what the settings' parsers raised before."""
+
+
 class StorageUnavailable(CoachError):
     """The database or shared state cannot be reached right now.
 

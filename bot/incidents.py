@@ -51,6 +51,7 @@ from bot.database import Database, DatabaseStore, HotStatement
 from bot.errors import AlreadyDecided, InvalidInput, NotFound
 from bot.escalations import OUTCOME_PROMPT
 from bot.escalations import sql as outbox_sql
+from bot.inputs import MAX_NOTE_CHARS, plain_text
 from bot.ledger.sql import (
     UtcDateTime,
     as_utc,
@@ -62,7 +63,6 @@ T = TypeVar("T")
 
 SCHEMA_COMPONENT = "incidents"
 SCHEMA_VERSION = 1
-MAX_NOTE_CHARS = 500
 # 10 characters of a 32-letter alphabet: 50 bits. A pulse code is typed or tapped by a
 # customer, so it stays short, but nobody can walk the space to answer for others.
 PULSE_CODE_LENGTH = 10
@@ -332,10 +332,7 @@ def new_pulse_code() -> str:
 
 
 def clean_note(note: str | None) -> str | None:
-    text = " ".join((note or "").split())
-    if len(text) > MAX_NOTE_CHARS:
-        raise InvalidInput(f"keep the note under {MAX_NOTE_CHARS} characters")
-    return text or None
+    return plain_text(note or "", "note", MAX_NOTE_CHARS) or None
 
 
 class SqlIncidentStore(DatabaseStore):

@@ -270,3 +270,111 @@ def test_chat_escalate_records_an_escalation_for_a_manager(cli: Cli) -> None:
     assert "manager" in out.stdout
     none_open = cli.run("chat", "--user", "kim", stdin="escalate\n")
     assert "tell me what is happening" in none_open.stdout.lower()
+
+
+# -- tried as a new user would -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", ["mysql://coach@db.example/coach", "not a url"])
+@pytest.mark.parametrize("args", [["limits", "--user", "sam"], ["serve", "--port", "3999"]])
+def test_an_unsupported_database_url_is_one_line_not_a_traceback(
+    cli: Cli, url: str, args: list[str]
+) -> None:
+    cli.env["DATABASE_URL"] = url
+    out = cli.run(*args)
+    assert out.returncode == 2, out.stderr
+    (line,) = out.stderr.strip().splitlines()[-1:]
+    assert "Traceback" not in out.stderr
+    assert line.startswith("coachbot: ") and "sqlite:///" in line and "postgresql://" in line
+    # serve logs its start as JSON on stdout; the refusal is the only line on stderr.
+    assert len(out.stderr.strip().splitlines()) == 1, out.stderr
+
+
+@pytest.mark.parametrize("port", ["70000", "-1", "0", "65536", "http"])
+def test_serve_refuses_a_port_outside_1_to_65535(cli: Cli, port: str) -> None:
+    out = cli.run("serve", "--port", port)
+    assert out.returncode == 2
+    assert out.stderr.strip() == (
+        f"coachbot: argument --port: --port wants a number from 1 to 65535, not {port!r} "
+        "(see coachbot --help)"
+    )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["outcome", "", "won", "--user", "U_SAM"],
+        ["outcome", "  ", "lost", "--user", "U_SAM"],
+        ["pulse", "", "--user", "U_SAM"],
+        ["approve", "", "--user", "U_MGR"],
+        ["approve", " ", "--deny", "--user", "U_MGR"],
+    ],
+)
+def test_an_empty_id_is_a_usage_error_and_touches_nothing(cli: Cli, args: list[str]) -> None:
+    advice = cli.json("advise", "table 5 got the wrong dishes", "--user", "U_SAM")
+    out = cli.run(*args)
+    assert out.returncode == 2, out.stderr
+    assert "the id is empty" in out.stderr and len(out.stderr.strip().splitlines()) == 1
+    # The employee's incident is still open: an empty id did not mean "the latest one".
+    with sqlite3.connect(cli.db) as db:
+        (outcome, pulse) = db.execute(
+            "select outcome, pulse_code from incidents where incident_id = ?",
+            (advice["incident_id"],),
+        ).fetchone()
+    assert (outcome, pulse) == (None, None)
+
+
+@pytest.mark.parametrize("name", ["week.jpg", "week.jpeg", "week", "week.png.txt"])
+def test_report_charts_are_png_files_named_so(cli: Cli, tmp_path: Path, name: str) -> None:
+    out = cli.run("report", "--chart", str(tmp_path / name))
+    assert out.returncode == 2
+    assert "name the file FILE.png" in out.stderr and len(out.stderr.strip().splitlines()) == 1
+    assert not list(tmp_path.glob("week*"))  # nothing written under any name
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "csv"])
+def test_report_names_every_chart_file_it_writes(cli: Cli, tmp_path: Path, fmt: str) -> None:
+    advice = cli.json("advise", "table 5 got the wrong dishes", "--user", "U_SAM")
+    cli.json("outcome", advice["incident_id"], "won", "--user", "U_SAM")
+    chart = tmp_path / "Week.PNG"  # the suffix in any case
+    out = cli.run("report", "--period", "today", "--chart", str(chart), "--format", fmt)
+    assert out.returncode == 0, out.stderr
+    written = sorted(p.name for p in tmp_path.glob("Week*"))
+    assert written == ["Week-recovery.PNG", "Week.PNG"]
+    said = out.stderr if fmt == "csv" else out.stdout
+    for name in written:
+        assert name in said, (name, said)
+        assert (tmp_path / name).read_bytes().startswith(b"\x89PNG")
+
+
+def test_ctrl_c_in_chat_exits_at_once(cli: Cli) -> None:
+    # At a terminal (a pseudo-terminal here), waiting for the person to type.
+    import pty
+    import select
+    import signal
+    import time
+
+    parent, child = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "adapters.console.cli", "chat", "--user", "U_SAM"],
+        stdin=child,
+        stdout=child,
+        stderr=child,
+        env={**cli.env, "PYTHONPATH": str(ROOT)},
+        cwd=cli.cwd,
+    )
+    os.close(child)
+    seen = b""
+    try:
+        deadline = time.monotonic() + 30
+        while b"you> " not in seen and time.monotonic() < deadline:
+            if select.select([parent], [], [], 0.5)[0]:
+                seen += os.read(parent, 4096)
+        assert b"you> " in seen, seen
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=5) == 130  # before: waited for Enter
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(parent)

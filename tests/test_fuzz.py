@@ -5,9 +5,12 @@ never another exception, never a 500, never a listener crashing after its ack.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import functools
 import json
 import logging
+import sqlite3
 import string
 import urllib.parse
 from collections.abc import AsyncIterator, Iterator
@@ -19,12 +22,15 @@ from aiohttp.test_utils import TestClient, TestServer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from adapters.keys import SETTINGS_KEY
+from adapters.pulse import PULSE_RATE_LIMIT
 from adapters.server import build_app
 from bot.errors import InvalidInput
 from bot.matching import PlaybookMatcher
 from bot.money import parse_amount
 from bot.playbooks import load_library
 from tests.slack_recorder import BOT_USER_ID, TEAM_ID, Call, SlackRecorder
+from tests.teams_connector import TeamsConnector
 from tests.test_faults import FORM, settings_for, signed, slash
 
 SORRY = "something went wrong on my side"
@@ -364,3 +370,374 @@ async def test_signed_events_of_any_shape_never_500(
     body = json.dumps(envelope).encode()
     resp = await client.post("/slack/events", data=body, headers=signed(body, "application/json"))
     assert resp.status < 500
+
+
+# -- malformed shapes: the ones Bolt, botbuilder and aiohttp used to answer with a 500 -----
+
+USER = {"id": "U0FUZZ0001", "team_id": TEAM_ID}
+MODAL = {
+    "id": "V0FUZZ0001",
+    "type": "modal",
+    "callback_id": "coach_spend_modal",
+    "private_metadata": "{}",
+    "state": {
+        "values": {
+            "amount": {"amount": {"value": "£5"}},
+            "reason": {"reason": {"value": "towels"}},
+        }
+    },
+}
+
+
+def _payload(obj: object) -> bytes:
+    raw = obj if isinstance(obj, str) else json.dumps(obj)
+    return ("payload=" + urllib.parse.quote_plus(raw)).encode()
+
+
+def _actions(actions: object, **extra: object) -> bytes:
+    return _payload(
+        {
+            "type": "block_actions",
+            "team": {"id": TEAM_ID},
+            "user": USER,
+            "trigger_id": "1.2.3",
+            "actions": actions,
+            **extra,
+        }
+    )
+
+
+def _view(view: object) -> bytes:
+    return _payload(
+        {"type": "view_submission", "team": {"id": TEAM_ID}, "user": USER, "view": view}
+    )
+
+
+def _event(event: object) -> bytes:
+    envelope = {
+        "type": "event_callback",
+        "team_id": TEAM_ID,
+        "event_id": "Ev0FUZZ",
+        "authorizations": [{"team_id": TEAM_ID, "user_id": BOT_USER_ID, "is_bot": True}],
+        "event": event,
+    }
+    return json.dumps(envelope).encode()
+
+
+def _spend(drop: tuple[str, ...] = (), **fields: str) -> bytes:
+    """A /spend that would be recorded, less ``drop`` and with ``fields`` replaced."""
+    body = dict(urllib.parse.parse_qsl(slash("/spend", "£5 towels", "U0FUZZ0001", "").decode()))
+    body.update(fields)
+    return urllib.parse.urlencode({k: v for k, v in body.items() if k not in drop}).encode()
+
+
+def _modal_values(**values: str) -> dict[str, object]:
+    return {**MODAL, "state": {"values": {k: {k: {"value": v}} for k, v in values.items()}}}
+
+
+JSON = "application/json"
+MALFORMED_SLACK: dict[str, tuple[bytes, str]] = {
+    **{f"top-level {raw}": (raw.encode(), JSON) for raw in ["[]", "5", "null", '"x"', "1e999"]},
+    **{f"payload={raw}": (_payload(raw), FORM) for raw in ["[]", "5", "null", '"x"', "{"]},
+    "type is a list": (b'{"type": []}', JSON),
+    "event is a string": (_event("hi"), JSON),
+    "event is a list": (_event([]), JSON),
+    "event without a type": (_event({"text": "hi"}), JSON),
+    "message text is a list": (
+        _event({"type": "message", "channel_type": "im", "user": "U0FUZZ0001", "text": ["£5"]}),
+        JSON,
+    ),
+    "authorizations is a string": (
+        json.dumps({"type": "event_callback", "authorizations": "x", "event": {}}).encode(),
+        JSON,
+    ),
+    "integer action_id": (_actions([{"action_id": 5, "value": "x"}]), FORM),
+    "list action_id": (_actions([{"action_id": ["coach_next"]}]), FORM),
+    "action value is a list": (_actions([{"action_id": "esc_approve", "value": []}]), FORM),
+    "actions are strings": (_actions(["coach_next"]), FORM),
+    "block_actions without a user": (
+        _payload(
+            {
+                "type": "block_actions",
+                "team": {"id": TEAM_ID},
+                "actions": [{"action_id": "coach_next"}],
+            }
+        ),
+        FORM,
+    ),
+    "view_submission without state": (
+        _view({k: v for k, v in MODAL.items() if k != "state"}),
+        FORM,
+    ),
+    "view_submission state is a list": (_view({**MODAL, "state": []}), FORM),
+    "view_submission values are a list": (_view({**MODAL, "state": {"values": []}}), FORM),
+    "view_submission block is a list": (
+        _view({**MODAL, "state": {"values": {"amount": []}}}),
+        FORM,
+    ),
+    "view_submission metadata is a list": (_view({**MODAL, "private_metadata": []}), FORM),
+    "view_submission metadata JSON list": (_view({**MODAL, "private_metadata": "[]"}), FORM),
+    "view_submission metadata not JSON": (_view({**MODAL, "private_metadata": "{"}), FORM),
+    "view_submission playbook is a list": (
+        _view({**MODAL, "private_metadata": '{"playbook_id": []}'}),
+        FORM,
+    ),
+    "view_submission NUL in the reason": (
+        _view(_modal_values(amount="£5", reason="tow\x00els")),
+        FORM,
+    ),
+    "view_submission 10,000-character customer": (
+        _view(_modal_values(amount="£5", reason="towels", customer="R" * 10_000)),
+        FORM,
+    ),
+    "command without user_id": (_spend(drop=("user_id",)), FORM),
+    "command without team_id": (_spend(drop=("team_id",)), FORM),
+    "command with a NUL in the text": (_spend(text="£5 tow\x00els"), FORM),
+    "command with an escape sequence": (_spend(text="£5 towels \x1b[2J"), FORM),
+    "command with a NUL in the user id": (_spend(user_id="U0\x00FUZZ"), FORM),
+    "command with a 10,000-character room": (_spend(text="£5 towels, room " + "9" * 10_000), FORM),
+    "command text not UTF-8": (_spend().replace(b"text=", b"text=%FF%FE"), FORM),
+    "body not UTF-8": (b"command=/spend&text=\xff\xfe", FORM),
+    "JSON not UTF-8": (b'{"type": "\xff"}', JSON),
+}
+
+
+def recorded(client: TestClient) -> int:
+    """Spends, incidents and escalations in the service's database (SQLite here)."""
+    url = client.server.app[SETTINGS_KEY].effective_database_url()
+    with contextlib.closing(sqlite3.connect(url.removeprefix("sqlite:///"))) as db:
+        tables = {r[0] for r in db.execute("select name from sqlite_master where type='table'")}
+        return sum(
+            db.execute(f'select count(*) from "{t}"').fetchone()[0]
+            for t in ("ledger_events", "incidents", "escalations", "incident_feedback")
+            if t in tables
+        )
+
+
+@pytest.mark.parametrize("signed_by_slack", [True, False], ids=["signed", "unsigned"])
+@pytest.mark.parametrize("shape", list(MALFORMED_SLACK))
+async def test_malformed_slack_requests_get_a_4xx_or_a_refusal_and_record_nothing(
+    client: TestClient,
+    recorder: SlackRecorder,
+    errors: Errors,
+    shape: str,
+    signed_by_slack: bool,
+) -> None:
+    body, content_type = MALFORMED_SLACK[shape]
+    headers = (
+        signed(body, content_type)
+        if signed_by_slack
+        else {**signed(body, content_type), "X-Slack-Signature": "v0=" + "0" * 64}
+    )
+    resp = await client.post("/slack/events", data=body, headers=headers)
+    answer = await resp.text()
+    assert resp.status < 500, (shape, resp.status, answer)
+    if not signed_by_slack:
+        assert resp.status in {400, 401}, (shape, resp.status)  # never dispatched
+    elif resp.status == 200:  # dispatched, and refused politely (in the ack or the modal)
+        ack = json.loads(answer)
+        assert "errors" in ack or "⚠" in Call("ack", ack, "", {}).all_text, (shape, answer)
+    await asyncio.sleep(0.2)  # anything a listener does after its ack
+    assert recorded(client) == 0, shape
+    assert not [c for c in recorder.calls if c.method == "chat.postMessage"], shape
+    assert errors.records == [], [r.getMessage() for r in errors.records]
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("400-digit timestamp", {"X-Slack-Request-Timestamp": "9" * 400}),
+        ("negative timestamp", {"X-Slack-Request-Timestamp": "-5"}),
+        ("non-ASCII signature", {"X-Slack-Signature": "v0=" + "ü" * 64}),
+        ("empty signature", {"X-Slack-Signature": ""}),
+    ],
+)
+async def test_malformed_signature_headers_are_unsigned_requests(
+    client: TestClient, name: str, value: dict[str, str]
+) -> None:
+    body = _spend()
+    resp = await client.post("/slack/events", data=body, headers={**signed(body, FORM), **value})
+    assert resp.status == 401, name
+    assert recorded(client) == 0
+
+
+@given(
+    value=json_values,
+    as_payload=st.booleans(),
+    sign_it=st.booleans(),
+)
+@FUZZ
+async def test_any_json_value_as_a_slack_body_never_500(
+    client: TestClient, value: object, as_payload: bool, sign_it: bool
+) -> None:
+    body = _payload(value) if as_payload else json.dumps(value).encode()
+    content_type = FORM if as_payload else JSON
+    headers = signed(body, content_type)
+    if not sign_it:
+        headers["X-Slack-Signature"] = "v0=" + "0" * 64
+    resp = await client.post("/slack/events", data=body, headers=headers)
+    await resp.read()
+    assert resp.status < 500, (value, resp.status)
+    if not sign_it:
+        assert resp.status in {400, 401, 404}
+
+
+# A request Slack would send, with one field anywhere in it replaced by any JSON value.
+TEMPLATES: dict[str, dict[str, object]] = {
+    "block_actions": {
+        "type": "block_actions",
+        "team": {"id": TEAM_ID},
+        "user": dict(USER),
+        "trigger_id": "1.2.3",
+        "container": {"channel_id": "D0FUZZ"},
+        "actions": [{"action_id": "coach_next", "value": "in_x", "type": "button"}],
+    },
+    "view_submission": {
+        "type": "view_submission",
+        "team": {"id": TEAM_ID},
+        "user": dict(USER),
+        "view": json.loads(json.dumps(_modal_values(amount="£5", reason="towels"))),
+    },
+    "event_callback": json.loads(
+        _event(
+            {
+                "type": "message",
+                "channel_type": "im",
+                "user": "U0FUZZ0001",
+                "text": "hi",
+                "channel": "D0FUZZ",
+                "ts": "1.1",
+            }
+        )
+    ),
+}
+
+
+def _paths(value: object, prefix: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+    found: list[tuple[object, ...]] = [prefix] if prefix else []
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            found += _paths(inner, (*prefix, key))
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            found += _paths(inner, (*prefix, index))
+    return found
+
+
+def _replaced(template: object, path: tuple[object, ...], new: object) -> object:
+    copy = json.loads(json.dumps(template))
+    target = copy
+    for step in path[:-1]:
+        target = target[step]
+    target[path[-1]] = new
+    return copy
+
+
+@given(data=st.data(), kind=st.sampled_from(list(TEMPLATES)), sign_it=st.booleans())
+@FUZZ
+async def test_any_field_of_a_slack_payload_replaced_by_anything_never_500(
+    client: TestClient,
+    recorder: SlackRecorder,
+    errors: Errors,
+    data: st.DataObject,
+    kind: str,
+    sign_it: bool,
+) -> None:
+    errors.records.clear()  # the fixture lives across examples
+    template = {**TEMPLATES[kind], "response_url": recorder.response_url("fuzz")}
+    path = data.draw(st.sampled_from(_paths(template)), label="path")
+    body_value = _replaced(template, path, data.draw(json_values, label="value"))
+    if kind == "event_callback":
+        body, content_type = json.dumps(body_value).encode(), JSON
+    else:
+        body, content_type = _payload(body_value), FORM
+    headers = signed(body, content_type)
+    if not sign_it:
+        headers["X-Slack-Signature"] = "v0=" + "0" * 64
+    resp = await client.post("/slack/events", data=body, headers=headers)
+    await resp.read()
+    assert resp.status < 500, (path, body_value, resp.status)
+    await asyncio.sleep(0.1)
+    assert errors.records == [], [r.getMessage() for r in errors.records]
+
+
+@given(
+    timestamp=st.integers(min_value=-(10**500), max_value=10**500).map(str)
+    | st.text(alphabet=string.digits, max_size=600),
+    signature=st.text(
+        alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), max_size=80
+    ),
+)
+@FUZZ
+async def test_any_timestamp_or_signature_header_never_500(
+    client: TestClient, timestamp: str, signature: str
+) -> None:
+    body = _spend()
+    headers = {
+        "Content-Type": FORM,
+        "X-Slack-Request-Timestamp": timestamp,
+        "X-Slack-Signature": signature,
+    }
+    resp = await client.post("/slack/events", data=body, headers=headers)
+    await resp.read()
+    assert resp.status == 401, (timestamp, signature, resp.status)
+
+
+@given(
+    body=st.binary(max_size=300)
+    | st.sampled_from([b"answer=yes&note=\xff\xfe", b"\xff\xfe\x00", b"--x\r\nbroken"]),
+    content_type=st.sampled_from(
+        [
+            FORM,
+            f"{FORM}; charset=nope",
+            f"{FORM}; charset=utf-16",
+            "multipart/form-data",
+            "multipart/form-data; boundary=x",
+            "text/plain",
+            JSON,
+        ]
+    ),
+    code=st.sampled_from(["abcd2345", "%FF", "%00", "x" * 300]),
+)
+# Fewer than the page's rate limit per address (all examples come from 127.0.0.1).
+@settings(FUZZ, max_examples=PULSE_RATE_LIMIT - 2)
+async def test_any_body_posted_to_a_pulse_page_never_500(
+    client: TestClient, body: bytes, content_type: str, code: str
+) -> None:
+    resp = await client.post(f"/pulse/{code}", data=body, headers={"Content-Type": content_type})
+    await resp.read()
+    assert resp.status in {400, 404}, (body, content_type, code, resp.status)
+    assert recorded(client) == 0
+
+
+TEAMS_MESSAGE: dict[str, object] = {
+    "type": "message",
+    "id": "a1",
+    "channelId": "msteams",
+    "from": {"id": "29:fuzz", "aadObjectId": "aad-fuzz"},
+    "recipient": {"id": "28:bot"},
+    "conversation": {"id": "c1", "tenantId": "tenant-fuzz", "conversationType": "personal"},
+    "channelData": {"tenant": {"id": "tenant-fuzz"}},
+    "text": "spend £5 towels",
+}
+
+
+@pytest.fixture
+async def connector() -> AsyncIterator[TeamsConnector]:
+    c = TeamsConnector()
+    await c.start()
+    yield c
+    await c.stop()
+
+
+@given(data=st.data())
+@FUZZ
+async def test_any_field_of_a_teams_activity_replaced_by_anything_never_500(
+    client: TestClient, connector: TeamsConnector, errors: Errors, data: st.DataObject
+) -> None:
+    template = {**TEAMS_MESSAGE, "serviceUrl": connector.service_url}
+    path = data.draw(st.sampled_from(_paths(template)), label="path")
+    activity = _replaced(template, path, data.draw(json_values, label="value"))
+    resp = await client.post("/api/messages", json=activity)
+    await resp.read()
+    assert resp.status < 500, (path, activity, resp.status)

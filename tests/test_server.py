@@ -7,6 +7,7 @@ driven with signed requests and the Web API is the local recorder.
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import io
 import json
@@ -228,3 +229,24 @@ async def test_a_full_process_holds_new_work_until_some_finishes() -> None:
     assert 0.2 <= time.monotonic() - started < 1
     work.end(second)
     assert await work.wait_below(2, 0.0) is True
+
+
+def test_the_platform_adapters_do_not_import_the_server() -> None:
+    # The app keys live in adapters.keys: the server installs the adapters, and no
+    # adapter reaches back into the server, not even lazily inside a function (an import
+    # circle that only works because of where the import statement sits).
+    adapters = Path(__file__).resolve().parents[1] / "adapters"
+    offenders = []
+    for path in [
+        adapters / "pulse.py",
+        *(adapters / "slack").glob("*.py"),
+        *(adapters / "teams").glob("*.py"),
+    ]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module == "adapters.server":
+                offenders.append(f"{path.relative_to(adapters)}:{node.lineno}")
+            if isinstance(node, ast.Import) and any(
+                a.name == "adapters.server" for a in node.names
+            ):
+                offenders.append(f"{path.relative_to(adapters)}:{node.lineno}")
+    assert offenders == []

@@ -142,6 +142,36 @@ class ChatSession:
         )
 
 
+async def _read_line(loop: asyncio.AbstractEventLoop, source: TextIO, interactive: bool) -> str:
+    """The next line, keeping the event loop free while a person thinks.
+
+    At a terminal, wait for the line with the loop's reader (no thread): a thread blocked
+    in ``readline`` would keep Ctrl-C from ending the program until Enter is pressed,
+    because ``asyncio.run`` waits for its executor's threads on the way out. A terminal
+    delivers a line per read, so nothing waits in Python's buffer unseen. Pipes and
+    loops without ``add_reader`` (Windows) read in a thread; there Ctrl-C is rare.
+    """
+    if interactive and hasattr(source, "fileno"):
+        ready: asyncio.Future[None] = loop.create_future()
+
+        def line_waiting() -> None:
+            if not ready.done():
+                ready.set_result(None)
+
+        try:
+            fd = source.fileno()
+            loop.add_reader(fd, line_waiting)
+        except (NotImplementedError, OSError, ValueError):
+            pass
+        else:
+            try:
+                await ready
+            finally:
+                loop.remove_reader(fd)
+            return source.readline()
+    return await loop.run_in_executor(None, source.readline)
+
+
 async def run_chat(
     coach: Coach,
     org: str,
@@ -164,8 +194,7 @@ async def run_chat(
     while True:
         if interactive:
             print("you> ", end="", file=sink, flush=True)
-        # Reading stdin blocks; keep the event loop free while a person thinks.
-        line = await loop.run_in_executor(None, source.readline)
+        line = await _read_line(loop, source, interactive)
         if not line:
             break
         reply = await session.handle(line)

@@ -88,6 +88,33 @@ def _workers(text: str) -> int:
     return count
 
 
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = 0
+    if not 1 <= port <= 65535:
+        # Out of range, the OS would pick another port (or wrap it) while the log says this one.
+        raise argparse.ArgumentTypeError(f"--port wants a number from 1 to 65535, not {text!r}")
+    return port
+
+
+def _record_id(text: str) -> str:
+    # An empty id would mean "the latest one" further in: refused here, as a usage error.
+    if not text.strip():
+        raise argparse.ArgumentTypeError("the id is empty")
+    return text.strip()
+
+
+def _png(text: str) -> Path:
+    path = Path(text)
+    if path.suffix.lower() != ".png":
+        raise argparse.ArgumentTypeError(
+            f"the chart is a PNG image: name the file FILE.png, not {text!r}"
+        )
+    return path
+
+
 def _role(text: str) -> Role:
     try:
         return Role.parse(text)
@@ -128,7 +155,7 @@ def build_parser() -> OneLineParser:
     who(p, user_required=True)
 
     p = sub.add_parser("approve", help="approve (or --deny) a pending spend")
-    p.add_argument("entry_id")
+    p.add_argument("entry_id", type=_record_id)
     p.add_argument("--deny", action="store_true")
     who(p, user_required=True)
 
@@ -155,7 +182,12 @@ def build_parser() -> OneLineParser:
     )
     p.add_argument("--by", default="none", help="employee, playbook or none (default: none)")
     p.add_argument("--format", choices=["text", "json", "csv"], default=None, help="default: text")
-    p.add_argument("--chart", type=Path, metavar="FILE.png", help="also draw a PNG chart")
+    p.add_argument(
+        "--chart",
+        type=_png,
+        metavar="FILE.png",
+        help="also draw a PNG chart (and FILE-recovery.png when incidents have outcomes)",
+    )
     p.add_argument("--user", default=None, help="run as this user (default: local admin)")
     p.add_argument("--role", type=_role, help="role when the user is not in the org file")
     p.add_argument("--json", action="store_true", help="same as --format json")
@@ -198,7 +230,7 @@ def build_parser() -> OneLineParser:
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("outcome", help="record how an incident ended: won, calmed, lost, unsure")
-    p.add_argument("incident_id")
+    p.add_argument("incident_id", type=_record_id)
     p.add_argument("outcome", type=str.lower, choices=["won", "calmed", "lost", "unsure"])
     p.add_argument("--note", help="optional: what happened in the end")
     p.add_argument(
@@ -210,7 +242,7 @@ def build_parser() -> OneLineParser:
     who(p, user_required=True)
 
     p = sub.add_parser("pulse", help="a code for the customer: 'did we put it right?'")
-    p.add_argument("incident_id")
+    p.add_argument("incident_id", type=_record_id)
     who(p, user_required=True)
 
     p = sub.add_parser("chat", help="interactive console that behaves like the Slack bot")
@@ -220,7 +252,7 @@ def build_parser() -> OneLineParser:
 
     p = sub.add_parser("serve", help="the HTTP service: Slack, Teams, health and metrics")
     p.add_argument("--host", default="0.0.0.0")
-    p.add_argument("--port", type=int, default=3000)
+    p.add_argument("--port", type=_port, default=3000)
     p.add_argument(
         "--workers",
         type=_workers,
@@ -320,6 +352,7 @@ async def _report(args: argparse.Namespace, coach: Coach) -> int:
     report = await build_report(coach, actor, query)
     fmt = "json" if args.json else (args.format or "text")
     chart: Path | None = args.chart
+    recovery_chart: Path | None = None
     if chart is not None:
         from bot.charts import save_chart  # matplotlib loads only when a chart is wanted
 
@@ -328,19 +361,29 @@ async def _report(args: argparse.Namespace, coach: Coach) -> int:
             if report.recovery is not None and report.recovery.totals.incidents:
                 from bot.charts import recovery_chart_path, save_recovery_chart
 
-                save_recovery_chart(report, recovery_chart_path(chart))
+                recovery_chart = save_recovery_chart(report, recovery_chart_path(chart))
         except OSError as exc:
             raise InvalidInput(f"cannot write the chart to {chart}: {exc.strerror}") from None
     if fmt == "csv":
         sys.stdout.write(render.report_csv_text(report))
+        # stdout is the CSV: the files written beside it are named on stderr.
+        for label, path in (("Chart", chart), ("Recovery chart", recovery_chart)):
+            if path is not None:
+                print(f"{label}: {path}", file=sys.stderr)
     elif fmt == "json":
         data = render.report_json(report)
         if chart is not None:
             data["chart"] = str(chart)
+        if recovery_chart is not None:
+            data["recovery_chart"] = str(recovery_chart)
         print(json.dumps(data, ensure_ascii=False))
     else:
         text = render.report_text(report)
-        print(text + (f"\nChart: {chart}" if chart is not None else ""))
+        if chart is not None:
+            text += f"\nChart: {chart}"
+        if recovery_chart is not None:
+            text += f"\nRecovery chart: {recovery_chart}"
+        print(text)
     return 0
 
 

@@ -24,6 +24,7 @@ from aiohttp import web
 from pydantic import SecretStr
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 
+from adapters.keys import DATABASE_KEY
 from adapters.slack.app import SlackBot
 from adapters.slack.http import (
     SLACK_BOT_KEY,
@@ -65,7 +66,6 @@ def _secret(value: SecretStr | None) -> str:
 
 
 def install(app: web.Application, settings: Settings) -> None:
-    from adapters.server import DATABASE_KEY
     signing_secret = _secret(settings.slack_signing_secret)
     bot_token = _secret(settings.slack_bot_token)
     app_token = _secret(settings.slack_app_token)

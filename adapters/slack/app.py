@@ -59,6 +59,7 @@ HELP = (
 # ack; this leaves room for the network.
 ACK_BUDGET_SECONDS = 2.0
 SORRY = "Sorry — something went wrong on my side. Please try again in a moment."
+STALE_FORM = "This form is out of date — close it and press Log spend again."
 
 
 class SlackBot:
@@ -401,7 +402,8 @@ class SlackBot:
         actor = self._actor(context)
 
         async def work() -> Message:
-            return blocks.advice_message(await self._coach.choose_playbook(actor, action["value"]))
+            chosen = action.get("value") or ""  # a button without one names no playbook
+            return blocks.advice_message(await self._coach.choose_playbook(actor, chosen))
 
         await self._card(respond, work())
 
@@ -447,9 +449,15 @@ class SlackBot:
         values = view["state"]["values"]
 
         def field(name: str) -> str:
-            return str((values.get(name, {}).get(name) or {}).get("value") or "").strip()
+            # The entry check (shapes.py) guarantees blocks of objects; the value itself
+            # is a string for the text inputs of our modal, anything else is no answer.
+            value = (values.get(name, {}).get(name) or {}).get("value")
+            return value.strip() if isinstance(value, str) else ""
 
-        meta = json.loads(view.get("private_metadata") or "{}")
+        meta = _metadata(view.get("private_metadata"))
+        if meta is None:
+            await ack(response_action="errors", errors={blocks.AMOUNT: STALE_FORM})
+            return
         actor = self._actor(context)
         trigger = body.get("trigger_id")
         key = f"slack:view:{view.get('id')}:{trigger}" if trigger else None
@@ -561,7 +569,8 @@ class SlackBot:
         name = action["action_id"].removeprefix(blocks.ESC_PREFIX)
         try:
             # The core re-checks the clicker's role now: anyone in the channel can click.
-            await self._coach.act(self._actor(context), action["value"], EscalationAction(name))
+            escalation_id = action.get("value") or ""  # none: "no escalation ''"
+            await self._coach.act(self._actor(context), escalation_id, EscalationAction(name))
         except CoachError as exc:
             await respond(text=f"⚠ {exc}", response_type="ephemeral", replace_original=False)
         except Exception:
@@ -687,6 +696,19 @@ def command_key(request: AsyncBoltRequest) -> str | None:
     if not signature or not timestamp:
         return None
     return f"slack:cmd:{timestamp[0]}:{signature[0]}"[:300]
+
+
+def _metadata(raw: str | None) -> dict[str, str | None] | None:
+    """What our spend modal carries in ``private_metadata`` (a JSON object we wrote), or
+    None when it is something else: then the form is not one we opened, and nothing is
+    recorded from it."""
+    try:
+        meta = json.loads(raw or "{}")
+    except ValueError:
+        return None
+    if not isinstance(meta, dict) or not all(isinstance(v, str | None) for v in meta.values()):
+        return None
+    return meta
 
 
 async def _answer(ack: AsyncAck, respond: AsyncRespond, work: Awaitable[Message]) -> None:

@@ -19,10 +19,13 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.request.async_request import AsyncBoltRequest
 
+from adapters.keys import COACH_KEY
 from adapters.slack.app import SlackBot
 from adapters.slack.installations import SlackDatabase
 from adapters.slack.notifier import SlackNotifier
+from adapters.slack.shapes import Malformed, NotUtf8, body_problem, header_problem, parse_body
 from adapters.slack.socket_mode import SocketModeRunner
 from bot.outbox import OutboxWorker
 
@@ -48,51 +51,41 @@ SLACK_RUNTIME_KEY = web.AppKey("slack_runtime", SlackRuntime)
 
 
 async def slack_events(request: web.Request) -> web.Response:
+    """Slack's request into Bolt, after checking it is shaped as Slack sends requests.
+
+    What Bolt would raise on (and the server answer 500 for, which Slack retries) is
+    refused here: 401 when the signature headers cannot even be checked, 400 for a body
+    Slack would never send — but 401 for that too unless it is correctly signed, so a
+    forger learns nothing about what we accept.
+    """
     bot = request.app[SLACK_BOT_KEY]
+    raw = await request.read()  # 413 past client_max_size, before anything else
+    unsigned = header_problem(request.headers)
+    if unsigned is not None:
+        return web.json_response({"error": unsigned}, status=401)
     try:
-        bolt_request = await to_bolt_request(request)
-    except UnicodeDecodeError:
-        # Slack always sends UTF-8; anything else is not from Slack (and would be a 500).
-        return web.json_response({"error": "the request body is not UTF-8"}, status=400)
-    except ValueError:
-        # Bolt parses a JSON-looking body eagerly; a broken one is not from Slack either.
-        return web.json_response({"error": "the request body is not valid JSON"}, status=400)
-    # Bolt does int() on the timestamp before checking the signature: refuse a
-    # non-numeric one as the unsigned request it is (401), not a crash (500). Checked
-    # after reading the body, so an oversized one is still refused with 413.
-    if not request.headers.get("X-Slack-Request-Timestamp", "").isdigit():
-        return web.json_response({"error": "missing or invalid request signature"}, status=401)
-    problem = malformed_interaction(bolt_request.body)
+        text, body = parse_body(raw, request.content_type)
+    except NotUtf8 as exc:
+        # Slack always sends UTF-8 (and the signature check itself would need to decode it).
+        return web.json_response({"error": str(exc)}, status=400)
+    except Malformed as exc:
+        problem: str | None = str(exc)
+    else:
+        problem = body_problem(body)
     if problem is not None:
-        # Bolt would raise inside dispatch on these and answer 500, which Slack retries.
-        # Check the signature first so a forged request still gets 401, not 400.
-        if not bot.verifier.is_valid_request(bolt_request.raw_body, dict(request.headers)):
+        if not bot.verifier.is_valid_request(raw, dict(request.headers)):
             return web.json_response({"error": "missing or invalid request signature"}, status=401)
+        log.warning("slack: malformed request refused: %s", problem)
         return web.json_response({"error": problem}, status=400)
+    # Bolt's own aiohttp adapter does this with request.text(), which trusts the
+    # charset parameter; the body is already decoded as the UTF-8 Slack sends.
+    bolt_request = AsyncBoltRequest(
+        body=text,
+        query=request.query_string,
+        headers=request.headers,  # type: ignore[arg-type]
+    )
     bolt_response = await bot.bolt.async_dispatch(bolt_request)
     return await to_aiohttp_response(bolt_response)
-
-
-def malformed_interaction(body: dict[str, Any]) -> str | None:
-    """Why an interactive payload cannot be handled, or None when its shape is usable.
-
-    Only the fields Bolt itself indexes without checking: ``actions`` of a block action,
-    ``view.id`` and ``view.type`` of a view submission (Slack always sends both).
-    """
-    kind = body.get("type")
-    if kind == "block_actions":
-        actions = body.get("actions")
-        if not isinstance(actions, list) or not actions or not all(
-            isinstance(a, dict) for a in actions
-        ):
-            return "a block_actions payload needs a non-empty list of actions"
-    elif kind in {"view_submission", "view_closed"}:
-        view = body.get("view")
-        if not isinstance(view, dict) or not all(
-            isinstance(view.get(key), str) for key in ("id", "type")
-        ):
-            return f"a {kind} payload needs a view with an id and a type"
-    return None
 
 
 async def slack_oauth(request: web.Request) -> web.Response:
@@ -132,8 +125,6 @@ async def socket_mode_only(_: web.Request) -> web.Response:
 async def lifecycle(app: web.Application) -> AsyncIterator[None]:
     """Attach the Coach (ready by now: its context runs first), open the installation
     tables, run the outbox worker, and connect Socket Mode when configured."""
-    from adapters.server import COACH_KEY
-
     bot = app[SLACK_BOT_KEY]
     runtime = app[SLACK_RUNTIME_KEY]
     coach = bot.coach = app[COACH_KEY]

@@ -16,6 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
+from adapters.keys import COACH_KEY, DATABASE_KEY
 from bot.coach import Coach
 from bot.settings import Settings
 
@@ -56,7 +57,6 @@ def install(app: web.Application, settings: Settings) -> None:
     from botbuilder.core import TurnContext
     from botbuilder.integration.aiohttp import CloudAdapter
 
-    from adapters.server import COACH_KEY, DATABASE_KEY
     from adapters.teams.auth import SigningKeys, auth_config, build_authentication
     from adapters.teams.bot_handler import CoachBot
     from adapters.teams.http import MessagesEndpoint

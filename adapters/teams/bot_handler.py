@@ -127,7 +127,9 @@ class CoachBot(ActivityHandler):
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:
         activity = turn_context.activity
         if activity.name != "adaptiveCard/action":
-            return InvokeResponse(status=501)
+            # An invoke this bot does not offer (the manifest declares none other): the
+            # caller's mistake, so a 4xx rather than the SDK's customary 501.
+            return InvokeResponse(status=400, body={"error": "unsupported invoke"})
         actor = await self._actor(turn_context)
         value: dict[str, Any] = activity.value if isinstance(activity.value, dict) else {}
         action: dict[str, Any] = value["action"] if isinstance(value.get("action"), dict) else {}

@@ -28,6 +28,7 @@ from msrest.exceptions import DeserializationError
 
 from adapters.teams.auth import SigningKeys, TeamsAuthConfig
 from adapters.teams.bot_handler import CoachBot, tenant_of
+from bot.inputs import has_control_characters
 
 log = logging.getLogger("coachbot.teams.http")
 
@@ -129,6 +130,18 @@ def _shape_problem(activity: Activity) -> str | None:
         return "activity has a malformed sender"
     if activity.channel_id is not None and not isinstance(activity.channel_id, str):
         return "activity has a malformed channelId"
+    # The ids become the organisation and the user the core records under: the Bot
+    # Connector never sends control characters in them (PostgreSQL refuses a NUL outright).
+    sender = activity.from_property
+    ids = [
+        activity.conversation.id,
+        getattr(activity.conversation, "tenant_id", None),
+        tenant_of(activity),
+        sender.id if sender is not None else None,
+        sender.aad_object_id if sender is not None else None,
+    ]
+    if any(not isinstance(i, str | None) or has_control_characters(i or "") for i in ids):
+        return "activity has a malformed id"
     return None
 
 
