@@ -237,8 +237,8 @@ _RULES: tuple[_Rule, ...] = (
         r"sparks? (?:coming|flying)|sparking|(?:socket|plug|charger|battery|laptop|phone|"
         r"wire|wires|cable) (?:is |was |started )?(?:\w+ )?(?:smoking|melting|sparking|"
         r"exploded|exploding|caught)|exploded|explosion|"
-        rf"{_APPLIANCE} (?:is |was |are |were |has |have |started |keeps |just )?(?:\w+ )?"
-        r"(?:smoking|smouldering|smoldering|melting|sparking|sparked|smoked|crackling)|"
+        rf"{_APPLIANCE} (?:\w+ ){{0,5}}(?:smoking|smouldering|smoldering|melting|sparking|"
+        r"sparked|smoked|crackling)|"
         r"(?:melting|burning|burnt|burned) (?:plastic|rubber|wire|wires|wiring|electrical|"
         r"electric)|(?:plastic|rubber|electrical|electric) (?:burning |melting )?(?:smell|"
         r"stink)|sparks? (?:\w+ ){0,3}(?:from|out of|and a bang|everywhere)",
@@ -250,6 +250,10 @@ _RULES: tuple[_Rule, ...] = (
         r"check)|fire(?:d)? (?:him|her|them|me|staff)|flame ?grill\w*|flaming hot|"
         r"flames? (?:grilled|pattern|print|emoji)|inbox exploded|phone exploded with|"
         r"smoking area|smoke ?(?:free|ban)|no smoking|"
+        # Someone smoking by the machine is a rule broken, not a fire.
+        r"(?:he|she|they|someone|somebody|guest|guests|customer|customers|man|woman|people|"
+        r"staff|lad|lads|bloke|guy|kids|teens) (?:\w+ ){0,2}smoking|smoking (?:a |his |her |"
+        r"their )?(?:cigarette|cigarettes|fag|fags|joint|weed|pipe|cigar|vape|shisha)|"
         # A performance or a fireplace, not a fire.
         r"(?:band|dj|singer|act|performer|comedian|dancers?|crowd|dance ?floor|stage|"
         r"audience|gig|party|night) (?:\w+ ){0,3}on fire|set (?:the )?(?:dance ?floor|stage|"
