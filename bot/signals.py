@@ -64,6 +64,17 @@ _OBJ = r"(?:me|her|him|them|us|staff|my colleague|a colleague|a member of staff|
 _POSSESSIVE = r"(?:my|his|her|their|our|the|your|a|an)"
 
 
+# "bleeding obvious", "bleeding cheek": British English uses "bleeding" as an
+# intensifier; followed by one of these it is no wound (shared with bot.matching.safety).
+BLEEDING_INTENSIFIED = (
+    r"obvious|hell|heck|cheek|nuisance|ridiculous|joke|useless|idiot|annoying|daft|stupid|"
+    r"typical|freezing|boiling|expensive|awful|nightmare|racket|noise|shambles|disgrace|"
+    r"liberty|rubbish|terrible|marvellous|lovely|brilliant|great|cold|slow|late|long|queue|"
+    r"wifi|machine|phone|thing|app|printer|lift|door|bus|train|traffic|weather|rain|kids|"
+    r"dog|idiots|cowboys|robbery|rip off"
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Rule:
     reason: str  # one of bot.playbooks.ESCALATION_REASONS
@@ -101,11 +112,16 @@ RULES: tuple[Rule, ...] = (
             # these are the everyday injuries and hazards it leaves to this list.
             r"injur(?:y|ies|ed|ing)|wounded",
             r"hurt(?:ing|s)?(?! (?:feelings|her feelings|his feelings|their feelings))",
-            r"bleed(?:ing|s)?(?! (?:\w+ )?(?:dry|white))|bled",
-            r"ambulance|paramedics?|emergency services|first aid|a and e|defibrillator",
+            rf"bleed(?:ing|s)?(?! (?:\w+ )?(?:dry|white)| (?:{BLEEDING_INTENSIFIED})\b)|bled",
+            # Asking for the first aid box or about the course is no injury.
+            r"ambulance|paramedics?|emergency services|a and e|defibrillator|first aid(?! "
+            r"(?:box|kit|course|training|certificate|room|cabinet|station|trained|qualified|"
+            r"supplies)\b)",
             r"burn(?:ed|t|s)? (?:himself|herself|themselves|myself|his|her|their|my) "
             r"(?:\w+ )?(?:hand|hands|arm|arms|leg|legs|face|mouth|finger|fingers|skin|foot)|"
-            r"scald(?:ed|ing|s)?|burns",
+            # "scalding then freezing": a shower that runs too hot, not a burn.
+            r"scald(?:ed|s)?|scalding(?! (?:hot|water|tea|coffee|shower|tap|bath|then|and|one "
+            r"minute)\b)|burns",
             r"cut (?:himself|herself|themselves|myself|his|her|their|my) (?:\w+ )?"
             r"(?:hand|finger|arm|leg|foot|head|face|lip)",
             r"electric shock|electrocuted|shocked by",

@@ -176,6 +176,97 @@ def test_idioms_and_routine_mentions_raise_no_safety_alarm(
     }
 
 
+# --- wording the first rules did not foresee (a second author's classes of signs) -----------
+# Each line says the danger in other words than the ones the rules were first written for:
+# the sign in another order, typed in haste, described rather than named.
+
+SIGNS_IN_OTHER_WORDS = [
+    # the heart: a pain word before the body part, a typo, a comparison
+    ("medical-emergency", "cust moaning about the wifi says theres a squeezing in his chest"),
+    ("medical-emergency", "gst says her cheast hurts and shes gone clammy, wants a taxi"),
+    ("medical-emergency", "man at the bar says its like an elephant sitting on him"),
+    # a stroke: sight or one side
+    ("medical-emergency", "pt suddenly cant see out of her left eye, wants to rebook"),
+    ("medical-emergency", "old boy at the desk, his hand has gone all floppy and weak"),
+    # a body's signs before anyone names them
+    ("medical-emergency", "diner says its hard to swallow after the mussels"),
+    ("medical-emergency", "toddler at tbl 3 has gone a funny colour and is breathing oddly"),
+    ("medical-emergency", "cleaner says the gst in 12 wont wake up"),
+    ("medical-emergency", "cust came in to pay his bill then collapsed by the door"),
+    ("medical-emergency", "nosebleed on the 3rd floor, wont stop, towels soaked"),
+    ("medical-emergency", "gst says her husband is coughing up blood in the room"),
+    ("medical-emergency", "lad in the toilets has taken something, cant sit up"),
+    ("medical-emergency", "pt says she doubled her insulin by mistake this morning"),
+    ("medical-emergency", "visitor says worst headache ever, came on out of nowhere"),
+    # a child nobody is minding, one lost across the line
+    ("missing-person", "3 kids in the splash pool and no adult watching them"),
+    ("missing-person", "dad says his little girl got seperated from him at the parade"),
+    ("missing-person", "her son was at the till with her, now he is nowhere to be found"),
+    # self-harm said without saying it
+    ("self-harm-or-crisis", "caller says nobody would notice if she wasnt here"),
+    ("self-harm-or-crisis", "he said he just wants to go to sleep and never wake up"),
+    ("self-harm-or-crisis", "client says she has been stockpiling her tablets"),
+    ("self-harm-or-crisis", "member asked who would look after his cats, said it wont be long"),
+    ("self-harm-or-crisis", "cust on the phone says hes standing on the edge of the bridge"),
+    ("self-harm-or-crisis", "tenant said theres no reason to carry on any more"),
+    # weapons and threats in other words
+    ("safety-emergency", "they robbed the kiosk at knifepoint ten mins ago"),
+    ("safety-emergency", "he says hell hurt her when her shift ends"),
+    ("safety-emergency", "cust says he'll come back and torch the shop"),
+    # fire, gas, a structure, said by what staff notice
+    ("safety-emergency", "the toaster in the breakfast room is smoking and melting"),
+    ("safety-emergency", "smells like rotten eggs in the plant room"),
+    ("safety-emergency", "the handrail on the stairs came away in her hand"),
+    ("safety-emergency", "crack has opened in the ceiling and plaster keeps falling"),
+]
+
+
+@pytest.mark.parametrize(("expected", "text"), SIGNS_IN_OTHER_WORDS)
+def test_a_sign_in_other_words_answers_with_the_safety_playbook_and_alerts(
+    shipped: PlaybookMatcher, expected: str, text: str
+) -> None:
+    result = shipped.match(text)
+    assert ids(result)[0] == expected, (ids(result)[:3], result.signal_phrases)
+    assert result.escalate
+    assert "safety" in result.all_reasons
+    assert result.confident
+
+
+IDIOMS_OF_THOSE_WORDS = [
+    "its bleeding obvious nobody cleaned the rm",
+    "he says our fees are bleeding him dry",
+    "the shower goes scalding then freezing",
+    "the band set the dance floor on fire",
+    "gst says the fire in the lounge is lovely, can we light it again",
+    "the knife sharpener we sold him is blunt already",
+    "member asked where the first aid box is, she wants a plaster",
+    "cust says we are robbing her blind on the parking",
+    "her legs went weak when she saw the bill",
+    "he has a sore chest from the cold and wants a lemsip",
+    "the app is not responding again, cust furious",
+    "who will feed her cat while she is on holiday, asking about pet friendly rooms",
+    "the alarm clock would not wake him up so he missed breakfast",
+    "the tv in 204 keeps jerking and freezing",
+    "little boy lost his scooter by the bins, dad is with him",
+    "cust says they are gonna kill us on price at the other shop",
+]
+
+
+@pytest.mark.parametrize("text", IDIOMS_OF_THOSE_WORDS)
+def test_the_same_words_as_idioms_raise_no_safety_alarm(
+    shipped: PlaybookMatcher, text: str
+) -> None:
+    result = shipped.match(text)
+    assert "safety" not in result.all_reasons, (result.signal_phrases, ids(result)[:3])
+    assert not result.safety
+    assert not ids(result) or ids(result)[0] not in {
+        "safety-emergency",
+        "medical-emergency",
+        "missing-person",
+        "self-harm-or-crisis",
+    }
+
+
 def test_a_library_without_the_specific_playbook_answers_with_safety_emergency(
     shipped: PlaybookMatcher,
 ) -> None:

@@ -98,7 +98,7 @@ class PlaybookMatcher:
         elif "safety" in base.escalation_reasons:
             result = self._signalled_safety(base)
         else:
-            result = self._ranked(base)
+            result = self._ranked(base, text, tokens)
         return self._with_rules(tokens, result)
 
     # --- the four kinds of answer ---------------------------------------------------------
@@ -194,15 +194,20 @@ class PlaybookMatcher:
             kinds=(),
         )
 
-    def _ranked(self, base: MatchResult) -> MatchResult:
+    def _ranked(self, base: MatchResult, text: str, tokens: list[Token]) -> MatchResult:
         if not base.meaningful or not base.ranked:
             return replace(base, guesses=base.ranked)
         top_id = base.ranked[0].playbook_id
         if top_id in safety.SAFETY_PLAYBOOKS:
-            if base.confidence >= SAFETY_RANKING_TRUST:
+            routine = base.confidence >= SAFETY_RANKING_TRUST and safety.routine_mention(
+                text, tokens
+            )
+            if base.confidence >= SAFETY_RANKING_TRUST and not routine:
                 # The detector found no phrase it knows, but the reading of the whole
                 # line is sure this is an emergency (a sign described in other words):
-                # a missed emergency costs more than a needless page.
+                # a missed emergency costs more than a needless page. Not when the
+                # detector knows the alarming words here for an idiom or a routine
+                # situation ("bleeding him dry", "lost his teddy, mum with him").
                 return self._answer(
                     base,
                     [top_id],
@@ -215,8 +220,9 @@ class PlaybookMatcher:
             # No danger found, and the ranker's best guess is a safety playbook only
             # weakly: a stray word ("the evacuation drill", "flooded with calls"). It
             # stays one click away as the first alternative; it neither answers nor
-            # alerts a manager.
-            return self._demoted(base)
+            # alerts a manager. Explained away as an idiom or a routine situation, it
+            # goes behind the other guesses.
+            return self._demoted(base, explained=bool(routine))
         top = base.ranked[0]
         signalled = set(base.escalation_reasons)
         if signalled and not (self._handles.get(top.playbook_id, frozenset()) & signalled):
@@ -270,7 +276,7 @@ class PlaybookMatcher:
             escalate=bool(base.escalation_reasons),
         )
 
-    def _demoted(self, base: MatchResult) -> MatchResult:
+    def _demoted(self, base: MatchResult, explained: bool = False) -> MatchResult:
         danger, rest = base.ranked[0], base.ranked[1:]
         reasons = base.escalation_reasons
         if self._fallback is None:
@@ -285,9 +291,10 @@ class PlaybookMatcher:
                 escalate=bool(reasons),
             )
         guesses = tuple(c for c in rest if c.playbook_id != self._fallback)
+        shown = (*guesses[:2], danger) if explained else (danger, *guesses[:2])
         return replace(
             base,
-            ranked=(Candidate(self._fallback, base.confidence), danger, *guesses[:2]),
+            ranked=(Candidate(self._fallback, base.confidence), *shown),
             confident=False,
             answered_by="fallback",
             guesses=base.ranked,
