@@ -14,7 +14,7 @@ from bot.incidents import STAFF_CLAIM, IncidentRecord, Outcome, PulseAnswer
 from bot.ledger import SpendLedger
 from bot.models import Money, SpendStatus
 from bot.money import currency_exponent
-from bot.reports.durations import _median
+from bot.reports.durations import _median, _worst
 
 # Spend bands, in major units of the organisation's currency: "does spending more win
 # more?" needs few, wide bands, or every band holds two incidents and says nothing.
@@ -197,7 +197,7 @@ def recovery_figures(
         by_employee=ranked(by_employee.values()),
         by_spend_band=tuple(by_band[label] for _bound, label in bands),
         median_to_outcome=_median(to_outcome),
-        worst_to_outcome=max(to_outcome) if to_outcome else None,
+        worst_to_outcome=_worst(to_outcome),
         pulse=PerceptionGap(
             pulses_sent=pulses,
             answered=answered,
