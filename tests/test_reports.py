@@ -18,12 +18,13 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import pytest
 
 from bot.authority import AuthorityPolicy, parse_org_config
 from bot.errors import InvalidInput, NotPermitted
+from bot.incidents import IncidentRecord, Outcome
 from bot.ledger.sql import SqlSpendLedger
 from bot.models import (
     Actor,
@@ -67,6 +68,30 @@ MANAGER = Actor("hotel", "boss", Role.MANAGER)
 PLAYBOOKS = ("angry-customer", "wrong-order", "billing-dispute", None)
 
 
+class Opened(Protocol):
+    @property
+    def org(self) -> str: ...
+
+    @property
+    def opened_at(self) -> datetime: ...
+
+
+OpenedT = TypeVar("OpenedT", bound=Opened)
+
+
+def opened_in(
+    records: list[OpenedT], org: str, since: datetime | None, until: datetime | None
+) -> list[OpenedT]:
+    """What a store returns for ``org`` opened in ``[since, until)``."""
+    return [
+        r
+        for r in records
+        if r.org == org
+        and (since is None or r.opened_at >= since)
+        and (until is None or r.opened_at < until)
+    ]
+
+
 @dataclass
 class FakeEscalations:
     """Just the part of EscalationStore a report reads."""
@@ -76,13 +101,7 @@ class FakeEscalations:
     async def list(
         self, org: str, since: datetime | None = None, until: datetime | None = None
     ) -> list[EscalationRecord]:
-        return [
-            r
-            for r in self.records
-            if r.org == org
-            and (since is None or r.opened_at >= since)
-            and (until is None or r.opened_at < until)
-        ]
+        return opened_in(self.records, org, since, until)
 
 
 @dataclass
@@ -449,6 +468,72 @@ async def test_without_an_escalation_store_the_report_says_so(deps: Deps) -> Non
     report = await build_report(deps, MANAGER, ReportQuery.parse("week"))
     assert report.escalations is None
     assert report_dict(report)["escalations"] is None
+
+
+# --------------------------------------------------------------------------- recovery
+
+
+@dataclass
+class FakeIncidents:
+    """Just the part of IncidentStore a report reads."""
+
+    records: list[IncidentRecord] = field(default_factory=list)
+
+    async def opened_between(
+        self, org: str, since: datetime | None = None, until: datetime | None = None
+    ) -> list[IncidentRecord]:
+        return opened_in(self.records, org, since, until)
+
+
+@dataclass
+class DepsWithIncidents(Deps):
+    incidents: FakeIncidents = field(default_factory=FakeIncidents)
+
+
+def answered_incident(n: int, opened: datetime, seconds_to_outcome: float) -> IncidentRecord:
+    return IncidentRecord(
+        incident_id=f"in_{n}",
+        org="hotel",
+        user_id="sam",
+        platform="console",
+        situation="guest upset about the noise",
+        first_playbook_id="angry-customer",
+        playbook_id="angry-customer",
+        matched_terms=("upset",),
+        customer_ref=None,
+        steps_taken=1,
+        opened_at=opened,
+        last_activity_at=opened,
+        outcome=Outcome.WON,
+        outcome_at=opened + timedelta(seconds=seconds_to_outcome),
+    )
+
+
+@pytest.mark.parametrize(
+    ("seconds", "median", "worst"),
+    [
+        ((2.6, 2.6), 3.0, 3.0),  # the median rounds up to 3 s: the worst, 2.6 s raw, too
+        ((0.6,), 1.0, 1.0),
+        ((1.2, 1.5, 1.5), 2.0, 2.0),
+        ((3.4, 59.5, 119.5), 60.0, 120.0),
+    ],
+)
+async def test_worst_time_to_outcome_never_reads_below_the_median(
+    deps: Deps, seconds: tuple[float, ...], median: float, worst: float
+) -> None:
+    opened = datetime(2025, 7, 20, 9, 0, tzinfo=UTC)
+    incidents = FakeIncidents(
+        [answered_incident(n, opened + timedelta(minutes=n), s) for n, s in enumerate(seconds)]
+    )
+    coach = DepsWithIncidents(deps.ledger, deps.clock, incidents=incidents)
+    report = await build_report(coach, MANAGER, ReportQuery.parse("today"))
+    shown = report_dict(report)["recovery"]
+    # Both in whole seconds, rounded the same way, so the worst never reads below the median.
+    assert (shown["median_seconds_to_outcome"], shown["worst_seconds_to_outcome"]) == (
+        median,
+        worst,
+    )
+    assert shown["worst_seconds_to_outcome"] >= shown["median_seconds_to_outcome"]
 
 
 # --------------------------------------------------------------------------- exports
