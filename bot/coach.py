@@ -114,6 +114,19 @@ class RoleLimits:
     overrides: tuple[tuple[str, Money], ...]  # (playbook id, per-incident limit)
 
 
+@dataclass(frozen=True, slots=True)
+class PendingSpend:
+    """A spend waiting in the managers' queue, and the escalation its buttons act on."""
+
+    entry_id: str
+    user_id: str  # the employee who asked
+    amount: Money
+    reason: str
+    customer_ref: str | None
+    requested_at: datetime
+    escalation_id: str | None  # None only if the escalation was never stored
+
+
 class Coach:
     def __init__(
         self,
@@ -603,6 +616,29 @@ class Coach:
                     self.policy.per_incident(role, None),
                     self.policy.daily_allowance(role),
                     overrides,
+                )
+            )
+        return out
+
+    async def pending(self, actor: Actor) -> list[PendingSpend]:
+        """The organisation's spends waiting for a decision, oldest first (managers, admins).
+
+        Each carries its escalation's id so that a list's Approve / Deny buttons are the
+        same actions as the managers' channel card's (``act``), checked again on click.
+        """
+        self.require_manager(actor)
+        out = []
+        for entry in await self.ledger.pending(actor.org):
+            escalation = await self.escalations.for_entry(actor.org, entry.entry_id)
+            out.append(
+                PendingSpend(
+                    entry_id=entry.entry_id,
+                    user_id=entry.user_id,
+                    amount=entry.amount,
+                    reason=entry.reason,
+                    customer_ref=entry.customer_ref,
+                    requested_at=entry.created_at,
+                    escalation_id=escalation.escalation_id if escalation else None,
                 )
             )
         return out

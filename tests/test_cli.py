@@ -378,3 +378,96 @@ def test_ctrl_c_in_chat_exits_at_once(cli: Cli) -> None:
             proc.kill()
             proc.wait()
         os.close(parent)
+
+
+# -- the managers' queue ---------------------------------------------------------------
+
+LOW_LIMITS_ORG = """\
+name: Test Hotel
+currency: GBP
+timezone: Europe/London
+roles:
+  associate: { per_incident: 40, daily: 120 }
+  lead:      { per_incident: 250, daily: 750 }
+  manager:   { per_incident: 1000, daily: 3000 }
+  admin:     { per_incident: 5000, daily: 20000 }
+max_single_spend: 10000
+users:
+  max: manager
+"""
+
+
+@pytest.fixture
+def low_limits(cli: Cli, tmp_path: Path) -> Cli:
+    org = tmp_path / "org.yaml"
+    org.write_text(LOW_LIMITS_ORG)
+    cli.env["COACHBOT_ORG_FILE"] = str(org)
+    return cli
+
+
+def test_pending_lists_the_managers_queue_oldest_first(low_limits: Cli) -> None:
+    cli = low_limits
+    assert cli.json("spend", "£20 flowers", "--user", "sam")["status"] == "approved"
+    suit = cli.json("spend", "£50 dry cleaning, room 214", "--user", "sam")
+    coat = cli.json("spend", "£45.50 replacement scarf", "--user", "kim")
+    assert (suit["status"], coat["status"]) == ("pending", "pending")
+
+    data = cli.json("pending", "--user", "max")
+    assert data == [
+        {
+            "entry_id": suit["entry_id"],
+            "user_id": "sam",
+            "amount": 5000,
+            "currency": "GBP",
+            "reason": "dry cleaning",
+            "customer": "room 214",
+            "requested_at": suit["created_at"],
+        },
+        {
+            "entry_id": coat["entry_id"],
+            "user_id": "kim",
+            "amount": 4550,
+            "currency": "GBP",
+            "reason": "replacement scarf",
+            "customer": None,
+            "requested_at": coat["created_at"],
+        },
+    ]
+    table = cli.run("pending", "--user", "max")
+    assert table.returncode == 0, table.stderr
+    lines = table.stdout.splitlines()
+    assert lines[0].split() == ["ENTRY", "EMPLOYEE", "AMOUNT", "REQUESTED", "CUSTOMER", "REASON"]
+    assert lines[1].startswith(suit["entry_id"]) and "£50.00" in lines[1]
+    assert "room 214" in lines[1] and "dry cleaning" in lines[1]
+    assert lines[2].startswith(coat["entry_id"]) and "£45.50" in lines[2]
+    assert "2 spends waiting" in lines[3]
+
+    cli.json("approve", suit["entry_id"], "--user", "max", "--deny")
+    assert [p["entry_id"] for p in cli.json("pending", "--user", "max")] == [coat["entry_id"]]
+
+
+@pytest.mark.parametrize("who", [["--user", "sam"], ["--user", "lee", "--role", "lead"]])
+def test_pending_is_refused_below_manager_with_exit_3(low_limits: Cli, who: list[str]) -> None:
+    low_limits.json("spend", "£50 dry cleaning", "--user", "sam")
+    out = low_limits.run("pending", *who)
+    assert out.returncode == 3
+    assert out.stdout == "" and "managers and admins only" in out.stderr
+    as_json = low_limits.run("pending", *who, "--json")
+    assert as_json.returncode == 3 and "error" in json.loads(as_json.stdout)
+
+
+def test_an_empty_queue_says_so(low_limits: Cli) -> None:
+    assert low_limits.json("pending", "--user", "max") == []
+    out = low_limits.run("pending", "--user", "max")
+    assert out.returncode == 0 and "No spends are waiting" in out.stdout
+
+
+def test_chat_pending_lists_the_queue_instead_of_coaching_it(low_limits: Cli) -> None:
+    spent = low_limits.json("spend", "£50 dry cleaning, room 214", "--user", "sam")
+    out = low_limits.run("chat", "--user", "max", stdin="pending\n")
+    assert out.returncode == 0, out.stderr
+    assert spent["entry_id"] in out.stdout and "£50.00" in out.stdout
+    assert "approve ID or deny ID" in out.stdout
+    assert "Step 1 of" not in out.stdout  # not matched as a situation (billing dispute)
+    staff = low_limits.run("chat", "--user", "sam", stdin="pending\n")
+    assert "managers and admins only" in staff.stdout and "Step 1 of" not in staff.stdout

@@ -255,6 +255,33 @@ async def test_limits_are_for_managers_only(coach: Coach) -> None:
     assert [r.role for r in limits] == list(Role)
 
 
+async def test_the_pending_queue_is_for_managers_oldest_first_and_empties_on_decision(
+    coach: Coach, clock: Clock
+) -> None:
+    sam, alex = coach.actor("hotel", "U_SAM"), coach.actor("hotel", "U_ALEX")
+    coat = await coach.spend(sam, "£180 replacement coat, room 214")
+    await coach.spend(sam, "£20 flowers")  # within authority: not queued
+    clock.now += timedelta(minutes=2)
+    refund = await coach.spend(alex, "£150 refund of the dinner")
+    await coach.spend(coach.actor("hotel-b", "U_SAM"), "£500 refund")  # another organisation
+
+    for asker in (sam, coach.actor("hotel", "U_LEAD")):
+        with pytest.raises(NotPermitted, match="managers and admins only"):
+            await coach.pending(asker)
+    manager = coach.actor("hotel", "U_MGR")
+    queue = await coach.pending(manager)
+    assert [(p.entry_id, p.user_id, p.amount.minor, p.reason, p.customer_ref) for p in queue] == [
+        (coat.entry.entry_id, "U_SAM", 18000, "replacement coat", "room 214"),
+        (refund.entry.entry_id, "U_ALEX", 15000, "refund of the dinner", None),
+    ]
+    assert queue[1].requested_at == clock.now
+    assert coat.escalation is not None and queue[0].escalation_id == coat.escalation.escalation_id
+
+    # The listed escalation id is what the buttons send: a click decides the spend.
+    await coach.act(manager, queue[0].escalation_id, EscalationAction.DENY)
+    assert [p.entry_id for p in await coach.pending(manager)] == [refund.entry.entry_id]
+
+
 async def test_custom_playbook_folder_is_used(
     tmp_path: Path, sqlite_url: str, clock: Clock
 ) -> None:

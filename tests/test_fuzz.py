@@ -217,7 +217,9 @@ async def test_a_malformed_slack_timestamp_is_refused_not_a_500(
 
 
 @given(
-    command=st.sampled_from(["/coach", "/spend", "/cx-report", "/cx-audit", "/cx-limits"]),
+    command=st.sampled_from(
+        ["/coach", "/spend", "/cx-report", "/cx-audit", "/cx-limits", "/cx-pending"]
+    ),
     text=st.one_of(st.text(max_size=200), amountish),
     user=st.sampled_from(["U0FUZZ0001", "U0MANAGER1", "W0FUZZ0002"]),
 )

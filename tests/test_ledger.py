@@ -306,6 +306,31 @@ async def test_spends_filters_by_half_open_time_window_user_and_customer(
     assert ids(await ledger.spends("acme", customer_ref="table 7")) == [a.entry_id, b.entry_id]
 
 
+async def test_pending_is_the_undecided_queue_oldest_first_per_organisation(
+    ledger: SqlSpendLedger, clock: Clock
+) -> None:
+    await spend(ledger, user="sam")  # approved at once: never queued
+    first = await spend(ledger, user="kim", status=PENDING, minor=18000, customer="room 9")
+    clock.advance(minutes=5)
+    decided = await spend(ledger, user="sam", status=PENDING)
+    clock.advance(minutes=5)
+    last = await spend(ledger, user="sam", status=PENDING, reason="new coat")
+    await spend(ledger, org="globex", user="kim", status=PENDING)
+    await ledger.decide("acme", decided.entry_id, "mia", approve=False)
+
+    queue = await ledger.pending("acme")
+    assert [e.entry_id for e in queue] == [first.entry_id, last.entry_id]
+    assert all(e.status is PENDING and e.decided_by is None for e in queue)
+    assert (queue[0].user_id, queue[0].amount, queue[0].customer_ref) == (
+        "kim",
+        Money(18000, "GBP"),
+        "room 9",
+    )
+    await ledger.decide("acme", first.entry_id, "mia", approve=True)
+    assert [e.reason for e in await ledger.pending("acme")] == ["new coat"]
+    assert await ledger.pending("initech") == []
+
+
 async def test_own_authority_total_counts_only_spends_approved_at_once(
     ledger: SqlSpendLedger, clock: Clock
 ) -> None:

@@ -163,6 +163,7 @@ class Slack:
         user: str = STAFF,
         channel: str = "D0STAFFDM1",
         message_ts: str = "1769300000.000001",
+        block_id: str = "coach_actions",
     ) -> tuple[int, str, str]:
         payload = json.loads((self.fixtures / "block_actions.json").read_text())
         name = f"act{self._fresh()}"
@@ -176,7 +177,7 @@ class Slack:
             {
                 "type": "button",
                 "action_id": action_id,
-                "block_id": "coach_actions",
+                "block_id": block_id,
                 "text": {"type": "plain_text", "text": action_id},
                 "value": value,
                 "action_ts": f"{time.time():.6f}",
@@ -727,7 +728,7 @@ async def test_bad_spend_gets_an_ephemeral_message_and_records_nothing(
 # -- managers ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("command", ["/cx-limits", "/cx-audit", "/cx-report"])
+@pytest.mark.parametrize("command", ["/cx-limits", "/cx-audit", "/cx-report", "/cx-pending"])
 async def test_manager_commands_politely_refuse_staff(slack: Slack, command: str) -> None:
     _, _, _, path = await slack.command(command, "verify" if command == "/cx-audit" else "")
     reply = await slack.reply_at(path)
@@ -841,3 +842,91 @@ async def test_escalate_button_alerts_the_channel_and_acknowledge_updates_it(sla
     (update,) = await slack.recorder.wait_for(lambda c: c.method == "chat.update", within=10)
     assert f"<@{MANAGER}> acknowledged" in texts(update)
     assert "esc_acknowledge" not in update.action_ids
+
+
+# -- the managers' queue -------------------------------------------------------------
+
+
+def _pending_buttons(call: Call) -> dict[str, list[tuple[str, str]]]:
+    """block id -> the (action id, value) of its buttons, for the list's action blocks."""
+    return {
+        b["block_id"]: [(e["action_id"], e["value"]) for e in b["elements"]]
+        for b in call.blocks
+        if b["type"] == "actions"
+    }
+
+
+async def test_cx_pending_lists_the_queue_and_its_buttons_decide_and_refresh_it(
+    slack: Slack,
+) -> None:
+    suit_escalation, _ = await _pending_spend(slack)
+    _, _, _, path = await slack.command("/spend", "£20 coffee")  # within authority
+    await slack.reply_at(path)
+    _, _, _, path = await slack.command("/spend", "£150 spa day", user="U0STAFF002")
+    await slack.reply_at(path)
+    suit, spa = await slack.coach.ledger.pending(TEAM_ID)
+
+    _, _, _, path = await slack.command("/cx-pending", "", user=MANAGER)
+    listing = await slack.reply_at(path)
+    shown = texts(listing)
+    assert "2 spends waiting for a decision" in shown
+    assert shown.index(suit.entry_id) < shown.index(spa.entry_id)  # oldest first
+    assert "£480.00" in shown and "new suit" in shown and "room 214" in shown
+    assert f"<@{STAFF}>" in shown and "<@U0STAFF002>" in shown and "£20.00" not in shown
+    buttons = _pending_buttons(listing)
+    assert buttons[f"pending_{suit.entry_id}"] == [
+        ("esc_approve", suit_escalation),
+        ("esc_deny", suit_escalation),
+    ]
+    assert set(buttons) == {f"pending_{suit.entry_id}", f"pending_{spa.entry_id}"}
+
+    # Approve from the list: the spend is decided, the channel's card updated, the
+    # employee told, and the list redrawn in place without it.
+    _, _, click = await slack.click(
+        "esc_approve", suit_escalation, user=MANAGER, block_id=f"pending_{suit.entry_id}"
+    )
+    redrawn = await slack.reply_at(click)
+    assert redrawn.args["replace_original"] is True
+    assert suit.entry_id not in texts(redrawn) and spa.entry_id in texts(redrawn)
+    assert "1 spend waiting" in texts(redrawn)
+    (update,) = await slack.recorder.wait_for(lambda c: c.method == "chat.update", within=10)
+    assert f"<@{MANAGER}> approved" in texts(update)
+    decided = await slack.coach.ledger.get(TEAM_ID, suit.entry_id)
+    assert decided is not None and decided.status.value == "approved"
+
+    # Staff cannot use a list's button either: refused privately, nothing decided.
+    (_, spa_escalation), _ = _pending_buttons(redrawn)[f"pending_{spa.entry_id}"]
+    _, _, refused = await slack.click(
+        "esc_approve", spa_escalation, user=STAFF, block_id=f"pending_{spa.entry_id}"
+    )
+    refusal = await slack.reply_at(refused)
+    assert refusal.args["replace_original"] is False and "manager" in texts(refusal)
+    assert [e.entry_id for e in await slack.coach.ledger.pending(TEAM_ID)] == [spa.entry_id]
+
+
+async def test_a_managers_own_request_is_listed_without_buttons(slack: Slack) -> None:
+    _, _, _, path = await slack.command("/spend", "£1,500 refund of the stay", user=MANAGER)
+    await slack.reply_at(path)
+    (own,) = await slack.coach.ledger.pending(TEAM_ID)
+    _, _, _, path = await slack.command("/cx-pending", "", user=MANAGER)
+    mine = await slack.reply_at(path)
+    assert own.entry_id in texts(mine) and "another manager decides it" in texts(mine)
+    assert mine.action_ids == []
+    _, _, _, path = await slack.command("/cx-pending", "", user=MANAGER2)
+    theirs = await slack.reply_at(path)
+    assert theirs.action_ids == ["esc_approve", "esc_deny"]
+
+
+async def test_pending_in_a_dm_lists_the_queue_not_a_playbook(slack: Slack) -> None:
+    _, _, _, path = await slack.command("/cx-pending", "", user=MANAGER)
+    assert "No spends are waiting" in texts(await slack.reply_at(path))
+    await _pending_spend(slack)
+    envelope = slack.event(
+        "event_message_im.json", user=MANAGER, text="pending", channel="D0MANAGER1"
+    )
+    await slack.send_event(envelope)
+    (post,) = await slack.recorder.wait_for(
+        lambda c: c.method == "chat.postMessage" and c.args.get("channel") == "D0MANAGER1"
+    )
+    assert "1 spend waiting for a decision" in texts(post) and "£480.00" in texts(post)
+    assert post.action_ids == ["esc_approve", "esc_deny"]

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from adapters.slack import blocks
+from bot.coach import PendingSpend
 from bot.incidents import MAX_NOTE_CHARS, IncidentRecord, Outcome
 from bot.models import (
     Advice,
@@ -244,3 +245,21 @@ def test_outcome_recorded_says_what_was_recorded() -> None:
     assert blocks.outcome_recorded(_closed("x", None))["text"] == (
         "✔ Recorded: Won back. Your note is saved. Thank you."
     )
+
+
+def test_a_long_pending_queue_fits_one_message_and_says_how_many_are_hidden() -> None:
+    at = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+    queue = [
+        PendingSpend(
+            f"sp_{n:010d}", "U0STAFF001", gbp(50 + n), "x<y> " * 200, "room 214", at, f"es_{n}"
+        )
+        for n in range(60)
+    ]
+    msg = blocks.pending_message(queue, viewer="U0MANAGER1")
+    assert len(msg["blocks"]) <= blocks.MAX_BLOCKS
+    assert all(len(b["text"]["text"]) <= 3000 for b in msg["blocks"] if b["type"] == "section")
+    shown = json.dumps(msg["blocks"], ensure_ascii=False)
+    assert "sp_0000000000" in shown and f"sp_{blocks.MAX_PENDING_SHOWN:010d}" not in shown
+    assert f"and {60 - blocks.MAX_PENDING_SHOWN} more" in shown
+    assert "x&lt;y&gt;" in shown and "x<y>" not in shown  # the reason is escaped
+    assert msg["text"].startswith("60 spends waiting")

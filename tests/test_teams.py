@@ -9,6 +9,7 @@ No authentication here (no app id, COACHBOT_TEAMS_EMULATOR=1: the Emulator mode)
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -369,6 +370,76 @@ async def test_manager_commands_follow_role_rules(teams: Teams) -> None:
     assert "managers and admins only" in refused.all_text
     report = await teams.say(teams.as_manager(teams.personal("report week by employee")))
     assert "Discretionary spend" in report.all_text
+
+
+def _executes(node: Any) -> list[dict[str, Any]]:
+    """Every Action.Execute in a card, in order, wherever it sits (ActionSets included)."""
+    if isinstance(node, list):
+        return [a for item in node for a in _executes(item)]
+    if not isinstance(node, dict):
+        return []
+    own = [node] if node.get("type") == "Action.Execute" else []
+    return own + [a for key, value in node.items() if key != "fallback" for a in _executes(value)]
+
+
+async def test_pending_lists_the_queue_and_its_buttons_decide_and_redraw_it(teams: Teams) -> None:
+    refused = await teams.say(teams.personal("pending"))
+    assert "managers and admins only" in refused.all_text and refused.cards == []
+    await teams.say(teams.personal("spend £180 replacement coat, room 214"))
+    await teams.say(teams.personal("spend £20 flowers"))  # within authority: not queued
+    await teams.say(teams.personal("spend £150 spa day"))
+    coat, spa = await teams.coach.ledger.pending(TENANT)
+
+    listing = await teams.say(teams.as_manager(teams.personal("pending")))
+    [card] = listing.cards
+    shown = json.dumps(card, ensure_ascii=False)
+    assert "2 spends waiting for a decision" in shown and "£20.00" not in shown
+    assert shown.index(coat.entry_id) < shown.index(spa.entry_id)  # oldest first
+    assert "£180.00 — replacement coat · room 214" in shown
+    assert "Test User" in shown  # the employee's name as Teams gave it, not their id
+    buttons = _executes(card)
+    assert [(b["title"], b["data"]["action"]) for b in buttons] == [
+        ("Approve", "approve"),
+        ("Deny", "deny"),
+    ] * 2
+    assert all(b["fallback"]["data"] == b["data"] for b in buttons)
+    approve_coat, _, _, deny_spa = (b["data"] for b in buttons)
+
+    # The employee cannot approve from the list either; the card stays as it was.
+    status, body = await teams.post(teams.execute(approve_coat) | {"from": _staff()})
+    assert status == 200 and "⚠" in body["value"]
+
+    # The manager approves: the list comes back redrawn in the same HTTP response.
+    status, body = await teams.post(teams.as_manager(teams.execute(approve_coat)))
+    assert status == 200 and body["type"] == "application/vnd.microsoft.card.adaptive"
+    redrawn = json.dumps(body["value"], ensure_ascii=False)
+    assert "1 spend waiting" in redrawn
+    assert coat.entry_id not in redrawn and spa.entry_id in redrawn
+    decided = await teams.coach.ledger.get(TENANT, coat.entry_id)
+    assert decided is not None and decided.status is SpendStatus.APPROVED
+    assert decided.decided_by == MANAGER_AAD
+
+    # Clients without Action.Execute send the Submit fallback: the list is edited in place.
+    replied_to = teams.submit({})["replyToId"]
+    count = len(teams.connector.posted)
+    status, _ = await teams.post(teams.as_manager(teams.submit(deny_spa)))
+    assert status == 201
+    for _ in range(100):
+        updates = [p for p in teams.connector.posted[count:] if p.kind == "update"]
+        if updates:
+            break
+        await asyncio.sleep(0.05)
+    [update] = updates
+    assert update.activity_id == replied_to
+    assert "No spends are waiting for a decision" in update.all_text
+    assert await teams.coach.ledger.pending(TENANT) == []
+
+
+async def test_a_managers_own_request_is_listed_without_buttons(teams: Teams) -> None:
+    await teams.say(teams.as_manager(teams.personal("spend £1,500 refund of the stay")))
+    listing = await teams.say(teams.as_manager(teams.personal("pending")))
+    [card] = listing.cards
+    assert "another manager decides it" in json.dumps(card) and _executes(card) == []
 
 
 # -- protocol ---------------------------------------------------------------------------

@@ -8,7 +8,8 @@ from typing import Any
 
 from adapters.teams import cards
 from adapters.teams.notifier import card_activity
-from bot.models import EscalationRecord, EscalationStatus, Role
+from bot.coach import PendingSpend
+from bot.models import EscalationRecord, EscalationStatus, Money, Role
 from tests.test_slack_blocks import advice
 
 # TextBlock properties of Adaptive Cards 1.4 (``style`` arrives in 1.5).
@@ -82,3 +83,21 @@ def test_notifier_cards_are_size_guarded_too() -> None:
     huge["body"][0]["text"] = "é" * cards.MAX_CARD_BYTES
     [attachment] = card_activity(huge).attachments
     assert attachment.content == cards.card([cards.text_block(cards.TOO_LONG)])
+
+
+def test_a_long_pending_list_stays_within_the_size_limit_and_says_how_many_are_left() -> None:
+    at = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+    queue = [
+        PendingSpend(
+            f"sp_{n:010d}", "29:staff", Money(5000 + n, "GBP"), "😡" * 300, None, at, f"es_{n}"
+        )
+        for n in range(40)
+    ]
+    content = cards.pending_card(queue, viewer="29:manager")
+    assert cards.fits(content) and cards.fitted(content) is content
+    shown = json.dumps(content, ensure_ascii=False)
+    listed = sum(f"sp_{n:010d}" in shown for n in range(40))
+    assert 0 < listed <= cards.MAX_PENDING_SHOWN
+    assert f"and {40 - listed} more" in shown
+    blocks = [e for e in _elements(content) if e["type"] == "TextBlock"]
+    assert all(set(b) <= TEXT_BLOCK_1_4 for b in blocks)

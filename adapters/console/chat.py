@@ -1,8 +1,9 @@
 """``coachbot chat``: the Slack conversation, in a terminal (or fed by a pipe).
 
 Commands mirror the Slack buttons: ``next``, ``spend …``, ``escalate``, ``other`` (Not
-this one), a number to pick an alternative, ``approve``/``deny ID`` for managers,
-``limits``, ``outcome won|calmed|lost|unsure [note]``, ``pulse``, ``help`` and ``quit``.
+this one), a number to pick an alternative, ``approve``/``deny ID``, ``limits`` and
+``pending`` for managers, ``outcome won|calmed|lost|unsure [note]``, ``pulse``, ``help``
+and ``quit``.
 Anything else is a situation.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from typing import TextIO
+from zoneinfo import ZoneInfo
 
 from adapters.console import render
 from bot.coach import USAGE_HINT, Coach
@@ -27,6 +29,7 @@ Describe what is happening and I'll coach you through it. Then:
   other                 not this one: show other playbooks (then type 1, 2 or 3)
   approve ID / deny ID  managers: decide a pending spend
   limits                managers: the spending authority table
+  pending               managers: the spends waiting for a decision, oldest first
   outcome won|calmed|lost|unsure [note]
                         how it ended (add 'review' if they posted one)
   pulse                 a code for the customer: "did we put it right?"
@@ -85,6 +88,12 @@ class ChatSession:
                 return pulse_message(code)
             if command == "limits" and not rest:
                 return render.limits_text(await self.coach.limits(self.actor))
+            if command == "pending" and not rest:
+                # The managers' queue: a word, not a situation ("pending" once matched
+                # a billing dispute).
+                queue = await self.coach.pending(self.actor)
+                zone = ZoneInfo(self.coach.policy.config.timezone)
+                return render.pending_text(queue, zone, "Type approve ID or deny ID to decide.")
             advice = await self.coach.advise(self.actor, text)
             return self._show(advice)
         except CoachError as exc:

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
+from zoneinfo import ZoneInfo
 
 from adapters.console import render
 from bot.coach import Coach
@@ -160,6 +161,11 @@ def build_parser() -> OneLineParser:
     who(p, user_required=True)
 
     p = sub.add_parser("limits", help="the organisation's spending authority (managers)")
+    who(p, user_required=True)
+
+    p = sub.add_parser(
+        "pending", help="the spends waiting for a manager's decision, oldest first (managers)"
+    )
     who(p, user_required=True)
 
     p = sub.add_parser(
@@ -339,6 +345,17 @@ async def _limits(args: argparse.Namespace, coach: Coach) -> int:
     actor = coach.actor(args.org, args.user, args.role)
     limits = await coach.limits(actor)
     _emit(args.json, render.limits_json(limits), render.limits_text(limits))
+    return 0
+
+
+async def _pending(args: argparse.Namespace, coach: Coach) -> int:
+    actor = coach.actor(args.org, args.user, args.role)
+    queue = await coach.pending(actor)
+    if args.json:
+        print(json.dumps(render.pending_json(queue), ensure_ascii=False))
+        return 0
+    hint = "Decide one with: coachbot approve ENTRY_ID --user YOU [--deny]"
+    print(render.pending_text(queue, ZoneInfo(coach.policy.config.timezone), hint))
     return 0
 
 
@@ -562,6 +579,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         "spend": _spend,
         "approve": _approve,
         "limits": _limits,
+        "pending": _pending,
         "report": _report,
         "audit": lambda a, c: _audit(a, c, settings, checkpoints),
         "playbooks": _playbooks_stats,

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import timedelta, tzinfo
 from typing import Any
 
-from bot.coach import RoleLimits, SpendOutcome
+from bot.coach import PendingSpend, RoleLimits, SpendOutcome
 from bot.incidents import IncidentRecord
 from bot.models import Advice, LedgerEntry, Money, SpendStatus, VerifyResult
 from bot.money import format_money
@@ -131,6 +131,22 @@ def limits_json(limits: list[RoleLimits]) -> dict[str, Any]:
     }
 
 
+def pending_json(queue: list[PendingSpend]) -> list[dict[str, Any]]:
+    """The ``coachbot pending --json`` contract: oldest first, amounts in minor units."""
+    return [
+        {
+            "entry_id": p.entry_id,
+            "user_id": p.user_id,
+            "amount": p.amount.minor,
+            "currency": p.amount.currency,
+            "reason": p.reason,
+            "customer": p.customer_ref,
+            "requested_at": p.requested_at.isoformat(),
+        }
+        for p in queue
+    ]
+
+
 # -- text ----------------------------------------------------------------------------
 
 
@@ -236,6 +252,39 @@ def limits_text(limits: list[RoleLimits]) -> str:
             line += " (" + ", ".join(f"{pid}: {format_money(m)}" for pid, m in r.overrides) + ")"
         lines.append(line)
     return "\n".join(lines)
+
+
+NOTHING_PENDING = "No spends are waiting for a decision."
+
+
+def pending_text(queue: list[PendingSpend], tz: tzinfo, how_to_decide: str) -> str:
+    """A table, oldest first, times in the organisation's zone; then how to decide one."""
+    if not queue:
+        return NOTHING_PENDING
+    header = ("ENTRY", "EMPLOYEE", "AMOUNT", "REQUESTED", "CUSTOMER", "REASON")
+    rows = [
+        (
+            p.entry_id,
+            p.user_id,
+            format_money(p.amount),
+            f"{p.requested_at.astimezone(tz):%Y-%m-%d %H:%M}",
+            p.customer_ref or "-",
+            " ".join(p.reason.split()),
+        )
+        for p in queue
+    ]
+    widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header) - 1)]
+
+    def line(cells: tuple[str, ...]) -> str:
+        # The amount is right-aligned so that pounds line up; the reason runs on.
+        padded = [
+            c.rjust(w) if i == 2 else c.ljust(w)
+            for i, (c, w) in enumerate(zip(cells[:-1], widths, strict=True))
+        ]
+        return "  ".join([*padded, cells[-1]]).rstrip()
+
+    count = f"{len(queue)} spend{'s' if len(queue) != 1 else ''} waiting, oldest first"
+    return "\n".join([line(header), *(line(r) for r in rows), f"{count}. {how_to_decide}"])
 
 
 # -- reports -------------------------------------------------------------------------

@@ -52,7 +52,8 @@ HELP = (
     "`/coach guest's clothes stuck in the broken washer, she's furious`. Then press the "
     "buttons, or type `next`, `spend £48 dry cleaning, room 214`, `escalate` or `other`. "
     "Afterwards: `outcome won` (or calmed, lost, unsure, with a note if you like) and "
-    "`pulse` for a customer follow-up code."
+    "`pulse` for a customer follow-up code. Managers: `pending` (or `/cx-pending`) lists "
+    "the spends waiting for a decision."
 )
 # A slash command's answer rides in its ack when it is ready within this; otherwise the
 # ack goes out empty and the answer follows on the response_url. Slack waits 3 s for an
@@ -129,6 +130,7 @@ class SlackBot:
         app.command("/cx-report")(self.on_report)
         app.command("/cx-audit")(self.on_audit)
         app.command("/cx-limits")(self.on_limits)
+        app.command("/cx-pending")(self.on_pending)
         app.event("app_mention")(self.on_mention)
         app.event("message")(self.on_message)
         # Bolt answers 404 to events nobody listens to, and Slack retries those; the
@@ -239,6 +241,9 @@ class SlackBot:
         if command == "pulse" and not rest:
             code = await self._coach.create_pulse(actor)
             return blocks.plain(pulse_message(code, self.public_url))
+        if command == "pending" and not rest:
+            # The managers' queue (/cx-pending), never a situation to coach.
+            return await self.pending(actor)
         if text.lower() in ALTERNATIVES_WORDS:
             return await self._alternatives(actor)
         return blocks.advice_message(await self._coach.advise(actor, text))
@@ -568,15 +573,31 @@ class SlackBot:
         await ack()
         name = action["action_id"].removeprefix(blocks.ESC_PREFIX)
         try:
+            actor = self._actor(context)
             # The core re-checks the clicker's role now: anyone in the channel can click.
             escalation_id = action.get("value") or ""  # none: "no escalation ''"
-            await self._coach.act(self._actor(context), escalation_id, EscalationAction(name))
+            await self._coach.act(actor, escalation_id, EscalationAction(name))
         except CoachError as exc:
             await respond(text=f"⚠ {exc}", response_type="ephemeral", replace_original=False)
+            return
         except Exception:
             log.exception("escalation action failed")
             await respond(text=SORRY, response_type="ephemeral", replace_original=False)
-        # On success the outbox edits the card ("escalation.updated") and DMs the employee.
+            return
+        # On success the outbox edits the channel's card ("escalation.updated") and DMs
+        # the employee. A click in the /cx-pending list also redraws that list in place.
+        if str(action.get("block_id") or "").startswith(blocks.PENDING_BLOCK_PREFIX):
+            await self._guard(lambda m: respond(**m, replace_original=True), self.pending(actor))
+
+    async def pending(self, actor: Actor) -> Message:
+        return blocks.pending_message(await self._coach.pending(actor), actor.user_id)
+
+    async def on_pending(
+        self, ack: AsyncAck, respond: AsyncRespond, context: AsyncBoltContext
+    ) -> None:
+        await ack()
+        actor = self._actor(context)
+        await self._guard(lambda m: respond(**m), self.pending(actor))
 
     async def on_limits(
         self, ack: AsyncAck, respond: AsyncRespond, context: AsyncBoltContext

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from bot.coach import RoleLimits, SpendOutcome
+from bot.coach import PendingSpend, RoleLimits, SpendOutcome
 from bot.incidents import MAX_NOTE_CHARS, IncidentRecord, Outcome
 from bot.models import (
     Advice,
@@ -41,6 +41,10 @@ ESCALATE = "coach_escalate"
 NOT_THIS_ONE = "coach_other"
 CHOOSE_PREFIX = "coach_choose_"  # + 1..3: action ids must be unique within a block
 ESC_PREFIX = "esc_"  # + an EscalationAction value; the button value is the escalation id
+# Block id (+ the entry id) of a queued spend's Approve / Deny in the /cx-pending list: the
+# buttons are the escalation card's own (ESC_PREFIX), and a click there refreshes the list.
+PENDING_BLOCK_PREFIX = "pending_"
+MAX_PENDING_SHOWN = 20  # two blocks each, within the 50-block limit with room to spare
 SPEND_MODAL = "coach_spend_modal"
 OUTCOME_PREFIX = "outcome_"  # + an Outcome value; the button value is the incident id
 OUTCOME_CHOICES = (Outcome.WON, Outcome.CALMED, Outcome.LOST, Outcome.UNSURE)
@@ -328,6 +332,43 @@ def limits_message(limits: list[RoleLimits]) -> Message:
             line += " (" + ", ".join(f"{pid}: {money(m)}" for pid, m in r.overrides) + ")"
         lines.append(line)
     return message("Spending authority", [header("Spending authority"), section("\n".join(lines))])
+
+
+def pending_message(queue: list[PendingSpend], viewer: str) -> Message:
+    """The managers' queue, oldest first, each spend with Approve / Deny.
+
+    The buttons carry the escalation id, exactly as on the channel's card, so the core
+    checks the clicker's role again at the click. ``viewer``'s own requests get no
+    buttons: somebody else decides them.
+    """
+    if not queue:
+        return plain("No spends are waiting for a decision.")
+    count = f"{len(queue)} spend{'s' if len(queue) != 1 else ''} waiting for a decision"
+    out: list[Block] = [header(f"⏳ {count}")]
+    for p in queue[:MAX_PENDING_SHOWN]:
+        customer = f" · {escape(p.customer_ref)}" if p.customer_ref else ""
+        out.append(
+            section(
+                f"*{money(p.amount)}* — {escape(p.reason)}{customer}\n"
+                f"<@{p.user_id}> · {_when(p.requested_at)} · `{p.entry_id}`"
+            )
+        )
+        if p.user_id == viewer:
+            out.append(context("Your own request: another manager decides it."))
+        elif p.escalation_id:
+            out.append(
+                actions(
+                    button("Approve", f"{ESC_PREFIX}approve", p.escalation_id, "primary"),
+                    button("Deny", f"{ESC_PREFIX}deny", p.escalation_id, "danger"),
+                    block_id=f"{PENDING_BLOCK_PREFIX}{p.entry_id}"[:255],
+                )
+            )
+        else:
+            out.append(context(f"Decide with `approve {p.entry_id}` or `deny {p.entry_id}`."))
+    hidden = len(queue) - MAX_PENDING_SHOWN
+    if hidden > 0:
+        out.append(context(f"…and {hidden} more, newer: decide these to see them."))
+    return message(f"{count}, oldest first", out)
 
 
 def verify_message(result: VerifyResult) -> Message:

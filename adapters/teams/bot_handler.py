@@ -48,7 +48,7 @@ HELP = (
     "in the broken washer, she's furious, room 214\". Then use the buttons, or type "
     "**next**, **spend £48 dry cleaning**, **escalate**, **other**; afterwards **outcome won** "
     "(or calmed, lost, unsure) and **pulse** for a customer follow-up code. "
-    "Managers: **approve ID**, "
+    "Managers: **pending**, **approve ID**, "
     "**deny ID**, **limits**, **report [today|week|month]**, **audit verify**, "
     "**set escalation channel** (in the managers' channel)."
 )
@@ -139,6 +139,8 @@ class CoachBot(ActivityHandler):
         try:
             if data.get("cmd") == cards.CMD_ESCALATION:
                 record = await self._escalation_action(actor, data)
+                if data.get("view") == cards.VIEW_PENDING:
+                    return _invoke_card(await self._pending_card(actor))
                 return _invoke_card(await self._escalation_card(actor.org, record))
             if data.get("cmd") == cards.CMD_OUTCOME:
                 return _invoke_card(cards.outcome_recorded_card(await self._outcome(actor, data)))
@@ -223,6 +225,9 @@ class CoachBot(ActivityHandler):
             await self._decide(turn_context, actor, rest, approve=command == "approve")
         elif command == "limits" and not rest:
             await _send_card(turn_context, cards.limits_card(await coach.limits(actor)))
+        elif command == "pending" and not rest:
+            # The managers' queue, never a situation to coach.
+            await _send_card(turn_context, await self._pending_card(actor))
         elif lowered == "audit verify":
             coach.require_manager(actor)
             result = await coach.ledger.verify(actor.org)
@@ -410,7 +415,10 @@ class CoachBot(ActivityHandler):
         elif cmd == cards.CMD_ESCALATION:
             # Action.Submit fallback of the escalation buttons: update the card ourselves.
             record = await self._escalation_action(actor, data)
-            content = await self._escalation_card(actor.org, record)
+            if data.get("view") == cards.VIEW_PENDING:
+                content = await self._pending_card(actor)
+            else:
+                content = await self._escalation_card(actor.org, record)
             if turn_context.activity.reply_to_id:
                 update = card_activity(content)
                 update.id = turn_context.activity.reply_to_id
@@ -437,6 +445,11 @@ class CoachBot(ActivityHandler):
         if not escalation_id:
             raise InvalidInput("that button is not recognised")
         return await self._coach().act(actor, escalation_id, action)
+
+    async def _pending_card(self, actor: Actor) -> cards.Card:
+        queue = await self._coach().pending(actor)
+        names = await self._references().names(actor.org, {p.user_id for p in queue})
+        return cards.pending_card(queue, actor.user_id, names)
 
     async def _escalation_card(self, org: str, record: EscalationRecord) -> cards.Card:
         coach = self._coach()

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.coach import RoleLimits, SpendOutcome
+from bot.coach import PendingSpend, RoleLimits, SpendOutcome
 from bot.incidents import IncidentRecord
 from bot.models import (
     Advice,
@@ -52,6 +52,10 @@ CMD_OUTCOME = "outcome"  # the employee's answer to "how did it end?"
 CMD_SPEND_AGAIN = "spend_again"  # "log another?" Yes: carries the spend to log again
 CMD_SPEND_NOT_AGAIN = "spend_not_again"
 VERB_ESCALATION = "escalation"  # Action.Execute verb of the same
+# An escalation button on the pending list carries this "view": the bot answers the click
+# with the list redrawn rather than with the escalation's own card.
+VIEW_PENDING = "pending"
+MAX_PENDING_SHOWN = 15
 
 
 def _clip(text: str, limit: int = MAX_TEXT) -> str:
@@ -255,6 +259,68 @@ def limits_card(limits: list[RoleLimits]) -> Card:
         facts.append({"title": r.role.value, "value": _clip(value, 300)})
     title = text_block("Spending authority", weight="Bolder")
     return card([title, {"type": "FactSet", "facts": facts}])
+
+
+def pending_card(
+    queue: list[PendingSpend], viewer: str, names: Mapping[str, str] | None = None
+) -> Card:
+    """The managers' queue, oldest first, each with the escalation card's Approve / Deny.
+
+    The buttons send the same data as the channel card's (plus ``view``), so the core
+    checks the clicker again at the click. ``viewer``'s own requests get no buttons.
+    Entries are added while the card stays within Teams' size limit.
+    """
+    if not queue:
+        return card([text_block("No spends are waiting for a decision.")])
+    names = names or {}
+    count = f"{len(queue)} spend{'s' if len(queue) != 1 else ''} waiting for a decision"
+    body: list[dict[str, Any]] = [text_block(f"⏳ {count}", weight="Bolder")]
+    shown = 0
+    for p in queue[:MAX_PENDING_SHOWN]:
+        customer = f" · {p.customer_ref}" if p.customer_ref else ""
+        who = names.get(p.user_id, p.user_id)
+        items: list[dict[str, Any]] = [
+            text_block(
+                f"{format_money(p.amount)} — {_clip(p.reason, 200)}{customer}", weight="Bolder"
+            ),
+            text_block(
+                f"{who} · {_when(p.requested_at)} · {p.entry_id}", isSubtle=True, spacing="None"
+            ),
+        ]
+        if p.user_id == viewer:
+            items.append(text_block("Your own request: another manager decides it.", isSubtle=True))
+        elif p.escalation_id:
+            items.append({"type": "ActionSet", "actions": _pending_actions(p.escalation_id)})
+        else:
+            items.append(text_block(f"Type approve {p.entry_id} or deny {p.entry_id}."))
+        candidate = [*body, {"type": "Container", "separator": True, "items": items}]
+        if not fits(card(candidate)):
+            break
+        body, shown = candidate, shown + 1
+    if shown < len(queue):
+        body.append(text_block(f"…and {len(queue) - shown} more, newer: decide these to see them."))
+    return card(body)
+
+
+def _pending_actions(escalation_id: str) -> list[dict[str, Any]]:
+    out = []
+    for title, action in (("Approve", EscalationAction.APPROVE), ("Deny", EscalationAction.DENY)):
+        data = {
+            "cmd": CMD_ESCALATION,
+            "id": escalation_id,
+            "action": action.value,
+            "view": VIEW_PENDING,
+        }
+        out.append(
+            {
+                "type": "Action.Execute",
+                "title": title,
+                "verb": VERB_ESCALATION,
+                "data": data,
+                "fallback": _submit(title, data),
+            }
+        )
+    return out
 
 
 def verify_text(result: VerifyResult) -> str:

@@ -162,6 +162,10 @@ class SpendLedger(Protocol):
         """Spends created in ``[since, until)``, oldest first, with their current status."""
         ...
 
+    async def pending(self, org: str) -> list[LedgerEntry]:
+        """Spends still waiting for a manager's decision, oldest first."""
+        ...
+
     async def self_authorised_total(self, org: str, user_id: str, since: datetime) -> int:
         """Minor units this user spent on their own authority since ``since``."""
         ...

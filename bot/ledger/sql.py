@@ -880,6 +880,15 @@ class SqlSpendLedger(DatabaseStore):
             rows = (await conn.execute(query.order_by(_spend.c.seq))).all()
         return [_entry(row._mapping) for row in rows]
 
+    async def pending(self, org: str) -> list[LedgerEntry]:
+        # Recorded pending and no decision event yet: the managers' queue.
+        query = _spends_query(org).where(
+            _spend.c.status == SpendStatus.PENDING.value, _decision.c.entry_id.is_(None)
+        )
+        async with self._connection() as conn:
+            rows = (await conn.execute(query.order_by(_spend.c.seq))).all()
+        return [_entry(row._mapping) for row in rows]
+
     async def self_authorised_total(self, org: str, user_id: str, since: datetime) -> int:
         # Every piece of advice shows what is left of today's allowance: one statement,
         # compiled once, no BEGIN/COMMIT around it (see HotStatement).
