@@ -110,9 +110,14 @@ async def test_buttons_of_an_older_card_act_on_its_incident_only(coach: Coach) -
         await coach.next_step(sam, older.incident_id)
     with pytest.raises(NotFound, match=closed):
         await coach.escalate(sam, incident_id=older.incident_id)
-    with pytest.raises(NotFound, match=closed):
-        await coach.spend(sam, "£20 dessert", incident_id=older.incident_id)
-    assert await coach.ledger.spends("hotel") == []
+    # A spend from the older card is for that older situation: it joins that incident
+    # (and counts towards its per-incident limit), never the newer one.
+    dessert = await coach.spend(sam, "£20 dessert", incident_id=older.incident_id)
+    assert dessert.entry is not None
+    assert (dessert.entry.incident_id, dessert.entry.playbook_id) == (
+        older.incident_id,
+        older.playbook.id,
+    )
     # The newer incident is where it was, and its own card's buttons work.
     step2 = await coach.next_step(sam, newer.incident_id)
     assert (step2.incident_id, step2.step.index) == (newer.incident_id, 2)

@@ -63,7 +63,7 @@ CLEAR_SITUATIONS = [
     ("wrong-order", "half the takeaway order was missing"),
     ("high-value-customer", "one of our platinum members is unhappy with his suite"),
     ("high-value-customer", "our biggest corporate account is unhappy with how the event went"),
-    ("abusive-or-legal-threat", "he's swearing at my colleague and calling her names"),
+    ("staff-harassed", "he's swearing at my colleague and calling her names"),
     ("abusive-or-legal-threat", "customer says her solicitor will be in touch"),
     ("handoff-transfer", "guest needs maintenance for the room but rang the restaurant"),
     ("delight-moment", "couple celebrating their 25th anniversary with us tonight"),
@@ -183,9 +183,8 @@ def test_negation_does_not_cross_a_clause(matcher: PlaybookMatcher) -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "guest unhappy about the booking",
+        "cust not happy",
         "she is annoyed about the whole thing",
-        "something went wrong with her order and the bill",
     ],
 )
 def test_ambiguous_text_asks_did_you_mean(matcher: PlaybookMatcher, text: str) -> None:

@@ -48,6 +48,7 @@ CLASSIFIER_WEIGHT = 0.7
 # A safety playbook ranked first with at least this blended confidence answers (and
 # pages a manager) even when the detector found no phrase of its own.
 SAFETY_RANKING_TRUST = 0.6
+SAFETY_LEARNED_TRUST = 0.55
 # A second problem in one line: a guess scoring at least this share of the best one is
 # taken to be in the text too, not a near-miss of the same problem.
 SECOND_PROBLEM_SHARE = 0.5
@@ -199,10 +200,8 @@ class PlaybookMatcher:
             return replace(base, guesses=base.ranked)
         top_id = base.ranked[0].playbook_id
         if top_id in safety.SAFETY_PLAYBOOKS:
-            routine = base.confidence >= SAFETY_RANKING_TRUST and safety.routine_mention(
-                text, tokens
-            )
-            if base.confidence >= SAFETY_RANKING_TRUST and not routine:
+            routine = self._trusted_emergency(base) and safety.routine_mention(text, tokens)
+            if self._trusted_emergency(base) and not routine:
                 # The detector found no phrase it knows, but the reading of the whole
                 # line is sure this is an emergency (a sign described in other words):
                 # a missed emergency costs more than a needless page. Not when the
@@ -250,7 +249,13 @@ class PlaybookMatcher:
                     )
                 break
         if self._sure(base):
-            return replace(base, confident=True, answered_by="ranking", guesses=base.ranked)
+            return replace(
+                base,
+                ranked=self._other_problem_next(base.ranked),
+                confident=True,
+                answered_by="ranking",
+                guesses=base.ranked,
+            )
         if signalled and self._handles.get(top.playbook_id, frozenset()) & signalled:
             # Unsure by score, but the text's own signal says this is the situation.
             return replace(
@@ -269,7 +274,7 @@ class PlaybookMatcher:
             ranked=(Candidate(self._fallback, base.confidence), *guesses[:GUESSES_SHOWN]),
             confident=False,
             answered_by="fallback",
-            guesses=base.ranked,
+            guesses=guesses,
             # Nothing was chosen, so no playbook's "always escalate" applies; the text's
             # own signals still do.
             playbook_reasons=(),
@@ -321,7 +326,8 @@ class PlaybookMatcher:
             learned = probabilities[pid] / known if pid in probabilities else relative
             scores[pid] = CLASSIFIER_WEIGHT * learned + (1 - CLASSIFIER_WEIGHT) * relative
         order = sorted(self._playbook_ids, key=lambda pid: -scores[pid])  # stable: ties
-        ranked = tuple(Candidate(pid, round(scores[pid], 4)) for pid in order if scores[pid] > 0)
+        rounded = ((pid, round(scores[pid], 4)) for pid in order)
+        ranked = tuple(Candidate(pid, score) for pid, score in rounded if score > 0)
         if not ranked:
             return base
         top = ranked[0]
@@ -335,6 +341,7 @@ class PlaybookMatcher:
             base,
             ranked=ranked,
             confidence=confidence,
+            learned=probabilities.get(top.playbook_id, 0.0) / known,
             confident=confidence >= CONFIDENCE_THRESHOLD,
             playbook_reasons=playbook_reasons,
             escalate=bool(base.escalation_reasons or playbook_reasons),
@@ -349,6 +356,32 @@ class PlaybookMatcher:
         if reasons and set(reasons) <= WORD_OF_MOUTH and base.praise_only:
             return ()
         return reasons
+
+    def _other_problem_next(self, ranked: tuple[Candidate, ...]) -> tuple[Candidate, ...]:
+        """After an urgent answer (one that always pages a manager: a review threat, a
+        legal threat), the other problem of the line is usually the complaint under it
+        ("the pizza was cold and now she's threatening to post it"): the best-ranked
+        complaint playbook, if close enough, becomes the first alternative rather than
+        a second threat playbook."""
+        if len(ranked) < 3 or ranked[0].playbook_id not in self._always:
+            return ranked
+        first = ranked[1]
+        for cand in ranked[2:URGENT_DEPTH]:
+            if cand.playbook_id in self._always or cand.playbook_id == self._fallback:
+                continue
+            if (
+                first.playbook_id in self._always
+                and cand.score >= SECOND_PROBLEM_SHARE * first.score
+            ):
+                rest = tuple(c for c in ranked[1:] if c is not cand)
+                return (ranked[0], cand, *rest)
+            break
+        return ranked
+
+    def _trusted_emergency(self, base: MatchResult) -> bool:
+        # Both the blend and the classifier itself: a blend lifted by the lexical side
+        # alone ("two fellas asking if the kitchen is still open") is no emergency.
+        return base.confidence >= SAFETY_RANKING_TRUST and base.learned >= SAFETY_LEARNED_TRUST
 
     def _sure(self, base: MatchResult) -> bool:
         # general-recovery ranked first (the classifier knows vague lines) is not sure of

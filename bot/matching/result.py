@@ -48,6 +48,8 @@ class MatchResult:
     # recommend us"): a re-ranked answer's "always escalate" is judged by them too.
     ruled_out: tuple[str, ...] = ()
     praise_only: bool = False
+    # The classifier's own probability for the blended best guess (0 without a model).
+    learned: float = 0.0
 
     @property
     def top(self) -> Candidate | None:
