@@ -12,6 +12,7 @@ from bot.authority import AuthorityPolicy, parse_org_config
 from bot.coach import Coach, NotUnderstood
 from bot.errors import AlreadyDecided, InvalidAmount, InvalidInput, NotFound, NotPermitted
 from bot.escalations.sql import SqlEscalationStore
+from bot.incidents import open_incidents
 from bot.ledger import open_ledger
 from bot.models import EscalationAction, EscalationStatus, Role, SpendStatus
 from bot.playbooks import load_library
@@ -43,8 +44,10 @@ async def _coach(db_url: str, state_url: str | None, clock: Clock) -> AsyncItera
     ledger = open_ledger(db_url, clock=clock)
     state = open_state(state_url)
     escalations = SqlEscalationStore(db_url, clock=clock)
+    incidents = open_incidents(db_url)
     await ledger.open()
     await escalations.open()
+    await incidents.open()
     await state.open()
     library = load_library()
     coach = Coach(
@@ -53,10 +56,12 @@ async def _coach(db_url: str, state_url: str | None, clock: Clock) -> AsyncItera
         ledger=ledger,
         state=state,
         escalations=escalations,
+        incidents=incidents,
         clock=clock,
     )
     yield coach
     await state.close()
+    await incidents.close()
     await escalations.close()
     await ledger.close()
 
