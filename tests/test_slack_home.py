@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import urllib.parse
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ import yaml
 from aiohttp.test_utils import TestClient, TestServer
 
 from adapters.server import build_app
+from adapters.slack.blocks import escape
 from bot.authority import AuthorityPolicy, parse_org_config
 from bot.coach import Coach
 from bot.escalations import open_escalations
@@ -41,10 +42,12 @@ from tests.test_slack import (
 )
 
 SPA_STAFF = "U0SPASTAFF"  # an associate at another location
-# The organisation file of test_slack, with locations for the one-tap playbooks.
+ADMIN = "U0ADMIN001"
+# The organisation file of test_slack, with an admin and locations for the one-tap
+# playbooks.
 HOME_ORG_YAML = (
     ORG_YAML
-    + f"""
+    + f"""  {ADMIN}: admin
 locations:
   {STAFF}: Front desk
   {SPA_STAFF}: Spa
@@ -298,6 +301,31 @@ async def test_an_associate_cannot_approve_with_a_managers_button(
     assert "manager" in refused
     (entry,) = await coach.ledger.spends("T00FAKE00BB")
     assert entry.status is SpendStatus.PENDING
+
+
+async def test_an_admins_home_shows_limits_and_playbook_reviews_read_only(
+    slack: Slack, coach: Coach
+) -> None:
+    await open_home(slack, ADMIN)
+    home = await next_home(slack, ADMIN)
+    shown = view_text(home)
+    assert "*admin*" in shown or "Role:* admin" in shown
+    assert "*associate*: £100.00 per incident, £300.00 a day" in shown
+    assert "*admin*: £5,000.00 per incident, £20,000.00 a day" in shown
+    overdue = [p for p in coach.library if p.review_by < date(2026, 3, 10)]
+    assert f"{len(coach.library)}, {len(overdue)} overdue for review" in shown
+    # Every playbook is listed in full (sections hold 3000 characters each).
+    sections = "\n".join(
+        b["text"]["text"] for b in view_of(home)["blocks"] if b["type"] == "section"
+    )
+    for playbook in coach.library:
+        assert escape(playbook.title) in sections, playbook.id
+    assert "…" not in sections
+    # Read-only for now: the only buttons are the (empty) queue's and the one-tap starts.
+    assert all(b["action_id"].startswith(("esc_", "home_start_")) for b in view_buttons(home))
+    # An associate sees none of it.
+    await open_home(slack, STAFF)
+    assert "Roles and limits" not in view_text(await next_home(slack, STAFF))
 
 
 # -- one tap on a phone ------------------------------------------------------------------

@@ -629,7 +629,10 @@ class SlackBot:
         task.add_done_callback(self._refreshing.discard)
 
     def _deciders(self, level: Role) -> list[str]:
-        # The organisation file's managers and admins at the escalation's level or above.
+        # The organisation file's managers and admins at the escalation's level or above;
+        # with many workspaces the file's user ids belong to none of them in particular.
+        if self.multi_workspace:
+            return []
         users = self._coach.policy.config.users
         return [u for u, role in users.items() if role.at_least(level)][:MAX_HOMES_REFRESHED]
 

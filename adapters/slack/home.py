@@ -26,6 +26,7 @@ from bot.models import Home, LedgerEntry, PendingSpend, SpendStatus
 MAX_HOME_BLOCKS = 100
 HOME_START = "home_start"  # + a playbook id as the value: open that playbook now
 HOME_CALLBACK = "coach_home"
+PLAYBOOKS_PER_SECTION = 15
 _STATUS = {SpendStatus.APPROVED: "✔", SpendStatus.PENDING: "⏳", SpendStatus.DENIED: "✖"}
 
 
@@ -153,12 +154,15 @@ def _admin(home: Home) -> list[Block]:
     out: list[Block] = [{"type": "divider"}, header("Roles and limits"), section(limits)]
     if home.playbooks:
         overdue = [p for p in home.playbooks if p.overdue]
-        lines = "\n".join(
+        lines = [
             ("⚠ " if p.overdue else "• ")
             + f"{escape(p.title)} — {escape(p.owner)}, review by {p.review_by:%d %b %Y}"
             + (" *(overdue)*" if p.overdue else "")
             for p in sorted(home.playbooks, key=lambda p: (not p.overdue, p.title))
-        )
+        ]
         heading = f"Playbooks ({len(home.playbooks)}, {len(overdue)} overdue for review)"
-        out += [header(heading), section(lines)]
+        out.append(header(heading))
+        # A section holds 3000 characters: a library of dozens of playbooks takes several.
+        for start in range(0, len(lines), PLAYBOOKS_PER_SECTION):
+            out.append(section("\n".join(lines[start : start + PLAYBOOKS_PER_SECTION])))
     return out
