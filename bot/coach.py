@@ -9,8 +9,9 @@ from __future__ import annotations
 import contextlib
 import re
 import secrets
+from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -46,13 +47,18 @@ from bot.models import (
     EscalationStatus,
     Gesture,
     GivenToCustomer,
+    Home,
     LedgerEntry,
     Money,
+    PendingSpend,
+    PlaybookSummary,
+    PlaybookUse,
     Role,
     ScoredPlaybook,
     SpendRequest,
     SpendStatus,
     Step,
+    TodayFigures,
 )
 from bot.money import currency_exponent, format_money, parse_amount, to_minor
 from bot.playbooks import Playbook, PlaybookLibrary
@@ -71,6 +77,12 @@ MANAGER_REASONS = frozenset({"safety", "legal", "abuse", "media"})
 RESPONDER_ROLE = Role.LEAD
 # A spend repeating one the same employee logged this recently is asked about first.
 DUPLICATE_WINDOW = timedelta(minutes=10)
+# The home's one-tap playbooks: those most followed at the location over this many days.
+TOP_PLAYBOOK_DAYS = 30
+# The home's pending queue: spends this recent (older ones are in reports and the CLI),
+# at most this many listed.
+PENDING_LOOKBACK_DAYS = 30
+HOME_PENDING_LIMIT = 10
 
 
 log = structlog.get_logger(__name__)
@@ -112,19 +124,6 @@ class RoleLimits:
     per_incident: Money
     daily_allowance: Money
     overrides: tuple[tuple[str, Money], ...]  # (playbook id, per-incident limit)
-
-
-@dataclass(frozen=True, slots=True)
-class PendingSpend:
-    """A spend waiting in the managers' queue, and the escalation its buttons act on."""
-
-    entry_id: str
-    user_id: str  # the employee who asked
-    amount: Money
-    reason: str
-    customer_ref: str | None
-    requested_at: datetime
-    escalation_id: str | None  # None only if the escalation was never stored
 
 
 class Coach:
@@ -630,18 +629,137 @@ class Coach:
         out = []
         for entry in await self.ledger.pending(actor.org):
             escalation = await self.escalations.for_entry(actor.org, entry.entry_id)
-            out.append(
-                PendingSpend(
-                    entry_id=entry.entry_id,
-                    user_id=entry.user_id,
-                    amount=entry.amount,
-                    reason=entry.reason,
-                    customer_ref=entry.customer_ref,
-                    requested_at=entry.created_at,
-                    escalation_id=escalation.escalation_id if escalation else None,
-                )
-            )
+            out.append(PendingSpend.of(entry, escalation.escalation_id if escalation else None))
         return out
+
+    async def home(self, actor: Actor) -> Home:
+        """What ``actor``'s home screen shows now, as plain data (see ``Home``).
+
+        Everyone: their authority, open incident, today's spends and the playbooks most
+        followed at their location in the last ``TOP_PLAYBOOK_DAYS`` days (titles from
+        the incident history; the situations staff typed are never part of it). Those who
+        may decide spends also get the pending queue and today's figures; admins the
+        limits table and the playbooks with their review dates.
+        """
+        actor = self._current(actor)
+        start = self._start_of_today()
+        spends_today = await self.ledger.spends(actor.org, since=start)
+        own = tuple(e for e in spends_today if e.user_id == actor.user_id)
+        home = Home(
+            authority=await self._authority(actor, None),
+            open_incident=await self.current(actor),
+            spends_today=own,
+            top_playbooks=await self._top_playbooks(actor),
+        )
+        if self.policy.can_decide(actor.role):
+            pending, more = await self._pending_for(actor)
+            home = replace(
+                home,
+                pending=pending,
+                pending_more=more,
+                today=await self._today_figures(actor.org, spends_today, start),
+            )
+        if actor.role is Role.ADMIN:
+            today = self.clock().astimezone(self._tz).date()
+            home = replace(
+                home,
+                limits=tuple(
+                    (role, self.policy.per_incident(role, None), self.policy.daily_allowance(role))
+                    for role in Role
+                ),
+                playbooks=tuple(
+                    PlaybookSummary(p.id, p.title, p.owner, p.review_by, p.review_by < today)
+                    for p in self.library
+                ),
+            )
+        return home
+
+    async def start_playbook(self, actor: Actor, playbook_id: str) -> Advice:
+        """Open a new incident on a chosen playbook (a one-tap button), from step 1.
+
+        The incident's situation is the playbook's title: nothing was typed.
+        """
+        if plain_id(playbook_id, "playbook id") not in self.library:
+            raise NotFound(f"no playbook called {playbook_id!r}")
+        playbook = self.library.get(playbook_id)
+        incident = {
+            "id": _new_id("in_"),
+            "situation": playbook.title,
+            "playbook_id": playbook.id,
+            "step": 1,
+            "customer_ref": None,
+            "alternatives": [],
+            # A safety playbook alerts managers however it was reached.
+            "escalation_reasons": sorted(playbook.escalation.reasons)
+            if playbook.escalation.always
+            else [],
+            "opened_at": self.clock().isoformat(),
+        }
+        await self._open_situation_escalation(actor, incident)
+        await self._remember(actor, incident)
+        await self._record_incident(actor, incident, ())
+        metrics.ADVICE_SERVED.labels(playbook=playbook.id).inc()
+        return await self._advice(actor, incident, None)
+
+    async def _top_playbooks(self, actor: Actor, limit: int = 4) -> tuple[PlaybookUse, ...]:
+        """The playbooks followed most at the actor's location (else in the whole
+        organisation) lately, most used first."""
+        if self.incidents is None:
+            return ()
+        since = self.clock() - timedelta(days=TOP_PLAYBOOK_DAYS)
+        try:
+            records = await self.incidents.opened_between(actor.org, since=since)
+        except StorageUnavailable as exc:
+            log.error("home.top_playbooks_unavailable", org=actor.org, error=exc.detail)
+            return ()
+        locations = self.policy.config.locations
+        here = locations.get(actor.user_id)
+        counts = Counter(
+            r.playbook_id
+            for r in records
+            if (here is None or locations.get(r.user_id) == here) and r.playbook_id in self.library
+        )
+        return tuple(
+            PlaybookUse(pid, self.library.get(pid).title, uses)
+            for pid, uses in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+        )
+
+    async def _pending_for(
+        self, actor: Actor, limit: int = HOME_PENDING_LIMIT
+    ) -> tuple[tuple[PendingSpend, ...], int]:
+        """Spends of the last ``PENDING_LOOKBACK_DAYS`` days waiting for a manager, oldest
+        first, leaving out the actor's own (nobody approves their own)."""
+        since = self.clock() - timedelta(days=PENDING_LOOKBACK_DAYS)
+        waiting = [
+            e
+            for e in await self.ledger.spends(actor.org, since=since)
+            if e.status is SpendStatus.PENDING and e.user_id != actor.user_id
+        ]
+        shown = []
+        for entry in waiting[:limit]:
+            escalation = await self.escalations.for_entry(actor.org, entry.entry_id)
+            shown.append(PendingSpend.of(entry, escalation.escalation_id if escalation else None))
+        return tuple(shown), max(0, len(waiting) - limit)
+
+    async def _today_figures(
+        self, org: str, spends_today: list[LedgerEntry], start: datetime
+    ) -> TodayFigures:
+        def total(status: SpendStatus) -> list[LedgerEntry]:
+            return [e for e in spends_today if e.status is status]
+
+        approved, pending = total(SpendStatus.APPROVED), total(SpendStatus.PENDING)
+        escalations = await self.escalations.list(org, since=start)
+        return TodayFigures(
+            approved=Money(sum(e.amount.minor for e in approved), self.currency),
+            approved_count=len(approved),
+            pending=Money(sum(e.amount.minor for e in pending), self.currency),
+            pending_count=len(pending),
+            denied_count=len(total(SpendStatus.DENIED)),
+            escalations_raised=len(escalations),
+            escalations_open=sum(
+                1 for e in escalations if e.status is not EscalationStatus.RESOLVED
+            ),
+        )
 
     def require_manager(self, actor: Actor) -> None:
         if not actor.role.at_least(Role.MANAGER):

@@ -7,7 +7,7 @@ integer count of minor units (pence, cents) plus an ISO 4217 currency code.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -268,3 +268,85 @@ class Notification:
     created_at: datetime
     ref: str | None = None
     payload: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PlaybookUse:
+    """A playbook and how often it was followed: titles only, never what staff typed."""
+
+    playbook_id: str
+    title: str
+    uses: int
+
+
+@dataclass(frozen=True, slots=True)
+class PendingSpend:
+    """A spend waiting in the managers' queue, and the escalation its Approve / Deny act
+    on (the same actions as the managers' channel card's, checked again on click)."""
+
+    entry_id: str
+    user_id: str  # the employee who asked
+    amount: Money
+    reason: str
+    customer_ref: str | None
+    requested_at: datetime
+    escalation_id: str | None  # None only if the escalation was never stored
+    over_authority_reasons: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, entry: LedgerEntry, escalation_id: str | None) -> PendingSpend:
+        return cls(
+            entry_id=entry.entry_id,
+            user_id=entry.user_id,
+            amount=entry.amount,
+            reason=entry.reason,
+            customer_ref=entry.customer_ref,
+            requested_at=entry.created_at,
+            escalation_id=escalation_id,
+            over_authority_reasons=entry.over_authority_reasons,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TodayFigures:
+    """The organisation's day so far (managers' home): spends by state, escalations."""
+
+    approved: Money
+    approved_count: int
+    pending: Money
+    pending_count: int
+    denied_count: int
+    escalations_raised: int
+    escalations_open: int
+
+
+@dataclass(frozen=True, slots=True)
+class PlaybookSummary:
+    """A playbook as its admins see it in the home: owner and whether review is overdue."""
+
+    playbook_id: str
+    title: str
+    owner: str
+    review_by: date
+    overdue: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Home:
+    """What one person's home screen shows (Slack's App Home, Teams' ``home``).
+
+    Everyone: their authority now, their open incident and today's spends, and the
+    playbooks most used at their location (``top_playbooks``, for one-tap starts).
+    ``pending`` and ``today`` are for those who may decide spends (else empty / None);
+    ``limits`` (role, per-incident, daily) and ``playbooks`` for admins.
+    """
+
+    authority: Authority
+    open_incident: Advice | None
+    spends_today: tuple[LedgerEntry, ...]
+    top_playbooks: tuple[PlaybookUse, ...]
+    pending: tuple[PendingSpend, ...] = ()
+    pending_more: int = 0  # pending spends beyond those listed
+    today: TodayFigures | None = None
+    limits: tuple[tuple[Role, Money, Money], ...] = ()
+    playbooks: tuple[PlaybookSummary, ...] = ()

@@ -58,6 +58,7 @@ BOT_SCOPES = (
     "channels:join",
     "files:write",
     "incoming-webhook",
+    "assistant:write",  # the Agents & AI Apps container: suggested prompts, status
 )
 
 

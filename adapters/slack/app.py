@@ -18,12 +18,20 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import ClientError, ClientSession
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.async_app import AsyncApp, AsyncAssistant
 from slack_bolt.authorization.async_authorize import AsyncAuthorize
 from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.assistant.thread_context import AssistantThreadContext
+from slack_bolt.context.assistant.thread_context_store.async_store import (
+    AsyncAssistantThreadContextStore,
+)
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_bolt.context.say.async_say import AsyncSay
+from slack_bolt.context.set_status.async_set_status import AsyncSetStatus
+from slack_bolt.context.set_suggested_prompts.async_set_suggested_prompts import (
+    AsyncSetSuggestedPrompts,
+)
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
@@ -33,12 +41,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack import blocks
 from adapters.slack.authorize import BotIdentity, StoredInstallations, describe
 from adapters.slack.blocks import Message
+from adapters.slack.home import HOME_START, home_view
 from adapters.slack.replies import pooled_respond
 from adapters.slack.reporting import fetch_report, render, report_files
 from adapters.slack.workspaces import SingleWorkspace, Workspaces, org_id
 from bot.coach import USAGE_HINT, Coach
 from bot.errors import CoachError, InvalidAmount, InvalidInput
-from bot.models import Actor, EscalationAction
+from bot.models import Actor, EscalationAction, EscalationRecord, Role
 from bot.pulse import pulse_message
 from bot.reports import Report
 
@@ -61,6 +70,13 @@ HELP = (
 ACK_BUDGET_SECONDS = 2.0
 SORRY = "Sorry — something went wrong on my side. Please try again in a moment."
 STALE_FORM = "This form is out of date — close it and press Log spend again."
+ASSISTANT_GREETING = (
+    "Tell me what is happening with your customer and I'll coach you through it — "
+    "or tap one of the situations below."
+)
+ASSISTANT_STATUS = "is finding the right playbook…"
+# Homes refreshed after a change that touches many people (managers' queues), at most.
+MAX_HOMES_REFRESHED = 25
 
 
 class SlackBot:
@@ -122,6 +138,8 @@ class SlackBot:
             # the catch-all event listener below, because Bolt runs only the first match.
             self.bolt.enable_token_revocation_listeners()
         self.bolt.middleware(pooled_respond(lambda: self.http))
+        # Background home refreshes, held so that they are not collected mid-flight.
+        self._refreshing: set[asyncio.Task[None]] = set()
         self._register(self.bolt)
 
     def _register(self, app: AsyncApp) -> None:
@@ -131,6 +149,14 @@ class SlackBot:
         app.command("/cx-audit")(self.on_audit)
         app.command("/cx-limits")(self.on_limits)
         app.command("/cx-pending")(self.on_pending)
+        # Slack's Agents & AI Apps container. Where a workspace has it off, no
+        # assistant_thread_* event comes; a reply in a thread of the bot's DM then
+        # reaches the same coaching through the assistant's message listener.
+        assistant = AsyncAssistant(thread_context_store=NoThreadContext())
+        assistant.thread_started(self.on_assistant_started)
+        assistant.user_message(self.on_assistant_message)
+        app.assistant(assistant)
+        app.event("app_home_opened")(self.on_home_opened)
         app.event("app_mention")(self.on_mention)
         app.event("message")(self.on_message)
         # Bolt answers 404 to events nobody listens to, and Slack retries those; the
@@ -141,6 +167,7 @@ class SlackBot:
         app.action(blocks.ESCALATE)(self.on_escalate)
         app.action(blocks.NOT_THIS_ONE)(self.on_not_this_one)
         app.action(re.compile(rf"^{blocks.CHOOSE_PREFIX}\d$"))(self.on_choose)
+        app.action(re.compile(rf"^{HOME_START}_\d$"))(self.on_home_start)
         actions = "|".join(a.value for a in EscalationAction)
         app.action(re.compile(rf"^{blocks.ESC_PREFIX}({actions})$"))(self.on_escalation_action)
         app.view(blocks.SPEND_MODAL)(self.on_spend_submitted)
@@ -166,7 +193,12 @@ class SlackBot:
             raise RuntimeError("the Slack adapter received a request before startup finished")
         return self.coach
 
-    def _actor(self, context: AsyncBoltContext, display_name: str | None = None) -> Actor:
+    def _actor(
+        self,
+        context: AsyncBoltContext,
+        display_name: str | None = None,
+        user_id: str | None = None,
+    ) -> Actor:
         # Organisation = the workspace, from the ids in Slack's signed request (see
         # workspaces.org_id): another workspace's ledger, state and escalations are out
         # of reach because the core keys all of them by this id.
@@ -174,7 +206,7 @@ class SlackBot:
         if not org:
             raise InvalidInput("this request names no Slack workspace")
         return self._coach.actor(
-            org, context.user_id or "", display_name=display_name, platform="slack"
+            org, user_id or context.user_id or "", display_name=display_name, platform="slack"
         )
 
     async def _guard(
@@ -205,6 +237,9 @@ class SlackBot:
             incident_id=incident_id,
             request_key=request_key,
         )
+        if outcome.entry is not None and not outcome.replayed:
+            # The spender's allowance moved; a pending spend joins the managers' queue.
+            self.refresh_homes(actor.org, [actor.user_id], outcome.escalation)
         request = outcome.request
         again = {
             "text": text,
@@ -561,33 +596,169 @@ class SlackBot:
         # Read when a button is pressed (state.values); the toggle itself records nothing.
         await ack()
 
+    # -- the App Home ----------------------------------------------------------------
+
+    async def on_home_opened(
+        self, event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
+        # app_home_opened also comes for the Messages tab, which has nothing to publish.
+        if event.get("tab") != "home":
+            return
+        await self.publish_home(client, self._actor(context))
+
+    async def publish_home(
+        self, client: AsyncWebClient, actor: Actor, notice: str | None = None
+    ) -> None:
+        """Publish ``actor``'s home as it stands now; failures are logged, never raised
+        (a home that could not be drawn must not undo what a click did)."""
+        try:
+            view = home_view(await self._coach.home(actor), notice)
+            await client.views_publish(user_id=actor.user_id, view=view)
+        except SlackApiError as exc:
+            log.warning("slack: home not published for %s: %s", actor.user_id, describe(exc))
+        except (ClientError, TimeoutError, CoachError) as exc:
+            log.warning("slack: home not published for %s: %s", actor.user_id, describe(exc))
+        except Exception:
+            log.exception("slack: home not published")
+
+    def refresh_homes(
+        self, org: str, user_ids: list[str], escalation: EscalationRecord | None = None
+    ) -> None:
+        """Re-publish these people's homes in the background (and, for a spend
+        escalation, the homes of those it asks to decide), without delaying the answer."""
+        users = list(user_ids)
+        if escalation is not None and escalation.kind == "spend":
+            users += self._deciders(escalation.level)
+        task = asyncio.ensure_future(self._refresh(org, list(dict.fromkeys(users))))
+        self._refreshing.add(task)
+        task.add_done_callback(self._refreshing.discard)
+
+    def _deciders(self, level: Role) -> list[str]:
+        # The organisation file's managers and admins at the escalation's level or above;
+        # with many workspaces the file's user ids belong to none of them in particular.
+        if self.multi_workspace:
+            return []
+        users = self._coach.policy.config.users
+        return [u for u, role in users.items() if role.at_least(level)][:MAX_HOMES_REFRESHED]
+
+    async def _refresh(self, org: str, user_ids: list[str]) -> None:
+        client = await self.workspaces.client_for(org)
+        if client is None:
+            return
+        for user_id in user_ids[:MAX_HOMES_REFRESHED]:
+            try:
+                actor = self._coach.actor(org, user_id, platform="slack")
+            except CoachError:
+                continue
+            await self.publish_home(client, actor)
+
+    async def on_home_start(
+        self,
+        ack: AsyncAck,
+        action: dict[str, Any],
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+    ) -> None:
+        """A one-tap situation in the home: its coaching card, in the person's DM."""
+        await ack()
+        actor = self._actor(context)
+        card = self._start_card(actor, _button_value(action) or "")
+        # The DM keeps the card with its buttons, where the conversation carries on.
+        await client.chat_postMessage(channel=actor.user_id, **await _settled(card))
+        await self.publish_home(client, actor)
+
+    # -- the assistant container (Agents & AI Apps) -----------------------------------
+
+    async def on_assistant_started(
+        self,
+        payload: dict[str, Any],
+        say: AsyncSay,
+        set_suggested_prompts: AsyncSetSuggestedPrompts,
+        context: AsyncBoltContext,
+    ) -> None:
+        await say(text=ASSISTANT_GREETING)
+        # Bolt finds no user in this event's context: it is the thread's owner.
+        owner = (payload.get("assistant_thread") or {}).get("user_id")
+        home = await self._coach.home(self._actor(context, user_id=owner))
+        if home.top_playbooks:
+            # Slack shows at most four; titles only, never what someone once typed.
+            await set_suggested_prompts(
+                prompts=[{"title": p.title, "message": p.title} for p in home.top_playbooks[:4]],
+                title="Most used here lately",
+            )
+
+    async def on_assistant_message(
+        self,
+        payload: dict[str, Any],
+        body: dict[str, Any],
+        say: AsyncSay,
+        set_status: AsyncSetStatus,
+        context: AsyncBoltContext,
+    ) -> None:
+        if not await self._first_delivery(body, payload):
+            return
+        actor = self._actor(context)
+        text = (payload.get("text") or "").strip()
+        try:
+            await set_status(ASSISTANT_STATUS)
+        except (SlackApiError, ClientError, TimeoutError) as exc:
+            # A thread reply in a workspace without the assistant feature: coach anyway.
+            log.info("slack: no assistant status (%s)", describe(exc))
+        key = f"slack:msg:{payload.get('channel')}:{payload.get('ts')}"
+        chosen = next((p for p in self._coach.library if p.title == text), None)
+        work = (
+            self._start_card(actor, chosen.id)
+            if chosen is not None
+            else self.converse(actor, text, key)
+        )
+        # Assistant replies go into the assistant thread (Bolt's say is bound to it).
+        await say(**await _settled(work))
+
+    async def _start_card(self, actor: Actor, playbook_id: str) -> Message:
+        return blocks.advice_message(await self._coach.start_playbook(actor, playbook_id))
+
     # -- the managers' channel -----------------------------------------------------
 
     async def on_escalation_action(
         self,
         ack: AsyncAck,
         action: dict[str, Any],
+        body: dict[str, Any],
         respond: AsyncRespond,
+        client: AsyncWebClient,
         context: AsyncBoltContext,
     ) -> None:
         await ack()
         name = action["action_id"].removeprefix(blocks.ESC_PREFIX)
+        # The same buttons sit in the managers' channel and in a manager's App Home; a
+        # click in the home has no response_url, so its answer is the home published anew.
+        in_home = _from_home(body)
+        actor = self._actor(context)
+        notice: str | None = None
+        record: EscalationRecord | None = None
         try:
-            actor = self._actor(context)
             # The core re-checks the clicker's role now: anyone in the channel can click.
             escalation_id = action.get("value") or ""  # none: "no escalation ''"
-            await self._coach.act(actor, escalation_id, EscalationAction(name))
+            record = await self._coach.act(actor, escalation_id, EscalationAction(name))
         except CoachError as exc:
-            await respond(text=f"⚠ {exc}", response_type="ephemeral", replace_original=False)
-            return
+            notice = str(exc)
         except Exception:
             log.exception("escalation action failed")
-            await respond(text=SORRY, response_type="ephemeral", replace_original=False)
-            return
-        # On success the outbox edits the channel's card ("escalation.updated") and DMs
-        # the employee. A click in the /cx-pending list also redraws that list in place.
-        if str(action.get("block_id") or "").startswith(blocks.PENDING_BLOCK_PREFIX):
-            await self._guard(lambda m: respond(**m, replace_original=True), self.pending(actor))
+            notice = SORRY
+        if notice is not None and not in_home:
+            await respond(text=f"⚠ {notice}", response_type="ephemeral", replace_original=False)
+        if in_home:
+            await self.publish_home(client, actor, notice)
+        if record is not None:
+            # On success the outbox edits the card ("escalation.updated") and DMs the
+            # employee; the homes showing this spend change too.
+            others = [record.raised_by] + ([] if in_home else [actor.user_id])
+            self.refresh_homes(actor.org, others, record)
+            # A click in the /cx-pending list also redraws that list in place.
+            if str(action.get("block_id") or "").startswith(blocks.PENDING_BLOCK_PREFIX):
+                await self._guard(
+                    lambda m: respond(**m, replace_original=True), self.pending(actor)
+                )
 
     async def pending(self, actor: Actor) -> Message:
         return blocks.pending_message(await self._coach.pending(actor), actor.user_id)
@@ -689,6 +860,26 @@ class SlackBot:
                 response_type="ephemeral",
                 replace_original=False,
             )
+
+
+class NoThreadContext(AsyncAssistantThreadContextStore):
+    """The assistant's thread context (which channel the person is viewing) unused.
+
+    Coaching does not depend on it, and Bolt's default store reads and rewrites the
+    thread's first message on every reply to keep it.
+    """
+
+    async def save(self, *, channel_id: str, thread_ts: str, context: dict[str, str]) -> None:
+        return None
+
+    async def find(self, *, channel_id: str, thread_ts: str) -> AssistantThreadContext | None:
+        return None
+
+
+def _from_home(body: dict[str, Any]) -> bool:
+    """Whether a click came from the App Home (a view of type home, no response_url)."""
+    view = body.get("view")
+    return isinstance(view, dict) and view.get("type") == "home"
 
 
 def _button_value(action: dict[str, Any]) -> str | None:

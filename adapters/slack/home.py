@@ -1,0 +1,167 @@
+"""The App Home tab: the core's ``Home`` as a Block Kit view for ``views.publish``.
+
+Pure functions, no I/O. The pending queue's buttons are the escalation card's own
+(``esc_approve`` / ``esc_deny`` carrying the escalation id), so one listener serves the
+channel card and the home; the one-tap playbook buttons (``HOME_START``) open a
+coaching card in the person's DM. A home view holds at most 100 blocks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from adapters.slack.blocks import (
+    ESC_PREFIX,
+    Block,
+    actions,
+    button,
+    context,
+    escape,
+    header,
+    money,
+    section,
+)
+from bot.models import Home, LedgerEntry, PendingSpend, SpendStatus
+
+MAX_HOME_BLOCKS = 100
+HOME_START = "home_start"  # + a playbook id as the value: open that playbook now
+HOME_CALLBACK = "coach_home"
+PLAYBOOKS_PER_SECTION = 15
+_STATUS = {SpendStatus.APPROVED: "✔", SpendStatus.PENDING: "⏳", SpendStatus.DENIED: "✖"}
+
+
+def home_view(home: Home, notice: str | None = None) -> dict[str, Any]:
+    """The view for ``views.publish``; ``notice`` (a refusal, say) is shown at the top."""
+    auth = home.authority
+    blocks: list[Block] = []
+    if notice:
+        blocks.append(section(f"⚠ {escape(notice)}"))
+    blocks += [
+        header("Your authority today"),
+        section(
+            f"*Role:* {auth.role.value}\n"
+            f"*Per incident:* up to {money(auth.per_incident)}\n"
+            f"*Left today:* {money(auth.remaining_today)} of {money(auth.daily_allowance)}"
+        ),
+    ]
+    blocks += _open_incident(home)
+    blocks += _top_playbooks(home)
+    blocks += _spends_today(home.spends_today)
+    if home.today is not None:
+        blocks += _manager(home)
+    if home.limits:
+        blocks += _admin(home)
+    if len(blocks) > MAX_HOME_BLOCKS:
+        blocks = [*blocks[: MAX_HOME_BLOCKS - 1], context("_(more was cut to fit the page)_")]
+    return {"type": "home", "callback_id": HOME_CALLBACK, "blocks": blocks}
+
+
+def _open_incident(home: Home) -> list[Block]:
+    advice = home.open_incident
+    if advice is None:
+        return [
+            context("Nothing open. DM me what is happening, or tap a situation below."),
+        ]
+    step = advice.step
+    return [
+        section(
+            f"*Open now:* {escape(advice.playbook.title)} — step {step.index} of {step.total}"
+            f"\n{escape(step.do)}"
+        ),
+        context(f"Incident `{advice.incident_id}` · carry on in our Messages tab"),
+    ]
+
+
+def _top_playbooks(home: Home) -> list[Block]:
+    if not home.top_playbooks:
+        return []
+    # Titles only: what staff typed may name rooms or health details.
+    return [
+        section("*Start a situation in one tap* (most used here lately):"),
+        actions(
+            *(button(p.title, f"{HOME_START}_{i}", p.playbook_id)
+              for i, p in enumerate(home.top_playbooks, 1)),
+            block_id="home_top_playbooks",
+        ),
+    ]  # fmt: skip
+
+
+def _spend_line(e: LedgerEntry) -> str:
+    where = f" ({escape(e.customer_ref)})" if e.customer_ref else ""
+    return f"{_STATUS[e.status]} {money(e.amount)} {escape(e.reason)}{where} `{e.entry_id}`"
+
+
+def _spends_today(spends: tuple[LedgerEntry, ...]) -> list[Block]:
+    if not spends:
+        return [context("No spends logged today.")]
+    lines = "\n".join(_spend_line(e) for e in spends[-20:])
+    more = f"\n_…and {len(spends) - 20} earlier_" if len(spends) > 20 else ""
+    return [section(f"*Your spends today:*\n{lines}{more}")]
+
+
+def _manager(home: Home) -> list[Block]:
+    figures = home.today
+    assert figures is not None
+    out: list[Block] = [
+        {"type": "divider"},
+        header("Waiting for a manager"),
+    ]
+    if not home.pending:
+        out.append(context("Nothing waiting for you."))
+    for item in home.pending:
+        out += _pending(item)
+    if home.pending_more:
+        out.append(context(f"…and {home.pending_more} more: `coachbot pending` lists them all."))
+    out += [
+        header("Today"),
+        section(
+            f"*Approved:* {money(figures.approved)} in {figures.approved_count} spends\n"
+            f"*Pending:* {money(figures.pending)} in {figures.pending_count}\n"
+            f"*Denied:* {figures.denied_count}\n"
+            f"*Escalations:* {figures.escalations_raised} raised, "
+            f"{figures.escalations_open} still open"
+        ),
+    ]
+    return out
+
+
+def _pending(e: PendingSpend) -> list[Block]:
+    text = (
+        f"*{money(e.amount)}* {escape(e.reason)}"
+        + (f" ({escape(e.customer_ref)})" if e.customer_ref else "")
+        + f" — <@{e.user_id}>, {e.requested_at:%d %b %H:%M} UTC · `{e.entry_id}`"
+    )
+    if e.over_authority_reasons:
+        text += f"\n_{escape('; '.join(e.over_authority_reasons))}_"
+    out = [section(text)]
+    if e.escalation_id:
+        out.append(
+            actions(
+                button("Approve", f"{ESC_PREFIX}approve", e.escalation_id, "primary"),
+                button("Deny", f"{ESC_PREFIX}deny", e.escalation_id, "danger"),
+                block_id=f"home_pending_{e.entry_id}"[:255],
+            )
+        )
+    return out
+
+
+def _admin(home: Home) -> list[Block]:
+    limits = "\n".join(
+        f"*{role.value}*: {money(per)} per incident, {money(daily)} a day"
+        for role, per, daily in home.limits
+    )
+    out: list[Block] = [{"type": "divider"}, header("Roles and limits"), section(limits)]
+    if home.playbooks:
+        overdue = [p for p in home.playbooks if p.overdue]
+        lines = [
+            ("⚠ " if p.overdue else "• ")
+            + f"{escape(p.title)} — {escape(p.owner)}, review by {p.review_by:%d %b %Y}"
+            + (" *(overdue)*" if p.overdue else "")
+            for p in sorted(home.playbooks, key=lambda p: (not p.overdue, p.title))
+        ]
+        heading = f"Playbooks ({len(home.playbooks)}, {len(overdue)} overdue for review)"
+        out.append(header(heading))
+        # A section holds 3000 characters: a library of dozens of playbooks takes several.
+        for start in range(0, len(lines), PLAYBOOKS_PER_SECTION):
+            out.append(section("\n".join(lines[start : start + PLAYBOOKS_PER_SECTION])))
+    return out
