@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 from bot.authority import AuthorityPolicy
 from bot.errors import InvalidInput
 from bot.incidents import STAFF_CLAIM, Feedback, IncidentRecord, Outcome, PulseAnswer
-from bot.ledger import SpendLedger, SpendState, SpendSummaryRow
+from bot.ledger import PolicyChange, SpendLedger, SpendState, SpendSummaryRow
 from bot.models import (
     Actor,
     EscalationAction,
@@ -41,6 +41,7 @@ from bot.models import (
 )
 from bot.money import currency_exponent, to_major
 from bot.playbooks import PlaybookLibrary
+from bot.policy import policy_change_dict
 
 EARLIEST_DATE = date(2000, 1, 1)
 MAX_PERIOD_DAYS = 366  # a year, leap or not; longer is an export job, not a report
@@ -350,6 +351,8 @@ class Report:
     other_currencies: tuple[Money, ...] = ()  # spends in another currency, not in the figures
     notes: tuple[str, ...] = field(default_factory=tuple)
     recovery: RecoveryFigures | None = None  # None: incidents are not recorded here
+    # Changes of the organisation's policy in the period (limits, roles, playbooks).
+    policy_changes: tuple[PolicyChange, ...] = ()
 
     @property
     def over_authority_requests(self) -> int:
@@ -404,9 +407,9 @@ async def build_report(
     without any 'by location' is refused.
     """
     coach.require_manager(actor)  # before anything else: a refusal reveals nothing
+    org_policy = await _org_policy(coach, actor.org)
     if locations is None:
-        policy = getattr(coach, "policy", None)
-        locations = policy.config.locations if policy is not None else None
+        locations = org_policy.config.locations
     if query.by is Dimension.LOCATION and not locations:
         raise InvalidInput(
             "locations are not configured for this organisation, so there is no report by "
@@ -415,7 +418,7 @@ async def build_report(
     if escalations is None:
         escalations = getattr(coach, "escalations", None)
     incident_store: IncidentHistory | None = getattr(coach, "incidents", None)
-    config = coach.policy.config
+    config = org_policy.config
     tz, currency = config.timezone, config.currency
     now = coach.clock()
     period = query.resolve(now.astimezone(ZoneInfo(tz)).date(), tz)
@@ -485,7 +488,22 @@ async def build_report(
         other_currencies=other_money,
         notes=notes,
         recovery=recovery,
+        policy_changes=await period_policy_changes(ledger, org, since, until),
     )
+
+
+async def _org_policy(coach: ReportDeps, org: str) -> AuthorityPolicy:
+    """The organisation's own policy (time zone, currency, locations) when the coach
+    keeps one per organisation, else the organisation file's."""
+    policy_for = getattr(coach, "policy_for", None)
+    return coach.policy if policy_for is None else await policy_for(org)
+
+
+async def period_policy_changes(
+    ledger: SpendLedger, org: str, since: datetime, until: datetime
+) -> tuple[PolicyChange, ...]:
+    """Who changed which limit, role or playbook in the period, oldest first."""
+    return tuple(await ledger.policy_changes(org, since, until))
 
 
 async def _none() -> None:
@@ -1118,6 +1136,7 @@ def report_dict(report: Report) -> dict[str, Any]:
         ],
         "notes": list(report.notes),
         "recovery": None if report.recovery is None else recovery_dict(report.recovery),
+        "policy_changes": [policy_change_dict(c) for c in report.policy_changes],
     }
 
 
