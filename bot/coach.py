@@ -664,6 +664,31 @@ class Coach:
 
         return await self._change_policy(actor, edit)
 
+    async def set_user_limits(
+        self,
+        actor: Actor,
+        user_id: str,
+        per_incident: str | Decimal | None,
+        daily: str | Decimal | None,
+    ) -> list[PolicyChange]:
+        """An admin gives one user their own limits (above or below their role's, for
+        every playbook); both None: the user goes back to their role's."""
+        user_id = plain_id(user_id, "user id").strip()
+        if not user_id:
+            raise InvalidInput("a user id is needed")
+        if (per_incident is None) != (daily is None):
+            raise InvalidInput("a user's own limits need both the per-incident and daily amounts")
+
+        def edit(current: OrgConfig) -> OrgConfig:
+            own = {u: limits.model_dump(mode="json") for u, limits in current.user_limits.items()}
+            if per_incident is None:
+                own.pop(user_id, None)
+            else:
+                own[user_id] = {"per_incident": per_incident, "daily": daily}
+            return with_fields(current, user_limits=own)
+
+        return await self._change_policy(actor, edit)
+
     async def set_user_role(self, actor: Actor, user_id: str, role: Role) -> list[PolicyChange]:
         """An admin gives a user a role (at once, in every process)."""
         user_id = plain_id(user_id, "user id").strip()

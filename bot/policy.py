@@ -29,7 +29,7 @@ from sqlalchemy import BigInteger, Column, MetaData, Table, Text, insert, select
 from sqlalchemy.exc import IntegrityError, ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.authority import AuthorityPolicy, OrgConfig, parse_org_config
+from bot.authority import AuthorityPolicy, OrgConfig, OrgConfigError, parse_org_config
 from bot.clock import Clock, utcnow
 from bot.database import Database, DatabaseStore
 from bot.errors import InvalidInput
@@ -114,7 +114,11 @@ def with_fields(config: OrgConfig, **fields: Any) -> OrgConfig:
     """``config`` with ``fields`` replaced, validated like an organisation file."""
     raw = config.model_dump(mode="json")
     raw.update({k: _plain(v) for k, v in fields.items()})
-    return parse_org_config(raw, "policy")
+    try:
+        return parse_org_config(raw, "the new policy")
+    except OrgConfigError as exc:
+        # A person typed it (chat, the CLI): their mistake, said as the field and why.
+        raise InvalidInput(str(exc)) from None
 
 
 def _plain(value: Any) -> Any:
