@@ -95,6 +95,23 @@ class OrgConfig(BaseModel):
     escalation_channel: str | None = None
     # Platform user id -> where they work (a site, a floor, an outlet): 'by location' reports.
     locations: dict[str, str] = Field(default_factory=dict)
+    # Set in chat or with the CLI (and `coachbot org import`): a user's own limits, which
+    # replace their role's (above or below it, every playbook); per-playbook per-incident
+    # limits by role, which replace the playbook file's `authority:`; playbooks this
+    # organisation has switched off.
+    user_limits: dict[str, RoleLimits] = Field(default_factory=dict)
+    playbook_authority: dict[str, dict[Role, Decimal]] = Field(default_factory=dict)
+    disabled_playbooks: frozenset[str] = frozenset()
+
+    @field_validator("playbook_authority", mode="before")
+    @classmethod
+    def _playbook_authority(cls, v: Any) -> Any:
+        if not isinstance(v, Mapping):
+            return v
+        return {
+            str(pid): {Role.parse(str(r)): _major(a) for r, a in (limits or {}).items()}
+            for pid, limits in v.items()
+        }
 
     @field_validator("currency", mode="before")
     @classmethod
@@ -173,6 +190,12 @@ class OrgConfig(BaseModel):
         for role, limits in self.roles.items():
             amounts.append((f"roles.{role.value}.per_incident", limits.per_incident))
             amounts.append((f"roles.{role.value}.daily", limits.daily))
+        for user, limits in self.user_limits.items():
+            amounts.append((f"user_limits.{user}.per_incident", limits.per_incident))
+            amounts.append((f"user_limits.{user}.daily", limits.daily))
+        for pid, by_role in self.playbook_authority.items():
+            for role, amount in by_role.items():
+                amounts.append((f"playbook_authority.{pid}.{role.value}", amount))
         for field, amount in amounts:
             try:
                 to_minor(amount, self.currency)
@@ -269,13 +292,24 @@ class AuthorityPolicy:
             return listed
         return claimed if claimed is not None else LOWEST_ROLE
 
-    def per_incident(self, role: Role, playbook: Playbook | None = None) -> Money:
+    def per_incident(
+        self, role: Role, playbook: Playbook | None = None, user_id: str | None = None
+    ) -> Money:
         """Per-incident limit; a playbook's override for the role replaces the default.
 
-        Never more than the organisation's maximum single spend.
+        The organisation's override for the playbook replaces the playbook file's; a
+        user's own limits replace both. Never more than the maximum single spend.
         """
         limit = self.config.roles[role].per_incident
-        if playbook is not None and role in playbook.authority:
+        own = self.config.user_limits.get(user_id) if user_id is not None else None
+        org_override = (
+            self.config.playbook_authority.get(playbook.id, {}) if playbook is not None else {}
+        )
+        if own is not None:
+            limit = own.per_incident
+        elif role in org_override:
+            limit = org_override[role]
+        elif playbook is not None and role in playbook.authority:
             limit = playbook.authority[role]
         limit = min(limit, self.config.max_single_spend)
         try:
@@ -286,21 +320,31 @@ class AuthorityPolicy:
             minor = int(limit.scaleb(exponent).to_integral_value(rounding=ROUND_FLOOR))
             return Money(minor, self.currency)
 
-    def daily_allowance(self, role: Role) -> Money:
-        return self._money(self.config.roles[role].daily)
+    def daily_allowance(self, role: Role, user_id: str | None = None) -> Money:
+        own = self.config.user_limits.get(user_id) if user_id is not None else None
+        return self._money(own.daily if own is not None else self.config.roles[role].daily)
 
-    def remaining_today(self, role: Role, spent_today_minor: int) -> Money:
+    def remaining_today(
+        self, role: Role, spent_today_minor: int, user_id: str | None = None
+    ) -> Money:
         if spent_today_minor < 0:
             raise ValueError("spent_today_minor must not be negative")
-        return Money(max(0, self.daily_allowance(role).minor - spent_today_minor), self.currency)
+        allowance = self.daily_allowance(role, user_id)
+        return Money(max(0, allowance.minor - spent_today_minor), self.currency)
 
-    def authority(self, role: Role, playbook: Playbook | None, spent_today_minor: int) -> Authority:
+    def authority(
+        self,
+        role: Role,
+        playbook: Playbook | None,
+        spent_today_minor: int,
+        user_id: str | None = None,
+    ) -> Authority:
         """What to show staff: their limits for this playbook and what is left today."""
         return Authority(
             role=role,
-            per_incident=self.per_incident(role, playbook),
-            daily_allowance=self.daily_allowance(role),
-            remaining_today=self.remaining_today(role, spent_today_minor),
+            per_incident=self.per_incident(role, playbook, user_id),
+            daily_allowance=self.daily_allowance(role, user_id),
+            remaining_today=self.remaining_today(role, spent_today_minor, user_id),
         )
 
     def check(
@@ -313,6 +357,7 @@ class AuthorityPolicy:
         *,
         customer_ref: str | None = None,
         incident_spent_minor: int = 0,
+        user_id: str | None = None,
     ) -> AuthorityDecision:
         """Is ``amount`` within ``role``'s authority? Equal to a limit is within.
 
@@ -333,8 +378,8 @@ class AuthorityPolicy:
         if incident_spent_minor < 0:
             raise ValueError("incident_spent_minor must not be negative")
 
-        per_incident = self.per_incident(role, playbook)
-        remaining = self.remaining_today(role, spent_today_minor)
+        per_incident = self.per_incident(role, playbook, user_id)
+        remaining = self.remaining_today(role, spent_today_minor, user_id)
         reasons: list[str] = []
         if amount.minor > per_incident.minor:
             reasons.append(f"over your {self._fmt(per_incident.minor)} per-incident limit")
@@ -344,7 +389,7 @@ class AuthorityPolicy:
                 f" ({self._fmt(incident_spent_minor)} already spent on this incident)"
             )
         if amount.minor > remaining.minor:
-            daily = self.daily_allowance(role)
+            daily = self.daily_allowance(role, user_id)
             reasons.append(
                 f"over what is left of today's {self._fmt(daily.minor)} allowance"
                 f" ({self._fmt(remaining.minor)} left)"

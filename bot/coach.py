@@ -7,10 +7,11 @@ an ``Actor`` whose role was resolved by ``Coach.actor`` (the organisation file d
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import re
 import secrets
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -20,7 +21,7 @@ from zoneinfo import ZoneInfo
 import structlog
 
 from bot import metrics
-from bot.authority import AuthorityPolicy
+from bot.authority import AuthorityPolicy, OrgConfig
 from bot.clock import Clock, utcnow
 from bot.customers import extract_customer_ref, normalise_ref
 from bot.errors import AlreadyDecided, InvalidInput, NotFound, NotPermitted, StorageUnavailable
@@ -34,8 +35,10 @@ from bot.inputs import (
     plain_text,
     refuse_control_characters,
 )
-from bot.ledger import MAX_REQUEST_KEY, SpendLedger, SpendTotals, SpendVerdict
+from bot.ledger import MAX_REQUEST_KEY, PolicyChange, SpendLedger, SpendTotals, SpendVerdict
 from bot.matching import MatchResult, PlaybookMatcher
+from bot.matching.result import Candidate
+from bot.matching.safety import SAFETY_PLAYBOOKS
 from bot.models import (
     Actor,
     Advice,
@@ -61,7 +64,8 @@ from bot.models import (
     TodayFigures,
 )
 from bot.money import currency_exponent, format_money, parse_amount, to_minor
-from bot.playbooks import Playbook, PlaybookLibrary
+from bot.playbooks import FALLBACK_PLAYBOOK_ID, Playbook, PlaybookLibrary
+from bot.policy import OrgPolicies, with_fields
 from bot.state import SharedState
 
 MAX_SITUATION_CHARS = 2000
@@ -75,6 +79,8 @@ MANAGER_REASONS = frozenset({"safety", "legal", "abuse", "media"})
 # Acting on an escalation (acknowledge, take over, resolve) needs at least this role;
 # approving or denying a spend needs what ``AuthorityPolicy.can_decide`` says.
 RESPONDER_ROLE = Role.LEAD
+# Playbooks no organisation can switch off.
+ALWAYS_ANSWERED = SAFETY_PLAYBOOKS | {FALLBACK_PLAYBOOK_ID}
 # A spend repeating one the same employee logged this recently is asked about first.
 DUPLICATE_WINDOW = timedelta(minutes=10)
 # The home's one-tap playbooks: those most followed at the location over this many days.
@@ -138,9 +144,13 @@ class Coach:
         matcher: PlaybookMatcher | None = None,
         clock: Clock = utcnow,
         incidents: IncidentStore | None = None,
+        policies: OrgPolicies | None = None,
     ) -> None:
         self.library = library
+        # The organisation file's policy; each organisation's own is ``policies``' (the
+        # database's once it was changed there, else where it starts from this file).
         self.policy = policy
+        self.policies = policies or OrgPolicies(None, policy.config)
         self.ledger = ledger
         self.state = state
         self.escalations = escalations
@@ -149,7 +159,6 @@ class Coach:
         # Every incident's life and outcome, for good (the shared state forgets). None:
         # coaching works as before, without outcome prompts or recovery figures.
         self.incidents = incidents
-        self._tz = ZoneInfo(policy.config.timezone)
 
     # -- who is asking -------------------------------------------------------------
 
@@ -161,11 +170,14 @@ class Coach:
         display_name: str | None = None,
         platform: str = "console",
     ) -> Actor:
-        """Resolve the role from the organisation file; unknown users get the lowest."""
+        """Resolve the role from the organisation's policy; unknown users get the lowest.
+
+        From the policy as last read here: every action looks the role up again, fresh.
+        """
         if not user_id.strip():
             raise InvalidInput("a user id is needed")
         org, user_id = plain_id(org, "organisation id"), plain_id(user_id, "user id")
-        role = self.policy.role_for(user_id, claimed_role)
+        role = self.policies.cached(org).role_for(user_id, claimed_role)
         return Actor(
             org=org, user_id=user_id, role=role, display_name=display_name, platform=platform
         )
@@ -178,8 +190,9 @@ class Coach:
 
     async def advise(self, actor: Actor, text: str) -> Advice:
         """Match a situation, open an incident for this employee, return what to do now."""
+        actor = await self._current(actor)
         situation = _clean_situation(text)
-        result = self.matcher.match(situation)
+        result = self._without_disabled(actor.org, self.matcher.match(situation))
         if not result.meaningful or not result.ranked:
             raise NotUnderstood(result.note or USAGE_HINT)
         playbook = self.library.get(result.ranked[0].playbook_id)
@@ -206,6 +219,7 @@ class Coach:
 
     async def next_step(self, actor: Actor, incident_id: str | None = None) -> Advice:
         """The next step of the open incident; ``incident_id`` (a card's button) must be it."""
+        actor = await self._current(actor)
         incident = await self._open_incident(actor, incident_id)
         playbook = self.library.get(incident["playbook_id"])
         if incident["step"] >= len(playbook.steps):
@@ -220,8 +234,11 @@ class Coach:
 
     async def choose_playbook(self, actor: Actor, playbook_id: str) -> Advice:
         """'Not this one': switch the open incident to another playbook, from step 1."""
+        actor = await self._current(actor)
         incident = await self._open_incident(actor)
-        if plain_id(playbook_id, "playbook id") not in self.library:
+        if plain_id(playbook_id, "playbook id") not in self.library or self._disabled(
+            actor.org, playbook_id
+        ):
             raise NotFound(f"no playbook called {playbook_id!r}")
         playbook = self.library.get(playbook_id)
         previous = incident["playbook_id"]
@@ -247,6 +264,7 @@ class Coach:
         return await self._advice(actor, incident, None)
 
     async def current(self, actor: Actor) -> Advice | None:
+        actor = await self._current(actor)
         incident = await self.state.get_incident(actor.org, actor.user_id)
         return None if incident is None else await self._advice(actor, incident, None)
 
@@ -276,8 +294,10 @@ class Coach:
         ``incident_id`` (a card's button) must be the open incident, else ``NotFound``.
         """
         refuse_control_characters(text, "spend")
-        max_minor = to_minor(self.policy.config.max_single_spend, self.currency)
-        amount, rest = parse_amount(text, self.currency, max_minor=max_minor)
+        actor = await self._current(actor)
+        policy = self.policies.cached(actor.org)
+        max_minor = policy.max_single_spend.minor
+        amount, rest = parse_amount(text, policy.currency, max_minor=max_minor)
         typed_ref, reason = extract_customer_ref(rest)
         if customer_ref is not None:
             customer_ref = plain_text(customer_ref, "customer reference", MAX_CUSTOMER_REF_CHARS)
@@ -312,7 +332,7 @@ class Coach:
 
         def decide(totals: SpendTotals) -> SpendVerdict:
             # Runs inside the ledger's serialised step, on the totals as they stand there.
-            decision = self.policy.check(
+            decision = policy.check(
                 actor.role,
                 amount,
                 playbook,
@@ -320,6 +340,7 @@ class Coach:
                 customer_today_minor=totals.customer_approved_today,
                 customer_ref=typed_ref,
                 incident_spent_minor=totals.incident_approved or 0,
+                user_id=actor.user_id,
             )
             status = SpendStatus.APPROVED if decision.within else SpendStatus.PENDING
             return SpendVerdict(status, decision.reasons)
@@ -332,7 +353,7 @@ class Coach:
             actor.role,
             request,
             decide=decide,
-            day_start=self._start_of_today(),
+            day_start=self._start_of_today(actor.org),
             request_key=request_key,
             duplicates_since=None if confirm else now - DUPLICATE_WINDOW,
             same_reason=lambda earlier: _reason_words(earlier) == words,
@@ -344,13 +365,13 @@ class Coach:
             return SpendOutcome(
                 None,
                 (),
-                self._authority_after(actor.role, playbook, recorded.totals, None),
+                self._authority_after(actor, playbook, recorded.totals, None),
                 history,
                 request=request,
                 earlier=recorded.earlier,
-                earlier_at=recorded.earlier.created_at.astimezone(self._tz),
+                earlier_at=recorded.earlier.created_at.astimezone(self._tz(actor.org)),
             )
-        authority = self._authority_after(actor.role, playbook, recorded.totals, entry)
+        authority = self._authority_after(actor, playbook, recorded.totals, entry)
         if recorded.replayed:
             escalation = await self._replayed_escalation(actor, entry)
             return SpendOutcome(
@@ -391,7 +412,7 @@ class Coach:
 
     def _authority_after(
         self,
-        role: Role,
+        actor: Actor,
         playbook: Playbook | None,
         totals: SpendTotals,
         entry: LedgerEntry | None,
@@ -400,19 +421,22 @@ class Coach:
         spent = totals.self_authorised_today
         if entry is not None and entry.status is SpendStatus.APPROVED and not entry.decided_by:
             spent += entry.amount.minor
-        allowance = self.policy.daily_allowance(role)
+        policy = self.policies.cached(actor.org)
+        allowance = policy.daily_allowance(actor.role, actor.user_id)
         return Authority(
-            role,
-            self.policy.per_incident(role, playbook),
+            actor.role,
+            policy.per_incident(actor.role, playbook, actor.user_id),
             allowance,
             Money(max(0, allowance.minor - spent), allowance.currency),
         )
 
-    def _approver_level(self, spender: Role, amount: Money, playbook: Playbook | None) -> Role:
+    def _approver_level(
+        self, org: str, spender: Role, amount: Money, playbook: Playbook | None
+    ) -> Role:
         """Who can approve: a manager, never below the spender, and one whose own
         per-incident limit covers the amount (else the highest role)."""
         level = max(Role.MANAGER, spender, key=lambda r: r.rank)
-        while amount.minor > self.policy.per_incident(level, playbook).minor:
+        while amount.minor > self.policies.cached(org).per_incident(level, playbook).minor:
             higher = level.next_up()
             if higher is None:
                 break
@@ -430,7 +454,7 @@ class Coach:
             summary=_spend_summary(entry),
             raised_by=actor.user_id,
             # Another manager decides a manager's spend; an admin's goes to admins.
-            level=self._approver_level(actor.role, entry.amount, playbook),
+            level=self._approver_level(actor.org, actor.role, entry.amount, playbook),
             playbook_id=entry.playbook_id,
             incident_id=entry.incident_id,
             entry_id=entry.entry_id,
@@ -457,8 +481,8 @@ class Coach:
         The linked escalation is resolved and the spender told, exactly as when the
         manager clicks *Approve* / *Deny* (``act``): the CLI and the buttons agree.
         """
-        actor = self._current(actor)
-        if not self.policy.can_decide(actor.role):
+        actor = await self._current(actor)
+        if not self.policies.cached(actor.org).can_decide(actor.role):
             raise NotPermitted("only a manager or admin can approve or deny spends")
         entry = await self.ledger.get(actor.org, plain_id(entry_id, "spend id").strip())
         if entry is None:
@@ -480,7 +504,8 @@ class Coach:
 
     def _check_approver_limit(self, actor: Actor, entry: LedgerEntry) -> None:
         """An approval is within the approver's own authority, or it is refused."""
-        ceiling = self.policy.max_single_spend
+        policy = self.policies.cached(actor.org)
+        ceiling = policy.max_single_spend
         amount = format_money(entry.amount)
         if entry.amount.minor > ceiling.minor:
             raise NotPermitted(
@@ -489,9 +514,9 @@ class Coach:
             )
         known = entry.playbook_id is not None and entry.playbook_id in self.library
         playbook = self.library.get(entry.playbook_id) if known and entry.playbook_id else None
-        own = self.policy.per_incident(actor.role, playbook)
+        own = policy.per_incident(actor.role, playbook, actor.user_id)
         if entry.amount.minor > own.minor:
-            needed = self._approver_level(actor.role, entry.amount, playbook)
+            needed = self._approver_level(actor.org, actor.role, entry.amount, playbook)
             raise NotPermitted(
                 f"{amount} is over your own {format_money(own)} per-incident limit, so you "
                 f"cannot approve it — it needs an {needed.value}"
@@ -507,6 +532,7 @@ class Coach:
     ) -> EscalationRecord:
         """Staff press *Escalate*: tell the managers about the open incident."""
         note = plain_text(note or "", "note", MAX_NOTE_CHARS)
+        actor = await self._current(actor)
         incident = await self._open_incident(actor, incident_id)
         summary = incident["situation"] + (f" — {note}" if note else "")
         record = await self._raise_situation(
@@ -539,7 +565,7 @@ class Coach:
             outcome = Outcome.parse(outcome)
         if outcome is Outcome.UNKNOWN:
             raise InvalidInput("say won, calmed, lost or unsure ('unknown' is for no answer)")
-        actor = self._current(actor)
+        actor = await self._current(actor)
         record = await self._find_incident(actor, incident_id)
         if record.user_id != actor.user_id and not actor.role.at_least(RESPONDER_ROLE):
             raise NotPermitted("only the person who handled it, or a lead, can record that")
@@ -574,7 +600,7 @@ class Coach:
         The clicker's role is looked up again now (a button in a channel can be pressed
         by anyone, and roles change); an escalation is bound to its organisation and id.
         """
-        actor = self._current(actor)
+        actor = await self._current(actor)
         escalation = await self.escalations.get(
             actor.org, plain_id(escalation_id, "escalation id").strip()
         )
@@ -601,19 +627,21 @@ class Coach:
 
     async def limits(self, actor: Actor) -> list[RoleLimits]:
         """The organisation's authority table (managers and admins only)."""
+        actor = await self._current(actor)
         self.require_manager(actor)
+        policy = self.policies.cached(actor.org)
         out = []
         for role in Role:
             overrides = tuple(
-                (p.id, self.policy.per_incident(role, p))
+                (p.id, policy.per_incident(role, p))
                 for p in self.library
-                if role in p.authority
+                if role in p.authority or role in policy.config.playbook_authority.get(p.id, {})
             )
             out.append(
                 RoleLimits(
                     role,
-                    self.policy.per_incident(role, None),
-                    self.policy.daily_allowance(role),
+                    policy.per_incident(role, None),
+                    policy.daily_allowance(role),
                     overrides,
                 )
             )
@@ -641,8 +669,9 @@ class Coach:
         may decide spends also get the pending queue and today's figures; admins the
         limits table and the playbooks with their review dates.
         """
-        actor = self._current(actor)
-        start = self._start_of_today()
+        actor = await self._current(actor)
+        policy = await self.policy_for(actor.org)
+        start = self._start_of_today(actor.org)
         spends_today = await self.ledger.spends(actor.org, since=start)
         own = tuple(e for e in spends_today if e.user_id == actor.user_id)
         home = Home(
@@ -651,7 +680,7 @@ class Coach:
             spends_today=own,
             top_playbooks=await self._top_playbooks(actor),
         )
-        if self.policy.can_decide(actor.role):
+        if policy.can_decide(actor.role):
             pending, more = await self._pending_for(actor)
             home = replace(
                 home,
@@ -660,11 +689,11 @@ class Coach:
                 today=await self._today_figures(actor.org, spends_today, start),
             )
         if actor.role is Role.ADMIN:
-            today = self.clock().astimezone(self._tz).date()
+            today = self.clock().astimezone(self._tz(actor.org)).date()
             home = replace(
                 home,
                 limits=tuple(
-                    (role, self.policy.per_incident(role, None), self.policy.daily_allowance(role))
+                    (role, policy.per_incident(role, None), policy.daily_allowance(role))
                     for role in Role
                 ),
                 playbooks=tuple(
@@ -761,15 +790,153 @@ class Coach:
             ),
         )
 
+    # -- the organisation's policy --------------------------------------------------
+
+    async def policy_for(self, org: str) -> AuthorityPolicy:
+        """The organisation's policy now: limits, roles, caps, playbooks switched off."""
+        return await self.policies.get(org)
+
+    async def set_role_limits(
+        self,
+        actor: Actor,
+        role: Role,
+        per_incident: str | Decimal | None = None,
+        daily: str | Decimal | None = None,
+    ) -> list[PolicyChange]:
+        """An admin changes a role's per-incident limit and/or daily allowance (amounts
+        in major units, e.g. "40" or "12.50")."""
+        if per_incident is None and daily is None:
+            raise InvalidInput("say the new per-incident limit, the daily allowance, or both")
+
+        def edit(current: OrgConfig) -> OrgConfig:
+            old = current.roles[role]
+            roles = {r: limits.model_dump(mode="json") for r, limits in current.roles.items()}
+            roles[role] = {
+                "per_incident": old.per_incident if per_incident is None else per_incident,
+                "daily": old.daily if daily is None else daily,
+            }
+            return with_fields(current, roles=roles)
+
+        return await self._change_policy(actor, edit)
+
+    async def set_user_limits(
+        self,
+        actor: Actor,
+        user_id: str,
+        per_incident: str | Decimal | None,
+        daily: str | Decimal | None,
+    ) -> list[PolicyChange]:
+        """An admin gives one user their own limits (above or below their role's, for
+        every playbook); both None: the user goes back to their role's."""
+        user_id = plain_id(user_id, "user id").strip()
+        if not user_id:
+            raise InvalidInput("a user id is needed")
+        if (per_incident is None) != (daily is None):
+            raise InvalidInput("a user's own limits need both the per-incident and daily amounts")
+
+        def edit(current: OrgConfig) -> OrgConfig:
+            own = {u: limits.model_dump(mode="json") for u, limits in current.user_limits.items()}
+            if per_incident is None:
+                own.pop(user_id, None)
+            else:
+                own[user_id] = {"per_incident": per_incident, "daily": daily}
+            return with_fields(current, user_limits=own)
+
+        return await self._change_policy(actor, edit)
+
+    async def set_user_role(self, actor: Actor, user_id: str, role: Role) -> list[PolicyChange]:
+        """An admin gives a user a role (at once, in every process)."""
+        user_id = plain_id(user_id, "user id").strip()
+        if not user_id:
+            raise InvalidInput("a user id is needed")
+        return await self._change_policy(
+            actor, lambda current: with_fields(current, users={**current.users, user_id: role})
+        )
+
+    async def set_playbook_enabled(
+        self, actor: Actor, playbook_id: str, enabled: bool
+    ) -> list[PolicyChange]:
+        """An admin switches a shipped playbook off (no longer answered) or back on.
+
+        Never a safety playbook or ``general-recovery``: staff must always get those.
+        """
+        playbook_id = plain_id(playbook_id, "playbook id").strip()
+        if playbook_id not in self.library:
+            raise NotFound(f"no playbook called {playbook_id!r}")
+        if not enabled and playbook_id in ALWAYS_ANSWERED:
+            raise InvalidInput(
+                f"{playbook_id} cannot be switched off: safety playbooks and "
+                f"{FALLBACK_PLAYBOOK_ID} are always answered"
+            )
+
+        def edit(current: OrgConfig) -> OrgConfig:
+            off = set(current.disabled_playbooks)
+            if enabled:
+                off.discard(playbook_id)
+            else:
+                off.add(playbook_id)
+            return with_fields(current, disabled_playbooks=off)
+
+        return await self._change_policy(actor, edit)
+
+    async def import_policy(self, actor: Actor, config: OrgConfig) -> list[PolicyChange]:
+        """An admin applies an organisation file on purpose: each difference is audited."""
+        protected = ALWAYS_ANSWERED & config.disabled_playbooks
+        if protected:
+            raise InvalidInput(f"{', '.join(sorted(protected))} cannot be switched off")
+        return await self._change_policy(actor, lambda current: config)
+
+    async def _change_policy(
+        self, actor: Actor, edit: Callable[[OrgConfig], OrgConfig]
+    ) -> list[PolicyChange]:
+        actor = await self._current(actor)
+        require_admin(actor.role)
+
+        def checked(current: OrgConfig) -> OrgConfig:
+            # Again under the organisation's lock, on the policy as it stands: a role
+            # taken away a moment ago counts.
+            require_admin(AuthorityPolicy(current).role_for(actor.user_id, actor.role))
+            updated = edit(current)
+            had_admin = any(r is Role.ADMIN for r in current.users.values())
+            if had_admin and not any(r is Role.ADMIN for r in updated.users.values()):
+                raise InvalidInput(
+                    "the last admin cannot be removed: make someone else admin first"
+                )
+            return updated
+
+        return await self.policies.change(actor.org, checked, actor.user_id, actor.role)
+
+    def _disabled(self, org: str, playbook_id: str) -> bool:
+        return playbook_id in self.policies.cached(org).config.disabled_playbooks
+
+    def _without_disabled(self, org: str, result: MatchResult) -> MatchResult:
+        """The matcher's answer without the playbooks this organisation switched off
+        (the matcher serves the whole library; this is one organisation's view of it)."""
+        off = self.policies.cached(org).config.disabled_playbooks
+        if not off or not any(c.playbook_id in off for c in result.ranked):
+            return result
+        ranked = tuple(c for c in result.ranked if c.playbook_id not in off)
+        if ranked and ranked[0].playbook_id == result.ranked[0].playbook_id:
+            return dataclasses.replace(result, ranked=ranked)
+        # The answer itself was switched off: the general recovery steps, with what is
+        # left of the ranking as the alternatives.
+        rest = tuple(c for c in ranked if c.playbook_id != FALLBACK_PLAYBOOK_ID)
+        fallback = Candidate(FALLBACK_PLAYBOOK_ID, 0.0)
+        return dataclasses.replace(
+            result, ranked=(fallback, *rest), confident=False, answered_by="fallback"
+        )
+
     def require_manager(self, actor: Actor) -> None:
         if not actor.role.at_least(Role.MANAGER):
             raise NotPermitted("sorry — that is for managers and admins only")
 
     # -- internals -----------------------------------------------------------------
 
-    def _current(self, actor: Actor) -> Actor:
-        """The actor with the role the organisation file gives them now."""
-        role = self.policy.role_for(actor.user_id, actor.role)
+    async def _current(self, actor: Actor) -> Actor:
+        """The actor with the role their organisation's policy gives them now (read
+        afresh, so a role changed a moment ago counts at the next click)."""
+        policy = await self.policies.get(actor.org)
+        role = policy.role_for(actor.user_id, actor.role)
         if role is actor.role:
             return actor
         return Actor(actor.org, actor.user_id, role, actor.display_name, actor.platform)
@@ -929,7 +1096,7 @@ class Coach:
         )
 
     async def _remember(self, actor: Actor, incident: dict[str, Any]) -> None:
-        ttl = self.policy.config.incident_ttl_minutes * 60
+        ttl = self.policies.cached(actor.org).config.incident_ttl_minutes * 60
         await self.state.put_incident(actor.org, actor.user_id, incident, ttl)
 
     async def _advice(
@@ -959,7 +1126,12 @@ class Coach:
             step=Step(index, len(playbook.steps), raw_step.do, raw_step.say),
             authority=await self._authority(actor, playbook),
             gestures=tuple(
-                Gesture(g.name, None if g.typical_cost is None else self._rounded(g.typical_cost))
+                Gesture(
+                    g.name,
+                    None
+                    if g.typical_cost is None
+                    else self._rounded(g.typical_cost, self.policies.cached(actor.org).currency),
+                )
                 for g in playbook.gestures
             ),
             escalation=Escalation(bool(reasons), reasons),
@@ -973,16 +1145,17 @@ class Coach:
             note=result.note if result is not None else None,
         )
 
-    def _rounded(self, major: Decimal) -> Money:
+    def _rounded(self, major: Decimal, currency: str) -> Money:
         # A playbook written for pounds may say "12.50"; in yen that is 13, not an error.
-        step = Decimal(1).scaleb(-currency_exponent(self.currency))
-        return Money(to_minor(major.quantize(step, ROUND_HALF_UP), self.currency), self.currency)
+        step = Decimal(1).scaleb(-currency_exponent(currency))
+        return Money(to_minor(major.quantize(step, ROUND_HALF_UP), currency), currency)
 
     async def _authority(self, actor: Actor, playbook: Playbook | None) -> Authority:
-        per_incident = self.policy.per_incident(actor.role, playbook)
-        allowance = self.policy.daily_allowance(actor.role)
+        policy = self.policies.cached(actor.org)
+        per_incident = policy.per_incident(actor.role, playbook, actor.user_id)
+        allowance = policy.daily_allowance(actor.role, actor.user_id)
         spent = await self.ledger.self_authorised_total(
-            actor.org, actor.user_id, self._start_of_today()
+            actor.org, actor.user_id, self._start_of_today(actor.org)
         )
         remaining = Money(max(0, allowance.minor - spent), allowance.currency)
         return Authority(actor.role, per_incident, allowance, remaining)
@@ -992,32 +1165,43 @@ class Coach:
             return None
         entries = [
             e
-            for e in await self.ledger.spends(org, since=self._start_of_today(), customer_ref=ref)
+            for e in await self.ledger.spends(
+                org, since=self._start_of_today(org), customer_ref=ref
+            )
             if e.status is not SpendStatus.DENIED
         ]
         total = sum(e.amount.minor for e in entries)
         return CustomerHistory(
             ref,
-            Money(total, self.currency),
+            Money(total, self.policies.cached(org).currency),
             tuple(
                 GivenToCustomer(
                     e.user_id,
                     e.amount,
-                    e.created_at.astimezone(self._tz),
+                    e.created_at.astimezone(self._tz(org)),
                     e.status is SpendStatus.PENDING,
                 )
                 for e in entries
             ),
         )
 
-    def _start_of_today(self) -> datetime:
-        local_now = self.clock().astimezone(self._tz)
-        midnight = datetime.combine(local_now.date(), time(0), tzinfo=self._tz)
+    def _tz(self, org: str) -> ZoneInfo:
+        return ZoneInfo(self.policies.cached(org).config.timezone)
+
+    def _start_of_today(self, org: str) -> datetime:
+        tz = self._tz(org)
+        local_now = self.clock().astimezone(tz)
+        midnight = datetime.combine(local_now.date(), time(0), tzinfo=tz)
         return midnight.astimezone(UTC)
 
-    def today_bounds(self) -> tuple[datetime, datetime]:
-        start = self._start_of_today()
+    def today_bounds(self, org: str) -> tuple[datetime, datetime]:
+        start = self._start_of_today(org)
         return start, start + timedelta(days=1)
+
+
+def require_admin(role: Role) -> None:
+    if role is not Role.ADMIN:
+        raise NotPermitted("only an admin can change roles, limits, caps and playbooks")
 
 
 def _quote(situation: str, limit: int = 60) -> str:

@@ -14,6 +14,7 @@ from bot.incidents import open_incidents
 from bot.ledger import open_ledger
 from bot.matching import PlaybookMatcher
 from bot.playbooks import load_library
+from bot.policy import OrgPolicies, open_policy_store
 from bot.settings import Settings
 from bot.state import SharedState, open_state
 from bot.state.resilient import ResilientState
@@ -30,13 +31,15 @@ async def open_coach(
     the one "now" of the coach and every store it opens.
     """
     library = load_library(settings.coachbot_playbooks_dir)
-    policy = AuthorityPolicy(load_org_config(settings.coachbot_org_file))
+    file_config = load_org_config(settings.coachbot_org_file)
+    policy = AuthorityPolicy(file_config)
     # One database and one connection pool for the ledger, the escalations and the
     # incidents: their own tables, one thing for operators to back up.
     database = database or Database(settings.effective_database_url())
     ledger = open_ledger(database, clock=clock, key=settings.ledger_key())
     escalations = open_escalations(database, clock=clock)
     incidents = open_incidents(database)
+    policy_store = open_policy_store(database, ledger, clock=clock)
     state: SharedState = open_state(settings.redis_url or None)
     if settings.redis_url:
         # Redis only holds short-lived state: while it is down, keep coaching and recording
@@ -47,6 +50,11 @@ async def open_coach(
         await escalations.open()
         try:
             await incidents.open()
+            try:
+                await policy_store.open()
+            except BaseException:
+                await incidents.close()
+                raise
             try:
                 await state.open()
                 try:
@@ -59,10 +67,16 @@ async def open_coach(
                         matcher=PlaybookMatcher(library),
                         incidents=incidents,
                         clock=clock,
+                        policies=OrgPolicies(
+                            policy_store,
+                            file_config,
+                            whole_file=not settings.serves_many_organisations(),
+                        ),
                     )
                 finally:
                     await state.close()
             finally:
+                await policy_store.close()
                 await incidents.close()
         finally:
             await escalations.close()

@@ -6,6 +6,7 @@ Only entry points build ``Settings``; everything else takes plain arguments.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -48,6 +49,18 @@ class Settings(BaseSettings):
         if self.coachbot_ledger_key is None:
             return None
         return self.coachbot_ledger_key.get_secret_value().encode() or None
+
+    # How many organisations this deployment serves: "one" (the organisation file's
+    # users, locations and escalation channel are its starting point), "many" (a new
+    # organisation starts from the file's currency, time zone and limits only), or empty
+    # for "many" when Slack is installed by OAuth in several workspaces, else "one". A
+    # multi-tenant Teams app serving several organisations sets "many".
+    coachbot_organisations: Literal["", "one", "many"] = ""
+
+    def serves_many_organisations(self) -> bool:
+        if self.coachbot_organisations:
+            return self.coachbot_organisations == "many"
+        return bool(self.slack_client_id and self.slack_client_secret)
 
     slack_signing_secret: SecretStr | None = None
     slack_bot_token: SecretStr | None = None

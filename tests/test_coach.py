@@ -16,6 +16,7 @@ from bot.incidents import open_incidents
 from bot.ledger import open_ledger
 from bot.models import EscalationAction, EscalationStatus, Role, SpendStatus
 from bot.playbooks import load_library
+from bot.policy import OrgPolicies, open_policy_store
 from bot.state import open_state
 from tests.clock import Clock
 
@@ -45,21 +46,26 @@ async def _coach(db_url: str, state_url: str | None, clock: Clock) -> AsyncItera
     state = open_state(state_url)
     escalations = SqlEscalationStore(db_url, clock=clock)
     incidents = open_incidents(db_url)
+    policy_store = open_policy_store(db_url, ledger, clock=clock)
     await ledger.open()
     await escalations.open()
     await incidents.open()
     await state.open()
+    await policy_store.open()
     library = load_library()
+    config = parse_org_config(ORG)
     coach = Coach(
         library=library,
-        policy=AuthorityPolicy(parse_org_config(ORG)),
+        policy=AuthorityPolicy(config),
         ledger=ledger,
         state=state,
         escalations=escalations,
         incidents=incidents,
         clock=clock,
+        policies=OrgPolicies(policy_store, config),
     )
     yield coach
+    await policy_store.close()
     await state.close()
     await incidents.close()
     await escalations.close()
@@ -472,12 +478,11 @@ async def test_acknowledge_and_take_over_need_a_lead(coach: Coach) -> None:
 
 
 async def test_roles_are_checked_at_click_time(coach: Coach) -> None:
-    """A manager demoted in the organisation file after the alert went out is refused."""
+    """A manager demoted after the alert went out is refused."""
     outcome = await coach.spend(coach.actor("hotel", "U_SAM"), "£180 replacement coat")
     assert outcome.escalation is not None
     clicker = coach.actor("hotel", "U_MGR")  # resolved while still a manager
-    demoted = {**ORG, "users": {**ORG["users"], "U_MGR": "lead"}}  # type: ignore[dict-item]
-    coach.policy = AuthorityPolicy(parse_org_config(demoted))
+    await coach.set_user_role(coach.actor("hotel", "U_OPS", Role.ADMIN), "U_MGR", Role.LEAD)
     with pytest.raises(NotPermitted):
         await coach.act(clicker, outcome.escalation.escalation_id, EscalationAction.APPROVE)
     with pytest.raises(NotPermitted):

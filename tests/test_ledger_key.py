@@ -15,7 +15,13 @@ from typing import Any
 import pytest
 
 from bot.errors import StorageUnavailable
-from bot.ledger.sql import HASHED_COLUMNS, LedgerKeyMissing, SqlSpendLedger, row_hash
+from bot.ledger.sql import (
+    HASHED_COLUMNS,
+    SCHEMA_VERSION,
+    LedgerKeyMissing,
+    SqlSpendLedger,
+    row_hash,
+)
 from bot.models import LedgerEntry
 from tests.clock import Clock
 from tests.test_ledger import PENDING, T0, raw_sql, spend
@@ -281,7 +287,7 @@ async def test_a_version_1_database_is_upgraded_in_place(db_url: str, clock: Clo
         assert (result.ok, result.entries_checked) == (True, 4)
     assert await raw_sql(
         db_url, "SELECT version FROM schema_version WHERE component = 'ledger'"
-    ) == [(2,)]
+    ) == [(SCHEMA_VERSION,)]
 
 
 def test_a_keyed_hash_is_plain_hmac_sha256_of_the_canonical_json() -> None:

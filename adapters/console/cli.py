@@ -18,6 +18,7 @@ from typing import Any, NoReturn, TextIO
 from zoneinfo import ZoneInfo
 
 from adapters.console import render
+from bot.authority import load_org_config
 from bot.coach import Coach
 from bot.errors import (
     AlreadyDecided,
@@ -28,6 +29,7 @@ from bot.errors import (
     PlaybookError,
     StorageUnavailable,
 )
+from bot.ledger import PolicyChange
 from bot.ledger.checkpoint import (
     Checkpoint,
     LedgerCheckpoints,
@@ -36,6 +38,7 @@ from bot.ledger.checkpoint import (
 )
 from bot.models import Actor, Role
 from bot.playbooks import load_library
+from bot.policy import policy_change_dict, policy_change_line
 from bot.pulse import pulse_link, pulse_message
 from bot.reports import (
     DEFAULT_PERIOD,
@@ -160,8 +163,39 @@ def build_parser() -> OneLineParser:
     p.add_argument("--deny", action="store_true")
     who(p, user_required=True)
 
-    p = sub.add_parser("limits", help="the organisation's spending authority (managers)")
+    p = sub.add_parser(
+        "limits",
+        help="the organisation's spending authority (managers); `limits set ROLE` (admins)",
+    )
+    p.add_argument("action", nargs="?", choices=["show", "set"], default="show")
+    p.add_argument("target_role", nargs="?", type=_role, metavar="ROLE")
+    p.add_argument("--per-incident", metavar="AMOUNT", help="set: the new per-incident limit")
+    p.add_argument("--daily", metavar="AMOUNT", help="set: the new daily allowance")
     who(p, user_required=True)
+
+    p = sub.add_parser("role", help="give a user a role: `role set USER_ID ROLE` (admins)")
+    p.add_argument("action", choices=["set"])
+    p.add_argument("user_id", type=_record_id)
+    p.add_argument("new_role", type=_role, metavar="ROLE")
+    who(p, user_required=True)
+
+    p = sub.add_parser(
+        "org",
+        help="apply an organisation file to an organisation's stored policy (import)",
+        description=(
+            "import: apply FILE to the organisation's policy on purpose. Once an "
+            "organisation's policy has been changed (limits set, role set, playbooks "
+            "disable) the database holds it and the file no longer applies; this applies "
+            "the file again, each difference recorded in the audit trail. Without --user "
+            "it runs as the local operator (an admin), like `report`."
+        ),
+    )
+    p.add_argument("action", choices=["import"])
+    p.add_argument("file", type=Path)
+    p.add_argument("--org", default=argparse.SUPPRESS, help="organisation id")
+    p.add_argument("--user", default=None, help="run as this user (default: local admin)")
+    p.add_argument("--role", type=_role, help="role when the user is not in the org file")
+    p.add_argument("--json", action="store_true")
 
     p = sub.add_parser(
         "pending", help="the spends waiting for a manager's decision, oldest first (managers)"
@@ -219,11 +253,15 @@ def build_parser() -> OneLineParser:
         description=(
             "check: validate a playbook folder. stats: each playbook's use, win-back rate, "
             "average spend and the phrases staff re-routed with 'Not this one' (managers; "
-            "without --user, runs as a local admin like `report`)."
+            "without --user, runs as a local admin like `report`). disable/enable ID "
+            "--user ADMIN: stop (or resume) answering with a playbook in this organisation; "
+            "never a safety playbook or general-recovery."
         ),
     )
-    p.add_argument("action", choices=["check", "stats"])
-    p.add_argument("dir", nargs="?", type=Path)
+    p.add_argument("action", choices=["check", "stats", "disable", "enable"])
+    p.add_argument(
+        "dir", nargs="?", metavar="DIR|ID", help="check: a folder; disable/enable: a playbook id"
+    )
     p.add_argument(
         "--as-of",
         type=_iso_date,
@@ -343,6 +381,11 @@ async def _approve(args: argparse.Namespace, coach: Coach) -> int:
 
 async def _limits(args: argparse.Namespace, coach: Coach) -> int:
     actor = coach.actor(args.org, args.user, args.role)
+    if args.action == "set":
+        changes = await coach.set_role_limits(
+            actor, args.target_role, args.per_incident, args.daily
+        )
+        return _changed(args, changes)
     limits = await coach.limits(actor)
     _emit(args.json, render.limits_json(limits), render.limits_text(limits))
     return 0
@@ -357,6 +400,31 @@ async def _pending(args: argparse.Namespace, coach: Coach) -> int:
     hint = "Decide one with: coachbot approve ENTRY_ID --user YOU [--deny]"
     print(render.pending_text(queue, ZoneInfo(coach.policy.config.timezone), hint))
     return 0
+
+
+def _changed(args: argparse.Namespace, changes: list[PolicyChange]) -> int:
+    lines = [f"✔ {policy_change_line(c)}" for c in changes] or ["Nothing to change."]
+    data = {"ok": True, "changes": [policy_change_dict(c) for c in changes]}
+    _emit(args.json, data, "\n".join(lines))
+    return 0
+
+
+async def _role_set(args: argparse.Namespace, coach: Coach) -> int:
+    actor = coach.actor(args.org, args.user, args.role)
+    return _changed(args, await coach.set_user_role(actor, args.user_id, args.new_role))
+
+
+async def _org_import(args: argparse.Namespace, coach: Coach) -> int:
+    config = load_org_config(args.file)  # names the file and every bad field
+    return _changed(args, await coach.import_policy(_local_or(args, coach), config))
+
+
+async def _playbooks(args: argparse.Namespace, coach: Coach) -> int:
+    if args.action == "stats":
+        return await _playbooks_stats(args, coach)
+    actor = coach.actor(args.org, args.user, args.role)
+    enabled = args.action == "enable"
+    return _changed(args, await coach.set_playbook_enabled(actor, args.dir, enabled))
 
 
 async def _report(args: argparse.Namespace, coach: Coach) -> int:
@@ -518,7 +586,7 @@ def _iso_date(value: str) -> date:
 
 
 def _playbooks_check(args: argparse.Namespace, settings: Settings) -> int:
-    folder = args.dir or settings.coachbot_playbooks_dir
+    folder = Path(args.dir) if args.dir else settings.coachbot_playbooks_dir
     library = load_library(folder)  # raises PlaybookError naming file and field
     overdue = library.overdue(args.as_of or date.today())
     warnings = [f"{p.id}: review was due {p.review_by} (owner: {p.owner})" for p in overdue]
@@ -526,6 +594,20 @@ def _playbooks_check(args: argparse.Namespace, settings: Settings) -> int:
     text = "\n".join([f"{len(library)} playbooks OK", *(f"warning: {w}" for w in warnings)])
     _emit(args.json, data, text)
     return 0
+
+
+def _check_policy_args(args: argparse.Namespace) -> None:
+    """Usage mistakes in the policy commands, before any storage is opened."""
+    if args.command == "limits":
+        if args.action == "set" and args.target_role is None:
+            raise InvalidInput("which role? e.g. `limits set associate --per-incident 40`")
+        if args.action == "show" and (args.per_incident or args.daily or args.target_role):
+            raise InvalidInput("to change limits: `limits set ROLE --per-incident AMOUNT`")
+    if args.command == "playbooks" and args.action in ("disable", "enable"):
+        if not args.dir:
+            raise InvalidInput(f"which playbook? `playbooks {args.action} ID --user ADMIN`")
+        if args.user is None:
+            raise InvalidInput(f"`playbooks {args.action}` needs --user (an admin)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -573,6 +655,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(_with_coach(settings, lambda c: run_chat(c, args.org, user, args.role)))
     if args.command == "report":
         ReportQuery.parse(args.period, args.by)  # a typo fails before storage is opened
+    _check_policy_args(args)
     checkpoints = _checked_audit_args(args, settings) if args.command == "audit" else None
     handlers: dict[str, Callable[[argparse.Namespace, Coach], Awaitable[int]]] = {
         "advise": _advise,
@@ -580,9 +663,11 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         "approve": _approve,
         "limits": _limits,
         "pending": _pending,
+        "role": _role_set,
+        "org": _org_import,
         "report": _report,
         "audit": lambda a, c: _audit(a, c, settings, checkpoints),
-        "playbooks": _playbooks_stats,
+        "playbooks": _playbooks,
         "outcome": _outcome,
         "pulse": lambda a, c: _pulse(a, c, settings),
     }

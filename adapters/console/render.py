@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.coach import PendingSpend, RoleLimits, SpendOutcome
 from bot.incidents import IncidentRecord
 from bot.models import Advice, LedgerEntry, Money, SpendStatus, VerifyResult
 from bot.money import format_money
+from bot.policy import policy_change_line
 from bot.reports import (
     PlaybookStats,
     Report,
@@ -399,8 +401,25 @@ def report_text(report: Report) -> str:
     rec = report.recovery
     if rec is not None and rec.totals.incidents:
         lines += recovery_lines(rec, cur)
+    lines += policy_change_lines(report)
     lines += [f"Note: {n}" for n in report.notes]
     return "\n".join(lines)
+
+
+def policy_change_lines(report: Report) -> list[str]:
+    """The period's changes of limits, roles and playbooks, each with who made it."""
+    if not report.policy_changes:
+        return []
+    tz = ZoneInfo(report.period.timezone)
+    lines = [f"Policy changes: {len(report.policy_changes)}"]
+    for change in report.policy_changes:
+        at = (
+            ""
+            if change.created_at is None
+            else f"{change.created_at.astimezone(tz):%a %d %b %H:%M} "
+        )
+        lines.append(f"  {at}{policy_change_line(change)}")
+    return lines
 
 
 # -- incidents -----------------------------------------------------------------------

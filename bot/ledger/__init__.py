@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from bot.clock import Clock, utcnow
 from bot.models import LedgerEntry, Role, SpendRequest, SpendStatus, VerifyResult
@@ -91,6 +91,27 @@ class RecordedSpend:
     totals: SpendTotals
     replayed: bool = False
     earlier: LedgerEntry | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyChange:
+    """One change of an organisation's policy, as its hash chain holds it.
+
+    ``what`` names the setting ("role limits", "user role", "playbook", …), ``target``
+    which one ("associate", a user id, a playbook id; "" for the organisation itself);
+    ``before`` and ``after`` are plain JSON values (amounts as decimal strings, None for
+    "not set"). ``changed_by`` is the platform user (or ``local:NAME`` at the shell).
+    """
+
+    what: str
+    target: str
+    before: Any
+    after: Any
+    changed_by: str = ""
+    role: Role | None = None
+    entry_id: str = ""
+    seq: int = 0
+    created_at: datetime | None = None
 
 
 class SpendLedger(Protocol):
@@ -176,6 +197,12 @@ class SpendLedger(Protocol):
 
     async def verify(self, org: str | None = None) -> VerifyResult:
         """Recompute the hash chain(s); name the first altered or removed entry."""
+        ...
+
+    async def policy_changes(
+        self, org: str, since: datetime | None = None, until: datetime | None = None
+    ) -> list[PolicyChange]:
+        """Policy changes recorded in ``[since, until)``, oldest first."""
         ...
 
     async def summary(

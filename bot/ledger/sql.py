@@ -111,6 +111,7 @@ from sqlalchemy.exc import (
     ProgrammingError,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.schema import CreateTable
 
 from bot.clock import Clock, utcnow
 from bot.database import Database, DatabaseStore, HotStatement
@@ -123,6 +124,7 @@ from bot.errors import (
 )
 from bot.ledger import (
     MAX_REQUEST_KEY,
+    PolicyChange,
     RecordedSpend,
     SpendState,
     SpendSummaryRow,
@@ -138,11 +140,15 @@ SCHEMA_COMPONENT = "ledger"
 # 2: ledger_heads.keyed_from_seq and seal (the keyed chain).
 # 3: ledger_requests (a delivered request's key -> the spend it recorded) and an index
 # on each spend's incident, for the per-incident total. ledger_events is unchanged.
-SCHEMA_VERSION = 3
+# 4: ledger_events may hold kind 'policy': a change of an organisation's policy (limits,
+# roles, playbooks), chained like spends so that `audit verify` covers it.
+SCHEMA_VERSION = 4
 GENESIS_HASH = "0" * 64  # prev_hash of the first row of every organisation
 
 SPEND = "spend"
 DECISION = "decision"
+POLICY = "policy"
+POLICY_ID_PREFIX = "pc_"
 
 # Crockford base32: no i, l, o, u, so ids survive being read aloud or copied by hand.
 ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
@@ -181,6 +187,9 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 metadata = MetaData()
 
+# Schema 3 allowed only the first two; ``_allow_policy_events`` widens an older table.
+_KINDS = "('spend', 'decision', 'policy')"
+
 schema_version = Table(
     "schema_version",
     metadata,
@@ -212,7 +221,7 @@ events = Table(
     Column("hash", String(64), nullable=False),
     PrimaryKeyConstraint("org", "seq", name="pk_ledger_events"),
     UniqueConstraint("entry_id", "kind", name="uq_ledger_events_entry_kind"),
-    CheckConstraint("kind IN ('spend', 'decision')", name="ck_ledger_events_kind"),
+    CheckConstraint(f"kind IN {_KINDS}", name="ck_ledger_events_kind"),
     CheckConstraint("status IN ('approved', 'pending', 'denied')", name="ck_ledger_events_status"),
     Index("ix_ledger_events_org_kind_created", "org", "kind", "created_at"),
     Index("ix_ledger_events_org_customer", "org", "customer_ref", "created_at"),
@@ -294,9 +303,50 @@ async def migrate(conn: AsyncConnection) -> None:
             sync_conn.execute(text("ALTER TABLE ledger_heads ADD COLUMN seal VARCHAR(64)"))
         # create_all adds no index to a table that already exists (an older ledger).
         _INCIDENT_INDEX.create(sync_conn, checkfirst=True)
+        _allow_policy_events(sync_conn)
 
     await conn.run_sync(create)
     await record_schema_version(conn, SCHEMA_COMPONENT, SCHEMA_VERSION, "ledger")
+
+
+def _allow_policy_events(sync_conn: Any) -> None:
+    """Let a ledger made before schema 4 hold policy changes (widen the kind check).
+
+    Rows are copied as they are, hashes and all: the chain does not change.
+    """
+    if sync_conn.dialect.name == "postgresql":
+        found = sync_conn.execute(
+            text(
+                "SELECT pg_get_constraintdef(c.oid) FROM pg_constraint c "
+                "WHERE c.conname = 'ck_ledger_events_kind' "
+                "AND c.conrelid = 'ledger_events'::regclass"
+            )
+        ).scalar()
+        if found is not None and "policy" not in found:
+            sync_conn.execute(
+                text("ALTER TABLE ledger_events DROP CONSTRAINT ck_ledger_events_kind")
+            )
+            sync_conn.execute(
+                text(
+                    "ALTER TABLE ledger_events ADD CONSTRAINT ck_ledger_events_kind "
+                    f"CHECK (kind IN {_KINDS})"
+                )
+            )
+        return
+    found = sync_conn.execute(
+        text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'ledger_events'")
+    ).scalar()
+    if found is None or "'policy'" in found:
+        return
+    # SQLite cannot alter a CHECK constraint: rebuild the table (its documented way), in
+    # this transaction, then put its indexes back.
+    create = str(CreateTable(events).compile(dialect=sync_conn.dialect))
+    sync_conn.execute(text(create.replace("ledger_events", "ledger_events_v4", 1)))
+    sync_conn.execute(text("INSERT INTO ledger_events_v4 SELECT * FROM ledger_events"))
+    sync_conn.execute(text("DROP TABLE ledger_events"))
+    sync_conn.execute(text("ALTER TABLE ledger_events_v4 RENAME TO ledger_events"))
+    for index in events.indexes:
+        index.create(sync_conn, checkfirst=True)
 
 
 # Every column but ``hash`` goes into the hash, prev_hash included: that is the chain.
@@ -520,6 +570,8 @@ class ChainChecker:
 
 
 def _label(row: Mapping[Any, Any]) -> str:
+    if row["kind"] == POLICY:
+        return f"policy change {row['entry_id']} (seq {row['seq']})"
     if row["kind"] == DECISION:
         return f"decision on entry {row['entry_id']} (seq {row['seq']})"
     return f"entry {row['entry_id']} (seq {row['seq']})"
@@ -658,6 +710,86 @@ class SqlSpendLedger(DatabaseStore):
         if result.rowcount != 1:  # cannot happen while the lock holds; never fork the chain
             raise _Retry
         return row
+
+    # ----------------------------------------------------------------- policy changes
+
+    async def lock_head(self, conn: AsyncConnection, org: str) -> LedgerHead:
+        """Take the organisation's write lock in ``conn``'s transaction (see ``_lock_head``).
+
+        The policy store changes an organisation's policy under it, so that a change and
+        its audit entry are one step, serialised with the organisation's spends.
+        """
+        return await self._lock_head(conn, org)
+
+    async def append_policy_changes(
+        self,
+        conn: AsyncConnection,
+        org: str,
+        head: LedgerHead,
+        changes: list[PolicyChange],
+        changed_by: str,
+        role: Role | None,
+    ) -> list[PolicyChange]:
+        """Append ``changes`` to the organisation's chain, under the lock ``head`` holds."""
+        created_at = as_utc(self._clock())
+        out: list[PolicyChange] = []
+        for change in changes:
+            detail = {
+                "what": change.what,
+                "target": change.target,
+                "before": change.before,
+                "after": change.after,
+            }
+            row = await self._append(
+                conn,
+                org,
+                head,
+                {
+                    "kind": POLICY,
+                    "entry_id": POLICY_ID_PREFIX + new_entry_id().removeprefix(ID_PREFIX),
+                    "user_id": changed_by,
+                    "role": None if role is None else role.value,
+                    "amount_minor": None,
+                    "currency": None,
+                    # What changed, as canonical JSON: the hash covers it like any reason.
+                    "reason": json.dumps(detail, sort_keys=True, ensure_ascii=False),
+                    "playbook_id": None,
+                    "customer_ref": None,
+                    "incident_id": None,
+                    "status": SpendStatus.APPROVED.value,
+                    "authorised_by_self": False,
+                    "over_authority_reasons": "[]",
+                    "created_at": created_at,
+                },
+            )
+            head = self._head_after(org, head, row)
+            out.append(_policy_change(row))
+        return out
+
+    def _head_after(self, org: str, head: LedgerHead, row: Mapping[str, Any]) -> LedgerHead:
+        """The head once ``row`` is appended to ``head`` (as ``_append`` moved it)."""
+        keyed_from = head.keyed_from_seq
+        if self._key is not None and keyed_from is None:
+            keyed_from = int(row["seq"])
+        seal = (
+            None
+            if self._key is None or keyed_from is None
+            else head_seal(self._key, org, int(row["seq"]), str(row["hash"]), keyed_from)
+        )
+        return LedgerHead(int(row["seq"]), str(row["hash"]), keyed_from, seal)
+
+    async def policy_changes(
+        self, org: str, since: datetime | None = None, until: datetime | None = None
+    ) -> list[PolicyChange]:
+        query = (
+            select(events)
+            .where(events.c.org == org, events.c.kind == POLICY)
+            .where(*in_period(events.c.created_at, since, until))
+            .order_by(events.c.seq)
+        )
+        async with self._connection() as conn:
+            rows = (await conn.execute(query)).all()
+        return [_policy_change(row._mapping) for row in rows]
 
     # ----------------------------------------------------------------- writes
 
@@ -1293,6 +1425,21 @@ def _entry(row: Mapping[Any, Any]) -> LedgerEntry:
         decided_by=row.get("decided_by"),
         decided_at=row.get("decided_at"),
         over_authority_reasons=tuple(json.loads(row["over_authority_reasons"])),
+    )
+
+
+def _policy_change(row: Mapping[Any, Any]) -> PolicyChange:
+    detail = json.loads(row["reason"])
+    return PolicyChange(
+        what=detail["what"],
+        target=detail["target"],
+        before=detail["before"],
+        after=detail["after"],
+        changed_by=row["user_id"],
+        role=None if row["role"] is None else Role(row["role"]),
+        entry_id=row["entry_id"],
+        seq=int(row["seq"]),
+        created_at=row["created_at"],
     )
 
 

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from bot.authority import AuthorityPolicy
 from bot.errors import InvalidInput
-from bot.ledger import SpendLedger
+from bot.ledger import PolicyChange, SpendLedger
 from bot.models import Actor, Money
 from bot.money import to_major
 from bot.playbooks import PlaybookLibrary
@@ -42,6 +42,8 @@ class Report:
     other_currencies: tuple[Money, ...] = ()  # spends in another currency, not in the figures
     notes: tuple[str, ...] = field(default_factory=tuple)
     recovery: RecoveryFigures | None = None  # None: incidents are not recorded here
+    # Changes of the organisation's policy in the period (limits, roles, playbooks).
+    policy_changes: tuple[PolicyChange, ...] = ()
 
     @property
     def over_authority_requests(self) -> int:
@@ -69,6 +71,20 @@ class ReportDeps(Protocol):
     def require_manager(self, actor: Actor) -> None: ...
 
 
+async def _org_policy(coach: ReportDeps, org: str) -> AuthorityPolicy:
+    """The organisation's own policy (time zone, currency, locations) when the coach
+    keeps one per organisation, else the organisation file's."""
+    policy_for = getattr(coach, "policy_for", None)
+    return coach.policy if policy_for is None else await policy_for(org)
+
+
+async def period_policy_changes(
+    ledger: SpendLedger, org: str, since: datetime, until: datetime
+) -> tuple[PolicyChange, ...]:
+    """Who changed which limit, role or playbook in the period, oldest first."""
+    return tuple(await ledger.policy_changes(org, since, until))
+
+
 async def build_report(
     coach: ReportDeps,
     actor: Actor,
@@ -85,9 +101,9 @@ async def build_report(
     without any 'by location' is refused.
     """
     coach.require_manager(actor)  # before anything else: a refusal reveals nothing
+    org_policy = await _org_policy(coach, actor.org)
     if locations is None:
-        policy = getattr(coach, "policy", None)
-        locations = policy.config.locations if policy is not None else None
+        locations = org_policy.config.locations
     if query.by is Dimension.LOCATION and not locations:
         raise InvalidInput(
             "locations are not configured for this organisation, so there is no report by "
@@ -96,7 +112,7 @@ async def build_report(
     if escalations is None:
         escalations = getattr(coach, "escalations", None)
     incident_store: IncidentHistory | None = getattr(coach, "incidents", None)
-    config = coach.policy.config
+    config = org_policy.config
     tz, currency = config.timezone, config.currency
     now = coach.clock()
     period = query.resolve(now.astimezone(ZoneInfo(tz)).date(), tz)
@@ -166,6 +182,7 @@ async def build_report(
         other_currencies=other_money,
         notes=notes,
         recovery=recovery,
+        policy_changes=await period_policy_changes(ledger, org, since, until),
     )
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.models import Money
 from bot.money import to_major
+from bot.policy import policy_change_dict
 from bot.reports.build import Report
 from bot.reports.period import Dimension
 from bot.reports.playbook_records import PlaybookStats
@@ -168,6 +169,7 @@ def report_dict(report: Report) -> dict[str, Any]:
         ],
         "notes": list(report.notes),
         "recovery": None if report.recovery is None else recovery_dict(report.recovery),
+        "policy_changes": [policy_change_dict(c) for c in report.policy_changes],
     }
 
 
