@@ -1,7 +1,8 @@
 """The service every adapter calls: situations in, ``Advice`` out; spends in, entries out.
 
 Permissions are checked here, once, for every platform. Adapters pass who is asking as
-an ``Actor`` whose role was resolved by ``Coach.actor`` (the organisation file decides).
+an ``Actor`` whose role was resolved by ``Coach.actor`` (the organisation file decides,
+from its mapping for the platform whose organisation it is: ``bot.orgs``).
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ from bot.models import (
     Step,
 )
 from bot.money import currency_exponent, format_money, parse_amount, to_minor
+from bot.orgs import CONSOLE, platform_of
 from bot.playbooks import Playbook, PlaybookLibrary
 from bot.state import SharedState
 
@@ -149,11 +151,20 @@ class Coach:
         display_name: str | None = None,
         platform: str = "console",
     ) -> Actor:
-        """Resolve the role from the organisation file; unknown users get the lowest."""
+        """Resolve the role from the organisation file; unknown users get the lowest.
+
+        ``org`` is an organisation id (``bot.orgs.org_for``). A Slack or Teams actor must
+        be in an organisation of its own platform: a Teams request can never be an
+        actor in a Slack workspace, whatever ids it names. The role comes from the file's
+        mapping for the organisation's platform (the console, acting in any organisation
+        by its id, gets that organisation's platform mapping too).
+        """
         if not user_id.strip():
             raise InvalidInput("a user id is needed")
         org, user_id = plain_id(org, "organisation id"), plain_id(user_id, "user id")
-        role = self.policy.role_for(user_id, claimed_role)
+        if platform != CONSOLE and platform_of(org) != platform:
+            raise NotPermitted(f"that organisation is not a {platform} organisation")
+        role = self.policy.role_for(user_id, claimed_role, platform=platform_of(org))
         return Actor(
             org=org, user_id=user_id, role=role, display_name=display_name, platform=platform
         )
@@ -614,8 +625,14 @@ class Coach:
     # -- internals -----------------------------------------------------------------
 
     def _current(self, actor: Actor) -> Actor:
-        """The actor with the role the organisation file gives them now."""
-        role = self.policy.role_for(actor.user_id, actor.role)
+        """The actor with the role the organisation file gives them now.
+
+        Refuses an actor of one platform in another platform's organisation, however it
+        was made: decisions and escalation clicks come through here.
+        """
+        if actor.platform != CONSOLE and platform_of(actor.org) != actor.platform:
+            raise NotPermitted(f"that organisation is not a {actor.platform} organisation")
+        role = self.policy.role_for(actor.user_id, actor.role, platform=platform_of(actor.org))
         if role is actor.role:
             return actor
         return Actor(actor.org, actor.user_id, role, actor.display_name, actor.platform)

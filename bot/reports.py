@@ -40,6 +40,7 @@ from bot.models import (
     SpendStatus,
 )
 from bot.money import currency_exponent, to_major
+from bot.orgs import platform_of
 from bot.playbooks import PlaybookLibrary
 
 EARLIEST_DATE = date(2000, 1, 1)
@@ -400,13 +401,17 @@ async def build_report(
 
     ``escalations`` defaults to ``coach.escalations`` when the coach has one; without a
     store the report says so instead of showing zeros. ``locations`` maps user ids to a
-    location name (a site, a floor), by default the organisation file's ``locations``;
+    location name (a site, a floor), by default the organisation file's ``locations`` for
+    the organisation's platform;
     without any 'by location' is refused.
     """
     coach.require_manager(actor)  # before anything else: a refusal reveals nothing
     if locations is None:
         policy = getattr(coach, "policy", None)
-        locations = policy.config.locations if policy is not None else None
+        # The organisation's platform's locations: user ids are per platform.
+        locations = (
+            policy.config.people(platform_of(actor.org)).locations if policy is not None else None
+        )
     if query.by is Dimension.LOCATION and not locations:
         raise InvalidInput(
             "locations are not configured for this organisation, so there is no report by "
