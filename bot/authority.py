@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from bot.errors import CoachError, InvalidAmount
 from bot.models import Authority, Money, Role
 from bot.money import CURRENCIES, format_money, to_minor
+from bot.orgs import USER_PLATFORMS
 from bot.playbooks import Playbook
 
 DEFAULT_ORG_FILE = Path(__file__).resolve().parent / "default_org.yaml"
@@ -79,6 +80,47 @@ class RoleLimits(BaseModel):
         return self
 
 
+def _parse_users(v: Any) -> Any:
+    """``{user id: role}``; role names are checked here so the error names the user."""
+    if v is None:
+        return {}
+    if not isinstance(v, Mapping):
+        return v
+    out: dict[str, Role] = {}
+    for user, role in v.items():
+        user_id = str(user).strip()
+        if not user_id or isinstance(user, bool):
+            raise ValueError(f"user id {user!r} is not a platform user id")
+        try:
+            out[user_id] = Role.parse(str(role))
+        except ValueError:
+            names = ", ".join(r.value for r in Role)
+            raise ValueError(
+                f"user {user_id!r} has unknown role {role!r}; use one of {names}"
+            ) from None
+    return out
+
+
+class PlatformPeople(BaseModel):
+    """One platform's people (``slack:`` or ``teams:`` in the file): roles and locations
+    by that platform's user ids, which mean nothing on the other platform."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    users: dict[str, Role] = Field(default_factory=dict)
+    locations: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("users", mode="before")
+    @classmethod
+    def _users(cls, v: Any) -> Any:
+        return _parse_users(v)
+
+    @field_validator("locations", mode="before")
+    @classmethod
+    def _locations(cls, v: Any) -> Any:
+        return {} if v is None else v
+
+
 class OrgConfig(BaseModel):
     """An organisation's authority policy, as its file states it."""
 
@@ -112,6 +154,12 @@ class OrgConfig(BaseModel):
             str(pid): {Role.parse(str(r)): _major(a) for r, a in (limits or {}).items()}
             for pid, limits in v.items()
         }
+
+    # Per platform: a deployment serving Slack and Teams maps each platform's user ids
+    # apart, so that a Slack manager's id is nobody in Teams. With either section, the
+    # bare ``users`` / ``locations`` above must stay empty (see ``_one_way_to_map_people``).
+    slack: PlatformPeople | None = None
+    teams: PlatformPeople | None = None
 
     @field_validator("currency", mode="before")
     @classmethod
@@ -158,23 +206,12 @@ class OrgConfig(BaseModel):
     @field_validator("users", mode="before")
     @classmethod
     def _users(cls, v: Any) -> Any:
-        if v is None:
-            return {}
-        if not isinstance(v, Mapping):
-            return v
-        out: dict[str, Role] = {}
-        for user, role in v.items():
-            user_id = str(user).strip()
-            if not user_id or isinstance(user, bool):
-                raise ValueError(f"user id {user!r} is not a platform user id")
-            try:
-                out[user_id] = Role.parse(str(role))
-            except ValueError:
-                names = ", ".join(r.value for r in Role)
-                raise ValueError(
-                    f"user {user_id!r} has unknown role {role!r}; use one of {names}"
-                ) from None
-        return out
+        return _parse_users(v)
+
+    @field_validator("locations", mode="before")
+    @classmethod
+    def _locations(cls, v: Any) -> Any:
+        return {} if v is None else v
 
     @field_validator("escalation_channel", mode="before")
     @classmethod
@@ -204,6 +241,35 @@ class OrgConfig(BaseModel):
         if self.max_single_spend <= 0:
             raise ValueError("max_single_spend: must be more than zero")
         return self
+
+    @model_validator(mode="after")
+    def _one_way_to_map_people(self) -> OrgConfig:
+        """Bare ids (one platform) or per-platform sections, never both: a bare id beside
+        the sections would carry its role onto every platform, which the sections exist
+        to prevent."""
+        sections = [p for p in USER_PLATFORMS if getattr(self, p) is not None]
+        if sections:
+            for field in ("users", "locations"):
+                if getattr(self, field):
+                    raise ValueError(
+                        f"{field}: with a {' and '.join(s + ':' for s in sections)} section, "
+                        f"list everyone under their platform ({sections[0]}.{field}) so that "
+                        "one platform's user id never counts on the other"
+                    )
+        return self
+
+    def people(self, platform: str) -> PlatformPeople:
+        """The roles and locations that apply to ``platform``'s user ids.
+
+        Without per-platform sections the bare ``users``/``locations`` apply (a deployment
+        with one platform, as before); with them, only that platform's section — none
+        for a platform the file does not name (the console, or Teams when only
+        ``slack:`` is given).
+        """
+        if all(getattr(self, p) is None for p in USER_PLATFORMS):
+            return PlatformPeople(users=self.users, locations=self.locations)
+        section = getattr(self, platform, None) if platform in USER_PLATFORMS else None
+        return section if isinstance(section, PlatformPeople) else PlatformPeople()
 
 
 def _field_path(loc: Iterable[int | str]) -> str:
@@ -285,9 +351,11 @@ class AuthorityPolicy:
         cap = self.config.customer_daily_cap
         return None if cap is None else self._money(cap)
 
-    def role_for(self, user_id: str, claimed: Role | None = None) -> Role:
-        """The user's role: the organisation file wins; else ``claimed``; else the lowest."""
-        listed = self.config.users.get(user_id)
+    def role_for(self, user_id: str, claimed: Role | None = None, *, platform: str) -> Role:
+        """The user's role: the organisation file's mapping for ``platform`` (the platform
+        whose organisation they act in, ``bot.orgs.platform_of``) wins; else ``claimed``;
+        else the lowest."""
+        listed = self.config.people(platform).users.get(user_id)
         if listed is not None:
             return listed
         return claimed if claimed is not None else LOWEST_ROLE

@@ -1,7 +1,8 @@
 """The service every adapter calls: situations in, ``Advice`` out; spends in, entries out.
 
 Permissions are checked here, once, for every platform. Adapters pass who is asking as
-an ``Actor`` whose role was resolved by ``Coach.actor`` (the organisation file decides).
+an ``Actor`` whose role was resolved by ``Coach.actor`` (the organisation file decides,
+from its mapping for the platform whose organisation it is: ``bot.orgs``).
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ from bot.models import (
     TodayFigures,
 )
 from bot.money import currency_exponent, format_money, parse_amount, to_minor
+from bot.orgs import CONSOLE, platform_of
 from bot.playbooks import FALLBACK_PLAYBOOK_ID, Playbook, PlaybookLibrary
 from bot.policy import OrgPolicies, with_fields
 from bot.state import SharedState
@@ -173,11 +175,20 @@ class Coach:
         """Resolve the role from the organisation's policy; unknown users get the lowest.
 
         From the policy as last read here: every action looks the role up again, fresh.
+        ``org`` is an organisation id (``bot.orgs.org_for``). A Slack or Teams actor must
+        be in an organisation of its own platform: a Teams request can never be an
+        actor in a Slack workspace, whatever ids it names. The role comes from the
+        policy's mapping for the organisation's platform (the console, acting in any
+        organisation by its id, gets that organisation's platform mapping too).
         """
         if not user_id.strip():
             raise InvalidInput("a user id is needed")
         org, user_id = plain_id(org, "organisation id"), plain_id(user_id, "user id")
-        role = self.policies.cached(org).role_for(user_id, claimed_role)
+        if platform != CONSOLE and platform_of(org) != platform:
+            raise NotPermitted(f"that organisation is not a {platform} organisation")
+        role = self.policies.cached(org).role_for(
+            user_id, claimed_role, platform=platform_of(org)
+        )
         return Actor(
             org=org, user_id=user_id, role=role, display_name=display_name, platform=platform
         )
@@ -895,7 +906,10 @@ class Coach:
         def checked(current: OrgConfig) -> OrgConfig:
             # Again under the organisation's lock, on the policy as it stands: a role
             # taken away a moment ago counts.
-            require_admin(AuthorityPolicy(current).role_for(actor.user_id, actor.role))
+            platform = platform_of(actor.org)
+            require_admin(
+                AuthorityPolicy(current).role_for(actor.user_id, actor.role, platform=platform)
+            )
             updated = edit(current)
             had_admin = any(r is Role.ADMIN for r in current.users.values())
             if had_admin and not any(r is Role.ADMIN for r in updated.users.values()):
@@ -934,9 +948,15 @@ class Coach:
 
     async def _current(self, actor: Actor) -> Actor:
         """The actor with the role their organisation's policy gives them now (read
-        afresh, so a role changed a moment ago counts at the next click)."""
+        afresh, so a role changed a moment ago counts at the next click).
+
+        Refuses an actor of one platform in another platform's organisation, however it
+        was made: decisions and escalation clicks come through here.
+        """
+        if actor.platform != CONSOLE and platform_of(actor.org) != actor.platform:
+            raise NotPermitted(f"that organisation is not a {actor.platform} organisation")
         policy = await self.policies.get(actor.org)
-        role = policy.role_for(actor.user_id, actor.role)
+        role = policy.role_for(actor.user_id, actor.role, platform=platform_of(actor.org))
         if role is actor.role:
             return actor
         return Actor(actor.org, actor.user_id, role, actor.display_name, actor.platform)

@@ -243,15 +243,72 @@ def test_org_config_is_frozen() -> None:
 
 
 def test_role_for_uses_the_org_file_over_a_claim(policy: AuthorityPolicy) -> None:
-    assert policy.role_for("U_MANAGER") is Role.MANAGER
-    assert policy.role_for("U_MANAGER", claimed=Role.ASSOCIATE) is Role.MANAGER
-    assert policy.role_for("U_LEAD", claimed=Role.ADMIN) is Role.LEAD
+    assert policy.role_for("U_MANAGER", platform="slack") is Role.MANAGER
+    assert policy.role_for("U_MANAGER", claimed=Role.ASSOCIATE, platform="slack") is Role.MANAGER
+    assert policy.role_for("U_LEAD", claimed=Role.ADMIN, platform="slack") is Role.LEAD
 
 
 def test_unknown_users_get_the_lowest_role_unless_they_claim_one(policy: AuthorityPolicy) -> None:
-    assert policy.role_for("U_STRANGER") is Role.ASSOCIATE
-    assert policy.role_for("U_STRANGER", claimed=Role.MANAGER) is Role.MANAGER
-    assert policy.role_for("u_manager") is Role.ASSOCIATE  # ids are exact
+    assert policy.role_for("U_STRANGER", platform="slack") is Role.ASSOCIATE
+    assert policy.role_for("U_STRANGER", claimed=Role.MANAGER, platform="slack") is Role.MANAGER
+    assert policy.role_for("u_manager", platform="slack") is Role.ASSOCIATE  # ids are exact
+
+
+def test_bare_user_ids_apply_on_every_platform_of_a_one_platform_file(
+    policy: AuthorityPolicy,
+) -> None:
+    for platform in ("slack", "teams", "console"):
+        assert policy.role_for("U_MANAGER", platform=platform) is Role.MANAGER
+
+
+def test_per_platform_users_give_a_role_only_on_their_own_platform() -> None:
+    config = parse_org_config(
+        org_data(
+            users={},
+            slack={"users": {"U_SAME": "manager"}, "locations": {"U_SAME": "Lobby"}},
+            teams={"users": {"29:teams-admin": "admin"}},
+        ),
+        "test.yaml",
+    )
+    policy = AuthorityPolicy(config)
+    assert policy.role_for("U_SAME", platform="slack") is Role.MANAGER
+    # The same id arriving from Teams is nobody there: the lowest role.
+    assert policy.role_for("U_SAME", platform="teams") is Role.ASSOCIATE
+    assert policy.role_for("29:teams-admin", platform="teams") is Role.ADMIN
+    assert policy.role_for("29:teams-admin", platform="slack") is Role.ASSOCIATE
+    assert policy.role_for("U_SAME", platform="console") is Role.ASSOCIATE
+    assert config.people("slack").locations == {"U_SAME": "Lobby"}
+    assert config.people("teams").locations == {}
+
+
+def test_only_one_platform_section_leaves_the_other_platform_unmapped() -> None:
+    policy = AuthorityPolicy(
+        parse_org_config(org_data(users=None, slack={"users": {"U1": "lead"}}), "t.yaml")
+    )
+    assert policy.role_for("U1", platform="slack") is Role.LEAD
+    assert policy.role_for("U1", platform="teams") is Role.ASSOCIATE
+
+
+def test_bare_users_beside_platform_sections_are_refused_with_the_fix() -> None:
+    with pytest.raises(OrgConfigError) as err:
+        parse_org_config(org_data(teams={"users": {"29:x": "manager"}}), "org.yaml")
+    message = str(err.value)
+    assert message.startswith("org.yaml:")
+    assert "users: with a teams: section" in message
+    assert "teams.users" in message
+    with pytest.raises(OrgConfigError, match="locations: with a slack: section"):
+        parse_org_config(
+            org_data(users={}, locations={"U1": "Bar"}, slack={"users": {}}), "org.yaml"
+        )
+
+
+def test_platform_sections_are_validated_like_the_bare_mapping() -> None:
+    with pytest.raises(OrgConfigError, match=r"slack\.users.*'U1' has unknown role 'boss'"):
+        parse_org_config(org_data(users={}, slack={"users": {"U1": "boss"}}), "org.yaml")
+    with pytest.raises(OrgConfigError, match=r"teams\.roles"):
+        parse_org_config(org_data(users={}, teams={"roles": {}}), "org.yaml")
+    with pytest.raises(OrgConfigError, match=r"discord"):
+        parse_org_config(org_data(users={}, discord={"users": {}}), "org.yaml")
 
 
 def test_can_decide_is_manager_and_admin_only(policy: AuthorityPolicy) -> None:

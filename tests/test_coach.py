@@ -14,12 +14,14 @@ from bot.errors import AlreadyDecided, InvalidAmount, InvalidInput, NotFound, No
 from bot.escalations.sql import SqlEscalationStore
 from bot.incidents import open_incidents
 from bot.ledger import open_ledger
-from bot.models import EscalationAction, EscalationStatus, Role, SpendStatus
+from bot.models import Actor, EscalationAction, EscalationStatus, Role, SpendStatus
+from bot.orgs import org_for
 from bot.playbooks import load_library
 from bot.policy import OrgPolicies, open_policy_store
 from bot.state import open_state
 from tests.clock import Clock
 
+SLACK_ORG = "T0HOTEL"  # a Slack workspace: Slack actors act only in Slack organisations
 ORG = {
     "name": "Test Hotel",
     "currency": "GBP",
@@ -264,6 +266,65 @@ async def test_organisations_never_see_each_other(coach: Coach) -> None:
     assert advice_b.authority.remaining_today.minor == 30000
 
 
+async def test_a_teams_identity_never_sees_or_decides_a_slack_workspaces_spend(
+    coach: Coach,
+) -> None:
+    slack_team = org_for("slack", "T0HOTEL")
+    outcome = await coach.spend(coach.actor(slack_team, "U_SAM", platform="slack"), "£500 refund")
+    assert outcome.entry is not None and outcome.entry.status is SpendStatus.PENDING
+    assert outcome.escalation is not None
+    entry_id, escalation_id = outcome.entry.entry_id, outcome.escalation.escalation_id
+    # A Teams activity naming the Slack team id as its tenant and the Slack manager's id
+    # as its user (the file lists U_MGR bare, so U_MGR is a manager on any platform).
+    forged = coach.actor(org_for("teams", "T0HOTEL"), "U_MGR", platform="teams")
+    assert forged.role is Role.MANAGER and forged.org != slack_team
+    with pytest.raises(NotFound):
+        await coach.decide(forged, entry_id, approve=True)
+    with pytest.raises(NotFound):
+        await coach.act(forged, escalation_id, EscalationAction.APPROVE)
+    assert await coach.ledger.spends(forged.org) == []
+    assert await coach.escalations.list(forged.org) == []
+    # Nor can an adapter hand the core a Teams actor in the Slack workspace's organisation.
+    with pytest.raises(NotPermitted, match="not a teams organisation"):
+        coach.actor(slack_team, "U_MGR", platform="teams")
+    smuggled = Actor(slack_team, "U_MGR", Role.MANAGER, platform="teams")
+    with pytest.raises(NotPermitted):
+        await coach.decide(smuggled, entry_id, approve=True)
+    with pytest.raises(NotPermitted):
+        await coach.act(smuggled, escalation_id, EscalationAction.APPROVE)
+    [entry] = await coach.ledger.spends(slack_team)
+    assert entry.status is SpendStatus.PENDING
+    # The Slack workspace's own manager still decides it.
+    manager = coach.actor(slack_team, "U_MGR", platform="slack")
+    assert (await coach.decide(manager, entry_id, approve=True)).status is SpendStatus.APPROVED
+
+
+async def test_a_user_id_mapped_for_slack_is_an_associate_in_teams(coach: Coach) -> None:
+    per_platform = {**ORG, "users": {}, "slack": {"users": {"U_MGR": "manager"}}}
+    two_platforms = Coach(
+        library=coach.library,
+        policy=AuthorityPolicy(parse_org_config(per_platform)),
+        ledger=coach.ledger,
+        state=coach.state,
+        escalations=coach.escalations,
+        clock=coach.clock,
+    )
+    tenant = "a1b2c3d4-e5f6-7890-abcd-ef1234567890"
+    assert two_platforms.actor("T0HOTEL", "U_MGR", platform="slack").role is Role.MANAGER
+    in_teams = two_platforms.actor(tenant, "U_MGR", platform="teams")
+    assert in_teams.role is Role.ASSOCIATE
+    # In its own tenant, too, the Teams "U_MGR" cannot approve: only a manager can.
+    outcome = await two_platforms.spend(
+        two_platforms.actor(tenant, "U_SAM", platform="teams"), "£500 refund"
+    )
+    assert outcome.entry is not None
+    with pytest.raises(NotPermitted):
+        await two_platforms.decide(in_teams, outcome.entry.entry_id, approve=True)
+    # The command line, acting in an organisation, gets that organisation's platform's roles.
+    assert two_platforms.actor("T0HOTEL", "U_MGR").role is Role.MANAGER
+    assert two_platforms.actor(tenant, "U_MGR").role is Role.ASSOCIATE
+
+
 async def test_limits_are_for_managers_only(coach: Coach) -> None:
     with pytest.raises(NotPermitted):
         await coach.limits(coach.actor("hotel", "U_SAM"))
@@ -359,17 +420,17 @@ def _escalations(coach: Coach) -> SqlEscalationStore:
 
 
 async def test_a_safety_situation_opens_one_escalation_per_incident(coach: Coach) -> None:
-    sam = coach.actor("hotel", "U_SAM", platform="slack")
+    sam = coach.actor(SLACK_ORG, "U_SAM", platform="slack")
     advice = await coach.advise(sam, "man collapsed in the lobby, not breathing")
     assert advice.escalation_id is not None
-    record = await coach.escalations.get("hotel", advice.escalation_id)
+    record = await coach.escalations.get(SLACK_ORG, advice.escalation_id)
     assert record is not None
     assert (record.kind, record.level, record.platform) == ("situation", Role.MANAGER, "slack")
     assert "safety" in record.reasons
     assert record.incident_id == advice.incident_id
     assert (await coach.next_step(sam)).escalation_id == advice.escalation_id
     assert (await coach.escalate(sam, "ambulance called")).escalation_id == advice.escalation_id
-    assert len(await coach.escalations.list("hotel")) == 1
+    assert len(await coach.escalations.list(SLACK_ORG)) == 1
     calm = await coach.advise(sam, "table 5 got the wrong dishes")
     assert calm.escalation_id is None
 
@@ -389,7 +450,7 @@ async def test_staff_can_escalate_anything_with_a_note(coach: Coach) -> None:
 async def test_approve_button_decides_resolves_and_tells_the_spender(
     coach: Coach, clock: Clock
 ) -> None:
-    sam = coach.actor("hotel", "U_SAM", platform="slack")
+    sam = coach.actor(SLACK_ORG, "U_SAM", platform="slack")
     outcome = await coach.spend(sam, "£180 replacement coat, room 214")
     escalation = outcome.escalation
     assert escalation is not None
@@ -403,16 +464,16 @@ async def test_approve_button_decides_resolves_and_tells_the_spender(
 
     eid = escalation.escalation_id
     with pytest.raises(NotPermitted):  # a lead may acknowledge, not approve
-        await coach.act(coach.actor("hotel", "U_LEAD"), eid, EscalationAction.APPROVE)
+        await coach.act(coach.actor(SLACK_ORG, "U_LEAD"), eid, EscalationAction.APPROVE)
     clock.now += timedelta(minutes=3)
-    done = await coach.act(coach.actor("hotel", "U_MGR"), eid, EscalationAction.APPROVE)
+    done = await coach.act(coach.actor(SLACK_ORG, "U_MGR"), eid, EscalationAction.APPROVE)
     assert (done.status, done.resolved_by) == (EscalationStatus.RESOLVED, "U_MGR")
     assert done.history[-1] == ("approve", "U_MGR", clock.now)
-    entry = await coach.ledger.get("hotel", outcome.entry.entry_id)
+    entry = await coach.ledger.get(SLACK_ORG, outcome.entry.entry_id)
     assert entry is not None
     assert (entry.status, entry.decided_by) == (SpendStatus.APPROVED, "U_MGR")
     told = [
-        (n.topic, n.recipient) for n in await _escalations(coach).pending_notifications("hotel")
+        (n.topic, n.recipient) for n in await _escalations(coach).pending_notifications(SLACK_ORG)
     ]
     assert told == [
         ("escalation.opened", None),
@@ -422,7 +483,7 @@ async def test_approve_button_decides_resolves_and_tells_the_spender(
     # The second click, from anyone, on any button.
     for action in (EscalationAction.DENY, EscalationAction.APPROVE, EscalationAction.ACKNOWLEDGE):
         with pytest.raises(AlreadyDecided):
-            await coach.act(coach.actor("hotel", "U_MGR2"), eid, action)
+            await coach.act(coach.actor(SLACK_ORG, "U_MGR2"), eid, action)
 
 
 async def test_nobody_approves_their_own_spend_by_button(coach: Coach) -> None:

@@ -710,3 +710,49 @@ async def test_ping_reports_a_reachable_database(sqlite_url: str) -> None:
     await ledger.open()
     assert await ledger.ping()
     await ledger.close()
+
+
+# -- organisations namespaced by platform (bot/orgs.py) ----------------------------------------
+
+
+async def test_a_ledger_of_todays_org_ids_still_verifies_and_continues_after_namespacing(
+    db_url: str, clock: Clock
+) -> None:
+    from bot.orgs import org_for
+
+    # Before the upgrade adapters used the platform's id as the organisation id: a Slack
+    # team, an Enterprise Grid workspace, a Teams tenant. Rows written that way, as the
+    # old code wrote them (``org`` is in every entry's hash):
+    stored = {
+        "T0HOTEL": ("slack", "T0HOTEL"),
+        "E0GRID:T0SITE": ("slack", "E0GRID:T0SITE"),
+        "a1b2c3d4-e5f6-7890-abcd-ef1234567890": ("teams", "a1b2c3d4-e5f6-7890-abcd-ef1234567890"),
+    }
+    async with SqlSpendLedger(db_url, clock=clock) as old:
+        for org in stored:
+            await spend(old, org=org, minor=4800)
+            await spend(old, org=org, minor=9000)
+    hashes_before = await raw_sql(
+        db_url, "SELECT org, seq, hash FROM ledger_events ORDER BY org, seq"
+    )
+
+    # After the upgrade: the same database opened by the new code, the org ids computed
+    # the new way from the same platform ids.
+    async with SqlSpendLedger(db_url, clock=clock) as new:
+        assert (await new.verify()).ok
+        for org, (platform, native) in stored.items():
+            assert org_for(platform, native) == org  # the same organisation, not a new one
+            assert (await new.verify(org)).ok
+            assert len(await new.spends(org)) == 2
+            await spend(new, org=org_for(platform, native), minor=100)
+            assert (await new.verify(org)).ok
+            assert len(await new.spends(org)) == 3
+        # A Teams tenant naming the Slack team id is another organisation, with nothing.
+        assert await new.spends(org_for("teams", "T0HOTEL")) == []
+        assert (await new.verify()).ok
+    hashes_after = await raw_sql(
+        db_url, "SELECT org, seq, hash FROM ledger_events ORDER BY org, seq"
+    )
+    # History untouched: not one stored org id or hash rewritten.
+    assert set(hashes_before) <= set(hashes_after)
+    assert len(hashes_after) == len(hashes_before) + len(stored)

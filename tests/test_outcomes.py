@@ -21,6 +21,8 @@ from bot.outcomes import OutcomePrompter
 from tests.clock import Clock
 from tests.test_incidents import T0, running_coach
 
+SLACK_ORG = "T0HOTEL"  # a Slack workspace: Slack actors act only in Slack organisations
+TEAMS_ORG = "a1b2c3d4-e5f6-7890-abcd-ef1234567890"  # a Teams tenant
 QUIET = timedelta(minutes=30)
 
 
@@ -49,7 +51,7 @@ async def test_asked_after_quiet_once_more_then_unknown_and_never_again(
     coach: Coach, clock: Clock
 ) -> None:
     incidents, outbox = _stores(coach)
-    sam = coach.actor("hotel", "U_SAM", platform="slack")
+    sam = coach.actor(SLACK_ORG, "U_SAM", platform="slack")
     advice = await coach.advise(sam, "table 5 got the wrong dishes")
     clock.now += timedelta(minutes=10)
     await coach.next_step(sam)  # activity restarts the quiet period
@@ -77,7 +79,7 @@ async def test_asked_after_quiet_once_more_then_unknown_and_never_again(
 
     clock.now = T0 + timedelta(minutes=100)
     assert await prompter.run_once() == (0, 1)
-    record = await incidents.get("hotel", advice.incident_id)
+    record = await incidents.get(SLACK_ORG, advice.incident_id)
     assert record is not None
     assert record.outcome is Outcome.UNKNOWN and record.outcome_by == "system"
     assert record.prompts_sent == 2
@@ -88,7 +90,7 @@ async def test_asked_after_quiet_once_more_then_unknown_and_never_again(
 
 async def test_an_answer_stops_the_asking(coach: Coach, clock: Clock) -> None:
     incidents, outbox = _stores(coach)
-    sam = coach.actor("hotel", "U_SAM", platform="teams")
+    sam = coach.actor(TEAMS_ORG, "U_SAM", platform="teams")
     await coach.advise(sam, "customer shouting that this is unacceptable")
     prompter = OutcomePrompter(incidents, quiet=QUIET, clock=clock)
     clock.now += QUIET
@@ -104,7 +106,7 @@ async def test_two_processes_ask_once(sqlite_url: str, clock: Clock) -> None:
         running_coach(sqlite_url, None, clock) as one,
         running_coach(sqlite_url, None, clock) as two,
     ):
-        sam = one.actor("hotel", "U_SAM", platform="slack")
+        sam = one.actor(SLACK_ORG, "U_SAM", platform="slack")
         await one.advise(sam, "guest's clothes stuck in the broken washer")
         clock.now += QUIET
         a = OutcomePrompter(_stores(one)[0], quiet=QUIET, clock=clock)
@@ -114,7 +116,7 @@ async def test_two_processes_ask_once(sqlite_url: str, clock: Clock) -> None:
         assert len(due_a) == 1
         assert await a.run_once() == (1, 0)
         assert await b.run_once() == (0, 0)
-        stale = await _stores(two)[0].prompt("hotel", due_a[0].incident_id, asked=0, at=clock.now)
+        stale = await _stores(two)[0].prompt(SLACK_ORG, due_a[0].incident_id, asked=0, at=clock.now)
         assert stale is None
         assert len(await _prompts(_stores(one)[1])) == 1
 
@@ -158,7 +160,7 @@ async def test_the_outbox_delivers_prompts_and_gives_up_where_unsupported(
     coach: Coach, clock: Clock
 ) -> None:
     incidents, outbox = _stores(coach)
-    sam = coach.actor("hotel", "U_SAM", platform="slack")
+    sam = coach.actor(SLACK_ORG, "U_SAM", platform="slack")
     await coach.advise(sam, "table 5 got the wrong dishes")
     prompter = OutcomePrompter(incidents, quiet=QUIET, clock=clock)
     clock.now += QUIET

@@ -616,3 +616,49 @@ async def test_outcome_prompt_card_reaches_the_employee_and_one_tap_records_it(
     assert closed.outcome_note == "left smiling"
     again = await teams.say(teams.submit(tap))
     assert "already recorded" in again.all_text
+
+
+# -- organisations: a Teams tenant is never a Slack workspace --------------------------------
+
+SLACK_TEAM = "T0HOTEL"  # a Slack workspace served by the same deployment
+SLACK_MANAGER = "U0SLACKMGR"
+
+
+async def test_a_tenant_naming_a_slack_team_cannot_see_or_approve_its_pending_spend(
+    tmp_path: Path, connector: TeamsConnector, shared_fixtures: Path
+) -> None:
+    # The file lists the Slack manager bare (a one-platform file): the namespaces alone
+    # must keep the Teams request out of the Slack workspace.
+    settings = teams_settings(tmp_path)
+    assert settings.coachbot_org_file is not None
+    settings.coachbot_org_file.write_text(ORG_YAML + f"  {SLACK_MANAGER}: manager\n")
+    client = TestClient(TestServer(build_app(settings)))
+    await client.start_server()
+    try:
+        teams = Teams(client, connector, shared_fixtures)
+        coach = teams.coach
+        staff = coach.actor(SLACK_TEAM, "U0SLACKSAM", platform="slack")
+        outcome = await coach.spend(staff, "£500 refund, room 214")
+        assert outcome.entry is not None and outcome.escalation is not None
+        entry_id = outcome.entry.entry_id
+
+        def forged(body: dict[str, Any]) -> dict[str, Any]:
+            body["conversation"]["tenantId"] = SLACK_TEAM
+            body["channelData"]["tenant"]["id"] = SLACK_TEAM
+            body["from"] = {"id": "29:1Forged", "name": "Mallory", "aadObjectId": SLACK_MANAGER}
+            return body
+
+        reply = await teams.say(forged(teams.personal(f"approve {entry_id}")))
+        assert "approved" not in reply.all_text and "no spend" in reply.all_text, reply.all_text
+        data = {"cmd": "esc", "id": outcome.escalation.escalation_id, "action": "approve"}
+        status, body = await teams.post(forged(teams.execute(data, tenant=SLACK_TEAM)))
+        assert status == 200 and "no escalation" in body["value"]
+        reply = await teams.say(forged(teams.personal("report today")))
+        assert "£500" not in reply.all_text  # the report is of the Teams organisation: empty
+
+        [entry] = await coach.ledger.spends(SLACK_TEAM)
+        assert entry.status is SpendStatus.PENDING and entry.decided_by is None
+        assert await coach.ledger.spends("teams:" + SLACK_TEAM) == []
+        assert (await coach.ledger.verify(SLACK_TEAM)).ok
+    finally:
+        await client.close()

@@ -48,6 +48,7 @@ from adapters.slack.workspaces import SingleWorkspace, Workspaces, org_id
 from bot.coach import USAGE_HINT, Coach
 from bot.errors import CoachError, InvalidAmount, InvalidInput
 from bot.models import Actor, EscalationAction, EscalationRecord, Role
+from bot.orgs import SLACK, org_for
 from bot.pulse import pulse_message
 from bot.reports import Report
 
@@ -202,11 +203,15 @@ class SlackBot:
         # Organisation = the workspace, from the ids in Slack's signed request (see
         # workspaces.org_id): another workspace's ledger, state and escalations are out
         # of reach because the core keys all of them by this id.
-        org = org_id(context.enterprise_id, context.team_id)
-        if not org:
+        workspace = org_id(context.enterprise_id, context.team_id)
+        if not workspace:
             raise InvalidInput("this request names no Slack workspace")
+        # In Slack's namespace of organisations (bot.orgs): no Teams tenant is ever this org.
         return self._coach.actor(
-            org, user_id or context.user_id or "", display_name=display_name, platform="slack"
+            org_for(SLACK, workspace),
+            user_id or context.user_id or "",
+            display_name=display_name,
+            platform=SLACK,
         )
 
     async def _guard(

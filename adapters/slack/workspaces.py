@@ -9,6 +9,10 @@ anything a user typed — so one workspace cannot name another's data:
   with their enterprise in mind once org-wide apps are involved);
 * an org-level request with no workspace: the enterprise id alone.
 
+``bot.orgs.org_for("slack", …)`` turns that into the organisation id, which keeps these
+forms (a Teams tenant can never take one of them) and only namespaces an id without
+Slack's shape as ``slack:<id>``.
+
 The outbox works the other way round: a stored ``Notification.org`` must be turned back
 into a Web API client carrying that workspace's bot token (``Workspaces.client_for``).
 """
@@ -21,6 +25,7 @@ from aiohttp import ClientSession
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.installations import SQLInstallationStore
+from bot.orgs import native_id
 
 SEPARATOR = ":"  # never part of a Slack id
 
@@ -32,7 +37,9 @@ def org_id(enterprise_id: str | None, team_id: str | None) -> str:
 
 
 def parse_org(org: str) -> tuple[str | None, str | None]:
-    """(enterprise id, team id) for an id made by :func:`org_id`."""
+    """(enterprise id, team id) for an organisation id made from :func:`org_id` by
+    ``bot.orgs.org_for`` (which prefixes ``slack:`` to ids without Slack's shape)."""
+    org = native_id(org)
     if SEPARATOR in org:
         enterprise, _, team = org.partition(SEPARATOR)
         return enterprise or None, team or None

@@ -37,12 +37,13 @@ from bot.coach import USAGE_HINT, Coach, NotUnderstood
 from bot.errors import CoachError, InvalidInput
 from bot.incidents import IncidentRecord
 from bot.models import Actor, Advice, EscalationAction, EscalationRecord
+from bot.orgs import TEAMS, org_for
 from bot.pulse import pulse_message
 from bot.reports import Report, report_csv
 
 log = logging.getLogger("coachbot.teams")
 
-LOCAL_ORG = "local"  # the Emulator sends no tenant; unauthenticated use is local anyway
+LOCAL_ORG = "local"  # the Emulator sends no tenant: organisation "teams:local" (bot.orgs)
 HELP = (
     "Describe what is happening and I'll coach you through it, e.g. \"guest's clothes stuck "
     "in the broken washer, she's furious, room 214\". Then use the buttons, or type "
@@ -170,10 +171,10 @@ class CoachBot(ActivityHandler):
     # -- who is asking -------------------------------------------------------------------
 
     def _org(self, activity: Activity) -> str | None:
-        tenant = tenant_of(activity)
-        if tenant:
-            return tenant
-        return LOCAL_ORG if self._local_only else None
+        """The tenant's organisation id, in Teams' namespace (``bot.orgs``): a tenant that
+        names a Slack team id is still a Teams organisation, never that Slack team."""
+        tenant = tenant_of(activity) or (LOCAL_ORG if self._local_only else None)
+        return org_for(TEAMS, tenant) if tenant else None
 
     async def _actor(self, turn_context: TurnContext) -> Actor | None:
         activity = turn_context.activity
@@ -185,7 +186,7 @@ class CoachBot(ActivityHandler):
                 await turn_context.send_activity("I can't tell which organisation you are in.")
             return None
         actor = self._coach().actor(
-            org, user_id_of(sender), display_name=sender.name, platform="teams"
+            org, user_id_of(sender), display_name=sender.name, platform=TEAMS
         )
         await self._remember(activity, actor)
         return actor

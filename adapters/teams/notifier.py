@@ -34,6 +34,7 @@ from bot.coach import Coach
 from bot.escalations import LEDGER_CHECKPOINT, OUTCOME_PROMPT, Delivery
 from bot.ledger.checkpoint import checkpoint_line
 from bot.models import EscalationRecord, Notification
+from bot.orgs import native_id
 
 log = logging.getLogger("coachbot.teams.notifier")
 
@@ -203,8 +204,8 @@ class TeamsNotifier:
         parameters = ConversationParameters(
             is_group=True,
             bot=reference.bot,
-            channel_data={"channel": {"id": channel_id}, "tenant": {"id": org}},
-            tenant_id=org,
+            channel_data={"channel": {"id": channel_id}, "tenant": {"id": native_id(org)}},
+            tenant_id=native_id(org),
             activity=activity,
         )
         created: dict[str, str] = {}

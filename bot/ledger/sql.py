@@ -19,6 +19,18 @@ detected. Appends lock the head row (``SELECT … FOR UPDATE`` on PostgreSQL,
 ``BEGIN IMMEDIATE`` on SQLite), so concurrent writers queue up instead of forking the
 chain; the primary key (org, seq) backs that up and a conflict is retried.
 
+Organisations of different platforms
+------------------------------------
+``org`` is hashed, so an organisation's id can never change under its history. Slack
+workspaces and Teams tenants are kept apart by the id itself (``bot.orgs.org_for``):
+every id a real workspace or tenant produces keeps the exact form it was stored under
+before platforms were namespaced (``T0123``, ``E0456:T0123``, a tenant GUID), and only
+ids no real platform issues are prefixed (``teams:T0123``). So no row is rewritten, no
+platform column or alias table is needed, and chains written before the change verify
+and continue unchanged. Rows stored under an id that now maps elsewhere (a Teams
+Emulator's ``local``, which is now ``teams:local``) stay where they are, still verifying,
+under their old id.
+
 Keyed chain
 -----------
 Without a key the chain is plain SHA-256 and makes tampering *evident*, not impossible:

@@ -16,6 +16,7 @@ from bot.errors import InvalidInput
 from bot.ledger import PolicyChange, SpendLedger
 from bot.models import Actor, Money
 from bot.money import to_major
+from bot.orgs import platform_of
 from bot.playbooks import PlaybookLibrary
 from bot.reports.escalations import EscalationFigures, EscalationHistory, escalation_figures
 from bot.reports.period import Dimension, Period, ReportQuery
@@ -103,7 +104,8 @@ async def build_report(
     coach.require_manager(actor)  # before anything else: a refusal reveals nothing
     org_policy = await _org_policy(coach, actor.org)
     if locations is None:
-        locations = org_policy.config.locations
+        # The organisation's platform's locations: user ids are per platform.
+        locations = org_policy.config.people(platform_of(actor.org)).locations
     if query.by is Dimension.LOCATION and not locations:
         raise InvalidInput(
             "locations are not configured for this organisation, so there is no report by "
