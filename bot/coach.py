@@ -156,7 +156,7 @@ class Coach:
         self.ledger = ledger
         self.state = state
         self.escalations = escalations
-        self.matcher = matcher or PlaybookMatcher(library)
+        self.matcher = matcher or PlaybookMatcher.shared(library)
         self.clock = clock
         # Every incident's life and outcome, for good (the shared state forgets). None:
         # coaching works as before, without outcome prompts or recovery figures.

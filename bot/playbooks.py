@@ -178,6 +178,15 @@ class PlaybookLibrary:
     def __len__(self) -> int:
         return len(self.playbooks)
 
+    def fingerprint(self) -> tuple[object, ...] | None:
+        """What the library was loaded from (each file's name, size and modification
+        time), or None for one built in memory: equal fingerprints, equal libraries."""
+        if self.source is None:
+            return None
+        files = sorted([*self.source.glob("*.yaml"), *self.source.glob("*.yml")])
+        stats = [(f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in files]
+        return (str(self.source), tuple(stats), tuple(p.id for p in self.playbooks))
+
     def overdue(self, today: date) -> list[Playbook]:
         return [p for p in self.playbooks if p.review_by < today]
 

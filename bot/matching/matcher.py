@@ -65,6 +65,9 @@ GUESSES_SHOWN = 3
 GENERAL_SAFETY = ("safety-emergency", "medical-emergency")
 
 
+_SHARED: dict[tuple[object, ...], PlaybookMatcher] = {}
+
+
 class PlaybookMatcher:
     """Safety detector, lexical ranker and fallback behind one ``match``."""
 
@@ -85,6 +88,18 @@ class PlaybookMatcher:
         }
         self._fallback = FALLBACK_PLAYBOOK_ID if FALLBACK_PLAYBOOK_ID in self._ids else None
         self._playbook_ids = tuple(pb.id for pb in library)
+
+    @classmethod
+    def shared(cls, library: PlaybookLibrary) -> PlaybookMatcher:
+        """One matcher per library loaded from the same files, per process: building the
+        lexical index takes seconds, and a matcher is pure, so coaches may share it."""
+        key = library.fingerprint()
+        if key is None:
+            return cls(library)
+        matcher = _SHARED.get(key)
+        if matcher is None:
+            matcher = _SHARED[key] = cls(library)
+        return matcher
 
     def match(self, text: str) -> MatchResult:
         base = self._blended(self.lexical.match(text), text)
