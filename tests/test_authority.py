@@ -118,6 +118,23 @@ def test_amounts_accept_ints_quoted_decimals_and_whole_floats(tmp_path: Path) ->
     assert AuthorityPolicy(config).customer_daily_cap == gbp("99.50")
 
 
+def test_quoted_limits_with_trailing_zeros_are_exact(tmp_path: Path) -> None:
+    data = org_data(max_single_spend="10000.000", customer_daily_cap="250.0")
+    data["roles"]["associate"] = {"per_incident": "100.000", "daily": "300.00"}
+    policy = AuthorityPolicy(load_org_config(write(tmp_path, data)))
+    assert policy.per_incident(Role.ASSOCIATE) == gbp(100)
+    assert policy.daily_allowance(Role.ASSOCIATE) == gbp(300)
+    assert policy.max_single_spend == gbp(10000)
+    assert policy.customer_daily_cap == gbp(250)
+
+
+def test_per_incident_may_equal_the_daily_allowance(tmp_path: Path) -> None:
+    data = org_data()
+    data["roles"]["associate"] = {"per_incident": 300, "daily": 300}
+    policy = AuthorityPolicy(load_org_config(write(tmp_path, data)))
+    assert policy.check(Role.ASSOCIATE, gbp(300), None, 0, None).within
+
+
 def test_lowercase_currency_and_numeric_user_ids(tmp_path: Path) -> None:
     path = tmp_path / "org.yaml"
     text = yaml.safe_dump(org_data(currency="eur", users={}))
@@ -221,6 +238,14 @@ def test_unreadable_org_files(tmp_path: Path, content: str, words: str) -> None:
     with pytest.raises(OrgConfigError, match=words) as excinfo:
         load_org_config(path)
     assert "broken.yaml" in str(excinfo.value)
+
+
+def test_invalid_yaml_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text("name: Hotel\ncurrency: GBP\nroles:\n  associate: 1\n lead: 2\n", "utf-8")
+    with pytest.raises(OrgConfigError) as excinfo:
+        load_org_config(path)
+    assert str(excinfo.value) == f"{path}: line 5 is not valid YAML"
 
 
 def test_missing_org_file(tmp_path: Path) -> None:

@@ -82,6 +82,10 @@ def gbp(minor: int) -> Money:
         ("KWD 1.500", "KWD", 1500, "KWD"),
         ("48 eur", "eur", 4800, "EUR"),
         ("1000000", "GBP", 100000000, "GBP"),  # exactly the default limit is allowed
+        ("£1.250k", "GBP", 125000, "GBP"),
+        ("CHF 1’000", "CHF", 100000, "CHF"),  # a typographic apostrophe groups thousands too
+        ("₹1,00,000.50", "INR", 10000050, "INR"),  # lakh grouping with paise
+        ("$20", "NZD", 2000, "NZD"),  # a bare '$' is the organisation's own dollar
     ],
 )
 def test_accepts_amounts_as_typed(text: str, org: str, minor: int, currency: str) -> None:
@@ -113,6 +117,14 @@ def test_accepts_amounts_as_typed(text: str, org: str, minor: int, currency: str
         ("48 pen refund", 4800, "pen refund"),  # 'pen' is a word; only 'PEN' is soles
         ("48 p refund", 4800, "p refund"),
         ("48 cleaning", 4800, "cleaning"),
+        ("£1.2k refund", 120000, "refund"),
+        ("£48,dry cleaning", 4800, "dry cleaning"),
+        ("(£5) towels", 500, "towels"),
+        # Two amounts in one line: the first firm one is the spend, the rest is the reason.
+        ("£48 dry cleaning and £20 flowers", 4800, "dry cleaning and £20 flowers"),
+        # Capitals that are not a currency do not stop the search for the amount.
+        ("taxi for 2 NHS nurses £30", 3000, "taxi for 2 NHS nurses"),
+        ("BBQ charcoal £20", 2000, "BBQ charcoal"),
     ],
 )
 def test_returns_the_rest_as_the_reason(text: str, minor: int, reason: str) -> None:
@@ -141,6 +153,8 @@ def test_returns_the_rest_as_the_reason(text: str, minor: int, reason: str) -> N
         ("dry cleaning -£5", "GBP", "positive"),
         ("£4.555", "GBP", "GBP has at most 2 decimal places: '£4.555'"),
         ("£1.200", "GBP", "at most 2 decimal places"),
+        ("£0,500", "GBP", "GBP has at most 2 decimal places: '£0,500'"),  # not £500
+        ("50c sweets", "GBP", "this organisation spends in GBP; you typed USD"),  # no GBP cents
         ("¥1.5", "JPY", "JPY has no decimal places"),
         ("4.5p", "GBP", "whole pence only"),
         ("48 XYZ", "GBP", "unknown currency 'XYZ'"),
