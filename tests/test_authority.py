@@ -150,6 +150,9 @@ def test_numeric_user_ids_in_locations(tmp_path: Path) -> None:
     path.write_text(text.replace("locations: {}", "locations:\n  12345: Bar\n"), "utf-8")
     assert load_org_config(path).locations == {"12345": "Bar"}
     assert parse_org_config(org_data(locations=None)).locations == {}
+    assert parse_org_config(org_data(locations={" U1 ": "Bar"})).locations == {"U1": "Bar"}
+    with pytest.raises(OrgConfigError, match=r"^acme\.yaml: locations: Input should be a valid"):
+        parse_org_config(org_data(locations=["U1"]), "acme.yaml")
 
 
 # --- bad files: every error names the file and the field -------------------------------------

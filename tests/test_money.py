@@ -88,6 +88,7 @@ def gbp(minor: int) -> Money:
         ("$20", "NZD", 2000, "NZD"),  # a bare '$' is the organisation's own dollar
         ("£48.", "GBP", 4800, "GBP"),  # a full stop after the amount ends the sentence
         ("48 Kr", "NOK", 4800, "NOK"),  # 'kr' in any case
+        ("50kr", "SEK", 5000, "SEK"),  # 'k' before 'r' is krona, not thousands
         ("₹10,00,000", "INR", 100000000, "INR"),  # ten lakh: a two-digit head
         ("£1.2505k", "GBP", 125050, "GBP"),
         ("1 200,50", "EUR", 120050, "EUR"),  # spaces group digits when a fraction follows
