@@ -125,6 +125,8 @@ def test_accepts_amounts_as_typed(text: str, org: str, minor: int, currency: str
         ("48 cleaning", 4800, "cleaning"),
         ("£1.2k refund", 120000, "refund"),
         ("£48,dry cleaning", 4800, "dry cleaning"),
+        ("£12,A4 paper", 1200, "A4 paper"),
+        ("£5,b", 500, "b"),
         ("(£5) towels", 500, "towels"),
         # Two amounts in one line: the first firm one is the spend, the rest is the reason.
         ("£48 dry cleaning and £20 flowers", 4800, "dry cleaning and £20 flowers"),
