@@ -213,6 +213,16 @@ class OrgConfig(BaseModel):
     def _locations(cls, v: Any) -> Any:
         return {} if v is None else v
 
+    @field_validator("locations", mode="before")
+    @classmethod
+    def _locations(cls, v: Any) -> Any:
+        # Numeric user ids (YAML reads 12345 as an int) are ids, as they are under `users`.
+        if v is None:
+            return {}
+        if not isinstance(v, Mapping):
+            return v
+        return {str(user).strip(): place for user, place in v.items()}
+
     @field_validator("escalation_channel", mode="before")
     @classmethod
     def _channel(cls, v: Any) -> Any:
@@ -284,6 +294,12 @@ def _message(err: Mapping[str, Any]) -> str:
     return msg.removeprefix("Value error, ")
 
 
+def _problem(err: Mapping[str, Any]) -> str:
+    """'field: what is wrong'. Whole-file checks already name their field in the message."""
+    field = _field_path(err["loc"])
+    return f"{field}: {_message(err)}" if field else _message(err)
+
+
 def parse_org_config(raw: Any, source: str = "organisation file") -> OrgConfig:
     """Validate already-loaded data; errors start with ``source`` and name the field."""
     if not isinstance(raw, Mapping):
@@ -291,9 +307,7 @@ def parse_org_config(raw: Any, source: str = "organisation file") -> OrgConfig:
     try:
         return OrgConfig.model_validate(dict(raw))
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{_field_path(err['loc']) or '(top)'}: {_message(err)}" for err in exc.errors()
-        )
+        problems = "; ".join(_problem(err) for err in exc.errors())
         raise OrgConfigError(f"{source}: {problems}") from None
 
 

@@ -245,10 +245,6 @@ def currency_exponent(code: str) -> int:
     return _currency(code).exponent
 
 
-def is_known_currency(code: str) -> bool:
-    return code in CURRENCIES
-
-
 def _currency(code: str) -> Currency:
     try:
         return CURRENCIES[code]

@@ -118,6 +118,23 @@ def test_amounts_accept_ints_quoted_decimals_and_whole_floats(tmp_path: Path) ->
     assert AuthorityPolicy(config).customer_daily_cap == gbp("99.50")
 
 
+def test_quoted_limits_with_trailing_zeros_are_exact(tmp_path: Path) -> None:
+    data = org_data(max_single_spend="10000.000", customer_daily_cap="250.0")
+    data["roles"]["associate"] = {"per_incident": "100.000", "daily": "300.00"}
+    policy = AuthorityPolicy(load_org_config(write(tmp_path, data)))
+    assert policy.per_incident(Role.ASSOCIATE) == gbp(100)
+    assert policy.daily_allowance(Role.ASSOCIATE) == gbp(300)
+    assert policy.max_single_spend == gbp(10000)
+    assert policy.customer_daily_cap == gbp(250)
+
+
+def test_per_incident_may_equal_the_daily_allowance(tmp_path: Path) -> None:
+    data = org_data()
+    data["roles"]["associate"] = {"per_incident": 300, "daily": 300}
+    policy = AuthorityPolicy(load_org_config(write(tmp_path, data)))
+    assert policy.check(Role.ASSOCIATE, gbp(300), None, 0, None).within
+
+
 def test_lowercase_currency_and_numeric_user_ids(tmp_path: Path) -> None:
     path = tmp_path / "org.yaml"
     text = yaml.safe_dump(org_data(currency="eur", users={}))
@@ -125,6 +142,17 @@ def test_lowercase_currency_and_numeric_user_ids(tmp_path: Path) -> None:
     config = load_org_config(path)
     assert config.currency == "EUR"
     assert config.users == {"12345": Role.LEAD}
+
+
+def test_numeric_user_ids_in_locations(tmp_path: Path) -> None:
+    path = tmp_path / "org.yaml"
+    text = yaml.safe_dump(org_data(locations={}))
+    path.write_text(text.replace("locations: {}", "locations:\n  12345: Bar\n"), "utf-8")
+    assert load_org_config(path).locations == {"12345": "Bar"}
+    assert parse_org_config(org_data(locations=None)).locations == {}
+    assert parse_org_config(org_data(locations={" U1 ": "Bar"})).locations == {"U1": "Bar"}
+    with pytest.raises(OrgConfigError, match=r"^acme\.yaml: locations: Input should be a valid"):
+        parse_org_config(org_data(locations=["U1"]), "acme.yaml")
 
 
 # --- bad files: every error names the file and the field -------------------------------------
@@ -193,6 +221,38 @@ def test_bad_org_files_name_file_and_field(
     assert words in message
 
 
+def test_every_problem_is_listed_once_in_plain_words() -> None:
+    bad = org_data(currency="XYZ", timezone="Mars/Olympus")
+    with pytest.raises(OrgConfigError) as excinfo:
+        parse_org_config(bad, "acme-org.yaml")
+    assert str(excinfo.value) == (
+        "acme-org.yaml: currency: unknown currency 'XYZ'; use an ISO 4217 code such as GBP or EUR;"
+        " timezone: unknown time zone 'Mars/Olympus'; use an IANA name such as Europe/London"
+    )
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"max_single_spend": 0}, "max_single_spend: must be more than zero"),
+        ({"customer_daily_cap": "1.001"}, "customer_daily_cap: GBP has at most 2 decimal places"),
+        ({"max_single_spend": True}, "max_single_spend: not an amount: True"),
+        ({"customer_daily_cap": [250]}, "customer_daily_cap: not an amount: [250]"),
+        ({"locations": {"U1": ["bar"]}}, "locations.U1: Input should be a valid string"),
+    ],
+)
+def test_file_errors_start_with_the_field(changes: dict[str, Any], message: str) -> None:
+    with pytest.raises(OrgConfigError) as excinfo:
+        parse_org_config(org_data(**changes), "acme-org.yaml")
+    assert str(excinfo.value).startswith(f"acme-org.yaml: {message}")
+
+
+def test_data_that_is_not_a_mapping_names_the_organisation_file() -> None:
+    with pytest.raises(OrgConfigError) as excinfo:
+        parse_org_config(["name", "currency"])
+    assert str(excinfo.value) == "organisation file: expected a mapping of fields at the top level"
+
+
 def test_missing_required_fields_are_named(tmp_path: Path) -> None:
     with pytest.raises(OrgConfigError) as excinfo:
         load_org_config(write(tmp_path, {"name": "x"}))
@@ -221,6 +281,28 @@ def test_unreadable_org_files(tmp_path: Path, content: str, words: str) -> None:
     with pytest.raises(OrgConfigError, match=words) as excinfo:
         load_org_config(path)
     assert "broken.yaml" in str(excinfo.value)
+
+
+def test_invalid_yaml_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text("name: Hotel\ncurrency: GBP\nroles:\n  associate: 1\n lead: 2\n", "utf-8")
+    with pytest.raises(OrgConfigError) as excinfo:
+        load_org_config(path)
+    assert str(excinfo.value) == f"{path}: line 5 is not valid YAML"
+
+
+def test_yaml_the_reader_refuses_is_not_valid_yaml(tmp_path: Path) -> None:
+    path = tmp_path / "bell.yaml"
+    path.write_text("name: Hotel\x07\n", encoding="utf-8")  # a control character, no line mark
+    with pytest.raises(OrgConfigError) as excinfo:
+        load_org_config(path)
+    assert str(excinfo.value) == f"{path}: is not valid YAML"
+
+
+def test_a_directory_is_not_an_organisation_file(tmp_path: Path) -> None:
+    with pytest.raises(OrgConfigError) as excinfo:
+        load_org_config(tmp_path)
+    assert str(excinfo.value) == f"{tmp_path}: cannot read it (Is a directory)"
 
 
 def test_missing_org_file(tmp_path: Path) -> None:
@@ -414,13 +496,21 @@ def test_over_the_maximum_single_spend(policy: AuthorityPolicy) -> None:
     assert "over the £10,000 maximum for a single spend" in decision.reasons
 
 
+def test_exactly_the_maximum_single_spend_is_within(policy: AuthorityPolicy) -> None:
+    decision = policy.check(Role.ADMIN, gbp(10000), playbook(admin=50000), 0, None)
+    assert decision.reasons == ()
+    assert decision.within
+
+
 def test_check_refuses_bad_amounts(policy: AuthorityPolicy) -> None:
-    with pytest.raises(InvalidAmount, match="spends in GBP; you typed EUR"):
+    with pytest.raises(InvalidAmount, match=r"^this organisation spends in GBP; you typed EUR$"):
         policy.check(Role.ASSOCIATE, Money(100, "EUR"), None, 0, None)
-    with pytest.raises(InvalidAmount, match="more than zero"):
+    with pytest.raises(InvalidAmount, match=r"^the amount must be more than zero$"):
         policy.check(Role.ASSOCIATE, Money(0, "GBP"), None, 0, None)
-    with pytest.raises(ValueError, match="negative"):
+    with pytest.raises(ValueError, match=r"^spent_today_minor must not be negative$"):
         policy.check(Role.ASSOCIATE, gbp(1), None, -1, None)
+    with pytest.raises(ValueError, match=r"^customer_today_minor must not be negative$"):
+        policy.check(Role.ASSOCIATE, gbp(1), None, 0, -1)
 
 
 def test_authority_summary(policy: AuthorityPolicy) -> None:
