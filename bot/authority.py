@@ -115,11 +115,6 @@ class PlatformPeople(BaseModel):
     def _users(cls, v: Any) -> Any:
         return _parse_users(v)
 
-    @field_validator("locations", mode="before")
-    @classmethod
-    def _locations(cls, v: Any) -> Any:
-        return {} if v is None else v
-
 
 class OrgConfig(BaseModel):
     """An organisation's authority policy, as its file states it."""
