@@ -101,6 +101,15 @@ def _parse_users(v: Any) -> Any:
     return out
 
 
+def _parse_locations(v: Any) -> Any:
+    # Numeric user ids (YAML reads 12345 as an int) are ids, as they are under `users`.
+    if v is None:
+        return {}
+    if not isinstance(v, Mapping):
+        return v
+    return {str(user).strip(): place for user, place in v.items()}
+
+
 class PlatformPeople(BaseModel):
     """One platform's people (``slack:`` or ``teams:`` in the file): roles and locations
     by that platform's user ids, which mean nothing on the other platform."""
@@ -114,6 +123,11 @@ class PlatformPeople(BaseModel):
     @classmethod
     def _users(cls, v: Any) -> Any:
         return _parse_users(v)
+
+    @field_validator("locations", mode="before")
+    @classmethod
+    def _locations(cls, v: Any) -> Any:
+        return _parse_locations(v)
 
 
 class OrgConfig(BaseModel):
@@ -206,17 +220,7 @@ class OrgConfig(BaseModel):
     @field_validator("locations", mode="before")
     @classmethod
     def _locations(cls, v: Any) -> Any:
-        return {} if v is None else v
-
-    @field_validator("locations", mode="before")
-    @classmethod
-    def _locations(cls, v: Any) -> Any:
-        # Numeric user ids (YAML reads 12345 as an int) are ids, as they are under `users`.
-        if v is None:
-            return {}
-        if not isinstance(v, Mapping):
-            return v
-        return {str(user).strip(): place for user, place in v.items()}
+        return _parse_locations(v)
 
     @field_validator("escalation_channel", mode="before")
     @classmethod
