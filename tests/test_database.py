@@ -39,6 +39,7 @@ async def test_the_core_and_the_adapters_share_one_pool(tmp_path: Path) -> None:
         slack_signing_secret="s" * 32,
         slack_client_id="123.456",
         slack_client_secret="oauth-secret",  # OAuth: the Slack tables are in use too
+        coachbot_teams_emulator=True,  # Teams open too (its tables share the pool)
         _env_file=None,
     )
     app = build_app(settings)

@@ -19,6 +19,7 @@ from bot.errors import NotFound, NotPermitted
 from bot.escalations.sql import SqlEscalationStore
 from bot.incidents import SqlIncidentStore
 from bot.ledger import SpendVerdict, open_ledger
+from bot.ledger.sql import SCHEMA_VERSION
 from bot.models import Money, Role, SpendRequest, SpendStatus
 from bot.playbooks import load_library
 from bot.state import open_state
@@ -287,4 +288,4 @@ async def test_a_version_1_ledger_is_upgraded_and_still_verifies(db_url: str, cl
             )
         assert recorded.replayed and recorded.totals.self_authorised_today == 4800
         assert (await ledger.verify()).ok
-    assert await raw_sql(db_url, "SELECT version FROM schema_version") == [(2,)]
+    assert await raw_sql(db_url, "SELECT version FROM schema_version") == [(SCHEMA_VERSION,)]
