@@ -464,6 +464,23 @@ async def test_escalation_figures(deps: Deps) -> None:
     assert report_dict(report)["escalations"]["median_seconds_to_acknowledge"] == 180
 
 
+async def test_worst_time_to_acknowledge_never_reads_below_the_median(deps: Deps) -> None:
+    day = datetime(2025, 7, 18, 9, 0, tzinfo=UTC)
+    # Two answers 2.6 s after they were raised: the median rounds to 3 s, and the worst
+    # must too (it read 2.6 s beside a 3.0 s median).
+    store = FakeEscalations(
+        [
+            escalation(day, timedelta(seconds=2.6)),
+            escalation(day + timedelta(hours=1), timedelta(seconds=2.6)),
+        ]
+    )
+    report = await build_report(
+        deps, MANAGER, ReportQuery.parse("2025-07-14..2025-07-20"), escalations=store
+    )
+    shown = report_dict(report)["escalations"]
+    assert shown["median_seconds_to_acknowledge"] == shown["worst_seconds_to_acknowledge"] == 3
+
+
 async def test_without_an_escalation_store_the_report_says_so(deps: Deps) -> None:
     report = await build_report(deps, MANAGER, ReportQuery.parse("week"))
     assert report.escalations is None

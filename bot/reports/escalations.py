@@ -10,7 +10,7 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from bot.models import EscalationAction, EscalationRecord, EscalationStatus
-from bot.reports.durations import _median
+from bot.reports.durations import _median, _worst
 from bot.reports.period import Period
 
 
@@ -94,7 +94,7 @@ def escalation_figures(
         resolved=resolved,
         unanswered=len(unanswered),
         median_to_acknowledge=_median(waits),
-        worst_to_acknowledge=max(waits) if waits else None,
+        worst_to_acknowledge=_worst(waits),
         longest_unanswered=max(unanswered) if unanswered else None,
         days=tuple(
             EscalationDay(
