@@ -186,9 +186,7 @@ class Coach:
         org, user_id = plain_id(org, "organisation id"), plain_id(user_id, "user id")
         if platform != CONSOLE and platform_of(org) != platform:
             raise NotPermitted(f"that organisation is not a {platform} organisation")
-        role = self.policies.cached(org).role_for(
-            user_id, claimed_role, platform=platform_of(org)
-        )
+        role = self.policies.cached(org).role_for(user_id, claimed_role, platform=platform_of(org))
         return Actor(
             org=org, user_id=user_id, role=role, display_name=display_name, platform=platform
         )
@@ -243,10 +241,14 @@ class Coach:
         await self._touch_incident(actor, incident, step=incident["step"])
         return await self._advice(actor, incident, None)
 
-    async def choose_playbook(self, actor: Actor, playbook_id: str) -> Advice:
-        """'Not this one': switch the open incident to another playbook, from step 1."""
+    async def choose_playbook(
+        self, actor: Actor, playbook_id: str, incident_id: str | None = None
+    ) -> Advice:
+        """'Not this one': switch the open incident to another playbook, from step 1.
+        ``incident_id``: the incident the card's button carried (an older card's is
+        refused, naming it, rather than switching the newer incident)."""
         actor = await self._current(actor)
-        incident = await self._open_incident(actor)
+        incident = await self._open_incident(actor, incident_id)
         if plain_id(playbook_id, "playbook id") not in self.library or self._disabled(
             actor.org, playbook_id
         ):
@@ -274,8 +276,12 @@ class Coach:
                 )
         return await self._advice(actor, incident, None)
 
-    async def current(self, actor: Actor) -> Advice | None:
+    async def current(self, actor: Actor, incident_id: str | None = None) -> Advice | None:
+        """The open incident's advice; with ``incident_id`` (a card's button), only that
+        incident's, else NotFound naming it as closed."""
         actor = await self._current(actor)
+        if incident_id is not None and incident_id.strip():
+            return await self._advice(actor, await self._open_incident(actor, incident_id), None)
         incident = await self.state.get_incident(actor.org, actor.user_id)
         return None if incident is None else await self._advice(actor, incident, None)
 

@@ -123,6 +123,12 @@ async def test_buttons_of_an_older_card_act_on_its_incident_only(coach: Coach) -
         await coach.next_step(sam, older.incident_id)
     with pytest.raises(NotFound, match=closed):
         await coach.escalate(sam, incident_id=older.incident_id)
+    # "Not this one" and its choices on the older card neither show nor switch the newer.
+    with pytest.raises(NotFound, match=closed):
+        await coach.current(sam, older.incident_id)
+    with pytest.raises(NotFound, match=closed):
+        await coach.choose_playbook(sam, "billing-dispute", older.incident_id)
+    assert (await coach.current(sam)).playbook.id == newer.playbook.id  # type: ignore[union-attr]
     # A spend from the older card is for that older situation: it joins that incident
     # (and counts towards its per-incident limit), never the newer one.
     dessert = await coach.spend(sam, "£20 dessert", incident_id=older.incident_id)

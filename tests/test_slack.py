@@ -548,8 +548,8 @@ async def test_next_step_updates_the_card_in_place(slack: Slack) -> None:
 
 async def test_not_this_one_offers_alternatives_and_switches(slack: Slack) -> None:
     _, _, _, path = await slack.command("/coach", WASHER)
-    await slack.reply_at(path)
-    _, _, path = await slack.click("coach_other", "in_x")
+    card = await slack.reply_at(path)
+    _, _, path = await slack.click("coach_other", button_value(card, "coach_other"))
     reply = await slack.reply_at(path)
     assert reply.action_ids and all(a.startswith("coach_choose_") for a in reply.action_ids)
     button = next(e for b in reply.blocks if b["type"] == "actions" for e in b["elements"])

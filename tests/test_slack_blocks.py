@@ -263,3 +263,15 @@ def test_a_long_pending_queue_fits_one_message_and_says_how_many_are_hidden() ->
     assert f"and {60 - blocks.MAX_PENDING_SHOWN} more" in shown
     assert "x&lt;y&gt;" in shown and "x<y>" not in shown  # the reason is escaped
     assert msg["text"].startswith("60 spends waiting")
+
+
+def test_choices_carry_the_incident_of_their_card() -> None:
+    shown = blocks.alternatives_message(advice(incident_id="in_older"))
+    [choices] = [b for b in shown["blocks"] if b["type"] == "actions"]
+    assert blocks.chosen_incident(choices["block_id"]) == "in_older"
+    assert [e["value"] for e in choices["elements"]] == [
+        "slow-or-poor-service",
+        "angry-customer",
+        "billing-dispute",
+    ]
+    assert blocks.chosen_incident("coach_choices") is None  # a card from before

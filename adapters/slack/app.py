@@ -300,8 +300,8 @@ class SlackBot:
         )
         return blocks.message(text, [blocks.section(text)])
 
-    async def _alternatives(self, actor: Actor) -> Message:
-        advice = await self._coach.current(actor)
+    async def _alternatives(self, actor: Actor, incident_id: str | None = None) -> Message:
+        advice = await self._coach.current(actor, incident_id)
         if advice is None:
             return blocks.plain("Tell me what is happening first.")
         return blocks.alternatives_message(advice)
@@ -431,10 +431,15 @@ class SlackBot:
         await self._card(respond, work())
 
     async def on_not_this_one(
-        self, ack: AsyncAck, respond: AsyncRespond, context: AsyncBoltContext
+        self,
+        ack: AsyncAck,
+        action: dict[str, Any],
+        respond: AsyncRespond,
+        context: AsyncBoltContext,
     ) -> None:
         await ack()
-        await self._card(respond, self._alternatives(self._actor(context)))
+        # The button carries its card's incident: an older card's names that incident.
+        await self._card(respond, self._alternatives(self._actor(context), _button_value(action)))
 
     async def on_choose(
         self,
@@ -448,7 +453,8 @@ class SlackBot:
 
         async def work() -> Message:
             chosen = action.get("value") or ""  # a button without one names no playbook
-            return blocks.advice_message(await self._coach.choose_playbook(actor, chosen))
+            incident = blocks.chosen_incident(action.get("block_id"))
+            return blocks.advice_message(await self._coach.choose_playbook(actor, chosen, incident))
 
         await self._card(respond, work())
 

@@ -40,6 +40,7 @@ LOG_SPEND = "coach_spend"
 ESCALATE = "coach_escalate"
 NOT_THIS_ONE = "coach_other"
 CHOOSE_PREFIX = "coach_choose_"  # + 1..3: action ids must be unique within a block
+CHOICES_BLOCK = "coach_choices:"  # + the incident id the choices are for
 ESC_PREFIX = "esc_"  # + an EscalationAction value; the button value is the escalation id
 # Block id (+ the entry id) of a queued spend's Approve / Deny in the /cx-pending list: the
 # buttons are the escalation card's own (ESC_PREFIX), and a click there refreshes the list.
@@ -177,23 +178,38 @@ def advice_message(advice: Advice) -> Message:
     if advice.fallback and advice.alternatives:
         # Not sure which situation this is: the general steps above, the guesses here.
         blocks.append(section("*Or is it one of these?*"))
-        blocks.append(_choices(list(advice.alternatives)))
+        blocks.append(_choices(list(advice.alternatives), advice.incident_id))
     fallback = escape(f"{advice.playbook.title} — step {step.index}: {step.do}")
     return message(fallback, blocks)
 
 
-def _choices(playbooks: list[ScoredPlaybook]) -> Block:
+def _choices(playbooks: list[ScoredPlaybook], incident_id: str) -> Block:
+    # The block carries the card's incident (its id comes back with the click): a choice
+    # on an older card never switches the employee's newer incident.
     return actions(
         *(button(p.title, f"{CHOOSE_PREFIX}{i}", p.id) for i, p in enumerate(playbooks[:3], 1)),
-        block_id="coach_choices",
+        block_id=f"{CHOICES_BLOCK}{incident_id}"[:255],
     )
+
+
+def chosen_incident(block_id: str | None) -> str | None:
+    """The incident a choice block carries; None for cards posted before it did."""
+    block_id = block_id or ""
+    if not block_id.startswith(CHOICES_BLOCK):
+        return None
+    return block_id.removeprefix(CHOICES_BLOCK) or None
 
 
 def did_you_mean_message(advice: Advice) -> Message:
     options = [advice.playbook, *advice.alternatives][:3]
     text = "I'm not sure which situation this is. Did you mean…"
     return message(
-        text, [section(f"*{text}*"), _choices(options), context("Or describe it another way.")]
+        text,
+        [
+            section(f"*{text}*"),
+            _choices(options, advice.incident_id),
+            context("Or describe it another way."),
+        ],
     )
 
 
@@ -201,7 +217,9 @@ def alternatives_message(advice: Advice) -> Message:
     if not advice.alternatives:
         return plain("No other playbook fits — describe the situation another way.")
     text = "Other playbooks that might fit:"
-    return message(text, [section(f"*{text}*"), _choices(list(advice.alternatives))])
+    return message(
+        text, [section(f"*{text}*"), _choices(list(advice.alternatives), advice.incident_id)]
+    )
 
 
 def spend_message(outcome: SpendOutcome, again: Mapping[str, Any] | None = None) -> Message:

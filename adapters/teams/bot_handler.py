@@ -253,8 +253,10 @@ class CoachBot(ActivityHandler):
     async def _advice(self, turn_context: TurnContext, advice: Advice) -> None:
         await _send_card(turn_context, cards.advice_card(advice))
 
-    async def _alternatives(self, turn_context: TurnContext, actor: Actor) -> None:
-        advice = await self._coach().current(actor)
+    async def _alternatives(
+        self, turn_context: TurnContext, actor: Actor, incident_id: str | None = None
+    ) -> None:
+        advice = await self._coach().current(actor, incident_id)
         if advice is None:
             await turn_context.send_activity("Tell me what is happening first.")
             return
@@ -400,9 +402,10 @@ class CoachBot(ActivityHandler):
         elif cmd == cards.CMD_ESCALATE:
             await self._escalate(turn_context, actor, None, incident_id)
         elif cmd == cards.CMD_OTHER:
-            await self._alternatives(turn_context, actor)
+            await self._alternatives(turn_context, actor, incident_id)
         elif cmd == cards.CMD_CHOOSE and isinstance(data.get("playbook"), str):
-            await self._advice(turn_context, await coach.choose_playbook(actor, data["playbook"]))
+            chosen = await coach.choose_playbook(actor, data["playbook"], incident_id)
+            await self._advice(turn_context, chosen)
         elif cmd == cards.CMD_OUTCOME:
             closed = await self._outcome(actor, data)
             content = cards.outcome_recorded_card(closed)

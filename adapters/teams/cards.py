@@ -135,12 +135,20 @@ def advice_card(advice: Advice) -> Card:
         # Not sure which situation this is: the general steps, then the guesses to pick.
         body.append(text_block("Or is it one of these?", weight="Bolder"))
         choices = [
-            _submit(p.title[:60], {"cmd": CMD_CHOOSE, "playbook": p.id})
+            _choose(p.id, p.title, advice.incident_id)
             for p in advice.alternatives[:3]
         ]
         actions = staff_actions(with_alternatives=False, incident_id=advice.incident_id)
         return card(body, [*actions, *choices])
     return card(body, staff_actions(bool(advice.alternatives), advice.incident_id))
+
+
+def _choose(playbook_id: str, title: str, incident_id: str) -> dict[str, Any]:
+    # The card's incident rides along: a choice on an older card never switches the
+    # employee's newer incident.
+    return _submit(
+        title[:60], {"cmd": CMD_CHOOSE, "playbook": playbook_id, "incident": incident_id}
+    )
 
 
 def staff_actions(
@@ -155,7 +163,7 @@ def staff_actions(
         _submit("Escalate", {"cmd": CMD_ESCALATE, **on}),
     ]
     if with_alternatives:
-        actions.append(_submit("Not this one", {"cmd": CMD_OTHER}))
+        actions.append(_submit("Not this one", {"cmd": CMD_OTHER, **on}))
     return actions
 
 
@@ -189,7 +197,7 @@ def did_you_mean_card(advice: Advice) -> Card:
     options = [advice.playbook, *advice.alternatives][:3]
     return card(
         [text_block("I'm not sure which situation this is. Did you mean:")],
-        [_submit(p.title[:60], {"cmd": CMD_CHOOSE, "playbook": p.id}) for p in options],
+        [_choose(p.id, p.title, advice.incident_id) for p in options],
     )
 
 
@@ -199,7 +207,7 @@ def alternatives_card(advice: Advice) -> Card:
     return card(
         [text_block("Other playbooks that might fit:")],
         [
-            _submit(p.title[:60], {"cmd": CMD_CHOOSE, "playbook": p.id})
+            _choose(p.id, p.title, advice.incident_id)
             for p in advice.alternatives[:3]
         ],
     )
