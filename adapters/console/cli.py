@@ -82,25 +82,26 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"coachbot: {message} (see coachbot --help)\n")
 
 
-def _workers(text: str) -> int:
-    try:
-        count = int(text)
-    except ValueError:
-        count = 0
-    if not 1 <= count <= 64:
-        raise argparse.ArgumentTypeError(f"--workers wants a number from 1 to 64, not {text!r}")
-    return count
+def _whole_number(option: str, low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number in [low, high], else a one-line usage error."""
+
+    def parse(text: str) -> int:
+        try:
+            number = int(text)
+        except ValueError:
+            number = low - 1
+        if not low <= number <= high:
+            raise argparse.ArgumentTypeError(
+                f"{option} wants a number from {low} to {high}, not {text!r}"
+            )
+        return number
+
+    return parse
 
 
-def _port(text: str) -> int:
-    try:
-        port = int(text)
-    except ValueError:
-        port = 0
-    if not 1 <= port <= 65535:
-        # Out of range, the OS would pick another port (or wrap it) while the log says this one.
-        raise argparse.ArgumentTypeError(f"--port wants a number from 1 to 65535, not {text!r}")
-    return port
+_workers = _whole_number("--workers", 1, 64)
+# Out of range, the OS would pick another port (or wrap it) while the log says this one.
+_port = _whole_number("--port", 1, 65535)
 
 
 def _record_id(text: str) -> str:

@@ -78,13 +78,6 @@ class SituationModel:
         exp /= exp.sum()
         return dict(zip(self.labels, (float(p) for p in exp), strict=True))
 
-    def known_fraction(self, text: str) -> float:
-        """How much of the text's wording the model has seen (0 for an unknown language)."""
-        features = [f for f in situation_features(text) if f.startswith("w:")]
-        if not features:
-            return 0.0
-        return sum(f in self.vocabulary for f in features) / len(features)
-
     def save(self, path: Path) -> None:
         vocabulary = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
         np.savez_compressed(
