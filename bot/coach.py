@@ -65,7 +65,7 @@ from bot.models import (
     TodayFigures,
 )
 from bot.money import currency_exponent, format_money, parse_amount, to_minor
-from bot.orgs import CONSOLE, platform_of
+from bot.orgs import CONSOLE, USER_PLATFORMS, platform_of
 from bot.playbooks import FALLBACK_PLAYBOOK_ID, Playbook, PlaybookLibrary
 from bot.policy import OrgPolicies, with_fields
 from bot.state import SharedState
@@ -758,7 +758,9 @@ class Coach:
         except StorageUnavailable as exc:
             log.error("home.top_playbooks_unavailable", org=actor.org, error=exc.detail)
             return ()
-        locations = self.policy.config.locations
+        # The organisation's own mapping, as stored (the file's only until it is changed).
+        people = self.policies.cached(actor.org).config.people(platform_of(actor.org))
+        locations = people.locations
         here = locations.get(actor.user_id)
         counts = Counter(
             r.playbook_id
@@ -866,9 +868,24 @@ class Coach:
         user_id = plain_id(user_id, "user id").strip()
         if not user_id:
             raise InvalidInput("a user id is needed")
-        return await self._change_policy(
-            actor, lambda current: with_fields(current, users={**current.users, user_id: role})
-        )
+        platform = platform_of(actor.org)
+
+        def edit(current: OrgConfig) -> OrgConfig:
+            # Where people(platform) reads it: the bare ``users`` of a one-platform file,
+            # else this platform's own section (a bare id beside the sections would count
+            # on every platform, and the file's validation refuses it).
+            if all(getattr(current, p) is None for p in USER_PLATFORMS):
+                return with_fields(current, users={**current.users, user_id: role})
+            if platform not in USER_PLATFORMS:
+                raise InvalidInput(
+                    "this organisation maps people per platform (slack:, teams:); "
+                    "give the role in its Slack or Teams organisation"
+                )
+            people = current.people(platform)
+            section = {"users": {**people.users, user_id: role}, "locations": people.locations}
+            return with_fields(current, **{platform: section})
+
+        return await self._change_policy(actor, edit)
 
     async def set_playbook_enabled(
         self, actor: Actor, playbook_id: str, enabled: bool
@@ -917,8 +934,8 @@ class Coach:
                 AuthorityPolicy(current).role_for(actor.user_id, actor.role, platform=platform)
             )
             updated = edit(current)
-            had_admin = any(r is Role.ADMIN for r in current.users.values())
-            if had_admin and not any(r is Role.ADMIN for r in updated.users.values()):
+            had_admin = Role.ADMIN in current.people(platform).users.values()
+            if had_admin and Role.ADMIN not in updated.people(platform).users.values():
                 raise InvalidInput(
                     "the last admin cannot be removed: make someone else admin first"
                 )

@@ -36,6 +36,7 @@ from bot.errors import InvalidInput
 from bot.ledger import PolicyChange, SpendLedger
 from bot.ledger.sql import SqlSpendLedger, UtcDateTime, record_schema_version
 from bot.models import Role
+from bot.orgs import USER_PLATFORMS
 
 SCHEMA_COMPONENT = "policy"
 SCHEMA_VERSION = 1
@@ -155,6 +156,16 @@ def describe_changes(before: OrgConfig, after: OrgConfig) -> list[PolicyChange]:
             for key in sorted(set(a) | set(b)):
                 if a.get(key) != b.get(key):
                     out.append(PolicyChange(per_key[field], key, a.get(key), b.get(key)))
+        elif field in USER_PLATFORMS:
+            # One platform's people: each user's role or location, named with the platform
+            # (the same id on the other platform is somebody else).
+            a, b = a or {}, b or {}
+            for sub in ("users", "locations"):
+                sa, sb = a.get(sub) or {}, b.get(sub) or {}
+                for key in sorted(set(sa) | set(sb)):
+                    if sa.get(key) != sb.get(key):
+                        what = per_key[sub]
+                        out.append(PolicyChange(what, f"{field}:{key}", sa.get(key), sb.get(key)))
         elif field == "disabled_playbooks":
             for pid in sorted(set(a or ()) ^ set(b or ())):
                 was_off = pid in (a or ())

@@ -165,7 +165,12 @@ class Monotonic:
 
 
 async def _coach(
-    db_url: str, clock: Clock, *, whole_file: bool, monotonic: Monotonic
+    db_url: str,
+    clock: Clock,
+    *,
+    whole_file: bool,
+    monotonic: Monotonic,
+    org: dict | None = None,  # type: ignore[type-arg]
 ) -> AsyncIterator[Coach]:
     """A coach as one process of the service has it (its own pools and cache)."""
     ledger = SqlSpendLedger(db_url, clock=clock)
@@ -174,7 +179,7 @@ async def _coach(
     state = open_state(None)
     for part in (ledger, escalations, store, state):
         await part.open()
-    config = parse_org_config(ORG)
+    config = parse_org_config(ORG if org is None else org)
     yield Coach(
         library=load_library(),
         policy=AuthorityPolicy(config),
@@ -224,6 +229,32 @@ async def test_the_last_admin_cannot_be_removed(coach: Coach) -> None:
     # No longer an admin: refused at the next change, whatever the actor says.
     with pytest.raises(NotPermitted):
         await coach.set_role_limits(admin, Role.ASSOCIATE, daily="200")
+
+
+async def test_role_set_on_a_file_with_platform_sections_edits_that_platforms_people(
+    db_url: str, clock: Clock, monotonic: Monotonic
+) -> None:
+    both = {k: v for k, v in ORG.items() if k != "users"}
+    both["slack"] = {"users": {"UADMIN": "admin"}, "locations": {"UADMIN": "Lobby"}}
+    both["teams"] = {"users": {"UADMIN": "manager"}}
+    tenant = "9f1c2d3e-0000-4000-8000-00000000abcd"
+    async for coach in _coach(db_url, clock, whole_file=True, monotonic=monotonic, org=both):
+        admin = coach.actor("T0HOTEL", "UADMIN")
+        assert admin.role is Role.ADMIN
+        changes = await coach.set_user_role(admin, "UNEW", Role.LEAD)
+        assert [(c.what, c.target, c.after) for c in changes] == [
+            ("user role", "slack:UNEW", "lead")
+        ]
+        assert coach.actor("T0HOTEL", "UNEW").role is Role.LEAD
+        # The same id in the Teams tenant is somebody else, and kept its own mapping.
+        assert coach.actor(tenant, "UNEW").role is Role.ASSOCIATE
+        assert coach.actor(tenant, "UADMIN").role is Role.MANAGER
+        # The Lobby location survived the edit of the Slack section.
+        stored = coach.policies.cached("T0HOTEL").config
+        assert stored.people("slack").locations == {"UADMIN": "Lobby"}
+        with pytest.raises(InvalidInput, match="last admin"):
+            await coach.set_user_role(admin, "UADMIN", Role.MANAGER)
+        assert (await coach.ledger.verify()).ok
 
 
 async def test_a_users_own_limits_replace_their_roles(coach: Coach) -> None:
