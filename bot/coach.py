@@ -797,10 +797,11 @@ class Coach:
 
         approved, pending = total(SpendStatus.APPROVED), total(SpendStatus.PENDING)
         escalations = await self.escalations.list(org, since=start)
+        currency = self.policies.cached(org).currency  # the organisation's, not the file's
         return TodayFigures(
-            approved=Money(sum(e.amount.minor for e in approved), self.currency),
+            approved=Money(sum(e.amount.minor for e in approved), currency),
             approved_count=len(approved),
-            pending=Money(sum(e.amount.minor for e in pending), self.currency),
+            pending=Money(sum(e.amount.minor for e in pending), currency),
             pending_count=len(pending),
             denied_count=len(total(SpendStatus.DENIED)),
             escalations_raised=len(escalations),
