@@ -56,7 +56,8 @@ CLEAR_SITUATIONS = [
     ("hesitant-or-quiet", "she keeps saying it's fine but won't look at me"),
     ("hesitant-or-quiet", "he just nodded and went quiet when I asked about the meal"),
     ("customer-at-fault", "he spilled coffee on the laptop and wants a free replacement"),
-    ("customer-at-fault", "she lost her receipt and it's way past the return window"),
+    # Worn and out of policy (a lost receipt alone is refund-or-return in the spec's table)
+    ("customer-at-fault", "she wants to return worn shoes months past the return window"),
     ("third-party-failure", "the taxi company we booked for him never showed up"),
     ("third-party-failure", "the florist we use sent the flowers to the wrong venue"),
     ("wrong-order", "ordered medium steak, got it well done"),
