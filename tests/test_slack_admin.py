@@ -42,12 +42,14 @@ from tests.test_slack_home import (
     view_of,
     view_text,
 )
+from tests.test_slack_oauth import WS_A, as_workspace, install, service
 
 ADMIN, ADMIN2 = "U0ADMIN001", "U0ADMIN002"
 OWNER = "U0WSOWNER1"  # the workspace's owner in Slack, listed nowhere in the policy
 ADMIN_ORG_YAML = ORG_YAML + f"  {ADMIN}: admin\n  {ADMIN2}: admin\n"
 BILLING = "customer says we charged her card twice"
 TEAM = "T00FAKE00BB"
+__all__ = ["service"]  # the OAuth deployment's fixture, used by the installer's test
 
 
 @pytest.fixture
@@ -447,3 +449,37 @@ async def test_coaching_never_asks_slack_who_is_an_admin(
     await recorder.settle()
     assert recorder.named("users.info") == []
     assert published(slack, STAFF) == []
+
+
+async def test_an_install_without_users_read_makes_nobody_an_admin_by_slack(
+    slack: Slack, recorder: SlackRecorder
+) -> None:
+    # An older install, before users:read was asked for: Slack refuses the lookup.
+    recorder.people[OWNER] = {"is_owner": True}
+    recorder.fail("users.info", error="missing_scope")
+    await open_home(slack, OWNER)
+    assert "Roles and limits" not in view_text(await next_home(slack, OWNER))
+    # Remembered like an answer (it will not change until the app is reinstalled).
+    await open_home(slack, OWNER)
+    await next_home(slack, OWNER, after=1)
+    assert len(recorder.named("users.info")) == 1
+    # Admins named in the policy are unaffected.
+    await open_home(slack, ADMIN)
+    assert "Roles and limits" in view_text(await next_home(slack, ADMIN))
+
+
+async def test_the_person_who_installed_the_app_administers_its_workspace(
+    service: TestClient, recorder: SlackRecorder, shared_fixtures: Path
+) -> None:
+    await install(service, recorder, WS_A, "code-a")
+    workspace = as_workspace(service, recorder, shared_fixtures, WS_A)
+    await open_home(workspace, WS_A.installer)
+    home = await next_home(workspace, WS_A.installer)
+    assert "Roles and limits" in view_text(home)
+    assert ("admin_edit_role", "associate") in edit_buttons(home)
+    # The stored installation said so: Slack was not asked.
+    assert [c.args["user"] for c in recorder.named("users.info")] == []
+
+    await open_home(workspace, STAFF)
+    assert "Roles and limits" not in view_text(await next_home(workspace, STAFF))
+    assert [c.args["user"] for c in recorder.named("users.info")] == [STAFF]
