@@ -968,22 +968,34 @@ class Coach:
 
         return await self._change_policy(actor, edit)
 
-    async def set_caps(
+    async def set_org_settings(
         self,
         actor: Actor,
+        *,
         max_single_spend: str | Decimal | None = None,
         customer_daily_cap: str | Decimal | None = None,
+        escalation_channel: str | None = None,
     ) -> list[PolicyChange]:
-        """An admin changes the most any single spend may be and/or the most one customer
-        may receive a day (typed as a spend is). ``customer_daily_cap`` "" or "none":
-        no cap; None: unchanged. Bad values raise ``InvalidSetting`` naming each."""
-        if max_single_spend is None and customer_daily_cap is None:
-            raise InvalidInput("say the new single-spend ceiling, the customer cap, or both")
+        """An admin changes the organisation-wide settings, in one audited change: the
+        most any single spend may be, the most one customer may receive a day (typed as
+        a spend is; "" or "none": no cap) and where escalations go (the platform's
+        channel id; "": the deployment's default). None leaves a setting as it is.
+        Bad values raise ``InvalidSetting`` naming each; nothing changes."""
+        if max_single_spend is None and customer_daily_cap is None and escalation_channel is None:
+            raise InvalidInput(
+                "say what to change: the single-spend ceiling, the customer cap or the "
+                "escalation channel"
+            )
         no_cap = isinstance(customer_daily_cap, str) and customer_daily_cap.strip().lower() in {
             "",
             "none",
             "no cap",
         }
+        channel = (
+            None
+            if escalation_channel is None
+            else plain_id(escalation_channel, "channel id").strip()
+        )
 
         def edit(current: OrgConfig) -> OrgConfig:
             typed = parse_policy_amounts(
@@ -1000,19 +1012,9 @@ class Coach:
                 fields["max_single_spend"] = ceiling
             if no_cap or cap is not None:
                 fields["customer_daily_cap"] = cap
+            if channel is not None:
+                fields["escalation_channel"] = channel or None
             return with_fields(current, **fields)
-
-        return await self._change_policy(actor, edit)
-
-    async def set_escalation_channel(
-        self, actor: Actor, channel: str | None
-    ) -> list[PolicyChange]:
-        """An admin names where this organisation's escalations go (the platform's
-        channel id; None or "": back to the deployment's default)."""
-        channel = plain_id(channel or "", "channel id").strip() or None
-
-        def edit(current: OrgConfig) -> OrgConfig:
-            return with_fields(current, escalation_channel=channel)
 
         return await self._change_policy(actor, edit)
 
@@ -1351,8 +1353,11 @@ def is_admin(actor: Actor) -> bool:
     return actor.role is Role.ADMIN or actor.platform_admin
 
 
-def require_admin(actor: Actor) -> None:
-    if not is_admin(actor):
+def require_admin(who: Actor | Role) -> None:
+    """Refuse anyone who is not an admin (an ``Actor`` per ``is_admin``; a bare role,
+    as callers of old pass it, only when it is the admin role)."""
+    admin = who is Role.ADMIN if isinstance(who, Role) else is_admin(who)
+    if not admin:
         raise NotPermitted("only an admin can change roles, limits, caps and playbooks")
 
 

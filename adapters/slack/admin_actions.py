@@ -23,11 +23,13 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import admin_forms
 from adapters.slack.admin_forms import SubmittedForm
 from adapters.slack.admins import ADMIN_ACTION_MAX_AGE
+from adapters.slack.authorize import describe
 from bot.errors import CoachError, InvalidSetting
 from bot.ledger import PolicyChange
 from bot.models import Actor
@@ -74,7 +76,12 @@ class AdminActions:
             # Not an admin (any more), or nothing by that name: said in their home.
             await self.bot.publish_home(client, actor, str(exc))
             return
-        await client.views_open(trigger_id=body["trigger_id"], view=modal)
+        try:
+            await client.views_open(trigger_id=body["trigger_id"], view=modal)
+        except SlackApiError as exc:
+            # Most often the click's trigger_id expired (three seconds): press again.
+            log.warning("slack: edit form not opened: %s", describe(exc))
+            await self.bot.publish_home(client, actor, "That took too long — press Edit again.")
 
     async def on_submitted(
         self,

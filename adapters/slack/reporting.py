@@ -154,8 +154,9 @@ def _policy_change(change: PolicyChange, tz: ZoneInfo) -> str:
     at = "" if change.created_at is None else f"{change.created_at.astimezone(tz):%a %d %b %H:%M} "
     who = ""
     if change.changed_by:
-        plain = change.changed_by.startswith("local:") or ":" in change.changed_by
-        who = f" — by {blocks.escape(change.changed_by) if plain else f'<@{change.changed_by}>'}"
+        # A Slack user id is shown as a mention; the shell's "local:NAME" as it is.
+        by = change.changed_by
+        who = f" — by {blocks.escape(by) if ':' in by else f'<@{by}>'}"
     return f"• {at}{line}{who}"
 
 
