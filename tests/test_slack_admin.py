@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import urllib.parse
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +21,15 @@ import yaml
 from aiohttp.test_utils import TestClient, TestServer
 
 from adapters.server import build_app
+from adapters.slack.admins import WorkspaceAdmins
+from adapters.slack.home import MAX_HOME_BLOCKS, home_view
+from adapters.slack.http import SLACK_BOT_KEY
 from bot.authority import AuthorityPolicy, parse_org_config
 from bot.coach import Coach
 from bot.escalations import open_escalations
 from bot.incidents import open_incidents
 from bot.ledger import open_ledger
-from bot.models import Role, SpendStatus
+from bot.models import Home, PlaybookSummary, Role, SpendStatus
 from bot.policy import OrgPolicies, open_policy_store
 from bot.state import open_state
 from tests.clock import Clock
@@ -483,3 +486,74 @@ async def test_the_person_who_installed_the_app_administers_its_workspace(
     await open_home(workspace, STAFF)
     assert "Roles and limits" not in view_text(await next_home(workspace, STAFF))
     assert [c.args["user"] for c in recorder.named("users.info")] == [STAFF]
+
+
+async def test_a_workspace_admin_demoted_in_slack_is_refused_within_a_minute(
+    slack: Slack, coach: Coach, recorder: SlackRecorder
+) -> None:
+    now = [0.0]
+    bot = slack.client.server.app[SLACK_BOT_KEY]
+    bot.admins = WorkspaceAdmins(monotonic=lambda: now[0])
+    recorder.people[OWNER] = {"is_admin": True}
+    await open_home(slack, OWNER)
+    await next_home(slack, OWNER)
+    form = await open_form(slack, OWNER, "admin_edit_role", "associate")
+    # Slack takes their admin rights away; the form is still open a minute later.
+    recorder.people[OWNER] = {}
+    now[0] = 61.0
+    _, answer = await submit(slack, OWNER, form, per_incident="5000", daily="9000")
+    assert answer is not None and "only an admin" in answer["errors"]["per_incident"]
+    assert await changes(coach) == []
+
+
+async def test_a_playbook_chosen_from_the_select_opens_its_form(slack: Slack) -> None:
+    """The select a long library gets instead of a button per playbook."""
+    payload = json.loads((slack.fixtures / "block_actions.json").read_text())
+    payload["user"].update(id=ADMIN, team_id=slack.team, username="admin")
+    payload["team"]["id"] = slack.team
+    for key in ("channel", "message", "response_url", "state"):
+        payload.pop(key, None)
+    payload["container"] = {"type": "view", "view_id": "V0HOME0001"}
+    payload["view"] = {"id": "V0HOME0001", "team_id": slack.team, "type": "home",
+                       "blocks": [], "private_metadata": "", "callback_id": "coach_home",
+                       "state": {"values": {}}}  # fmt: skip
+    payload["actions"] = [
+        {
+            "type": "static_select",
+            "action_id": "admin_pick_playbook_1",
+            "block_id": "admin_playbooks",
+            "selected_option": {
+                "text": {"type": "plain_text", "text": "Billing"},
+                "value": "billing-dispute",
+            },
+            "placeholder": {"type": "plain_text", "text": "Switch a playbook on or off…"},
+            "action_ts": "1773140401.000200",
+        }
+    ]
+    body = ("payload=" + urllib.parse.quote_plus(json.dumps(payload))).encode()
+    assert (await slack.post(body, "application/x-www-form-urlencoded"))[0] == 200
+    (opened,) = await slack.recorder.wait_for(lambda c: c.method == "views.open")
+    view = opened.args["view"]
+    meta = (json.loads(view) if isinstance(view, str) else view)["private_metadata"]
+    assert json.loads(meta) == {"playbook_id": "billing-dispute"}
+
+
+async def test_a_long_library_fits_the_home_with_one_select(coach: Coach) -> None:
+    admin = await coach.admin_view(coach.actor(TEAM, ADMIN, platform="slack"))
+    many = tuple(
+        PlaybookSummary(f"own-{i:03d}", f"Our own situation {i}", "Ops", date(2027, 1, 1), False)
+        for i in range(140)
+    )
+    view = home_view(Home(admin.authority, None, (), (), limits=admin.limits,
+                          playbooks=many, settings=admin.settings))  # fmt: skip
+    assert len(view["blocks"]) <= MAX_HOME_BLOCKS
+    listed = "\n".join(b["text"]["text"] for b in view["blocks"] if b["type"] == "section")
+    # Every playbook is still listed (a line each), though only 100 fit in a select.
+    assert all(f"{p.title} — Ops" in listed for p in many)
+    selects = [
+        e for b in view["blocks"] if b["type"] == "actions" for e in b["elements"]
+        if e["type"] == "static_select"
+    ]  # fmt: skip
+    assert [s["action_id"] for s in selects] == ["admin_pick_playbook_1", "admin_pick_playbook_2"]
+    offered = [o["value"] for s in selects for o in s["options"]]
+    assert sorted(offered) == [p.playbook_id for p in many] and len(selects[0]["options"]) == 100

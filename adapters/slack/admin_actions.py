@@ -50,7 +50,7 @@ class AdminActions:
 
     def register(self, app: AsyncApp) -> None:
         edits = "|".join(re.escape(a) for a in admin_forms.EDIT_ACTIONS)
-        app.action(re.compile(rf"^({edits})$"))(self.on_edit)
+        app.action(re.compile(rf"^({edits}|{admin_forms.PICK_PLAYBOOK}_\d+)$"))(self.on_edit)
         app.view(re.compile(rf"^{re.escape(admin_forms.FORM_PREFIX)}"))(self.on_submitted)
 
     async def on_edit(
@@ -64,7 +64,7 @@ class AdminActions:
         await ack()
         action_id = str(action.get("action_id") or "")
         value = action.get("value")
-        if action_id == admin_forms.PICK_PLAYBOOK:
+        if action_id.startswith(admin_forms.PICK_PLAYBOOK):
             value = (action.get("selected_option") or {}).get("value")
         actor = await self.bot.admin_actor(
             client, self.bot.actor_of(context), max_age=ADMIN_ACTION_MAX_AGE

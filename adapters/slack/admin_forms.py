@@ -24,8 +24,9 @@ EDIT_ROLE = "admin_edit_role"
 EDIT_USER_ROLE = "admin_edit_user_role"
 EDIT_SETTINGS = "admin_edit_settings"
 EDIT_PLAYBOOK = "admin_edit_playbook"
-PICK_PLAYBOOK = "admin_pick_playbook"  # a select listing the playbooks, for long libraries
-EDIT_ACTIONS = (EDIT_ROLE, EDIT_USER_ROLE, EDIT_SETTINGS, EDIT_PLAYBOOK, PICK_PLAYBOOK)
+# Selects listing the playbooks, for long libraries: + "_1", "_2"… (100 options each).
+PICK_PLAYBOOK = "admin_pick_playbook"
+EDIT_ACTIONS = (EDIT_ROLE, EDIT_USER_ROLE, EDIT_SETTINGS, EDIT_PLAYBOOK)
 
 # Callback ids of the modals (one view listener serves them all: ``FORM_PREFIX``).
 FORM_PREFIX = "admin_form_"
@@ -58,7 +59,7 @@ def modal_for(action_id: str, value: str, view: Home) -> dict[str, Any]:
         return user_role_modal()
     if action_id == EDIT_SETTINGS:
         return settings_modal(view)
-    if action_id in (EDIT_PLAYBOOK, PICK_PLAYBOOK):
+    if action_id == EDIT_PLAYBOOK or action_id.startswith(PICK_PLAYBOOK):
         return playbook_modal(view, value)
     raise NotFound(f"nothing to edit called {action_id!r}")
 
@@ -229,13 +230,26 @@ def playbook_modal(view: Home, playbook_id: str) -> dict[str, Any]:
     )
 
 
-def playbook_options(playbooks: tuple[PlaybookSummary, ...]) -> list[Block]:
-    """The playbooks an admin may switch, as a select's options (Slack shows 100)."""
-    return [
+def playbook_selects(playbooks: tuple[PlaybookSummary, ...]) -> list[Block]:
+    """The playbooks an admin may switch, as selects of at most 100 options each (an
+    actions block holds 25 elements: 2,500 playbooks)."""
+    options = [
         _option(f"{'' if p.enabled else '(off) '}{p.title}", p.playbook_id)
         for p in playbooks
         if not p.always_on
-    ][:MAX_OPTIONS]
+    ]
+    return [
+        {
+            "type": "static_select",
+            "action_id": f"{PICK_PLAYBOOK}_{n}",
+            "placeholder": {
+                "type": "plain_text",
+                "text": "Switch a playbook on or off…" if n == 1 else f"…or one of these ({n})",
+            },
+            "options": options[start : start + MAX_OPTIONS],
+        }
+        for n, start in enumerate(range(0, len(options), MAX_OPTIONS), 1)
+    ][:25]
 
 
 # --------------------------------------------------------------------------- submissions

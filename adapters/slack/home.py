@@ -222,15 +222,7 @@ def _playbooks(playbooks: tuple[PlaybookSummary, ...], room: int) -> list[Block]
     # A section holds 3000 characters: a library of dozens of playbooks takes several.
     for start in range(0, len(lines), PLAYBOOKS_PER_SECTION):
         out.append(section("\n".join(lines[start : start + PLAYBOOKS_PER_SECTION])))
-    out.append(
-        actions(
-            {
-                "type": "static_select",
-                "action_id": admin_forms.PICK_PLAYBOOK,
-                "placeholder": {"type": "plain_text", "text": "Switch a playbook on or off…"},
-                "options": admin_forms.playbook_options(tuple(ordered)),
-            },
-            block_id="admin_playbooks",
-        )
-    )
+    selects = admin_forms.playbook_selects(tuple(ordered))
+    if selects:
+        out.append(actions(*selects, block_id="admin_playbooks"))
     return out
