@@ -11,7 +11,6 @@ shown to the person as they are.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 import logging
 import re
@@ -225,7 +224,13 @@ class SlackBot:
         installer), for the App Home and admin actions only — never asked for coaching.
         The core decides what that allows (``bot.coach.is_admin``)."""
         if await self.admins.is_admin(client, actor.org, actor.user_id, max_age=max_age):
-            return dataclasses.replace(actor, platform_admin=True)
+            return self._coach.actor(
+                actor.org,
+                actor.user_id,
+                display_name=actor.display_name,
+                platform=actor.platform,
+                platform_admin=True,
+            )
         return actor
 
     def _actor(

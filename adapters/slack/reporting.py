@@ -3,9 +3,9 @@
 The core builds the report (and refuses anyone below manager); this only lays it out:
 totals, pending approvals, the breakdown asked for, and how fast escalations were
 answered, how incidents ended (recovery) once any were recorded, and the period's
-policy changes (limits, roles, caps, playbooks: who, what, before → after, when). ``report_files``
-gives the chart (PNG) and the table (CSV) that ``/cx-report`` uploads beside the text
-(files_upload_v2, which needs the files:write scope).
+policy changes (limits, roles, caps, playbooks: who, what, before → after, when).
+``report_files`` gives the chart (PNG) and the table (CSV) that ``/cx-report`` uploads
+beside the text (files_upload_v2, which needs the files:write scope).
 """
 
 from __future__ import annotations
@@ -146,7 +146,8 @@ def render(report: Report) -> Message:
 def _policy_change(change: PolicyChange, tz: ZoneInfo) -> str:
     """'Tue 10 Mar 11:00 role limits associate: per-incident 100, daily 300 →
     per-incident 40, daily 120 — by @admin', with people as mentions."""
-    target = f"<@{change.target}>" if change.what in _ABOUT_A_USER and change.target else None
+    about = change.what in _ABOUT_A_USER and change.target
+    target = f"<@{blocks.escape(change.target)}>" if about else None
     shown = dataclasses.replace(change, changed_by="", target="" if target else change.target)
     line = blocks.escape(policy_change_line(shown))
     if target:
@@ -156,7 +157,7 @@ def _policy_change(change: PolicyChange, tz: ZoneInfo) -> str:
     if change.changed_by:
         # A Slack user id is shown as a mention; the shell's "local:NAME" as it is.
         by = change.changed_by
-        who = f" — by {blocks.escape(by) if ':' in by else f'<@{by}>'}"
+        who = f" — by {blocks.escape(by) if ':' in by else f'<@{blocks.escape(by)}>'}"
     return f"• {at}{line}{who}"
 
 
