@@ -25,7 +25,14 @@ from bot import metrics
 from bot.authority import AuthorityPolicy, OrgConfig
 from bot.clock import Clock, utcnow
 from bot.customers import extract_customer_ref, normalise_ref
-from bot.errors import AlreadyDecided, InvalidInput, NotFound, NotPermitted, StorageUnavailable
+from bot.errors import (
+    AlreadyDecided,
+    InvalidInput,
+    InvalidSetting,
+    NotFound,
+    NotPermitted,
+    StorageUnavailable,
+)
 from bot.escalations import EscalationStore
 from bot.incidents import IncidentRecord, IncidentStore, Outcome
 from bot.inputs import (
@@ -54,6 +61,7 @@ from bot.models import (
     Home,
     LedgerEntry,
     Money,
+    OrgSettings,
     PendingSpend,
     PlaybookSummary,
     PlaybookUse,
@@ -67,7 +75,7 @@ from bot.models import (
 from bot.money import currency_exponent, format_money, parse_amount, to_minor
 from bot.orgs import CONSOLE, USER_PLATFORMS, platform_of
 from bot.playbooks import FALLBACK_PLAYBOOK_ID, Playbook, PlaybookLibrary
-from bot.policy import OrgPolicies, with_fields
+from bot.policy import OrgPolicies, parse_policy_amounts, with_fields
 from bot.state import SharedState
 
 MAX_SITUATION_CHARS = 2000
@@ -171,8 +179,12 @@ class Coach:
         claimed_role: Role | None = None,
         display_name: str | None = None,
         platform: str = "console",
+        platform_admin: bool = False,
     ) -> Actor:
         """Resolve the role from the organisation's policy; unknown users get the lowest.
+
+        ``platform_admin``: the adapter verified with the chat platform's own API that
+        this person administers the workspace (see ``Actor``); never from typed text.
 
         From the policy as last read here: every action looks the role up again, fresh.
         ``org`` is an organisation id (``bot.orgs.org_for``). A Slack or Teams actor must
@@ -188,7 +200,12 @@ class Coach:
             raise NotPermitted(f"that organisation is not a {platform} organisation")
         role = self.policies.cached(org).role_for(user_id, claimed_role, platform=platform_of(org))
         return Actor(
-            org=org, user_id=user_id, role=role, display_name=display_name, platform=platform
+            org=org,
+            user_id=user_id,
+            role=role,
+            display_name=display_name,
+            platform=platform,
+            platform_admin=platform_admin,
         )
 
     @property
@@ -705,20 +722,47 @@ class Coach:
                 pending_more=more,
                 today=await self._today_figures(actor.org, spends_today, start),
             )
-        if actor.role is Role.ADMIN:
-            today = self.clock().astimezone(self._tz(actor.org)).date()
-            home = replace(
-                home,
-                limits=tuple(
-                    (role, policy.per_incident(role, None), policy.daily_allowance(role))
-                    for role in Role
-                ),
-                playbooks=tuple(
-                    PlaybookSummary(p.id, p.title, p.owner, p.review_by, p.review_by < today)
-                    for p in self.library
-                ),
-            )
+        if is_admin(actor):
+            home = replace(home, **self._admin_view(actor.org, policy))
         return home
+
+    async def admin_view(self, actor: Actor) -> Home:
+        """What an admin edits (roles' limits, playbooks on or off, the organisation's
+        settings) as it stands now: the admin part of ``home``, for an edit form.
+        ``NotPermitted`` for anyone who is not an admin now."""
+        actor = await self._current(actor)
+        require_admin(actor)
+        policy = await self.policy_for(actor.org)
+        authority = await self._authority(actor, None)
+        return Home(authority, None, (), (), **self._admin_view(actor.org, policy))
+
+    def _admin_view(self, org: str, policy: AuthorityPolicy) -> dict[str, Any]:
+        today = self.clock().astimezone(self._tz(org)).date()
+        off = policy.config.disabled_playbooks
+        return {
+            "limits": tuple(
+                (role, policy.per_incident(role, None), policy.daily_allowance(role))
+                for role in Role
+            ),
+            "playbooks": tuple(
+                PlaybookSummary(
+                    p.id,
+                    p.title,
+                    p.owner,
+                    p.review_by,
+                    p.review_by < today,
+                    enabled=p.id not in off,
+                    always_on=p.id in ALWAYS_ANSWERED,
+                )
+                for p in self.library
+            ),
+            "settings": OrgSettings(
+                currency=policy.currency,
+                max_single_spend=policy.max_single_spend,
+                customer_daily_cap=policy.customer_daily_cap,
+                escalation_channel=policy.config.escalation_channel,
+            ),
+        }
 
     async def start_playbook(self, actor: Actor, playbook_id: str) -> Advice:
         """Open a new incident on a chosen playbook (a one-tap button), from step 1.
@@ -819,22 +863,47 @@ class Coach:
     async def set_role_limits(
         self,
         actor: Actor,
-        role: Role,
+        role: Role | str,
         per_incident: str | Decimal | None = None,
         daily: str | Decimal | None = None,
     ) -> list[PolicyChange]:
-        """An admin changes a role's per-incident limit and/or daily allowance (amounts
-        in major units, e.g. "40" or "12.50")."""
+        """An admin changes a role's per-incident limit and/or daily allowance, typed as
+        a spend is ("40", "£12.50", "1,200") in the organisation's currency; zero is a
+        role with no authority of its own. Bad values raise ``InvalidSetting`` naming
+        each (``per_incident``, ``daily``, ``role``) and change nothing."""
         if per_incident is None and daily is None:
             raise InvalidInput("say the new per-incident limit, the daily allowance, or both")
+        role = _role(role)
 
         def edit(current: OrgConfig) -> OrgConfig:
+            typed = parse_policy_amounts(
+                current.currency, {"per_incident": per_incident, "daily": daily}
+            )
             old = current.roles[role]
+            new_per, new_daily = typed["per_incident"], typed["daily"]
+            per = old.per_incident if new_per is None else new_per
+            day = old.daily if new_daily is None else new_daily
+            money = AuthorityPolicy(current)._money
+            if new_per is not None and per > current.max_single_spend:
+                ceiling = format_money(money(current.max_single_spend))
+                raise InvalidSetting(
+                    {
+                        "per_incident": f"more than the {ceiling} most any single spend may "
+                        "be — raise that ceiling first"
+                    }
+                )
+            if per > day:
+                raise InvalidSetting(
+                    {
+                        "per_incident" if new_per is not None else "daily": (
+                            f"the per-incident limit ({format_money(money(per))}) is more than "
+                            f"the daily allowance ({format_money(money(day))}): one spend "
+                            "cannot be more than the whole day's"
+                        )
+                    }
+                )
             roles = {r: limits.model_dump(mode="json") for r, limits in current.roles.items()}
-            roles[role] = {
-                "per_incident": old.per_incident if per_incident is None else per_incident,
-                "daily": old.daily if daily is None else daily,
-            }
+            roles[role] = {"per_incident": per, "daily": day}
             return with_fields(current, roles=roles)
 
         return await self._change_policy(actor, edit)
@@ -864,11 +933,14 @@ class Coach:
 
         return await self._change_policy(actor, edit)
 
-    async def set_user_role(self, actor: Actor, user_id: str, role: Role) -> list[PolicyChange]:
+    async def set_user_role(
+        self, actor: Actor, user_id: str, role: Role | str
+    ) -> list[PolicyChange]:
         """An admin gives a user a role (at once, in every process)."""
         user_id = plain_id(user_id, "user id").strip()
         if not user_id:
-            raise InvalidInput("a user id is needed")
+            raise InvalidSetting({"user": "choose whose role this is"})
+        role = _role(role)
         platform = platform_of(actor.org)
 
         def edit(current: OrgConfig) -> OrgConfig:
@@ -914,6 +986,56 @@ class Coach:
 
         return await self._change_policy(actor, edit)
 
+    async def set_org_settings(
+        self,
+        actor: Actor,
+        *,
+        max_single_spend: str | Decimal | None = None,
+        customer_daily_cap: str | Decimal | None = None,
+        escalation_channel: str | None = None,
+    ) -> list[PolicyChange]:
+        """An admin changes the organisation-wide settings, in one audited change: the
+        most any single spend may be, the most one customer may receive a day (typed as
+        a spend is; "" or "none": no cap) and where escalations go (the platform's
+        channel id; "": the deployment's default). None leaves a setting as it is.
+        Bad values raise ``InvalidSetting`` naming each; nothing changes."""
+        if max_single_spend is None and customer_daily_cap is None and escalation_channel is None:
+            raise InvalidInput(
+                "say what to change: the single-spend ceiling, the customer cap or the "
+                "escalation channel"
+            )
+        no_cap = isinstance(customer_daily_cap, str) and customer_daily_cap.strip().lower() in {
+            "",
+            "none",
+            "no cap",
+        }
+        channel = (
+            None
+            if escalation_channel is None
+            else plain_id(escalation_channel, "channel id").strip()
+        )
+
+        def edit(current: OrgConfig) -> OrgConfig:
+            typed = parse_policy_amounts(
+                current.currency,
+                {
+                    "max_single_spend": max_single_spend,
+                    "customer_daily_cap": None if no_cap else customer_daily_cap,
+                },
+                positive=frozenset({"max_single_spend", "customer_daily_cap"}),
+            )
+            ceiling, cap = typed["max_single_spend"], typed["customer_daily_cap"]
+            fields: dict[str, Any] = {}
+            if ceiling is not None:
+                fields["max_single_spend"] = ceiling
+            if no_cap or cap is not None:
+                fields["customer_daily_cap"] = cap
+            if channel is not None:
+                fields["escalation_channel"] = channel or None
+            return with_fields(current, **fields)
+
+        return await self._change_policy(actor, edit)
+
     async def import_policy(self, actor: Actor, config: OrgConfig) -> list[PolicyChange]:
         """An admin applies an organisation file on purpose: each difference is audited."""
         protected = ALWAYS_ANSWERED & config.disabled_playbooks
@@ -925,15 +1047,14 @@ class Coach:
         self, actor: Actor, edit: Callable[[OrgConfig], OrgConfig]
     ) -> list[PolicyChange]:
         actor = await self._current(actor)
-        require_admin(actor.role)
+        require_admin(actor)
 
         def checked(current: OrgConfig) -> OrgConfig:
             # Again under the organisation's lock, on the policy as it stands: a role
             # taken away a moment ago counts.
             platform = platform_of(actor.org)
-            require_admin(
-                AuthorityPolicy(current).role_for(actor.user_id, actor.role, platform=platform)
-            )
+            role = AuthorityPolicy(current).role_for(actor.user_id, actor.role, platform=platform)
+            require_admin(replace(actor, role=role))
             updated = edit(current)
             had_admin = Role.ADMIN in current.people(platform).users.values()
             if had_admin and Role.ADMIN not in updated.people(platform).users.values():
@@ -983,7 +1104,7 @@ class Coach:
         role = policy.role_for(actor.user_id, actor.role, platform=platform_of(actor.org))
         if role is actor.role:
             return actor
-        return Actor(actor.org, actor.user_id, role, actor.display_name, actor.platform)
+        return replace(actor, role=role)
 
     async def _open_situation_escalation(self, actor: Actor, incident: dict[str, Any]) -> None:
         """Safety, legal, abuse, review, media, leaving: managers hear at once."""
@@ -1243,9 +1364,29 @@ class Coach:
         return start, start + timedelta(days=1)
 
 
-def require_admin(role: Role) -> None:
-    if role is not Role.ADMIN:
+def is_admin(actor: Actor) -> bool:
+    """Whether ``actor`` administers their organisation's policy: the admin role in it,
+    or the chat platform's word that they run the workspace (``Actor.platform_admin``,
+    verified by the adapter). The one place this is decided."""
+    return actor.role is Role.ADMIN or actor.platform_admin
+
+
+def require_admin(who: Actor | Role) -> None:
+    """Refuse anyone who is not an admin (an ``Actor`` per ``is_admin``; a bare role,
+    as callers of old pass it, only when it is the admin role)."""
+    admin = who is Role.ADMIN if isinstance(who, Role) else is_admin(who)
+    if not admin:
         raise NotPermitted("only an admin can change roles, limits, caps and playbooks")
+
+
+def _role(role: Role | str) -> Role:
+    """A role as chosen or typed; an unknown one is ``InvalidSetting`` on ``role``."""
+    if isinstance(role, Role):
+        return role
+    try:
+        return Role.parse(role)
+    except ValueError as exc:
+        raise InvalidSetting({"role": str(exc)}) from None
 
 
 def _quote(situation: str, limit: int = 60) -> str:

@@ -16,6 +16,21 @@ class InvalidInput(CoachError):
     """Text, amount, role or reference that cannot be used."""
 
 
+class InvalidSetting(InvalidInput):
+    """Policy settings that cannot be used, each named: ``errors`` maps a setting
+    ("per_incident", "daily", "role", …) to what is wrong with it, so that a form can
+    show each message beside its field. ``str(error)`` says them all on one line."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        self.errors = dict(errors)
+        super().__init__(
+            "; ".join(f"{field.replace('_', '-')}: {msg}" for field, msg in self.errors.items())
+        )
+
+    def __reduce__(self) -> tuple[type[InvalidSetting], tuple[dict[str, str]]]:
+        return (type(self), (self.errors,))
+
+
 class InvalidAmount(InvalidInput):
     """An amount that is unparseable, zero, negative, absurd or in the wrong currency."""
 

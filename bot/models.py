@@ -55,13 +55,21 @@ class Money:
 
 @dataclass(frozen=True, slots=True)
 class Actor:
-    """Who is asking: organisation (Slack team / Teams tenant / 'local'), user id, role."""
+    """Who is asking: organisation (Slack team / Teams tenant / 'local'), user id, role.
+
+    ``platform_admin``: the chat platform itself vouches that this person administers the
+    organisation (a Slack workspace owner or admin, the person who installed the app),
+    verified by the adapter with the platform's API — never a role someone typed. The
+    core lets them change the organisation's policy (``bot.coach.is_admin``); it does not
+    change what they may spend.
+    """
 
     org: str
     user_id: str
     role: Role
     display_name: str | None = None
     platform: str = "console"  # "slack" | "teams" | "console": where replies must go
+    platform_admin: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,13 +330,26 @@ class TodayFigures:
 
 @dataclass(frozen=True, slots=True)
 class PlaybookSummary:
-    """A playbook as its admins see it in the home: owner and whether review is overdue."""
+    """A playbook as its admins see it in the home: owner, whether review is overdue,
+    whether this organisation answers with it, and whether it may be switched off."""
 
     playbook_id: str
     title: str
     owner: str
     review_by: date
     overdue: bool
+    enabled: bool = True
+    always_on: bool = False  # a safety playbook or general-recovery: never switched off
+
+
+@dataclass(frozen=True, slots=True)
+class OrgSettings:
+    """The organisation-wide settings its admins edit beside the role limits."""
+
+    currency: str
+    max_single_spend: Money
+    customer_daily_cap: Money | None
+    escalation_channel: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -338,7 +359,7 @@ class Home:
     Everyone: their authority now, their open incident and today's spends, and the
     playbooks most used at their location (``top_playbooks``, for one-tap starts).
     ``pending`` and ``today`` are for those who may decide spends (else empty / None);
-    ``limits`` (role, per-incident, daily) and ``playbooks`` for admins.
+    ``limits`` (role, per-incident, daily), ``playbooks`` and ``settings`` for admins.
     """
 
     authority: Authority
@@ -350,3 +371,4 @@ class Home:
     today: TodayFigures | None = None
     limits: tuple[tuple[Role, Money, Money], ...] = ()
     playbooks: tuple[PlaybookSummary, ...] = ()
+    settings: OrgSettings | None = None

@@ -11,6 +11,10 @@ Several workspaces: ``add_workspace`` registers a bot token (``auth.test`` then 
 with that workspace's team and bot user) and an OAuth code (``oauth.v2.access``
 exchanges it for that token, as Slack does at the end of an install).
 
+People: ``users.info`` answers with a member of the workspace, an ordinary one unless
+``people`` holds their flags (``{"U0OWNER": {"is_owner": True}}``); a user listed with
+``None`` is not found (``user_not_found``).
+
 Files: ``files.getUploadURLExternal`` hands out an upload URL on this server, which
 records the bytes (an ``upload`` call); ``files.completeUploadExternal`` shares them, and
 ``files()`` lists what was shared where, with the bytes.
@@ -130,11 +134,15 @@ class SlackRecorder:
     uploaded: dict[str, bytes] = field(default_factory=dict)
     _file_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _outage: tuple[int, int | None] | None = None
+    # users.info: flags per user id over an ordinary member's (None: user_not_found).
+    people: dict[str, dict[str, Any] | None] = field(default_factory=dict)
 
     async def start(self) -> None:
         self._changed = asyncio.Condition()
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
+        # slack_sdk sends some methods as GET with query arguments (users.info).
+        app.router.add_get("/api/{method}", self._api)
         app.router.add_post("/respond/{name:.*}", self._respond)
         app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_get("/link", self._link)
@@ -288,6 +296,8 @@ class SlackRecorder:
         if request.content_type == "application/json":
             data = await request.json()
             return {**query, **data} if isinstance(data, dict) else {**query, "_": data}
+        if request.method != "POST":
+            return query
         form = await request.post()
         return {**query, **{k: str(v) for k, v in form.items()}}
 
@@ -421,11 +431,40 @@ class SlackRecorder:
                     for i in items
                 ],
             }
+        if method == "users.info":
+            return self._user(str(args.get("user", "")), workspace)
         if method == "views.open":
             return {"ok": True, "view": {"id": "V00FAKEVIEW1"}}
         if method == "conversations.join":
             return {"ok": True, "channel": {"id": args.get("channel")}}
         return {"ok": True}
+
+    def _user(self, user_id: str, workspace: FakeWorkspace | None) -> dict[str, Any]:
+        """users.info as Slack answers it: the user object, with the role flags."""
+        flags = self.people.get(user_id, {})
+        if flags is None or not user_id:
+            return {"ok": False, "error": "user_not_found"}
+        team = workspace.team_id if workspace is not None else self.team_id
+        return {
+            "ok": True,
+            "user": {
+                "id": user_id,
+                "team_id": team,
+                "name": user_id.lower(),
+                "deleted": False,
+                "real_name": user_id,
+                "tz": "Europe/London",
+                "is_admin": False,
+                "is_owner": False,
+                "is_primary_owner": False,
+                "is_restricted": False,
+                "is_ultra_restricted": False,
+                "is_bot": False,
+                "is_app_user": False,
+                "updated": 1769300000,
+                **flags,
+            },
+        }
 
     def _oauth_access(self, code: str) -> dict[str, Any]:
         # One use per code, as at Slack.

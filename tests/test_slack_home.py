@@ -303,7 +303,7 @@ async def test_an_associate_cannot_approve_with_a_managers_button(
     assert entry.status is SpendStatus.PENDING
 
 
-async def test_an_admins_home_shows_limits_and_playbook_reviews_read_only(
+async def test_an_admins_home_shows_limits_and_playbook_reviews_with_edit_buttons(
     slack: Slack, coach: Coach
 ) -> None:
     await open_home(slack, ADMIN)
@@ -321,8 +321,18 @@ async def test_an_admins_home_shows_limits_and_playbook_reviews_read_only(
     for playbook in coach.library:
         assert escape(playbook.title) in sections, playbook.id
     assert "…" not in sections
-    # Read-only for now: the only buttons are the (empty) queue's and the one-tap starts.
-    assert all(b["action_id"].startswith(("esc_", "home_start_")) for b in view_buttons(home))
+    # Each role, the settings and each playbook that may be switched off has an Edit
+    # button (tests/test_slack_admin.py drives the forms they open).
+    accessories = [
+        b["accessory"]["action_id"] for b in view_of(home)["blocks"] if b.get("accessory")
+    ]
+    assert accessories.count("admin_edit_role") == 4
+    assert accessories.count("admin_edit_settings") == 1
+    assert accessories.count("admin_edit_playbook") == len(coach.library) - 5  # safety, fallback
+    assert all(
+        b["action_id"].startswith(("esc_", "home_start_", "admin_edit_"))
+        for b in view_buttons(home)
+    )
     # An associate sees none of it.
     await open_home(slack, STAFF)
     assert "Roles and limits" not in view_text(await next_home(slack, STAFF))

@@ -59,6 +59,7 @@ BOT_SCOPES = (
     "files:write",
     "incoming-webhook",
     "assistant:write",  # the Agents & AI Apps container: suggested prompts, status
+    "users:read",  # users.info: the workspace's owners and admins administer its policy
 )
 
 

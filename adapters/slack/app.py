@@ -39,12 +39,14 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import blocks
+from adapters.slack.admin_actions import AdminActions
+from adapters.slack.admins import WorkspaceAdmins
 from adapters.slack.authorize import BotIdentity, StoredInstallations, describe
 from adapters.slack.blocks import Message
 from adapters.slack.home import HOME_START, home_view
 from adapters.slack.replies import pooled_respond
 from adapters.slack.reporting import fetch_report, render, report_files
-from adapters.slack.workspaces import SingleWorkspace, Workspaces, org_id
+from adapters.slack.workspaces import OrgChannels, SingleWorkspace, Workspaces, org_id
 from bot.coach import USAGE_HINT, Coach
 from bot.errors import CoachError, InvalidAmount, InvalidInput
 from bot.models import Actor, EscalationAction, EscalationRecord, Role
@@ -105,8 +107,15 @@ class SlackBot:
         self.verifier = SignatureVerifier(signing_secret)
         self.escalation_channel = escalation_channel
         self.workspaces: Workspaces = workspaces or SingleWorkspace(client, escalation_channel)
+        # What the outbox and the answers use: the organisation's own escalation channel
+        # (its stored policy) first, else the workspace's.
+        self.outbound: Workspaces = OrgChannels(self.workspaces, self._policy_channel)
         self.multi_workspace = oauth_settings is not None
         self.coach: Coach | None = None
+        # Slack's owners and admins, and the installer: admins of their organisation.
+        self.admins = WorkspaceAdmins(
+            oauth_settings.installation_store if oauth_settings is not None else None
+        )
         # The service's HTTP session (set while it runs): Web API calls and response_url
         # replies reuse its connections instead of opening one per message.
         self.http: ClientSession | None = None
@@ -178,6 +187,7 @@ class SlackBot:
         app.action(re.compile(rf"^{blocks.OUTCOME_PREFIX}({outcomes})$"))(self.on_outcome)
         # Ticking the prompt's review box may send its own request: a 200, nothing more.
         app.action(blocks.OUTCOME_REVIEW)(self.on_outcome_input)
+        AdminActions(self).register(app)
 
     def use_session(self, session: ClientSession | None) -> None:
         """Send over the service's HTTP session while it runs (None: one per call)."""
@@ -193,6 +203,35 @@ class SlackBot:
         if self.coach is None:
             raise RuntimeError("the Slack adapter received a request before startup finished")
         return self.coach
+
+    @property
+    def coach_now(self) -> Coach:
+        """The attached core (for the listeners of other modules)."""
+        return self._coach
+
+    def actor_of(self, context: AsyncBoltContext) -> Actor:
+        return self._actor(context)
+
+    async def _policy_channel(self, org: str) -> str | None:
+        if self.coach is None:
+            return None
+        return (await self.coach.policy_for(org)).config.escalation_channel
+
+    async def admin_actor(
+        self, client: AsyncWebClient, actor: Actor, *, max_age: float | None = None
+    ) -> Actor:
+        """``actor`` with Slack's word on whether they run the workspace (owner, admin,
+        installer), for the App Home and admin actions only — never asked for coaching.
+        The core decides what that allows (``bot.coach.is_admin``)."""
+        if await self.admins.is_admin(client, actor.org, actor.user_id, max_age=max_age):
+            return self._coach.actor(
+                actor.org,
+                actor.user_id,
+                display_name=actor.display_name,
+                platform=actor.platform,
+                platform_admin=True,
+            )
+        return actor
 
     def _actor(
         self,
@@ -292,7 +331,7 @@ class SlackBot:
         self, actor: Actor, note: str | None, incident_id: str | None = None
     ) -> Message:
         record = await self._coach.escalate(actor, note=note, incident_id=incident_id)
-        channel = await self.workspaces.channel_for(actor.org)
+        channel = await self.outbound.channel_for(actor.org)
         where = f" in <#{channel}>" if channel else ""
         text = (
             f"⬆ Managers alerted{where} (escalation `{record.escalation_id}`). "
@@ -623,6 +662,7 @@ class SlackBot:
         """Publish ``actor``'s home as it stands now; failures are logged, never raised
         (a home that could not be drawn must not undo what a click did)."""
         try:
+            actor = await self.admin_actor(client, actor)
             view = home_view(await self._coach.home(actor), notice)
             await client.views_publish(user_id=actor.user_id, view=view)
         except SlackApiError as exc:

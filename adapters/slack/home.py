@@ -3,13 +3,15 @@
 Pure functions, no I/O. The pending queue's buttons are the escalation card's own
 (``esc_approve`` / ``esc_deny`` carrying the escalation id), so one listener serves the
 channel card and the home; the one-tap playbook buttons (``HOME_START``) open a
-coaching card in the person's DM. A home view holds at most 100 blocks.
+coaching card in the person's DM; the admins' *Edit* buttons open the forms of
+``admin_forms``. A home view holds at most 100 blocks.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from adapters.slack import admin_forms
 from adapters.slack.blocks import (
     ESC_PREFIX,
     Block,
@@ -21,7 +23,7 @@ from adapters.slack.blocks import (
     money,
     section,
 )
-from bot.models import Home, LedgerEntry, PendingSpend, SpendStatus
+from bot.models import Home, LedgerEntry, OrgSettings, PendingSpend, PlaybookSummary, SpendStatus
 
 MAX_HOME_BLOCKS = 100
 HOME_START = "home_start"  # + a playbook id as the value: open that playbook now
@@ -50,7 +52,8 @@ def home_view(home: Home, notice: str | None = None) -> dict[str, Any]:
     if home.today is not None:
         blocks += _manager(home)
     if home.limits:
-        blocks += _admin(home)
+        # One block is kept for the "more was cut" line.
+        blocks += _admin(home, MAX_HOME_BLOCKS - len(blocks) - 1)
     if len(blocks) > MAX_HOME_BLOCKS:
         blocks = [*blocks[: MAX_HOME_BLOCKS - 1], context("_(more was cut to fit the page)_")]
     return {"type": "home", "callback_id": HOME_CALLBACK, "blocks": blocks}
@@ -145,23 +148,81 @@ def _pending(e: PendingSpend) -> list[Block]:
     return out
 
 
-def _admin(home: Home) -> list[Block]:
-    limits = "\n".join(
-        f"*{role.value}*: {money(per)} per incident, {money(daily)} a day"
-        for role, per, daily in home.limits
+def _admin(home: Home, room: int) -> list[Block]:
+    """Roles and limits, the organisation's settings and the playbooks, each with an
+    *Edit* button; ``room``: the blocks left in the view."""
+    out: list[Block] = [{"type": "divider"}, header("Roles and limits")]
+    for role, per, daily in home.limits:
+        out.append(
+            _with_edit(
+                section(f"*{role.value}*: {money(per)} per incident, {money(daily)} a day"),
+                admin_forms.EDIT_ROLE,
+                role.value,
+            )
+        )
+    out.append(
+        actions(
+            button("Give someone a role", admin_forms.EDIT_USER_ROLE, "role"),
+            block_id="admin_roles",
+        )
     )
-    out: list[Block] = [{"type": "divider"}, header("Roles and limits"), section(limits)]
+    if home.settings is not None:
+        out.append(
+            _with_edit(section(_settings(home.settings)), admin_forms.EDIT_SETTINGS, "settings")
+        )
     if home.playbooks:
-        overdue = [p for p in home.playbooks if p.overdue]
-        lines = [
-            ("⚠ " if p.overdue else "• ")
-            + f"{escape(p.title)} — {escape(p.owner)}, review by {p.review_by:%d %b %Y}"
-            + (" *(overdue)*" if p.overdue else "")
-            for p in sorted(home.playbooks, key=lambda p: (not p.overdue, p.title))
-        ]
-        heading = f"Playbooks ({len(home.playbooks)}, {len(overdue)} overdue for review)"
-        out.append(header(heading))
-        # A section holds 3000 characters: a library of dozens of playbooks takes several.
-        for start in range(0, len(lines), PLAYBOOKS_PER_SECTION):
-            out.append(section("\n".join(lines[start : start + PLAYBOOKS_PER_SECTION])))
+        out += _playbooks(home.playbooks, room - len(out))
+    return out
+
+
+def _with_edit(block: Block, action_id: str, value: str) -> Block:
+    return {**block, "accessory": button("Edit", action_id, value)}
+
+
+def _settings(settings: OrgSettings) -> str:
+    cap = settings.customer_daily_cap
+    channel = settings.escalation_channel
+    return (
+        f"*Most for any one spend:* {money(settings.max_single_spend)}\n"
+        f"*Most one customer may receive a day:* {money(cap) if cap else 'no cap'}\n"
+        f"*Escalations go to:* {f'<#{channel}>' if channel else 'the channel set up at install'}"
+    )
+
+
+def _playbook_line(p: PlaybookSummary) -> str:
+    line = (
+        ("⚠ " if p.overdue else "• ")
+        + f"{escape(p.title)} — {escape(p.owner)}, review by {p.review_by:%d %b %Y}"
+        + (" *(overdue)*" if p.overdue else "")
+    )
+    if p.always_on:
+        return line + " · _always on_"
+    return line + ("" if p.enabled else " · *off*")
+
+
+def _playbooks(playbooks: tuple[PlaybookSummary, ...], room: int) -> list[Block]:
+    """One line each, with its own *Edit* button while the view has room for them;
+    a long library (an organisation's own playbooks added) is listed in sections of
+    lines and edited through one select instead."""
+    ordered = sorted(playbooks, key=lambda p: (not p.overdue, p.title))
+    overdue = sum(1 for p in playbooks if p.overdue)
+    off = sum(1 for p in playbooks if not p.enabled)
+    heading = f"Playbooks ({len(playbooks)}, {overdue} overdue for review" + (
+        f", {off} off)" if off else ")"
+    )
+    out: list[Block] = [header(heading)]
+    if len(ordered) + 1 <= room:
+        for p in ordered:
+            line = section(_playbook_line(p))
+            if not p.always_on:
+                line = _with_edit(line, admin_forms.EDIT_PLAYBOOK, p.playbook_id)
+            out.append(line)
+        return out
+    lines = [_playbook_line(p) for p in ordered]
+    # A section holds 3000 characters: a library of dozens of playbooks takes several.
+    for start in range(0, len(lines), PLAYBOOKS_PER_SECTION):
+        out.append(section("\n".join(lines[start : start + PLAYBOOKS_PER_SECTION])))
+    selects = admin_forms.playbook_selects(tuple(ordered))
+    if selects:
+        out.append(actions(*selects, block_id="admin_playbooks"))
     return out

@@ -138,7 +138,7 @@ async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         log.warning("slack: SLACK_ESCALATION_CHANNEL is not set; escalations wait until it is")
     # Every process runs a worker: the store hands each notification to one of them.
     # Pauses (429, outages) in the shared state: every process honours them.
-    worker = OutboxWorker(coach.escalations, SlackNotifier(bot.workspaces), state=coach.state)
+    worker = OutboxWorker(coach.escalations, SlackNotifier(bot.outbound), state=coach.state)
     stop = asyncio.Event()
     task = asyncio.create_task(worker.run_forever(stop), name="slack-outbox")
     if runtime.app_token:

@@ -2,21 +2,26 @@
 
 The core builds the report (and refuses anyone below manager); this only lays it out:
 totals, pending approvals, the breakdown asked for, and how fast escalations were
-answered, and how incidents ended (recovery) once any were recorded. ``report_files``
-gives the chart (PNG) and the table (CSV) that ``/cx-report`` uploads beside the text
-(files_upload_v2, which needs the files:write scope).
+answered, how incidents ended (recovery) once any were recorded, and the period's
+policy changes (limits, roles, caps, playbooks: who, what, before → after, when).
+``report_files`` gives the chart (PNG) and the table (CSV) that ``/cx-report`` uploads
+beside the text (files_upload_v2, which needs the files:write scope).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from adapters.slack import blocks
 from adapters.slack.blocks import Block, Message
 from bot.charts import chart_png
 from bot.coach import Coach
+from bot.ledger import PolicyChange
 from bot.models import Actor, Money
+from bot.policy import policy_change_line
 from bot.reports import (
     Figures,
     Report,
@@ -29,6 +34,8 @@ from bot.reports import (
 )
 
 MAX_ROWS = 15  # a breakdown longer than this is an export, not a chat message
+# Policy changes about a person name them by their Slack id: shown as a mention.
+_ABOUT_A_USER = frozenset({"user role", "user location", "user limits"})
 
 
 async def report_message(coach: Coach, actor: Actor, query: str) -> Message:
@@ -129,6 +136,37 @@ def render(report: Report) -> Message:
     if rec is not None and rec.totals.incidents:
         lines = [blocks.escape(line.strip()) for line in recovery_lines(rec, report.currency)]
         out.append(blocks.section("\n".join(lines)))
+    if report.policy_changes:
+        out.append(_policy_changes(report))
     notes = [blocks.escape(n) for n in report.notes]
     out.append(blocks.context(" · ".join([p.timezone, *notes])))
     return blocks.message(f"{title}: {_money(report, t.approved)} given", out)
+
+
+def _policy_change(change: PolicyChange, tz: ZoneInfo) -> str:
+    """'Tue 10 Mar 11:00 role limits associate: per-incident 100, daily 300 →
+    per-incident 40, daily 120 — by @admin', with people as mentions."""
+    about = change.what in _ABOUT_A_USER and change.target
+    target = f"<@{blocks.escape(change.target)}>" if about else None
+    shown = dataclasses.replace(change, changed_by="", target="" if target else change.target)
+    line = blocks.escape(policy_change_line(shown))
+    if target:
+        line = line.replace(f"{blocks.escape(change.what)}:", f"{change.what} {target}:", 1)
+    at = "" if change.created_at is None else f"{change.created_at.astimezone(tz):%a %d %b %H:%M} "
+    who = ""
+    if change.changed_by:
+        # A Slack user id is shown as a mention; the shell's "local:NAME" as it is.
+        by = change.changed_by
+        who = f" — by {blocks.escape(by) if ':' in by else f'<@{blocks.escape(by)}>'}"
+    return f"• {at}{line}{who}"
+
+
+def _policy_changes(report: Report) -> Block:
+    tz = ZoneInfo(report.period.timezone)
+    changes = report.policy_changes
+    lines = [_policy_change(c, tz) for c in changes[:MAX_ROWS]]
+    if len(changes) > MAX_ROWS:
+        lines.append(
+            f"… and {len(changes) - MAX_ROWS} more (`coachbot report --format json`)"
+        )
+    return blocks.section(f"*Policy changes ({len(changes)})*\n" + "\n".join(lines))

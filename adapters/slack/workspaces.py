@@ -19,6 +19,7 @@ into a Web API client carrying that workspace's bot token (``Workspaces.client_f
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from aiohttp import ClientSession
@@ -121,3 +122,28 @@ class InstalledWorkspaces:
         found = await self.store.find_workspace(*parse_org(org))
         channel = found.escalation_channel if found is not None else ""
         return channel or self.default_channel
+
+
+class OrgChannels:
+    """``inner``'s workspaces, with each organisation's own escalation channel first.
+
+    An admin may name the channel in the organisation's policy (stored in the database,
+    or the organisation file's where a deployment has one organisation); it wins over
+    the channel picked at install and over ``SLACK_ESCALATION_CHANNEL``, which remain
+    the default when the policy names none.
+    """
+
+    def __init__(
+        self, inner: Workspaces, policy_channel: Callable[[str], Awaitable[str | None]]
+    ) -> None:
+        self.inner = inner
+        self.policy_channel = policy_channel
+
+    async def client_for(self, org: str) -> AsyncWebClient | None:
+        return await self.inner.client_for(org)
+
+    async def channel_for(self, org: str) -> str:
+        return await self.policy_channel(org) or await self.inner.channel_for(org)
+
+    def use_session(self, session: ClientSession | None) -> None:
+        self.inner.use_session(session)

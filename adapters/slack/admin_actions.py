@@ -1,0 +1,158 @@
+"""The admins' *Edit* buttons in the App Home and the forms they open.
+
+A click opens the form (``views.open`` with the click's trigger_id, good for three
+seconds) filled in from the core's ``admin_view``, which refuses anyone who is not an
+admin at that moment (the refusal is shown at the top of their home). A submitted form
+goes to the core, which checks the submitter is an admin *again* (a role taken away
+while the form was open counts) and validates every value; the submission is
+acknowledged once the core has answered, because a refusal must be shown inside the
+form (``response_action: "errors"``, beside the field concerned) and nothing recorded.
+After a change the admin's home is re-published, and the home of anyone whose role
+changed.
+
+Whether Slack itself makes the person an admin (workspace owner or admin, installer)
+is looked up here (``SlackBot.admin_actor``) and passed to the core as a fact.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack import admin_forms
+from adapters.slack.admin_forms import SubmittedForm
+from adapters.slack.admins import ADMIN_ACTION_MAX_AGE
+from adapters.slack.authorize import describe
+from bot.errors import CoachError, InvalidSetting
+from bot.ledger import PolicyChange
+from bot.models import Actor
+
+if TYPE_CHECKING:
+    from adapters.slack.app import SlackBot
+
+log = logging.getLogger(__name__)
+
+SORRY = "Sorry — something went wrong on my side; nothing was changed. Please try again."
+
+
+class AdminActions:
+    """Listeners for the admins' forms, bound to one ``SlackBot``."""
+
+    def __init__(self, bot: SlackBot) -> None:
+        self.bot = bot
+
+    def register(self, app: AsyncApp) -> None:
+        edits = "|".join(re.escape(a) for a in admin_forms.EDIT_ACTIONS)
+        app.action(re.compile(rf"^({edits}|{admin_forms.PICK_PLAYBOOK}_\d+)$"))(self.on_edit)
+        app.view(re.compile(rf"^{re.escape(admin_forms.FORM_PREFIX)}"))(self.on_submitted)
+
+    async def on_edit(
+        self,
+        ack: AsyncAck,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+    ) -> None:
+        await ack()
+        action_id = str(action.get("action_id") or "")
+        value = action.get("value")
+        if action_id.startswith(admin_forms.PICK_PLAYBOOK):
+            value = (action.get("selected_option") or {}).get("value")
+        actor = await self.bot.admin_actor(
+            client, self.bot.actor_of(context), max_age=ADMIN_ACTION_MAX_AGE
+        )
+        try:
+            view = await self.bot.coach_now.admin_view(actor)
+            modal = admin_forms.modal_for(action_id, str(value or ""), view)
+        except CoachError as exc:
+            # Not an admin (any more), or nothing by that name: said in their home.
+            await self.bot.publish_home(client, actor, str(exc))
+            return
+        try:
+            await client.views_open(trigger_id=body["trigger_id"], view=modal)
+        except SlackApiError as exc:
+            # Most often the click's trigger_id expired (three seconds): press again.
+            log.warning("slack: edit form not opened: %s", describe(exc))
+            await self.bot.publish_home(client, actor, "That took too long — press Edit again.")
+
+    async def on_submitted(
+        self,
+        ack: AsyncAck,
+        view: dict[str, Any],
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+    ) -> None:
+        form = admin_forms.read_form(view)
+        if form is None:
+            inputs = admin_forms.form_inputs(str(view.get("callback_id") or ""))
+            if inputs:
+                await ack(response_action="errors", errors={inputs[0]: admin_forms.STALE})
+            else:
+                await ack()  # not a form of ours: nothing to change, nothing to say
+            return
+        actor = await self.bot.admin_actor(
+            client, self.bot.actor_of(context), max_age=ADMIN_ACTION_MAX_AGE
+        )
+        try:
+            changes = await self._apply(actor, form)
+        except InvalidSetting as exc:
+            await ack(response_action="errors", errors=form.field_errors(exc.errors))
+            return
+        except CoachError as exc:
+            # Not an admin now, the last admin, a playbook that stays on: beside the form.
+            await ack(response_action="errors", errors={form.first_block: str(exc)})
+            return
+        except Exception:
+            log.exception("slack: admin form %s failed", form.callback_id)
+            await ack(response_action="errors", errors={form.first_block: SORRY})
+            return
+        await ack()
+        log.info("slack: %s made %d policy change(s)", actor.user_id, len(changes))
+        affected = [actor.user_id]
+        if form.callback_id == admin_forms.USER_ROLE_FORM and form.values[admin_forms.USER]:
+            affected.append(str(form.values[admin_forms.USER]))
+        self.bot.refresh_homes(actor.org, affected)
+
+    async def _apply(self, actor: Actor, form: SubmittedForm) -> list[PolicyChange]:
+        coach, values = self.bot.coach_now, form.values
+        if form.callback_id == admin_forms.ROLE_LIMITS_FORM:
+            missing = {
+                name: "type an amount, e.g. 40 or 12.50"
+                for name in (admin_forms.PER_INCIDENT, admin_forms.DAILY)
+                if values[name] is None
+            }
+            if missing:
+                raise InvalidSetting(missing)
+            return await coach.set_role_limits(
+                actor,
+                form.meta["role"],
+                values[admin_forms.PER_INCIDENT],
+                values[admin_forms.DAILY],
+            )
+        if form.callback_id == admin_forms.USER_ROLE_FORM:
+            return await coach.set_user_role(
+                actor, values[admin_forms.USER] or "", values[admin_forms.ROLE] or ""
+            )
+        if form.callback_id == admin_forms.SETTINGS_FORM:
+            return await coach.set_org_settings(
+                actor,
+                max_single_spend=values[admin_forms.MAX_SINGLE_SPEND] or "",
+                # Left empty: no cap.
+                customer_daily_cap=values[admin_forms.CUSTOMER_DAILY_CAP] or "",
+                # None chosen: as it is (a select cannot be emptied).
+                escalation_channel=values[admin_forms.ESCALATION_CHANNEL],
+            )
+        enabled = values[admin_forms.ENABLED]
+        if enabled not in (admin_forms.ON, admin_forms.OFF):
+            raise InvalidSetting({admin_forms.ENABLED: "choose on or off"})
+        return await coach.set_playbook_enabled(
+            actor, form.meta["playbook_id"], enabled == admin_forms.ON
+        )
