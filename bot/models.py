@@ -329,6 +329,7 @@ class PlaybookSummary:
     owner: str
     review_by: date
     overdue: bool
+    own: bool = False  # one the organisation added (else the library's)
 
 
 @dataclass(frozen=True, slots=True)
@@ -338,7 +339,8 @@ class Home:
     Everyone: their authority now, their open incident and today's spends, and the
     playbooks most used at their location (``top_playbooks``, for one-tap starts).
     ``pending`` and ``today`` are for those who may decide spends (else empty / None);
-    ``limits`` (role, per-incident, daily) and ``playbooks`` for admins.
+    ``limits`` (role, per-incident, daily), ``playbooks`` and ``overdue_reviews`` for
+    admins.
     """
 
     authority: Authority
@@ -350,3 +352,6 @@ class Home:
     today: TodayFigures | None = None
     limits: tuple[tuple[Role, Money, Money], ...] = ()
     playbooks: tuple[PlaybookSummary, ...] = ()
+    # Admins: the playbooks the organisation answers with whose review date has passed,
+    # its own first (``bot.org_playbooks.overdue_reviews``).
+    overdue_reviews: tuple[PlaybookSummary, ...] = ()

@@ -164,4 +164,19 @@ def _admin(home: Home) -> list[Block]:
         # A section holds 3000 characters: a library of dozens of playbooks takes several.
         for start in range(0, len(lines), PLAYBOOKS_PER_SECTION):
             out.append(section("\n".join(lines[start : start + PLAYBOOKS_PER_SECTION])))
+    out += _overdue_reviews(home)
     return out
+
+
+def _overdue_reviews(home: Home) -> list[Block]:
+    """The reviews this organisation's admins should do: its own playbooks first."""
+    if not home.overdue_reviews:
+        return []
+    lines = [
+        f"⚠ {escape(p.title)} — {'your playbook' if p.own else 'library'}, "
+        f"{escape(p.owner)}, due {p.review_by:%d %b %Y}"
+        for p in home.overdue_reviews[:PLAYBOOKS_PER_SECTION]
+    ]
+    more = len(home.overdue_reviews) - len(lines)
+    tail = [f"_…and {more} more: `coachbot playbooks check --org ORG`_"] if more > 0 else []
+    return [header("Overdue for review"), section("\n".join([*lines, *tail]))]
