@@ -16,6 +16,7 @@ from bot.coach import Coach
 from bot.database import Database
 from bot.errors import InvalidInput, NotFound, NotPermitted, PlaybookError
 from bot.playbooks import load_playbook_file
+from bot.reports import ReportQuery, build_report
 from tests.clock import Clock
 from tests.test_cli import Cli
 from tests.test_policy import BILLING, ORG_FILE, Monotonic, _coach
@@ -224,6 +225,20 @@ async def test_admins_see_overdue_reviews_of_their_own_playbooks(
     )
     clock.now = datetime(2026, 1, 30, 12, 0, tzinfo=UTC)  # before it was due: nothing
     assert (await coach.home(admin)).overdue_reviews == ()
+
+
+async def test_reports_name_the_orgs_playbook_and_admins_can_switch_it_off(
+    coach: Coach, pool
+) -> None:
+    admin, staff = coach.actor("hotel", "U_ADMIN"), coach.actor("hotel", "U_ASSOC")
+    await coach.import_playbooks(admin, [pool])
+    await coach.advise(staff, POOL_LINE)
+    await coach.spend(staff, "£15 day pass for the partner pool")
+    report = await build_report(coach, admin, ReportQuery.parse("today", "playbook"))
+    assert [(r.key, r.label) for r in report.playbooks] == [("pool-closed", pool.title)]
+
+    await coach.set_playbook_enabled(admin, "pool-closed", False)
+    assert (await coach.advise(staff, POOL_LINE)).playbook.id != "pool-closed"
 
 
 async def test_an_org_file_import_keeps_the_orgs_playbooks(coach: Coach, pool) -> None:
