@@ -8,6 +8,9 @@ The first change of an organisation's policy (``limits set``, ``role set``, ``pl
 disable``, ``org import``) stores the whole of it in ``org_policies``; from then on the
 database holds that organisation's policy and the file no longer applies to it.
 
+The policy also holds the organisation's own playbooks and its say lines for the
+library's steps (``own_playbooks``, ``say_overrides``; the rules: ``bot.org_playbooks``).
+
 Every change is appended to the organisation's hash chain in the ledger (who, what,
 before, after, when) in the same transaction, under the same lock as its spends, so
 ``audit verify`` covers limits the way it covers money.
