@@ -932,7 +932,7 @@ class Coach:
         def edit(current: OrgConfig) -> OrgConfig:
             keep = {f: getattr(current, f) for f in kept if f not in config.model_fields_set}
             updated = with_fields(config, **keep) if keep else config
-            check_playbooks(updated, self.library)  # the rules `playbooks import` follows
+            check_playbooks(updated, self.library, self.org_playbooks.taken)  # as on import
             return updated
 
         return await self._change_policy(actor, edit)
@@ -944,7 +944,7 @@ class Coach:
     ) -> list[PolicyChange]:
         """An admin adds playbooks of the organisation's own (or replaces its own of the
         same id), matched for it from its next request, in every process."""
-        return await self._change_policy(actor, adding(playbooks, self.library))
+        return await self._change_policy(actor, adding(playbooks, self.org_playbooks.taken))
 
     async def set_say_line(
         self, actor: Actor, playbook_id: str, step: int, line: str | None

@@ -28,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -57,19 +57,20 @@ log = structlog.get_logger(__name__)
 # --------------------------------------------------------------------------- the rules
 
 
-def check_own_playbook(playbook: Playbook, library: PlaybookLibrary) -> None:
-    """Refuse an own playbook whose id is the library's (InvalidInput naming the field)."""
-    if playbook.id in library:
+def check_own_playbook(playbook: Playbook, taken: Container[str]) -> None:
+    """Refuse an own playbook whose id is taken (``OrgLibraries.taken``: the library's
+    and the classifier's), with an InvalidInput naming the field."""
+    if playbook.id in taken:
         raise InvalidInput(
             f"id: {playbook.id!r} is already a library playbook — change its words with "
             "`playbooks say`, or switch it off and add yours under another id"
         )
 
 
-def check_own_playbooks(playbooks: Iterable[Playbook], library: PlaybookLibrary) -> None:
+def check_own_playbooks(playbooks: Iterable[Playbook], taken: Container[str]) -> None:
     count = 0
     for playbook in playbooks:
-        check_own_playbook(playbook, library)
+        check_own_playbook(playbook, taken)
         count += 1
     if count > MAX_OWN_PLAYBOOKS:
         raise InvalidInput(f"an organisation may add up to {MAX_OWN_PLAYBOOKS} playbooks")
@@ -152,7 +153,9 @@ class OrgLibrary:
     config: OrgConfig
 
 
-def build_view(library: PlaybookLibrary, config: OrgConfig) -> OrgLibrary:
+def build_view(
+    library: PlaybookLibrary, config: OrgConfig, taken: Container[str] = ()
+) -> OrgLibrary:
     """The organisation's view of ``library``. Defensive: what the core would refuse
     (an own id the library has since taken, a safety playbook's say line, a step that is
     no longer there) is left out here rather than failing every request."""
@@ -164,7 +167,7 @@ def build_view(library: PlaybookLibrary, config: OrgConfig) -> OrgLibrary:
         shipped.append(playbook)
     own = []
     for playbook in config.own_playbooks:
-        if playbook.id in library:
+        if playbook.id in library or playbook.id in taken:
             log.warning("org_playbooks.clash", playbook=playbook.id)
             continue
         own.append(playbook)
@@ -190,6 +193,11 @@ class OrgLibraries:
     ) -> None:
         self.library = library
         self.matcher = matcher
+        # Ids an own playbook may not have: the library's, and those the classifier was
+        # trained on (an own playbook is ranked on its own words, never on the model's
+        # idea of a library situation that shares its id).
+        model_labels = matcher.model.labels if matcher.model is not None else ()
+        self.taken = frozenset((*(p.id for p in library), *model_labels))
         self._views: dict[str, OrgLibrary] = {}
         self._matchers: OrderedDict[str, PlaybookMatcher] = OrderedDict()
         self._building: dict[str, asyncio.Lock] = {}
@@ -203,7 +211,7 @@ class OrgLibraries:
         if found is not None and _same_playbooks(found.config, config):
             found = OrgLibrary(found.library, found.own, found.matcher_key, config)
         else:
-            found = build_view(self.library, config)
+            found = build_view(self.library, config, self.taken)
         self._views[org] = found
         return found
 
@@ -244,26 +252,26 @@ def _same_playbooks(a: OrgConfig, b: OrgConfig) -> bool:
 # organisation's lock, after the admin check, on the policy as it stands.
 
 
-def check_playbooks(config: OrgConfig, library: PlaybookLibrary) -> None:
+def check_playbooks(config: OrgConfig, library: PlaybookLibrary, taken: Container[str]) -> None:
     """A whole policy's own playbooks and say lines against the rules (``org import``)."""
-    check_own_playbooks(config.own_playbooks, library)
+    check_own_playbooks(config.own_playbooks, taken)
     for pid, lines in config.say_overrides.items():
         for step, line in lines.items():
             overridable_step(library, pid, step)
             say_line(line)
 
 
-def adding(playbooks: Sequence[Playbook], library: PlaybookLibrary) -> PolicyEdit:
+def adding(playbooks: Sequence[Playbook], taken: Container[str]) -> PolicyEdit:
     """Add these playbooks to the organisation's own; one with an id it already has
     replaces that one, in its place."""
     if not playbooks:
         raise InvalidInput("no playbook to import")
-    check_own_playbooks(playbooks, library)
+    check_own_playbooks(playbooks, taken)
 
     def edit(current: OrgConfig) -> OrgConfig:
         mine = {p.id: p for p in current.own_playbooks}
         mine.update((p.id, p) for p in playbooks)
-        check_own_playbooks(mine.values(), library)
+        check_own_playbooks(mine.values(), taken)
         return with_fields(current, own_playbooks=list(mine.values()))
 
     return edit

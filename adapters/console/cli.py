@@ -626,13 +626,14 @@ async def _playbooks_check_org(args: argparse.Namespace, coach: Coach) -> int:
     """`playbooks check --org ORG`: the library, then the organisation's own playbooks
     (checked again against today's library) and every review date."""
     library = load_library(Path(args.dir)) if args.dir else coach.library
+    taken = coach.org_playbooks.taken | {p.id for p in library}
     today = args.as_of or date.today()
     own = (await coach.policy_for(args.org)).config.own_playbooks
     warnings = [_review_warning(p) for p in library.overdue(today)]
     problems = []
     for playbook in own:
         try:
-            check_own_playbook(playbook, library)
+            check_own_playbook(playbook, taken)
         except CoachError as exc:
             problems.append(f"{args.org}/{playbook.id}: {exc}")
         if playbook.review_by < today:
