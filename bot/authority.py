@@ -153,6 +153,33 @@ class OrgConfig(BaseModel):
     user_limits: dict[str, RoleLimits] = Field(default_factory=dict)
     playbook_authority: dict[str, dict[Role, Decimal]] = Field(default_factory=dict)
     disabled_playbooks: frozenset[str] = frozenset()
+    # The organisation's own playbooks (validated by the shipped playbooks' models) and
+    # its own say lines for the library's steps: playbook id -> step number (from 1) ->
+    # line. What they may be (no clash with a library id, no safety playbook's words) is
+    # checked against the library by the core: ``bot.org_playbooks``.
+    own_playbooks: tuple[Playbook, ...] = ()
+    say_overrides: dict[str, dict[int, str]] = Field(default_factory=dict)
+
+    @field_validator("own_playbooks")
+    @classmethod
+    def _own_ids_unique(cls, v: tuple[Playbook, ...]) -> tuple[Playbook, ...]:
+        seen: set[str] = set()
+        for playbook in v:
+            if playbook.id in seen:
+                raise ValueError(f"playbook id {playbook.id!r} is given twice")
+            seen.add(playbook.id)
+        return v
+
+    @field_validator("say_overrides")
+    @classmethod
+    def _say_lines(cls, v: dict[str, dict[int, str]]) -> dict[str, dict[int, str]]:
+        for pid, lines in v.items():
+            for step, line in lines.items():
+                if step < 1:
+                    raise ValueError(f"{pid}: steps are numbered from 1, not {step}")
+                if not line.strip():
+                    raise ValueError(f"{pid} step {step}: the say line is empty")
+        return v
 
     @field_validator("playbook_authority", mode="before")
     @classmethod

@@ -12,7 +12,7 @@ import dataclasses
 import re
 import secrets
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -63,7 +63,6 @@ from bot.models import (
     Money,
     OrgSettings,
     PendingSpend,
-    PlaybookSummary,
     PlaybookUse,
     Role,
     ScoredPlaybook,
@@ -73,6 +72,15 @@ from bot.models import (
     TodayFigures,
 )
 from bot.money import currency_exponent, format_money, parse_amount, to_minor
+from bot.org_playbooks import (
+    OrgLibraries,
+    adding,
+    check_playbooks,
+    overdue_reviews,
+    removing,
+    saying,
+    summary,
+)
 from bot.orgs import CONSOLE, USER_PLATFORMS, platform_of
 from bot.playbooks import FALLBACK_PLAYBOOK_ID, Playbook, PlaybookLibrary
 from bot.policy import OrgPolicies, parse_policy_amounts, with_fields
@@ -165,6 +173,8 @@ class Coach:
         self.state = state
         self.escalations = escalations
         self.matcher = matcher or PlaybookMatcher.shared(library)
+        # Each organisation's view: the library with its say lines, plus its own.
+        self.org_playbooks = OrgLibraries(library, self.matcher)
         self.clock = clock
         # Every incident's life and outcome, for good (the shared state forgets). None:
         # coaching works as before, without outcome prompts or recovery figures.
@@ -218,10 +228,12 @@ class Coach:
         """Match a situation, open an incident for this employee, return what to do now."""
         actor = await self._current(actor)
         situation = _clean_situation(text)
-        result = self._without_disabled(actor.org, self.matcher.match(situation))
+        config = self.policies.cached(actor.org).config
+        matcher = await self.org_playbooks.matcher_for(actor.org, config)
+        result = self._without_disabled(actor.org, matcher.match(situation))
         if not result.meaningful or not result.ranked:
             raise NotUnderstood(result.note or USAGE_HINT)
-        playbook = self.library.get(result.ranked[0].playbook_id)
+        playbook = self.library_for(actor.org).get(result.ranked[0].playbook_id)
         customer_ref, _ = extract_customer_ref(situation)
         incident = {
             "id": _new_id("in_"),
@@ -247,7 +259,7 @@ class Coach:
         """The next step of the open incident; ``incident_id`` (a card's button) must be it."""
         actor = await self._current(actor)
         incident = await self._open_incident(actor, incident_id)
-        playbook = self.library.get(incident["playbook_id"])
+        playbook = self.library_for(actor.org).get(incident["playbook_id"])
         if incident["step"] >= len(playbook.steps):
             raise InvalidInput(
                 f"that was the last step of '{playbook.title}' — log a spend, escalate, "
@@ -266,11 +278,12 @@ class Coach:
         refused, naming it, rather than switching the newer incident)."""
         actor = await self._current(actor)
         incident = await self._open_incident(actor, incident_id)
-        if plain_id(playbook_id, "playbook id") not in self.library or self._disabled(
+        library = self.library_for(actor.org)
+        if plain_id(playbook_id, "playbook id") not in library or self._disabled(
             actor.org, playbook_id
         ):
             raise NotFound(f"no playbook called {playbook_id!r}")
-        playbook = self.library.get(playbook_id)
+        playbook = library.get(playbook_id)
         previous = incident["playbook_id"]
         incident.update(
             playbook_id=playbook.id,
@@ -349,13 +362,14 @@ class Coach:
             raise InvalidInput(f"an idempotency key is 1 to {MAX_REQUEST_KEY} characters")
 
         incident = await self._spend_incident(actor, incident_id)
-        if playbook_id is not None and plain_id(playbook_id, "playbook id") not in self.library:
+        library = self.library_for(actor.org)
+        if playbook_id is not None and plain_id(playbook_id, "playbook id") not in library:
             raise NotFound(f"no playbook called {playbook_id!r}")
         if playbook_id is None and incident is not None:
             playbook_id = incident.get("playbook_id")
         if typed_ref is None and incident is not None:
             typed_ref = incident.get("customer_ref")
-        playbook = self.library.get(playbook_id) if playbook_id else None
+        playbook = library.get(playbook_id) if playbook_id and playbook_id in library else None
         request = SpendRequest(
             amount=amount,
             reason=reason,
@@ -505,7 +519,9 @@ class Coach:
             return None
         escalation = await self.escalations.for_entry(actor.org, entry.entry_id)
         if escalation is None and entry.status is SpendStatus.PENDING:
-            playbook = self.library.get(entry.playbook_id) if entry.playbook_id else None
+            library = self.library_for(actor.org)
+            known = entry.playbook_id is not None and entry.playbook_id in library
+            playbook = library.get(entry.playbook_id) if known and entry.playbook_id else None
             escalation = await self._raise_spend_escalation(actor, entry, playbook)
         return escalation
 
@@ -546,8 +562,9 @@ class Coach:
                 f"{amount} is over the {format_money(ceiling)} maximum for a single spend: "
                 "nobody can approve it — deny it and log it in smaller, separate spends"
             )
-        known = entry.playbook_id is not None and entry.playbook_id in self.library
-        playbook = self.library.get(entry.playbook_id) if known and entry.playbook_id else None
+        library = self.library_for(actor.org)
+        known = entry.playbook_id is not None and entry.playbook_id in library
+        playbook = library.get(entry.playbook_id) if known and entry.playbook_id else None
         own = policy.per_incident(actor.role, playbook, actor.user_id)
         if entry.amount.minor > own.minor:
             needed = self._approver_level(actor.org, actor.role, entry.amount, playbook)
@@ -668,7 +685,7 @@ class Coach:
         for role in Role:
             overrides = tuple(
                 (p.id, policy.per_incident(role, p))
-                for p in self.library
+                for p in self.library_for(actor.org)
                 if role in p.authority or role in policy.config.playbook_authority.get(p.id, {})
             )
             out.append(
@@ -739,23 +756,23 @@ class Coach:
     def _admin_view(self, org: str, policy: AuthorityPolicy) -> dict[str, Any]:
         today = self.clock().astimezone(self._tz(org)).date()
         off = policy.config.disabled_playbooks
+        view = self.org_playbooks.view(org, policy.config)
         return {
             "limits": tuple(
                 (role, policy.per_incident(role, None), policy.daily_allowance(role))
                 for role in Role
             ),
             "playbooks": tuple(
-                PlaybookSummary(
-                    p.id,
-                    p.title,
-                    p.owner,
-                    p.review_by,
-                    p.review_by < today,
+                summary(
+                    p,
+                    today,
+                    p.id in view.own,
                     enabled=p.id not in off,
                     always_on=p.id in ALWAYS_ANSWERED,
                 )
-                for p in self.library
+                for p in view.library
             ),
+            "overdue_reviews": overdue_reviews(view, today, off),
             "settings": OrgSettings(
                 currency=policy.currency,
                 max_single_spend=policy.max_single_spend,
@@ -769,9 +786,11 @@ class Coach:
 
         The incident's situation is the playbook's title: nothing was typed.
         """
-        if plain_id(playbook_id, "playbook id") not in self.library:
+        actor = await self._current(actor)
+        library = self.library_for(actor.org)
+        if plain_id(playbook_id, "playbook id") not in library:
             raise NotFound(f"no playbook called {playbook_id!r}")
-        playbook = self.library.get(playbook_id)
+        playbook = library.get(playbook_id)
         incident = {
             "id": _new_id("in_"),
             "situation": playbook.title,
@@ -806,13 +825,14 @@ class Coach:
         people = self.policies.cached(actor.org).config.people(platform_of(actor.org))
         locations = people.locations
         here = locations.get(actor.user_id)
+        library = self.library_for(actor.org)
         counts = Counter(
             r.playbook_id
             for r in records
-            if (here is None or locations.get(r.user_id) == here) and r.playbook_id in self.library
+            if (here is None or locations.get(r.user_id) == here) and r.playbook_id in library
         )
         return tuple(
-            PlaybookUse(pid, self.library.get(pid).title, uses)
+            PlaybookUse(pid, library.get(pid).title, uses)
             for pid, uses in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
         )
 
@@ -859,6 +879,11 @@ class Coach:
     async def policy_for(self, org: str) -> AuthorityPolicy:
         """The organisation's policy now: limits, roles, caps, playbooks switched off."""
         return await self.policies.get(org)
+
+    def library_for(self, org: str) -> PlaybookLibrary:
+        """The organisation's playbooks: the library with its say lines, then its own
+        (from its policy as last read here, as ``policies.cached``)."""
+        return self.org_playbooks.view(org, self.policies.cached(org).config).library
 
     async def set_role_limits(
         self,
@@ -968,7 +993,8 @@ class Coach:
         Never a safety playbook or ``general-recovery``: staff must always get those.
         """
         playbook_id = plain_id(playbook_id, "playbook id").strip()
-        if playbook_id not in self.library:
+        await self.policy_for(actor.org)
+        if playbook_id not in self.library_for(actor.org):
             raise NotFound(f"no playbook called {playbook_id!r}")
         if not enabled and playbook_id in ALWAYS_ANSWERED:
             raise InvalidInput(
@@ -1037,11 +1063,41 @@ class Coach:
         return await self._change_policy(actor, edit)
 
     async def import_policy(self, actor: Actor, config: OrgConfig) -> list[PolicyChange]:
-        """An admin applies an organisation file on purpose: each difference is audited."""
+        """An admin applies an organisation file on purpose: each difference is audited.
+        The organisation's own playbooks and say lines stay unless the file has them."""
         protected = ALWAYS_ANSWERED & config.disabled_playbooks
         if protected:
             raise InvalidInput(f"{', '.join(sorted(protected))} cannot be switched off")
-        return await self._change_policy(actor, lambda current: config)
+        kept = ("own_playbooks", "say_overrides")
+
+        def edit(current: OrgConfig) -> OrgConfig:
+            keep = {f: getattr(current, f) for f in kept if f not in config.model_fields_set}
+            updated = with_fields(config, **keep) if keep else config
+            check_playbooks(updated, self.library, self.org_playbooks.taken)  # as on import
+            return updated
+
+        return await self._change_policy(actor, edit)
+
+    # The organisation's own playbooks and say lines (the rules: ``bot.org_playbooks``).
+
+    async def import_playbooks(
+        self, actor: Actor, playbooks: Sequence[Playbook]
+    ) -> list[PolicyChange]:
+        """An admin adds playbooks of the organisation's own (or replaces its own of the
+        same id), matched for it from its next request, in every process."""
+        return await self._change_policy(actor, adding(playbooks, self.org_playbooks.taken))
+
+    async def set_say_line(
+        self, actor: Actor, playbook_id: str, step: int, line: str | None
+    ) -> list[PolicyChange]:
+        """An admin sets what to say at one step (None: back to the library's line)."""
+        playbook_id = plain_id(playbook_id, "playbook id").strip()
+        return await self._change_policy(actor, saying(self.library, playbook_id, step, line))
+
+    async def remove_playbook(self, actor: Actor, playbook_id: str) -> list[PolicyChange]:
+        """An admin removes one of the organisation's own playbooks."""
+        playbook_id = plain_id(playbook_id, "playbook id").strip()
+        return await self._change_policy(actor, removing(self.library, playbook_id))
 
     async def _change_policy(
         self, actor: Actor, edit: Callable[[OrgConfig], OrgConfig]
@@ -1267,7 +1323,8 @@ class Coach:
     async def _advice(
         self, actor: Actor, incident: dict[str, Any], result: MatchResult | None
     ) -> Advice:
-        playbook = self.library.get(incident["playbook_id"])
+        library = self.library_for(actor.org)
+        playbook = library.get(incident["playbook_id"])
         index = incident["step"]
         raw_step = playbook.steps[index - 1]
         if result is not None:
@@ -1277,9 +1334,9 @@ class Coach:
         else:  # a step the employee moved to, or a playbook they chose: no new ranking
             scores, confidence, confident, terms = {}, 1.0, True, ()
         alternatives = tuple(
-            ScoredPlaybook(pid, self.library.get(pid).title, round(scores.get(pid, 0.0), 4))
+            ScoredPlaybook(pid, library.get(pid).title, round(scores.get(pid, 0.0), 4))
             for pid in incident["alternatives"]
-            if pid in self.library
+            if pid in library
         )
         reasons = tuple(incident["escalation_reasons"])
         return Advice(

@@ -340,6 +340,7 @@ class PlaybookSummary:
     overdue: bool
     enabled: bool = True
     always_on: bool = False  # a safety playbook or general-recovery: never switched off
+    own: bool = False  # one the organisation added (else the library's)
 
 
 @dataclass(frozen=True, slots=True)
@@ -359,7 +360,8 @@ class Home:
     Everyone: their authority now, their open incident and today's spends, and the
     playbooks most used at their location (``top_playbooks``, for one-tap starts).
     ``pending`` and ``today`` are for those who may decide spends (else empty / None);
-    ``limits`` (role, per-incident, daily), ``playbooks`` and ``settings`` for admins.
+    ``limits`` (role, per-incident, daily), ``playbooks``, ``settings`` and
+    ``overdue_reviews`` for admins.
     """
 
     authority: Authority
@@ -372,3 +374,6 @@ class Home:
     limits: tuple[tuple[Role, Money, Money], ...] = ()
     playbooks: tuple[PlaybookSummary, ...] = ()
     settings: OrgSettings | None = None
+    # Admins: the playbooks the organisation answers with whose review date has passed,
+    # its own first (``bot.org_playbooks.overdue_reviews``).
+    overdue_reviews: tuple[PlaybookSummary, ...] = ()

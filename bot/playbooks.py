@@ -215,15 +215,21 @@ def load_playbook_file(path: Path) -> Playbook:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""
         raise PlaybookError(f"{path.name}:{where} is not valid YAML") from None
+    return parse_playbook(raw, path.name)
+
+
+def parse_playbook(raw: Any, source: str) -> Playbook:
+    """Validate one playbook already read (a YAML file, a form); errors start with
+    ``source`` and name the field, e.g. ``mine.yaml: steps[0].do: Field required``."""
     if not isinstance(raw, dict):
-        raise PlaybookError(f"{path.name}: expected a mapping of fields at the top level")
+        raise PlaybookError(f"{source}: expected a mapping of fields at the top level")
     try:
         playbook = Playbook.model_validate(raw)
     except ValidationError as exc:
         problems = "; ".join(
             f"{_field_path(err['loc']) or '(top)'}: {err['msg']}" for err in exc.errors()
         )
-        raise PlaybookError(f"{path.name}: {problems}") from None
+        raise PlaybookError(f"{source}: {problems}") from None
     return playbook
 
 

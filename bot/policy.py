@@ -8,6 +8,9 @@ The first change of an organisation's policy (``limits set``, ``role set``, ``pl
 disable``, ``org import``) stores the whole of it in ``org_policies``; from then on the
 database holds that organisation's policy and the file no longer applies to it.
 
+The policy also holds the organisation's own playbooks and its say lines for the
+library's steps (``own_playbooks``, ``say_overrides``; the rules: ``bot.org_playbooks``).
+
 Every change is appended to the organisation's hash chain in the ledger (who, what,
 before, after, when) in the same transaction, under the same lock as its spends, so
 ``audit verify`` covers limits the way it covers money.
@@ -74,6 +77,12 @@ SHARED_FIELDS = frozenset(
         "disabled_playbooks",
     }
 )
+
+
+# How the audit trail names a change of an organisation's own playbook (before and after
+# the whole playbook, None when absent) and of a say line it set for a library step.
+OWN_PLAYBOOK = "own playbook"
+SAY_LINE = "say line"
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +178,22 @@ def describe_changes(before: OrgConfig, after: OrgConfig) -> list[PolicyChange]:
                     if sa.get(key) != sb.get(key):
                         what = per_key[sub]
                         out.append(PolicyChange(what, f"{field}:{key}", sa.get(key), sb.get(key)))
+        elif field == "own_playbooks":
+            # Each playbook whole, before and after: the chain holds exactly what staff
+            # were told to do and say.
+            was = {pb["id"]: pb for pb in a or ()}
+            now = {pb["id"]: pb for pb in b or ()}
+            for pid in sorted(set(was) | set(now)):
+                if was.get(pid) != now.get(pid):
+                    out.append(PolicyChange(OWN_PLAYBOOK, pid, was.get(pid), now.get(pid)))
+        elif field == "say_overrides":
+            a, b = a or {}, b or {}
+            for pid in sorted(set(a) | set(b)):
+                was, now = a.get(pid) or {}, b.get(pid) or {}
+                for step in sorted(set(was) | set(now), key=int):
+                    if was.get(step) != now.get(step):
+                        target = f"{pid} step {step}"
+                        out.append(PolicyChange(SAY_LINE, target, was.get(step), now.get(step)))
         elif field == "disabled_playbooks":
             for pid in sorted(set(a or ()) ^ set(b or ())):
                 was_off = pid in (a or ())
@@ -446,9 +471,29 @@ def _value_text(value: Any) -> str:
     return str(value)
 
 
+def _playbook_text(before: Any, after: Any) -> str:
+    """An own playbook's change in a few words (the JSON has it whole)."""
+    if not isinstance(after, Mapping):
+        return f"removed “{before.get('title')}”" if isinstance(before, Mapping) else "(none)"
+    title, owner, due = after.get("title"), after.get("owner"), after.get("review_by")
+    about = f"“{title}”, owner {owner}, review by {due}"
+    if not isinstance(before, Mapping):
+        return f"added {about}"
+    changed = [k for k in sorted(set(before) | set(after)) if before.get(k) != after.get(k)]
+    return f"changed {', '.join(changed)} of {about}"
+
+
 def policy_change_line(change: PolicyChange) -> str:
     """'role limits associate: per-incident 100, daily 300 → per-incident 40, daily 120
     (by U1)': one line, for text, Slack and Teams reports and the CLI."""
     subject = f"{change.what} {change.target}".strip()
-    line = f"{subject}: {_value_text(change.before)} → {_value_text(change.after)}"
+    if change.what == OWN_PLAYBOOK:
+        line = f"{subject}: {_playbook_text(change.before, change.after)}"
+    elif change.what == SAY_LINE:
+        before, after = (
+            "(the library's line)" if v is None else f"“{v}”" for v in (change.before, change.after)
+        )
+        line = f"{subject}: {before} → {after}"
+    else:
+        line = f"{subject}: {_value_text(change.before)} → {_value_text(change.after)}"
     return line + (f" (by {change.changed_by})" if change.changed_by else "")

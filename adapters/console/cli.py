@@ -37,7 +37,8 @@ from bot.ledger.checkpoint import (
     load_checkpoints,
 )
 from bot.models import Actor, Role
-from bot.playbooks import load_library
+from bot.org_playbooks import check_own_playbook
+from bot.playbooks import Playbook, load_library, load_playbook_file
 from bot.policy import policy_change_dict, policy_change_line
 from bot.pulse import pulse_link, pulse_message
 from bot.reports import (
@@ -50,6 +51,7 @@ from bot.reports import (
 from bot.runtime import open_coach
 from bot.settings import Settings
 
+DEFAULT_ORG = "local"
 EXIT_FAILED = 1  # e.g. the audit found tampering
 EXIT_BAD_INPUT = 2
 EXIT_NOT_PERMITTED = 3
@@ -131,7 +133,9 @@ def build_parser() -> OneLineParser:
     parser = OneLineParser(
         prog="coachbot", description="Service Coach: coaching for front-line staff."
     )
-    parser.add_argument("--org", default="local", help="organisation id (default: local)")
+    # None until ``main`` sets the default: `playbooks check` reads an organisation's own
+    # playbooks only when one is named.
+    parser.add_argument("--org", default=None, help=f"organisation id (default: {DEFAULT_ORG})")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
 
     def who(p: argparse.ArgumentParser, user_required: bool) -> None:
@@ -250,19 +254,32 @@ def build_parser() -> OneLineParser:
 
     p = sub.add_parser(
         "playbooks",
-        help="validate a playbook folder (check), or see how each playbook fares (stats)",
+        help="validate playbooks (check), see how they fare (stats), manage an organisation's",
         description=(
-            "check: validate a playbook folder. stats: each playbook's use, win-back rate, "
+            "check: validate a playbook folder (with --org, also that organisation's own "
+            "playbooks and their review dates). stats: each playbook's use, win-back rate, "
             "average spend and the phrases staff re-routed with 'Not this one' (managers; "
             "without --user, runs as a local admin like `report`). disable/enable ID "
             "--user ADMIN: stop (or resume) answering with a playbook in this organisation; "
-            "never a safety playbook or general-recovery."
+            "never a safety playbook or general-recovery. Admins, for one organisation "
+            "(without --user, as the local operator): import FILE|DIR adds its own "
+            "playbooks (same format as the library's; an id it already has is replaced); "
+            "say ID STEP 'LINE' sets what staff say at a step (--reset: the library's line "
+            "again; never a safety playbook); remove ID removes one of its own."
         ),
     )
-    p.add_argument("action", choices=["check", "stats", "disable", "enable"])
     p.add_argument(
-        "dir", nargs="?", metavar="DIR|ID", help="check: a folder; disable/enable: a playbook id"
+        "action", choices=["check", "stats", "disable", "enable", "import", "say", "remove"]
     )
+    p.add_argument(
+        "dir",
+        nargs="?",
+        metavar="DIR|ID|FILE",
+        help="check: a folder; import: a playbook file or folder; others: a playbook id",
+    )
+    p.add_argument("rest", nargs="*", metavar="STEP LINE", help="say: the step number and line")
+    p.add_argument("--reset", action="store_true", help="say: back to the library's line")
+    p.add_argument("--org", default=argparse.SUPPRESS, help="organisation id")
     p.add_argument(
         "--as-of",
         type=_iso_date,
@@ -423,6 +440,10 @@ async def _org_import(args: argparse.Namespace, coach: Coach) -> int:
 async def _playbooks(args: argparse.Namespace, coach: Coach) -> int:
     if args.action == "stats":
         return await _playbooks_stats(args, coach)
+    if args.action == "check":
+        return await _playbooks_check_org(args, coach)
+    if args.action in ("import", "say", "remove"):
+        return await _own_playbooks(args, coach)
     actor = coach.actor(args.org, args.user, args.role)
     enabled = args.action == "enable"
     return _changed(args, await coach.set_playbook_enabled(actor, args.dir, enabled))
@@ -586,16 +607,75 @@ def _iso_date(value: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
 
 
+def _review_warning(p: Playbook, prefix: str = "") -> str:
+    return f"{prefix}{p.id}: review was due {p.review_by} (owner: {p.owner})"
+
+
 def _playbooks_check(args: argparse.Namespace, settings: Settings) -> int:
     folder = Path(args.dir) if args.dir else settings.coachbot_playbooks_dir
     library = load_library(folder)  # raises PlaybookError naming file and field
     overdue = library.overdue(args.as_of or date.today())
-    warnings = [f"{p.id}: review was due {p.review_by} (owner: {p.owner})" for p in overdue]
+    warnings = [_review_warning(p) for p in overdue]
     data = {"ok": True, "playbooks": len(library), "warnings": warnings}
     text = "\n".join([f"{len(library)} playbooks OK", *(f"warning: {w}" for w in warnings)])
     _emit(args.json, data, text)
     return 0
 
+
+async def _playbooks_check_org(args: argparse.Namespace, coach: Coach) -> int:
+    """`playbooks check --org ORG`: the library, then the organisation's own playbooks
+    (checked again against today's library) and every review date."""
+    library = load_library(Path(args.dir)) if args.dir else coach.library
+    taken = coach.org_playbooks.taken | {p.id for p in library}
+    today = args.as_of or date.today()
+    own = (await coach.policy_for(args.org)).config.own_playbooks
+    warnings = [_review_warning(p) for p in library.overdue(today)]
+    problems = []
+    for playbook in own:
+        try:
+            check_own_playbook(playbook, taken)
+        except CoachError as exc:
+            problems.append(f"{args.org}/{playbook.id}: {exc}")
+        if playbook.review_by < today:
+            warnings.append(_review_warning(playbook, f"{args.org}/"))
+    data = {
+        "ok": not problems,
+        "playbooks": len(library),
+        "own_playbooks": len(own),
+        "errors": problems,
+        "warnings": warnings,
+    }
+    lines = [f"{len(library)} playbooks OK, and {len(own)} of {args.org}'s own"]
+    if problems:
+        lines = [f"{len(library)} playbooks OK; {len(problems)} of {args.org}'s own are not used"]
+    lines += [*(f"error: {p}" for p in problems), *(f"warning: {w}" for w in warnings)]
+    _emit(args.json, data, "\n".join(lines))
+    return EXIT_FAILED if problems else 0
+
+
+def _playbook_files(path: Path) -> list[Playbook]:
+    """One playbook file, or every playbook in a folder (errors name file and field)."""
+    if path.is_dir():
+        return list(load_library(path))
+    if not path.is_file():
+        raise InvalidInput(f"{path}: no such playbook file or folder")
+    return [load_playbook_file(path)]
+
+
+async def _own_playbooks(args: argparse.Namespace, coach: Coach) -> int:
+    actor = _local_or(args, coach)
+    if args.action == "import":
+        path = Path(args.dir)
+        playbooks = _playbook_files(path)  # nothing is recorded when one is invalid
+        try:
+            changes = await coach.import_playbooks(actor, playbooks)
+        except InvalidInput as exc:
+            raise InvalidInput(f"{path.name}: {exc}") from None
+        return _changed(args, changes)
+    if args.action == "remove":
+        return _changed(args, await coach.remove_playbook(actor, args.dir))
+    step, line = args.rest[0], (None if args.reset else args.rest[1])
+    return _changed(args, await coach.set_say_line(actor, args.dir, int(step), line))
 
 def _check_policy_args(args: argparse.Namespace) -> None:
     """Usage mistakes in the policy commands, before any storage is opened."""
@@ -609,10 +689,36 @@ def _check_policy_args(args: argparse.Namespace) -> None:
             raise InvalidInput(f"which playbook? `playbooks {args.action} ID --user ADMIN`")
         if args.user is None:
             raise InvalidInput(f"`playbooks {args.action}` needs --user (an admin)")
+    if args.command == "playbooks":
+        _check_own_playbook_args(args)
+
+
+_OWN_USAGE = {
+    "import": "`playbooks import FILE|DIR --org ORG [--user ADMIN]`",
+    "remove": "`playbooks remove ID --org ORG [--user ADMIN]`",
+    "say": "`playbooks say ID STEP \"LINE\" --org ORG [--user ADMIN]` (or STEP --reset)",
+}
+
+
+def _check_own_playbook_args(args: argparse.Namespace) -> None:
+    usage = _OWN_USAGE.get(args.action)
+    wanted = {"say": 1 if args.reset else 2}.get(args.action, 0)
+    if args.rest and args.action != "say":
+        raise InvalidInput(f"unexpected {' '.join(args.rest)!r}; see `playbooks {args.action}`")
+    if args.reset and args.action != "say":
+        raise InvalidInput("--reset is for `playbooks say ID STEP --reset`")
+    if usage is None:
+        return
+    if not args.dir or len(args.rest) != wanted:
+        raise InvalidInput(f"usage: {usage}")
+    if args.action == "say" and not args.rest[0].isdigit():
+        raise InvalidInput(f"STEP is a step number (1, 2, …), not {args.rest[0]!r}: {usage}")
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    args.org_given = args.org is not None
+    args.org = args.org or DEFAULT_ORG
     try:
         settings = Settings()
         return _run(args, settings)
@@ -633,8 +739,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
-    if args.command == "playbooks" and args.action == "check":
-        return _playbooks_check(args, settings)
+    if args.command == "playbooks" and args.action == "check" and not args.org_given:
+        return _playbooks_check(args, settings)  # a folder alone: no storage needed
     if args.command == "serve":
         if args.workers > 1:
             from adapters.supervisor import supervise

@@ -756,7 +756,7 @@ class SlackBot:
             # A thread reply in a workspace without the assistant feature: coach anyway.
             log.info("slack: no assistant status (%s)", describe(exc))
         key = f"slack:msg:{payload.get('channel')}:{payload.get('ts')}"
-        chosen = next((p for p in self._coach.library if p.title == text), None)
+        chosen = next((p for p in self._coach.library_for(actor.org) if p.title == text), None)
         work = (
             self._start_card(actor, chosen.id)
             if chosen is not None

@@ -170,6 +170,7 @@ def _admin(home: Home, room: int) -> list[Block]:
         out.append(
             _with_edit(section(_settings(home.settings)), admin_forms.EDIT_SETTINGS, "settings")
         )
+    out += _overdue_reviews(home)
     if home.playbooks:
         out += _playbooks(home.playbooks, room - len(out))
     return out
@@ -226,3 +227,17 @@ def _playbooks(playbooks: tuple[PlaybookSummary, ...], room: int) -> list[Block]
     if selects:
         out.append(actions(*selects, block_id="admin_playbooks"))
     return out
+
+
+def _overdue_reviews(home: Home) -> list[Block]:
+    """The reviews this organisation's admins should do: its own playbooks first."""
+    if not home.overdue_reviews:
+        return []
+    lines = [
+        f"⚠ {escape(p.title)} — {'your playbook' if p.own else 'library'}, "
+        f"{escape(p.owner)}, due {p.review_by:%d %b %Y}"
+        for p in home.overdue_reviews[:PLAYBOOKS_PER_SECTION]
+    ]
+    more = len(home.overdue_reviews) - len(lines)
+    tail = [f"_…and {more} more: `coachbot playbooks check --org ORG`_"] if more > 0 else []
+    return [header("Overdue for review"), section("\n".join([*lines, *tail]))]

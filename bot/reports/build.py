@@ -136,7 +136,7 @@ async def build_report(
             opened,
             await _incident_spend(ledger, org, opened, currency),
             currency,
-            lambda k: _playbook_label(coach, k),
+            lambda k: _playbook_label(coach, k, org),
         )
 
     ours = [r for r in by_day if r.currency == currency]
@@ -155,7 +155,7 @@ async def build_report(
     employees = _rows(
         (r for r in by_user if r.currency == currency), lambda r: r.user_id, lambda k: k or "?"
     )
-    playbooks = _rows(ours, lambda r: r.playbook_id, lambda k: _playbook_label(coach, k))
+    playbooks = _rows(ours, lambda r: r.playbook_id, lambda k: _playbook_label(coach, k, org))
     if query.by is Dimension.EMPLOYEE:
         rows = employees
     elif query.by is Dimension.PLAYBOOK:
@@ -192,9 +192,16 @@ async def _none() -> None:
     return None
 
 
-def _playbook_label(coach: ReportDeps, playbook_id: str | None) -> str:
+def _library(coach: ReportDeps, org: str | None) -> PlaybookLibrary:
+    """The organisation's playbooks (its own included) when the coach keeps them."""
+    library_for = getattr(coach, "library_for", None)
+    return coach.library if org is None or library_for is None else library_for(org)
+
+
+def _playbook_label(coach: ReportDeps, playbook_id: str | None, org: str | None = None) -> str:
     if playbook_id is None:
         return NO_PLAYBOOK
-    if playbook_id in coach.library:
-        return coach.library.get(playbook_id).title
+    library = _library(coach, org)
+    if playbook_id in library:
+        return library.get(playbook_id).title
     return playbook_id  # a playbook since removed from the library: its id still says what

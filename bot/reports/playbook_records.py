@@ -11,7 +11,7 @@ from typing import Protocol
 from bot.errors import InvalidInput
 from bot.incidents import Feedback
 from bot.models import Actor
-from bot.reports.build import ReportDeps, _playbook_label
+from bot.reports.build import ReportDeps, _library, _org_policy, _playbook_label
 from bot.reports.recovery import IncidentHistory, RecoveryRow, _incident_spend
 
 
@@ -61,9 +61,11 @@ async def playbook_stats(
     opened = await store.opened_between(actor.org, since, None)
     feedback = await store.feedback(actor.org, since)
     spent = await _incident_spend(coach.ledger, actor.org, opened, currency)
-    ids = [p.id for p in coach.library]
+    await _org_policy(coach, actor.org)  # read afresh: its own playbooks are in it
+    library = _library(coach, actor.org)
+    ids = [p.id for p in library]
     ids += sorted({i.playbook_id for i in opened} - set(ids))  # removed since: still shown
-    rows = {pid: RecoveryRow(pid, _playbook_label(coach, pid)) for pid in ids}
+    rows = {pid: RecoveryRow(pid, _playbook_label(coach, pid, actor.org)) for pid in ids}
     matched: dict[str, int] = defaultdict(int)
     for incident in opened:
         rows[incident.playbook_id] = rows[incident.playbook_id].plus(
@@ -81,7 +83,7 @@ async def playbook_stats(
         for f in away:
             for term in f.matched_terms:
                 terms[term] += 1
-        owner = coach.library.get(pid).owner if pid in coach.library else None
+        owner = library.get(pid).owner if pid in library else None
         out.append(
             PlaybookStats(
                 playbook_id=pid,
