@@ -64,10 +64,10 @@ from bot.models import (
     Step,
     TodayFigures,
 )
-from bot.money import currency_exponent, format_money, parse_amount, to_minor
+from bot.money import currency_exponent, format_money, parse_amount, parse_limit, to_minor
 from bot.orgs import CONSOLE, platform_of
 from bot.playbooks import FALLBACK_PLAYBOOK_ID, Playbook, PlaybookLibrary
-from bot.policy import OrgPolicies, with_fields
+from bot.policy import OrgPolicies, admins, with_fields, with_user_role
 from bot.state import SharedState
 
 MAX_SITUATION_CHARS = 2000
@@ -670,6 +670,7 @@ class Coach:
         Each carries its escalation's id so that a list's Approve / Deny buttons are the
         same actions as the managers' channel card's (``act``), checked again on click.
         """
+        actor = await self._current(actor)  # a role changed a moment ago counts
         self.require_manager(actor)
         out = []
         for entry in await self.ledger.pending(actor.org):
@@ -714,7 +715,15 @@ class Coach:
                     for role in Role
                 ),
                 playbooks=tuple(
-                    PlaybookSummary(p.id, p.title, p.owner, p.review_by, p.review_by < today)
+                    PlaybookSummary(
+                        p.id,
+                        p.title,
+                        p.owner,
+                        p.review_by,
+                        p.review_by < today,
+                        enabled=p.id not in policy.config.disabled_playbooks,
+                        can_disable=p.id not in ALWAYS_ANSWERED,
+                    )
                     for p in self.library
                 ),
             )
@@ -821,7 +830,7 @@ class Coach:
         daily: str | Decimal | None = None,
     ) -> list[PolicyChange]:
         """An admin changes a role's per-incident limit and/or daily allowance (amounts
-        in major units, e.g. "40" or "12.50")."""
+        in major units; text is read as spends are, e.g. "40", "£12.50", "1,200")."""
         if per_incident is None and daily is None:
             raise InvalidInput("say the new per-incident limit, the daily allowance, or both")
 
@@ -829,8 +838,10 @@ class Coach:
             old = current.roles[role]
             roles = {r: limits.model_dump(mode="json") for r, limits in current.roles.items()}
             roles[role] = {
-                "per_incident": old.per_incident if per_incident is None else per_incident,
-                "daily": old.daily if daily is None else daily,
+                "per_incident": _limit(per_incident, current, "per-incident limit")
+                if per_incident is not None
+                else old.per_incident,
+                "daily": old.daily if daily is None else _limit(daily, current, "daily allowance"),
             }
             return with_fields(current, roles=roles)
 
@@ -853,21 +864,26 @@ class Coach:
 
         def edit(current: OrgConfig) -> OrgConfig:
             own = {u: limits.model_dump(mode="json") for u, limits in current.user_limits.items()}
-            if per_incident is None:
+            if per_incident is None or daily is None:
                 own.pop(user_id, None)
             else:
-                own[user_id] = {"per_incident": per_incident, "daily": daily}
+                own[user_id] = {
+                    "per_incident": _limit(per_incident, current, "per-incident limit"),
+                    "daily": _limit(daily, current, "daily allowance"),
+                }
             return with_fields(current, user_limits=own)
 
         return await self._change_policy(actor, edit)
 
     async def set_user_role(self, actor: Actor, user_id: str, role: Role) -> list[PolicyChange]:
-        """An admin gives a user a role (at once, in every process)."""
+        """An admin gives a user a role (at once, in every process), in the mapping of the
+        organisation's own platform (``with_user_role``)."""
         user_id = plain_id(user_id, "user id").strip()
         if not user_id:
             raise InvalidInput("a user id is needed")
+        platform = platform_of(actor.org)
         return await self._change_policy(
-            actor, lambda current: with_fields(current, users={**current.users, user_id: role})
+            actor, lambda current: with_user_role(current, platform, user_id, role)
         )
 
     async def set_playbook_enabled(
@@ -917,8 +933,9 @@ class Coach:
                 AuthorityPolicy(current).role_for(actor.user_id, actor.role, platform=platform)
             )
             updated = edit(current)
-            had_admin = any(r is Role.ADMIN for r in current.users.values())
-            if had_admin and not any(r is Role.ADMIN for r in updated.users.values()):
+            # The admins of the organisation's own platform (a one-platform file's bare
+            # users, else its section): removing the last one would lock everyone out.
+            if admins(current, platform) and not admins(updated, platform):
                 raise InvalidInput(
                     "the last admin cannot be removed: make someone else admin first"
                 )
@@ -1223,6 +1240,12 @@ class Coach:
     def today_bounds(self, org: str) -> tuple[datetime, datetime]:
         start = self._start_of_today(org)
         return start, start + timedelta(days=1)
+
+
+def _limit(amount: str | Decimal, config: OrgConfig, what: str) -> Decimal:
+    """A limit as typed ("40", "£12.50") read as spends are, in the organisation's
+    currency; a Decimal is taken as it is (the organisation file's validators check it)."""
+    return parse_limit(amount, config.currency, what) if isinstance(amount, str) else amount
 
 
 def require_admin(role: Role) -> None:

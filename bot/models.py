@@ -329,6 +329,8 @@ class PlaybookSummary:
     owner: str
     review_by: date
     overdue: bool
+    enabled: bool = True  # False: this organisation switched it off
+    can_disable: bool = True  # False: a safety playbook or general-recovery, always on
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,6 +36,7 @@ from bot.errors import InvalidInput
 from bot.ledger import PolicyChange, SpendLedger
 from bot.ledger.sql import SqlSpendLedger, UtcDateTime, record_schema_version
 from bot.models import Role
+from bot.orgs import USER_PLATFORMS
 
 SCHEMA_COMPONENT = "policy"
 SCHEMA_VERSION = 1
@@ -134,6 +135,27 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def with_user_role(config: OrgConfig, platform: str, user_id: str, role: Role) -> OrgConfig:
+    """``config`` with ``user_id`` given ``role`` where it maps ``platform``'s people: the
+    bare ``users`` of a one-platform file, else that platform's own section (``slack:``,
+    ``teams:``), so that the role counts on that platform only."""
+    if all(getattr(config, p) is None for p in USER_PLATFORMS):
+        return with_fields(config, users={**config.users, user_id: role})
+    if platform not in USER_PLATFORMS:
+        raise InvalidInput(
+            "this organisation lists people per platform (slack:, teams:): give roles in "
+            "a Slack workspace's or a Teams tenant's organisation"
+        )
+    section = config.people(platform)
+    people = {"users": {**section.users, user_id: role}, "locations": dict(section.locations)}
+    return with_fields(config, **{platform: people})
+
+
+def admins(config: OrgConfig, platform: str) -> frozenset[str]:
+    """Who the policy makes an admin on ``platform`` (the organisation's own)."""
+    return frozenset(u for u, r in config.people(platform).users.items() if r is Role.ADMIN)
+
+
 def describe_changes(before: OrgConfig, after: OrgConfig) -> list[PolicyChange]:
     """Each setting that differs, as the audit trail names it (one entry per role, user,
     playbook), in a stable order."""
@@ -150,7 +172,14 @@ def describe_changes(before: OrgConfig, after: OrgConfig) -> list[PolicyChange]:
         a, b = old.get(field), new.get(field)
         if a == b:
             continue
-        if field in per_key:
+        if field in USER_PLATFORMS and a is not None and b is not None:
+            # A platform's section: each user's role and location, as for bare ids.
+            for part, what in (("users", "user role"), ("locations", "user location")):
+                was, now = a.get(part) or {}, b.get(part) or {}
+                for key in sorted(set(was) | set(now)):
+                    if was.get(key) != now.get(key):
+                        out.append(PolicyChange(what, key, was.get(key), now.get(key)))
+        elif field in per_key:
             a, b = a or {}, b or {}
             for key in sorted(set(a) | set(b)):
                 if a.get(key) != b.get(key):
