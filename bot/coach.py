@@ -963,6 +963,11 @@ class Coach:
             result, ranked=(fallback, *rest), confident=False, answered_by="fallback"
         )
 
+    async def require_admin(self, actor: Actor) -> None:
+        """Refuse anyone but an admin (their role as it stands now), before an adapter
+        does work only an admin's request needs; the change itself checks again."""
+        require_admin((await self._current(actor)).role)
+
     def require_manager(self, actor: Actor) -> None:
         if not actor.role.at_least(Role.MANAGER):
             raise NotPermitted("sorry — that is for managers and admins only")
