@@ -732,9 +732,13 @@ class Coach:
     async def start_playbook(self, actor: Actor, playbook_id: str) -> Advice:
         """Open a new incident on a chosen playbook (a one-tap button), from step 1.
 
-        The incident's situation is the playbook's title: nothing was typed.
+        The incident's situation is the playbook's title: nothing was typed. A playbook
+        the organisation switched off since the button was drawn is not started.
         """
-        if plain_id(playbook_id, "playbook id") not in self.library:
+        actor = await self._current(actor)
+        if plain_id(playbook_id, "playbook id") not in self.library or self._disabled(
+            actor.org, playbook_id
+        ):
             raise NotFound(f"no playbook called {playbook_id!r}")
         playbook = self.library.get(playbook_id)
         incident = {
@@ -767,12 +771,16 @@ class Coach:
         except StorageUnavailable as exc:
             log.error("home.top_playbooks_unavailable", org=actor.org, error=exc.detail)
             return ()
-        locations = self.policy.config.locations
+        # The organisation's own people (its platform's, when the file lists them apart).
+        policy = self.policies.cached(actor.org).config
+        locations = policy.people(platform_of(actor.org)).locations
         here = locations.get(actor.user_id)
         counts = Counter(
             r.playbook_id
             for r in records
-            if (here is None or locations.get(r.user_id) == here) and r.playbook_id in self.library
+            if (here is None or locations.get(r.user_id) == here)
+            and r.playbook_id in self.library
+            and r.playbook_id not in policy.disabled_playbooks
         )
         return tuple(
             PlaybookUse(pid, self.library.get(pid).title, uses)

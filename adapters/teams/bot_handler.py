@@ -510,6 +510,7 @@ class CoachBot(ActivityHandler):
                 names[user_id] = target.name
             else:
                 user_id = target
+                names = await self._references().names(actor.org, {user_id})
             changes = await coach.set_user_role(actor, user_id, role)
         else:  # playbooks
             playbook_id, enabled = admin.parse_playbook_switch(rest)
