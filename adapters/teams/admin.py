@@ -1,9 +1,10 @@
 """Teams admin commands as people type them in a chat: ``limits set``, ``role set``,
-``playbooks disable|enable``; and who an @mention names.
+``playbooks disable|enable``; the home card's admin forms; and who an @mention names.
 
-Parsing only. Who may change what, and whether an amount is one, is decided by the core
-(``Coach.set_role_limits`` and friends, which read amounts as spends are read): a command
-that parses here can still be refused there, and then nothing changes.
+Reading what was typed and calling the core. Who may change what, and whether an amount
+is one, is decided by the core (``Coach.set_role_limits`` and friends, which read amounts
+as spends are read): a command that parses here can still be refused there, and then
+nothing changes.
 """
 
 from __future__ import annotations
@@ -11,13 +12,17 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from botbuilder.core import TurnContext
 from botbuilder.core.teams import TeamsInfo
 from botbuilder.schema import Activity
 
+from adapters.teams.references import ReferenceStore
+from bot.coach import Coach
 from bot.errors import InvalidInput
-from bot.models import Role
+from bot.ledger import PolicyChange
+from bot.models import Actor, Role
 
 log = logging.getLogger("coachbot.teams")
 
@@ -37,6 +42,8 @@ _FLAG = re.compile(
 )
 _GUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 _SWITCH = {"disable": False, "off": False, "enable": True, "on": True}
+CMD_SET_LIMITS = "set_limits"  # the home's limits form: role, per_incident, daily
+CMD_SET_PLAYBOOK = "set_playbook"  # the home's playbook form: playbook, enabled
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,3 +180,60 @@ async def user_id_for(turn_context: TurnContext, person: Mentioned) -> str:
             "your team, or use their id: role set USER_ID ROLE"
         ) from None
     return str(member.aad_object_id or member.id or person.id)
+
+
+async def run_command(
+    turn_context: TurnContext,
+    coach: Coach,
+    references: ReferenceStore,
+    actor: Actor,
+    command: str,
+    rest: str,
+) -> tuple[list[PolicyChange], dict[str, str]]:
+    """``limits set …``, ``role set …``, ``playbooks disable|enable ID`` (``command`` and
+    the words after it): the changes the core made, and display names for the people in
+    them."""
+    verb, _, args = rest.partition(" ")
+    names: dict[str, str] = {}
+    if command == "limits":
+        if verb.lower() != "set":
+            raise InvalidInput(f"to change limits: {LIMITS_USAGE}")
+        change = parse_limits_set(args)
+        changes = await coach.set_role_limits(actor, change.role, change.per_incident, change.daily)
+    elif command == "role":
+        if verb.lower() != "set":
+            raise InvalidInput(f"to give someone a role: {ROLE_USAGE}")
+        target, role = parse_role_set(args, user_mentions(turn_context.activity))
+        if isinstance(target, Mentioned):
+            # Only an admin's command is worth a call to the connector (the core refuses
+            # anyone else here, and again when the change is made).
+            await coach.require_admin(actor)
+            user_id = await user_id_for(turn_context, target)
+            names[user_id] = target.name
+        else:
+            user_id = target
+            names = await references.names(actor.org, {user_id})
+        changes = await coach.set_user_role(actor, user_id, role)
+    else:  # playbooks
+        playbook_id, enabled = parse_playbook_switch(rest)
+        changes = await coach.set_playbook_enabled(actor, playbook_id, enabled)
+    return changes, names
+
+
+async def run_form(
+    coach: Coach, actor: Actor, cmd: str, data: dict[str, Any]
+) -> list[PolicyChange]:
+    """The home card's admin forms (``CMD_SET_LIMITS``, ``CMD_SET_PLAYBOOK``), their
+    inputs merged into ``data`` by Teams; blank fields leave a setting as it is."""
+
+    def field(name: str) -> str | None:
+        value = data.get(name)
+        return value.strip() or None if isinstance(value, str) else None
+
+    if cmd == CMD_SET_LIMITS:
+        role = parse_role(field("role") or "")
+        return await coach.set_role_limits(actor, role, field("per_incident"), field("daily"))
+    playbook_id = field("playbook")
+    if playbook_id is None:
+        raise InvalidInput("choose a playbook first")
+    return await coach.set_playbook_enabled(actor, playbook_id, field("enabled") == "true")

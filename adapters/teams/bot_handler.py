@@ -442,7 +442,7 @@ class CoachBot(ActivityHandler):
                 await _send_card(turn_context, content)
         elif cmd == home_card.CMD_START and isinstance(data.get("playbook"), str):
             await self._advice(turn_context, await coach.start_playbook(actor, data["playbook"]))
-        elif cmd in (home_card.CMD_SET_LIMITS, home_card.CMD_SET_PLAYBOOK):
+        elif cmd in (admin.CMD_SET_LIMITS, admin.CMD_SET_PLAYBOOK):
             await self._admin_form(turn_context, actor, str(cmd), data)
         elif cmd == cards.CMD_ESCALATION:
             # Action.Submit fallback of the escalation buttons: update the card ourselves.
@@ -485,59 +485,16 @@ class CoachBot(ActivityHandler):
     async def _admin_text(
         self, turn_context: TurnContext, actor: Actor, command: str, rest: str
     ) -> None:
-        """``limits set …``, ``role set …``, ``playbooks disable|enable ID``: parsed here,
-        allowed or refused by the core (nothing changes when refused)."""
-        coach = self._coach()
-        verb, _, args = rest.partition(" ")
-        names: dict[str, str] = {}
-        if command == "limits":
-            if verb.lower() != "set":
-                raise InvalidInput(f"to change limits: {admin.LIMITS_USAGE}")
-            change = admin.parse_limits_set(args)
-            changes = await coach.set_role_limits(
-                actor, change.role, change.per_incident, change.daily
-            )
-        elif command == "role":
-            if verb.lower() != "set":
-                raise InvalidInput(f"to give someone a role: {admin.ROLE_USAGE}")
-            mentions = admin.user_mentions(turn_context.activity)
-            target, role = admin.parse_role_set(args, mentions)
-            if isinstance(target, admin.Mentioned):
-                # Only an admin's command is worth a call to the connector (the core
-                # refuses anyone else here, and again when the change is made).
-                await coach.require_admin(actor)
-                user_id = await admin.user_id_for(turn_context, target)
-                names[user_id] = target.name
-            else:
-                user_id = target
-                names = await self._references().names(actor.org, {user_id})
-            changes = await coach.set_user_role(actor, user_id, role)
-        else:  # playbooks
-            playbook_id, enabled = admin.parse_playbook_switch(rest)
-            changes = await coach.set_playbook_enabled(actor, playbook_id, enabled)
+        changes, names = await admin.run_command(
+            turn_context, self._coach(), self._references(), actor, command, rest
+        )
         await turn_context.send_activity(cards.policy_changed_text(changes, names))
 
     async def _admin_form(
         self, turn_context: TurnContext, actor: Actor, cmd: str, data: dict[str, Any]
     ) -> None:
         """The home card's admin forms; on success the home is redrawn in place."""
-        coach = self._coach()
-
-        def field(name: str) -> str | None:
-            value = data.get(name)
-            return value.strip() or None if isinstance(value, str) else None
-
-        if cmd == home_card.CMD_SET_LIMITS:
-            role = admin.parse_role(field("role") or "")
-            changes = await coach.set_role_limits(
-                actor, role, field("per_incident"), field("daily")
-            )
-        else:
-            playbook_id = field("playbook")
-            if playbook_id is None:
-                raise InvalidInput("choose a playbook first")
-            enabled = field("enabled") == "true"
-            changes = await coach.set_playbook_enabled(actor, playbook_id, enabled)
+        changes = await admin.run_form(self._coach(), actor, cmd, data)
         await turn_context.send_activity(cards.policy_changed_text(changes, {}))
         if turn_context.activity.reply_to_id:
             update = card_activity(await self._home_card(actor))

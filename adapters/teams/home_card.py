@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from adapters.teams.admin import CMD_SET_LIMITS, CMD_SET_PLAYBOOK
 from adapters.teams.cards import (
     VIEW_HOME,
     Card,
@@ -29,8 +30,6 @@ from bot.models import Home, LedgerEntry, Role, SpendStatus
 from bot.money import format_money
 
 CMD_START = "start"  # a one-tap situation: {"playbook": id}
-CMD_SET_LIMITS = "set_limits"  # the admin's limits form: role, per_incident, daily
-CMD_SET_PLAYBOOK = "set_playbook"  # the admin's playbook form: playbook, enabled
 MAX_SPENDS_SHOWN = 10
 ADMIN_HINT = (
     "Also: role set @name lead · limits set associate --per-incident 40 --daily 120 · "
