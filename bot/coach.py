@@ -71,7 +71,7 @@ from bot.models import (
     Step,
     TodayFigures,
 )
-from bot.money import currency_exponent, format_money, parse_amount, to_minor
+from bot.money import currency_exponent, format_money, parse_amount, parse_limit, to_minor
 from bot.org_playbooks import (
     OrgLibraries,
     adding,
@@ -81,9 +81,15 @@ from bot.org_playbooks import (
     saying,
     summary,
 )
-from bot.orgs import CONSOLE, USER_PLATFORMS, platform_of
+from bot.orgs import CONSOLE, platform_of
 from bot.playbooks import FALLBACK_PLAYBOOK_ID, Playbook, PlaybookLibrary
-from bot.policy import OrgPolicies, parse_policy_amounts, with_fields
+from bot.policy import (
+    OrgPolicies,
+    admins,
+    parse_policy_amounts,
+    with_fields,
+    with_user_role,
+)
 from bot.state import SharedState
 
 MAX_SITUATION_CHARS = 2000
@@ -704,6 +710,7 @@ class Coach:
         Each carries its escalation's id so that a list's Approve / Deny buttons are the
         same actions as the managers' channel card's (``act``), checked again on click.
         """
+        actor = await self._current(actor)  # a role changed a moment ago counts
         self.require_manager(actor)
         out = []
         for entry in await self.ledger.pending(actor.org):
@@ -784,11 +791,14 @@ class Coach:
     async def start_playbook(self, actor: Actor, playbook_id: str) -> Advice:
         """Open a new incident on a chosen playbook (a one-tap button), from step 1.
 
-        The incident's situation is the playbook's title: nothing was typed.
+        The incident's situation is the playbook's title: nothing was typed. A playbook
+        the organisation switched off since the button was drawn is not started.
         """
         actor = await self._current(actor)
         library = self.library_for(actor.org)
-        if plain_id(playbook_id, "playbook id") not in library:
+        if plain_id(playbook_id, "playbook id") not in library or self._disabled(
+            actor.org, playbook_id
+        ):
             raise NotFound(f"no playbook called {playbook_id!r}")
         playbook = library.get(playbook_id)
         incident = {
@@ -821,15 +831,17 @@ class Coach:
         except StorageUnavailable as exc:
             log.error("home.top_playbooks_unavailable", org=actor.org, error=exc.detail)
             return ()
-        # The organisation's own mapping, as stored (the file's only until it is changed).
-        people = self.policies.cached(actor.org).config.people(platform_of(actor.org))
-        locations = people.locations
+        # The organisation's own people (its platform's, when the file lists them apart).
+        policy = self.policies.cached(actor.org).config
+        locations = policy.people(platform_of(actor.org)).locations
         here = locations.get(actor.user_id)
         library = self.library_for(actor.org)
         counts = Counter(
             r.playbook_id
             for r in records
-            if (here is None or locations.get(r.user_id) == here) and r.playbook_id in library
+            if (here is None or locations.get(r.user_id) == here)
+            and r.playbook_id in library
+            and r.playbook_id not in policy.disabled_playbooks
         )
         return tuple(
             PlaybookUse(pid, library.get(pid).title, uses)
@@ -950,10 +962,13 @@ class Coach:
 
         def edit(current: OrgConfig) -> OrgConfig:
             own = {u: limits.model_dump(mode="json") for u, limits in current.user_limits.items()}
-            if per_incident is None:
+            if per_incident is None or daily is None:
                 own.pop(user_id, None)
             else:
-                own[user_id] = {"per_incident": per_incident, "daily": daily}
+                own[user_id] = {
+                    "per_incident": _limit(per_incident, current, "per-incident limit"),
+                    "daily": _limit(daily, current, "daily allowance"),
+                }
             return with_fields(current, user_limits=own)
 
         return await self._change_policy(actor, edit)
@@ -961,29 +976,16 @@ class Coach:
     async def set_user_role(
         self, actor: Actor, user_id: str, role: Role | str
     ) -> list[PolicyChange]:
-        """An admin gives a user a role (at once, in every process)."""
+        """An admin gives a user a role (at once, in every process), in the mapping of the
+        organisation's own platform (``with_user_role``)."""
         user_id = plain_id(user_id, "user id").strip()
         if not user_id:
             raise InvalidSetting({"user": "choose whose role this is"})
-        role = _role(role)
+        chosen = _role(role)
         platform = platform_of(actor.org)
-
-        def edit(current: OrgConfig) -> OrgConfig:
-            # Where people(platform) reads it: the bare ``users`` of a one-platform file,
-            # else this platform's own section (a bare id beside the sections would count
-            # on every platform, and the file's validation refuses it).
-            if all(getattr(current, p) is None for p in USER_PLATFORMS):
-                return with_fields(current, users={**current.users, user_id: role})
-            if platform not in USER_PLATFORMS:
-                raise InvalidInput(
-                    "this organisation maps people per platform (slack:, teams:); "
-                    "give the role in its Slack or Teams organisation"
-                )
-            people = current.people(platform)
-            section = {"users": {**people.users, user_id: role}, "locations": people.locations}
-            return with_fields(current, **{platform: section})
-
-        return await self._change_policy(actor, edit)
+        return await self._change_policy(
+            actor, lambda current: with_user_role(current, platform, user_id, chosen)
+        )
 
     async def set_playbook_enabled(
         self, actor: Actor, playbook_id: str, enabled: bool
@@ -1112,8 +1114,9 @@ class Coach:
             role = AuthorityPolicy(current).role_for(actor.user_id, actor.role, platform=platform)
             require_admin(replace(actor, role=role))
             updated = edit(current)
-            had_admin = Role.ADMIN in current.people(platform).users.values()
-            if had_admin and Role.ADMIN not in updated.people(platform).users.values():
+            # The admins of the organisation's own platform (a one-platform file's bare
+            # users, else its section): removing the last one would lock everyone out.
+            if admins(current, platform) and not admins(updated, platform):
                 raise InvalidInput(
                     "the last admin cannot be removed: make someone else admin first"
                 )
@@ -1140,6 +1143,11 @@ class Coach:
         return dataclasses.replace(
             result, ranked=(fallback, *rest), confident=False, answered_by="fallback"
         )
+
+    async def require_admin(self, actor: Actor) -> None:
+        """Refuse anyone but an admin (their role as it stands now), before an adapter
+        does work only an admin's request needs; the change itself checks again."""
+        require_admin((await self._current(actor)).role)
 
     def require_manager(self, actor: Actor) -> None:
         if not actor.role.at_least(Role.MANAGER):
@@ -1419,6 +1427,12 @@ class Coach:
     def today_bounds(self, org: str) -> tuple[datetime, datetime]:
         start = self._start_of_today(org)
         return start, start + timedelta(days=1)
+
+
+def _limit(amount: str | Decimal, config: OrgConfig, what: str) -> Decimal:
+    """A limit as typed ("40", "£12.50") read as spends are, in the organisation's
+    currency; a Decimal is taken as it is (the organisation file's validators check it)."""
+    return parse_limit(amount, config.currency, what) if isinstance(amount, str) else amount
 
 
 def is_admin(actor: Actor) -> bool:

@@ -624,3 +624,41 @@ def _take(text: str, candidate: _Candidate) -> tuple[Money, str]:
         raise candidate.error
     assert candidate.money is not None
     return candidate.money, _reason(text, candidate.start, candidate.end)
+
+
+# A zero written any way parse_amount reads ("0", "£0", "0.00", "0 GBP"): a limit may be
+# nothing (every spend then goes to a manager), though a spend may not.
+_ZERO_NUMBER = re.compile(r"(?<![0-9.,])0+(?:[.,]0+)?(?![0-9.,])")
+
+
+def parse_limit(text: str, currency: str, what: str = "limit") -> Decimal:
+    """A spending limit as an admin types it, read as ``parse_amount`` reads a spend ("40",
+    "£40", "12.50", "1,200", "40 GBP"), in major units of ``currency``; zero is allowed.
+
+    Only the amount: anything after it is refused, as is another currency. Raises
+    ``InvalidAmount`` naming ``what`` ("per-incident limit") and why.
+    """
+    body = text.strip()
+    if not body:
+        raise InvalidAmount(f"{what}: say an amount, e.g. 40 or £12.50")
+    zero = _ZERO_NUMBER.search(body)
+    # A zero is checked by reading the same text with 1 in its place (its currency, its
+    # decimals), then taken as zero.
+    probe = body if zero is None else body[: zero.start()] + "1" + body[zero.end() :]
+    try:
+        money, rest = parse_amount(probe, currency)
+    except InvalidAmount as exc:
+        raise InvalidAmount(f"{what}: {_limit_reason(str(exc))}") from None
+    if rest:
+        raise InvalidAmount(f"{what}: just the amount please, e.g. 40 or £12.50 (not {text!r})")
+    if zero is not None and (money.minor != 10 ** currency_exponent(money.currency)):
+        raise InvalidAmount(f"{what}: {text!r} is not an amount")
+    amount = Decimal(0) if zero is not None else to_major(money)
+    # "40", not "40.00": the audit trail and reports show what was meant.
+    return amount.quantize(Decimal(1)) if amount == amount.to_integral_value() else amount
+
+
+def _limit_reason(message: str) -> str:
+    # parse_amount speaks of spends ("try '/spend …'"); a limit is not a spend.
+    message = message.replace(f" — {USAGE_HINT}", "").replace(" for one spend", "")
+    return message.replace("the amount must be positive", "a limit cannot be negative")

@@ -71,3 +71,13 @@ def native_id(org: str) -> str:
         if org.startswith(prefix):
             return org.removeprefix(prefix)
     return org
+
+
+def canonical(org: str) -> str:
+    """The organisation id a platform's requests reach, for an id a person typed: a
+    prefixed real id (``teams:<tenant GUID>``, ``slack:T0123``) is that tenant's or
+    workspace's own id, so that the shell never acts in a look-alike organisation."""
+    for platform, prefix in _PREFIXES.items():
+        if org.startswith(prefix):
+            return org_for(platform, org.removeprefix(prefix))
+    return org

@@ -147,6 +147,27 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def with_user_role(config: OrgConfig, platform: str, user_id: str, role: Role) -> OrgConfig:
+    """``config`` with ``user_id`` given ``role`` where it maps ``platform``'s people: the
+    bare ``users`` of a one-platform file, else that platform's own section (``slack:``,
+    ``teams:``), so that the role counts on that platform only."""
+    if all(getattr(config, p) is None for p in USER_PLATFORMS):
+        return with_fields(config, users={**config.users, user_id: role})
+    if platform not in USER_PLATFORMS:
+        raise InvalidInput(
+            "this organisation lists people per platform (slack:, teams:): give roles in "
+            "a Slack workspace's or a Teams tenant's organisation"
+        )
+    section = config.people(platform)
+    people = {"users": {**section.users, user_id: role}, "locations": dict(section.locations)}
+    return with_fields(config, **{platform: people})
+
+
+def admins(config: OrgConfig, platform: str) -> frozenset[str]:
+    """Who the policy makes an admin on ``platform`` (the organisation's own)."""
+    return frozenset(u for u, r in config.people(platform).users.items() if r is Role.ADMIN)
+
+
 def describe_changes(before: OrgConfig, after: OrgConfig) -> list[PolicyChange]:
     """Each setting that differs, as the audit trail names it (one entry per role, user,
     playbook), in a stable order."""
@@ -163,21 +184,20 @@ def describe_changes(before: OrgConfig, after: OrgConfig) -> list[PolicyChange]:
         a, b = old.get(field), new.get(field)
         if a == b:
             continue
-        if field in per_key:
+        if field in USER_PLATFORMS:
+            # A platform's section: each user's role and location, as for bare ids (the
+            # organisation is that platform's, so the id needs no prefix).
+            a, b = a or {}, b or {}
+            for part, what in (("users", "user role"), ("locations", "user location")):
+                was, now = a.get(part) or {}, b.get(part) or {}
+                for key in sorted(set(was) | set(now)):
+                    if was.get(key) != now.get(key):
+                        out.append(PolicyChange(what, key, was.get(key), now.get(key)))
+        elif field in per_key:
             a, b = a or {}, b or {}
             for key in sorted(set(a) | set(b)):
                 if a.get(key) != b.get(key):
                     out.append(PolicyChange(per_key[field], key, a.get(key), b.get(key)))
-        elif field in USER_PLATFORMS:
-            # One platform's people: each user's role or location, named with the platform
-            # (the same id on the other platform is somebody else).
-            a, b = a or {}, b or {}
-            for sub in ("users", "locations"):
-                sa, sb = a.get(sub) or {}, b.get(sub) or {}
-                for key in sorted(set(sa) | set(sb)):
-                    if sa.get(key) != sb.get(key):
-                        what = per_key[sub]
-                        out.append(PolicyChange(what, f"{field}:{key}", sa.get(key), sb.get(key)))
         elif field == "own_playbooks":
             # Each playbook whole, before and after: the chain holds exactly what staff
             # were told to do and say.
@@ -231,6 +251,8 @@ def parse_policy_amount(
     text = typed.strip()
     if not text:
         raise InvalidAmount("type an amount, e.g. 40 or 12.50")
+    if text[0] in "-−":
+        raise InvalidAmount("cannot be negative — type 0 for no authority of its own")
     zero = _ZERO.fullmatch(text)
     # A zero is read as a one in its place, so that its currency is still checked.
     probe = text if zero is None else f"{zero['before']}1{zero['after']}"

@@ -3,7 +3,9 @@
 ``TeamsConnector`` is a real aiohttp server: the adapter's ``ConnectorClient`` makes real
 HTTP calls to it (activities carry its URL as ``serviceUrl``). It records every activity
 posted, replied or updated and answers like the connector (``{"id": ...}``). ``fail``
-makes the next calls answer an error status (429 with Retry-After, 404, ...).
+makes the next calls answer an error status (429 with Retry-After, 404, ...). ``members``
+is who the connector knows (``GET …/members/{id}``, what ``TeamsInfo.get_member`` asks):
+a Teams user id (29:…) to its ``TeamsChannelAccount`` JSON; anyone else is a 404.
 
 ``KeyPublisher`` serves an OpenID metadata document and a JWKS holding a test RSA key
 minted here, and mints connector→bot tokens signed with it (or with another key, to
@@ -53,6 +55,8 @@ class Posted:
 class TeamsConnector:
     posted: list[Posted] = field(default_factory=list)
     _failures: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    members: dict[str, dict[str, Any]] = field(default_factory=dict)
+    member_lookups: list[str] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
     port: int = 0
@@ -68,6 +72,7 @@ class TeamsConnector:
         app.router.add_post(base, self._send)
         app.router.add_post(base + "/{activity}", self._reply)
         app.router.add_put(base + "/{activity}", self._update)
+        app.router.add_get("/v3/conversations/{conversation}/members/{member}", self._member)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -128,6 +133,15 @@ class TeamsConnector:
             )
         )
         return web.json_response({"id": conversation, "activityId": new_id}, status=201)
+
+    async def _member(self, request: web.Request) -> web.Response:
+        member_id = urllib.parse.unquote(request.match_info["member"])
+        self.member_lookups.append(member_id)
+        found = self.members.get(member_id)
+        if found is None:
+            error = {"code": "MemberNotFoundInConversation", "message": "User not found"}
+            return web.json_response({"error": error}, status=404)
+        return web.json_response(found)
 
     async def _send(self, request: web.Request) -> web.Response:
         return await self._record(request, "send")

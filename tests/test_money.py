@@ -15,6 +15,7 @@ from bot.money import (
     currency_exponent,
     format_money,
     parse_amount,
+    parse_limit,
     to_major,
     to_minor,
 )
@@ -363,3 +364,43 @@ def test_parse_only_ever_raises_invalid_amount_and_never_returns_non_positive(
 def test_plain_decimal_text_parses_to_the_same_value(minor: int, org: str) -> None:
     text = str(Decimal(minor).scaleb(-2))
     assert parse_amount(text, org)[0] == Money(minor, org)
+
+
+# -- limits (an admin's `limits set`): read as spends are, zero allowed -----------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "major"),
+    [
+        ("40", "40"),
+        ("£40", "40"),
+        ("40 GBP", "40"),
+        ("1,200", "1200"),
+        ("12.50", "12.50"),
+        ("0", "0"),
+        ("£0.00", "0"),
+    ],
+)
+def test_a_limit_is_read_like_a_spend_and_may_be_zero(typed: str, major: str) -> None:
+    assert parse_limit(typed, "GBP") == Decimal(major)
+    assert str(parse_limit(typed, "GBP")) == major  # "40", not "40.00", in the audit trail
+
+
+@pytest.mark.parametrize(
+    ("typed", "needle"),
+    [
+        ("-5", "cannot be negative"),
+        ("$40", "spends in GBP"),
+        ("$0", "spends in GBP"),
+        ("lots", "no amount"),
+        ("£12.555", "decimal places"),
+        ("40 and a bit", "just the amount"),
+        ("", "say an amount"),
+    ],
+)
+def test_a_bad_limit_names_the_field_and_why(typed: str, needle: str) -> None:
+    with pytest.raises(InvalidAmount) as caught:
+        parse_limit(typed, "GBP", "daily allowance")
+    message = str(caught.value)
+    assert message.startswith("daily allowance: ") and needle in message
+    assert "/spend" not in message and "one spend" not in message

@@ -243,7 +243,7 @@ async def test_role_set_on_a_file_with_platform_sections_edits_that_platforms_pe
         assert admin.role is Role.ADMIN
         changes = await coach.set_user_role(admin, "UNEW", Role.LEAD)
         assert [(c.what, c.target, c.after) for c in changes] == [
-            ("user role", "slack:UNEW", "lead")
+            ("user role", "UNEW", "lead")
         ]
         assert coach.actor("T0HOTEL", "UNEW").role is Role.LEAD
         # The same id in the Teams tenant is somebody else, and kept its own mapping.

@@ -190,7 +190,7 @@ async def changes(coach: Coach) -> list[tuple[str, str, str]]:
 @pytest.mark.parametrize(
     ("per_incident", "daily", "field", "says"),
     [
-        ("-5", "300", "per_incident", "positive"),
+        ("-5", "300", "per_incident", "cannot be negative"),
         ("lots", "300", "per_incident", "not an amount"),
         ("£40", "$120", "daily", "GBP"),
         ("£5,000,000", "300", "per_incident", "check the amount"),

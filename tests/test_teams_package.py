@@ -28,9 +28,19 @@ def test_package_has_manifest_and_icons_at_the_root(tmp_path: Path) -> None:
     assert [b["botId"] for b in manifest["bots"]] == [APP_ID]
     assert manifest["developer"]["name"] == "Harbourside"
     assert {"personal", "team"} <= set(manifest["bots"][0]["scopes"])
-    commands = manifest["bots"][0]["commandLists"][0]["commands"]
-    assert len(commands) <= 10
-    assert all(len(c["title"]) <= 32 and len(c["description"]) <= 128 for c in commands)
+    lists = manifest["bots"][0]["commandLists"]
+    # Teams' limits (manifest 1.17): up to 3 lists, one per scope, 10 commands each.
+    assert len(lists) <= 3
+    scopes = [scope for listed in lists for scope in listed["scopes"]]
+    assert sorted(scopes) == sorted(set(scopes)) == sorted(manifest["bots"][0]["scopes"])
+    for listed in lists:
+        commands = listed["commands"]
+        assert len(commands) <= 10
+        assert all(len(c["title"]) <= 32 and len(c["description"]) <= 128 for c in commands)
+    # Everyone's home and the admin commands are in the menu of the 1:1 chat.
+    personal = {c["title"] for listed in lists if "personal" in listed["scopes"]
+                for c in listed["commands"]}  # fmt: skip
+    assert {"home", "pending", "limits set", "role set", "playbooks disable"} <= personal
     assert sizes == {"color.png": (192, 192), "outline.png": (32, 32)}
 
 

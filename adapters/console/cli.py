@@ -38,6 +38,7 @@ from bot.ledger.checkpoint import (
 )
 from bot.models import Actor, Role
 from bot.org_playbooks import check_own_playbook
+from bot.orgs import canonical
 from bot.playbooks import Playbook, load_library, load_playbook_file
 from bot.policy import policy_change_dict, policy_change_line
 from bot.pulse import pulse_link, pulse_message
@@ -129,6 +130,12 @@ def _role(text: str) -> Role:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+ORG_HELP = (
+    "organisation id: a Slack workspace id (T0123) or a Teams tenant id (its GUID); "
+    "default: local"
+)
+
+
 def build_parser() -> OneLineParser:
     parser = OneLineParser(
         prog="coachbot", description="Service Coach: coaching for front-line staff."
@@ -176,13 +183,26 @@ def build_parser() -> OneLineParser:
     p.add_argument("target_role", nargs="?", type=_role, metavar="ROLE")
     p.add_argument("--per-incident", metavar="AMOUNT", help="set: the new per-incident limit")
     p.add_argument("--daily", metavar="AMOUNT", help="set: the new daily allowance")
+    p.add_argument("--org", default=argparse.SUPPRESS, help=ORG_HELP)
     who(p, user_required=True)
 
-    p = sub.add_parser("role", help="give a user a role: `role set USER_ID ROLE` (admins)")
+    p = sub.add_parser(
+        "role",
+        help="give a user a role: `role set USER_ID ROLE` (admins)",
+        description=(
+            "set: give USER_ID a role in the organisation, at once in every process; the "
+            "last admin cannot be removed. Without --user it runs as the operator at the "
+            "server's shell (an admin), which is how a Teams tenant gets its first admins: "
+            "`coachbot role set AAD_OBJECT_ID admin --org TENANT_ID`."
+        ),
+    )
     p.add_argument("action", choices=["set"])
     p.add_argument("user_id", type=_record_id)
     p.add_argument("new_role", type=_role, metavar="ROLE")
-    who(p, user_required=True)
+    p.add_argument("--org", default=argparse.SUPPRESS, help=ORG_HELP)
+    p.add_argument("--user", default=None, help="run as this user (default: local admin)")
+    p.add_argument("--role", type=_role, help="role when the user is not in the org file")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
 
     p = sub.add_parser(
         "org",
@@ -428,7 +448,7 @@ def _changed(args: argparse.Namespace, changes: list[PolicyChange]) -> int:
 
 
 async def _role_set(args: argparse.Namespace, coach: Coach) -> int:
-    actor = coach.actor(args.org, args.user, args.role)
+    actor = _local_or(args, coach)
     return _changed(args, await coach.set_user_role(actor, args.user_id, args.new_role))
 
 
@@ -718,7 +738,8 @@ def _check_own_playbook_args(args: argparse.Namespace) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     args.org_given = args.org is not None
-    args.org = args.org or DEFAULT_ORG
+    # "teams:<tenant GUID>" is that tenant's organisation
+    args.org = canonical(args.org or DEFAULT_ORG)
     try:
         settings = Settings()
         return _run(args, settings)

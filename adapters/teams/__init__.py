@@ -103,6 +103,7 @@ def install(app: web.Application, settings: Settings) -> None:
         local_only=not config.authenticated,
         report_files=runtime.get_files,
         public_url=settings.coachbot_public_url,
+        personal_card=notifier.send_personal_card,
     )
 
     async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:

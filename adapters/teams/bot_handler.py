@@ -12,7 +12,7 @@ import asyncio
 import html
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from botbuilder.core import (
@@ -22,7 +22,7 @@ from botbuilder.core import (
 )
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 
-from adapters.teams import cards, report_files
+from adapters.teams import admin, cards, home_card, report_files
 from adapters.teams.notifier import card_activity
 from adapters.teams.references import (
     CONVERSATION,
@@ -34,7 +34,7 @@ from adapters.teams.references import (
 )
 from adapters.teams.report_files import ReportFileStore
 from bot.coach import USAGE_HINT, Coach, NotUnderstood
-from bot.errors import CoachError, InvalidInput
+from bot.errors import CoachError, InvalidInput, NotPermitted
 from bot.incidents import IncidentRecord
 from bot.models import Actor, Advice, EscalationAction, EscalationRecord
 from bot.orgs import TEAMS, org_for
@@ -42,16 +42,22 @@ from bot.pulse import pulse_message
 from bot.reports import Report, report_csv
 
 log = logging.getLogger("coachbot.teams")
+# (organisation, user id, card) → whether it reached the person's 1:1 chat with the bot.
+PersonalCard = Callable[[str, str, cards.Card], Awaitable[bool]]
 
 LOCAL_ORG = "local"  # the Emulator sends no tenant: organisation "teams:local" (bot.orgs)
 HELP = (
     "Describe what is happening and I'll coach you through it, e.g. \"guest's clothes stuck "
     "in the broken washer, she's furious, room 214\". Then use the buttons, or type "
     "**next**, **spend £48 dry cleaning**, **escalate**, **other**; afterwards **outcome won** "
-    "(or calmed, lost, unsure) and **pulse** for a customer follow-up code. "
+    "(or calmed, lost, unsure) and **pulse** for a customer follow-up code. **home**: what "
+    "you may spend today and your spends.\n\n"
     "Managers: **pending**, **approve ID**, "
     "**deny ID**, **limits**, **report [today|week|month]**, **audit verify**, "
-    "**set escalation channel** (in the managers' channel)."
+    "**set escalation channel** (in the managers' channel).\n\n"
+    "Admins: **limits set associate --per-incident 40 --daily 120**, "
+    "**role set @name lead**, **playbooks disable ID** (or enable); **home** has forms for "
+    "limits and playbooks."
 )
 _AT_TAG = re.compile(r"<at>(.*?)</at>", re.IGNORECASE | re.DOTALL)
 _ALTERNATIVES = {"other", "not this one", "alternatives", "wrong", "not this"}
@@ -103,12 +109,15 @@ class CoachBot(ActivityHandler):
         local_only: bool,
         report_files: Callable[[], ReportFileStore] | None = None,
         public_url: str = "",
+        personal_card: PersonalCard | None = None,
     ) -> None:
         self._coach = coach
         self._references = references
         self._local_only = local_only
         self._report_files = report_files
         self._public_url = public_url.strip().rstrip("/")  # COACHBOT_PUBLIC_URL
+        # Sends a card to a person's 1:1 chat with the bot (``TeamsNotifier``).
+        self._personal_card = personal_card
 
     # -- activity types ----------------------------------------------------------------
 
@@ -123,7 +132,7 @@ class CoachBot(ActivityHandler):
             else:
                 await self._text(turn_context, actor, clean_text(turn_context.activity))
         except CoachError as exc:
-            await turn_context.send_activity(f"⚠ {exc}")
+            await turn_context.send_activity(_refusal(exc))
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:
         activity = turn_context.activity
@@ -142,6 +151,8 @@ class CoachBot(ActivityHandler):
                 record = await self._escalation_action(actor, data)
                 if data.get("view") == cards.VIEW_PENDING:
                     return _invoke_card(await self._pending_card(actor))
+                if data.get("view") == cards.VIEW_HOME:
+                    return _invoke_card(await self._home_card(actor))
                 return _invoke_card(await self._escalation_card(actor.org, record))
             if data.get("cmd") == cards.CMD_OUTCOME:
                 return _invoke_card(cards.outcome_recorded_card(await self._outcome(actor, data)))
@@ -153,7 +164,7 @@ class CoachBot(ActivityHandler):
             return _invoke_message(USAGE_HINT)
         except CoachError as exc:
             # Shown to the clicker only; the card stays as it was for everyone else.
-            return _invoke_message(f"⚠ {exc}")
+            return _invoke_message(_refusal(exc))
 
     async def on_members_added_activity(
         self, members_added: list[ChannelAccount], turn_context: TurnContext
@@ -185,9 +196,11 @@ class CoachBot(ActivityHandler):
             if activity.type == ActivityTypes.message:
                 await turn_context.send_activity("I can't tell which organisation you are in.")
             return None
-        actor = self._coach().actor(
-            org, user_id_of(sender), display_name=sender.name, platform=TEAMS
-        )
+        coach = self._coach()
+        # The organisation's policy as it stands (a role given a moment ago, in any
+        # process, counts now); the core resolves the role from it.
+        await coach.policy_for(org)
+        actor = coach.actor(org, user_id_of(sender), display_name=sender.name, platform=TEAMS)
         await self._remember(activity, actor)
         return actor
 
@@ -226,6 +239,10 @@ class CoachBot(ActivityHandler):
             await self._decide(turn_context, actor, rest, approve=command == "approve")
         elif command == "limits" and not rest:
             await _send_card(turn_context, cards.limits_card(await coach.limits(actor)))
+        elif command == "home" and not rest:
+            await self._home(turn_context, actor)
+        elif admin.is_admin_command(command, rest):
+            await self._admin_text(turn_context, actor, command, rest)
         elif command == "pending" and not rest:
             # The managers' queue, never a situation to coach.
             await _send_card(turn_context, await self._pending_card(actor))
@@ -344,10 +361,14 @@ class CoachBot(ActivityHandler):
         The files are kept in the database (any process may get the image request) under
         random tokens for an hour; without a public URL there is nothing Teams could fetch.
         """
+        # Who changed limits and roles, and whose: by the names Teams last gave.
+        people = {c.changed_by for c in report.policy_changes}
+        people |= {c.target for c in report.policy_changes if c.what.startswith("user ")}
+        names = await self._references().names(actor.org, people)
         if not self._public_url:
-            return cards.report_card(report, links_note=cards.NO_PUBLIC_URL)
+            return cards.report_card(report, links_note=cards.NO_PUBLIC_URL, names=names)
         if self._report_files is None:
-            return cards.report_card(report)
+            return cards.report_card(report, names=names)
         store = self._report_files()
         p = report.period
         stem = f"report-{p.start:%Y-%m-%d}-{p.end:%Y-%m-%d}"
@@ -364,7 +385,10 @@ class CoachBot(ActivityHandler):
         body = report_csv(report).encode("utf-8")
         token = await store.put(actor.org, body, report_files.CSV, f"{stem}.csv")
         return cards.report_card(
-            report, chart_url=chart, csv_url=report_files.csv_url(self._public_url, token)
+            report,
+            chart_url=chart,
+            csv_url=report_files.csv_url(self._public_url, token),
+            names=names,
         )
 
     async def _set_escalation_channel(self, turn_context: TurnContext, actor: Actor) -> None:
@@ -416,11 +440,17 @@ class CoachBot(ActivityHandler):
                 await turn_context.update_activity(update)
             else:
                 await _send_card(turn_context, content)
+        elif cmd == home_card.CMD_START and isinstance(data.get("playbook"), str):
+            await self._advice(turn_context, await coach.start_playbook(actor, data["playbook"]))
+        elif cmd in (admin.CMD_SET_LIMITS, admin.CMD_SET_PLAYBOOK):
+            await self._admin_form(turn_context, actor, str(cmd), data)
         elif cmd == cards.CMD_ESCALATION:
             # Action.Submit fallback of the escalation buttons: update the card ourselves.
             record = await self._escalation_action(actor, data)
             if data.get("view") == cards.VIEW_PENDING:
                 content = await self._pending_card(actor)
+            elif data.get("view") == cards.VIEW_HOME:
+                content = await self._home_card(actor)
             else:
                 content = await self._escalation_card(actor.org, record)
             if turn_context.activity.reply_to_id:
@@ -450,6 +480,50 @@ class CoachBot(ActivityHandler):
             raise InvalidInput("that button is not recognised")
         return await self._coach().act(actor, escalation_id, action)
 
+    # -- admin -------------------------------------------------------------------------
+
+    async def _admin_text(
+        self, turn_context: TurnContext, actor: Actor, command: str, rest: str
+    ) -> None:
+        changes, names = await admin.run_command(
+            turn_context, self._coach(), self._references(), actor, command, rest
+        )
+        await turn_context.send_activity(cards.policy_changed_text(changes, names))
+
+    async def _admin_form(
+        self, turn_context: TurnContext, actor: Actor, cmd: str, data: dict[str, Any]
+    ) -> None:
+        """The home card's admin forms; on success the home is redrawn in place."""
+        changes = await admin.run_form(self._coach(), actor, cmd, data)
+        await turn_context.send_activity(cards.policy_changed_text(changes, {}))
+        if turn_context.activity.reply_to_id:
+            update = card_activity(await self._home_card(actor))
+            update.id = turn_context.activity.reply_to_id
+            await turn_context.update_activity(update)
+
+    async def _home(self, turn_context: TurnContext, actor: Actor) -> None:
+        """The home in the 1:1 chat: asked for in a channel or a group chat, where
+        everyone would read the person's spends (and a manager's queue), it goes to
+        their 1:1 chat with the bot instead."""
+        content = await self._home_card(actor)
+        kind = (turn_context.activity.conversation.conversation_type or "").lower()
+        if kind in ("", "personal"):
+            await _send_card(turn_context, content)
+        elif self._personal_card is not None and await self._personal_card(
+            actor.org, actor.user_id, content
+        ):
+            await turn_context.send_activity("✔ Sent to our 1:1 chat: your home is for you only.")
+        else:
+            await turn_context.send_activity(
+                "Your home shows your own spends and limits, so I only show it in our 1:1 "
+                "chat: open a chat with me and type home there."
+            )
+
+    async def _home_card(self, actor: Actor) -> cards.Card:
+        home = await self._coach().home(actor)
+        names = await self._references().names(actor.org, {p.user_id for p in home.pending})
+        return home_card.home_card(home, actor.user_id, names)
+
     async def _pending_card(self, actor: Actor) -> cards.Card:
         queue = await self._coach().pending(actor)
         names = await self._references().names(actor.org, {p.user_id for p in queue})
@@ -461,6 +535,13 @@ class CoachBot(ActivityHandler):
         people = {record.raised_by, *(user for _, user, _ in record.history)}
         names = await self._references().names(org, people)
         return cards.escalation_card(record, names, entry=entry)
+
+
+def _refusal(exc: CoachError) -> str:
+    """The core's refusal or complaint, said kindly (a refusal has changed nothing)."""
+    if isinstance(exc, NotPermitted) and not str(exc).lower().startswith("sorry"):
+        return f"⚠ Sorry — {exc}"
+    return f"⚠ {exc}"
 
 
 async def _send_card(turn_context: TurnContext, content: cards.Card) -> None:

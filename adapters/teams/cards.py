@@ -13,12 +13,15 @@ for everyone in the channel.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.coach import PendingSpend, RoleLimits, SpendOutcome
 from bot.incidents import IncidentRecord
+from bot.ledger import PolicyChange
 from bot.models import (
     Advice,
     EscalationAction,
@@ -30,6 +33,7 @@ from bot.models import (
     VerifyResult,
 )
 from bot.money import format_money
+from bot.policy import policy_change_line
 from bot.reports import Report, recovery_lines
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
@@ -55,6 +59,7 @@ VERB_ESCALATION = "escalation"  # Action.Execute verb of the same
 # An escalation button on the pending list carries this "view": the bot answers the click
 # with the list redrawn rather than with the escalation's own card.
 VIEW_PENDING = "pending"
+VIEW_HOME = "home"  # … or with the clicker's home redrawn
 MAX_PENDING_SHOWN = 15
 
 
@@ -285,23 +290,7 @@ def pending_card(
     body: list[dict[str, Any]] = [text_block(f"⏳ {count}", weight="Bolder")]
     shown = 0
     for p in queue[:MAX_PENDING_SHOWN]:
-        customer = f" · {p.customer_ref}" if p.customer_ref else ""
-        who = names.get(p.user_id, p.user_id)
-        items: list[dict[str, Any]] = [
-            text_block(
-                f"{format_money(p.amount)} — {_clip(p.reason, 200)}{customer}", weight="Bolder"
-            ),
-            text_block(
-                f"{who} · {_when(p.requested_at)} · {p.entry_id}", isSubtle=True, spacing="None"
-            ),
-        ]
-        if p.user_id == viewer:
-            items.append(text_block("Your own request: another manager decides it.", isSubtle=True))
-        elif p.escalation_id:
-            items.append({"type": "ActionSet", "actions": _pending_actions(p.escalation_id)})
-        else:
-            items.append(text_block(f"Type approve {p.entry_id} or deny {p.entry_id}."))
-        candidate = [*body, {"type": "Container", "separator": True, "items": items}]
+        candidate = [*body, pending_item(p, viewer, names, VIEW_PENDING)]
         if not fits(card(candidate)):
             break
         body, shown = candidate, shown + 1
@@ -310,15 +299,31 @@ def pending_card(
     return card(body)
 
 
-def _pending_actions(escalation_id: str) -> list[dict[str, Any]]:
+def pending_item(
+    p: PendingSpend, viewer: str, names: Mapping[str, str], view: str
+) -> dict[str, Any]:
+    """One waiting spend with Approve / Deny; a click answers with ``view`` redrawn."""
+    customer = f" · {p.customer_ref}" if p.customer_ref else ""
+    who = names.get(p.user_id, p.user_id)
+    items: list[dict[str, Any]] = [
+        text_block(f"{format_money(p.amount)} — {_clip(p.reason, 200)}{customer}", weight="Bolder"),
+        text_block(
+            f"{who} · {when(p.requested_at)} · {p.entry_id}", isSubtle=True, spacing="None"
+        ),
+    ]
+    if p.user_id == viewer:
+        items.append(text_block("Your own request: another manager decides it.", isSubtle=True))
+    elif p.escalation_id:
+        items.append({"type": "ActionSet", "actions": _pending_actions(p.escalation_id, view)})
+    else:
+        items.append(text_block(f"Type approve {p.entry_id} or deny {p.entry_id}."))
+    return {"type": "Container", "separator": True, "items": items}
+
+
+def _pending_actions(escalation_id: str, view: str) -> list[dict[str, Any]]:
     out = []
     for title, action in (("Approve", EscalationAction.APPROVE), ("Deny", EscalationAction.DENY)):
-        data = {
-            "cmd": CMD_ESCALATION,
-            "id": escalation_id,
-            "action": action.value,
-            "view": VIEW_PENDING,
-        }
+        data = {"cmd": CMD_ESCALATION, "id": escalation_id, "action": action.value, "view": view}
         out.append(
             {
                 "type": "Action.Execute",
@@ -329,6 +334,18 @@ def _pending_actions(escalation_id: str) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def policy_changed_text(changes: list[PolicyChange], names: Mapping[str, str]) -> str:
+    """What an admin's change did, one line a setting ("✔ role limits associate:
+    per-incident 100, daily 300 → per-incident 40, daily 120"); "Nothing to change." when
+    the policy already said so."""
+    if not changes:
+        return "Nothing to change: that is already so."
+    return "\n\n".join(
+        "✔ " + policy_change_line(replace(c, target=names.get(c.target, c.target), changed_by=""))
+        for c in changes
+    )
 
 
 def verify_text(result: VerifyResult) -> str:
@@ -374,7 +391,7 @@ def escalation_card(
     ]
     facts = [
         {"title": "Raised by", "value": who(record.raised_by)},
-        {"title": "When", "value": _when(record.opened_at)},
+        {"title": "When", "value": when(record.opened_at)},
         {"title": "Status", "value": _STATUS_LABEL.get(record.status, record.status.value)},
     ]
     if entry is not None:
@@ -389,7 +406,7 @@ def escalation_card(
     for action, user_id, at in record.history[-8:]:
         body.append(
             text_block(
-                f"{who(user_id)} {_ACTION_LABEL.get(action, action)} at {_when(at)}",
+                f"{who(user_id)} {_ACTION_LABEL.get(action, action)} at {when(at)}",
                 isSubtle=True,
             )
         )
@@ -421,7 +438,7 @@ def escalation_actions(record: EscalationRecord) -> list[dict[str, Any]]:
     ]
 
 
-def _when(at: datetime) -> str:
+def when(at: datetime) -> str:
     return at.strftime("%d %b %H:%M UTC") if at.tzinfo is None else at.strftime("%d %b %H:%M %Z")
 
 
@@ -437,12 +454,14 @@ def report_card(
     chart_url: str | None = None,
     csv_url: str | None = None,
     links_note: str | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> Card:
-    """Totals, the breakdown asked for, escalation response times, and — given their
-    short-lived links — the chart as an image and the CSV as a download button. A card
-    cannot carry the files themselves (Teams refuses a message over ~28 KB), so the bytes
-    are served by this service (``adapters.teams.report_files``). ``links_note`` says why
-    there are none (no public URL)."""
+    """Totals, the breakdown asked for, escalation response times, the period's policy
+    changes, and — given their short-lived links — the chart as an image and the CSV as a
+    download button. A card cannot carry the files themselves (Teams refuses a message over
+    ~28 KB), so the bytes are served by this service (``adapters.teams.report_files``).
+    ``links_note`` says why there are none (no public URL). ``names``: display names for
+    the user ids in policy changes."""
 
     def money(minor: int) -> str:
         return format_money(Money(minor, report.currency))
@@ -496,9 +515,10 @@ def report_card(
     if rec is not None and rec.totals.incidents:
         body.append(text_block("Recovery", weight="Bolder"))
         body += [text_block(line.strip()) for line in recovery_lines(rec, report.currency)]
+    tail: list[dict[str, Any]] = []
     if chart_url:
         p = report.period
-        body.append(
+        tail.append(
             {
                 "type": "Image",
                 "url": chart_url,
@@ -508,13 +528,47 @@ def report_card(
             }
         )
     for note in report.notes[:3]:
-        body.append(text_block(note, isSubtle=True))
+        tail.append(text_block(note, isSubtle=True))
     if links_note:
-        body.append(text_block(links_note, isSubtle=True))
+        tail.append(text_block(links_note, isSubtle=True))
     actions = (
         [{"type": "Action.OpenUrl", "title": "Download CSV", "url": csv_url}] if csv_url else None
     )
-    return card(body, actions)
+    body += _policy_changes(report, names or {}, lambda b: fits(card([*b, *tail], actions)))
+    return card([*body, *tail], actions)
+
+
+MAX_POLICY_CHANGES_SHOWN = 30
+
+
+def _policy_changes(
+    report: Report, names: Mapping[str, str], fits_with: Callable[[list[dict[str, Any]]], bool]
+) -> list[dict[str, Any]]:
+    """The period's changes of limits, roles and playbooks, oldest first, each with who
+    made it and when (as the text report lists them), while the card stays within Teams'
+    size limit (``fits_with``: whether the card fits with these blocks added)."""
+    changes = report.policy_changes
+    if not changes:
+        return []
+    tz = ZoneInfo(report.period.timezone)
+    out = [text_block(f"Policy changes ({len(changes)})", weight="Bolder")]
+    shown = 0
+    for change in changes[:MAX_POLICY_CHANGES_SHOWN]:
+        target = names.get(change.target, change.target)
+        line = policy_change_line(replace(change, target=target, changed_by=""))
+        who = names.get(change.changed_by, change.changed_by) or "someone"
+        at = change.created_at
+        at_text = "" if at is None else f"{at.astimezone(tz):%a %d %b %H:%M} "
+        block = text_block(f"{at_text}{line} — by {who}", spacing="None")
+        if not fits_with([*out, block]):
+            break
+        out.append(block)
+        shown += 1
+    if shown < len(changes):
+        more = len(changes) - shown
+        note = f"…and {more} more: `coachbot report` lists them all."
+        out.append(text_block(note, isSubtle=True))
+    return out
 
 
 # -- outcomes ----------------------------------------------------------------------------

@@ -158,6 +158,15 @@ class TeamsNotifier:
         activity_id = await self._send(reference, card_activity(content))
         return Delivery(ok=True, ref=activity_id)
 
+    async def send_personal_card(self, org: str, user_id: str, content: cards.Card) -> bool:
+        """``content`` in the person's 1:1 chat with the bot, never elsewhere (what only
+        they should see); False when they have no such chat with the bot yet."""
+        raw = await self._references().get(org, PERSONAL, user_id)
+        if raw is None:
+            return False
+        await self._send(ConversationReference().deserialize(raw), card_activity(content))
+        return True
+
     async def tell_user(self, org: str, user_id: str, text: str) -> Delivery:
         refs = self._references()
         raw = await refs.get(org, PERSONAL, user_id) or await refs.get(org, LAST, user_id)
