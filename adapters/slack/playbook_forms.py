@@ -344,17 +344,18 @@ def playbook_from_form(form: SubmittedForm, currency: str, today: date) -> Playb
         "escalation": {"always": always, "reasons": reasons},
     }
     _check_review_date(values.get(REVIEW_BY), today, errors)
+    # The core's rule over both (checked only once every field is valid), said beside
+    # each empty one, with the rest.
+    if not keywords:
+        errors[KEYWORDS] = "give at least one keyword"
+    if not examples:
+        errors[EXAMPLES] = "give at least one example line"
     try:
         playbook = parse_playbook(raw, "the form")
     except PlaybookError as exc:
         for path, message in exc.problems:
-            if path == "(top)" and "triggers" in message:
-                # The one rule over two fields: each empty one says so.
-                if not keywords:
-                    _add(errors, KEYWORDS, "give at least one keyword")
-                if not examples:
-                    _add(errors, EXAMPLES, "give at least one example line")
-                continue
+            if path == "(top)" and "triggers" in message and (not keywords or not examples):
+                continue  # said above
             _add(errors, _block_for(path), _explain(path, message))
         raise InvalidSetting(errors or {TITLE: str(exc)}) from None
     if errors:
