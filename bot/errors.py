@@ -48,7 +48,20 @@ class AlreadyDecided(CoachError):
 
 
 class PlaybookError(CoachError):
-    """A playbook file that fails validation; the message names file and field."""
+    """A playbook file that fails validation; the message names file and field.
+
+    ``problems``: each (field path, what is wrong) behind the message, e.g.
+    ``("steps[0].do", "Field required")``, so that a form can show each beside its
+    input; empty when the playbook could not be read at all."""
+
+    def __init__(self, message: str, problems: tuple[tuple[str, str], ...] = ()) -> None:
+        super().__init__(message)
+        self.problems = tuple(problems)
+
+    def __reduce__(
+        self,
+    ) -> tuple[type[PlaybookError], tuple[str, tuple[tuple[str, str], ...]]]:
+        return (type(self), (str(self), self.problems))
 
 
 class ConfigurationError(CoachError, ValueError):

@@ -226,10 +226,11 @@ def parse_playbook(raw: Any, source: str) -> Playbook:
     try:
         playbook = Playbook.model_validate(raw)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{_field_path(err['loc']) or '(top)'}: {err['msg']}" for err in exc.errors()
+        problems = tuple(
+            (_field_path(err["loc"]) or "(top)", str(err["msg"])) for err in exc.errors()
         )
-        raise PlaybookError(f"{source}: {problems}") from None
+        said = "; ".join(f"{path}: {msg}" for path, msg in problems)
+        raise PlaybookError(f"{source}: {said}", problems) from None
     return playbook
 
 

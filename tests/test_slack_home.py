@@ -330,7 +330,7 @@ async def test_an_admins_home_shows_limits_and_playbook_reviews_with_edit_button
     assert accessories.count("admin_edit_settings") == 1
     assert accessories.count("admin_edit_playbook") == len(coach.library) - 5  # safety, fallback
     assert all(
-        b["action_id"].startswith(("esc_", "home_start_", "admin_edit_"))
+        b["action_id"].startswith(("esc_", "home_start_", "admin_edit_", "admin_add_playbook"))
         for b in view_buttons(home)
     )
     # An associate sees none of it.

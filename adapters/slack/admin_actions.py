@@ -26,11 +26,11 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack import admin_forms
+from adapters.slack import admin_forms, playbook_forms
 from adapters.slack.admin_forms import SubmittedForm
 from adapters.slack.admins import ADMIN_ACTION_MAX_AGE
 from adapters.slack.authorize import describe
-from bot.errors import CoachError, InvalidSetting
+from bot.errors import CoachError, InvalidInput, InvalidSetting
 from bot.ledger import PolicyChange
 from bot.models import Actor
 
@@ -69,9 +69,17 @@ class AdminActions:
         actor = await self.bot.admin_actor(
             client, self.bot.actor_of(context), max_age=ADMIN_ACTION_MAX_AGE
         )
+        coach = self.bot.coach_now
         try:
-            view = await self.bot.coach_now.admin_view(actor)
-            modal = admin_forms.modal_for(action_id, str(value or ""), view)
+            view = await coach.admin_view(actor)
+            modal = playbook_forms.modal_for(
+                action_id,
+                str(value or ""),
+                view,
+                library=coach.library_for(actor.org),
+                shipped=coach.library,
+                today=coach.clock().date(),
+            )
         except CoachError as exc:
             # Not an admin (any more), or nothing by that name: said in their home.
             await self.bot.publish_home(client, actor, str(exc))
@@ -150,9 +158,50 @@ class AdminActions:
                 # None chosen: as it is (a select cannot be emptied).
                 escalation_channel=values[admin_forms.ESCALATION_CHANNEL],
             )
+        if form.callback_id == admin_forms.NEW_PLAYBOOK_FORM:
+            return await self._add_playbook(actor, form)
+        return await self._edit_playbook(actor, form)
+
+    async def _add_playbook(self, actor: Actor, form: SubmittedForm) -> list[PolicyChange]:
+        """A playbook of the organisation's own, from the new playbook form."""
+        coach = self.bot.coach_now
+        view = await coach.admin_view(actor)  # an admin now, and the currency now
+        currency = view.settings.currency if view.settings is not None else coach.currency
+        playbook = playbook_forms.playbook_from_form(form, currency, coach.clock().date())
+        if any(p.own and p.playbook_id == playbook.id for p in view.playbooks):
+            # The core would replace it; a form that says "Add" must not.
+            raise InvalidSetting(
+                {admin_forms.PLAYBOOK_ID: f"you already have a playbook {playbook.id!r}: "
+                 "choose another id, or remove that one first"}
+            )  # fmt: skip
+        try:
+            return await coach.import_playbooks(actor, [playbook])
+        except InvalidInput as exc:
+            said = str(exc)
+            if said.startswith("id: "):  # the core's own refusal of the id (a library one)
+                raise InvalidSetting({admin_forms.PLAYBOOK_ID: said.removeprefix("id: ")}) from None
+            raise
+
+    async def _edit_playbook(self, actor: Actor, form: SubmittedForm) -> list[PolicyChange]:
+        """On or off, the say lines that changed, or removed (one of its own)."""
+        coach, values = self.bot.coach_now, form.values
+        playbook_id = form.meta["playbook_id"]
+        if values.get(admin_forms.REMOVE):
+            return await coach.remove_playbook(actor, playbook_id)
         enabled = values[admin_forms.ENABLED]
         if enabled not in (admin_forms.ON, admin_forms.OFF):
             raise InvalidSetting({admin_forms.ENABLED: "choose on or off"})
-        return await coach.set_playbook_enabled(
-            actor, form.meta["playbook_id"], enabled == admin_forms.ON
-        )
+        await coach.policy_for(actor.org)  # the organisation's playbooks as they are now
+        library = coach.library_for(actor.org)
+        if playbook_id not in library:
+            raise InvalidSetting({admin_forms.ENABLED: admin_forms.STALE})
+        shipped = coach.library.get(playbook_id) if playbook_id in coach.library else None
+        # Every line is checked before anything changes.
+        lines = playbook_forms.say_changes(form, library.get(playbook_id), shipped)
+        changes = await coach.set_playbook_enabled(actor, playbook_id, enabled == admin_forms.ON)
+        for step, line in lines.items():
+            try:
+                changes += await coach.set_say_line(actor, playbook_id, step, line)
+            except InvalidInput as exc:
+                raise InvalidSetting({f"{admin_forms.SAY_PREFIX}{step}": str(exc)}) from None
+        return changes

@@ -12,6 +12,7 @@ id → message). Every input's block id is the name of the setting it holds.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,9 +25,10 @@ EDIT_ROLE = "admin_edit_role"
 EDIT_USER_ROLE = "admin_edit_user_role"
 EDIT_SETTINGS = "admin_edit_settings"
 EDIT_PLAYBOOK = "admin_edit_playbook"
+ADD_PLAYBOOK = "admin_add_playbook"  # the form for a playbook of the organisation's own
 # Selects listing the playbooks, for long libraries: + "_1", "_2"… (100 options each).
 PICK_PLAYBOOK = "admin_pick_playbook"
-EDIT_ACTIONS = (EDIT_ROLE, EDIT_USER_ROLE, EDIT_SETTINGS, EDIT_PLAYBOOK)
+EDIT_ACTIONS = (EDIT_ROLE, EDIT_USER_ROLE, EDIT_SETTINGS, EDIT_PLAYBOOK, ADD_PLAYBOOK)
 
 # Callback ids of the modals (one view listener serves them all: ``FORM_PREFIX``).
 FORM_PREFIX = "admin_form_"
@@ -34,6 +36,7 @@ ROLE_LIMITS_FORM = FORM_PREFIX + "role_limits"
 USER_ROLE_FORM = FORM_PREFIX + "user_role"
 SETTINGS_FORM = FORM_PREFIX + "settings"
 PLAYBOOK_FORM = FORM_PREFIX + "playbook"
+NEW_PLAYBOOK_FORM = FORM_PREFIX + "new_playbook"
 
 # Input block ids = the core's setting names (``InvalidSetting.errors`` keys).
 PER_INCIDENT, DAILY = "per_incident", "daily"
@@ -44,6 +47,12 @@ MAX_SINGLE_SPEND, CUSTOMER_DAILY_CAP, ESCALATION_CHANNEL = (
     "escalation_channel",
 )
 ENABLED = "enabled"
+# The playbook form's say lines (+ the step's number, from 1) and its remove box.
+SAY_PREFIX, REMOVE = "say_", "remove"
+# The new playbook form's inputs (the playbook's fields; ``playbook_forms``).
+TITLE, PLAYBOOK_ID, OWNER, REVIEW_BY = "title", "id", "owner", "review_by"
+KEYWORDS, EXAMPLES, STEPS, GESTURES = "keywords", "examples", "steps", "gestures"
+ESCALATION, ESCALATE_ALWAYS = "escalation", "escalate_always"
 ON, OFF = "on", "off"
 STALE = "This form is out of date — close it and press Edit again."
 MAX_OPTION_TEXT = 75  # Slack's limit for an option's text
@@ -286,7 +295,13 @@ _INPUTS = {
     USER_ROLE_FORM: (USER, ROLE),
     SETTINGS_FORM: (MAX_SINGLE_SPEND, CUSTOMER_DAILY_CAP, ESCALATION_CHANNEL),
     PLAYBOOK_FORM: (ENABLED,),
-}
+    NEW_PLAYBOOK_FORM: (
+        TITLE, PLAYBOOK_ID, OWNER, REVIEW_BY, KEYWORDS, EXAMPLES, STEPS, GESTURES,
+        ESCALATION, ESCALATE_ALWAYS,
+    ),
+}  # fmt: skip
+# Inputs a form has as many of as it was drawn with: the playbook form's say lines.
+_DRAWN = {PLAYBOOK_FORM: re.compile(rf"^{SAY_PREFIX}[0-9]{{1,3}}$|^{REMOVE}$")}
 # What the form must have been opened for.
 _META = {ROLE_LIMITS_FORM: ("role",), PLAYBOOK_FORM: ("playbook_id",)}
 
@@ -312,15 +327,25 @@ def read_form(view: dict[str, Any]) -> SubmittedForm | None:
     if not all(meta.get(key) for key in _META.get(callback_id, ())):
         return None
     state = (view.get("state") or {}).get("values") or {}
+    drawn = _DRAWN.get(callback_id)
+    if drawn is not None and isinstance(state, dict):
+        names = (*names, *(str(k) for k in state if drawn.match(str(k))))
     values = {name: _input_value((state.get(name) or {}).get(name)) for name in names}
     return SubmittedForm(callback_id, values, meta)
 
 
 def _input_value(element: Any) -> str | None:
-    """What one input holds as text: typed text, the chosen user, channel or option."""
+    """What one input holds as text: typed text, the chosen user, channel, date or
+    option; the options ticked or chosen in a multiple choice, joined by commas."""
     if not isinstance(element, dict):
         return None
-    for key in ("value", "selected_user", "selected_conversation", "selected_channel"):
+    chosen = element.get("selected_options")
+    if isinstance(chosen, list):
+        picked = [str(o["value"]) for o in chosen if isinstance(o, dict) and o.get("value")]
+        return ",".join(picked) or None
+    for key in (
+        "value", "selected_user", "selected_conversation", "selected_channel", "selected_date"
+    ):  # fmt: skip
         value = element.get(key)
         if isinstance(value, str):
             return value.strip() or None

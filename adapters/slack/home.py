@@ -3,8 +3,8 @@
 Pure functions, no I/O. The pending queue's buttons are the escalation card's own
 (``esc_approve`` / ``esc_deny`` carrying the escalation id), so one listener serves the
 channel card and the home; the one-tap playbook buttons (``HOME_START``) open a
-coaching card in the person's DM; the admins' *Edit* buttons open the forms of
-``admin_forms``. A home view holds at most 100 blocks.
+coaching card in the person's DM; the admins' *Edit* and *Add a playbook* buttons open
+the forms of ``admin_forms`` and ``playbook_forms``. A home view holds at most 100 blocks.
 """
 
 from __future__ import annotations
@@ -171,6 +171,12 @@ def _admin(home: Home, room: int) -> list[Block]:
             _with_edit(section(_settings(home.settings)), admin_forms.EDIT_SETTINGS, "settings")
         )
     out += _overdue_reviews(home)
+    out.append(
+        actions(
+            button("Add a playbook", admin_forms.ADD_PLAYBOOK, "new"),
+            block_id="admin_add_playbook",
+        )
+    )
     if home.playbooks:
         out += _playbooks(home.playbooks, room - len(out))
     return out
@@ -196,6 +202,8 @@ def _playbook_line(p: PlaybookSummary) -> str:
         + f"{escape(p.title)} — {escape(p.owner)}, review by {p.review_by:%d %b %Y}"
         + (" *(overdue)*" if p.overdue else "")
     )
+    if p.own:
+        line += " · _yours_"
     if p.always_on:
         return line + " · _always on_"
     return line + ("" if p.enabled else " · *off*")
