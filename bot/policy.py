@@ -408,7 +408,16 @@ class OrgPolicies:
         self.start_from = (
             file_config
             if whole_file
-            else with_fields(file_config, users={}, locations={}, escalation_channel=None)
+            else with_fields(
+                # Limits, currency and time zone only: the file's people (bare or per
+                # platform) and channel belong to one organisation, not to every tenant.
+                file_config,
+                users={},
+                locations={},
+                slack=None,
+                teams=None,
+                escalation_channel=None,
+            )
         )
         self._start_policy = AuthorityPolicy(self.start_from)
         self._cache: dict[str, _Cached] = {}

@@ -324,3 +324,20 @@ async def test_a_ledger_from_before_policy_changes_takes_them(db_url: str, clock
         await coach.spend(coach.actor("hotel", "U_ASSOC"), "£5 coffee")
         await coach.set_role_limits(coach.actor("hotel", "U_ADMIN"), Role.ASSOCIATE, "40")
         assert (await coach.ledger.verify()).entries_checked == 2
+
+
+async def test_a_new_tenant_does_not_inherit_the_files_per_platform_people(
+    db_url: str, clock: Clock, monotonic: Monotonic
+) -> None:
+    # Many organisations: the file's teams: admins are one organisation's, not every
+    # tenant's; a new tenant starts from the file's limits only.
+    both = {k: v for k, v in ORG.items() if k != "users"}
+    both["teams"] = {"users": {"9f1c2d3e-0000-4000-8000-0000000000aa": "admin"}}
+    tenant = "9f1c2d3e-0000-4000-8000-00000000abcd"
+    async for coach in _coach(db_url, clock, whole_file=False, monotonic=monotonic, org=both):
+        stranger = coach.actor(tenant, "9f1c2d3e-0000-4000-8000-0000000000aa")
+        assert stranger.role is Role.ASSOCIATE
+        with pytest.raises(NotPermitted):
+            await coach.set_role_limits(stranger, Role.ASSOCIATE, "1000")
+        advice = await coach.advise(stranger, BILLING)
+        assert advice.authority.per_incident.minor == 10000  # the file's limits still apply
