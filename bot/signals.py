@@ -336,6 +336,27 @@ class Detection:
     ruled_out: frozenset[str]
 
 
+# Phrases in which a reason's words mean something else, read in the clause of a hit:
+# a steak that is "still bleeding" is served rare; a customer who "hit the roof" is angry.
+_FALSE_FRIENDS: dict[str, re.Pattern[str]] = {
+    "safety": re.compile(
+        r"\b(?:steak|steaks|meat|burger|burgers|beef|lamb|duck|chicken|pork|tuna|venison|"
+        r"fillet|sirloin|ribeye|rib eye|rump|mince|liver) (?:\w+ ){0,3}(?:bleeding|bled)\b"
+    ),
+    "abuse": re.compile(
+        r"\bhit (?:the|a) (?:roof|ceiling|jackpot|road|spot|button|wall|bottle|hay|sack|gym|"
+        r"shops|town|brakes|nail|ground running|big time|limit|target|deck)\b"
+    ),
+}
+
+
+def _false_friend(reason: str, text: str, hit: re.Match[str]) -> bool:
+    pattern = _FALSE_FRIENDS.get(reason)
+    return pattern is not None and any(
+        f.start() < hit.end() and hit.start() < f.end() for f in pattern.finditer(text)
+    )
+
+
 # Every rule's pattern in one alternation: a clause none of them matches is skipped.
 _ANY_RULE = re.compile("|".join(f"(?:{rule.pattern.pattern})" for rule in RULES))
 
@@ -379,6 +400,8 @@ def inspect(tokens: Sequence[Token]) -> Detection:
                     continue
                 if rule.positive_sensitive and positive:
                     dismissed.add(rule.reason)
+                    continue
+                if _false_friend(rule.reason, text, m):
                     continue
                 found.append((rule, m.group(0)))
                 break

@@ -79,7 +79,27 @@ SAFETY_PLAYBOOKS = frozenset(
 _NEGATIONS = frozenset({"no", "not", "never", "nobody", "none", "without", "nothing", "neither"})
 # Words that end a negation's reach: "not sure if he is breathing".
 _NEGATION_BREAKERS = frozenset(
-    {"sure", "if", "whether", "know", "until", "unless", "and", "but", "so", "then", "because"}
+    {
+        "sure",
+        "if",
+        "whether",
+        "know",
+        "until",
+        "unless",
+        "and",
+        "but",
+        "so",
+        "then",
+        "because",
+        # "will not stop bleeding", "not crying just dazed", "could not help him breathe"
+        "stop",
+        "stops",
+        "stopped",
+        "stopping",
+        "just",
+        "only",
+        "help",
+    }
 )
 _NEGATION_WINDOW = 3
 
@@ -114,7 +134,10 @@ _NOT_A_CHILD = (
     r"clothes|ticket|tickets|price|entry|pass|food|drinks?|order|orders|cake|seat|seats|"
     r"room|bed|cot|parcel|delivery|package|present|gift|birthday|passport|booking|bag|"
     r"phone|coat|account|card|school|nursery|homework|game|games|tablet|book|books|"
-    r"glasses|keys|bike|scooter|pram|buggy|pushchair|car seat)\b)"
+    r"glasses|keys|bike|scooter|pram|buggy|pushchair|car seat|trainers|boots|sandals|"
+    r"wellies|jumper|hoodie|cardigan|jacket|hat|gloves?|scarf|lunchbox|lunch|bottle|"
+    r"blanket|dummy|teddy|doll|drink|juice|snack|sweets|ipad|console|stuff|things|"
+    r"uniform|costume|kit|swimsuit|trunks|towel|wristband|voucher|tickets)\b)"
 )
 # Typed in haste: "cheast", "chst".
 _CHEST = r"(?:chest|cheast|chset|chesst|chst)"
@@ -133,12 +156,57 @@ _APPLIANCE = (
     r"radiator|bin|electrics)"
 )
 
+# Parts of a body, for an injury described rather than named ("his hand crushed in the
+# tail lift", "cant put weight on her ankle").
+_BODY = (
+    r"(?:head|forehead|face|eye|eyes|nose|mouth|lip|lips|jaw|chin|neck|shoulder|shoulders|"
+    r"arm|arms|elbow|elbows|wrist|wrists|hand|hands|palm|palms|thumb|thumbs|finger|fingers|"
+    r"hip|hips|leg|legs|knee|knees|ankle|ankles|foot|feet|toe|toes|ribs?|collarbone|skull|"
+    r"shin|thigh|back|spine|stomach|tummy|skin|teeth|tooth)"
+)
+# Whose body: a possessive, with room for one word ("her left hand", "his poor foot").
+_WHOSE = r"(?:his|her|their|my|your|its) (?:\w+ )?"
+# What happened to it, when said after it ("fingers look really bad").
+_INJURED = (
+    r"(?:crushed|trapped|mangled|broken|snapped|dislocated|sliced|split open|cut open|"
+    r"cut (?:right )?(?:open|deep|badly|to the bone)|gashed|gushing|pouring (?:with )?blood|"
+    r"bleeding|pumping blood|swollen|swelling up|swelling|ballooning|ballooned|puffed up|"
+    r"bent (?:the wrong way|backwards|back|wrong)|at a (?:funny|weird|strange|odd|wrong|"
+    r"horrible) angle|the wrong way|sticking out|hanging off|fractured|black and blue|"
+    r"burnt|burned|blistered|blistering|scalded|peeling|red raw|impaled|(?:looks?|looking) "
+    r"(?:really |very |so |quite )?(?:bad|awful|nasty|horrible|horrific|broken|mangled|"
+    r"wrong|deformed|gross))"
+)
+# Things that are not part of anybody ("the hand dryer", "head office", "leg of the table").
+_NOT_A_BODY = (
+    r"(?! (?:of|dryer|dryers|rail|rails|rest|brake|towel|towels|cream|wash|soap|gel|set|"
+    r"office|chef|waiter|teller|board|door|doors|room|seat|seats|massage|light|lights|lamp|"
+    r"bag|support|strap|piece|unit|luggage|baggage|wash|cover|covers|rest|end|garden|"
+    r"yard|pocket|pockets|issue|issues|up|out)\b)"
+)
+# Who is attacked or threatened: a person, often one of ours ("one of our waiters").
+_VICTIM = (
+    r"(?:him|her|them|me|us|someone|somebody|anyone|everyone|each other|one another|"
+    r"(?:(?:one of )?(?:our|the|a|an|my|his|her|their|another|some|this|that|two|other) "
+    r"(?:\w+ ){0,2})?(?:staff|colleagues?|guards?|security|bouncers?|doorman|doormen|"
+    r"waiters?|waitress(?:es)?|servers?|barman|barmen|barmaid|bartenders?|cashiers?|"
+    r"tellers?|receptionists?|nurses?|doctors?|pharmacists?|drivers?|riders?|porters?|"
+    r"cleaners?|managers?|officers?|attendants?|stewards?|crew|agents?|assistants?|"
+    r"workers?|teachers?|carers?|chefs?|guests?|customers?|passengers?|patients?|"
+    r"visitors?|members?|residents?|diners?|shoppers?|clients?|man|men|woman|women|lady|"
+    r"ladies|guy|guys|girl|girls|boy|boys|kid|kids|child|children|person|people|fella|"
+    r"bloke|lad|lads|partner|wife|husband|girlfriend|boyfriend|friend|friends|mate|mates))"
+)
+
 
 @dataclass(frozen=True, slots=True)
 class _Rule:
     kind: str
     pattern: re.Pattern[str]
     veto: re.Pattern[str] | None = None  # read in the clause of the hit
+    # A sign that may be minor ("bumped his head", "trapped her finger"): it counts
+    # unless the line says all is well ("but he is fine", "nobody hurt").
+    weak: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,8 +222,8 @@ def _rx(pattern: str) -> re.Pattern[str]:
     return re.compile(rf"\b(?:{pattern})\b")
 
 
-def _rule(kind: str, pattern: str, veto: str | None = None) -> _Rule:
-    return _Rule(kind, _rx(pattern), _rx(veto) if veto else None)
+def _rule(kind: str, pattern: str, veto: str | None = None, *, weak: bool = False) -> _Rule:
+    return _Rule(kind, _rx(pattern), _rx(veto) if veto else None, weak)
 
 
 _RULES: tuple[_Rule, ...] = (
@@ -195,7 +263,8 @@ _RULES: tuple[_Rule, ...] = (
         r"attacking|assaulted|strangl\w*|chok(?:ed|ing) (?:him|her|them|me)|beat(?:ing)? up|"
         r"beaten up|bottled|shoved|pushed) (?:\w+ )?(?:him|her|them|me|us|someone|somebody|"
         r"another|each other|a guest|a customer|a man|a woman|a member|my colleague|staff|"
-        r"the (?:guard|driver|waiter|waitress|cashier|receptionist|nurse|doctor|officer))|"
+        r"the (?:guard|driver|waiter|waitress|cashier|receptionist|nurse|doctor|officer))"
+        rf"(?! {_BODY}\b)|"
         r"stab\w*|shot (?:at|him|her|someone)|shooting|swung (?:a punch|at)|"
         r"(?:threaten\w* to|going to|gonna|will|said he would|said she would) (?:kill|stab|"
         r"shoot|batter|glass|hit|punch|beat|smash (?:his|her|your|my|their) face in) "
@@ -213,7 +282,12 @@ _RULES: tuple[_Rule, ...] = (
         veto=r"(?:fighting|fight) (?:a |the |his |her |their )?(?:parking|fine|charge|ticket|"
         r"claim|case|cold|infection|bug|flu|corner)|shooting (?:star|stars|range|script|a video|"
         r"video|photos?|pictures?|film|wedding|for)|photo ?shoot|stab at|"
-        r"(?:hit|hitting) (?:the|a) (?:button|wall|jackpot|road|target|limit|spot)|"
+        r"stab(?:bed|bing|s)? (?:\w+ )?at (?:the |a |his |her |their |my |our |some )?(?:\w+ )?"
+        r"(?:card|cards|button|buttons|screen|keypad|keys|machine|reader|terminal|pin|food|"
+        r"plate|salad|phone|menu|map|keyboard|tablet|touchscreen|till|chips|peas|lift|app)|"
+        r"stabbing (?:\w+ )?(?:pain|pains|sensation|feeling|headache)|"
+        r"(?:hit|hitting) (?:the|a) (?:button|wall|jackpot|road|target|limit|spot|roof|ceiling|"
+        r"deck|bottle|hay|sack|gym|shops|town|brakes|nail|ground running|big time)|"
         r"knocking (?:on|at)|(?:he|she|they) will kill me|kill (?:me|him|her|them|you|us) if|"
         r"kill (?:her|his|my|their|your) (?:husband|wife|partner|kids|son|daughter|mum|dad|"
         r"boss|brother|sister)|(?:kill|murder) (?:for )?(?:a|for a) (?:coffee|pint|drink|"
@@ -243,7 +317,8 @@ _RULES: tuple[_Rule, ...] = (
         r"electric)|(?:plastic|rubber|electrical|electric) (?:burning |melting )?(?:smell|"
         r"stink)|sparks? (?:\w+ ){0,3}(?:from|out of|and a bang|everywhere)",
         veto=r"(?:is|are|was|were|am|been|be) on fire (?:tonight|today|this|lately|at the "
-        r"moment|with)|(?:chef|team|she|he|they|you|we|i|staff|striker|band) (?:\w+ )?(?:is|are|"
+        r"moment|with)|(?:chef|team|she|he|they|you|we|i|staff|striker|band) (?:really |totally |"
+        r"absolutely |properly |just |so |honestly )?(?:is|are|"
         r"was|were|am|has been|have been) on fire|(?:test|testing|tested|drill|practice|"
         r"service|serviced|check|checked|checking|inspection) (?:\w+ ){0,3}(?:alarm|alarms)|"
         r"(?:alarm|alarms) (?:\w+ ){0,2}(?:test|testing|tested|drill|practice|service|"
@@ -280,7 +355,7 @@ _RULES: tuple[_Rule, ...] = (
         r"coming|dripping|leaking|flowing|running|spraying|pissing) (?:\w+ ){0,3}(?:through|"
         r"down|from|in|out of|into|onto|under) (?:\w+ ){0,2}(?:ceiling|roof|light|lights|"
         r"wall|walls|socket|sockets|room|corridor|stairs|floor|door|lift)|(?:through|from) "
-        r"the (?:ceiling|roof)|ceiling (?:is )?(?:leaking|dripping|pouring|sagging|bulging|"
+        r"the (?:ceiling|roof)|ceiling (?:\w+ ){0,3}(?:is )?(?:leaking|dripping|pouring|sagging|bulging|"
         r"collapsing|collapsed|coming down|caved|came down|fell|fallen)|burst (?:water )?"
         r"(?:pipe|pipes|main)|pipes? (?:has |have )?burst|sewage",
         veto=r"flood(?:ed|ing|s)? (?:of|with) (?:calls|orders|emails|complaints|requests|"
@@ -401,6 +476,9 @@ _RULES: tuple[_Rule, ...] = (
         r"their) (?:\w+ )?(?:hand|arm|face|leg|mouth|skin)|"
         r"ambulance|paramedics?|999|911|112|defibrillator|defib|cpr|first aid",
         veto=r"bleed(?:ing)? (?:us|them|me|you|him|her) (?:dry|white)|bleeding (?:money|cash)|"
+        # Meat served rare is an order, not a wound.
+        r"(?:steak|steaks|meat|burger|burgers|beef|lamb|duck|chicken|pork|tuna|venison|fillet|"
+        r"sirloin|ribeye|rib eye|rump|mince|liver) (?:\w+ ){0,3}(?:bleeding|bloody|bled)|"
         r"(?:nearly|almost|practically|virtually|near enough) (?:had |have |having |gave "
         r"(?:me|him|her) )?a heart attack|heart attack (?:when|at|over) (?:\w+ ){0,3}"
         r"(?:saw|price|prices|bill|cost|total|quote)|"
@@ -441,8 +519,8 @@ _RULES: tuple[_Rule, ...] = (
     _rule(
         "overdose",
         r"overdos\w*|(?:took|taken|take|swallowed|downed|necked) (?:\w+ ){0,2}(?:too "
-        r"many|a load of|loads of|all (?:her|his|their|my|the)|a (?:whole |full )?(?:packet|box|"
-        r"bottle|strip) of|a handful of|handfuls of) (?:\w+ )?(?:pills|tablets|meds|"
+        r"many|a load of|loads of|all (?:her|his|their|my|the)|(?:a|the|her|his|their|my|an) (?:whole |full |entire )?"
+        r"(?:packet|pack|box|bottle|strip|tub|sheet|blister pack) of|a handful of|handfuls of) (?:\w+ )?(?:pills|tablets|meds|"
         r"medication|paracetamol|painkillers|sleeping pills|insulin)|(?:too many|whole (?:packet|"
         r"box|bottle) of|handful of) (?:\w+ )?(?:pills|tablets|paracetamol|painkillers|meds)|"
         r"swallowed (?:a |some |the |all )?(?:\w+ )?(?:bleach|batteries|battery|magnets?|"
@@ -557,7 +635,7 @@ _RULES: tuple[_Rule, ...] = (
         r"cocaine|mdma|ecstasy|pingers|spice|heroin|fentanyl|ghb)|(?:drink|drinks|he|she|"
         r"they) (?:\w+ ){0,2}(?:was |were |been |got |has been |have been )?spiked|spiked "
         r"(?:her|his|their|my) drinks?|(?:doubled|double|tripled) (?:up )?(?:on )?(?:his |her "
-        r"|their |my |the )?(?:insulin|dose|doses|medication|meds|pills|tablets)|(?:too much|an "
+        r"|their |my |the )?(?:\w+ )?(?:insulin|dose|doses|medication|meds|pills|tablets)|(?:too much|an "
         r"extra|double (?:a )?dose of) (?:\w+ )?(?:insulin|medication|morphine|methadone)",
     ),
     # --- missing or unattended people -----------------------------------------------------
@@ -569,7 +647,8 @@ _RULES: tuple[_Rule, ...] = (
         r"passport)|(?:s)? (?:coat|jacket|bag|phone|toy|toys|teddy|shoe|shoes|hat|bottle|"
         r"dummy|card|ticket|passport|menu|meal|meals|order|booking|voucher|present|gift|"
         r"birthday|party|glasses|keys|wallet|purse|buggy|pram|scooter|bike|book|room|seat))|"
-        rf"{_CHILD} (?:\w+ ){{0,3}}(?:is |has |went |gone |has gone |have gone )?(?:missing|"
+        rf"{_CHILD}{_NOT_A_CHILD} (?:\w+ ){{0,3}}(?:is |has |went |gone |has gone |have gone )?"
+        r"(?:missing|"
         r"wandered off|wandered away|run off|ran off|gone off|disappeared|vanished|nowhere to "
         r"be (?:seen|found))|"
         rf"{_CHILD} (?:\w+ ){{0,6}}(?:on (?:his|her|their) own|alone|by (?:himself|herself|"
@@ -585,6 +664,8 @@ _RULES: tuple[_Rule, ...] = (
         veto=r"(?:kids|children|childrens|child) (?:menu|meal|meals|portion|size|club|area|"
         r"party|section|toys?|shoes?|clothes|ticket|price|entry|pass)|"
         r"(?:parcel|order|item|items|package|delivery|refund|money|payment|card|bag|luggage|"
+        r"trainers|shoes|boots|jumper|hoodie|jacket|hat|toy|toys|teddy|dummy|scooter|bike|"
+        r"ipad|tablet|lunchbox|bottle|glasses|ring|watch|passport|ticket|tickets|"
         r"suitcase|case|coat|phone|keys|wallet|purse|dog|cat|engineer|driver|courier|staff|"
         r"waiter|chef|technician) (?:\w+ ){0,3}(?:missing|gone missing|went missing|not come "
         r"back|wandered off)|(?:mind|attention|thoughts) (?:wandered|wandering)|"
@@ -728,6 +809,212 @@ _RULES: tuple[_Rule, ...] = (
         r"(?:hurt|harm|get|kill|stab|batter|hit|beat up|attack|sort out|wait for|follow) "
         r"(?:her|him|them) (?:\w+ ){0,2}(?:when|after|once) (?:her|his|their) shift",
     ),
+    # --- signs described rather than named (a third author's classes) -------------------
+    _rule(
+        "medical",
+        # An injury described: a body part and what happened to it, in either order.
+        rf"(?:^|{_WHOSE})(?:{_BODY}){_NOT_A_BODY} (?:\w+ ){{0,4}}{_INJURED}|"
+        r"(?:crushed|trapped|caught|slammed|jammed|shut|squashed|sliced|sliced open|cut open|"
+        r"gashed|split|split open|broke|broken|snapped|dislocated|twisted|sprained|fractured|"
+        r"burnt|burned|scalded|bashed|smashed|banged|cracked|impaled|stabbed) "
+        rf"(?:\w+ )?{_WHOSE}(?:{_BODY}){_NOT_A_BODY}|"
+        r"(?:can not|could not|cannot|unable to|will not|struggling to|can barely|can hardly) "
+        r"(?:put|bear|take|stand) (?:any |much )?weight on|"
+        r"(?:can not|could not|cannot|unable to) (?:move|feel|lift|bend|straighten|open) "
+        rf"{_WHOSE}(?:{_BODY})|"
+        r"(?:bump|lump|egg|gash|cut|wound|graze|swelling|dent) (?:\w+ ){0,2}(?:on|to|in|across|"
+        rf"over) {_WHOSE}(?:head|forehead|face|skull|temple)|"
+        r"skin (?:\w+ ){0,3}(?:peeling off|blister\w*|coming off|bubbl\w*|melted|hanging off)|"
+        r"dazed|concussed|seeing stars|out cold|knocked (?:himself|herself|themselves) out",
+        veto=r"caught (?:his|her|their|my|your) eye|(?:from|after) (?:crying|no sleep|lack of "
+        r"sleep|the flight|a long flight|the gym|a workout)|(?:broke|broken|snapped|cracked) "
+        r"(?:\w+ ){0,2}(?:heel|strap|zip|screen|nail|nails|glasses|case)|twisted (?:his|her|"
+        r"their|my) words|(?:stand|bear) (?:any )?weight on (?:the|that|this|it)",
+        weak=True,
+    ),
+    _rule(
+        "medical",
+        # Someone down in other words: dropped where they stood, not moving, slumped.
+        rf"{_PERSON} (?:\w+ ){{0,4}}dropped(?= (?:to|on|like|dead|down|where|in front)\b|$)|"
+        r"(?:dropped|went down|fell|collapsed) like a (?:stone|sack|brick|tree|sack of \w+)|"
+        rf"{_PERSON} (?:\w+ ){{0,4}}(?:is |was |are |has |have |just |suddenly |now )?"
+        r"(?:not moving|stopped moving|motionless|lying still|gone limp|went limp|out cold|"
+        r"slumped|slumping|keeled)|slumped (?:over|in|on|against|forward|down|across)|"
+        r"(?:^|and |is |now )not moving$|(?:stopped|not) breathing|(?:gone|went|is|was|going) "
+        r"(?:all )?(?:limp|floppy|lifeless)",
+        veto=r"(?:price|prices|call|calls|line|lines|signal|wifi|connection|battery|"
+        r"temperature|stock|shares?|rate|rates|sales|figures|numbers|order|parcel|package|"
+        r"delivery|ball|bag|bags|phone|tray|plate|glass|cup|item|box|queue|queues|traffic|lift|"
+        r"bus|train|belt|screen|app|page|website|car|cars|bar|progress|clock|ticket|tickets|"
+        r"flowers?|plants?|lettuce|salad|chips|fries|bouquet|pastry|balloons?|bread|noodles|"
+        r"pasta|handshake|market|profits?|demand|system|booking|it|call|pen|keys) (?:\w+ ){0,3}"
+        r"(?:just |is |was |are |has |now |gone |went |all )*(?:dropped|not moving|stopped "
+        r"moving|slumped|limp|floppy)|dropped (?:off|by|in|out|it|the|a|her|his|their|my|me|"
+        r"him|them|us|some|everything|our)",
+    ),
+    _rule(
+        "medical",
+        # Speech and symptoms, and a person hurt by a vehicle.
+        r"(?:can not|could not|cannot|struggling to|unable to) (?:get|find|form) (?:his|her|"
+        r"their|my|the) words(?: out)?|(?:speech|talking|voice) (?:is |went |has gone |gone |"
+        r"sounds? )?(?:all )?(?:slurred|garbled|jumbled|funny|weird|strange|wrong)|"
+        r"stabbing (?:\w+ )?(?:pain|pains)|(?:hit|knocked down|knocked over|run over|ran over) "
+        r"by (?:a|the|an) (?:car|van|bus|lorry|truck|taxi|cab|bike|cyclist|scooter|vehicle|"
+        r"tram|train|forklift|reversing \w+)|(?:knocked down|run over|ran over) (?:a|the|an|"
+        r"our) (?:\w+ )?(?:man|woman|child|kid|boy|girl|person|pedestrian|guest|customer|"
+        r"cyclist|driver|worker|lady)|(?:hit|knocked) (?:a|the|an|our) (?:\w+ )?(?:pedestrian|"
+        r"cyclist)|(?:went|gone|turning|turned|going) (?:really |very )?(?:grey|gray|blue) "
+        r"(?:and|in the face)|(?:lips|face) (?:\w+ ){0,2}(?:grey|gray|blue)",
+    ),
+    _rule(
+        "missing",
+        # Nobody minding a child, told in other words; a found child; a head count short.
+        rf"{_CHILD}{_NOT_A_CHILD} (?:\w+ ){{0,6}}(?:left|abandoned|sat|sitting|standing|waiting) "
+        r"(?:\w+ ){0,4}(?:alone|on (?:his|her|their|its) own|by (?:himself|herself|"
+        r"themselves|itself)|unattended|outside (?:the|a|our) (?:shop|store|door|doors|"
+        r"entrance|building|toilets?|pub|bar|cafe|bank|pharmacy|chemist))|"
+        rf"{_CHILD}{_NOT_A_CHILD} (?:\w+ ){{0,6}}(?:nobody|no one|noone|no adult|no grown up|"
+        r"no parent)s? (?:is |was |are |were |has been )?(?:with|watching|minding|near|"
+        r"around|supervising|came|come|claimed|claiming)|"
+        rf"{_CHILD}{_NOT_A_CHILD} (?:\w+ ){{0,3}}(?:wandering|roaming|toddling|walking|running|"
+        r"crawling|crying) (?:\w+ ){0,4}(?:alone|on (?:his|her|their) own|by (?:himself|"
+        r"herself|themselves)|in the (?:road|street|car park|carpark)|on the (?:road|street|"
+        r"tracks|platform)|towards the (?:road|water|pool|lake|river|tracks|exit|doors)|near "
+        r"the (?:road|water|pool|river|lake|tracks)|for (?:his|her|their) (?:mum|mummy|dad|"
+        r"daddy|mother|father|parents?|nan|nanny|gran|granny)|looking for (?:his|her|their))|"
+        r"(?:found|spotted|noticed) (?:a|an) (?:little |small |young |lost |crying |tiny )?"
+        r"(?:child|kid|boy|girl|toddler|baby|little one|lad|lass)"
+        r"(?! (?:s|shoe|shoes|coat|toy|bag|teddy|dummy|hat|glove|gloves|jumper|bottle|drink|"
+        r"lunchbox|book|trainers|pram|buggy|seat|scooter)\b)|"
+        r"(?:child|children|kid|kids|boy|girl|toddler|baby|pupil|pupils|student|students|"
+        r"resident|patient|passenger|person|one of (?:the|our|my) \w+) (?:\w+ ){0,3}(?:is |are "
+        r"|was |were )?(?:not accounted for|unaccounted for)|head ?count (?:\w+ ){0,3}(?:is )?"
+        r"(?:short|wrong|one missing|missing|one down)|"
+        r"(?:does not|do not|did not|can not|could not|cannot) (?:know|remember|recall|say) "
+        r"(?:where (?:he|she|they) (?:lives?|is staying|are staying|came from|belongs?|is "
+        r"supposed to be)|(?:his|her|their) (?:own )?(?:address|own name|way (?:back|home))|"
+        r"how to get (?:home|back))",
+    ),
+    _rule(
+        "self-harm",
+        # Said without saying it: a last goodbye, nothing needed after tonight, no point
+        # being here, out of everyone's way, over the railing, never waking up.
+        r"(?:goodbye|goodbyes|farewell|bye) (?:\w+ ){0,4}(?:like|as if|as though) (?:it|he|"
+        r"she|they|this) (?:was|were|is|would be) (?:the|a|his|her|their) (?:last|final)|"
+        r"goodbye for (?:good|ever|the last time)|"
+        r"(?:will not|would not|does not|do not|is not going to) (?:need|be needing|want|have "
+        r"any use for) (?:anything|any of (?:it|this|them|that)|a thing|it all|money|things|"
+        r"stuff) (?:\w+ ){0,2}(?:after (?:tonight|today|tomorrow|this|the weekend|friday|"
+        r"saturday|sunday|monday|next)|soon|much longer|any ?more|where (?:i|he|she|they) (?:am"
+        r"|is|are) going|again)|"
+        r"no (?:point|reason|sense) (?:in )?(?:me|my) (?:being (?:here|around|alive)|living|"
+        r"going on|carrying on|staying)|no (?:point|reason|sense) (?:in )?(?:him|her|them|his|"
+        r"their) (?:living|being alive|going on|carrying on)|"
+        r"(?:out of|from) (?:everyone|everybody|your|their|his|her|the family|people)(?: s)? "
+        r"way (?:soon|for good|forever|for ever|permanently|tonight)|(?:tired|sick) of being "
+        r"(?:a burden|here|alive|around)|(?:is|am|are|feel|feels|felt|feeling) (?:like )?"
+        r"(?:such )?a burden (?:to|on) (?:everyone|everybody|her|his|their|my|the|people|"
+        r"them)|(?:it|itll|everything) (?:will |is going to )?all be over (?:soon|tonight|"
+        r"tomorrow|by|before|for good)|"
+        r"wrong side of (?:the |a )?(?:railing|railings|barrier|barriers|parapet|balcony|"
+        r"bridge|fence|safety rail|rail|edge)|(?:climbed|climbing|hanging) (?:over|out of|off) "
+        r"(?:the |a )?(?:railing|railings|balcony|parapet|bridge|barrier|ledge|edge)|"
+        r"(?:want|wants|wanted|wanting|going|trying) to (?:disappear|vanish|go away|sleep) "
+        r"(?:for good|forever|for ever|permanently)|(?:want|wants|wanted|wanting) to (?:not "
+        r"exist|stop existing|not be here any ?more|not be alive)|"
+        r"(?:does not|do not|can not|cannot|could not) see (?:the|any) point(?: (?:in|of) "
+        r"(?:anything|living|life|it all|going on|carrying on|any of it))?$|(?:does not|do not|"
+        r"can not|cannot) see (?:the|any) point (?:in|of) (?:anything|living|life|it all|going "
+        r"on|carrying on|any of it)|"
+        r"how many (?:\w+ ){0,4}(?:pills|tablets|paracetamol|painkillers|meds|capsules) "
+        r"(?:\w+ ){0,6}(?:take|kill|enough|die|overdose|wake|fatal|lethal)|(?:lethal|fatal) "
+        r"(?:dose|amount)|(?:to|and|would|will|never|just) (?:not|never) wake(?: up)?(?: again)?"
+        r"(?! (?:on time|in time|early|for|the|him|her|them|me|us|you|up (?:on time|in time|"
+        r"early|for|the)))|"
+        r"(?:hurting|harming|killing|hitting|injuring) (?:myself|himself|herself|themselves)|"
+        r"(?:does not|do not|did not) feel safe (?:going home|at home|on (?:her|his|their|my) "
+        r"own|alone|with (?:herself|himself|themselves|myself)|being alone|by (?:herself|"
+        r"himself|themselves|myself))|"
+        r"better off dead|(?:walk|step|jump|throw (?:myself|himself|herself|themselves)|run|"
+        r"lie down) (?:out )?(?:in front of|under) (?:a|the) (?:train|bus|car|lorry|truck|tube|"
+        r"tram|traffic)|(?:pills|tablets|paracetamol|painkillers) (?:\w+ ){0,4}(?:all at once|"
+        r"in one go)",
+        veto=r"(?:hurting|hitting|injuring) (?:himself|herself|themselves|myself) (?:on|with|"
+        r"when|while|by accident|accidentally|lifting|moving|playing|carrying|at the gym)",
+    ),
+    _rule(
+        "weapon",
+        # A weapon hidden or claimed, or a tool swung in anger.
+        r"(?:something|a bulge|an object|a shape|a handle|a weapon|a knife|a blade|a gun) "
+        r"(?:\w+ ){0,3}(?:in|under|tucked (?:in|into|under)|down|inside|up) (?:his|her|their) "
+        r"(?:waistband|belt|trousers|jacket|coat|hoodie|sleeve|sock|inside pocket|jacket "
+        r"pocket|coat pocket)|(?:hand|hands|reaching|reached|keeps touching|kept touching|"
+        r"touching|patting|patted|fiddling|hand on) (?:\w+ ){0,3}(?:in|into|inside|to|at|down|"
+        r"on) (?:his|her|their) (?:waistband|inside pocket|belt)|(?:says|said|claims|claimed|"
+        r"told \w+|saying) (?:that )?(?:he|she|they) (?:has|have|had|is|was) (?:got )?(?:a |an )?"
+        r"(?:weapon|something on (?:him|her|them))|(?:is|was|are|were) (?:carrying a weapon|"
+        r"tooled up|armed)(?! (?:forces|services)\b)|armed with|wielding|"
+        r"(?:smash\w*|hitting|beating|attacking|going at|laying into|threaten\w*|swinging|"
+        r"waving|lashing out) (?:\w+ ){0,5}with (?:a|an|the|his|her|their|some) (?:\w+ )?"
+        r"(?:hammer|axe|crowbar|bat|baseball bat|brick|iron bar|metal bar|pole|chain|"
+        r"screwdriver|syringe|needle|broken bottle|bottle|knuckle ?dusters?|club|stick|rock|"
+        r"stone|wrench|spanner|golf club|chair|bar stool|stool)",
+    ),
+    _rule(
+        "violence",
+        # An attack on someone, said in other words; things thrown at people.
+        r"(?:punch(?:ed|ing)?|hit|hitting|kick(?:ed|ing)|slap(?:ped|ping)|headbutt\w*|head "
+        r"butt\w*|attack(?:ed|ing)|assault(?:ed|ing)|strangl\w*|throttl\w*|stamp(?:ed|ing) on|"
+        r"elbow(?:ed|ing)|bit|bitten|biting|floored|decked|glassed|bottled|battered|laid into|"
+        r"laying into|lashed out at|lashing out at|jumped on|set on|set upon|spat at|spitting "
+        rf"at|shoved) {_VICTIM}(?! {_BODY}\b)(?! (?:car|cars|van|bike|bag|bags|phone|table|"
+        r"order|account|card|booking|room|house|discount|attention|hand|bill|trolley|basket|"
+        r"menu|drink|coat|seat|place|door|spot|size|money|up|pram|buggy|pushchair|wheelchair|"
+        r"luck|way)\b)|"
+        # Grabbing or pushing someone is fetching or hurrying them, unless it is physical.
+        rf"(?:grabbed|grabbing|grabs|pushed|pushing|dragged|dragging) {_VICTIM} (?:by the|"
+        r"over|against|into|to the (?:floor|ground)|down|out of the way|off)|(?:grabbed|"
+        r"grabbing|grabs) (?:his|her|their|my) (?:throat|neck|hair|collar|arm|wrist)|"
+        r"(?:got|been|was|were|being|getting|get|has been|have been) (?:\w+ )?(?:jumped|"
+        r"attacked|assaulted|beaten up|beaten|set upon|stabbed|glassed|bottled|punched|kicked|"
+        r"battered|headbutted|knocked out|thumped|smacked|strangled|slashed)(?! (?:out|off|"
+        r"with (?:a|the|another) (?:bill|charge|fee|fine|price|surcharge)|by (?:a|the) "
+        r"(?:bill|charge|fee|fine|price|surcharge|delay|car|van|bus))\b)|"
+        r"(?:threw|throwing|thrown|throws|hurled|hurling|chucked|chucking|lobbed|lobbing|"
+        r"flung|flinging) (?:(?:a|an|the|his|her|their|some|my) )?(?:\w+ )?(?:chair|chairs|"
+        r"bottle|bottles|glass|glasses|plate|plates|stool|stools|brick|bricks|stone|stones|"
+        r"rock|rocks|table|mug|mugs|cup|pint|can|cans|ashtray|hot \w+|boiling \w+|punch|"
+        rf"punches|knife|scissors|hammer|tray|laptop|kettle) at {_VICTIM}|"
+        r"(?:chairs|bottles|glasses|punches|fists|stools|tables|plates|bricks|stones) "
+        r"(?:\w+ )?(?:getting |being |were |are )?(?:thrown|flying|swung|hurled)",
+        veto=r"(?:grabbed|grabbing|pushed|shoved) (?:\w+ ){0,3}(?:attention|hand|arm) (?:to|"
+        r"and)|pushed (?:\w+ ){0,2}(?:for|to|into) (?:a|an|the) (?:decision|refund|upgrade|"
+        r"answer)|kick(?:ed|ing) (?:\w+ ){0,3}(?:out|off)",
+    ),
+    _rule(
+        "fire",
+        # What staff see before anyone says "fire": set alight, a battery hissing, a charger
+        # melting and smoking.
+        r"alight(?! (?:at|from|here|there|now|the bus|the train|the tram|next)\b)|"
+        r"(?:melting|smoking|smouldering|smoldering|sparking|sparked|burning) and (?:smoking|"
+        r"melting|sparking|smouldering|hissing|popping|burning|crackling)|"
+        r"(?:battery|batteries|charger|chargers|power ?bank|scooter|e ?scooter|e ?bike|ebike|"
+        r"escooter|vape|phone|laptop|tablet|hoverboard|cells?) (?:\w+ ){0,6}(?:hissing|popping|"
+        r"crackling|smouldering|smoldering|glowing|swelling and (?:hissing|smoking|popping|"
+        r"hot)|(?:is |was |are )?(?:melting|smoking|sparking))|"
+        r"(?:phone|phones|tablet|power ?bank|e ?scooter|e ?bike|hoverboard|speaker|console|"
+        r"charging station|charging point) (?:\w+ ){0,5}(?:smoking|melting|sparking|"
+        r"smouldering|on fire|caught fire)",
+        veto=r"(?:he|she|they|someone|somebody|guest|guests|customer|customers|man|woman|"
+        r"people|staff|guy|kids|teens|men) (?:\w+ ){0,2}smoking",
+    ),
+    _rule(
+        "flood",
+        r"(?:bulging|sagging|bowing|dripping|pouring|streaming) (?:\w+ )?with water|water "
+        r"(?:\w+ ){0,3}(?:up to|over) (?:our|my|his|her|their|the|your) (?:ankles|knees|shins|"
+        r"waist)|water (?:\w+ ){0,3}(?:near|into|onto|over|in) (?:the )?(?:fuse ?board|fuse ?box|"
+        r"sockets?|electrics|plug|plugs|wiring|lights)",
+    ),
 )
 
 # Two facts that may sit in different clauses of the line.
@@ -748,7 +1035,9 @@ _PAIRS: tuple[_Pair, ...] = (
         "missing",
         _rx(
             r"dementia|alzheimer\w*|confused|disorientated|disoriented|vulnerable|learning "
-            r"disabilit\w*|autistic|autism|special needs|memory problems"
+            r"disabilit\w*|autistic|autism|special needs|memory problems|memory (?:loss|"
+            r"issues)|who wanders|wanderer|prone to wander\w*|known to wander|non ?verbal|"
+            r"down syndrome|frail"
         ),
         _rx(
             r"(?:has|have|had|is|was) not (?:come|came|been) back|not come back|wandered|"
@@ -757,7 +1046,12 @@ _PAIRS: tuple[_Pair, ...] = (
             r"(?:building|store|shop|hotel|ward|centre|gate)|walked (?:off|out|away)|"
             r"(?:nobody|no one|noone) (?:has |have )?(?:seen|knows where) (?:him|her|them)|"
             r"(?:has|have) not been seen|not seen (?:him|her|them) (?:since|for)|not in "
-            r"(?:his|her|their) (?:room|bed|flat|seat|chair)"
+            r"(?:his|her|their) (?:room|bed|flat|seat|chair)|never (?:came|come|got|made it) "
+            r"back|(?:has|have|had) not returned|did not (?:come|get|make it) back|(?:is|got|"
+            r"gets|has got|became|becomes|getting) lost(?! (?:property|luggage|bags?)\b)|not "
+            r"been slept in|(?:was|is|were) not at (?:breakfast|lunch|dinner|tea|the "
+            r"(?:meeting|pick ?up|activity|table))|(?:door|exit|gate) alarm (?:\w+ )?(?:went|"
+            r"going|sounded)|let (?:himself|herself|themselves) out"
         ),
     ),
     _Pair(
@@ -783,7 +1077,9 @@ _PAIRS: tuple[_Pair, ...] = (
             r"(?:collection|pick up|pickup|meeting|meet|drop off) point|(?:he|she|they) never "
             r"(?:arrived|turned up|came back|showed up|got there|made it)|(?:nobody|no one|noone) "
             r"(?:has |have )?(?:seen|knows where) (?:him|her|them)|(?:has|have) not been seen|"
-            r"lost sight of|(?:can not|could not|cannot) (?:find|see) (?:him|her|them) anywhere"
+            r"lost sight of|(?:can not|could not|cannot|unable to) (?:find|see|locate) (?:him|her|"
+            r"them)(?! (?:on|in) (?:the|our|your) (?:system|list|booking|records|database|"
+            r"register|app)\b)"
         ),
     ),
     _Pair(
@@ -796,6 +1092,54 @@ _PAIRS: tuple[_Pair, ...] = (
         _rx(
             r"had enough(?! of| with)|(?:can not|cannot) (?:take|do) (?:it|this) any ?more|hung "
             r"up|no point|no reason|goodbye"
+        ),
+    ),
+    _Pair(
+        # A robbery by people masked or armed is a danger to everyone there, not only a
+        # loss: "bloke in a balaclava came in demanding the money".
+        "violence",
+        _rx(
+            r"balaclavas?|masked|(?:in|wearing) (?:a |their )?masks?|faces? (?:covered|hidden)|"
+            r"tooled up|armed(?! (?:forces|services)\b)"
+        ),
+        _rx(
+            r"demand\w*|empty (?:the|our) (?:till|tills|safe)|hand over|robb\w*|rob|stole|"
+            r"steal\w*|grabb\w*|snatch\w*|burst in|ran in|came in|raid\w*|threaten\w*"
+        ),
+    ),
+    _Pair(
+        # A note left, and then silence: "left a note saying sorry ... not answering".
+        "self-harm",
+        _rx(
+            r"left (?:a|her|his|their) note|note (?:saying|said|that said)|sorry for "
+            r"everything|goodbye (?:note|letter|text|message)"
+        ),
+        _rx(
+            r"not (?:answering|responding|opening)|no (?:answer|reply|response)|will not open|"
+            r"locked (?:in|herself|himself|themselves)|goodbye|had enough|no point"
+        ),
+    ),
+    _Pair(
+        # The bereaved who will soon be with the one they lost.
+        "self-harm",
+        _rx(
+            r"(?:late|dead) (?:wife|husband|partner|son|daughter|mum|dad|mother|father)|"
+            r"(?:wife|husband|partner|son|daughter) (?:\w+ )?(?:died|passed|is gone)|widow\w*|"
+            r"since (?:she|he|they) (?:died|passed)"
+        ),
+        _rx(
+            r"(?:be )?(?:joining|with) (?:her|him|them) (?:again )?(?:soon|shortly|before long)|"
+            r"see (?:her|him|them) again (?:soon|shortly|before long)|not be long now"
+        ),
+    ),
+    _Pair(
+        # Affairs settled and no need for anything after a date.
+        "self-harm",
+        _rx(r"(?:made|making) (?:his|her|their|my) peace|(?:put|putting|got|sorted) (?:his|her|"
+            r"their|my) affairs"),
+        _rx(
+            r"(?:will not|would not) (?:be )?need\w*|not be (?:around|here)|goodbye|giving "
+            r"(?:\w+ ){0,2}away|after (?:this|tonight|today|the weekend)"
         ),
     ),
 )
@@ -832,12 +1176,13 @@ def detect(text: str, tokens: Sequence[Token] | None = None) -> tuple[Finding, .
         clauses[tok.clause].append(tok.word)
     clauses = [c for c in clauses if c]
     found: dict[str, str] = {}
+    weak: set[str] = set()  # kinds found only by a sign that may be minor
     for words in clauses:
         clause = " ".join(words)
         if _ANY_RULE.search(clause) is None:
             continue  # most clauses say nothing alarming: one pass instead of one per rule
         for rule in _RULES:
-            if rule.kind in found:
+            if rule.kind in found and (rule.weak or rule.kind not in weak):
                 continue
             for m in rule.pattern.finditer(clause):
                 if _negated(words, _word_index(clause, m.start())):
@@ -845,8 +1190,16 @@ def detect(text: str, tokens: Sequence[Token] | None = None) -> tuple[Finding, .
                 if rule.veto is not None and _vetoed(rule.veto, clause, m):
                     continue
                 found[rule.kind] = m.group(0)
+                if rule.weak:
+                    weak.add(rule.kind)
+                else:
+                    weak.discard(rule.kind)
                 break
     whole = " | ".join(" ".join(words) for words in clauses)
+    if weak and _ALL_WELL.search(whole):
+        # "banged his head on the shelf but he is fine": a minor sign, said to be minor.
+        for kind in weak:
+            del found[kind]
     for pair in _PAIRS:
         if pair.kind in found:
             continue
@@ -856,7 +1209,112 @@ def detect(text: str, tokens: Sequence[Token] | None = None) -> tuple[Finding, .
             if _negated_in(whole, first) or _negated_in(whole, second):
                 continue
             found[pair.kind] = f"{first.group(0)} … {second.group(0)}"
+    if "medical" not in found:
+        signs = _signs(whole)
+        if signs:
+            found["medical"] = signs
+    if "missing" in found and _found_again(whole):
+        del found["missing"]  # "my son ran off - oh found him"
+    if ("weapon" in found or "violence" in found) and "staff-threat" not in found:
+        target = _STAFF_TARGET.search(whole)
+        if target is not None:
+            # A colleague attacked or threatened: safety first, their support next.
+            found["staff-threat"] = target.group(0)
     return tuple(Finding(kind, found[kind]) for kind in KINDS if kind in found)
+
+
+# Said of a minor sign, these make it minor ("but he is fine", "nobody was hurt").
+_ALL_WELL = _rx(
+    r"unhurt|uninjured|unharmed|not (?:hurt|injured|bleeding)|no (?:harm|injur\w*|damage) "
+    r"done|no injur\w*|nobody (?:was |is |got )?(?:hurt|injured)|(?:is|are|seems|seemed|was|"
+    r"were|looks|looked|feels|felt) (?:totally |completely |absolutely |all |perfectly |now )?"
+    r"(?:fine|okay|alright|all right|unharmed)|(?:he|she|they) (?:is|are) (?:fine|okay)|"
+    r"(?:fine|okay) now|just a (?:scratch|graze|bruise|bump)|laughing it off"
+)
+
+# A person said to be found, back or safe: the search is over.
+_FOUND_AGAIN = _rx(
+    r"(?:found|spotted|got) (?:him|her|them)(?! (?:on|in|lying|unconscious|collapsed|crying|"
+    r"alone|wandering|outside|by|near|at|under|behind|hiding|locked|trapped)\b)|(?:he|she|"
+    r"they) (?:is|are|was|were|has|have|came|come) (?:back|found|here now|turned up|safe|"
+    r"fine|with (?:mum|dad|her|him|them|us|his|her))|turned up|reunited|false alarm|panic "
+    r"over|all (?:good|fine|sorted|okay) now|been found|found safe"
+)
+
+
+def _found_again(whole: str) -> bool:
+    return any(not _negated_in(whole, m) for m in _FOUND_AGAIN.finditer(whole))
+
+
+# One of our people as the one attacked or threatened.
+_STAFF_TARGET = _rx(
+    r"(?:our|my|a|the|one of (?:our|the)) (?:\w+ )?(?:staff|colleague|colleagues|security "
+    r"guard|guard|bouncer|doorman|waiter|waiters|waitress|waitresses|barman|barmaid|bartender|"
+    r"cashier|cashiers|teller|receptionist|receptionists|nurse|nurses|doctor|pharmacist|"
+    r"driver|drivers|rider|riders|porter|cleaner|manager|attendant|steward|crew|agent|"
+    r"assistant|worker|carer|chef|trainee|server|barista|member of staff|team member)|"
+    r"my colleague|our staff|staff member|member of staff"
+)
+
+# Signs of a body in trouble that each may mean little ("feels dizzy", "confused about
+# the bill") but together mean a medical emergency: two different signs, one of them
+# strong, describe someone who needs help now ("dizzy and being sick", "clammy and grey").
+_STRONG_SIGNS: tuple[re.Pattern[str], ...] = tuple(
+    _rx(p)
+    for p in (
+        r"dizzy|light ?headed|woozy|faint|fainting|vertigo|room (?:is )?spinning",
+        r"clammy|cold sweat|sweaty|drenched in sweat|pouring with sweat",
+        r"pale|grey|gray|white as a sheet|ashen|gone white|colour (?:has )?drained",
+        r"confused(?! (?:by|about|with|over|as to|why|how|what|which|at|because)\b)|"
+        r"disorientated|disoriented|not making (?:any )?sense|talking nonsense|muddled|"
+        r"(?:does not|do not) know where (?:he|she|they) (?:is|are)",
+        r"slurr\w*|can not speak properly|speech (?:is )?(?:slurred|funny|weird)",
+        r"(?:being|been|was) sick(?! of| and tired)|vomit\w*|throwing up|threw up",
+        r"numb|numbness|tingling|pins and needles",
+        r"drowsy|(?:can not|could not) stay awake|nodding off|keeps passing out",
+        r"(?:blurred|blurry|double) vision|vision (?:is )?(?:blurred|blurry|double)|seeing "
+        r"double|(?:can not|could not) see properly",
+    )
+)
+_SOFT_SIGNS: tuple[re.Pattern[str], ...] = tuple(
+    _rx(p)
+    for p in (
+        r"(?:feels?|feeling|felt) (?:really |very |so |quite |a bit |bit )?(?:odd|strange|"
+        r"weird|funny|unwell|rough|ill|awful|terrible|off|not right|sick|wobbly|weak|faint)"
+        r"(?! (?:about|that|for|because|asking|to|having|with the)\b)|unwell|not feeling "
+        r"(?:well|right|herself|himself)|feeling ill",
+        r"shaking|shaky|trembling|shivering(?! (?:his|her|their) head)",
+        r"headache|head (?:is )?(?:pounding|splitting)|migraine",
+        r"breathless|short of breath|out of breath(?! (?:from|after))",
+        r"hot and cold|burning up|(?:a |high )fever|high temperature",
+        r"weak|wobbly|(?:legs|knees) (?:\w+ )?(?:gone|going|went|buckl\w*)",
+    )
+)
+# Idioms built of those words: "sick of waiting", "pale ale", "the grey one".
+_NOT_A_SIGN = _rx(
+    r"sick (?:of|and tired)|pale (?:ale|blue|pink|green|yellow|colour|wood)|grey (?:one|"
+    r"colour|jumper|coat|car|suit|sofa|carpet|skies|day|area|hair)|(?:hair|sky|skies|"
+    r"paint|walls?|sky) (?:\w+ ){0,2}(?:grey|gray|pale)|weak (?:signal|wifi|coffee|tea|"
+    r"password|excuse|link|point|spot)|(?:dizzy|confused|shaking|weak) (?:at|with|from|by) "
+    r"(?:the )?(?:price|prices|bill|choice|menu|options|laughter|excitement|rage|anger|cold)"
+)
+
+
+def _signs(whole: str) -> str | None:
+    """The signs, if two different ones (at least one strong) are said of the line."""
+    if _NOT_A_SIGN.search(whole):
+        whole = _NOT_A_SIGN.sub(" ", whole)
+    strong = [m for p in _STRONG_SIGNS if (m := p.search(whole)) and not _negated_in(whole, m)]
+    if not strong:
+        return None
+    soft = [m for p in _SOFT_SIGNS if (m := p.search(whole)) and not _negated_in(whole, m)]
+    # One phrase is one sign ("feels faint" is not "faint" and "feels faint").
+    hits = strong + [
+        m for m in soft if not any(m.start() < h.end() and h.start() < m.end() for h in strong)
+    ]
+    if len(hits) < 2:
+        return None
+    return " … ".join(m.group(0) for m in hits[:2])
 
 
 def _vetoed(veto: re.Pattern[str], clause: str, hit: re.Match[str]) -> bool:
