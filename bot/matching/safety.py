@@ -162,7 +162,7 @@ _BODY = (
     r"(?:head|forehead|face|eye|eyes|nose|mouth|lip|lips|jaw|chin|neck|shoulder|shoulders|"
     r"arm|arms|elbow|elbows|wrist|wrists|hand|hands|palm|palms|thumb|thumbs|finger|fingers|"
     r"hip|hips|leg|legs|knee|knees|ankle|ankles|foot|feet|toe|toes|ribs?|collarbone|skull|"
-    r"shin|thigh|back|spine|stomach|tummy|skin|teeth|tooth)"
+    r"shin|thigh|spine|stomach|tummy|skin)"
 )
 # Whose body: a possessive, with room for one word ("her left hand", "his poor foot").
 _WHOSE = r"(?:his|her|their|my|your|its) (?:\w+ )?"
@@ -192,7 +192,9 @@ _VICTIM = (
     r"waiters?|waitress(?:es)?|servers?|barman|barmen|barmaid|bartenders?|cashiers?|"
     r"tellers?|receptionists?|nurses?|doctors?|pharmacists?|drivers?|riders?|porters?|"
     r"cleaners?|managers?|officers?|attendants?|stewards?|crew|agents?|assistants?|"
-    r"workers?|teachers?|carers?|chefs?|guests?|customers?|passengers?|patients?|"
+    r"workers?|teachers?|carers?|chefs?|baristas?|hosts?|hostess|concierge|clerks?|"
+    r"dentists?|opticians?|vets?|pilots?|coach|trainers?|instructors?|lifeguards?|"
+    r"students?|pupils?|guests?|customers?|passengers?|patients?|"
     r"visitors?|members?|residents?|diners?|shoppers?|clients?|man|men|woman|women|lady|"
     r"ladies|guy|guys|girl|girls|boy|boys|kid|kids|child|children|person|people|fella|"
     r"bloke|lad|lads|partner|wife|husband|girlfriend|boyfriend|friend|friends|mate|mates))"
@@ -235,7 +237,12 @@ _RULES: tuple[_Rule, ...] = (
         # Cutlery, tools and toys are no weapons; nor is shoplifted stock on a shelf.
         veto=r"(?:steak|butter|bread|fish|cheese|palette|pocket|kitchen|carving|plastic|"
         r"dirty|clean|blunt|spare|extra|sharp|new|clean) (?:knife|knives)|"
-        r"(?:knife|knives) (?:and|n) forks?|forks? and (?:knife|knives)|knives? block|"
+        r"(?:knife|knives) (?:and|n) forks?|forks? and (?:knife|knives)|(?:knife|knives) blocks?|"
+        # Asking for a knife to eat with.
+        r"(?:knife|knives) (?:\w+ ){0,2}(?:to cut|for (?:the|her|his|their|my|a) (?:\w+ )?"
+        r"(?:cake|steak|bread|pizza|food|meal|dinner|sandwich|cheese|fruit|table))|"
+        r"(?:asked|asking|ask|wants?|need\w*|bring|brought|get|got) (?:\w+ ){0,2}(?:for )?"
+        r"(?:a|another|an|the|clean|new) (?:\w+ )?(?:knife|knives)|"
         r"(?:razor|shaver|wiper|mower|fan|blender|replacement|spare) blades?|"
         r"(?:glue|nerf|water|toy|staple|massage|heat|spray|price|label|temperature|"
         r"radar|speed) guns?|gun ?metal|top gun|blade runner|weapons? grade|"
@@ -276,7 +283,7 @@ _RULES: tuple[_Rule, ...] = (
         r"colleague|our staff)(?! (?:feelings|in the prices)\b)|"
         r"(?:will|would|hell|shell|theyll|going to|threaten\w* to|wants? to|coming back to|"
         r"come back and|said (?:he|she|they) would|said (?:he|she|they) will|about to) "
-        r"(?:\w+ )?(?:burn|torch|firebomb|petrol bomb|blow up|set fire to) (?:the |this |your "
+        r"(?:\w+ )?(?:burn|torch|firebomb|petrol bomb|blow up|shoot up|set fire to) (?:the |this |your "
         r"|our |their |his |her )?(?:\w+ )?(?:place|shop|store|hotel|building|restaurant|bar|"
         r"pub|office|house|car|club|venue|branch|site|flat)",
         veto=r"(?:fighting|fight) (?:a |the |his |her |their )?(?:parking|fine|charge|ticket|"
@@ -292,7 +299,11 @@ _RULES: tuple[_Rule, ...] = (
         r"kill (?:her|his|my|their|your) (?:husband|wife|partner|kids|son|daughter|mum|dad|"
         r"boss|brother|sister)|(?:kill|murder) (?:for )?(?:a|for a) (?:coffee|pint|drink|"
         r"cuppa|burger|pizza)|kill (?:us|you|them|me) on (?:the )?(?:price|prices|cost|"
-        r"fees|delivery|deals?)",
+        r"fees|delivery|deals?)|pushed (?:\w+ ){0,2}(?:for|to|into) (?:a|an|the|his|her|their) "
+        r"(?:\w+ )?(?:decision|refund|upgrade|answer|discount|manager|room|table)|"
+        r"fight(?:ing)? (?:for|over) (?:the|a) (?:\w+ )?(?:table|tables|seat|seats|spot|slice|"
+        r"parking|bargain|tickets?|sunbeds?|loungers?|remote|ipad|tablet|window)|punch\w* "
+        r"(?:the )?(?:air|clock|card|numbers|holes?|ticket|tickets|code)",
     ),
     # --- hazards -------------------------------------------------------------------------
     _rule(
@@ -325,6 +336,11 @@ _RULES: tuple[_Rule, ...] = (
         r"check)|fire(?:d)? (?:him|her|them|me|staff)|flame ?grill\w*|flaming hot|"
         r"flames? (?:grilled|pattern|print|emoji)|inbox exploded|phone exploded with|"
         r"smoking area|smoke ?(?:free|ban)|no smoking|"
+        r"smoky (?:bacon|flavour|flavor|bbq|barbecue|taste|whisky|paprika|chipotle|eyes?|"
+        r"cheese|salmon|sauce)|(?:bbq|barbecue|grill|smoker|chimney|fire ?pit|pizza oven|wood "
+        r"oven|sauna|smoke machine|fog machine|incense|candles?|shisha|hookah|fajitas?|skillet|"
+        r"sizzler) (?:\w+ ){0,3}smok\w*|smoke (?:\w+ ){0,3}(?:bbq|barbecue|grill|smoker|"
+        r"chimney|fire ?pit|pizza oven|smoke machine|fog machine)|"
         # Someone smoking by the machine is a rule broken, not a fire.
         r"(?:he|she|they|someone|somebody|guest|guests|customer|customers|man|woman|people|"
         r"staff|lad|lads|bloke|guy|kids|teens) (?:\w+ ){0,2}smoking|smoking (?:a |his |her |"
@@ -409,7 +425,9 @@ _RULES: tuple[_Rule, ...] = (
         r"(?:arm|chest)|left arm (?:is |feels |going |gone |went )?(?:\w+ )?(?:numb|tingl\w*|"
         r"pain|hurts?|hurting|dead|heavy)|arm (?:pain|is numb|gone numb|went numb)",
         veto=r"(?:nearly|almost|practically|virtually|near enough) (?:had |have |having |gave "
-        r"(?:me|him|her) )?a heart attack|heart attack (?:when|at|over) (?:\w+ ){0,3}"
+        r"(?:me|him|her) )?a heart attack|(?:bill|price|prices|cost|total|quote|invoice|receipt|it|that) "
+        r"(?:\w+ ){0,3}(?:gave|give|giving|nearly gave) (?:him|her|me|them|us) a heart attack|"
+        r"heart attack (?:lol|haha|ha)|heart attack (?:when|at|over) (?:\w+ ){0,3}"
         r"(?:saw|price|prices|bill|cost|total|quote)",
     ),
     _rule(
@@ -476,11 +494,16 @@ _RULES: tuple[_Rule, ...] = (
         r"their) (?:\w+ )?(?:hand|arm|face|leg|mouth|skin)|"
         r"ambulance|paramedics?|999|911|112|defibrillator|defib|cpr|first aid",
         veto=r"bleed(?:ing)? (?:us|them|me|you|him|her) (?:dry|white)|bleeding (?:money|cash)|"
+        r"(?:ice cream|food|plate|drink|cake|phone|bag|tray|glass|it|that|cone|toy|sandwich|"
+        r"burger|pizza|chips|cup|bottle|cutlery|fork|spoon|box|sign|picture|painting|shelf|"
+        r"stock|hat|coat|sauce|dessert) (?:\w+ ){0,2}fell|"
         # Meat served rare is an order, not a wound.
         r"(?:steak|steaks|meat|burger|burgers|beef|lamb|duck|chicken|pork|tuna|venison|fillet|"
         r"sirloin|ribeye|rib eye|rump|mince|liver) (?:\w+ ){0,3}(?:bleeding|bloody|bled)|"
         r"(?:nearly|almost|practically|virtually|near enough) (?:had |have |having |gave "
-        r"(?:me|him|her) )?a heart attack|heart attack (?:when|at|over) (?:\w+ ){0,3}"
+        r"(?:me|him|her) )?a heart attack|(?:bill|price|prices|cost|total|quote|invoice|receipt|it|that) "
+        r"(?:\w+ ){0,3}(?:gave|give|giving|nearly gave) (?:him|her|me|them|us) a heart attack|"
+        r"heart attack (?:lol|haha|ha)|heart attack (?:when|at|over) (?:\w+ ){0,3}"
         r"(?:saw|price|prices|bill|cost|total|quote)|"
         r"(?:ink|colour|color|dye|paint) (?:\w+ )?(?:bled|bleed\w*|ran)|"
         r"(?:sales|prices|share|shares|profits|standards) (?:\w+ ){0,2}(?:fell|fall)|"
@@ -512,9 +535,13 @@ _RULES: tuple[_Rule, ...] = (
         "medical",
         r"(?:hypo|hypoglyc\w*|diabetic (?:attack|emergency|coma|fit))|blood sugar (?:is |went "
         r"|gone |has )?(?:\w+ )?(?:low|crash\w*|dropp\w*)|sugar (?:is |has )?(?:\w+ )?"
-        r"(?:low|crash\w*|dropp\w*)|(?:heat ?stroke|hypotherm\w*|heat exhaustion)|"
+        r"(?:low|crash\w*|dropp\w*)|(?:heat ?stroke|hypotherm\w*|heat exhaustion)"
+        r"(?! (?:lol|haha|ha|joke|joking)\b)|"
         r"(?:pregnant|waters) (?:\w+ ){0,4}(?:broke|breaking|bleeding|contractions|labour|"
         r"labor)|gone into labou?r|in labou?r|contractions",
+        veto=r"(?:nearly|almost|practically|virtually) (?:\w+ ){0,3}(?:hypotherm\w*|heat ?stroke)|"
+        r"(?:gave|give|giving) (?:\w+ )?(?:me|him|her|them|us) (?:\w+ )?(?:hypotherm\w*|heat "
+        r"?stroke)",
     ),
     _rule(
         "overdose",
@@ -525,6 +552,7 @@ _RULES: tuple[_Rule, ...] = (
         r"box|bottle) of|handful of) (?:\w+ )?(?:pills|tablets|paracetamol|painkillers|meds)|"
         r"swallowed (?:a |some |the |all )?(?:\w+ )?(?:bleach|batteries|battery|magnets?|"
         r"detergent|pods?|capsules?|chemicals?)",
+        veto=r"(?:if|whether|how|what|ask\w*|about) (?:\w+ ){0,4}overdos\w*",
     ),
     _rule(
         "medical",
@@ -660,7 +688,7 @@ _RULES: tuple[_Rule, ...] = (
         r"(?:lost|missing) (?:child|children|kid|kids|boy|girl|toddler|person|adult)|"
         r"gone missing|went missing|reported missing|amber alert|"
         r"(?:has|have|had) not (?:come|came|been) back (?:\w+ ){0,3}(?:hours?|ages|since|from|"
-        r"for)|(?:wandered|wandering|walked) (?:off|away|out)",
+        r"for)",
         veto=r"(?:kids|children|childrens|child) (?:menu|meal|meals|portion|size|club|area|"
         r"party|section|toys?|shoes?|clothes|ticket|price|entry|pass)|"
         r"(?:parcel|order|item|items|package|delivery|refund|money|payment|card|bag|luggage|"
@@ -672,7 +700,17 @@ _RULES: tuple[_Rule, ...] = (
         r"wandered (?:off|away) (?:from the point|topic|subject)|walked out (?:without paying|"
         r"in a huff|in disgust|angry|and)|walked off (?:the job|in a huff|without)|"
         r"(?:lost|missing) (?:\w+ ){0,2}(?:child|son|daughter|kid|boy|girl)s? (?:\w+ )?"
-        r"(?:coat|jacket|bag|toy|teddy|shoes?|hat|bottle|dummy)",
+        r"(?:coat|jacket|bag|toy|teddy|shoes?|hat|bottle|dummy)|"
+        # A death: "lost her husband last year", "lost his mum to cancer".
+        rf"lost (?:\w+ ){{0,2}}(?:{_CHILD}|{_RELATIVE}) (?:(?:last|this) (?:year|month|week|"
+        r"spring|summer|autumn|winter|christmas)|to (?:cancer|covid|\w+ disease|suicide|an "
+        r"illness|illness|dementia|a stroke|a heart attack)|(?:a few|a couple of|\d+|two|three|"
+        r"four|five|six|few) (?:years|months|weeks|days) ago|recently|suddenly|in (?:january|"
+        r"february|march|april|may|june|july|august|september|october|november|december|the "
+        r"war|an accident|a crash|a car crash|\d{4}))|recently lost|since (?:he|she|they) lost|"
+        r"(?:left|locked) (?:\w+ ){0,2}(?:keys|key|phone|bag|wallet|purse|shopping|stuff|"
+        r"things|coat|card|cards|dog|laptop|sunglasses|glasses) (?:\w+ ){0,2}in (?:a |the |"
+        r"their |his |her )?car",
     ),
     _rule(
         "missing",
@@ -781,7 +819,9 @@ _RULES: tuple[_Rule, ...] = (
         r"break ?in|broke in(?:to)?|burglar\w*|burgled|held up (?:the |a |our |this )?"
         r"(?:\w+ )?(?:counter|shop|store|till|bank|garage|petrol station|cashier|staff|post "
         r"office|bookies|jewell?ers|off licence|kiosk|branch)|(?:knife|gun) ?point",
-        veto=r"daylight robbery|robb(?:ing|ed) (?:me|us|you|them|people|customers|everyone) "
+        veto=r"daylight robbery|demand\w* (?:\w+ ){0,3}(?:money|cash) (?:\w+ )?(?:back|refund)|"
+        r"demand\w* (?:\w+ ){0,2}(?:cash )?refunds?|"
+        r"robb(?:ing|ed) (?:me|us|you|them|people|customers|everyone) "
         r"(?:\w+ )?(?:with|blind|on|for|at)|robbing (?:me|us|you|them) blind|it is "
         r"(?:robbery|a robbery)|(?:pure|absolute|total|legalised|highway) robbery|"
         r"(?:price|prices|fee|fees|charge|charges|bill) (?:\w+ ){0,3}robbery|"
@@ -812,6 +852,66 @@ _RULES: tuple[_Rule, ...] = (
     # --- signs described rather than named (a third author's classes) -------------------
     _rule(
         "medical",
+        # A funny turn, someone locked in a toilet not answering, found on the floor, burnt
+        # by boiling oil.
+        r"(?:had|having|has had|took|taken|taking) (?:a |one of (?:his|her|their) )?(?:funny|"
+        r"bad|nasty|queer|dizzy) (?:turn|do|spell|episode|moment)|"
+        r"(?:toilet|toilets|loo|bathroom|cubicle|changing room|fitting room|shower|sauna|"
+        r"steam room|disabled toilet) (?:\w+ ){0,6}(?:will not|would not|is not|not|no) "
+        r"(?:answer\w*|respond\w*|reply\w*|come out|opening)|"
+        r"found (?:him|her|them) (?:\w+ ){0,2}on the (?:floor|ground|bathroom floor)|on the "
+        r"(?:floor|ground) (?:all night|for hours|since (?:last night|this morning))|"
+        r"(?:boiling|hot) (?:oil|fat|water|liquid|soup) (?:\w+ ){0,3}(?:over|on|onto|down|in) "
+        rf"{_WHOSE}(?:{_BODY}|lap|chest|legs)|"
+        r"(?:hit|knocked down|knocked over|run over|ran over) by (?:a|the|an|our|their|his|"
+        r"her) (?:\w+ )?(?:car|van|bus|lorry|truck|taxi|cab|bike|cyclist|scooter|vehicle|"
+        r"tram|train|forklift)",
+        veto=r"(?:no|not|never) (?:\w+ ){0,2}(?:answer\w*|respond\w*) (?:the|our|my|his|her) "
+        r"(?:phone|emails?|calls?|door ?bell)",
+    ),
+    _rule(
+        "hazard",
+        # People trapped in a lift, or on a structure that is giving way.
+        r"(?:lift|elevator) (?:\w+ ){0,3}(?:stuck|broken down|stopped|jammed) (?:\w+ ){0,4}"
+        r"(?:with (?:\w+ ){0,4}(?:inside|in it|in there|trapped)|(?:people|someone|somebody|"
+        r"guests?|customers?|kids?|children|passengers?) (?:inside|in it|in there|trapped))|"
+        r"(?:huge|massive|big|large|deep|new|growing) cracks? (?:\w+ ){0,2}(?:in|on|across|"
+        r"through) (?:the |a )?(?:balcony|stairs|staircase|beam|walkway|bridge|terrace|decking|"
+        r"floor|structure|column|pillar|platform|stand|mezzanine) (?:\w+ ){0,6}(?:people|"
+        r"guests?|someone|customers?|kids?|children|standing|sat|sitting|on it|under it)",
+    ),
+    _rule(
+        "missing",
+        # Someone gone from where they should be: absconded, out of the gate.
+        r"abscond\w*|"
+        rf"{_CHILD}{_NOT_A_CHILD} (?:\w+ ){{0,3}}(?:got out|slipped out|escaped|let (?:himself|"
+        r"herself|themselves) out|ran out|run out|wandered out|went out|got through|slipped "
+        r"through|climbed over|climbed out) (?:\w+ ){0,5}(?:gate|door|doors|exit|street|road|"
+        r"outside|car park|building|fence|window)",
+    ),
+    _rule(
+        "self-harm",
+        # A pet rehomed, the life insurance, coping no more, a noose.
+        r"(?:giving|gave|give|given|rehoming|rehome|re homing|finding a (?:new )?home for) "
+        r"(?:away )?(?:the|his|her|their|my) (?:\w+ )?(?:cat|cats|dog|dogs|pet|pets|budgie|"
+        r"parrot|fish|rabbit|rabbits|hamster|tortoise|horse) (?:to|away)|"
+        r"(?:would|will|be) better off (?:with(?:out)? |getting )(?:the |my |his |her |their )?"
+        r"(?:life )?insurance|(?:worth|be worth) more dead|"
+        r"(?:can not|cannot|could not) (?:cope|handle (?:it|life|this)) any ?more(?! with)|"
+        r"(?:can not|cannot) cope$|noose|ligature",
+        veto=r"(?:while|whilst|during|for the (?:week|weekend|holiday|summer|month)|on holiday|"
+        r"for (?:a|the) (?:week|few days|night|month)|when (?:she|he|they) (?:go|goes|went|are|"
+        r"is) (?:away|on holiday|abroad|travelling))",
+    ),
+    _rule(
+        "violence",
+        # Going for someone: about to attack.
+        r"(?:going for|went for|goes for|coming at|came at|lunged at|lunging at|charged at|"
+        r"charging at|running at|ran at|squared up to|squaring up to|went at|going at) "
+        rf"{_VICTIM}(?! (?:job|role|position|post|discount|deal|offer|rate|option|special)\b)",
+    ),
+    _rule(
+        "medical",
         # An injury described: a body part and what happened to it, in either order.
         rf"(?:^|{_WHOSE})(?:{_BODY}){_NOT_A_BODY} (?:\w+ ){{0,4}}{_INJURED}|"
         r"(?:crushed|trapped|caught|slammed|jammed|shut|squashed|sliced|sliced open|cut open|"
@@ -825,7 +925,8 @@ _RULES: tuple[_Rule, ...] = (
         r"(?:bump|lump|egg|gash|cut|wound|graze|swelling|dent) (?:\w+ ){0,2}(?:on|to|in|across|"
         rf"over) {_WHOSE}(?:head|forehead|face|skull|temple)|"
         r"skin (?:\w+ ){0,3}(?:peeling off|blister\w*|coming off|bubbl\w*|melted|hanging off)|"
-        r"dazed|concussed|seeing stars|out cold|knocked (?:himself|herself|themselves) out",
+        r"dazed|concussed|seeing stars|(?:knocked|is|was|lay|lying|been|went|are|were) out cold|"
+        r"knocked (?:himself|herself|themselves) out",
         veto=r"caught (?:his|her|their|my|your) eye|(?:from|after) (?:crying|no sleep|lack of "
         r"sleep|the flight|a long flight|the gym|a workout)|(?:broke|broken|snapped|cracked) "
         r"(?:\w+ ){0,2}(?:heel|strap|zip|screen|nail|nails|glasses|case)|twisted (?:his|her|"
@@ -927,7 +1028,10 @@ _RULES: tuple[_Rule, ...] = (
         r"can not|cannot) see (?:the|any) point (?:in|of) (?:anything|living|life|it all|going "
         r"on|carrying on|any of it)|"
         r"how many (?:\w+ ){0,4}(?:pills|tablets|paracetamol|painkillers|meds|capsules) "
-        r"(?:\w+ ){0,6}(?:take|kill|enough|die|overdose|wake|fatal|lethal)|(?:lethal|fatal) "
+        r"(?:\w+ ){0,6}(?:to kill|kill (?:me|him|her|you|someone|a person)|to die|to not "
+        r"wake|to never wake|overdose|fatal|lethal|to end it)|(?:if|whether|how) (?:\w+ ){0,4}"
+        r"overdos\w* (?:\w+ ){0,2}(?:hurts?|kills?|works?|would|feels?|takes?|painful)|"
+        r"(?:lethal|fatal) "
         r"(?:dose|amount)|(?:to|and|would|will|never|just) (?:not|never) wake(?: up)?(?: again)?"
         r"(?! (?:on time|in time|early|for|the|him|her|them|me|us|you|up (?:on time|in time|"
         r"early|for|the)))|"
@@ -1047,7 +1151,8 @@ _PAIRS: tuple[_Pair, ...] = (
             r"(?:nobody|no one|noone) (?:has |have )?(?:seen|knows where) (?:him|her|them)|"
             r"(?:has|have) not been seen|not seen (?:him|her|them) (?:since|for)|not in "
             r"(?:his|her|their) (?:room|bed|flat|seat|chair)|never (?:came|come|got|made it) "
-            r"back|(?:has|have|had) not returned|did not (?:come|get|make it) back|(?:is|got|"
+            r"back|(?:has|have|had) not returned|did not (?:come|get|make it) back|still not "
+            r"(?:back|home|returned)|(?:is|got|"
             r"gets|has got|became|becomes|getting) lost(?! (?:property|luggage|bags?)\b)|not "
             r"been slept in|(?:was|is|were) not at (?:breakfast|lunch|dinner|tea|the "
             r"(?:meeting|pick ?up|activity|table))|(?:door|exit|gate) alarm (?:\w+ )?(?:went|"
@@ -1104,7 +1209,36 @@ _PAIRS: tuple[_Pair, ...] = (
         ),
         _rx(
             r"demand\w*|empty (?:the|our) (?:till|tills|safe)|hand over|robb\w*|rob|stole|"
-            r"steal\w*|grabb\w*|snatch\w*|burst in|ran in|came in|raid\w*|threaten\w*"
+            r"steal\w*|grabb\w*|snatch\w*|burst in|raid\w*|threaten\w*"
+        ),
+    ),
+    _Pair(
+        # Someone high up and not moving away: "on the bridge ... looking over the edge".
+        "self-harm",
+        _rx(
+            r"bridge|cliff|cliffs|roof|rooftop|multi ?storey|parapet|ledge|railway|tracks|"
+            r"top floor|viaduct|pier"
+        ),
+        _rx(
+            r"(?:looking|staring|leaning|peering|gazing) (?:down )?over (?:the )?(?:edge|side|"
+            r"railing|railings|parapet)|staring (?:down )?(?:at|into) the (?:water|tracks|drop|"
+            r"river|sea)|been (?:there|stood there|standing there|sat there|sitting there) "
+            r"(?:for )?(?:ages|hours|a while|a long time)|(?:will not|would not) (?:come|move|"
+            r"step) (?:away|back|down)"
+        ),
+    ),
+    _Pair(
+        # Love sent to the family, and a walk towards a drop, or a rope.
+        "self-harm",
+        _rx(
+            r"tell (?:my|his|her|their) (?:\w+ ){0,2}(?:i|he|she|they) (?:love|loved|am sorry|"
+            r"was sorry|loves)|look after (?:my|his|her|their) (?:kids|children|family|dog|cat|"
+            r"wife|husband)|(?:a|the|some) rope|(?:said|says|saying) sorry to (?:everyone|his "
+            r"family|her family)"
+        ),
+        _rx(
+            r"cliff|cliffs|bridge|tracks|railway|river|sea|roof|edge|walked (?:off|out|away)|"
+            r"goodbye|(?:can not|cannot) (?:cope|go on|take)|had enough|end it|no point"
         ),
     ),
     _Pair(
@@ -1135,8 +1269,11 @@ _PAIRS: tuple[_Pair, ...] = (
     _Pair(
         # Affairs settled and no need for anything after a date.
         "self-harm",
-        _rx(r"(?:made|making) (?:his|her|their|my) peace|(?:put|putting|got|sorted) (?:his|her|"
-            r"their|my) affairs"),
+        _rx(
+            r"(?:made|making) (?:his|her|their|my) peace|(?:put|putting|got|sorted) (?:his|her|"
+            r"their|my) affairs|(?:put|putting|got|getting|sorted|has|have) (?:everything|it "
+            r"all|things) (?:in order|sorted)"
+        ),
         _rx(
             r"(?:will not|would not) (?:be )?need\w*|not be (?:around|here)|goodbye|giving "
             r"(?:\w+ ){0,2}away|after (?:this|tonight|today|the weekend)"
@@ -1238,7 +1375,13 @@ _FOUND_AGAIN = _rx(
     r"alone|wandering|outside|by|near|at|under|behind|hiding|locked|trapped)\b)|(?:he|she|"
     r"they) (?:is|are|was|were|has|have|came|come) (?:back|found|here now|turned up|safe|"
     r"fine|with (?:mum|dad|her|him|them|us|his|her))|turned up|reunited|false alarm|panic "
-    r"over|all (?:good|fine|sorted|okay) now|been found|found safe"
+    r"over|all (?:good|fine|sorted|okay) now|been found|found safe|"
+    # Or minded all along: "on his own in the play area while she pays, she can see him".
+    r"(?:she|he|they|mum|dad|parents?|mother|father|nan|gran) (?:\w+ )?(?:can see|is watching|"
+    r"are watching|keeping an eye on|has an eye on) (?:him|her|them)|while (?:her |his |their |"
+    r"the )?(?:mum|dad|mother|father|parents?|she|he|they|nan|gran|grandma|grandad) (?:\w+ )?"
+    r"(?:pays|orders|queues|is paying|is ordering|is queuing|are paying|are ordering|checks "
+    r"in|is checking in|shops|tries|gets|grabs)"
 )
 
 
