@@ -150,7 +150,14 @@ RULES: tuple[Rule, ...] = (
     ),
     *_rules(
         "safety",
-        [r"unhurt|uninjured|no harm done|is fine|are fine|is okay|are okay|no damage"],
+        [
+            r"unhurt|uninjured|no harm done|is fine|are fine|is okay|are okay|no damage|"
+            r"(?:but|and|now|seems|seemed|looks|looked|totally|completely|perfectly|absolutely) "
+            r"(?:fine|okay|alright|all right)|(?:fine|okay) now|laughing it off|just a "
+            r"(?:scratch|bump|graze|bruise)|not (?:a scratch|a mark) on (?:him|her|them)|"
+            # "crying but fine": the clause after "but" is the one word.
+            r"^(?:fine|okay|alright|all good)(?: now)?$"
+        ],
         counter=True,
     ),
     *_rules(
@@ -340,12 +347,30 @@ class Detection:
 # a steak that is "still bleeding" is served rare; a customer who "hit the roof" is angry.
 _FALSE_FRIENDS: dict[str, re.Pattern[str]] = {
     "safety": re.compile(
-        r"\b(?:steak|steaks|meat|burger|burgers|beef|lamb|duck|chicken|pork|tuna|venison|"
-        r"fillet|sirloin|ribeye|rib eye|rump|mince|liver) (?:\w+ ){0,3}(?:bleeding|bled)\b"
+        r"\b(?:(?:steak|steaks|meat|burger|burgers|beef|lamb|duck|chicken|pork|tuna|venison|"
+        r"fillet|sirloin|ribeye|rib eye|rump|mince|liver) (?:\w+ ){0,3}(?:bleeding|bled)|"
+        r"(?:ice cream|food|plate|drink|cake|phone|bag|tray|glass|it|that|cone|toy|sandwich|"
+        r"burger|pizza|chips|cup|bottle|cutlery|fork|spoon|box|sign|picture|painting|shelf|"
+        r"stock|hat|coat|sauce|dessert|order|parcel|tv|mirror|tile|tiles|lid|handle) "
+        r"(?:\w+ ){0,2}(?:fell|fallen))\b"
     ),
     "abuse": re.compile(
-        r"\bhit (?:the|a) (?:roof|ceiling|jackpot|road|spot|button|wall|bottle|hay|sack|gym|"
-        r"shops|town|brakes|nail|ground running|big time|limit|target|deck)\b"
+        r"\b(?:hit (?:the|a) (?:roof|ceiling|jackpot|road|spot|button|wall|bottle|hay|sack|gym|"
+        r"shops|town|brakes|nail|ground running|big time|limit|target|deck)|punch(?:ed|ing)? "
+        r"(?:the )?(?:air|clock|card|numbers|holes?|ticket|tickets|code)|punch (?:bag|bags|"
+        r"card|cards|line|list|bowl|drunk)|(?:fruit|rum) punch|(?:threw|throwing|thrown|throws) "
+        r"(?:a |his |her |their )?(?:tantrum|wobbly|strop|hissy fit|paddy|fit|party|sickie)|"
+        r"(?:grabbed|grabbing|pushed|pushing) (?:\w+ ){0,3}(?:for (?:a|the) (?:quick |"
+        r"\w+ )?(?:chat|word|refund|decision|answer|discount|upgrade|photo)|to (?:help|sort|ask|"
+        r"check|chat))|pushed (?:\w+ ){0,2}(?:for|to) (?:a|an|the|his|her|their) (?:\w+ )?"
+        r"(?:refund|decision|answer|discount|upgrade|manager))\b"
+    ),
+    "media": re.compile(
+        r"\b(?:(?:stealing|stole|steal|took|taking|nicked|nicking|deliver\w*|sell\w*|buy\w*|"
+        r"bought|read\w*|free|complimentary|daily|morning|sunday|the) (?:\w+ ){0,2}"
+        r"(?:newspapers?|papers) (?:from|in|at|on|for|with|delivery|rack|stand|every)|"
+        r"newspapers? (?:\w+ ){0,2}(?:from|in|at|on) the (?:lobby|reception|rack|stand|shop|"
+        r"counter|desk|table|breakfast room))\b"
     ),
 }
 

@@ -115,7 +115,8 @@ _CHILD = (
     r"(?:child|children|kid|kids|boy|girl|toddler|baby|little one|little lad|little girl|"
     r"little boy|son|daughter|grandson|granddaughter|youngster|tot|infant|newborn|"
     r"little ones|toddlers|babies|(?:little|younger|baby|kid|small) (?:brother|sister)|"
-    r"\d+ ?(?:year|month|yr|yo)s? old|\d+yo|\d+ ?yr old)"
+    r"\d+ ?(?:year|month|yr|yo)s? old|\d+yo|\d+ ?yr old|(?:one|two|three|four|five|six|"
+    r"seven|eight|nine|ten|eleven|twelve) (?:year|month|yr)s? old)"
 )
 _RELATIVE = (
     r"(?:husband|wife|mum|mother|dad|father|nan|nana|gran|granny|grandma|grandad|grandpa|"
@@ -314,6 +315,7 @@ _RULES: tuple[_Rule, ...] = (
         r"called))|(?:a|the|small|big|kitchen|electrical|chip pan|bin) fire(?! (?:alarm|drill|"
         r"exit|exits|door|doors|escape|extinguisher|safety|assembly|marshal|warden|risk|"
         r"certificate|test|inspection|regulations|place|pit|pits|side|works|pit))|"
+        r"(?:fire|smoke) alarms? (?:is |are )?(?:going|ringing|sounding|blaring)(?! off)|"
         r"(?:fire|smoke) alarms? (?:\w+ )?(?:going off|gone off|went off|sounding|ringing|"
         r"blaring|is off|keeps going)|alarms? (?:are |is )?(?:going off|sounding) (?:and|everyone|"
         r"people)|flames?|ablaze|smoke (?:coming|pouring|billowing|everywhere|from|in the|out|"
@@ -480,7 +482,8 @@ _RULES: tuple[_Rule, ...] = (
         r"seizure|having a fit|fitting|convuls\w*|epilep\w*|"
         r"bleed\w*|bled|blood (?:everywhere|all over|pouring|gushing|coming|on (?:the|his|her)|"
         r"dripping)|covered in blood|lots? of blood|pool of blood|deep cut|gash\w*|"
-        r"(?:has|had|have|is|took|taken) (?:had )?a (?:bad |nasty |big |heavy )?fall|"
+        r"(?:has|had|have|is|took|taken) (?:had )?a (?:really |very |pretty |quite )?(?:bad |"
+        r"nasty |big |heavy |serious )?fall|"
         r"fell (?:down|over|off|from|on|onto|in|into|out of|backwards|head first) "
         r"(?:the |a |his |her )?(?:stairs|steps|step|ladder|chair|stool|bed|bath|shower|"
         r"escalator|balcony|bike|treadmill|floor|ground|kerb|curb|platform|pool|wall|stage)|"
@@ -852,6 +855,52 @@ _RULES: tuple[_Rule, ...] = (
     # --- signs described rather than named (a third author's classes) -------------------
     _rule(
         "medical",
+        # Pain at its worst; speech or movement lost all of a sudden.
+        r"in agony|doubled (?:over|up) in pain|screaming in pain|writhing|in (?:severe|"
+        r"terrible|excruciating|unbearable|so much) pain|suddenly (?:can not|could not|cannot) "
+        r"(?:speak|talk|see|move|feel|stand|walk|breathe)",
+    ),
+    _rule(
+        "missing",
+        # Left behind by the one who should be minding: "says his mum left him".
+        r"(?:his|her|their) (?:mum|mother|dad|father|parents?|mummy|daddy|carer|nan|gran) "
+        r"(?:\w+ )?(?:left|abandoned|drove off (?:without|and left)|went off (?:and left|"
+        r"without)) (?:him|her|them)(?! (?:with|at (?:the )?(?:desk|reception) with|money|a "
+        r"note)\b)",
+    ),
+    _rule(
+        "self-harm",
+        # Cutting again; a car driven into a wall; no way out.
+        r"(?:been|started|is|keeps?|was|has been) cutting (?:again|(?:her|his|their|my) "
+        r"(?:arms|wrists|legs|thighs))|"
+        r"(?:drive|crash|steer|ram|driving|crashing) (?:his|her|their|my|the) (?:car|van|bike|"
+        r"motorbike) (?:\w+ ){0,2}(?:into|off) (?:a|the) (?:wall|tree|bridge|cliff|river|sea|"
+        r"lorry|truck|motorway|barrier)|no way out (?:for (?:me|him|her|them) )?(?:but|except|"
+        r"other than|apart from)|"
+        r"no point (?:in )?(?:carrying on|going on|living|being alive)(?! (?:with|in the|at)\b)",
+    ),
+    _rule(
+        "flood",
+        # Water where it should never be: over the electrics, a river over its banks.
+        r"(?:leak\w*|dripping|pouring|coming|running|gushing) (?:\w+ ){0,3}(?:onto|into|over|"
+        r"through|on|in) (?:the )?(?:lights|light fittings?|sockets?|electrics|fuse ?box|fuse "
+        r"?board|wiring|plugs?|switches|light switch)|burst (?:its|their) banks|(?:car park|road|"
+        r"street|basement|cellar|ground floor|building|cars?|reception|lobby|campsite|site) "
+        r"(?:\w+ ){0,3}(?:underwater|under water|submerged)|water (?:is |keeps )?rising",
+    ),
+    _rule(
+        "hazard",
+        # A storm doing damage; everyone to be got out.
+        r"storm (?:has |have )?(?:ripped|blown|torn|brought down|damaged|took|taken)|(?:roof|"
+        r"tree|trees|branch|sign|fence|scaffolding|wall|panel|panels|tiles) (?:\w+ ){0,3}"
+        r"(?:blown|ripped|torn) (?:off|down|over|away)|(?:tree|trees|branch|power lines?|"
+        r"cable|cables|pylon) (?:\w+ ){0,2}(?:came|come|fell|fallen|down) (?:\w+ ){0,3}(?:on|"
+        r"onto|across) |(?:get|getting) (?:everyone|everybody|people|guests|customers|"
+        r"residents|the kids|the children|them all) out(?! of the way| of (?:the|my|our) "
+        r"(?:queue|way|hair|shop after|bar at))",
+    ),
+    _rule(
+        "medical",
         # A funny turn, someone locked in a toilet not answering, found on the floor, burnt
         # by boiling oil.
         r"(?:had|having|has had|took|taken|taking) (?:a |one of (?:his|her|their) )?(?:funny|"
@@ -977,6 +1026,8 @@ _RULES: tuple[_Rule, ...] = (
         rf"{_CHILD}{_NOT_A_CHILD} (?:\w+ ){{0,6}}(?:nobody|no one|noone|no adult|no grown up|"
         r"no parent)s? (?:is |was |are |were |has been )?(?:with|watching|minding|near|"
         r"around|supervising|came|come|claimed|claiming)|"
+        rf"{_CHILD}{_NOT_A_CHILD} (?:was|is|were|are|had|has) (?:just |suddenly )?(?:gone|"
+        r"vanished)(?= *$| (?:when|and|from|by|without)\b)|"
         rf"{_CHILD}{_NOT_A_CHILD} (?:\w+ ){{0,3}}(?:wandering|roaming|toddling|walking|running|"
         r"crawling|crying) (?:\w+ ){0,4}(?:alone|on (?:his|her|their) own|by (?:himself|"
         r"herself|themselves)|in the (?:road|street|car park|carpark)|on the (?:road|street|"
@@ -993,7 +1044,7 @@ _RULES: tuple[_Rule, ...] = (
         r"(?:short|wrong|one missing|missing|one down)|"
         r"(?:does not|do not|did not|can not|could not|cannot) (?:know|remember|recall|say) "
         r"(?:where (?:he|she|they) (?:lives?|is staying|are staying|came from|belongs?|is "
-        r"supposed to be)|(?:his|her|their) (?:own )?(?:address|own name|way (?:back|home))|"
+        r"supposed to be|is|are|is going|are going)(?! (?:with|on|in|about)\b)|(?:his|her|their) (?:own )?(?:address|own name|way (?:back|home))|"
         r"how to get (?:home|back))",
     ),
     _rule(
@@ -1147,7 +1198,8 @@ _PAIRS: tuple[_Pair, ...] = (
             r"(?:has|have|had|is|was) not (?:come|came|been) back|not come back|wandered|"
             r"wandering|gone missing|went missing|(?:can not|could not|cannot) find (?:him|her|"
             r"them)|lost (?:him|her|them)|no sign of (?:him|her|them)|disappeared|left the "
-            r"(?:building|store|shop|hotel|ward|centre|gate)|walked (?:off|out|away)|"
+            r"(?:building|store|shop|hotel|ward|centre|gate|home|premises|site|unit|house|park|"
+            r"grounds|care home)|walked (?:off|out|away)|"
             r"(?:nobody|no one|noone) (?:has |have )?(?:seen|knows where) (?:him|her|them)|"
             r"(?:has|have) not been seen|not seen (?:him|her|them) (?:since|for)|not in "
             r"(?:his|her|their) (?:room|bed|flat|seat|chair)|never (?:came|come|got|made it) "
@@ -1182,6 +1234,9 @@ _PAIRS: tuple[_Pair, ...] = (
             r"(?:collection|pick up|pickup|meeting|meet|drop off) point|(?:he|she|they) never "
             r"(?:arrived|turned up|came back|showed up|got there|made it)|(?:nobody|no one|noone) "
             r"(?:has |have )?(?:seen|knows where) (?:him|her|them)|(?:has|have) not been seen|"
+            r"(?:did not|has not|had not|have not|never) (?:come|came) (?:out|back)|(?:nobody|"
+            r"no one|noone) (?:has |is )?(?:claim\w*|come for|came for|collect\w*|picked up) "
+            r"(?:him|her|them)|"
             r"lost sight of|(?:can not|could not|cannot|unable to) (?:find|see|locate) (?:him|her|"
             r"them)(?! (?:on|in) (?:the|our|your) (?:system|list|booking|records|database|"
             r"register|app)\b)"
@@ -1240,6 +1295,24 @@ _PAIRS: tuple[_Pair, ...] = (
             r"cliff|cliffs|bridge|tracks|railway|river|sea|roof|edge|walked (?:off|out|away)|"
             r"goodbye|(?:can not|cannot) (?:cope|go on|take)|had enough|end it|no point"
         ),
+    ),
+    _Pair(
+        # Out in night clothes: "wandering the car park in his slippers".
+        "missing",
+        _rx(
+            r"(?:in|wearing) (?:his|her|their|just|only) (?:slippers|pyjamas|pajamas|nightie|"
+            r"nightdress|nightgown|dressing gown|hospital gown|gown)"
+        ),
+        _rx(r"wander\w*|outside|car park|street|road|lost|confused|does not know|on (?:his|her) own"),
+    ),
+    _Pair(
+        # Nothing left, and the means at hand.
+        "self-harm",
+        _rx(
+            r"nothing left|no way out|(?:can not|cannot) go on|had enough|not worth it|end it|"
+            r"ending it"
+        ),
+        _rx(r"pills|tablets|rope|knife|blade|bridge|paracetamol|no way out|except"),
     ),
     _Pair(
         # A note left, and then silence: "left a note saying sorry ... not answering".
@@ -1333,7 +1406,7 @@ def detect(text: str, tokens: Sequence[Token] | None = None) -> tuple[Finding, .
                     weak.discard(rule.kind)
                 break
     whole = " | ".join(" ".join(words) for words in clauses)
-    if weak and _ALL_WELL.search(whole):
+    if weak and (_ALL_WELL.search(whole) or _FINE_CLAUSE.search(whole)):
         # "banged his head on the shelf but he is fine": a minor sign, said to be minor.
         for kind in weak:
             del found[kind]
@@ -1385,6 +1458,10 @@ _FOUND_AGAIN = _rx(
 )
 
 
+# "crying but fine": the clause after "but" is the one word.
+_FINE_CLAUSE = re.compile(r"(?:^|\| )(?:fine|okay|alright|all good)(?: now)?(?= \||$)")
+
+
 def _found_again(whole: str) -> bool:
     return any(not _negated_in(whole, m) for m in _FOUND_AGAIN.finditer(whole))
 
@@ -1407,11 +1484,14 @@ _STRONG_SIGNS: tuple[re.Pattern[str], ...] = tuple(
     for p in (
         r"dizzy|light ?headed|woozy|faint|fainting|vertigo|room (?:is )?spinning",
         r"clammy|cold sweat|sweaty|drenched in sweat|pouring with sweat",
-        r"pale|grey|gray|white as a sheet|ashen|gone white|colour (?:has )?drained",
+        r"pale|grey|gray|white as a sheet|ashen|(?:gone|went|turned|going) white|colour "
+        r"(?:has )?drained",
         r"confused(?! (?:by|about|with|over|as to|why|how|what|which|at|because)\b)|"
         r"disorientated|disoriented|not making (?:any )?sense|talking nonsense|muddled|"
         r"(?:does not|do not) know where (?:he|she|they) (?:is|are)",
-        r"slurr\w*|can not speak properly|speech (?:is )?(?:slurred|funny|weird)",
+        r"slurr\w*|(?:can not|cannot|could not) (?:speak|talk) (?:properly|clearly|right)|"
+        r"speech (?:is )?(?:slurred|funny|weird)|face (?:\w+ )?(?:looks|looking|went|gone|is) "
+        r"(?:all )?(?:odd|strange|weird|funny|wrong|lopsided)",
         r"(?:being|been|was) sick(?! of| and tired)|vomit\w*|throwing up|threw up",
         r"numb|numbness|tingling|pins and needles",
         r"drowsy|(?:can not|could not) stay awake|nodding off|keeps passing out",
@@ -1431,6 +1511,7 @@ _SOFT_SIGNS: tuple[re.Pattern[str], ...] = tuple(
         r"breathless|short of breath|out of breath(?! (?:from|after))",
         r"hot and cold|burning up|(?:a |high )fever|high temperature",
         r"weak|wobbly|(?:legs|knees) (?:\w+ )?(?:gone|going|went|buckl\w*)",
+        r"clutching|doubled over|in pain|holding (?:his|her|their) (?:stomach|chest|head|side)",
     )
 )
 # Idioms built of those words: "sick of waiting", "pale ale", "the grey one".
@@ -1493,7 +1574,13 @@ _ROUTINE = re.compile(
     r"find) (?:his|her|their|my|a|the) (?:\w+ ){0,2}(?:teddy|teddies|toy|toys|bunny|dummy|"
     r"coat|jacket|hat|shoe|shoes|bag|phone|bottle|blanket|book|scarf|gloves?|glasses|keys|"
     r"wallet|purse|card|umbrella|comforter)|" + _CARER + r" (?:is |was |are |were )?"
-    r"(?:right )?(?:with|next to|beside|holding) (?:him|her|them))\b"
+    r"(?:right )?(?:with|next to|beside|holding) (?:him|her|them)|"
+    # Fire-safety kit, asked about or broken, is no fire; a joke is no threat.
+    r"fire (?:exit|exits|door|doors|escape|extinguishers?|blanket|drill|alarm test|safety|"
+    r"marshal|warden|assembly|risk|certificate|pit|place|side|exit sign)|smoke alarm "
+    r"(?:battery|batteries|chirp\w*|beep\w*)|water feature|(?:burnt|burned) (?:toast|food|"
+    r"pizza|chips|bacon|rice|edges|bits)|lost (?:a|his|her|their) (?:baby )?(?:tooth|teeth|"
+    r"filling)|lol|lmao|haha|only joking|joking|jokingly|kidding)\b"
 )
 
 
@@ -1512,6 +1599,11 @@ def routine_mention(text: str, tokens: Sequence[Token] | None = None) -> str | N
         routine = _ROUTINE.search(clause)
         if routine is not None:
             return routine.group(0)
+        settled = (
+            _FOUND_AGAIN.search(clause) or _ALL_WELL.search(clause) or _FINE_CLAUSE.search(clause)
+        )
+        if settled is not None:
+            return settled.group(0)  # "while his mum pays", "but he is fine"
         if _ANY_RULE.search(clause) is None:
             continue
         for rule in _RULES:
