@@ -347,7 +347,10 @@ class Detection:
 # a steak that is "still bleeding" is served rare; a customer who "hit the roof" is angry.
 _FALSE_FRIENDS: dict[str, re.Pattern[str]] = {
     "safety": re.compile(
-        r"\b(?:(?:steak|steaks|meat|burger|burgers|beef|lamb|duck|chicken|pork|tuna|venison|"
+        r"\b(?:(?:has|have|got|is there|where is|where|do you have|any) (?:a |the )?"
+        r"(?:defibrillator|first aid)|(?:defibrillator|first aid) (?:\w+ )?(?:for (?:his|her|"
+        r"their) peace of mind|training|course|check)|ambulance (?:\w+ ){0,3}(?:blocking|parked|"
+        r"parking|has gone|gone now|left|bay|station|depot)|(?:steak|steaks|meat|burger|burgers|beef|lamb|duck|chicken|pork|tuna|venison|"
         r"fillet|sirloin|ribeye|rib eye|rump|mince|liver) (?:\w+ ){0,3}(?:bleeding|bled)|"
         r"(?:ice cream|food|plate|drink|cake|phone|bag|tray|glass|it|that|cone|toy|sandwich|"
         r"burger|pizza|chips|cup|bottle|cutlery|fork|spoon|box|sign|picture|painting|shelf|"
@@ -363,7 +366,9 @@ _FALSE_FRIENDS: dict[str, re.Pattern[str]] = {
         r"(?:grabbed|grabbing|pushed|pushing) (?:\w+ ){0,3}(?:for (?:a|the) (?:quick |"
         r"\w+ )?(?:chat|word|refund|decision|answer|discount|upgrade|photo)|to (?:help|sort|ask|"
         r"check|chat))|pushed (?:\w+ ){0,2}(?:for|to) (?:a|an|the|his|her|their) (?:\w+ )?"
-        r"(?:refund|decision|answer|discount|upgrade|manager))\b"
+        r"(?:refund|decision|answer|discount|upgrade|manager)|punch\w* in (?:\w+ ){0,2}(?:pin|"
+        r"number|numbers|code|digits|details)|(?:too|quite|very|bit|a bit) violent|violent "
+        r"(?:film|films|movie|movies|game|games|show|video|content|scenes?))\b"
     ),
     "media": re.compile(
         r"\b(?:(?:stealing|stole|steal|took|taking|nicked|nicking|deliver\w*|sell\w*|buy\w*|"

@@ -114,7 +114,8 @@ _PERSON = (
 _CHILD = (
     r"(?:child|children|kid|kids|boy|girl|toddler|baby|little one|little lad|little girl|"
     r"little boy|son|daughter|grandson|granddaughter|youngster|tot|infant|newborn|"
-    r"little ones|toddlers|babies|(?:little|younger|baby|kid|small) (?:brother|sister)|"
+    r"little ones|toddlers|babies|(?:little|younger|baby|kid|small) (?:brother|sister)|teen|"
+    r"teens|teenager|teenagers|teenage (?:son|daughter|boy|girl)|twins|"
     r"\d+ ?(?:year|month|yr|yo)s? old|\d+yo|\d+ ?yr old|(?:one|two|three|four|five|six|"
     r"seven|eight|nine|ten|eleven|twelve) (?:year|month|yr)s? old)"
 )
@@ -163,7 +164,8 @@ _BODY = (
     r"(?:head|forehead|face|eye|eyes|nose|mouth|lip|lips|jaw|chin|neck|shoulder|shoulders|"
     r"arm|arms|elbow|elbows|wrist|wrists|hand|hands|palm|palms|thumb|thumbs|finger|fingers|"
     r"hip|hips|leg|legs|knee|knees|ankle|ankles|foot|feet|toe|toes|ribs?|collarbone|skull|"
-    r"shin|thigh|spine|stomach|tummy|skin)"
+    r"shin|thigh|spine|stomach|tummy|skin|forearms?|upper arm|calf|calves|ears?|cheeks?|"
+    r"scalp|temple)"
 )
 # Whose body: a possessive, with room for one word ("her left hand", "his poor foot").
 _WHOSE = r"(?:his|her|their|my|your|its) (?:\w+ )?"
@@ -255,8 +257,8 @@ _RULES: tuple[_Rule, ...] = (
         "weapon",
         r"(?:threaten\w*|waving|waved|brandish\w*|swinging|swung|pointing|pointed|came at|"
         r"going for|went for|lunged at) (?:\w+ ){0,4}(?:with )?(?:a |an |the |his |her |their |"
-        r"broken )?(?:bottle|glass|chair|bat|hammer|screwdriver|syringe|needle|brick|pole|"
-        r"stick|crowbar|axe)|smashed (?:a |the )?(?:bottle|glass) (?:and|to)|"
+        r"broken )?(?:\w+ )?(?:bottle|glass|chair|bat|hammer|screwdriver|syringe|needle|brick|"
+        r"pole|stick|crowbar|axe|knife|knives|blade|scissors|cleaver)|smashed (?:a |the )?(?:bottle|glass) (?:and|to)|"
         r"broken (?:bottle|glass) (?:at|in (?:his|her) hand|towards)|glassed",
         veto=r"glass of|bottle of (?:wine|water|champagne|prosecco|beer)",
     ),
@@ -284,10 +286,11 @@ _RULES: tuple[_Rule, ...] = (
         r"colleague|our staff)(?! (?:feelings|in the prices)\b)|"
         r"(?:will|would|hell|shell|theyll|going to|threaten\w* to|wants? to|coming back to|"
         r"come back and|said (?:he|she|they) would|said (?:he|she|they) will|about to) "
-        r"(?:\w+ )?(?:burn|torch|firebomb|petrol bomb|blow up|shoot up|set fire to) (?:the |this |your "
-        r"|our |their |his |her )?(?:\w+ )?(?:place|shop|store|hotel|building|restaurant|bar|"
+        r"(?:\w+ ){0,6}(?:burn|torch|firebomb|petrol bomb|blow up|shoot up|set fire to) "
+        r"(?:the |this |your |our |their |his |her )?(?:\w+ )?(?:place|shop|store|hotel|building|restaurant|bar|"
         r"pub|office|house|car|club|venue|branch|site|flat)",
-        veto=r"(?:fighting|fight) (?:a |the |his |her |their )?(?:parking|fine|charge|ticket|"
+        veto=r"shooting (?:gallery|game|games|stall)|violent (?:film|movie|game|show|video)|"
+        r"(?:fighting|fight) (?:a |the |his |her |their )?(?:parking|fine|charge|ticket|"
         r"claim|case|cold|infection|bug|flu|corner)|shooting (?:star|stars|range|script|a video|"
         r"video|photos?|pictures?|film|wedding|for)|photo ?shoot|stab at|"
         r"stab(?:bed|bing|s)? (?:\w+ )?at (?:the |a |his |her |their |my |our |some )?(?:\w+ )?"
@@ -329,7 +332,12 @@ _RULES: tuple[_Rule, ...] = (
         r"(?:melting|burning|burnt|burned) (?:plastic|rubber|wire|wires|wiring|electrical|"
         r"electric)|(?:plastic|rubber|electrical|electric) (?:burning |melting )?(?:smell|"
         r"stink)|sparks? (?:\w+ ){0,3}(?:from|out of|and a bang|everywhere)",
-        veto=r"(?:is|are|was|were|am|been|be) on fire (?:tonight|today|this|lately|at the "
+        veto=r"(?:feet|foot|mouth|tongue|legs|throat|lungs|skin|ears|muscles|calves|thighs|"
+        r"arms|belly|stomach|heartburn) (?:\w+ ){0,2}on fire|set (?:\w+ ){0,2}(?:mouth|tongue|"
+        r"throat|taste buds) on fire|(?:toy|kids|child|lego|model|plastic|wooden|little) fire "
+        r"engines?|fire engines? (?:toy|toys|set|model|costume|ride|bed|book)|smoking hot|"
+        r"smokin hot|"
+        r"(?:is|are|was|were|am|been|be) on fire (?:tonight|today|this|lately|at the "
         r"moment|with)|(?:chef|team|she|he|they|you|we|i|staff|striker|band) (?:really |totally |"
         r"absolutely |properly |just |so |honestly )?(?:is|are|"
         r"was|were|am|has been|have been) on fire|(?:test|testing|tested|drill|practice|"
@@ -445,7 +453,9 @@ _RULES: tuple[_Rule, ...] = (
         veto=r"droop\w* (?:flowers?|plants?|leaves|bouquet|roses|tulips|lilies|balloons?|"
         r"curtains?|blinds?|hem|ceiling)|(?:flowers?|plants?|bouquet|roses|balloons?|"
         r"curtains?|tulips|lilies) (?:\w+ ){0,3}droop\w*|back ?stroke|breast ?stroke|"
-        r"key ?stroke|brush ?strokes?|face (?:\w+ )?dropped (?:when|as|at|after|because)",
+        r"key ?stroke|brush ?strokes?|face (?:\w+ )?dropped (?:when|as|at|after|because)|"
+        r"(?:nearly|almost|practically|virtually) (?:\w+ ){0,3}stroke|(?:gave|give|giving) "
+        r"(?:\w+ )?(?:me|him|her|them|us) a stroke|stroke (?:lol|haha)",
     ),
     _rule(
         "medical",
@@ -472,7 +482,8 @@ _RULES: tuple[_Rule, ...] = (
         "medical",
         # Someone down: unconscious, fitting, collapsed, bleeding, a fall they cannot get
         # up from, a head injury.
-        r"unconscious|unresponsive|not responding|passed out|pass(?:ing)? out|fainted|"
+        r"unconscious|unresponsive|unrous(?:e)?able|not responding|passed out|pass(?:ing)? "
+        r"out|fainted|(?:struggling|gasping|fighting|desperate) for (?:air|breath)|"
         r"faint(?:ing|ed)?|blacked out|keeled over|dropped to the (?:floor|ground)|"
         rf"{_PERSON} (?:\w+ ){{0,2}}(?:collapsed|has collapsed|just collapsed|went down)|"
         r"collapsed (?:on|in|at|onto|to|by|near|outside|inside) (?:the |a |her |his )?"
@@ -488,7 +499,8 @@ _RULES: tuple[_Rule, ...] = (
         r"(?:the |a |his |her )?(?:stairs|steps|step|ladder|chair|stool|bed|bath|shower|"
         r"escalator|balcony|bike|treadmill|floor|ground|kerb|curb|platform|pool|wall|stage)|"
         r"(?:can not|could not|cannot|unable to|struggling to) get (?:back )?up|"
-        r"(?:lying|lay|laying|fallen) on the (?:floor|ground)|"
+        r"(?:lying|lay|laying|fallen) on the (?:floor|ground)|(?:lying|lay|laying|fallen|"
+        r"down) (?:in|on) the (?:road|street|pavement|path|tracks|car park)|"
         r"(?:hit|banged|bashed|cracked|knocked) (?:his|her|their) head|head injury|"
         r"concussion|knocked (?:out|unconscious)|broken (?:arm|leg|wrist|ankle|hip|neck|back)|"
         r"broke (?:his|her|their|my) (?:arm|leg|wrist|ankle|hip|nose|neck|back)|"
@@ -521,6 +533,9 @@ _RULES: tuple[_Rule, ...] = (
         r"scalding (?:hot|water|tea|coffee|shower|tap|bath|then|and|one minute)|(?:water|"
         r"shower|tap|taps|bath|tea|coffee|soup|radiator|pipes?|plates?) (?:\w+ ){0,3}scalding|"
         # Asking where the kit is, or whether there is one, is no emergency.
+        r"(?:asking|asked|ask|wants?|need\w*|get|bring|grab|fetch) (?:\w+ ){0,3}(?:first aid|"
+        r"plasters?)|paper cut|ambulance (?:\w+ ){0,3}(?:blocking|parked|parking|has gone|"
+        r"gone now|left|bay|station|depot|service|crew (?:came in for|ordered))|"
         r"(?:where is|where are|where|is there|do you have|do we have|have you got|has a|have "
         r"a|got a|location of|nearest|restock\w*|check\w*|order\w*) (?:\w+ ){0,3}(?:defib\w*|"
         r"defibrillator|first aid)|(?:defib\w*|defibrillator|first aid) (?:\w+ ){0,2}"
@@ -680,7 +695,8 @@ _RULES: tuple[_Rule, ...] = (
         r"birthday|party|glasses|keys|wallet|purse|buggy|pram|scooter|bike|book|room|seat))|"
         rf"{_CHILD}{_NOT_A_CHILD} (?:\w+ ){{0,3}}(?:is |has |went |gone |has gone |have gone )?"
         r"(?:missing|"
-        r"wandered off|wandered away|run off|ran off|gone off|disappeared|vanished|nowhere to "
+        r"wandered off|wandered away|(?:run|ran) off(?! with\b)|gone off|disappeared|vanished|"
+        r"nowhere to "
         r"be (?:seen|found))|"
         rf"{_CHILD} (?:\w+ ){{0,6}}(?:on (?:his|her|their) own|alone|by (?:himself|herself|"
         r"themselves)|unattended|without (?:an? )?(?:adult|parent|mum|dad|grown up|anyone))|"
@@ -764,7 +780,7 @@ _RULES: tuple[_Rule, ...] = (
         r"leave (?:his|her|their|my) (?:\w+ )?(?:savings|money|things|stuff|house|everything|"
         r"cat|dog) to|(?:sorted|sorting) (?:everything|it all|all his affairs|all her affairs) "
         r"(?:\w+ )?(?:out )?(?:now|for when|before)|(?:put|putting|getting) (?:my|his|her|"
-        r"their) affairs in order|(?:tired|sick) of (?:living|being alive|life)|"
+        r"their) affairs in order|(?:tired|sick) of (?:living|being alive|life(?! (?:admin|insurance|\w+ing)\b))|"
         r"(?:nothing|no reason|nobody) (?:left )?to live for|cannot go on|can not go on "
         r"(?:living|like this any ?more)|not (?:be )?(?:around|here) (?:much longer|for much "
         r"longer)|final goodbye|goodbye letter|suicide note|(?:written|wrote|writing) (?:a )?"
@@ -853,6 +869,37 @@ _RULES: tuple[_Rule, ...] = (
         r"(?:her|him|them) (?:\w+ ){0,2}(?:when|after|once) (?:her|his|their) shift",
     ),
     # --- signs described rather than named (a third author's classes) -------------------
+    _rule(
+        "missing",
+        # Missing for minutes, lost at a gate, not back on the coach.
+        r"(?:has|have|had) been missing (?:for )?(?:\w+ ){0,2}(?:minutes|mins|an hour|hours|"
+        r"half an hour)|"
+        rf"{_CHILD}{_NOT_A_CHILD} (?:\w+ ){{0,4}}(?:is|are|got|has got|gets|seems|looks|was) "
+        r"(?:\w+ )?lost(?! (?:property|in (?:a|his|her|their|the) (?:book|game|thought|"
+        r"thoughts|music|film|show|world|daydream))\b)",
+    ),
+    _rule(
+        "self-harm",
+        # Said straight out in other words.
+        r"hang (?:myself|himself|herself|themselves)|drown (?:myself|himself|herself|"
+        r"themselves)|slit (?:my|his|her|their) wrists|throw (?:myself|himself|herself|"
+        r"themselves) (?:off|under|in front)|better off not (?:waking|wake|being here|being "
+        r"alive|existing|living|here|around)|(?:everyone|everybody|they|people|the world|"
+        r"(?:her|his|their|my) (?:family|kids|children)) (?:would|will) be (?:happier|better|"
+        r"better off) (?:if|without) (?:(?:i|she|he|they) (?:was|were|am|is) )?(?:gone|dead|"
+        r"not here|not around|me|her|him|them)|(?:want|wants|wanted|wanting) (?:it|everything)"
+        r" (?:all )?to (?:end|stop|be over)$|(?:want|wants|wanted|wanting) (?:it|everything) "
+        r"all to (?:end|stop|be over)",
+    ),
+    _rule(
+        "weapon",
+        # Armed people on the move: "two lads with baseball bats smashing up the bar".
+        r"with (?:\w+ )?(?:baseball )?(?:bats?|hammers?|crowbars?|axes?|machetes?|knives|iron "
+        r"bars?|metal bars?|clubs|golf clubs|bricks|poles|sticks|blades?) (?:\w+ ){0,3}"
+        r"(?:smash\w*|attack\w*|hitting|beating|threaten\w*|going for|trash\w*|fighting|"
+        r"chasing|running at|coming)|smash\w* up (?:the|our|this) (?:bar|place|shop|pub|"
+        r"restaurant|reception|room|lobby|store|office|cafe|club)",
+    ),
     _rule(
         "medical",
         # Pain at its worst; speech or movement lost all of a sudden.
@@ -973,7 +1020,8 @@ _RULES: tuple[_Rule, ...] = (
         rf"{_WHOSE}(?:{_BODY})|"
         r"(?:bump|lump|egg|gash|cut|wound|graze|swelling|dent) (?:\w+ ){0,2}(?:on|to|in|across|"
         rf"over) {_WHOSE}(?:head|forehead|face|skull|temple)|"
-        r"skin (?:\w+ ){0,3}(?:peeling off|blister\w*|coming off|bubbl\w*|melted|hanging off)|"
+        r"skin (?:\w+ ){0,3}(?:peeling off|blister\w*|coming off|come off|came off|bubbl\w*|"
+        r"melted|hanging off)|"
         r"dazed|concussed|seeing stars|(?:knocked|is|was|lay|lying|been|went|are|were) out cold|"
         r"knocked (?:himself|herself|themselves) out",
         veto=r"caught (?:his|her|their|my|your) eye|(?:from|after) (?:crying|no sleep|lack of "
@@ -1014,7 +1062,8 @@ _RULES: tuple[_Rule, ...] = (
         r"our) (?:\w+ )?(?:man|woman|child|kid|boy|girl|person|pedestrian|guest|customer|"
         r"cyclist|driver|worker|lady)|(?:hit|knocked) (?:a|the|an|our) (?:\w+ )?(?:pedestrian|"
         r"cyclist)|(?:went|gone|turning|turned|going) (?:really |very )?(?:grey|gray|blue) "
-        r"(?:and|in the face)|(?:lips|face) (?:\w+ ){0,2}(?:grey|gray|blue)",
+        r"(?:and|in the face)|(?:lips|face) (?:\w+ ){0,2}(?:grey|gray|blue)|(?:turned|turning|"
+        r"gone|going|went) (?:a )?(?:bluish|blueish|greyish|grayish|blue|grey|purple) colou?r",
     ),
     _rule(
         "missing",
@@ -1090,6 +1139,8 @@ _RULES: tuple[_Rule, ...] = (
         r"(?:does not|do not|did not) feel safe (?:going home|at home|on (?:her|his|their|my) "
         r"own|alone|with (?:herself|himself|themselves|myself)|being alone|by (?:herself|"
         r"himself|themselves|myself))|"
+        r"(?:last|final) (?:call|message|text|email|letter|thing|words?) (?:\w+ ){0,3}(?:will "
+        r")?ever (?:make|send|write|say|do|hear)|"
         r"better off dead|(?:walk|step|jump|throw (?:myself|himself|herself|themselves)|run|"
         r"lie down) (?:out )?(?:in front of|under) (?:a|the) (?:train|bus|car|lorry|truck|tube|"
         r"tram|traffic)|(?:pills|tablets|paracetamol|painkillers) (?:\w+ ){0,4}(?:all at once|"
@@ -1161,7 +1212,7 @@ _RULES: tuple[_Rule, ...] = (
         r"charging station|charging point) (?:\w+ ){0,5}(?:smoking|melting|sparking|"
         r"smouldering|on fire|caught fire)",
         veto=r"(?:he|she|they|someone|somebody|guest|guests|customer|customers|man|woman|"
-        r"people|staff|guy|kids|teens|men) (?:\w+ ){0,2}smoking",
+        r"people|staff|guy|kids|teens|men) (?:\w+ ){0,2}smoking|smoking hot|smokin hot",
     ),
     _rule(
         "flood",
@@ -1192,7 +1243,8 @@ _PAIRS: tuple[_Pair, ...] = (
             r"dementia|alzheimer\w*|confused|disorientated|disoriented|vulnerable|learning "
             r"disabilit\w*|autistic|autism|special needs|memory problems|memory (?:loss|"
             r"issues)|who wanders|wanderer|prone to wander\w*|known to wander|non ?verbal|"
-            r"down syndrome|frail"
+            r"down syndrome|frail|learning difficult\w*|care home|nursing home|day centre|"
+            r"from the ward"
         ),
         _rx(
             r"(?:has|have|had|is|was) not (?:come|came|been) back|not come back|wandered|"
@@ -1208,7 +1260,9 @@ _PAIRS: tuple[_Pair, ...] = (
             r"gets|has got|became|becomes|getting) lost(?! (?:property|luggage|bags?)\b)|not "
             r"been slept in|(?:was|is|were) not at (?:breakfast|lunch|dinner|tea|the "
             r"(?:meeting|pick ?up|activity|table))|(?:door|exit|gate) alarm (?:\w+ )?(?:went|"
-            r"going|sounded)|let (?:himself|herself|themselves) out"
+            r"going|sounded)|let (?:himself|herself|themselves) out|found (?:at|in|on|"
+            r"wandering|outside) (?:our|the|a)|asking for (?:her|his) (?:mother|mum|father|dad|"
+            r"mummy)"
         ),
     ),
     _Pair(
@@ -1234,7 +1288,9 @@ _PAIRS: tuple[_Pair, ...] = (
             r"(?:collection|pick up|pickup|meeting|meet|drop off) point|(?:he|she|they) never "
             r"(?:arrived|turned up|came back|showed up|got there|made it)|(?:nobody|no one|noone) "
             r"(?:has |have )?(?:seen|knows where) (?:him|her|them)|(?:has|have) not been seen|"
-            r"(?:did not|has not|had not|have not|never) (?:come|came) (?:out|back)|(?:nobody|"
+            r"(?:did not|has not|had not|have not|never) (?:come|came) (?:out|back)|(?:did not|"
+            r"never|has not|have not) (?:get|got|come|came|make it) back (?:on|onto|in|into|to)|"
+            r"(?:nobody|"
             r"no one|noone) (?:has |is )?(?:claim\w*|come for|came for|collect\w*|picked up) "
             r"(?:him|her|them)|"
             r"lost sight of|(?:can not|could not|cannot|unable to) (?:find|see|locate) (?:him|her|"
@@ -1287,12 +1343,15 @@ _PAIRS: tuple[_Pair, ...] = (
         "self-harm",
         _rx(
             r"tell (?:my|his|her|their) (?:\w+ ){0,2}(?:i|he|she|they) (?:love|loved|am sorry|"
-            r"was sorry|loves)|look after (?:my|his|her|their) (?:kids|children|family|dog|cat|"
+            r"was sorry|loves)|(?:letter|note|letters|notes) (?:for|to) (?:his|her|their) "
+            r"(?:\w+ )?(?:daughter|son|kids|children|family|wife|husband|mum|dad|partner|"
+            r"parents)|look after (?:my|his|her|their) (?:kids|children|family|dog|cat|"
             r"wife|husband)|(?:a|the|some) rope|(?:said|says|saying) sorry to (?:everyone|his "
             r"family|her family)"
         ),
         _rx(
-            r"cliff|cliffs|bridge|tracks|railway|river|sea|roof|edge|walked (?:off|out|away)|"
+            r"cliff|cliffs|bridge|tracks|railway|river|sea|beach|roof|edge|walked (?:off|out|"
+            r"away)|"
             r"goodbye|(?:can not|cannot) (?:cope|go on|take)|had enough|end it|no point"
         ),
     ),
@@ -1310,9 +1369,25 @@ _PAIRS: tuple[_Pair, ...] = (
         "self-harm",
         _rx(
             r"nothing left|no way out|(?:can not|cannot) go on|had enough|not worth it|end it|"
-            r"ending it"
+            r"ending it|(?:can not|cannot) (?:do|take) (?:this|it) any ?more|say goodbye|"
+            r"saying goodbye"
         ),
         _rx(r"pills|tablets|rope|knife|blade|bridge|paracetamol|no way out|except"),
+    ),
+    _Pair(
+        # Something in the air that many people feel: "sprayed something ... people
+        # coughing, eyes streaming".
+        "gas",
+        _rx(
+            r"sprayed|spray|fumes|gas|smoke|powder|chemical|chemicals|substance|smell|"
+            r"something in the air"
+        ),
+        _rx(
+            r"(?:people|everyone|everybody|customers|staff|guests|several|kids|children|"
+            r"passengers|shoppers) (?:\w+ ){0,3}(?:coughing|choking|(?:eyes|throats) (?:are )?"
+            r"(?:streaming|stinging|burning|watering)|feeling (?:sick|dizzy|faint|ill)|dizzy|"
+            r"vomiting|being sick|passing out|fainting|struggling to breathe)"
+        ),
     ),
     _Pair(
         # A note left, and then silence: "left a note saying sorry ... not answering".
@@ -1394,8 +1469,9 @@ def detect(text: str, tokens: Sequence[Token] | None = None) -> tuple[Finding, .
         for rule in _RULES:
             if rule.kind in found and (rule.weak or rule.kind not in weak):
                 continue
+            past = rule.kind not in _STILL_URGENT and _over(clause)
             for m in rule.pattern.finditer(clause):
-                if _negated(words, _word_index(clause, m.start())):
+                if past or _negated(words, _word_index(clause, m.start())):
                     continue
                 if rule.veto is not None and _vetoed(rule.veto, clause, m):
                     continue
@@ -1425,12 +1501,42 @@ def detect(text: str, tokens: Sequence[Token] | None = None) -> tuple[Finding, .
             found["medical"] = signs
     if "missing" in found and _found_again(whole):
         del found["missing"]  # "my son ran off - oh found him"
+    if found and any(not _negated_in(whole, m) for m in _RETRACTED.finditer(whole)):
+        return ()  # "the printer is smoking again... joking, it's just jammed"
     if ("weapon" in found or "violence" in found) and "staff-threat" not in found:
         target = _STAFF_TARGET.search(whole)
         if target is not None:
             # A colleague attacked or threatened: safety first, their support next.
             found["staff-threat"] = target.group(0)
-    return tuple(Finding(kind, found[kind]) for kind in KINDS if kind in found)
+    order = KINDS
+    if "self-harm" in found and not {"violence", "staff-threat"} & found.keys():
+        # A knife in the hand of someone who "can't do this any more" is a crisis first;
+        # a body in danger (an overdose taken, a collapse) still comes before it.
+        order = (*_BODY_FIRST, "self-harm", *(k for k in KINDS if k not in _BODY_FIRST))
+    return tuple(Finding(kind, found[kind]) for kind in order if kind in found)
+
+
+_BODY_FIRST = ("medical", "overdose")
+
+# A danger told as over ("the gas leak yesterday was fixed", "the lady who collapsed last
+# week came back to thank us") is a report, not an emergency; unless the clause says it
+# is still going on. Self-harm and an overdose stay urgent whenever they were said.
+_STILL_URGENT = frozenset({"self-harm", "overdose", "missing"})
+_PAST = _rx(
+    r"yesterday|last (?:night|week|month|year|time|weekend|summer|winter|christmas)|"
+    r"(?:\w+ )?(?:days|weeks|months|years) ago|the other (?:day|week|night)|earlier this "
+    r"(?:week|month|year)|(?:was|were|been|has been|have been|got) (?:fixed|repaired|sorted|"
+    r"put out|cleared|resolved|dealt with)|(?:came|come|comes) back to (?:thank|say thanks)"
+)
+_NOW = _rx(r"now|still|again|right now|currently|today|tonight|this (?:morning|afternoon|evening)|just now")
+
+
+def _over(clause: str) -> bool:
+    return _PAST.search(clause) is not None and _NOW.search(clause) is None
+
+
+# The teller takes it back: "... joking", "only kidding".
+_RETRACTED = _rx(r"(?:only |just )?(?:joking|kidding)|jk|not really|false alarm")
 
 
 # Said of a minor sign, these make it minor ("but he is fine", "nobody was hurt").
@@ -1580,7 +1686,10 @@ _ROUTINE = re.compile(
     r"marshal|warden|assembly|risk|certificate|pit|place|side|exit sign)|smoke alarm "
     r"(?:battery|batteries|chirp\w*|beep\w*)|water feature|(?:burnt|burned) (?:toast|food|"
     r"pizza|chips|bacon|rice|edges|bits)|lost (?:a|his|her|their) (?:baby )?(?:tooth|teeth|"
-    r"filling)|lol|lmao|haha|only joking|joking|jokingly|kidding)\b"
+    r"filling)|lol|lmao|haha|only joking|joking|jokingly|kidding|lost in (?:a|his|her|their|"
+    r"the) (?:book|game|thought|thoughts|music|film|movie|show|world|daydream)|die happy|to "
+    r"die for|dying (?:to|for)|(?:die|died|dying) (?:of|from) (?:laughing|laughter|boredom|"
+    r"embarrassment|shame|hunger|thirst|curiosity))\b"
 )
 
 
@@ -1597,7 +1706,7 @@ def routine_mention(text: str, tokens: Sequence[Token] | None = None) -> str | N
     for words in clauses.values():
         clause = " ".join(words)
         routine = _ROUTINE.search(clause)
-        if routine is not None:
+        if routine is not None and not _negated(words, _word_index(clause, routine.start())):
             return routine.group(0)
         settled = (
             _FOUND_AGAIN.search(clause) or _ALL_WELL.search(clause) or _FINE_CLAUSE.search(clause)
