@@ -258,7 +258,8 @@ _RULES: tuple[_Rule, ...] = (
         r"(?:threaten\w*|waving|waved|brandish\w*|swinging|swung|pointing|pointed|came at|"
         r"going for|went for|lunged at) (?:\w+ ){0,4}(?:with )?(?:a |an |the |his |her |their |"
         r"broken )?(?:\w+ )?(?:bottle|glass|chair|bat|hammer|screwdriver|syringe|needle|brick|"
-        r"pole|stick|crowbar|axe|knife|knives|blade|scissors|cleaver)|smashed (?:a |the )?(?:bottle|glass) (?:and|to)|"
+        r"pole|stick|crowbar|axe|knife|knives|blade|scissors|cleaver)|smashed (?:a |"
+        r"the )?(?:bottle|glass) (?:and|to)|"
         r"broken (?:bottle|glass) (?:at|in (?:his|her) hand|towards)|glassed",
         veto=r"glass of|bottle of (?:wine|water|champagne|prosecco|beer)",
     ),
@@ -287,7 +288,8 @@ _RULES: tuple[_Rule, ...] = (
         r"(?:will|would|hell|shell|theyll|going to|threaten\w* to|wants? to|coming back to|"
         r"come back and|said (?:he|she|they) would|said (?:he|she|they) will|about to) "
         r"(?:\w+ ){0,6}(?:burn|torch|firebomb|petrol bomb|blow up|shoot up|set fire to) "
-        r"(?:the |this |your |our |their |his |her )?(?:\w+ )?(?:place|shop|store|hotel|building|restaurant|bar|"
+        r"(?:the |this |your |our |their |his |her )?(?:\w+ )?(?:place|shop|store|hotel|building|"
+        r"restaurant|bar|"
         r"pub|office|house|car|club|venue|branch|site|flat)",
         veto=r"shooting (?:gallery|game|games|stall)|violent (?:film|movie|game|show|video)|"
         r"(?:fighting|fight) (?:a |the |his |her |their )?(?:parking|fine|charge|ticket|"
@@ -381,7 +383,8 @@ _RULES: tuple[_Rule, ...] = (
         r"coming|dripping|leaking|flowing|running|spraying|pissing) (?:\w+ ){0,3}(?:through|"
         r"down|from|in|out of|into|onto|under) (?:\w+ ){0,2}(?:ceiling|roof|light|lights|"
         r"wall|walls|socket|sockets|room|corridor|stairs|floor|door|lift)|(?:through|from) "
-        r"the (?:ceiling|roof)|ceiling (?:\w+ ){0,3}(?:is )?(?:leaking|dripping|pouring|sagging|bulging|"
+        r"the (?:ceiling|roof)|ceiling (?:\w+ ){0,3}(?:is )?(?:leaking|dripping|pouring|sagging|"
+        r"bulging|"
         r"collapsing|collapsed|coming down|caved|came down|fell|fallen)|burst (?:water )?"
         r"(?:pipe|pipes|main)|pipes? (?:has |have )?burst|sewage",
         veto=r"flood(?:ed|ing|s)? (?:of|with) (?:calls|orders|emails|complaints|requests|"
@@ -435,7 +438,8 @@ _RULES: tuple[_Rule, ...] = (
         r"(?:arm|chest)|left arm (?:is |feels |going |gone |went )?(?:\w+ )?(?:numb|tingl\w*|"
         r"pain|hurts?|hurting|dead|heavy)|arm (?:pain|is numb|gone numb|went numb)",
         veto=r"(?:nearly|almost|practically|virtually|near enough) (?:had |have |having |gave "
-        r"(?:me|him|her) )?a heart attack|(?:bill|price|prices|cost|total|quote|invoice|receipt|it|that) "
+        r"(?:me|him|her) )?a heart attack|(?:bill|price|prices|cost|total|quote|invoice|receipt|it|"
+        r"that) "
         r"(?:\w+ ){0,3}(?:gave|give|giving|nearly gave) (?:him|her|me|them|us) a heart attack|"
         r"heart attack (?:lol|haha|ha)|heart attack (?:when|at|over) (?:\w+ ){0,3}"
         r"(?:saw|price|prices|bill|cost|total|quote)",
@@ -516,7 +520,8 @@ _RULES: tuple[_Rule, ...] = (
         r"(?:steak|steaks|meat|burger|burgers|beef|lamb|duck|chicken|pork|tuna|venison|fillet|"
         r"sirloin|ribeye|rib eye|rump|mince|liver) (?:\w+ ){0,3}(?:bleeding|bloody|bled)|"
         r"(?:nearly|almost|practically|virtually|near enough) (?:had |have |having |gave "
-        r"(?:me|him|her) )?a heart attack|(?:bill|price|prices|cost|total|quote|invoice|receipt|it|that) "
+        r"(?:me|him|her) )?a heart attack|(?:bill|price|prices|cost|total|quote|invoice|receipt|it|"
+        r"that) "
         r"(?:\w+ ){0,3}(?:gave|give|giving|nearly gave) (?:him|her|me|them|us) a heart attack|"
         r"heart attack (?:lol|haha|ha)|heart attack (?:when|at|over) (?:\w+ ){0,3}"
         r"(?:saw|price|prices|bill|cost|total|quote)|"
@@ -564,8 +569,10 @@ _RULES: tuple[_Rule, ...] = (
     _rule(
         "overdose",
         r"overdos\w*|(?:took|taken|take|swallowed|downed|necked) (?:\w+ ){0,2}(?:too "
-        r"many|a load of|loads of|all (?:her|his|their|my|the)|(?:a|the|her|his|their|my|an) (?:whole |full |entire )?"
-        r"(?:packet|pack|box|bottle|strip|tub|sheet|blister pack) of|a handful of|handfuls of) (?:\w+ )?(?:pills|tablets|meds|"
+        r"many|a load of|loads of|all (?:her|his|their|my|the)|(?:a|the|her|his|their|my|"
+        r"an) (?:whole |full |entire )?"
+        r"(?:packet|pack|box|bottle|strip|tub|sheet|blister pack) of|a handful of|"
+        r"handfuls of) (?:\w+ )?(?:pills|tablets|meds|"
         r"medication|paracetamol|painkillers|sleeping pills|insulin)|(?:too many|whole (?:packet|"
         r"box|bottle) of|handful of) (?:\w+ )?(?:pills|tablets|paracetamol|painkillers|meds)|"
         r"swallowed (?:a |some |the |all )?(?:\w+ )?(?:bleach|batteries|battery|magnets?|"
@@ -681,7 +688,8 @@ _RULES: tuple[_Rule, ...] = (
         r"cocaine|mdma|ecstasy|pingers|spice|heroin|fentanyl|ghb)|(?:drink|drinks|he|she|"
         r"they) (?:\w+ ){0,2}(?:was |were |been |got |has been |have been )?spiked|spiked "
         r"(?:her|his|their|my) drinks?|(?:doubled|double|tripled) (?:up )?(?:on )?(?:his |her "
-        r"|their |my |the )?(?:\w+ )?(?:insulin|dose|doses|medication|meds|pills|tablets)|(?:too much|an "
+        r"|their |my |the )?(?:\w+ )?(?:insulin|dose|doses|medication|meds|pills|tablets)|"
+        r"(?:too much|an "
         r"extra|double (?:a )?dose of) (?:\w+ )?(?:insulin|medication|morphine|methadone)",
     ),
     # --- missing or unattended people -----------------------------------------------------
@@ -780,7 +788,8 @@ _RULES: tuple[_Rule, ...] = (
         r"leave (?:his|her|their|my) (?:\w+ )?(?:savings|money|things|stuff|house|everything|"
         r"cat|dog) to|(?:sorted|sorting) (?:everything|it all|all his affairs|all her affairs) "
         r"(?:\w+ )?(?:out )?(?:now|for when|before)|(?:put|putting|getting) (?:my|his|her|"
-        r"their) affairs in order|(?:tired|sick) of (?:living|being alive|life(?! (?:admin|insurance|\w+ing)\b))|"
+        r"their) affairs in order|(?:tired|sick) of (?:living|being alive|life(?! (?:admin|"
+        r"insurance|\w+ing)\b))|"
         r"(?:nothing|no reason|nobody) (?:left )?to live for|cannot go on|can not go on "
         r"(?:living|like this any ?more)|not (?:be )?(?:around|here) (?:much longer|for much "
         r"longer)|final goodbye|goodbye letter|suicide note|(?:written|wrote|writing) (?:a )?"
@@ -1093,7 +1102,8 @@ _RULES: tuple[_Rule, ...] = (
         r"(?:short|wrong|one missing|missing|one down)|"
         r"(?:does not|do not|did not|can not|could not|cannot) (?:know|remember|recall|say) "
         r"(?:where (?:he|she|they) (?:lives?|is staying|are staying|came from|belongs?|is "
-        r"supposed to be|is|are|is going|are going)(?! (?:with|on|in|about)\b)|(?:his|her|their) (?:own )?(?:address|own name|way (?:back|home))|"
+        r"supposed to be|is|are|is going|are going)(?! (?:with|on|in|about)\b)|(?:his|her|"
+        r"their) (?:own )?(?:address|own name|way (?:back|home))|"
         r"how to get (?:home|back))",
     ),
     _rule(
@@ -1362,7 +1372,10 @@ _PAIRS: tuple[_Pair, ...] = (
             r"(?:in|wearing) (?:his|her|their|just|only) (?:slippers|pyjamas|pajamas|nightie|"
             r"nightdress|nightgown|dressing gown|hospital gown|gown)"
         ),
-        _rx(r"wander\w*|outside|car park|street|road|lost|confused|does not know|on (?:his|her) own"),
+        _rx(
+            r"wander\w*|outside|car park|street|road|lost|confused|does not know|on (?:his|"
+            r"her) own"
+        ),
     ),
     _Pair(
         # Nothing left, and the means at hand.
@@ -1528,7 +1541,8 @@ _PAST = _rx(
     r"(?:week|month|year)|(?:was|were|been|has been|have been|got) (?:fixed|repaired|sorted|"
     r"put out|cleared|resolved|dealt with)|(?:came|come|comes) back to (?:thank|say thanks)"
 )
-_NOW = _rx(r"now|still|again|right now|currently|today|tonight|this (?:morning|afternoon|evening)|just now")
+_NOW = _rx(r"now|still|again|right now|currently|today|tonight|this (?:morning|afternoon|evening)|"
+    r"just now")
 
 
 def _over(clause: str) -> bool:
