@@ -280,7 +280,7 @@ RULES: tuple[Rule, ...] = (
             r"round the corner)|never (?:using|use|"
             r"shopping|booking|staying|eating) (?:\w+ )?(?:again|here)",
             r"(?:delete|deleting|erase|erasing|remove|removing|wipe|wiping|destroy)\w* "
-            r"(?:\w+ ){0,3}(?:data|details|records|information|personal|profile|account)|gdpr|"
+            r"(?:\w+ ){0,6}(?:data|details|records|information|personal|profile|account)|gdpr|"
             r"right to be forgotten|data protection|unsubscrib\w*|(?:data|details|records|"
             r"information|account|profile) (?:\w+ ){0,3}(?:deleted|wiped|removed|erased|"
             r"destroyed)",
@@ -293,18 +293,74 @@ RULES: tuple[Rule, ...] = (
             r"short|check(?:ing|ed)? out early",
             r"(?:never|stop|stop us|do not) (?:contact|contacting|email|emailing|call|calling|"
             r"phone|phoning|text|texting|message|messaging) (?:her|him|them|me|us)",
-            r"end (?:the|their|his|her|my|our) (?:contract|membership|relationship|agreement)|"
+            r"end (?:the|their|his|her|my|our) (?:\w+ )?(?:contract|membership|relationship|"
+            r"agreement|subscription|plan|tenancy|lease)|get out of (?:the|their|his|her|my|our) "
+            r"(?:\w+ )?(?:contract|membership|subscription|plan|tenancy|lease|agreement)|"
+            r"port\w* (?:\w+ )?(?:number|numbers)|(?:pac|porting|switching) code|"
+            r"(?:taking|take|took|moving|move|moved) (?:his|her|their|my|our) (?:custom|business|"
+            r"account|accounts|money|savings|mortgage|pension|isa) (?:to|over to|elsewhere)|"
+            r"(?:signing up|signed up|joining|joined|going|moving|switching|taking \w+ \w+) "
+            r"(?:\w+ )?(?:to|with) (?:another|a different|the other|a rival|a cheaper|a new) "
+            r"(?:\w+ )?(?:bank|gym|vet|vets|network|provider|supplier|shop|store|hotel|salon|"
+            r"dentist|garage|insurer|company|firm|carrier|agency|practice|pharmacy|chemist|"
+            r"airline|courier|school|nursery|club|studio|restaurant|cafe|pub)|"
             r"not renew\w*|terminat\w*|(?:wants?|going|threaten\w*) to (?:leave|quit)"
             r"(?! (?:a|an|us a|us an|the|feedback|reviews?|comments?|tip|note|message|early)\b)",
         ],
     ),
+    *_rules(
+        "wellbeing",
+        [
+            # A vulnerable customer's wellbeing at risk: warmth, food, medication, care,
+            # money taken by a scammer (SPEC, vulnerable-customer: escalate when at risk).
+            r"(?:can not|cannot|could not|unable to|struggling to) afford (?:to )?(?:\w+ )?"
+            r"(?:food|eat|heating|heat|electricity|electric|gas|medication|medicine|"
+            r"prescriptions?|nappies|formula|baby milk|feed|rent|to live)",
+            r"(?:has not|have not|had not|not) (?:eaten|had (?:a meal|food|anything to eat)) "
+            r"(?:for|in|since) (?:\w+ ){0,2}(?:days?|a day|yesterday|a week)",
+            r"(?:prepayment|pre ?pay|key|card|gas|electric|electricity) meter (?:\w+ ){0,3}(?:run "
+            r"out|ran out|running out|empty|no credit|out of credit)|(?:no|out of) (?:credit|"
+            r"emergency credit) (?:on|for) (?:the|her|his|their) (?:meter|gas|electric\w*)",
+            r"(?:carer|carers|care worker|home help|nurse) (?:\w+ ){0,3}(?:did not|has not|have "
+            r"not|never|not) (?:turn(?:ed)? up|come|came|show(?:ed)? up|visited|been)",
+            r"(?:no|without) (?:food|money) (?:\w+ ){0,2}for (?:the |her |his |their )?(?:kids|"
+            r"children|baby|family)|(?:can not|cannot|could not) feed (?:the|her|his|their|my) "
+            r"(?:kids|children|baby|family)",
+            r"(?:run|ran|running) out of (?:her |his |their )?(?:medication|medicine|insulin|"
+            r"tablets|inhaler|oxygen|meds)",
+            r"(?:being|been|was|were|got|getting) (?:scammed|conned|defrauded|exploited)|"
+            r"scammers?|(?:someone|a man|a woman|a caller|her son|his son|her nephew|a friend) "
+            r"(?:\w+ ){0,3}(?:pressuring|pressured|forcing|forced|making|made|told) (?:her|him) "
+            r"(?:to )?(?:withdraw|transfer|send|move|take out)",
+            r"(?:afraid|scared|frightened) (?:to go|of going) (?:back )?home|(?:partner|husband|"
+            r"boyfriend|wife|girlfriend|son|daughter) (?:\w+ ){0,2}(?:hits|beats|hurts|controls|"
+            r"threatens) (?:her|him)",
+        ],
+    ),
+)
+
+
+# Said of a customer who relies on it, a supply cut off is a wellbeing risk ("electricity
+# cut off and she relies on a stair lift"); said of a hotel room, it is a fault.
+_WELLBEING_NEED = re.compile(
+    r"\b(?:cut off|disconnected|switched off|turned off|no heating|no heat|no hot water|no "
+    r"electricity|no electric|no power|no gas|without (?:heating|heat|power|electricity|food|"
+    r"gas)|power cut|(?:heating|boiler) (?:\w+ ){0,2}(?:broken|not working|packed up|gone))\b"
+)
+_WELLBEING_WHO = re.compile(
+    r"\b(?:elderly|pensioner|old (?:man|woman|lady|gentleman|couple)|\d+ year old|oxygen|"
+    r"stair ?lift|medical equipment|dialysis|ventilator|newborn|baby|disabled|disability|"
+    r"vulnerable|relies|depends on|(?:at|in her|in his|in their) (?:home|house|flat)|lives "
+    r"alone|on (?:her|his) own|carer|frail|poorly|unwell|seriously ill|terminally ill|"
+    r"chemo\w*|pregnant)\b"
 )
 
 # A review or post praised with these words is no threat ("left us a lovely review").
 _POSITIVE = re.compile(
     r"\b(?:great|good|glowing|positive|five star|lovely|nice|excellent|amazing|brilliant|"
     r"fantastic|wonderful|kind|rave|happy|thank\w*|praise\w*|recommend\w*|lov(?:e|ed|es|ing)|"
-    r"best|perfect|delicious|gorgeous|beautiful|stunning|proud|shout ?out)\b"
+    r"best|perfect|delicious|gorgeous|beautiful|stunning|proud|shout ?out|excited|collab\w*|"
+    r"partnership|feature us|showcase)\b"
 )
 _NEGATIVE = re.compile(
     r"\b(?:bad|terrible|awful|negative|horrible|scathing|poor|nasty|angry|one star|zero stars?|"
@@ -367,18 +423,41 @@ _FALSE_FRIENDS: dict[str, re.Pattern[str]] = {
         r"(?:grabbed|grabbing|pushed|pushing) (?:\w+ ){0,3}(?:for (?:a|the) (?:quick |"
         r"\w+ )?(?:chat|word|refund|decision|answer|discount|upgrade|photo)|to (?:help|sort|ask|"
         r"check|chat))|pushed (?:\w+ ){0,2}(?:for|to) (?:a|an|the|his|her|their) (?:\w+ )?"
-        r"(?:refund|decision|answer|discount|upgrade|manager)|punch\w* in (?:\w+ ){0,2}(?:pin|"
+        r"(?:refund|decision|answer|discount|upgrade|manager)|abus\w* (?:language )?(?:filter|"
+        r"policy|training|course|poster)|(?:anti|zero tolerance) (?:abuse|bullying|harassment)|"
+        r"punch\w* in (?:\w+ ){0,2}(?:pin|"
         r"number|numbers|code|digits|details)|(?:too|quite|very|bit|a bit) violent|violent "
         r"(?:film|films|movie|movies|game|games|show|video|content|scenes?))\b"
     ),
+    "legal": re.compile(
+        r"\b(?:(?:police|lawyers?|solicitors?|barristers?|attorneys?|judges?|magistrates?) "
+        r"(?:officers? |man |woman |van |car )?(?:\w+ ){0,2}(?:staying|in room|came in for|comes "
+        r"in for|popped in|wants? (?:a|an|his|her|their|to book|to know)|asking (?:for|about|"
+        r"if)|asked (?:for|about|if)|ordered|booked|checked in|checking in|having|is a (?:regular|"
+        r"guest|customer|member)|discount|conference|convention|party|dinner|table|breakfast)|"
+        r"(?:is|am|are|was|s) (?:a|an) (?:\w+ )?(?:police officer|policeman|policewoman|"
+        r"lawyer|solicitor|barrister|attorney|judge|magistrate)|(?:solicitor|solicitors|"
+        r"lawyer|lawyers|law|legal) (?:office|offices|firm|firms|practice|team) (?:\w+ ){0,2}"
+        r"(?:nearby|near|in town|down the road|across|next door|booked|party|dinner|christmas)|"
+        r"court ?house|legal (?:age|drinking age|limit|tender|requirement|requirements|notice))"
+        r"\b"
+    ),
     "media": re.compile(
-        r"\b(?:(?:stealing|stole|steal|took|taking|nicked|nicking|deliver\w*|sell\w*|buy\w*|"
+        r"\b(?:(?:bench|leg|shoulder|chest|trouser|garlic|cider|french|coffee) press|(?:the|a) "
+        r"press (?:at|in) the gym|press (?:the|a) (?:button|buzzer|bell)|(?:newspaper|paper|"
+        r"papers) (?:\w+ ){0,2}(?:arrived|delivered|delivery|for room|in the lobby|rack|stand|"
+        r"subscription)|(?:feature|article|interview|story|write up|piece) (?:\w+ ){0,2}(?:on|"
+        r"about) (?:our|the) (?:anniversary|opening|launch|new|chef|charity|award|team)|"
+        r"(?:stealing|stole|steal|took|taking|nicked|nicking|deliver\w*|sell\w*|buy\w*|"
         r"bought|read\w*|free|complimentary|daily|morning|sunday|the) (?:\w+ ){0,2}"
         r"(?:newspapers?|papers) (?:from|in|at|on|for|with|delivery|rack|stand|every)|"
         r"newspapers? (?:\w+ ){0,2}(?:from|in|at|on) the (?:lobby|reception|rack|stand|shop|"
         r"counter|desk|table|breakfast room))\b"
     ),
 }
+
+
+_WELLBEING_PAIR = Rule("wellbeing", _WELLBEING_NEED)
 
 
 def _false_friend(reason: str, text: str, hit: re.Match[str]) -> bool:
@@ -437,6 +516,12 @@ def inspect(tokens: Sequence[Token]) -> Detection:
                 found.append((rule, m.group(0)))
                 break
 
+    if not any(rule.reason == "wellbeing" for rule, _ in found):
+        line = " ".join(" ".join(words) for words in clauses.values())
+        need = _WELLBEING_NEED.search(line)
+        if need is not None and _WELLBEING_WHO.search(line):
+            found.append((_WELLBEING_PAIR, need.group(0)))
+
     seen: set[str] = set()
     out: list[Signal] = []
     for rule, phrase in found:
@@ -492,6 +577,7 @@ LEXICON_WORDS: frozenset[str] = frozenset(
         instagram twitter tiktok reddit youtube linkedin social media online viral filming
         recording press newspaper journalist reporter watchdog cancel cancelling cancelled
         account closing competitor competitors elsewhere leaving switching delete remove
+        afford heating meter prepayment carer scammed scammer disconnected medication
         erase details records information unsubscribe terminate renew membership
         subscription contract
         """

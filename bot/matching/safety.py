@@ -1403,6 +1403,20 @@ _PAIRS: tuple[_Pair, ...] = (
         ),
     ),
     _Pair(
+        # Severe weather coming for people with little shelter: "storm warning tonight and
+        # we've got 40 caravans occupied".
+        "hazard",
+        _rx(
+            r"(?:storm|weather|flood|wind|gale|hurricane|tornado|snow|ice|heat) warnings?|"
+            r"(?:red|amber) (?:weather )?warning|storm (?:is )?(?:coming|due|forecast|"
+            r"approaching|on its way|tonight)"
+        ),
+        _rx(
+            r"caravans?|tents?|campsite|camp site|marquees?|festival|on the beach|on the water|"
+            r"boats?|outdoor event|exposed|evacuat\w*|what do we (?:tell|do)"
+        ),
+    ),
+    _Pair(
         # A note left, and then silence: "left a note saying sorry ... not answering".
         "self-harm",
         _rx(
@@ -1698,7 +1712,8 @@ _ROUTINE = re.compile(
     # Fire-safety kit, asked about or broken, is no fire; a joke is no threat.
     r"fire (?:exit|exits|door|doors|escape|extinguishers?|blanket|drill|alarm test|safety|"
     r"marshal|warden|assembly|risk|certificate|pit|place|side|exit sign)|smoke alarm "
-    r"(?:battery|batteries|chirp\w*|beep\w*)|water feature|(?:burnt|burned) (?:toast|food|"
+    r"(?:battery|batteries|chirp\w*|beep\w*)|water feature|(?:burnt|burned) (?:the |his |her |"
+    r"some )?(?:toast|food|"
     r"pizza|chips|bacon|rice|edges|bits)|lost (?:a|his|her|their) (?:baby )?(?:tooth|teeth|"
     r"filling)|lol|lmao|haha|only joking|joking|jokingly|kidding|lost in (?:a|his|her|their|"
     r"the) (?:book|game|thought|thoughts|music|film|movie|show|world|daydream)|die happy|to "
