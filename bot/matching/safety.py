@@ -1120,6 +1120,8 @@ _RULES: tuple[_Rule, ...] = (
         r"|is|are) going|again)|"
         r"no (?:point|reason|sense) (?:in )?(?:me|my) (?:being (?:here|around|alive)|living|"
         r"going on|carrying on|staying)|no (?:point|reason|sense) (?:in )?(?:him|her|them|his|"
+        r"their) being (?:here|around|alive) any ?more|no (?:point|reason|sense) (?:in )?(?:him|"
+        r"her|them|his|"
         r"their) (?:living|being alive|going on|carrying on)|"
         r"(?:out of|from) (?:everyone|everybody|your|their|his|her|the family|people)(?: s)? "
         r"way (?:soon|for good|forever|for ever|permanently|tonight)|(?:tired|sick) of being "
