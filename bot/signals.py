@@ -126,7 +126,6 @@ RULES: tuple[Rule, ...] = (
             r"(?:hand|finger|arm|leg|foot|head|face|lip)",
             r"electric shock|electrocuted|shocked by",
             r"food poisoning|poisoned|vomit(?:ing|ed)?|threw up|throwing up",
-            r"dangerous|unsafe|hazard(?:ous)?|broken glass",
             r"broken down (?:on|at|in) (?:the |a )?(?:motorway|road|highway|side of|hard "
             r"shoulder|middle of|dual carriageway|m\d+)|hard shoulder|stranded|trapped in (?:the "
             r"|a )?lift|stuck in (?:the |a )?lift",
@@ -150,9 +149,17 @@ RULES: tuple[Rule, ...] = (
     ),
     *_rules(
         "safety",
+        # A hazard someone has already dealt with ("a fire hazard, moved them, all fine")
+        # needs nobody.
+        [r"dangerous|unsafe|hazard(?:ous)?|broken glass"],
+        weak=True,
+    ),
+    *_rules(
+        "safety",
         [
             r"unhurt|uninjured|no harm done|is fine|are fine|is okay|are okay|no damage|"
-            r"(?:but|and|now|seems|seemed|looks|looked|totally|completely|perfectly|absolutely) "
+            r"(?:but|and|now|all|seems|seemed|looks|looked|totally|completely|perfectly|"
+            r"absolutely) "
             r"(?:fine|okay|alright|all right)|(?:fine|okay) now|laughing it off|just a "
             r"(?:scratch|bump|graze|bruise)|not (?:a scratch|a mark) on (?:him|her|them)|"
             # "crying but fine": the clause after "but" is the one word.
@@ -403,7 +410,8 @@ class Detection:
 # a steak that is "still bleeding" is served rare; a customer who "hit the roof" is angry.
 _FALSE_FRIENDS: dict[str, re.Pattern[str]] = {
     "safety": re.compile(
-        r"\b(?:(?:has|have|got|is there|where is|where|do you have|any) (?:a |the )?"
+        r"\b(?:(?:nearly|almost|practically|virtually) (?:\w+ ){0,2}(?:broke|break|broken)|"
+        r"(?:has|have|got|is there|where is|where|do you have|any) (?:a |the )?"
         r"(?:defibrillator|first aid)|(?:defibrillator|first aid) (?:\w+ )?(?:for (?:his|her|"
         r"their) peace of mind|training|course|check)|ambulance (?:\w+ ){0,3}(?:blocking|parked|"
         r"parking|has gone|gone now|left|bay|station|depot)|(?:steak|steaks|meat|burger|burgers|"

@@ -171,7 +171,8 @@ _BODY = (
 _WHOSE = r"(?:his|her|their|my|your|its) (?:\w+ )?"
 # What happened to it, when said after it ("fingers look really bad").
 _INJURED = (
-    r"(?:crushed|trapped|mangled|broken|snapped|dislocated|sliced|split open|cut open|"
+    r"(?:crushed|trapped|mangled|broken|snapped|dislocated|sliced|split open|cut open|caught "
+    r"in|stuck in|trapped under|jammed in|"
     r"cut (?:right )?(?:open|deep|badly|to the bone)|gashed|gushing|pouring (?:with )?blood|"
     r"bleeding|pumping blood|swollen|swelling up|swelling|ballooning|ballooned|puffed up|"
     r"bent (?:the wrong way|backwards|back|wrong)|at a (?:funny|weird|strange|odd|wrong|"
@@ -251,7 +252,8 @@ _RULES: tuple[_Rule, ...] = (
         r"radar|speed) guns?|gun ?metal|top gun|blade runner|weapons? grade|"
         r"(?:selling|sell|stock|aisle|shelf|display|cabinet|on sale|in stock|order) "
         r"(?:\w+ ){0,3}(?:knife|knives|blades?)|"
-        r"(?:knife|knives) (?:sharpener|sharpeners|set|sets|rack|drawer|roll|skills|stand)",
+        r"(?:knife|knives) (?:sharpener|sharpeners|sharpening|set|sets|rack|drawer|roll|skills|"
+        r"stand|service|block|guard|case|holder|bag)",
     ),
     _rule(
         "weapon",
@@ -318,7 +320,7 @@ _RULES: tuple[_Rule, ...] = (
         r"fire (?:in|at|on|has|is|broke|started|"
         r"spread\w*|engine|engines|brigade (?:is |are )?(?:here|coming|on (?:the|their) way|"
         r"called))|(?:a|the|small|big|kitchen|electrical|chip pan|bin) fire(?! (?:alarm|drill|"
-        r"exit|exits|door|doors|escape|extinguisher|safety|assembly|marshal|warden|risk|"
+        r"exit|exits|door|doors|escape|extinguisher|safety|assembly|marshal|warden|risk|hazard|"
         r"certificate|test|inspection|regulations|place|pit|pits|side|works|pit))|"
         r"(?:fire|smoke) alarms? (?:is |are )?(?:going|ringing|sounding|blaring)(?! off)|"
         r"(?:fire|smoke) alarms? (?:\w+ )?(?:going off|gone off|went off|sounding|ringing|"
@@ -382,7 +384,8 @@ _RULES: tuple[_Rule, ...] = (
         r"flood(?:ed|ing|s)?|water (?:is |was |keeps |has been )?(?:\w+ )?(?:pouring|gushing|"
         r"coming|dripping|leaking|flowing|running|spraying|pissing) (?:\w+ ){0,3}(?:through|"
         r"down|from|in|out of|into|onto|under) (?:\w+ ){0,2}(?:ceiling|roof|light|lights|"
-        r"wall|walls|socket|sockets|room|corridor|stairs|floor|door|lift)|(?:through|from) "
+        r"wall|walls|socket|sockets|room|corridor|stairs|floor|door|lift|stairwell|staircase|"
+        r"steps|hallway|lobby|ward|kitchen|shop floor)|(?:through|from) "
         r"the (?:ceiling|roof)|ceiling (?:\w+ ){0,3}(?:is )?(?:leaking|dripping|pouring|sagging|"
         r"bulging|"
         r"collapsing|collapsed|coming down|caved|came down|fell|fallen)|burst (?:water )?"
@@ -513,6 +516,7 @@ _RULES: tuple[_Rule, ...] = (
         r"their) (?:\w+ )?(?:hand|arm|face|leg|mouth|skin)|"
         r"ambulance|paramedics?|999|911|112|defibrillator|defib|cpr|first aid",
         veto=r"bleed(?:ing)? (?:us|them|me|you|him|her) (?:dry|white)|bleeding (?:money|cash)|"
+        r"(?:nearly|almost|practically|virtually) (?:\w+ ){0,2}(?:broke|break|broken)|"
         r"(?:ice cream|food|plate|drink|cake|phone|bag|tray|glass|it|that|cone|toy|sandwich|"
         r"burger|pizza|chips|cup|bottle|cutlery|fork|spoon|box|sign|picture|painting|shelf|"
         r"stock|hat|coat|sauce|dessert) (?:\w+ ){0,2}fell|"
@@ -644,7 +648,7 @@ _RULES: tuple[_Rule, ...] = (
         r"uncon(?:s|c|sc)i?ous|unconsc\w*|"
         r"collaps(?:ed|ing|es)|"
         r"jerking|twitching all over|eyes (?:are |were |have |had |keep |keeps )?(?:rolled|"
-        r"rolling)(?: back| up| into|$)|siez\w*|seizing|convulsing|"
+        r"rolling)(?: back| up| into| and|$)|siez\w*|seizing|convulsing|"
         r"nose ?bleeds?|nosebleed|(?:vomit\w*|throwing up|threw up|being sick|was sick|"
         r"coughing|coughed|weeing|peeing) (?:up )?(?:\w+ )?blood|blood in (?:his|her|their|"
         r"the) (?:vomit|sick|wee|urine|poo|stool)|"
@@ -880,6 +884,34 @@ _RULES: tuple[_Rule, ...] = (
     # --- signs described rather than named (a third author's classes) -------------------
     _rule(
         "missing",
+        # A pram gone with the baby in it.
+        r"(?:pram|buggy|pushchair|stroller|car seat|cot) (?:\w+ ){0,3}(?:gone|missing|taken|"
+        r"disappeared|stolen|wheeled off|pushed off) (?:\w+ ){0,2}with (?:the |her |his |their )?"
+        r"(?:baby|child|toddler|little one|kid|son|daughter) (?:still )?(?:in|inside)",
+    ),
+    _rule(
+        "gas",
+        # A chemical loose in the air.
+        r"(?:ammonia|chlorine|chemical|chemicals|refrigerant|acid|bleach|solvent) (?:\w+ )?"
+        r"(?:leak|leaking|spill|spilt|spilled|cloud|gas|fumes|vapour|vapor)",
+    ),
+    _rule(
+        "self-harm",
+        # A car in a closed garage; "should just end it"; love sent to the family.
+        r"engine (?:\w+ ){0,2}running (?:\w+ ){0,3}(?:in|inside) (?:the|a|his|her|their) "
+        r"(?:closed )?garage|hose(?:pipe)? (?:\w+ ){0,3}exhaust|"
+        r"(?:should|will|going to|might|could|wants? to|want to) (?:just )?end (?:it|things|"
+        r"everything)(?: all)?$",
+    ),
+    _rule(
+        "hazard",
+        # Something blown or fallen onto a passer-by.
+        r"(?:fell|falling|came down|come down|blew|blown) (?:\w+ ){0,5}(?:hit|hitting|landed "
+        r"on|struck|crushed) (?:a |an |the )?(?:passer ?by|pedestrian|someone|somebody|man|"
+        r"woman|child|kid|customer|guest|person|lady|boy|girl|member|worker|shopper)",
+    ),
+    _rule(
+        "missing",
         # Missing for minutes, lost at a gate, not back on the coach.
         r"(?:has|have|had) been missing (?:for )?(?:\w+ ){0,2}(?:minutes|mins|an hour|hours|"
         r"half an hour)|"
@@ -1033,7 +1065,9 @@ _RULES: tuple[_Rule, ...] = (
         r"melted|hanging off)|"
         r"dazed|concussed|seeing stars|(?:knocked|is|was|lay|lying|been|went|are|were) out cold|"
         r"knocked (?:himself|herself|themselves) out",
-        veto=r"caught (?:his|her|their|my|your) eye|(?:from|after) (?:crying|no sleep|lack of "
+        veto=r"(?:nearly|almost|practically|virtually) (?:\w+ ){0,2}(?:broke|break|broken|"
+        r"snapped|killed)|caught (?:his|her|their|my|your) eye|(?:from|after) (?:crying|no sleep|"
+        r"lack of "
         r"sleep|the flight|a long flight|the gym|a workout)|(?:broke|broken|snapped|cracked) "
         r"(?:\w+ ){0,2}(?:heel|strap|zip|screen|nail|nails|glasses|case)|twisted (?:his|her|"
         r"their|my) words|(?:stand|bear) (?:any )?weight on (?:the|that|this|it)",
@@ -1173,10 +1207,14 @@ _RULES: tuple[_Rule, ...] = (
         r"(?:weapon|something on (?:him|her|them))|(?:is|was|are|were) (?:carrying a weapon|"
         r"tooled up|armed)(?! (?:forces|services)\b)|armed with|wielding|"
         r"(?:smash\w*|hitting|beating|attacking|going at|laying into|threaten\w*|swinging|"
-        r"waving|lashing out) (?:\w+ ){0,5}with (?:a|an|the|his|her|their|some) (?:\w+ )?"
-        r"(?:hammer|axe|crowbar|bat|baseball bat|brick|iron bar|metal bar|pole|chain|"
-        r"screwdriver|syringe|needle|broken bottle|bottle|knuckle ?dusters?|club|stick|rock|"
-        r"stone|wrench|spanner|golf club|chair|bar stool|stool)",
+        r"waving|lashing out|fighting|fight|scrapping|brawling|going for each other) "
+        r"(?:\w+ ){0,5}with (?:(?:a|an|the|his|her|their|some) )?(?:\w+ )?(?:hammers?|axes?|"
+        r"crowbars?|bats?|baseball bats?|bricks?|iron bars?|metal bars?|poles?|chains?|"
+        r"screwdrivers?|syringes?|needles?|broken bottles?|broken glass|bottles?|glasses|"
+        r"knuckle ?dusters?|clubs?|sticks?|rocks?|stones?|wrench|spanner|golf clubs?|chairs?|"
+        r"bar stools?|stools?|knives|knife|blades?)|pulled (?:a|an|his|her|their) (?:\w+ )?"
+        r"(?:knife|gun|blade|screwdriver|weapon|bottle|machete|hammer|axe|syringe|needle|"
+        r"scissors) (?:on|at|out)",
     ),
     _rule(
         "violence",
@@ -1272,7 +1310,8 @@ _PAIRS: tuple[_Pair, ...] = (
             r"gets|has got|became|becomes|getting) lost(?! (?:property|luggage|bags?)\b)|not "
             r"been slept in|(?:was|is|were) not at (?:breakfast|lunch|dinner|tea|the "
             r"(?:meeting|pick ?up|activity|table))|(?:door|exit|gate) alarm (?:\w+ )?(?:went|"
-            r"going|sounded)|let (?:himself|herself|themselves) out|found (?:at|in|on|"
+            r"going|sounded)|let (?:himself|herself|themselves) out|(?:got|gone|went) (?:on|"
+            r"onto) a (?:bus|train|tram)|found (?:at|in|on|"
             r"wandering|outside) (?:our|the|a)|asking for (?:her|his) (?:mother|mum|father|dad|"
             r"mummy)"
         ),
@@ -1355,7 +1394,8 @@ _PAIRS: tuple[_Pair, ...] = (
         "self-harm",
         _rx(
             r"tell (?:my|his|her|their) (?:\w+ ){0,2}(?:i|he|she|they) (?:love|loved|am sorry|"
-            r"was sorry|loves)|(?:letter|note|letters|notes) (?:for|to) (?:his|her|their) "
+            r"was sorry|is sorry|are sorry|loves)|(?:letter|note|letters|notes) (?:for|to) (?:his|"
+            r"her|their) "
             r"(?:\w+ )?(?:daughter|son|kids|children|family|wife|husband|mum|dad|partner|"
             r"parents)|look after (?:my|his|her|their) (?:kids|children|family|dog|cat|"
             r"wife|husband)|(?:a|the|some) rope|(?:said|says|saying) sorry to (?:everyone|his "
@@ -1364,7 +1404,8 @@ _PAIRS: tuple[_Pair, ...] = (
         _rx(
             r"cliff|cliffs|bridge|tracks|railway|river|sea|beach|roof|edge|walked (?:off|out|"
             r"away)|"
-            r"goodbye|(?:can not|cannot) (?:cope|go on|take)|had enough|end it|no point"
+            r"goodbye|(?:can not|cannot) (?:cope|go on|take)|had enough|end it|no point|hung "
+            r"up|put the phone down"
         ),
     ),
     _Pair(
@@ -1419,15 +1460,46 @@ _PAIRS: tuple[_Pair, ...] = (
         ),
     ),
     _Pair(
+        # Someone frail gone longer than they should be: "blind elderly guest went for a
+        # walk and hasn't come back".
+        "missing",
+        _rx(
+            r"elderly|blind|old (?:man|woman|lady|gentleman|boy|girl|fella|chap)|pensioner|"
+            r"\d+ year old|resident|patient|(?:in|on) (?:a )?wheelchair|walking frame|"
+            r"zimmer|mobility scooter"
+        ),
+        _rx(
+            r"(?:has|have|had) not (?:come|came|been|got|made it) back|never (?:came|come|got|"
+            r"made it) back|still not (?:back|home|returned)|not returned|(?:nobody|no one|"
+            r"noone) (?:has )?(?:seen|knows where) (?:him|her|them)|missing since|not been "
+            r"slept in|(?:can not|could not|cannot) find (?:him|her|them) anywhere"
+        ),
+    ),
+    _Pair(
+        # Not eating, no point, and a wish to vanish.
+        "self-harm",
+        _rx(
+            r"stopped eating|not eating|not sleeping|(?:can not|cannot) sleep|no point|"
+            r"hopeless|worthless|nothing matters|(?:all|is all) (?:her|his|their|my) fault|"
+            r"giving (?:\w+ )?away"
+        ),
+        _rx(
+            r"disappear|vanish|not be here|be gone|end it|end things|sleep forever|not wake|"
+            r"never wake"
+        ),
+    ),
+    _Pair(
         # A note left, and then silence: "left a note saying sorry ... not answering".
         "self-harm",
         _rx(
-            r"left (?:a|her|his|their) note|note (?:saying|said|that said)|sorry for "
+            r"left (?:a|her|his|their) (?:note|message|voicemail|text|letter)|(?:note|message|"
+            r"voicemail|text|letter) (?:saying|said|that said)|sorry for "
             r"everything|goodbye (?:note|letter|text|message)"
         ),
         _rx(
             r"not (?:answering|responding|opening)|no (?:answer|reply|response)|will not open|"
-            r"locked (?:in|herself|himself|themselves)|goodbye|had enough|no point"
+            r"locked (?:in|herself|himself|themselves)|goodbye|had enough|no point|(?:will "
+            r"not|would not) be (?:checking out|coming (?:down|back|home)|leaving|needing)"
         ),
     ),
     _Pair(
@@ -1545,7 +1617,7 @@ def detect(text: str, tokens: Sequence[Token] | None = None) -> tuple[Finding, .
     return tuple(Finding(kind, found[kind]) for kind in order if kind in found)
 
 
-_BODY_FIRST = ("medical", "overdose")
+_BODY_FIRST = ("medical",)
 
 # A danger told as over ("the gas leak yesterday was fixed", "the lady who collapsed last
 # week came back to thank us") is a report, not an emergency; unless the clause says it
@@ -1590,7 +1662,8 @@ _FOUND_AGAIN = _rx(
     r"are watching|keeping an eye on|has an eye on) (?:him|her|them)|while (?:her |his |their |"
     r"the )?(?:mum|dad|mother|father|parents?|she|he|they|nan|gran|grandma|grandad) (?:\w+ )?"
     r"(?:pays|orders|queues|is paying|is ordering|is queuing|are paying|are ordering|checks "
-    r"in|is checking in|shops|tries|gets|grabs)"
+    r"in|is checking in|shops|tries|gets|grabs|works|is working|serves|is serving|finishes|"
+    r"browses|is browsing)"
 )
 
 
@@ -1630,7 +1703,9 @@ _STRONG_SIGNS: tuple[re.Pattern[str], ...] = tuple(
         r"(?:all )?(?:odd|strange|weird|funny|wrong|lopsided)",
         r"(?:being|been|was) sick(?! of| and tired)|vomit\w*|throwing up|threw up",
         r"numb|numbness|tingling|pins and needles",
-        r"drowsy|(?:can not|could not) stay awake|nodding off|keeps passing out",
+        r"drowsy|(?:can not|could not) stay awake|nodding off|keeps passing out|drifting off",
+        r"not (?:answering|responding to) (?:us|me|staff|her name|his name|anyone)|not "
+        r"answering when (?:we|i) (?:call|speak|talk)",
         r"(?:blurred|blurry|double) vision|vision (?:is )?(?:blurred|blurry|double)|seeing "
         r"double|(?:can not|could not) see properly",
     )
@@ -1720,7 +1795,8 @@ _ROUTINE = re.compile(
     r"filling)|lol|lmao|haha|only joking|joking|jokingly|kidding|lost in (?:a|his|her|their|"
     r"the) (?:book|game|thought|thoughts|music|film|movie|show|world|daydream)|die happy|to "
     r"die for|dying (?:to|for)|(?:die|died|dying) (?:of|from) (?:laughing|laughter|boredom|"
-    r"embarrassment|shame|hunger|thirst|curiosity))\b"
+    r"embarrassment|shame|hunger|thirst|curiosity)|waiting (?:outside )?for (?:her|his|"
+    r"their) (?:mum|dad|parents?|lift|ride|taxi|nan|gran) to (?:pick|collect|come))\b"
 )
 
 
