@@ -71,7 +71,7 @@ BLEEDING_INTENSIFIED = (
     r"typical|freezing|boiling|expensive|awful|nightmare|racket|noise|shambles|disgrace|"
     r"liberty|rubbish|terrible|marvellous|lovely|brilliant|great|cold|slow|late|long|queue|"
     r"wifi|machine|phone|thing|app|printer|lift|door|bus|train|traffic|weather|rain|kids|"
-    r"dog|idiots|cowboys|robbery|rip off"
+    r"dog|idiots|cowboys|robbery|rip off|money|cash|customers"
 )
 
 
@@ -411,6 +411,12 @@ class Detection:
 _FALSE_FRIENDS: dict[str, re.Pattern[str]] = {
     "safety": re.compile(
         r"\b(?:(?:nearly|almost|practically|virtually) (?:\w+ ){0,2}(?:broke|break|broken)|"
+        # A treatment that hurt is a complaint; a fuse that tripped is electrics.
+        r"(?:drill|injection|jab|needle|treatment|massage|wax|waxing|procedure|filling|"
+        r"piercing|tattoo|brace|braces|shoes|boots|it|that|price|bill|words|comment) (?:\w+ )"
+        r"{0,2}hurt|hurt (?:his|her|their|my) (?:feelings|pride|ego)|(?:fuse|fuses|switch|"
+        r"breaker|circuit|electrics|power|rcd) (?:\w+ ){0,4}trip\w*|trip\w* (?:\w+ ){0,2}"
+        r"(?:fuse|switch|breaker|circuit|electrics|rcd)|"
         r"(?:has|have|got|is there|where is|where|do you have|any) (?:a |the )?"
         r"(?:defibrillator|first aid)|(?:defibrillator|first aid) (?:\w+ )?(?:for (?:his|her|"
         r"their) peace of mind|training|course|check)|ambulance (?:\w+ ){0,3}(?:blocking|parked|"
@@ -431,7 +437,8 @@ _FALSE_FRIENDS: dict[str, re.Pattern[str]] = {
         r"(?:grabbed|grabbing|pushed|pushing) (?:\w+ ){0,3}(?:for (?:a|the) (?:quick |"
         r"\w+ )?(?:chat|word|refund|decision|answer|discount|upgrade|photo)|to (?:help|sort|ask|"
         r"check|chat))|pushed (?:\w+ ){0,2}(?:for|to) (?:a|an|the|his|her|their) (?:\w+ )?"
-        r"(?:refund|decision|answer|discount|upgrade|manager)|abus\w* (?:language )?(?:filter|"
+        r"(?:refund|decision|answer|discount|upgrade|manager)|punch\w* above|"
+        r"abus\w* (?:language )?(?:filter|"
         r"policy|training|course|poster)|(?:anti|zero tolerance) (?:abuse|bullying|harassment)|"
         r"punch\w* in (?:\w+ ){0,2}(?:pin|"
         r"number|numbers|code|digits|details)|(?:too|quite|very|bit|a bit) violent|violent "
@@ -466,6 +473,10 @@ _FALSE_FRIENDS: dict[str, re.Pattern[str]] = {
 
 
 _WELLBEING_PAIR = Rule("wellbeing", _WELLBEING_NEED)
+
+# "Tripped" in a line about fuses is the electrics, not a fall.
+_TRIPS = frozenset({"tripped", "tripping", "trip"})
+_ELECTRICS = re.compile(r"\b(?:fuse|fuses|breaker|circuit|rcd|trip switch|electrics)\b")
 
 
 def _false_friend(reason: str, text: str, hit: re.Match[str]) -> bool:
@@ -529,6 +540,11 @@ def inspect(tokens: Sequence[Token]) -> Detection:
         need = _WELLBEING_NEED.search(line)
         if need is not None and _WELLBEING_WHO.search(line):
             found.append((_WELLBEING_PAIR, need.group(0)))
+
+    if any(p in _TRIPS for _, p in found):
+        line = " ".join(" ".join(words) for words in clauses.values())
+        if _ELECTRICS.search(line):
+            found = [(r, p) for r, p in found if p not in _TRIPS]
 
     seen: set[str] = set()
     out: list[Signal] = []

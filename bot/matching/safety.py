@@ -396,7 +396,8 @@ _RULES: tuple[_Rule, ...] = (
         r"(?:dishwasher|washer|washing machine|machine|fridge|freezer|kettle|ice maker|coffee "
         r"machine|sink|toilet|bath|glass washer) (?:\w+ ){0,2}(?:flooded|flooding|leaking)|"
         r"flooded (?:the |her |his )?(?:bag|clothes|shoes|car boot)|flood (?:insurance|"
-        r"claim|warning|damage from last)",
+        r"claim|warning|damage from last|barrier|barriers|defence|defences|gate|gates|test|"
+        r"drill|alert|plan|risk|zone|lights?|map)",
     ),
     _rule(
         "hazard",
@@ -579,8 +580,9 @@ _RULES: tuple[_Rule, ...] = (
         r"handfuls of) (?:\w+ )?(?:pills|tablets|meds|"
         r"medication|paracetamol|painkillers|sleeping pills|insulin)|(?:too many|whole (?:packet|"
         r"box|bottle) of|handful of) (?:\w+ )?(?:pills|tablets|paracetamol|painkillers|meds)|"
-        r"swallowed (?:a |some |the |all )?(?:\w+ )?(?:bleach|batteries|battery|magnets?|"
-        r"detergent|pods?|capsules?|chemicals?)",
+        r"swallowed (?:\w+ ){0,4}(?:bleach|batteries|battery|magnets?|detergent|pods?|"
+        r"capsules?|chemicals?|tablets|pills|medicine|cleaner|cleaning (?:fluid|liquid|"
+        r"products?)|antifreeze|weed killer|screen wash)",
         veto=r"(?:if|whether|how|what|ask\w*|about) (?:\w+ ){0,4}overdos\w*",
     ),
     _rule(
@@ -882,6 +884,21 @@ _RULES: tuple[_Rule, ...] = (
         r"(?:her|him|them) (?:\w+ ){0,2}(?:when|after|once) (?:her|his|their) shift",
     ),
     # --- signs described rather than named (a third author's classes) -------------------
+    _rule(
+        "medical",
+        # Birth, a body slid off a chair, a weight dropped on someone.
+        r"(?:about to|going to|is|started|starting|has started) (?:give|giving) birth|baby is "
+        r"coming(?: now| out|$)|slid (?:off|down|out of|onto|to) (?:his|her|their|the) "
+        r"(?:chair|stool|seat|bed|bench|floor)|(?:dropped|fell|landed|came down|crashed down) "
+        rf"(?:\w+ ){{0,3}}(?:on|onto) {_WHOSE}(?:{_BODY})",
+    ),
+    _rule(
+        "violence",
+        # A beating under way: "beating his partner in the corridor".
+        rf"(?:beating|battering|strangling|throttling) (?:up )?{_VICTIM}(?! (?:on|at|in|for) "
+        r"(?:price|prices|cost|costs|quality|service|delivery|the price|football|darts|pool|"
+        r"cards|chess|the quiz|a game)\b)",
+    ),
     _rule(
         "missing",
         # A pram gone with the baby in it.
@@ -1489,6 +1506,17 @@ _PAIRS: tuple[_Pair, ...] = (
         ),
     ),
     _Pair(
+        # Arranging for the pets or the children while taking pills: "swallowed a bottle of
+        # pills and wants someone to look after her dog".
+        "self-harm",
+        _rx(
+            r"look after (?:her|his|their|my) (?:dog|dogs|cat|cats|pets?|kids|children)|(?:who|"
+            r"someone) (?:will|to|can) (?:look after|feed|have|take) (?:her|his|their|my) "
+            r"(?:dog|dogs|cat|cats|pets?|kids|children)"
+        ),
+        _rx(r"pills|tablets|overdose|swallowed|goodbye|end it|not be here|bridge|gone"),
+    ),
+    _Pair(
         # A note left, and then silence: "left a note saying sorry ... not answering".
         "self-harm",
         _rx(
@@ -1572,7 +1600,10 @@ def detect(text: str, tokens: Sequence[Token] | None = None) -> tuple[Finding, .
                 continue
             past = rule.kind not in _STILL_URGENT and _over(clause)
             for m in rule.pattern.finditer(clause):
-                if past or _negated(words, _word_index(clause, m.start())):
+                at = _word_index(clause, m.start())
+                if past or _negated(words, at) or _hedged(words, at, m.group(0)):
+                    continue
+                if rule.kind in _ASKABLE and _asked_about(clause, m.start()):
                     continue
                 if rule.veto is not None and _vetoed(rule.veto, clause, m):
                     continue
@@ -1637,8 +1668,44 @@ def _over(clause: str) -> bool:
     return _PAST.search(clause) is not None and _NOW.search(clause) is None
 
 
-# The teller takes it back: "... joking", "only kidding".
-_RETRACTED = _rx(r"(?:only |just )?(?:joking|kidding)|jk|not really|false alarm")
+# The teller takes it back: "... joking", "only kidding", "he joked he'd jump".
+_RETRACTED = _rx(r"(?:only |just )?(?:joking|kidding)|jk|not really|false alarm|joked|as a joke")
+
+# "She nearly fainted", "almost fell": it did not happen. A near-drowning did, though.
+_HEDGES = frozenset({"nearly", "almost", "practically", "virtually"})
+
+
+def _hedged(words: Sequence[str], start: int, hit: str) -> bool:
+    if "drown" in hit or "chok" in hit:
+        return False
+    return any(w in _HEDGES for w in words[max(0, start - 2) : start])
+
+
+# Asked about, sold or fitted, a danger's name is an enquiry: "asked if we sell carbon
+# monoxide alarms", "mum asking if we have a lost child procedure". Not for a body in
+# trouble or a crisis, which people also raise as questions.
+_ASKABLE = frozenset({"fire", "gas", "flood", "hazard", "missing", "weapon"})
+_ENQUIRY = _rx(
+    r"(?:asked|asking|asks|ask|wants to know|wanted to know|wondering|enquir\w*|question "
+    r"about|query about) (?:\w+ ){0,2}(?:if|whether|where|what|about|how|when|for)|(?:sell|"
+    r"sells|selling|sold|stock|stocks|buy|buying|bought|order|ordered|return|returning|refund "
+    r"for|price of|fit|fitted|install\w*|replac\w*|test|testing|tested|service|serviced)"
+)
+
+
+# A question about what we have or how we do things: "asking if we have a lost child
+# procedure", "asked whether the gym has a defibrillator".
+_POLICY_QUESTION = _rx(
+    r"(?:asked|asking|asks|wants to know|wanted to know) (?:if|whether) (?:we|you|the \w+|"
+    r"there) (?:have|has|is|are|sell|do|offer|stock)|(?:asked|asking|asks) about (?:our|your|"
+    r"the) (?:\w+ ){0,3}(?:procedure|procedures|policy|policies|plan|plans|process)"
+)
+
+
+def _asked_about(clause: str, start: int) -> bool:
+    """Whether an enquiry or a purchase governs the words at ``start`` (within six words)."""
+    enquiries = list(_ENQUIRY.finditer(clause, 0, start))
+    return bool(enquiries) and clause.count(" ", enquiries[-1].end(), start) <= 7
 
 
 # Said of a minor sign, these make it minor ("but he is fine", "nobody was hurt").
@@ -1694,7 +1761,8 @@ _STRONG_SIGNS: tuple[re.Pattern[str], ...] = tuple(
         r"dizzy|light ?headed|woozy|faint|fainting|vertigo|room (?:is )?spinning",
         r"clammy|cold sweat|sweaty|drenched in sweat|pouring with sweat",
         r"pale|grey|gray|white as a sheet|ashen|(?:gone|went|turned|going) white|colour "
-        r"(?:has )?drained",
+        r"(?:has )?drained|(?:went|gone|turned|turning|going) (?:a |all )?(?:funny|strange|odd|"
+        r"weird|horrible|awful) colou?r",
         r"confused(?! (?:by|about|with|over|as to|why|how|what|which|at|because)\b)|"
         r"disorientated|disoriented|not making (?:any )?sense|talking nonsense|muddled|"
         r"(?:does not|do not) know where (?:he|she|they) (?:is|are)",
@@ -1784,7 +1852,8 @@ _ROUTINE = re.compile(
     r"\b(?:(?:lost|left|dropped|forgot|forgotten|misplaced|(?:can not|cannot|could not) "
     r"find) (?:his|her|their|my|a|the) (?:\w+ ){0,2}(?:teddy|teddies|toy|toys|bunny|dummy|"
     r"coat|jacket|hat|shoe|shoes|bag|phone|bottle|blanket|book|scarf|gloves?|glasses|keys|"
-    r"wallet|purse|card|umbrella|comforter)|" + _CARER + r" (?:is |was |are |were )?"
+    r"wallet|purse|card|umbrella|comforter|balloon|ice cream|sweets|lolly|kite|ball)|"
+    + _CARER + r" (?:is |was |are |were )?"
     r"(?:right )?(?:with|next to|beside|holding) (?:him|her|them)|"
     # Fire-safety kit, asked about or broken, is no fire; a joke is no threat.
     r"fire (?:exit|exits|door|doors|escape|extinguishers?|blanket|drill|alarm test|safety|"
@@ -1816,8 +1885,14 @@ def routine_mention(text: str, tokens: Sequence[Token] | None = None) -> str | N
         if routine is not None and not _negated(words, _word_index(clause, routine.start())):
             return routine.group(0)
         settled = (
-            _FOUND_AGAIN.search(clause) or _ALL_WELL.search(clause) or _FINE_CLAUSE.search(clause)
+            _FOUND_AGAIN.search(clause)
+            or _ALL_WELL.search(clause)
+            or _FINE_CLAUSE.search(clause)
+            or _POLICY_QUESTION.search(clause)
         )
+        retracted = _RETRACTED.search(clause)
+        if retracted is not None and not _negated(words, _word_index(clause, retracted.start())):
+            return retracted.group(0)  # "a regular joked he'd jump off a bridge"
         if settled is not None:
             return settled.group(0)  # "while his mum pays", "but he is fine"
         if _ANY_RULE.search(clause) is None:
