@@ -252,7 +252,9 @@ _RULES: tuple[_Rule, ...] = (
         r"radar|speed) guns?|gun ?metal|top gun|blade runner|weapons? grade|"
         r"(?:selling|sell|stock|aisle|shelf|display|cabinet|on sale|in stock|order) "
         r"(?:\w+ ){0,3}(?:knife|knives|blades?)|"
-        r"(?:knife|knives) (?:sharpener|sharpeners|sharpening|set|sets|rack|drawer|roll|skills|"
+        r"(?:knife|knives) (?:\w+ ){0,3}(?:missing|dirty|bent|dropped on the floor|setting|"
+        r"settings|cutlery|for (?:the|his|her|table))|(?:knife|knives) (?:sharpener|sharpeners|"
+        r"sharpening|set|sets|rack|drawer|roll|skills|"
         r"stand|service|block|guard|case|holder|bag)",
     ),
     _rule(
@@ -884,6 +886,18 @@ _RULES: tuple[_Rule, ...] = (
         r"(?:her|him|them) (?:\w+ ){0,2}(?:when|after|once) (?:her|his|their) shift",
     ),
     # --- signs described rather than named (a third author's classes) -------------------
+    _rule(
+        "overdose",
+        # Too many of a medicine named: "taken a few too many of her antidepressants".
+        r"(?:took|taken|take|swallowed|had|downed) (?:\w+ ){0,3}(?:too many|too much|double|"
+        r"a load|loads|lots|a lot|a handful|handfuls|a whole \w+|the whole \w+|all) (?:of )?"
+        r"(?:her |his |their |my |the |those )?(?:\w+ )?(?:antidepressants|sleeping (?:tablets|"
+        r"pills)|painkillers|pills|tablets|meds|medication|medicine|insulin|paracetamol|"
+        r"ibuprofen|aspirin|codeine|co codamol|tramadol|diazepam|valium|morphine|methadone|"
+        r"antihistamines|heart (?:pills|tablets)|blood pressure (?:pills|tablets)|inhaler)",
+        veto=r"(?:if|whether|how|what|ask\w*|about) (?:\w+ ){0,4}(?:too many|too much)|"
+        r"(?:how many|how much) (?:\w+ ){0,3}(?:can|should|may)",
+    ),
     _rule(
         "medical",
         # Birth, a body slid off a chair, a weight dropped on someone.
@@ -1723,7 +1737,9 @@ _FOUND_AGAIN = _rx(
     r"alone|wandering|outside|by|near|at|under|behind|hiding|locked|trapped)\b)|(?:he|she|"
     r"they) (?:is|are|was|were|has|have|came|come) (?:back|found|here now|turned up|safe|"
     r"fine|with (?:mum|dad|her|him|them|us|his|her))|turned up|reunited|false alarm|panic "
-    r"over|all (?:good|fine|sorted|okay) now|been found|found safe|"
+    r"over|(?:came|come|comes) (?:straight |right |back )?back(?! to)|back (?:in|within|after) "
+    r"(?:a|two|five|ten|\d+) (?:minute|minutes|mins|seconds)|"
+    r"all (?:good|fine|sorted|okay) now|been found|found safe|"
     # Or minded all along: "on his own in the play area while she pays, she can see him".
     r"(?:she|he|they|mum|dad|parents?|mother|father|nan|gran) (?:\w+ )?(?:can see|is watching|"
     r"are watching|keeping an eye on|has an eye on) (?:him|her|them)|while (?:her |his |their |"
