@@ -99,7 +99,7 @@ USAGE_HINT = (
 )
 SPEND_HINT = "say the amount and what it is for, e.g. 'spend £48 dry cleaning, room 214'"
 # Situations that go straight to a manager rather than a shift lead.
-MANAGER_REASONS = frozenset({"safety", "legal", "abuse", "media"})
+MANAGER_REASONS = frozenset({"safety", "legal", "abuse", "media", "wellbeing"})
 # Acting on an escalation (acknowledge, take over, resolve) needs at least this role;
 # approving or denying a spend needs what ``AuthorityPolicy.can_decide`` says.
 RESPONDER_ROLE = Role.LEAD

@@ -43,6 +43,7 @@ ESCALATION_REASONS = (
     "vip",
     "privacy",
     "security",
+    "wellbeing",
 )
 
 # The universal recovery steps: chosen by the confidence threshold, never by its triggers,

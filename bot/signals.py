@@ -71,7 +71,7 @@ BLEEDING_INTENSIFIED = (
     r"typical|freezing|boiling|expensive|awful|nightmare|racket|noise|shambles|disgrace|"
     r"liberty|rubbish|terrible|marvellous|lovely|brilliant|great|cold|slow|late|long|queue|"
     r"wifi|machine|phone|thing|app|printer|lift|door|bus|train|traffic|weather|rain|kids|"
-    r"dog|idiots|cowboys|robbery|rip off"
+    r"dog|idiots|cowboys|robbery|rip off|money|cash|customers"
 )
 
 
@@ -126,7 +126,6 @@ RULES: tuple[Rule, ...] = (
             r"(?:hand|finger|arm|leg|foot|head|face|lip)",
             r"electric shock|electrocuted|shocked by",
             r"food poisoning|poisoned|vomit(?:ing|ed)?|threw up|throwing up",
-            r"dangerous|unsafe|hazard(?:ous)?|broken glass",
             r"broken down (?:on|at|in) (?:the |a )?(?:motorway|road|highway|side of|hard "
             r"shoulder|middle of|dual carriageway|m\d+)|hard shoulder|stranded|trapped in (?:the "
             r"|a )?lift|stuck in (?:the |a )?lift",
@@ -150,7 +149,22 @@ RULES: tuple[Rule, ...] = (
     ),
     *_rules(
         "safety",
-        [r"unhurt|uninjured|no harm done|is fine|are fine|is okay|are okay|no damage"],
+        # A hazard someone has already dealt with ("a fire hazard, moved them, all fine")
+        # needs nobody.
+        [r"dangerous|unsafe|hazard(?:ous)?|broken glass"],
+        weak=True,
+    ),
+    *_rules(
+        "safety",
+        [
+            r"unhurt|uninjured|no harm done|is fine|are fine|is okay|are okay|no damage|"
+            r"(?:but|and|now|all|seems|seemed|looks|looked|totally|completely|perfectly|"
+            r"absolutely) "
+            r"(?:fine|okay|alright|all right)|(?:fine|okay) now|laughing it off|just a "
+            r"(?:scratch|bump|graze|bruise)|not (?:a scratch|a mark) on (?:him|her|them)|"
+            # "crying but fine": the clause after "but" is the one word.
+            r"^(?:fine|okay|alright|all good)(?: now)?$"
+        ],
         counter=True,
     ),
     *_rules(
@@ -273,7 +287,7 @@ RULES: tuple[Rule, ...] = (
             r"round the corner)|never (?:using|use|"
             r"shopping|booking|staying|eating) (?:\w+ )?(?:again|here)",
             r"(?:delete|deleting|erase|erasing|remove|removing|wipe|wiping|destroy)\w* "
-            r"(?:\w+ ){0,3}(?:data|details|records|information|personal|profile|account)|gdpr|"
+            r"(?:\w+ ){0,6}(?:data|details|records|information|personal|profile|account)|gdpr|"
             r"right to be forgotten|data protection|unsubscrib\w*|(?:data|details|records|"
             r"information|account|profile) (?:\w+ ){0,3}(?:deleted|wiped|removed|erased|"
             r"destroyed)",
@@ -286,18 +300,74 @@ RULES: tuple[Rule, ...] = (
             r"short|check(?:ing|ed)? out early",
             r"(?:never|stop|stop us|do not) (?:contact|contacting|email|emailing|call|calling|"
             r"phone|phoning|text|texting|message|messaging) (?:her|him|them|me|us)",
-            r"end (?:the|their|his|her|my|our) (?:contract|membership|relationship|agreement)|"
+            r"end (?:the|their|his|her|my|our) (?:\w+ )?(?:contract|membership|relationship|"
+            r"agreement|subscription|plan|tenancy|lease)|get out of (?:the|their|his|her|my|our) "
+            r"(?:\w+ )?(?:contract|membership|subscription|plan|tenancy|lease|agreement)|"
+            r"port\w* (?:\w+ )?(?:number|numbers)|(?:pac|porting|switching) code|"
+            r"(?:taking|take|took|moving|move|moved) (?:his|her|their|my|our) (?:custom|business|"
+            r"account|accounts|money|savings|mortgage|pension|isa) (?:to|over to|elsewhere)|"
+            r"(?:signing up|signed up|joining|joined|going|moving|switching|taking \w+ \w+) "
+            r"(?:\w+ )?(?:to|with) (?:another|a different|the other|a rival|a cheaper|a new) "
+            r"(?:\w+ )?(?:bank|gym|vet|vets|network|provider|supplier|shop|store|hotel|salon|"
+            r"dentist|garage|insurer|company|firm|carrier|agency|practice|pharmacy|chemist|"
+            r"airline|courier|school|nursery|club|studio|restaurant|cafe|pub)|"
             r"not renew\w*|terminat\w*|(?:wants?|going|threaten\w*) to (?:leave|quit)"
             r"(?! (?:a|an|us a|us an|the|feedback|reviews?|comments?|tip|note|message|early)\b)",
         ],
     ),
+    *_rules(
+        "wellbeing",
+        [
+            # A vulnerable customer's wellbeing at risk: warmth, food, medication, care,
+            # money taken by a scammer (SPEC, vulnerable-customer: escalate when at risk).
+            r"(?:can not|cannot|could not|unable to|struggling to) afford (?:to )?(?:\w+ )?"
+            r"(?:food|eat|heating|heat|electricity|electric|gas|medication|medicine|"
+            r"prescriptions?|nappies|formula|baby milk|feed|rent|to live)",
+            r"(?:has not|have not|had not|not) (?:eaten|had (?:a meal|food|anything to eat)) "
+            r"(?:for|in|since) (?:\w+ ){0,2}(?:days?|a day|yesterday|a week)",
+            r"(?:prepayment|pre ?pay|key|card|gas|electric|electricity) meter (?:\w+ ){0,3}(?:run "
+            r"out|ran out|running out|empty|no credit|out of credit)|(?:no|out of) (?:credit|"
+            r"emergency credit) (?:on|for) (?:the|her|his|their) (?:meter|gas|electric\w*)",
+            r"(?:carer|carers|care worker|home help|nurse) (?:\w+ ){0,3}(?:did not|has not|have "
+            r"not|never|not) (?:turn(?:ed)? up|come|came|show(?:ed)? up|visited|been)",
+            r"(?:no|without) (?:food|money) (?:\w+ ){0,2}for (?:the |her |his |their )?(?:kids|"
+            r"children|baby|family)|(?:can not|cannot|could not) feed (?:the|her|his|their|my) "
+            r"(?:kids|children|baby|family)",
+            r"(?:run|ran|running) out of (?:her |his |their )?(?:medication|medicine|insulin|"
+            r"tablets|inhaler|oxygen|meds)",
+            r"(?:being|been|was|were|got|getting) (?:scammed|conned|defrauded|exploited)|"
+            r"scammers?|(?:someone|a man|a woman|a caller|her son|his son|her nephew|a friend) "
+            r"(?:\w+ ){0,3}(?:pressuring|pressured|forcing|forced|making|made|told) (?:her|him) "
+            r"(?:to )?(?:withdraw|transfer|send|move|take out)",
+            r"(?:afraid|scared|frightened) (?:to go|of going) (?:back )?home|(?:partner|husband|"
+            r"boyfriend|wife|girlfriend|son|daughter) (?:\w+ ){0,2}(?:hits|beats|hurts|controls|"
+            r"threatens) (?:her|him)",
+        ],
+    ),
+)
+
+
+# Said of a customer who relies on it, a supply cut off is a wellbeing risk ("electricity
+# cut off and she relies on a stair lift"); said of a hotel room, it is a fault.
+_WELLBEING_NEED = re.compile(
+    r"\b(?:cut off|disconnected|switched off|turned off|no heating|no heat|no hot water|no "
+    r"electricity|no electric|no power|no gas|without (?:heating|heat|power|electricity|food|"
+    r"gas)|power cut|(?:heating|boiler) (?:\w+ ){0,2}(?:broken|not working|packed up|gone))\b"
+)
+_WELLBEING_WHO = re.compile(
+    r"\b(?:elderly|pensioner|old (?:man|woman|lady|gentleman|couple)|\d+ year old|oxygen|"
+    r"stair ?lift|medical equipment|dialysis|ventilator|newborn|baby|disabled|disability|"
+    r"vulnerable|relies|depends on|(?:at|in her|in his|in their) (?:home|house|flat)|lives "
+    r"alone|on (?:her|his) own|carer|frail|poorly|unwell|seriously ill|terminally ill|"
+    r"chemo\w*|pregnant)\b"
 )
 
 # A review or post praised with these words is no threat ("left us a lovely review").
 _POSITIVE = re.compile(
     r"\b(?:great|good|glowing|positive|five star|lovely|nice|excellent|amazing|brilliant|"
     r"fantastic|wonderful|kind|rave|happy|thank\w*|praise\w*|recommend\w*|lov(?:e|ed|es|ing)|"
-    r"best|perfect|delicious|gorgeous|beautiful|stunning|proud|shout ?out)\b"
+    r"best|perfect|delicious|gorgeous|beautiful|stunning|proud|shout ?out|excited|collab\w*|"
+    r"partnership|feature us|showcase)\b"
 )
 _NEGATIVE = re.compile(
     r"\b(?:bad|terrible|awful|negative|horrible|scathing|poor|nasty|angry|one star|zero stars?|"
@@ -334,6 +404,86 @@ class Detection:
     # Reasons the text mentions only to rule out ("nobody hurt", "not going to sue",
     # "left a lovely review"): an always-escalate playbook for them should stay quiet.
     ruled_out: frozenset[str]
+
+
+# Phrases in which a reason's words mean something else, read in the clause of a hit:
+# a steak that is "still bleeding" is served rare; a customer who "hit the roof" is angry.
+_FALSE_FRIENDS: dict[str, re.Pattern[str]] = {
+    "safety": re.compile(
+        r"\b(?:(?:nearly|almost|practically|virtually) (?:\w+ ){0,2}(?:broke|break|broken)|"
+        # A treatment that hurt is a complaint; a fuse that tripped is electrics.
+        r"(?:drill|injection|jab|needle|treatment|massage|wax|waxing|procedure|filling|"
+        r"piercing|tattoo|brace|braces|shoes|boots|it|that|price|bill|words|comment) (?:\w+ )"
+        r"{0,2}hurt|hurt (?:his|her|their|my) (?:feelings|pride|ego)|(?:fuse|fuses|switch|"
+        r"breaker|circuit|electrics|power|rcd) (?:\w+ ){0,4}trip\w*|trip\w* (?:\w+ ){0,2}"
+        r"(?:fuse|switch|breaker|circuit|electrics|rcd)|"
+        r"(?:has|have|got|is there|where is|where|do you have|any) (?:a |the )?"
+        r"(?:defibrillator|first aid)|(?:defibrillator|first aid) (?:\w+ )?(?:for (?:his|her|"
+        r"their) peace of mind|training|course|check)|ambulance (?:\w+ ){0,3}(?:blocking|parked|"
+        r"parking|has gone|gone now|left|bay|station|depot)|(?:steak|steaks|meat|burger|burgers|"
+        r"beef|lamb|duck|chicken|pork|tuna|venison|"
+        r"fillet|sirloin|ribeye|rib eye|rump|mince|liver) (?:\w+ ){0,3}(?:bleeding|bled)|"
+        r"(?:ice cream|food|plate|drink|cake|phone|bag|tray|glass|it|that|cone|toy|sandwich|"
+        r"burger|pizza|chips|cup|bottle|cutlery|fork|spoon|box|sign|picture|painting|shelf|"
+        r"stock|hat|coat|sauce|dessert|order|parcel|tv|mirror|tile|tiles|lid|handle) "
+        r"(?:\w+ ){0,2}(?:fell|fallen))\b"
+    ),
+    "abuse": re.compile(
+        r"\b(?:hit (?:the|a) (?:roof|ceiling|jackpot|road|spot|button|wall|bottle|hay|sack|gym|"
+        r"shops|town|brakes|nail|ground running|big time|limit|target|deck)|punch(?:ed|ing)? "
+        r"(?:the )?(?:air|clock|card|numbers|holes?|ticket|tickets|code)|punch (?:bag|bags|"
+        r"card|cards|line|list|bowl|drunk)|(?:fruit|rum) punch|(?:threw|throwing|thrown|throws) "
+        r"(?:a |his |her |their )?(?:tantrum|wobbly|strop|hissy fit|paddy|fit|party|sickie)|"
+        r"(?:grabbed|grabbing|pushed|pushing) (?:\w+ ){0,3}(?:for (?:a|the) (?:quick |"
+        r"\w+ )?(?:chat|word|refund|decision|answer|discount|upgrade|photo)|to (?:help|sort|ask|"
+        r"check|chat))|pushed (?:\w+ ){0,2}(?:for|to) (?:a|an|the|his|her|their) (?:\w+ )?"
+        r"(?:refund|decision|answer|discount|upgrade|manager)|punch\w* above|"
+        r"abus\w* (?:language )?(?:filter|"
+        r"policy|training|course|poster)|(?:anti|zero tolerance) (?:abuse|bullying|harassment)|"
+        r"punch\w* in (?:\w+ ){0,2}(?:pin|"
+        r"number|numbers|code|digits|details)|(?:too|quite|very|bit|a bit) violent|violent "
+        r"(?:film|films|movie|movies|game|games|show|video|content|scenes?))\b"
+    ),
+    "legal": re.compile(
+        r"\b(?:(?:police|lawyers?|solicitors?|barristers?|attorneys?|judges?|magistrates?) "
+        r"(?:officers? |man |woman |van |car )?(?:\w+ ){0,2}(?:staying|in room|came in for|comes "
+        r"in for|popped in|wants? (?:a|an|his|her|their|to book|to know)|asking (?:for|about|"
+        r"if)|asked (?:for|about|if)|ordered|booked|checked in|checking in|having|is a (?:regular|"
+        r"guest|customer|member)|discount|conference|convention|party|dinner|table|breakfast)|"
+        r"(?:is|am|are|was|s) (?:a|an) (?:\w+ )?(?:police officer|policeman|policewoman|"
+        r"lawyer|solicitor|barrister|attorney|judge|magistrate)|(?:solicitor|solicitors|"
+        r"lawyer|lawyers|law|legal) (?:office|offices|firm|firms|practice|team) (?:\w+ ){0,2}"
+        r"(?:nearby|near|in town|down the road|across|next door|booked|party|dinner|christmas)|"
+        r"court ?house|legal (?:age|drinking age|limit|tender|requirement|requirements|notice))"
+        r"\b"
+    ),
+    "media": re.compile(
+        r"\b(?:(?:bench|leg|shoulder|chest|trouser|garlic|cider|french|coffee) press|(?:the|a) "
+        r"press (?:at|in) the gym|press (?:the|a) (?:button|buzzer|bell)|(?:newspaper|paper|"
+        r"papers) (?:\w+ ){0,2}(?:arrived|delivered|delivery|for room|in the lobby|rack|stand|"
+        r"subscription)|(?:feature|article|interview|story|write up|piece) (?:\w+ ){0,2}(?:on|"
+        r"about) (?:our|the) (?:anniversary|opening|launch|new|chef|charity|award|team)|"
+        r"(?:stealing|stole|steal|took|taking|nicked|nicking|deliver\w*|sell\w*|buy\w*|"
+        r"bought|read\w*|free|complimentary|daily|morning|sunday|the) (?:\w+ ){0,2}"
+        r"(?:newspapers?|papers) (?:from|in|at|on|for|with|delivery|rack|stand|every)|"
+        r"newspapers? (?:\w+ ){0,2}(?:from|in|at|on) the (?:lobby|reception|rack|stand|shop|"
+        r"counter|desk|table|breakfast room))\b"
+    ),
+}
+
+
+_WELLBEING_PAIR = Rule("wellbeing", _WELLBEING_NEED)
+
+# "Tripped" in a line about fuses is the electrics, not a fall.
+_TRIPS = frozenset({"tripped", "tripping", "trip"})
+_ELECTRICS = re.compile(r"\b(?:fuse|fuses|breaker|circuit|rcd|trip switch|electrics)\b")
+
+
+def _false_friend(reason: str, text: str, hit: re.Match[str]) -> bool:
+    pattern = _FALSE_FRIENDS.get(reason)
+    return pattern is not None and any(
+        f.start() < hit.end() and hit.start() < f.end() for f in pattern.finditer(text)
+    )
 
 
 # Every rule's pattern in one alternation: a clause none of them matches is skipped.
@@ -380,8 +530,21 @@ def inspect(tokens: Sequence[Token]) -> Detection:
                 if rule.positive_sensitive and positive:
                     dismissed.add(rule.reason)
                     continue
+                if _false_friend(rule.reason, text, m):
+                    continue
                 found.append((rule, m.group(0)))
                 break
+
+    if not any(rule.reason == "wellbeing" for rule, _ in found):
+        line = " ".join(" ".join(words) for words in clauses.values())
+        need = _WELLBEING_NEED.search(line)
+        if need is not None and _WELLBEING_WHO.search(line):
+            found.append((_WELLBEING_PAIR, need.group(0)))
+
+    if any(p in _TRIPS for _, p in found):
+        line = " ".join(" ".join(words) for words in clauses.values())
+        if _ELECTRICS.search(line):
+            found = [(r, p) for r, p in found if p not in _TRIPS]
 
     seen: set[str] = set()
     out: list[Signal] = []
@@ -438,6 +601,7 @@ LEXICON_WORDS: frozenset[str] = frozenset(
         instagram twitter tiktok reddit youtube linkedin social media online viral filming
         recording press newspaper journalist reporter watchdog cancel cancelling cancelled
         account closing competitor competitors elsewhere leaving switching delete remove
+        afford heating meter prepayment carer scammed scammer disconnected medication
         erase details records information unsubscribe terminate renew membership
         subscription contract
         """

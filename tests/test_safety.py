@@ -267,6 +267,175 @@ def test_the_same_words_as_idioms_raise_no_safety_alarm(
     }
 
 
+# --- the development sets: critical lines and near misses, each written by its own hand ---
+# safety_dev*.jsonl: lines that must page a manager with a safety playbook first, and near
+# misses (escalate false) that must not; near_miss_dev3.jsonl holds only near misses. Each
+# was written by someone before reading the detector's patterns.
+
+CRITICAL_SETS = ("safety_dev.jsonl", "safety_dev2.jsonl", "safety_dev3.jsonl")
+NEAR_MISS_SETS = ("safety_dev.jsonl", "safety_dev2.jsonl", "near_miss_dev3.jsonl")
+SAFETY_IDS = {"safety-emergency", "medical-emergency", "missing-person", "self-harm-or-crisis"}
+
+
+def dev_lines(name: str) -> list[dict[str, object]]:
+    path = ROOT / "tests" / "data" / name
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+@pytest.mark.parametrize("name", CRITICAL_SETS)
+def test_every_critical_line_of_a_dev_set_alerts_with_its_safety_playbook_first(
+    shipped: PlaybookMatcher, name: str
+) -> None:
+    critical = [
+        case
+        for case in dev_lines(name)
+        if case.get("escalate") is True and case["expect"][0] in SAFETY_IDS  # type: ignore[index]
+    ]
+    assert critical
+    unalerted, wrong_first = [], []
+    for case in critical:
+        result = shipped.match(str(case["text"]))
+        if not (result.escalate and "safety" in result.all_reasons):
+            unalerted.append(case["text"])
+        if not ids(result) or ids(result)[0] not in case["expect"]:  # type: ignore[operator]
+            wrong_first.append((case["text"], ids(result)[:2]))
+    # Every safety-critical line pages a manager for safety (the issue's bar) ...
+    assert not unalerted, unalerted
+    # ... and the playbook for its danger answers first (one slip in forty allowed: a
+    # robbery answered theft-first where the set wanted safety-first, say).
+    assert len(wrong_first) <= len(critical) // 40, wrong_first
+
+
+@pytest.mark.parametrize("name", NEAR_MISS_SETS)
+def test_near_misses_of_a_dev_set_rarely_alert(shipped: PlaybookMatcher, name: str) -> None:
+    near = [case for case in dev_lines(name) if case.get("escalate") is False]
+    assert near
+    alarms = []
+    for case in near:
+        result = shipped.match(str(case["text"]))
+        if result.escalate or (ids(result) and ids(result)[0] in SAFETY_IDS):
+            alarms.append((case["text"], ids(result)[:2], result.all_reasons))
+    # At most one near miss in fifteen pages anyone or answers with a safety playbook.
+    assert len(alarms) * 15 <= len(near), alarms
+
+
+# --- what the detector understands, beyond its dev sets ------------------------------------
+
+SIGNS_DESCRIBED = [
+    ("medical-emergency", "delivery guy came back with his thumb crushed in the roller door"),
+    ("medical-emergency", "member on the bike says he feels dizzy and has gone clammy"),
+    ("medical-emergency", "cust at the till just dropped, out cold"),
+    ("medical-emergency", "pt says she cant get her words out and her arm feels heavy"),
+    ("missing-person", "found a little girl crying by the lifts looking for her mummy"),
+    ("missing-person", "resident with dementia let herself out the fire door, not back"),
+    ("self-harm-or-crisis", "caller says theres no point her being here any more"),
+    ("self-harm-or-crisis", "he's rehoming his dog and says it will all be over soon"),
+    ("self-harm-or-crisis", "guest said he wants to disappear for good, wont open his door"),
+    ("safety-emergency", "bloke in reception keeps reaching into his waistband, shouting"),
+    ("safety-emergency", "someone threw a bottle at the barista"),
+    ("safety-emergency", "the charging station is sparking and smoking"),
+]
+
+
+@pytest.mark.parametrize(("expected", "text"), SIGNS_DESCRIBED)
+def test_a_danger_described_rather_than_named_alerts(
+    shipped: PlaybookMatcher, expected: str, text: str
+) -> None:
+    result = shipped.match(text)
+    assert ids(result)[0] == expected, (ids(result)[:3], result.signal_phrases)
+    assert result.escalate and "safety" in result.all_reasons
+    assert result.safety  # the detector's own finding, not only the classifier's guess
+
+
+SETTLED = [
+    "gst bumped his head on the low beam, laughing it off, wants a drink",
+    "toddler tripped in the soft play, crying but fine",
+    "my son ran off to the sweets - oh found him, anyway the till overcharged me",
+    "her kid is on his own in the ball pit while she pays, she can see him",
+    "the gas leak yesterday was fixed, guest asking about compensation",
+    "the printer is smoking again... only joking, it's just jammed",
+    "the lady who collapsed last week came back to thank the team",
+]
+
+
+@pytest.mark.parametrize("text", SETTLED)
+def test_a_danger_said_to_be_over_or_minor_raises_no_safety_alarm(
+    shipped: PlaybookMatcher, text: str
+) -> None:
+    result = shipped.match(text)
+    assert "safety" not in result.all_reasons, (result.signal_phrases, ids(result)[:3])
+    assert not ids(result) or ids(result)[0] not in SAFETY_IDS
+
+
+def test_a_colleague_attacked_is_safety_first_and_their_support_next(
+    shipped: PlaybookMatcher,
+) -> None:
+    result = shipped.match("drunk guy just headbutted one of our waiters")
+    assert ids(result)[:2] == ["safety-emergency", "staff-harassed"]
+    assert {"safety", "abuse"} <= set(result.all_reasons)
+
+
+def test_a_masked_robbery_is_safety_first_and_security_next(shipped: PlaybookMatcher) -> None:
+    result = shipped.match("two men in balaclavas came in demanding the takings")
+    assert ids(result)[0] == "safety-emergency"
+    assert "theft-or-security" in ids(result)[1:3]
+    assert {"safety", "security"} <= set(result.all_reasons)
+
+
+def test_a_knife_in_the_hand_of_someone_in_crisis_is_a_crisis_first(
+    shipped: PlaybookMatcher,
+) -> None:
+    result = shipped.match("caller crying, says she cant do this any more and has a knife")
+    assert ids(result)[0] == "self-harm-or-crisis"
+    assert result.escalate
+
+
+# --- other escalation signals ----------------------------------------------------------------
+
+ESCALATING = [
+    ("legal", "I'm going to report this to trading standards"),
+    ("review", "she's posting it on tiktok"),
+    ("media", "he says he's ringing the local paper about this"),
+    ("legal", "customer says his solicitor will be in touch"),
+    ("abuse", "man keeps making sexual comments to the waitress"),
+    ("leaving", "regular says he's moving his account to another bank after this"),
+    ("wellbeing", "elderly customer has no heating and her prepayment meter has run out"),
+    ("wellbeing", "old man says he hasn't eaten for two days, his card was blocked"),
+]
+
+
+@pytest.mark.parametrize(("reason", "text"), ESCALATING)
+def test_a_threat_or_a_risk_in_the_text_pages_a_manager(
+    shipped: PlaybookMatcher, reason: str, text: str
+) -> None:
+    result = shipped.match(text)
+    assert result.escalate
+    assert reason in result.all_reasons, (result.all_reasons, ids(result)[:3])
+
+
+def test_a_wellbeing_risk_answers_with_the_vulnerable_customer_playbook(
+    shipped: PlaybookMatcher,
+) -> None:
+    result = shipped.match("pensioner's carer hasn't turned up for three days, she's on her own")
+    assert ids(result)[0] == "vulnerable-customer"
+    assert "wellbeing" in result.all_reasons
+
+
+ROUTINE = [
+    "he reviewed the menu and ordered the fish",
+    "the police officer came in for a coffee",
+    "she said the leg press at the gym is broken",
+    "lady cancelling her broadband, moving in with her daughter",
+    "a customer punched in the wrong pin three times",
+]
+
+
+@pytest.mark.parametrize("text", ROUTINE)
+def test_a_routine_mention_pages_nobody(shipped: PlaybookMatcher, text: str) -> None:
+    result = shipped.match(text)
+    assert not result.escalate, (result.all_reasons, result.signal_phrases, ids(result)[:3])
+
+
 def library_without(folder: Path, *playbook_ids: str) -> Path:
     """The shipped library less ``playbook_ids`` (an organisation may lack some)."""
     for source in (ROOT / "playbooks").glob("*.yaml"):

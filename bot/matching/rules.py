@@ -20,7 +20,8 @@ _OWN_REASON = re.compile(
     r"in with|area|for work|for (?:a|her|his|their) (?:new )?job)|relocat\w*|emigrat\w*|"
     r"(?:no longer|do not|does not|did not|will not|would not) (?:need|use|want|be using|be "
     r"needing)|(?:not|never|hardly|rarely) (?:using|use|uses|used|comes?|coming|goes|going|been)"
-    r"(?: (?:it|in|here|any ?more|anymore))?|(?:passed away|died|bereave\w*)|retir\w*|"
+    # "never coming back" is leaving us, not a reason of their own.
+    r"(?! back)(?: (?:it|in|here|any ?more|anymore))?|(?:passed away|died|bereave\w*)|retir\w*|"
     r"(?:can not|could not|cannot) afford|no complaints?|nothing wrong|(?:not|no) (?:a|any) "
     r"(?:problem|complaint|issue) with (?:us|you|the service)|happy with (?:us|the service)|"
     r"(?:new|another) job|going travelling|travelling for|closing (?:her|his|their|the) "
@@ -31,11 +32,19 @@ _OWN_REASON = re.compile(
 # Signs they leave because of us.
 _SERVED_BADLY = re.compile(
     r"\b(?:fed up|sick of|had enough|disgust\w*|terrible|awful|useless|rubbish|appalling|"
-    r"worst|shocking|dreadful|pathetic|because of (?:the|your|how|what)|after (?:the way|how|"
-    r"what)|(?<!no )complain\w*|unacceptable|poor|let (?:her|him|them|me) down|let down|"
+    r"worst|shocking|dreadful|pathetic|because of (?:the|your|how|what|this|that)|after (?:the "
+    r"way|how|what)|(?:after|over) (?:this|that)(?! (?:month|year|week|term|season|one|time)\b)|"
+    r"(?<!no )complain\w*|unacceptable|poor|let (?:her|him|them|me) down|let down|"
     r"(?:not|never) (?:fixed|sorted|resolved|answered|called back)|"
     r"still (?:broken|not|no)|again|keeps? "
     r"(?:breaking|happening|going|failing)|(?:competitor|competitors|rival)|elsewhere|"
+    # Taking the business to another of our kind: a customer we could still keep.
+    r"(?:another|a different|the other|a rival|a cheaper) (?:\w+ )?(?:bank|gym|vet|vets|"
+    r"network|provider|supplier|shop|store|hotel|salon|dentist|garage|insurer|company|firm|"
+    r"carrier|agency|practice|pharmacy|chemist|airline|courier|club|studio|restaurant|cafe|"
+    r"pub)|port\w* (?:\w+ )?numbers?|(?:pac|porting|switching) code|(?:taking|take|took) "
+    r"(?:his|her|their|my|our) (?:custom|business|account|money) to|(?:down|across|over|up) "
+    r"the road|"
     r"(?:unhappy|angry|furious|livid|fuming|annoyed|frustrated|upset)|not happy|treated)\b"
 )
 

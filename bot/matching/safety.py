@@ -79,7 +79,27 @@ SAFETY_PLAYBOOKS = frozenset(
 _NEGATIONS = frozenset({"no", "not", "never", "nobody", "none", "without", "nothing", "neither"})
 # Words that end a negation's reach: "not sure if he is breathing".
 _NEGATION_BREAKERS = frozenset(
-    {"sure", "if", "whether", "know", "until", "unless", "and", "but", "so", "then", "because"}
+    {
+        "sure",
+        "if",
+        "whether",
+        "know",
+        "until",
+        "unless",
+        "and",
+        "but",
+        "so",
+        "then",
+        "because",
+        # "will not stop bleeding", "not crying just dazed", "could not help him breathe"
+        "stop",
+        "stops",
+        "stopped",
+        "stopping",
+        "just",
+        "only",
+        "help",
+    }
 )
 _NEGATION_WINDOW = 3
 
@@ -94,8 +114,10 @@ _PERSON = (
 _CHILD = (
     r"(?:child|children|kid|kids|boy|girl|toddler|baby|little one|little lad|little girl|"
     r"little boy|son|daughter|grandson|granddaughter|youngster|tot|infant|newborn|"
-    r"little ones|toddlers|babies|(?:little|younger|baby|kid|small) (?:brother|sister)|"
-    r"\d+ ?(?:year|month|yr|yo)s? old|\d+yo|\d+ ?yr old)"
+    r"little ones|toddlers|babies|(?:little|younger|baby|kid|small) (?:brother|sister)|teen|"
+    r"teens|teenager|teenagers|teenage (?:son|daughter|boy|girl)|twins|"
+    r"\d+ ?(?:year|month|yr|yo)s? old|\d+yo|\d+ ?yr old|(?:one|two|three|four|five|six|"
+    r"seven|eight|nine|ten|eleven|twelve) (?:year|month|yr)s? old)"
 )
 _RELATIVE = (
     r"(?:husband|wife|mum|mother|dad|father|nan|nana|gran|granny|grandma|grandad|grandpa|"
@@ -114,7 +136,10 @@ _NOT_A_CHILD = (
     r"clothes|ticket|tickets|price|entry|pass|food|drinks?|order|orders|cake|seat|seats|"
     r"room|bed|cot|parcel|delivery|package|present|gift|birthday|passport|booking|bag|"
     r"phone|coat|account|card|school|nursery|homework|game|games|tablet|book|books|"
-    r"glasses|keys|bike|scooter|pram|buggy|pushchair|car seat)\b)"
+    r"glasses|keys|bike|scooter|pram|buggy|pushchair|car seat|trainers|boots|sandals|"
+    r"wellies|jumper|hoodie|cardigan|jacket|hat|gloves?|scarf|lunchbox|lunch|bottle|"
+    r"blanket|dummy|teddy|doll|drink|juice|snack|sweets|ipad|console|stuff|things|"
+    r"uniform|costume|kit|swimsuit|trunks|towel|wristband|voucher|tickets)\b)"
 )
 # Typed in haste: "cheast", "chst".
 _CHEST = r"(?:chest|cheast|chset|chesst|chst)"
@@ -133,12 +158,61 @@ _APPLIANCE = (
     r"radiator|bin|electrics)"
 )
 
+# Parts of a body, for an injury described rather than named ("his hand crushed in the
+# tail lift", "cant put weight on her ankle").
+_BODY = (
+    r"(?:head|forehead|face|eye|eyes|nose|mouth|lip|lips|jaw|chin|neck|shoulder|shoulders|"
+    r"arm|arms|elbow|elbows|wrist|wrists|hand|hands|palm|palms|thumb|thumbs|finger|fingers|"
+    r"hip|hips|leg|legs|knee|knees|ankle|ankles|foot|feet|toe|toes|ribs?|collarbone|skull|"
+    r"shin|thigh|spine|stomach|tummy|skin|forearms?|upper arm|calf|calves|ears?|cheeks?|"
+    r"scalp|temple)"
+)
+# Whose body: a possessive, with room for one word ("her left hand", "his poor foot").
+_WHOSE = r"(?:his|her|their|my|your|its) (?:\w+ )?"
+# What happened to it, when said after it ("fingers look really bad").
+_INJURED = (
+    r"(?:crushed|trapped|mangled|broken|snapped|dislocated|sliced|split open|cut open|caught "
+    r"in|stuck in|trapped under|jammed in|"
+    r"cut (?:right )?(?:open|deep|badly|to the bone)|gashed|gushing|pouring (?:with )?blood|"
+    r"bleeding|pumping blood|swollen|swelling up|swelling|ballooning|ballooned|puffed up|"
+    r"bent (?:the wrong way|backwards|back|wrong)|at a (?:funny|weird|strange|odd|wrong|"
+    r"horrible) angle|the wrong way|sticking out|hanging off|fractured|black and blue|"
+    r"burnt|burned|blistered|blistering|scalded|peeling|red raw|impaled|(?:looks?|looking) "
+    r"(?:really |very |so |quite )?(?:bad|awful|nasty|horrible|horrific|broken|mangled|"
+    r"wrong|deformed|gross))"
+)
+# Things that are not part of anybody ("the hand dryer", "head office", "leg of the table").
+_NOT_A_BODY = (
+    r"(?! (?:of|dryer|dryers|rail|rails|rest|brake|towel|towels|cream|wash|soap|gel|set|"
+    r"office|chef|waiter|teller|board|door|doors|room|seat|seats|massage|light|lights|lamp|"
+    r"bag|support|strap|piece|unit|luggage|baggage|wash|cover|covers|rest|end|garden|"
+    r"yard|pocket|pockets|issue|issues|up|out)\b)"
+)
+# Who is attacked or threatened: a person, often one of ours ("one of our waiters").
+_VICTIM = (
+    r"(?:him|her|them|me|us|someone|somebody|anyone|everyone|each other|one another|"
+    r"(?:(?:one of )?(?:our|the|a|an|my|his|her|their|another|some|this|that|two|other) "
+    r"(?:\w+ ){0,2})?(?:staff|colleagues?|guards?|security|bouncers?|doorman|doormen|"
+    r"waiters?|waitress(?:es)?|servers?|barman|barmen|barmaid|bartenders?|cashiers?|"
+    r"tellers?|receptionists?|nurses?|doctors?|pharmacists?|drivers?|riders?|porters?|"
+    r"cleaners?|managers?|officers?|attendants?|stewards?|crew|agents?|assistants?|"
+    r"workers?|teachers?|carers?|chefs?|baristas?|hosts?|hostess|concierge|clerks?|"
+    r"dentists?|opticians?|vets?|pilots?|coach|trainers?|instructors?|lifeguards?|"
+    r"students?|pupils?|guests?|customers?|passengers?|patients?|"
+    r"visitors?|members?|residents?|diners?|shoppers?|clients?|man|men|woman|women|lady|"
+    r"ladies|guy|guys|girl|girls|boy|boys|kid|kids|child|children|person|people|fella|"
+    r"bloke|lad|lads|partner|wife|husband|girlfriend|boyfriend|friend|friends|mate|mates))"
+)
+
 
 @dataclass(frozen=True, slots=True)
 class _Rule:
     kind: str
     pattern: re.Pattern[str]
     veto: re.Pattern[str] | None = None  # read in the clause of the hit
+    # A sign that may be minor ("bumped his head", "trapped her finger"): it counts
+    # unless the line says all is well ("but he is fine", "nobody hurt").
+    weak: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,8 +228,8 @@ def _rx(pattern: str) -> re.Pattern[str]:
     return re.compile(rf"\b(?:{pattern})\b")
 
 
-def _rule(kind: str, pattern: str, veto: str | None = None) -> _Rule:
-    return _Rule(kind, _rx(pattern), _rx(veto) if veto else None)
+def _rule(kind: str, pattern: str, veto: str | None = None, *, weak: bool = False) -> _Rule:
+    return _Rule(kind, _rx(pattern), _rx(veto) if veto else None, weak)
 
 
 _RULES: tuple[_Rule, ...] = (
@@ -167,20 +241,29 @@ _RULES: tuple[_Rule, ...] = (
         # Cutlery, tools and toys are no weapons; nor is shoplifted stock on a shelf.
         veto=r"(?:steak|butter|bread|fish|cheese|palette|pocket|kitchen|carving|plastic|"
         r"dirty|clean|blunt|spare|extra|sharp|new|clean) (?:knife|knives)|"
-        r"(?:knife|knives) (?:and|n) forks?|forks? and (?:knife|knives)|knives? block|"
+        r"(?:knife|knives) (?:and|n) forks?|forks? and (?:knife|knives)|(?:knife|knives) blocks?|"
+        # Asking for a knife to eat with.
+        r"(?:knife|knives) (?:\w+ ){0,2}(?:to cut|for (?:the|her|his|their|my|a) (?:\w+ )?"
+        r"(?:cake|steak|bread|pizza|food|meal|dinner|sandwich|cheese|fruit|table))|"
+        r"(?:asked|asking|ask|wants?|need\w*|bring|brought|get|got) (?:\w+ ){0,2}(?:for )?"
+        r"(?:a|another|an|the|clean|new) (?:\w+ )?(?:knife|knives)|"
         r"(?:razor|shaver|wiper|mower|fan|blender|replacement|spare) blades?|"
         r"(?:glue|nerf|water|toy|staple|massage|heat|spray|price|label|temperature|"
         r"radar|speed) guns?|gun ?metal|top gun|blade runner|weapons? grade|"
         r"(?:selling|sell|stock|aisle|shelf|display|cabinet|on sale|in stock|order) "
         r"(?:\w+ ){0,3}(?:knife|knives|blades?)|"
-        r"(?:knife|knives) (?:sharpener|sharpeners|set|sets|rack|drawer|roll|skills|stand)",
+        r"(?:knife|knives) (?:\w+ ){0,3}(?:missing|dirty|bent|dropped on the floor|setting|"
+        r"settings|cutlery|for (?:the|his|her|table))|(?:knife|knives) (?:sharpener|sharpeners|"
+        r"sharpening|set|sets|rack|drawer|roll|skills|"
+        r"stand|service|block|guard|case|holder|bag)",
     ),
     _rule(
         "weapon",
         r"(?:threaten\w*|waving|waved|brandish\w*|swinging|swung|pointing|pointed|came at|"
         r"going for|went for|lunged at) (?:\w+ ){0,4}(?:with )?(?:a |an |the |his |her |their |"
-        r"broken )?(?:bottle|glass|chair|bat|hammer|screwdriver|syringe|needle|brick|pole|"
-        r"stick|crowbar|axe)|smashed (?:a |the )?(?:bottle|glass) (?:and|to)|"
+        r"broken )?(?:\w+ )?(?:bottle|glass|chair|bat|hammer|screwdriver|syringe|needle|brick|"
+        r"pole|stick|crowbar|axe|knife|knives|blade|scissors|cleaver)|smashed (?:a |"
+        r"the )?(?:bottle|glass) (?:and|to)|"
         r"broken (?:bottle|glass) (?:at|in (?:his|her) hand|towards)|glassed",
         veto=r"glass of|bottle of (?:wine|water|champagne|prosecco|beer)",
     ),
@@ -195,7 +278,8 @@ _RULES: tuple[_Rule, ...] = (
         r"attacking|assaulted|strangl\w*|chok(?:ed|ing) (?:him|her|them|me)|beat(?:ing)? up|"
         r"beaten up|bottled|shoved|pushed) (?:\w+ )?(?:him|her|them|me|us|someone|somebody|"
         r"another|each other|a guest|a customer|a man|a woman|a member|my colleague|staff|"
-        r"the (?:guard|driver|waiter|waitress|cashier|receptionist|nurse|doctor|officer))|"
+        r"the (?:guard|driver|waiter|waitress|cashier|receptionist|nurse|doctor|officer))"
+        rf"(?! {_BODY}\b)|"
         r"stab\w*|shot (?:at|him|her|someone)|shooting|swung (?:a punch|at)|"
         r"(?:threaten\w* to|going to|gonna|will|said he would|said she would) (?:kill|stab|"
         r"shoot|batter|glass|hit|punch|beat|smash (?:his|her|your|my|their) face in) "
@@ -207,18 +291,29 @@ _RULES: tuple[_Rule, ...] = (
         r"colleague|our staff)(?! (?:feelings|in the prices)\b)|"
         r"(?:will|would|hell|shell|theyll|going to|threaten\w* to|wants? to|coming back to|"
         r"come back and|said (?:he|she|they) would|said (?:he|she|they) will|about to) "
-        r"(?:\w+ )?(?:burn|torch|firebomb|petrol bomb|blow up|set fire to) (?:the |this |your "
-        r"|our |their |his |her )?(?:\w+ )?(?:place|shop|store|hotel|building|restaurant|bar|"
+        r"(?:\w+ ){0,6}(?:burn|torch|firebomb|petrol bomb|blow up|shoot up|set fire to) "
+        r"(?:the |this |your |our |their |his |her )?(?:\w+ )?(?:place|shop|store|hotel|building|"
+        r"restaurant|bar|"
         r"pub|office|house|car|club|venue|branch|site|flat)",
-        veto=r"(?:fighting|fight) (?:a |the |his |her |their )?(?:parking|fine|charge|ticket|"
+        veto=r"shooting (?:gallery|game|games|stall)|violent (?:film|movie|game|show|video)|"
+        r"(?:fighting|fight) (?:a |the |his |her |their )?(?:parking|fine|charge|ticket|"
         r"claim|case|cold|infection|bug|flu|corner)|shooting (?:star|stars|range|script|a video|"
         r"video|photos?|pictures?|film|wedding|for)|photo ?shoot|stab at|"
-        r"(?:hit|hitting) (?:the|a) (?:button|wall|jackpot|road|target|limit|spot)|"
+        r"stab(?:bed|bing|s)? (?:\w+ )?at (?:the |a |his |her |their |my |our |some )?(?:\w+ )?"
+        r"(?:card|cards|button|buttons|screen|keypad|keys|machine|reader|terminal|pin|food|"
+        r"plate|salad|phone|menu|map|keyboard|tablet|touchscreen|till|chips|peas|lift|app)|"
+        r"stabbing (?:\w+ )?(?:pain|pains|sensation|feeling|headache)|"
+        r"(?:hit|hitting) (?:the|a) (?:button|wall|jackpot|road|target|limit|spot|roof|ceiling|"
+        r"deck|bottle|hay|sack|gym|shops|town|brakes|nail|ground running|big time)|"
         r"knocking (?:on|at)|(?:he|she|they) will kill me|kill (?:me|him|her|them|you|us) if|"
         r"kill (?:her|his|my|their|your) (?:husband|wife|partner|kids|son|daughter|mum|dad|"
         r"boss|brother|sister)|(?:kill|murder) (?:for )?(?:a|for a) (?:coffee|pint|drink|"
         r"cuppa|burger|pizza)|kill (?:us|you|them|me) on (?:the )?(?:price|prices|cost|"
-        r"fees|delivery|deals?)",
+        r"fees|delivery|deals?)|pushed (?:\w+ ){0,2}(?:for|to|into) (?:a|an|the|his|her|their) "
+        r"(?:\w+ )?(?:decision|refund|upgrade|answer|discount|manager|room|table)|"
+        r"fight(?:ing)? (?:for|over) (?:the|a) (?:\w+ )?(?:table|tables|seat|seats|spot|slice|"
+        r"parking|bargain|tickets?|sunbeds?|loungers?|remote|ipad|tablet|window)|punch\w* "
+        r"(?:the )?(?:air|clock|card|numbers|holes?|ticket|tickets|code)",
     ),
     # --- hazards -------------------------------------------------------------------------
     _rule(
@@ -227,8 +322,9 @@ _RULES: tuple[_Rule, ...] = (
         r"fire (?:in|at|on|has|is|broke|started|"
         r"spread\w*|engine|engines|brigade (?:is |are )?(?:here|coming|on (?:the|their) way|"
         r"called))|(?:a|the|small|big|kitchen|electrical|chip pan|bin) fire(?! (?:alarm|drill|"
-        r"exit|exits|door|doors|escape|extinguisher|safety|assembly|marshal|warden|risk|"
+        r"exit|exits|door|doors|escape|extinguisher|safety|assembly|marshal|warden|risk|hazard|"
         r"certificate|test|inspection|regulations|place|pit|pits|side|works|pit))|"
+        r"(?:fire|smoke) alarms? (?:is |are )?(?:going|ringing|sounding|blaring)(?! off)|"
         r"(?:fire|smoke) alarms? (?:\w+ )?(?:going off|gone off|went off|sounding|ringing|"
         r"blaring|is off|keeps going)|alarms? (?:are |is )?(?:going off|sounding) (?:and|everyone|"
         r"people)|flames?|ablaze|smoke (?:coming|pouring|billowing|everywhere|from|in the|out|"
@@ -242,14 +338,25 @@ _RULES: tuple[_Rule, ...] = (
         r"(?:melting|burning|burnt|burned) (?:plastic|rubber|wire|wires|wiring|electrical|"
         r"electric)|(?:plastic|rubber|electrical|electric) (?:burning |melting )?(?:smell|"
         r"stink)|sparks? (?:\w+ ){0,3}(?:from|out of|and a bang|everywhere)",
-        veto=r"(?:is|are|was|were|am|been|be) on fire (?:tonight|today|this|lately|at the "
-        r"moment|with)|(?:chef|team|she|he|they|you|we|i|staff|striker|band) (?:\w+ )?(?:is|are|"
+        veto=r"(?:feet|foot|mouth|tongue|legs|throat|lungs|skin|ears|muscles|calves|thighs|"
+        r"arms|belly|stomach|heartburn) (?:\w+ ){0,2}on fire|set (?:\w+ ){0,2}(?:mouth|tongue|"
+        r"throat|taste buds) on fire|(?:toy|kids|child|lego|model|plastic|wooden|little) fire "
+        r"engines?|fire engines? (?:toy|toys|set|model|costume|ride|bed|book)|smoking hot|"
+        r"smokin hot|"
+        r"(?:is|are|was|were|am|been|be) on fire (?:tonight|today|this|lately|at the "
+        r"moment|with)|(?:chef|team|she|he|they|you|we|i|staff|striker|band) (?:really |totally |"
+        r"absolutely |properly |just |so |honestly )?(?:is|are|"
         r"was|were|am|has been|have been) on fire|(?:test|testing|tested|drill|practice|"
         r"service|serviced|check|checked|checking|inspection) (?:\w+ ){0,3}(?:alarm|alarms)|"
         r"(?:alarm|alarms) (?:\w+ ){0,2}(?:test|testing|tested|drill|practice|service|"
         r"check)|fire(?:d)? (?:him|her|them|me|staff)|flame ?grill\w*|flaming hot|"
         r"flames? (?:grilled|pattern|print|emoji)|inbox exploded|phone exploded with|"
         r"smoking area|smoke ?(?:free|ban)|no smoking|"
+        r"smoky (?:bacon|flavour|flavor|bbq|barbecue|taste|whisky|paprika|chipotle|eyes?|"
+        r"cheese|salmon|sauce)|(?:bbq|barbecue|grill|smoker|chimney|fire ?pit|pizza oven|wood "
+        r"oven|sauna|smoke machine|fog machine|incense|candles?|shisha|hookah|fajitas?|skillet|"
+        r"sizzler) (?:\w+ ){0,3}smok\w*|smoke (?:\w+ ){0,3}(?:bbq|barbecue|grill|smoker|"
+        r"chimney|fire ?pit|pizza oven|smoke machine|fog machine)|"
         # Someone smoking by the machine is a rule broken, not a fire.
         r"(?:he|she|they|someone|somebody|guest|guests|customer|customers|man|woman|people|"
         r"staff|lad|lads|bloke|guy|kids|teens) (?:\w+ ){0,2}smoking|smoking (?:a |his |her |"
@@ -279,8 +386,10 @@ _RULES: tuple[_Rule, ...] = (
         r"flood(?:ed|ing|s)?|water (?:is |was |keeps |has been )?(?:\w+ )?(?:pouring|gushing|"
         r"coming|dripping|leaking|flowing|running|spraying|pissing) (?:\w+ ){0,3}(?:through|"
         r"down|from|in|out of|into|onto|under) (?:\w+ ){0,2}(?:ceiling|roof|light|lights|"
-        r"wall|walls|socket|sockets|room|corridor|stairs|floor|door|lift)|(?:through|from) "
-        r"the (?:ceiling|roof)|ceiling (?:is )?(?:leaking|dripping|pouring|sagging|bulging|"
+        r"wall|walls|socket|sockets|room|corridor|stairs|floor|door|lift|stairwell|staircase|"
+        r"steps|hallway|lobby|ward|kitchen|shop floor)|(?:through|from) "
+        r"the (?:ceiling|roof)|ceiling (?:\w+ ){0,3}(?:is )?(?:leaking|dripping|pouring|sagging|"
+        r"bulging|"
         r"collapsing|collapsed|coming down|caved|came down|fell|fallen)|burst (?:water )?"
         r"(?:pipe|pipes|main)|pipes? (?:has |have )?burst|sewage",
         veto=r"flood(?:ed|ing|s)? (?:of|with) (?:calls|orders|emails|complaints|requests|"
@@ -289,7 +398,8 @@ _RULES: tuple[_Rule, ...] = (
         r"(?:dishwasher|washer|washing machine|machine|fridge|freezer|kettle|ice maker|coffee "
         r"machine|sink|toilet|bath|glass washer) (?:\w+ ){0,2}(?:flooded|flooding|leaking)|"
         r"flooded (?:the |her |his )?(?:bag|clothes|shoes|car boot)|flood (?:insurance|"
-        r"claim|warning|damage from last)",
+        r"claim|warning|damage from last|barrier|barriers|defence|defences|gate|gates|test|"
+        r"drill|alert|plan|risk|zone|lights?|map)",
     ),
     _rule(
         "hazard",
@@ -334,7 +444,10 @@ _RULES: tuple[_Rule, ...] = (
         r"(?:arm|chest)|left arm (?:is |feels |going |gone |went )?(?:\w+ )?(?:numb|tingl\w*|"
         r"pain|hurts?|hurting|dead|heavy)|arm (?:pain|is numb|gone numb|went numb)",
         veto=r"(?:nearly|almost|practically|virtually|near enough) (?:had |have |having |gave "
-        r"(?:me|him|her) )?a heart attack|heart attack (?:when|at|over) (?:\w+ ){0,3}"
+        r"(?:me|him|her) )?a heart attack|(?:bill|price|prices|cost|total|quote|invoice|receipt|it|"
+        r"that) "
+        r"(?:\w+ ){0,3}(?:gave|give|giving|nearly gave) (?:him|her|me|them|us) a heart attack|"
+        r"heart attack (?:lol|haha|ha)|heart attack (?:when|at|over) (?:\w+ ){0,3}"
         r"(?:saw|price|prices|bill|cost|total|quote)",
     ),
     _rule(
@@ -350,7 +463,9 @@ _RULES: tuple[_Rule, ...] = (
         veto=r"droop\w* (?:flowers?|plants?|leaves|bouquet|roses|tulips|lilies|balloons?|"
         r"curtains?|blinds?|hem|ceiling)|(?:flowers?|plants?|bouquet|roses|balloons?|"
         r"curtains?|tulips|lilies) (?:\w+ ){0,3}droop\w*|back ?stroke|breast ?stroke|"
-        r"key ?stroke|brush ?strokes?|face (?:\w+ )?dropped (?:when|as|at|after|because)",
+        r"key ?stroke|brush ?strokes?|face (?:\w+ )?dropped (?:when|as|at|after|because)|"
+        r"(?:nearly|almost|practically|virtually) (?:\w+ ){0,3}stroke|(?:gave|give|giving) "
+        r"(?:\w+ )?(?:me|him|her|them|us) a stroke|stroke (?:lol|haha)",
     ),
     _rule(
         "medical",
@@ -377,7 +492,8 @@ _RULES: tuple[_Rule, ...] = (
         "medical",
         # Someone down: unconscious, fitting, collapsed, bleeding, a fall they cannot get
         # up from, a head injury.
-        r"unconscious|unresponsive|not responding|passed out|pass(?:ing)? out|fainted|"
+        r"unconscious|unresponsive|unrous(?:e)?able|not responding|passed out|pass(?:ing)? "
+        r"out|fainted|(?:struggling|gasping|fighting|desperate) for (?:air|breath)|"
         r"faint(?:ing|ed)?|blacked out|keeled over|dropped to the (?:floor|ground)|"
         rf"{_PERSON} (?:\w+ ){{0,2}}(?:collapsed|has collapsed|just collapsed|went down)|"
         r"collapsed (?:on|in|at|onto|to|by|near|outside|inside) (?:the |a |her |his )?"
@@ -387,12 +503,14 @@ _RULES: tuple[_Rule, ...] = (
         r"seizure|having a fit|fitting|convuls\w*|epilep\w*|"
         r"bleed\w*|bled|blood (?:everywhere|all over|pouring|gushing|coming|on (?:the|his|her)|"
         r"dripping)|covered in blood|lots? of blood|pool of blood|deep cut|gash\w*|"
-        r"(?:has|had|have|is|took|taken) (?:had )?a (?:bad |nasty |big |heavy )?fall|"
+        r"(?:has|had|have|is|took|taken) (?:had )?a (?:really |very |pretty |quite )?(?:bad |"
+        r"nasty |big |heavy |serious )?fall|"
         r"fell (?:down|over|off|from|on|onto|in|into|out of|backwards|head first) "
         r"(?:the |a |his |her )?(?:stairs|steps|step|ladder|chair|stool|bed|bath|shower|"
         r"escalator|balcony|bike|treadmill|floor|ground|kerb|curb|platform|pool|wall|stage)|"
         r"(?:can not|could not|cannot|unable to|struggling to) get (?:back )?up|"
-        r"(?:lying|lay|laying|fallen) on the (?:floor|ground)|"
+        r"(?:lying|lay|laying|fallen) on the (?:floor|ground)|(?:lying|lay|laying|fallen|"
+        r"down) (?:in|on) the (?:road|street|pavement|path|tracks|car park)|"
         r"(?:hit|banged|bashed|cracked|knocked) (?:his|her|their) head|head injury|"
         r"concussion|knocked (?:out|unconscious)|broken (?:arm|leg|wrist|ankle|hip|neck|back)|"
         r"broke (?:his|her|their|my) (?:arm|leg|wrist|ankle|hip|nose|neck|back)|"
@@ -401,8 +519,18 @@ _RULES: tuple[_Rule, ...] = (
         r"their) (?:\w+ )?(?:hand|arm|face|leg|mouth|skin)|"
         r"ambulance|paramedics?|999|911|112|defibrillator|defib|cpr|first aid",
         veto=r"bleed(?:ing)? (?:us|them|me|you|him|her) (?:dry|white)|bleeding (?:money|cash)|"
+        r"(?:nearly|almost|practically|virtually) (?:\w+ ){0,2}(?:broke|break|broken)|"
+        r"(?:ice cream|food|plate|drink|cake|phone|bag|tray|glass|it|that|cone|toy|sandwich|"
+        r"burger|pizza|chips|cup|bottle|cutlery|fork|spoon|box|sign|picture|painting|shelf|"
+        r"stock|hat|coat|sauce|dessert) (?:\w+ ){0,2}fell|"
+        # Meat served rare is an order, not a wound.
+        r"(?:steak|steaks|meat|burger|burgers|beef|lamb|duck|chicken|pork|tuna|venison|fillet|"
+        r"sirloin|ribeye|rib eye|rump|mince|liver) (?:\w+ ){0,3}(?:bleeding|bloody|bled)|"
         r"(?:nearly|almost|practically|virtually|near enough) (?:had |have |having |gave "
-        r"(?:me|him|her) )?a heart attack|heart attack (?:when|at|over) (?:\w+ ){0,3}"
+        r"(?:me|him|her) )?a heart attack|(?:bill|price|prices|cost|total|quote|invoice|receipt|it|"
+        r"that) "
+        r"(?:\w+ ){0,3}(?:gave|give|giving|nearly gave) (?:him|her|me|them|us) a heart attack|"
+        r"heart attack (?:lol|haha|ha)|heart attack (?:when|at|over) (?:\w+ ){0,3}"
         r"(?:saw|price|prices|bill|cost|total|quote)|"
         r"(?:ink|colour|color|dye|paint) (?:\w+ )?(?:bled|bleed\w*|ran)|"
         r"(?:sales|prices|share|shares|profits|standards) (?:\w+ ){0,2}(?:fell|fall)|"
@@ -417,6 +545,9 @@ _RULES: tuple[_Rule, ...] = (
         r"scalding (?:hot|water|tea|coffee|shower|tap|bath|then|and|one minute)|(?:water|"
         r"shower|tap|taps|bath|tea|coffee|soup|radiator|pipes?|plates?) (?:\w+ ){0,3}scalding|"
         # Asking where the kit is, or whether there is one, is no emergency.
+        r"(?:asking|asked|ask|wants?|need\w*|get|bring|grab|fetch) (?:\w+ ){0,3}(?:first aid|"
+        r"plasters?)|paper cut|ambulance (?:\w+ ){0,3}(?:blocking|parked|parking|has gone|"
+        r"gone now|left|bay|station|depot|service|crew (?:came in for|ordered))|"
         r"(?:where is|where are|where|is there|do you have|do we have|have you got|has a|have "
         r"a|got a|location of|nearest|restock\w*|check\w*|order\w*) (?:\w+ ){0,3}(?:defib\w*|"
         r"defibrillator|first aid)|(?:defib\w*|defibrillator|first aid) (?:\w+ ){0,2}"
@@ -434,19 +565,27 @@ _RULES: tuple[_Rule, ...] = (
         "medical",
         r"(?:hypo|hypoglyc\w*|diabetic (?:attack|emergency|coma|fit))|blood sugar (?:is |went "
         r"|gone |has )?(?:\w+ )?(?:low|crash\w*|dropp\w*)|sugar (?:is |has )?(?:\w+ )?"
-        r"(?:low|crash\w*|dropp\w*)|(?:heat ?stroke|hypotherm\w*|heat exhaustion)|"
+        r"(?:low|crash\w*|dropp\w*)|(?:heat ?stroke|hypotherm\w*|heat exhaustion)"
+        r"(?! (?:lol|haha|ha|joke|joking)\b)|"
         r"(?:pregnant|waters) (?:\w+ ){0,4}(?:broke|breaking|bleeding|contractions|labour|"
         r"labor)|gone into labou?r|in labou?r|contractions",
+        veto=r"(?:nearly|almost|practically|virtually) (?:\w+ ){0,3}(?:hypotherm\w*|heat ?stroke)|"
+        r"(?:gave|give|giving) (?:\w+ )?(?:me|him|her|them|us) (?:\w+ )?(?:hypotherm\w*|heat "
+        r"?stroke)",
     ),
     _rule(
         "overdose",
         r"overdos\w*|(?:took|taken|take|swallowed|downed|necked) (?:\w+ ){0,2}(?:too "
-        r"many|a load of|loads of|all (?:her|his|their|my|the)|a (?:whole |full )?(?:packet|box|"
-        r"bottle|strip) of|a handful of|handfuls of) (?:\w+ )?(?:pills|tablets|meds|"
+        r"many|a load of|loads of|all (?:her|his|their|my|the)|(?:a|the|her|his|their|my|"
+        r"an) (?:whole |full |entire )?"
+        r"(?:packet|pack|box|bottle|strip|tub|sheet|blister pack) of|a handful of|"
+        r"handfuls of) (?:\w+ )?(?:pills|tablets|meds|"
         r"medication|paracetamol|painkillers|sleeping pills|insulin)|(?:too many|whole (?:packet|"
         r"box|bottle) of|handful of) (?:\w+ )?(?:pills|tablets|paracetamol|painkillers|meds)|"
-        r"swallowed (?:a |some |the |all )?(?:\w+ )?(?:bleach|batteries|battery|magnets?|"
-        r"detergent|pods?|capsules?|chemicals?)",
+        r"swallowed (?:\w+ ){0,4}(?:bleach|batteries|battery|magnets?|detergent|pods?|"
+        r"capsules?|chemicals?|tablets|pills|medicine|cleaner|cleaning (?:fluid|liquid|"
+        r"products?)|antifreeze|weed killer|screen wash)",
+        veto=r"(?:if|whether|how|what|ask\w*|about) (?:\w+ ){0,4}overdos\w*",
     ),
     _rule(
         "medical",
@@ -513,7 +652,7 @@ _RULES: tuple[_Rule, ...] = (
         r"uncon(?:s|c|sc)i?ous|unconsc\w*|"
         r"collaps(?:ed|ing|es)|"
         r"jerking|twitching all over|eyes (?:are |were |have |had |keep |keeps )?(?:rolled|"
-        r"rolling)(?: back| up| into|$)|siez\w*|seizing|convulsing|"
+        r"rolling)(?: back| up| into| and|$)|siez\w*|seizing|convulsing|"
         r"nose ?bleeds?|nosebleed|(?:vomit\w*|throwing up|threw up|being sick|was sick|"
         r"coughing|coughed|weeing|peeing) (?:up )?(?:\w+ )?blood|blood in (?:his|her|their|"
         r"the) (?:vomit|sick|wee|urine|poo|stool)|"
@@ -557,7 +696,8 @@ _RULES: tuple[_Rule, ...] = (
         r"cocaine|mdma|ecstasy|pingers|spice|heroin|fentanyl|ghb)|(?:drink|drinks|he|she|"
         r"they) (?:\w+ ){0,2}(?:was |were |been |got |has been |have been )?spiked|spiked "
         r"(?:her|his|their|my) drinks?|(?:doubled|double|tripled) (?:up )?(?:on )?(?:his |her "
-        r"|their |my |the )?(?:insulin|dose|doses|medication|meds|pills|tablets)|(?:too much|an "
+        r"|their |my |the )?(?:\w+ )?(?:insulin|dose|doses|medication|meds|pills|tablets)|"
+        r"(?:too much|an "
         r"extra|double (?:a )?dose of) (?:\w+ )?(?:insulin|medication|morphine|methadone)",
     ),
     # --- missing or unattended people -----------------------------------------------------
@@ -569,8 +709,10 @@ _RULES: tuple[_Rule, ...] = (
         r"passport)|(?:s)? (?:coat|jacket|bag|phone|toy|toys|teddy|shoe|shoes|hat|bottle|"
         r"dummy|card|ticket|passport|menu|meal|meals|order|booking|voucher|present|gift|"
         r"birthday|party|glasses|keys|wallet|purse|buggy|pram|scooter|bike|book|room|seat))|"
-        rf"{_CHILD} (?:\w+ ){{0,3}}(?:is |has |went |gone |has gone |have gone )?(?:missing|"
-        r"wandered off|wandered away|run off|ran off|gone off|disappeared|vanished|nowhere to "
+        rf"{_CHILD}{_NOT_A_CHILD} (?:\w+ ){{0,3}}(?:is |has |went |gone |has gone |have gone )?"
+        r"(?:missing|"
+        r"wandered off|wandered away|(?:run|ran) off(?! with\b)|gone off|disappeared|vanished|"
+        r"nowhere to "
         r"be (?:seen|found))|"
         rf"{_CHILD} (?:\w+ ){{0,6}}(?:on (?:his|her|their) own|alone|by (?:himself|herself|"
         r"themselves)|unattended|without (?:an? )?(?:adult|parent|mum|dad|grown up|anyone))|"
@@ -581,17 +723,29 @@ _RULES: tuple[_Rule, ...] = (
         r"(?:lost|missing) (?:child|children|kid|kids|boy|girl|toddler|person|adult)|"
         r"gone missing|went missing|reported missing|amber alert|"
         r"(?:has|have|had) not (?:come|came|been) back (?:\w+ ){0,3}(?:hours?|ages|since|from|"
-        r"for)|(?:wandered|wandering|walked) (?:off|away|out)",
+        r"for)",
         veto=r"(?:kids|children|childrens|child) (?:menu|meal|meals|portion|size|club|area|"
         r"party|section|toys?|shoes?|clothes|ticket|price|entry|pass)|"
         r"(?:parcel|order|item|items|package|delivery|refund|money|payment|card|bag|luggage|"
+        r"trainers|shoes|boots|jumper|hoodie|jacket|hat|toy|toys|teddy|dummy|scooter|bike|"
+        r"ipad|tablet|lunchbox|bottle|glasses|ring|watch|passport|ticket|tickets|"
         r"suitcase|case|coat|phone|keys|wallet|purse|dog|cat|engineer|driver|courier|staff|"
         r"waiter|chef|technician) (?:\w+ ){0,3}(?:missing|gone missing|went missing|not come "
         r"back|wandered off)|(?:mind|attention|thoughts) (?:wandered|wandering)|"
         r"wandered (?:off|away) (?:from the point|topic|subject)|walked out (?:without paying|"
         r"in a huff|in disgust|angry|and)|walked off (?:the job|in a huff|without)|"
         r"(?:lost|missing) (?:\w+ ){0,2}(?:child|son|daughter|kid|boy|girl)s? (?:\w+ )?"
-        r"(?:coat|jacket|bag|toy|teddy|shoes?|hat|bottle|dummy)",
+        r"(?:coat|jacket|bag|toy|teddy|shoes?|hat|bottle|dummy)|"
+        # A death: "lost her husband last year", "lost his mum to cancer".
+        rf"lost (?:\w+ ){{0,2}}(?:{_CHILD}|{_RELATIVE}) (?:(?:last|this) (?:year|month|week|"
+        r"spring|summer|autumn|winter|christmas)|to (?:cancer|covid|\w+ disease|suicide|an "
+        r"illness|illness|dementia|a stroke|a heart attack)|(?:a few|a couple of|\d+|two|three|"
+        r"four|five|six|few) (?:years|months|weeks|days) ago|recently|suddenly|in (?:january|"
+        r"february|march|april|may|june|july|august|september|october|november|december|the "
+        r"war|an accident|a crash|a car crash|\d{4}))|recently lost|since (?:he|she|they) lost|"
+        r"(?:left|locked) (?:\w+ ){0,2}(?:keys|key|phone|bag|wallet|purse|shopping|stuff|"
+        r"things|coat|card|cards|dog|laptop|sunglasses|glasses) (?:\w+ ){0,2}in (?:a |the |"
+        r"their |his |her )?car",
     ),
     _rule(
         "missing",
@@ -642,7 +796,8 @@ _RULES: tuple[_Rule, ...] = (
         r"leave (?:his|her|their|my) (?:\w+ )?(?:savings|money|things|stuff|house|everything|"
         r"cat|dog) to|(?:sorted|sorting) (?:everything|it all|all his affairs|all her affairs) "
         r"(?:\w+ )?(?:out )?(?:now|for when|before)|(?:put|putting|getting) (?:my|his|her|"
-        r"their) affairs in order|(?:tired|sick) of (?:living|being alive|life)|"
+        r"their) affairs in order|(?:tired|sick) of (?:living|being alive|life(?! (?:admin|"
+        r"insurance|\w+ing)\b))|"
         r"(?:nothing|no reason|nobody) (?:left )?to live for|cannot go on|can not go on "
         r"(?:living|like this any ?more)|not (?:be )?(?:around|here) (?:much longer|for much "
         r"longer)|final goodbye|goodbye letter|suicide note|(?:written|wrote|writing) (?:a )?"
@@ -700,7 +855,9 @@ _RULES: tuple[_Rule, ...] = (
         r"break ?in|broke in(?:to)?|burglar\w*|burgled|held up (?:the |a |our |this )?"
         r"(?:\w+ )?(?:counter|shop|store|till|bank|garage|petrol station|cashier|staff|post "
         r"office|bookies|jewell?ers|off licence|kiosk|branch)|(?:knife|gun) ?point",
-        veto=r"daylight robbery|robb(?:ing|ed) (?:me|us|you|them|people|customers|everyone) "
+        veto=r"daylight robbery|demand\w* (?:\w+ ){0,3}(?:money|cash) (?:\w+ )?(?:back|refund)|"
+        r"demand\w* (?:\w+ ){0,2}(?:cash )?refunds?|"
+        r"robb(?:ing|ed) (?:me|us|you|them|people|customers|everyone) "
         r"(?:\w+ )?(?:with|blind|on|for|at)|robbing (?:me|us|you|them) blind|it is "
         r"(?:robbery|a robbery)|(?:pure|absolute|total|legalised|highway) robbery|"
         r"(?:price|prices|fee|fees|charge|charges|bill) (?:\w+ ){0,3}robbery|"
@@ -728,6 +885,423 @@ _RULES: tuple[_Rule, ...] = (
         r"(?:hurt|harm|get|kill|stab|batter|hit|beat up|attack|sort out|wait for|follow) "
         r"(?:her|him|them) (?:\w+ ){0,2}(?:when|after|once) (?:her|his|their) shift",
     ),
+    # --- signs described rather than named (a third author's classes) -------------------
+    _rule(
+        "overdose",
+        # Too many of a medicine named: "taken a few too many of her antidepressants".
+        r"(?:took|taken|take|swallowed|had|downed) (?:\w+ ){0,3}(?:too many|too much|double|"
+        r"a load|loads|lots|a lot|a handful|handfuls|a whole \w+|the whole \w+|all) (?:of )?"
+        r"(?:her |his |their |my |the |those )?(?:\w+ )?(?:antidepressants|sleeping (?:tablets|"
+        r"pills)|painkillers|pills|tablets|meds|medication|medicine|insulin|paracetamol|"
+        r"ibuprofen|aspirin|codeine|co codamol|tramadol|diazepam|valium|morphine|methadone|"
+        r"antihistamines|heart (?:pills|tablets)|blood pressure (?:pills|tablets)|inhaler)",
+        veto=r"(?:if|whether|how|what|ask\w*|about) (?:\w+ ){0,4}(?:too many|too much)|"
+        r"(?:how many|how much) (?:\w+ ){0,3}(?:can|should|may)",
+    ),
+    _rule(
+        "medical",
+        # Birth, a body slid off a chair, a weight dropped on someone.
+        r"(?:about to|going to|is|started|starting|has started) (?:give|giving) birth|baby is "
+        r"coming(?: now| out|$)|slid (?:off|down|out of|onto|to) (?:his|her|their|the) "
+        r"(?:chair|stool|seat|bed|bench|floor)|(?:dropped|fell|landed|came down|crashed down) "
+        rf"(?:\w+ ){{0,3}}(?:on|onto) {_WHOSE}(?:{_BODY})",
+    ),
+    _rule(
+        "violence",
+        # A beating under way: "beating his partner in the corridor".
+        rf"(?:beating|battering|strangling|throttling) (?:up )?{_VICTIM}(?! (?:on|at|in|for) "
+        r"(?:price|prices|cost|costs|quality|service|delivery|the price|football|darts|pool|"
+        r"cards|chess|the quiz|a game)\b)",
+    ),
+    _rule(
+        "missing",
+        # A pram gone with the baby in it.
+        r"(?:pram|buggy|pushchair|stroller|car seat|cot) (?:\w+ ){0,3}(?:gone|missing|taken|"
+        r"disappeared|stolen|wheeled off|pushed off) (?:\w+ ){0,2}with (?:the |her |his |their )?"
+        r"(?:baby|child|toddler|little one|kid|son|daughter) (?:still )?(?:in|inside)",
+    ),
+    _rule(
+        "gas",
+        # A chemical loose in the air.
+        r"(?:ammonia|chlorine|chemical|chemicals|refrigerant|acid|bleach|solvent) (?:\w+ )?"
+        r"(?:leak|leaking|spill|spilt|spilled|cloud|gas|fumes|vapour|vapor)",
+    ),
+    _rule(
+        "self-harm",
+        # A car in a closed garage; "should just end it"; love sent to the family.
+        r"engine (?:\w+ ){0,2}running (?:\w+ ){0,3}(?:in|inside) (?:the|a|his|her|their) "
+        r"(?:closed )?garage|hose(?:pipe)? (?:\w+ ){0,3}exhaust|"
+        r"(?:should|will|going to|might|could|wants? to|want to) (?:just )?end (?:it|things|"
+        r"everything)(?: all)?$",
+    ),
+    _rule(
+        "hazard",
+        # Something blown or fallen onto a passer-by.
+        r"(?:fell|falling|came down|come down|blew|blown) (?:\w+ ){0,5}(?:hit|hitting|landed "
+        r"on|struck|crushed) (?:a |an |the )?(?:passer ?by|pedestrian|someone|somebody|man|"
+        r"woman|child|kid|customer|guest|person|lady|boy|girl|member|worker|shopper)",
+    ),
+    _rule(
+        "missing",
+        # Missing for minutes, lost at a gate, not back on the coach.
+        r"(?:has|have|had) been missing (?:for )?(?:\w+ ){0,2}(?:minutes|mins|an hour|hours|"
+        r"half an hour)|"
+        rf"{_CHILD}{_NOT_A_CHILD} (?:\w+ ){{0,4}}(?:is|are|got|has got|gets|seems|looks|was) "
+        r"(?:\w+ )?lost(?! (?:property|in (?:a|his|her|their|the) (?:book|game|thought|"
+        r"thoughts|music|film|show|world|daydream))\b)",
+    ),
+    _rule(
+        "self-harm",
+        # Said straight out in other words.
+        r"hang (?:myself|himself|herself|themselves)|drown (?:myself|himself|herself|"
+        r"themselves)|slit (?:my|his|her|their) wrists|throw (?:myself|himself|herself|"
+        r"themselves) (?:off|under|in front)|better off not (?:waking|wake|being here|being "
+        r"alive|existing|living|here|around)|(?:everyone|everybody|they|people|the world|"
+        r"(?:her|his|their|my) (?:family|kids|children)) (?:would|will) be (?:happier|better|"
+        r"better off) (?:if|without) (?:(?:i|she|he|they) (?:was|were|am|is) )?(?:gone|dead|"
+        r"not here|not around|me|her|him|them)|(?:want|wants|wanted|wanting) (?:it|everything)"
+        r" (?:all )?to (?:end|stop|be over)$|(?:want|wants|wanted|wanting) (?:it|everything) "
+        r"all to (?:end|stop|be over)",
+    ),
+    _rule(
+        "weapon",
+        # Armed people on the move: "two lads with baseball bats smashing up the bar".
+        r"with (?:\w+ )?(?:baseball )?(?:bats?|hammers?|crowbars?|axes?|machetes?|knives|iron "
+        r"bars?|metal bars?|clubs|golf clubs|bricks|poles|sticks|blades?) (?:\w+ ){0,3}"
+        r"(?:smash\w*|attack\w*|hitting|beating|threaten\w*|going for|trash\w*|fighting|"
+        r"chasing|running at|coming)|smash\w* up (?:the|our|this) (?:bar|place|shop|pub|"
+        r"restaurant|reception|room|lobby|store|office|cafe|club)",
+    ),
+    _rule(
+        "medical",
+        # Pain at its worst; speech or movement lost all of a sudden.
+        r"in agony|doubled (?:over|up) in pain|screaming in pain|writhing|in (?:severe|"
+        r"terrible|excruciating|unbearable|so much) pain|suddenly (?:can not|could not|cannot) "
+        r"(?:speak|talk|see|move|feel|stand|walk|breathe)",
+    ),
+    _rule(
+        "missing",
+        # Left behind by the one who should be minding: "says his mum left him".
+        r"(?:his|her|their) (?:mum|mother|dad|father|parents?|mummy|daddy|carer|nan|gran) "
+        r"(?:\w+ )?(?:left|abandoned|drove off (?:without|and left)|went off (?:and left|"
+        r"without)) (?:him|her|them)(?! (?:with|at (?:the )?(?:desk|reception) with|money|a "
+        r"note)\b)",
+    ),
+    _rule(
+        "self-harm",
+        # Cutting again; a car driven into a wall; no way out.
+        r"(?:been|started|is|keeps?|was|has been) cutting (?:again|(?:her|his|their|my) "
+        r"(?:arms|wrists|legs|thighs))|"
+        r"(?:drive|crash|steer|ram|driving|crashing) (?:his|her|their|my|the) (?:car|van|bike|"
+        r"motorbike) (?:\w+ ){0,2}(?:into|off) (?:a|the) (?:wall|tree|bridge|cliff|river|sea|"
+        r"lorry|truck|motorway|barrier)|no way out (?:for (?:me|him|her|them) )?(?:but|except|"
+        r"other than|apart from)|"
+        r"no point (?:in )?(?:carrying on|going on|living|being alive)(?! (?:with|in the|at)\b)",
+    ),
+    _rule(
+        "flood",
+        # Water where it should never be: over the electrics, a river over its banks.
+        r"(?:leak\w*|dripping|pouring|coming|running|gushing) (?:\w+ ){0,3}(?:onto|into|over|"
+        r"through|on|in) (?:the )?(?:lights|light fittings?|sockets?|electrics|fuse ?box|fuse "
+        r"?board|wiring|plugs?|switches|light switch)|burst (?:its|their) banks|(?:car park|road|"
+        r"street|basement|cellar|ground floor|building|cars?|reception|lobby|campsite|site) "
+        r"(?:\w+ ){0,3}(?:underwater|under water|submerged)|water (?:is |keeps )?rising",
+    ),
+    _rule(
+        "hazard",
+        # A storm doing damage; everyone to be got out.
+        r"storm (?:has |have )?(?:ripped|blown|torn|brought down|damaged|took|taken)|(?:roof|"
+        r"tree|trees|branch|sign|fence|scaffolding|wall|panel|panels|tiles) (?:\w+ ){0,3}"
+        r"(?:blown|ripped|torn) (?:off|down|over|away)|(?:tree|trees|branch|power lines?|"
+        r"cable|cables|pylon) (?:\w+ ){0,2}(?:came|come|fell|fallen|down) (?:\w+ ){0,3}(?:on|"
+        r"onto|across) |(?:get|getting) (?:everyone|everybody|people|guests|customers|"
+        r"residents|the kids|the children|them all) out(?! of the way| of (?:the|my|our) "
+        r"(?:queue|way|hair|shop after|bar at))",
+    ),
+    _rule(
+        "medical",
+        # A funny turn, someone locked in a toilet not answering, found on the floor, burnt
+        # by boiling oil.
+        r"(?:had|having|has had|took|taken|taking) (?:a |one of (?:his|her|their) )?(?:funny|"
+        r"bad|nasty|queer|dizzy) (?:turn|do|spell|episode|moment)|"
+        r"(?:toilet|toilets|loo|bathroom|cubicle|changing room|fitting room|shower|sauna|"
+        r"steam room|disabled toilet) (?:\w+ ){0,6}(?:will not|would not|is not|not|no) "
+        r"(?:answer\w*|respond\w*|reply\w*|come out|opening)|"
+        r"found (?:him|her|them) (?:\w+ ){0,2}on the (?:floor|ground|bathroom floor)|on the "
+        r"(?:floor|ground) (?:all night|for hours|since (?:last night|this morning))|"
+        r"(?:boiling|hot) (?:oil|fat|water|liquid|soup) (?:\w+ ){0,3}(?:over|on|onto|down|in) "
+        rf"{_WHOSE}(?:{_BODY}|lap|chest|legs)|"
+        r"(?:hit|knocked down|knocked over|run over|ran over) by (?:a|the|an|our|their|his|"
+        r"her) (?:\w+ )?(?:car|van|bus|lorry|truck|taxi|cab|bike|cyclist|scooter|vehicle|"
+        r"tram|train|forklift)",
+        veto=r"(?:no|not|never) (?:\w+ ){0,2}(?:answer\w*|respond\w*) (?:the|our|my|his|her) "
+        r"(?:phone|emails?|calls?|door ?bell)",
+    ),
+    _rule(
+        "hazard",
+        # People trapped in a lift, or on a structure that is giving way.
+        r"(?:lift|elevator) (?:\w+ ){0,3}(?:stuck|broken down|stopped|jammed) (?:\w+ ){0,4}"
+        r"(?:with (?:\w+ ){0,4}(?:inside|in it|in there|trapped)|(?:people|someone|somebody|"
+        r"guests?|customers?|kids?|children|passengers?) (?:inside|in it|in there|trapped))|"
+        r"(?:huge|massive|big|large|deep|new|growing) cracks? (?:\w+ ){0,2}(?:in|on|across|"
+        r"through) (?:the |a )?(?:balcony|stairs|staircase|beam|walkway|bridge|terrace|decking|"
+        r"floor|structure|column|pillar|platform|stand|mezzanine) (?:\w+ ){0,6}(?:people|"
+        r"guests?|someone|customers?|kids?|children|standing|sat|sitting|on it|under it)",
+    ),
+    _rule(
+        "missing",
+        # Someone gone from where they should be: absconded, out of the gate.
+        r"abscond\w*|"
+        rf"{_CHILD}{_NOT_A_CHILD} (?:\w+ ){{0,3}}(?:got out|slipped out|escaped|let (?:himself|"
+        r"herself|themselves) out|ran out|run out|wandered out|went out|got through|slipped "
+        r"through|climbed over|climbed out) (?:\w+ ){0,5}(?:gate|door|doors|exit|street|road|"
+        r"outside|car park|building|fence|window)",
+    ),
+    _rule(
+        "self-harm",
+        # A pet rehomed, the life insurance, coping no more, a noose.
+        r"(?:giving|gave|give|given|rehoming|rehome|re homing|finding a (?:new )?home for) "
+        r"(?:away )?(?:the|his|her|their|my) (?:\w+ )?(?:cat|cats|dog|dogs|pet|pets|budgie|"
+        r"parrot|fish|rabbit|rabbits|hamster|tortoise|horse) (?:to|away)|"
+        r"(?:would|will|be) better off (?:with(?:out)? |getting )(?:the |my |his |her |their )?"
+        r"(?:life )?insurance|(?:worth|be worth) more dead|"
+        r"(?:can not|cannot|could not) (?:cope|handle (?:it|life|this)) any ?more(?! with)|"
+        r"(?:can not|cannot) cope$|noose|ligature",
+        veto=r"(?:while|whilst|during|for the (?:week|weekend|holiday|summer|month)|on holiday|"
+        r"for (?:a|the) (?:week|few days|night|month)|when (?:she|he|they) (?:go|goes|went|are|"
+        r"is) (?:away|on holiday|abroad|travelling))",
+    ),
+    _rule(
+        "violence",
+        # Going for someone: about to attack.
+        r"(?:going for|went for|goes for|coming at|came at|lunged at|lunging at|charged at|"
+        r"charging at|running at|ran at|squared up to|squaring up to|went at|going at) "
+        rf"{_VICTIM}(?! (?:job|role|position|post|discount|deal|offer|rate|option|special)\b)",
+    ),
+    _rule(
+        "medical",
+        # An injury described: a body part and what happened to it, in either order.
+        rf"(?:^|{_WHOSE})(?:{_BODY}){_NOT_A_BODY} (?:\w+ ){{0,4}}{_INJURED}|"
+        r"(?:crushed|trapped|caught|slammed|jammed|shut|squashed|sliced|sliced open|cut open|"
+        r"gashed|split|split open|broke|broken|snapped|dislocated|twisted|sprained|fractured|"
+        r"burnt|burned|scalded|bashed|smashed|banged|cracked|impaled|stabbed) "
+        rf"(?:\w+ )?{_WHOSE}(?:{_BODY}){_NOT_A_BODY}|"
+        r"(?:can not|could not|cannot|unable to|will not|struggling to|can barely|can hardly) "
+        r"(?:put|bear|take|stand) (?:any |much )?weight on|"
+        r"(?:can not|could not|cannot|unable to) (?:move|feel|lift|bend|straighten|open) "
+        rf"{_WHOSE}(?:{_BODY})|"
+        r"(?:bump|lump|egg|gash|cut|wound|graze|swelling|dent) (?:\w+ ){0,2}(?:on|to|in|across|"
+        rf"over) {_WHOSE}(?:head|forehead|face|skull|temple)|"
+        r"skin (?:\w+ ){0,3}(?:peeling off|blister\w*|coming off|come off|came off|bubbl\w*|"
+        r"melted|hanging off)|"
+        r"dazed|concussed|seeing stars|(?:knocked|is|was|lay|lying|been|went|are|were) out cold|"
+        r"knocked (?:himself|herself|themselves) out",
+        veto=r"(?:nearly|almost|practically|virtually) (?:\w+ ){0,2}(?:broke|break|broken|"
+        r"snapped|killed)|caught (?:his|her|their|my|your) eye|(?:from|after) (?:crying|no sleep|"
+        r"lack of "
+        r"sleep|the flight|a long flight|the gym|a workout)|(?:broke|broken|snapped|cracked) "
+        r"(?:\w+ ){0,2}(?:heel|strap|zip|screen|nail|nails|glasses|case)|twisted (?:his|her|"
+        r"their|my) words|(?:stand|bear) (?:any )?weight on (?:the|that|this|it)",
+        weak=True,
+    ),
+    _rule(
+        "medical",
+        # Someone down in other words: dropped where they stood, not moving, slumped.
+        rf"{_PERSON} (?:\w+ ){{0,4}}dropped(?= (?:to|on|like|dead|down|where|in front)\b|$)|"
+        r"(?:dropped|went down|fell|collapsed) like a (?:stone|sack|brick|tree|sack of \w+)|"
+        rf"{_PERSON} (?:\w+ ){{0,4}}(?:is |was |are |has |have |just |suddenly |now )?"
+        r"(?:not moving|stopped moving|motionless|lying still|gone limp|went limp|out cold|"
+        r"slumped|slumping|keeled)|slumped (?:over|in|on|against|forward|down|across)|"
+        r"(?:^|and |is |now )not moving$|(?:stopped|not) breathing|(?:gone|went|is|was|going) "
+        r"(?:all )?(?:limp|floppy|lifeless)",
+        veto=r"(?:price|prices|call|calls|line|lines|signal|wifi|connection|battery|"
+        r"temperature|stock|shares?|rate|rates|sales|figures|numbers|order|parcel|package|"
+        r"delivery|ball|bag|bags|phone|tray|plate|glass|cup|item|box|queue|queues|traffic|lift|"
+        r"bus|train|belt|screen|app|page|website|car|cars|bar|progress|clock|ticket|tickets|"
+        r"flowers?|plants?|lettuce|salad|chips|fries|bouquet|pastry|balloons?|bread|noodles|"
+        r"pasta|handshake|market|profits?|demand|system|booking|it|call|pen|keys) (?:\w+ ){0,3}"
+        r"(?:just |is |was |are |has |now |gone |went |all )*(?:dropped|not moving|stopped "
+        r"moving|slumped|limp|floppy)|dropped (?:off|by|in|out|it|the|a|her|his|their|my|me|"
+        r"him|them|us|some|everything|our)",
+    ),
+    _rule(
+        "medical",
+        # Speech and symptoms, and a person hurt by a vehicle.
+        r"(?:can not|could not|cannot|struggling to|unable to) (?:get|find|form) (?:his|her|"
+        r"their|my|the) words(?: out)?|(?:speech|talking|voice) (?:is |went |has gone |gone |"
+        r"sounds? )?(?:all )?(?:slurred|garbled|jumbled|funny|weird|strange|wrong)|"
+        r"stabbing (?:\w+ )?(?:pain|pains)|(?:hit|knocked down|knocked over|run over|ran over) "
+        r"by (?:a|the|an) (?:car|van|bus|lorry|truck|taxi|cab|bike|cyclist|scooter|vehicle|"
+        r"tram|train|forklift|reversing \w+)|(?:knocked down|run over|ran over) (?:a|the|an|"
+        r"our) (?:\w+ )?(?:man|woman|child|kid|boy|girl|person|pedestrian|guest|customer|"
+        r"cyclist|driver|worker|lady)|(?:hit|knocked) (?:a|the|an|our) (?:\w+ )?(?:pedestrian|"
+        r"cyclist)|(?:went|gone|turning|turned|going) (?:really |very )?(?:grey|gray|blue) "
+        r"(?:and|in the face)|(?:lips|face) (?:\w+ ){0,2}(?:grey|gray|blue)|(?:turned|turning|"
+        r"gone|going|went) (?:a )?(?:bluish|blueish|greyish|grayish|blue|grey|purple) colou?r",
+    ),
+    _rule(
+        "missing",
+        # Nobody minding a child, told in other words; a found child; a head count short.
+        rf"{_CHILD}{_NOT_A_CHILD} (?:\w+ ){{0,6}}(?:left|abandoned|sat|sitting|standing|waiting) "
+        r"(?:\w+ ){0,4}(?:alone|on (?:his|her|their|its) own|by (?:himself|herself|"
+        r"themselves|itself)|unattended|outside (?:the|a|our) (?:shop|store|door|doors|"
+        r"entrance|building|toilets?|pub|bar|cafe|bank|pharmacy|chemist))|"
+        rf"{_CHILD}{_NOT_A_CHILD} (?:\w+ ){{0,6}}(?:nobody|no one|noone|no adult|no grown up|"
+        r"no parent)s? (?:is |was |are |were |has been )?(?:with|watching|minding|near|"
+        r"around|supervising|came|come|claimed|claiming)|"
+        rf"{_CHILD}{_NOT_A_CHILD} (?:was|is|were|are|had|has) (?:just |suddenly )?(?:gone|"
+        r"vanished)(?= *$| (?:when|and|from|by|without)\b)|"
+        rf"{_CHILD}{_NOT_A_CHILD} (?:\w+ ){{0,3}}(?:wandering|roaming|toddling|walking|running|"
+        r"crawling|crying) (?:\w+ ){0,4}(?:alone|on (?:his|her|their) own|by (?:himself|"
+        r"herself|themselves)|in the (?:road|street|car park|carpark)|on the (?:road|street|"
+        r"tracks|platform)|towards the (?:road|water|pool|lake|river|tracks|exit|doors)|near "
+        r"the (?:road|water|pool|river|lake|tracks)|for (?:his|her|their) (?:mum|mummy|dad|"
+        r"daddy|mother|father|parents?|nan|nanny|gran|granny)|looking for (?:his|her|their))|"
+        r"(?:found|spotted|noticed) (?:a|an) (?:little |small |young |lost |crying |tiny )?"
+        r"(?:child|kid|boy|girl|toddler|baby|little one|lad|lass)"
+        r"(?! (?:s|shoe|shoes|coat|toy|bag|teddy|dummy|hat|glove|gloves|jumper|bottle|drink|"
+        r"lunchbox|book|trainers|pram|buggy|seat|scooter)\b)|"
+        r"(?:child|children|kid|kids|boy|girl|toddler|baby|pupil|pupils|student|students|"
+        r"resident|patient|passenger|person|one of (?:the|our|my) \w+) (?:\w+ ){0,3}(?:is |are "
+        r"|was |were )?(?:not accounted for|unaccounted for)|head ?count (?:\w+ ){0,3}(?:is )?"
+        r"(?:short|wrong|one missing|missing|one down)|"
+        r"(?:does not|do not|did not|can not|could not|cannot) (?:know|remember|recall|say) "
+        r"(?:where (?:he|she|they) (?:lives?|is staying|are staying|came from|belongs?|is "
+        r"supposed to be|is|are|is going|are going)(?! (?:with|on|in|about)\b)|(?:his|her|"
+        r"their) (?:own )?(?:address|own name|way (?:back|home))|"
+        r"how to get (?:home|back))",
+    ),
+    _rule(
+        "self-harm",
+        # Said without saying it: a last goodbye, nothing needed after tonight, no point
+        # being here, out of everyone's way, over the railing, never waking up.
+        r"(?:goodbye|goodbyes|farewell|bye) (?:\w+ ){0,4}(?:like|as if|as though) (?:it|he|"
+        r"she|they|this) (?:was|were|is|would be) (?:the|a|his|her|their) (?:last|final)|"
+        r"goodbye for (?:good|ever|the last time)|"
+        r"(?:will not|would not|does not|do not|is not going to) (?:need|be needing|want|have "
+        r"any use for) (?:anything|any of (?:it|this|them|that)|a thing|it all|money|things|"
+        r"stuff) (?:\w+ ){0,2}(?:after (?:tonight|today|tomorrow|this|the weekend|friday|"
+        r"saturday|sunday|monday|next)|soon|much longer|any ?more|where (?:i|he|she|they) (?:am"
+        r"|is|are) going|again)|"
+        r"no (?:point|reason|sense) (?:in )?(?:me|my) (?:being (?:here|around|alive)|living|"
+        r"going on|carrying on|staying)|no (?:point|reason|sense) (?:in )?(?:him|her|them|his|"
+        r"their) being (?:here|around|alive) any ?more|no (?:point|reason|sense) (?:in )?(?:him|"
+        r"her|them|his|"
+        r"their) (?:living|being alive|going on|carrying on)|"
+        r"(?:out of|from) (?:everyone|everybody|your|their|his|her|the family|people)(?: s)? "
+        r"way (?:soon|for good|forever|for ever|permanently|tonight)|(?:tired|sick) of being "
+        r"(?:a burden|here|alive|around)|(?:is|am|are|feel|feels|felt|feeling) (?:like )?"
+        r"(?:such )?a burden (?:to|on) (?:everyone|everybody|her|his|their|my|the|people|"
+        r"them)|(?:it|itll|everything) (?:will |is going to )?all be over (?:soon|tonight|"
+        r"tomorrow|by|before|for good)|"
+        r"wrong side of (?:the |a )?(?:railing|railings|barrier|barriers|parapet|balcony|"
+        r"bridge|fence|safety rail|rail|edge)|(?:climbed|climbing|hanging) (?:over|out of|off) "
+        r"(?:the |a )?(?:railing|railings|balcony|parapet|bridge|barrier|ledge|edge)|"
+        r"(?:want|wants|wanted|wanting|going|trying) to (?:disappear|vanish|go away|sleep) "
+        r"(?:for good|forever|for ever|permanently)|(?:want|wants|wanted|wanting) to (?:not "
+        r"exist|stop existing|not be here any ?more|not be alive)|"
+        r"(?:does not|do not|can not|cannot|could not) see (?:the|any) point(?: (?:in|of) "
+        r"(?:anything|living|life|it all|going on|carrying on|any of it))?$|(?:does not|do not|"
+        r"can not|cannot) see (?:the|any) point (?:in|of) (?:anything|living|life|it all|going "
+        r"on|carrying on|any of it)|"
+        r"how many (?:\w+ ){0,4}(?:pills|tablets|paracetamol|painkillers|meds|capsules) "
+        r"(?:\w+ ){0,6}(?:to kill|kill (?:me|him|her|you|someone|a person)|to die|to not "
+        r"wake|to never wake|overdose|fatal|lethal|to end it)|(?:if|whether|how) (?:\w+ ){0,4}"
+        r"overdos\w* (?:\w+ ){0,2}(?:hurts?|kills?|works?|would|feels?|takes?|painful)|"
+        r"(?:lethal|fatal) "
+        r"(?:dose|amount)|(?:to|and|would|will|never|just) (?:not|never) wake(?: up)?(?: again)?"
+        r"(?! (?:on time|in time|early|for|the|him|her|them|me|us|you|up (?:on time|in time|"
+        r"early|for|the)))|"
+        r"(?:hurting|harming|killing|hitting|injuring) (?:myself|himself|herself|themselves)|"
+        r"(?:does not|do not|did not) feel safe (?:going home|at home|on (?:her|his|their|my) "
+        r"own|alone|with (?:herself|himself|themselves|myself)|being alone|by (?:herself|"
+        r"himself|themselves|myself))|"
+        r"(?:last|final) (?:call|message|text|email|letter|thing|words?) (?:\w+ ){0,3}(?:will "
+        r")?ever (?:make|send|write|say|do|hear)|"
+        r"better off dead|(?:walk|step|jump|throw (?:myself|himself|herself|themselves)|run|"
+        r"lie down) (?:out )?(?:in front of|under) (?:a|the) (?:train|bus|car|lorry|truck|tube|"
+        r"tram|traffic)|(?:pills|tablets|paracetamol|painkillers) (?:\w+ ){0,4}(?:all at once|"
+        r"in one go)",
+        veto=r"(?:hurting|hitting|injuring) (?:himself|herself|themselves|myself) (?:on|with|"
+        r"when|while|by accident|accidentally|lifting|moving|playing|carrying|at the gym)",
+    ),
+    _rule(
+        "weapon",
+        # A weapon hidden or claimed, or a tool swung in anger.
+        r"(?:something|a bulge|an object|a shape|a handle|a weapon|a knife|a blade|a gun) "
+        r"(?:\w+ ){0,3}(?:in|under|tucked (?:in|into|under)|down|inside|up) (?:his|her|their) "
+        r"(?:waistband|belt|trousers|jacket|coat|hoodie|sleeve|sock|inside pocket|jacket "
+        r"pocket|coat pocket)|(?:hand|hands|reaching|reached|keeps touching|kept touching|"
+        r"touching|patting|patted|fiddling|hand on) (?:\w+ ){0,3}(?:in|into|inside|to|at|down|"
+        r"on) (?:his|her|their) (?:waistband|inside pocket|belt)|(?:says|said|claims|claimed|"
+        r"told \w+|saying) (?:that )?(?:he|she|they) (?:has|have|had|is|was) (?:got )?(?:a |an )?"
+        r"(?:weapon|something on (?:him|her|them))|(?:is|was|are|were) (?:carrying a weapon|"
+        r"tooled up|armed)(?! (?:forces|services)\b)|armed with|wielding|"
+        r"(?:smash\w*|hitting|beating|attacking|going at|laying into|threaten\w*|swinging|"
+        r"waving|lashing out|fighting|fight|scrapping|brawling|going for each other) "
+        r"(?:\w+ ){0,5}with (?:(?:a|an|the|his|her|their|some) )?(?:\w+ )?(?:hammers?|axes?|"
+        r"crowbars?|bats?|baseball bats?|bricks?|iron bars?|metal bars?|poles?|chains?|"
+        r"screwdrivers?|syringes?|needles?|broken bottles?|broken glass|bottles?|glasses|"
+        r"knuckle ?dusters?|clubs?|sticks?|rocks?|stones?|wrench|spanner|golf clubs?|chairs?|"
+        r"bar stools?|stools?|knives|knife|blades?)|pulled (?:a|an|his|her|their) (?:\w+ )?"
+        r"(?:knife|gun|blade|screwdriver|weapon|bottle|machete|hammer|axe|syringe|needle|"
+        r"scissors) (?:on|at|out)",
+    ),
+    _rule(
+        "violence",
+        # An attack on someone, said in other words; things thrown at people.
+        r"(?:punch(?:ed|ing)?|hit|hitting|kick(?:ed|ing)|slap(?:ped|ping)|headbutt\w*|head "
+        r"butt\w*|attack(?:ed|ing)|assault(?:ed|ing)|strangl\w*|throttl\w*|stamp(?:ed|ing) on|"
+        r"elbow(?:ed|ing)|bit|bitten|biting|floored|decked|glassed|bottled|battered|laid into|"
+        r"laying into|lashed out at|lashing out at|jumped on|set on|set upon|spat at|spitting "
+        rf"at|shoved) {_VICTIM}(?! {_BODY}\b)(?! (?:car|cars|van|bike|bag|bags|phone|table|"
+        r"order|account|card|booking|room|house|discount|attention|hand|bill|trolley|basket|"
+        r"menu|drink|coat|seat|place|door|spot|size|money|up|pram|buggy|pushchair|wheelchair|"
+        r"luck|way)\b)|"
+        # Grabbing or pushing someone is fetching or hurrying them, unless it is physical.
+        rf"(?:grabbed|grabbing|grabs|pushed|pushing|dragged|dragging) {_VICTIM} (?:by the|"
+        r"over|against|into|to the (?:floor|ground)|down|out of the way|off)|(?:grabbed|"
+        r"grabbing|grabs) (?:his|her|their|my) (?:throat|neck|hair|collar|arm|wrist)|"
+        r"(?:got|been|was|were|being|getting|get|has been|have been) (?:\w+ )?(?:jumped|"
+        r"attacked|assaulted|beaten up|beaten|set upon|stabbed|glassed|bottled|punched|kicked|"
+        r"battered|headbutted|knocked out|thumped|smacked|strangled|slashed)(?! (?:out|off|"
+        r"with (?:a|the|another) (?:bill|charge|fee|fine|price|surcharge)|by (?:a|the) "
+        r"(?:bill|charge|fee|fine|price|surcharge|delay|car|van|bus))\b)|"
+        r"(?:threw|throwing|thrown|throws|hurled|hurling|chucked|chucking|lobbed|lobbing|"
+        r"flung|flinging) (?:(?:a|an|the|his|her|their|some|my) )?(?:\w+ )?(?:chair|chairs|"
+        r"bottle|bottles|glass|glasses|plate|plates|stool|stools|brick|bricks|stone|stones|"
+        r"rock|rocks|table|mug|mugs|cup|pint|can|cans|ashtray|hot \w+|boiling \w+|punch|"
+        rf"punches|knife|scissors|hammer|tray|laptop|kettle) at {_VICTIM}|"
+        r"(?:chairs|bottles|glasses|punches|fists|stools|tables|plates|bricks|stones) "
+        r"(?:\w+ )?(?:getting |being |were |are )?(?:thrown|flying|swung|hurled)",
+        veto=r"(?:grabbed|grabbing|pushed|shoved) (?:\w+ ){0,3}(?:attention|hand|arm) (?:to|"
+        r"and)|pushed (?:\w+ ){0,2}(?:for|to|into) (?:a|an|the) (?:decision|refund|upgrade|"
+        r"answer)|kick(?:ed|ing) (?:\w+ ){0,3}(?:out|off)",
+    ),
+    _rule(
+        "fire",
+        # What staff see before anyone says "fire": set alight, a battery hissing, a charger
+        # melting and smoking.
+        r"alight(?! (?:at|from|here|there|now|the bus|the train|the tram|next)\b)|"
+        r"(?:melting|smoking|smouldering|smoldering|sparking|sparked|burning) and (?:smoking|"
+        r"melting|sparking|smouldering|hissing|popping|burning|crackling)|"
+        r"(?:battery|batteries|charger|chargers|power ?bank|scooter|e ?scooter|e ?bike|ebike|"
+        r"escooter|vape|phone|laptop|tablet|hoverboard|cells?) (?:\w+ ){0,6}(?:hissing|popping|"
+        r"crackling|smouldering|smoldering|glowing|swelling and (?:hissing|smoking|popping|"
+        r"hot)|(?:is |was |are )?(?:melting|smoking|sparking))|"
+        r"(?:phone|phones|tablet|power ?bank|e ?scooter|e ?bike|hoverboard|speaker|console|"
+        r"charging station|charging point) (?:\w+ ){0,5}(?:smoking|melting|sparking|"
+        r"smouldering|on fire|caught fire)",
+        veto=r"(?:he|she|they|someone|somebody|guest|guests|customer|customers|man|woman|"
+        r"people|staff|guy|kids|teens|men) (?:\w+ ){0,2}smoking|smoking hot|smokin hot",
+    ),
+    _rule(
+        "flood",
+        r"(?:bulging|sagging|bowing|dripping|pouring|streaming) (?:\w+ )?with water|water "
+        r"(?:\w+ ){0,3}(?:up to|over) (?:our|my|his|her|their|the|your) (?:ankles|knees|shins|"
+        r"waist)|water (?:\w+ ){0,3}(?:near|into|onto|over|in) (?:the )?(?:fuse ?board|fuse ?box|"
+        r"sockets?|electrics|plug|plugs|wiring|lights)",
+    ),
 )
 
 # Two facts that may sit in different clauses of the line.
@@ -748,16 +1322,29 @@ _PAIRS: tuple[_Pair, ...] = (
         "missing",
         _rx(
             r"dementia|alzheimer\w*|confused|disorientated|disoriented|vulnerable|learning "
-            r"disabilit\w*|autistic|autism|special needs|memory problems"
+            r"disabilit\w*|autistic|autism|special needs|memory problems|memory (?:loss|"
+            r"issues)|who wanders|wanderer|prone to wander\w*|known to wander|non ?verbal|"
+            r"down syndrome|frail|learning difficult\w*|care home|nursing home|day centre|"
+            r"from the ward"
         ),
         _rx(
             r"(?:has|have|had|is|was) not (?:come|came|been) back|not come back|wandered|"
             r"wandering|gone missing|went missing|(?:can not|could not|cannot) find (?:him|her|"
             r"them)|lost (?:him|her|them)|no sign of (?:him|her|them)|disappeared|left the "
-            r"(?:building|store|shop|hotel|ward|centre|gate)|walked (?:off|out|away)|"
+            r"(?:building|store|shop|hotel|ward|centre|gate|home|premises|site|unit|house|park|"
+            r"grounds|care home)|walked (?:off|out|away)|"
             r"(?:nobody|no one|noone) (?:has |have )?(?:seen|knows where) (?:him|her|them)|"
             r"(?:has|have) not been seen|not seen (?:him|her|them) (?:since|for)|not in "
-            r"(?:his|her|their) (?:room|bed|flat|seat|chair)"
+            r"(?:his|her|their) (?:room|bed|flat|seat|chair)|never (?:came|come|got|made it) "
+            r"back|(?:has|have|had) not returned|did not (?:come|get|make it) back|still not "
+            r"(?:back|home|returned)|(?:is|got|"
+            r"gets|has got|became|becomes|getting) lost(?! (?:property|luggage|bags?)\b)|not "
+            r"been slept in|(?:was|is|were) not at (?:breakfast|lunch|dinner|tea|the "
+            r"(?:meeting|pick ?up|activity|table))|(?:door|exit|gate) alarm (?:\w+ )?(?:went|"
+            r"going|sounded)|let (?:himself|herself|themselves) out|(?:got|gone|went) (?:on|"
+            r"onto) a (?:bus|train|tram)|found (?:at|in|on|"
+            r"wandering|outside) (?:our|the|a)|asking for (?:her|his) (?:mother|mum|father|dad|"
+            r"mummy)"
         ),
     ),
     _Pair(
@@ -783,7 +1370,14 @@ _PAIRS: tuple[_Pair, ...] = (
             r"(?:collection|pick up|pickup|meeting|meet|drop off) point|(?:he|she|they) never "
             r"(?:arrived|turned up|came back|showed up|got there|made it)|(?:nobody|no one|noone) "
             r"(?:has |have )?(?:seen|knows where) (?:him|her|them)|(?:has|have) not been seen|"
-            r"lost sight of|(?:can not|could not|cannot) (?:find|see) (?:him|her|them) anywhere"
+            r"(?:did not|has not|had not|have not|never) (?:come|came) (?:out|back)|(?:did not|"
+            r"never|has not|have not) (?:get|got|come|came|make it) back (?:on|onto|in|into|to)|"
+            r"(?:nobody|"
+            r"no one|noone) (?:has |is )?(?:claim\w*|come for|came for|collect\w*|picked up) "
+            r"(?:him|her|them)|"
+            r"lost sight of|(?:can not|could not|cannot|unable to) (?:find|see|locate) (?:him|her|"
+            r"them)(?! (?:on|in) (?:the|our|your) (?:system|list|booking|records|database|"
+            r"register|app)\b)"
         ),
     ),
     _Pair(
@@ -796,6 +1390,184 @@ _PAIRS: tuple[_Pair, ...] = (
         _rx(
             r"had enough(?! of| with)|(?:can not|cannot) (?:take|do) (?:it|this) any ?more|hung "
             r"up|no point|no reason|goodbye"
+        ),
+    ),
+    _Pair(
+        # A robbery by people masked or armed is a danger to everyone there, not only a
+        # loss: "bloke in a balaclava came in demanding the money".
+        "violence",
+        _rx(
+            r"balaclavas?|masked|(?:in|wearing) (?:a |their )?masks?|faces? (?:covered|hidden)|"
+            r"tooled up|armed(?! (?:forces|services)\b)"
+        ),
+        _rx(
+            r"demand\w*|empty (?:the|our) (?:till|tills|safe)|hand over|robb\w*|rob|stole|"
+            r"steal\w*|grabb\w*|snatch\w*|burst in|raid\w*|threaten\w*"
+        ),
+    ),
+    _Pair(
+        # Someone high up and not moving away: "on the bridge ... looking over the edge".
+        "self-harm",
+        _rx(
+            r"bridge|cliff|cliffs|roof|rooftop|multi ?storey|parapet|ledge|railway|tracks|"
+            r"top floor|viaduct|pier"
+        ),
+        _rx(
+            r"(?:looking|staring|leaning|peering|gazing) (?:down )?over (?:the )?(?:edge|side|"
+            r"railing|railings|parapet)|staring (?:down )?(?:at|into) the (?:water|tracks|drop|"
+            r"river|sea)|been (?:there|stood there|standing there|sat there|sitting there) "
+            r"(?:for )?(?:ages|hours|a while|a long time)|(?:will not|would not) (?:come|move|"
+            r"step) (?:away|back|down)"
+        ),
+    ),
+    _Pair(
+        # Love sent to the family, and a walk towards a drop, or a rope.
+        "self-harm",
+        _rx(
+            r"tell (?:my|his|her|their) (?:\w+ ){0,2}(?:i|he|she|they) (?:love|loved|am sorry|"
+            r"was sorry|is sorry|are sorry|loves)|(?:letter|note|letters|notes) (?:for|to) (?:his|"
+            r"her|their) "
+            r"(?:\w+ )?(?:daughter|son|kids|children|family|wife|husband|mum|dad|partner|"
+            r"parents)|look after (?:my|his|her|their) (?:kids|children|family|dog|cat|"
+            r"wife|husband)|(?:a|the|some) rope|(?:said|says|saying) sorry to (?:everyone|his "
+            r"family|her family)"
+        ),
+        _rx(
+            r"cliff|cliffs|bridge|tracks|railway|river|sea|beach|roof|edge|walked (?:off|out|"
+            r"away)|"
+            r"goodbye|(?:can not|cannot) (?:cope|go on|take)|had enough|end it|no point|hung "
+            r"up|put the phone down"
+        ),
+    ),
+    _Pair(
+        # Out in night clothes: "wandering the car park in his slippers".
+        "missing",
+        _rx(
+            r"(?:in|wearing) (?:his|her|their|just|only) (?:slippers|pyjamas|pajamas|nightie|"
+            r"nightdress|nightgown|dressing gown|hospital gown|gown)"
+        ),
+        _rx(
+            r"wander\w*|outside|car park|street|road|lost|confused|does not know|on (?:his|"
+            r"her) own"
+        ),
+    ),
+    _Pair(
+        # Nothing left, and the means at hand.
+        "self-harm",
+        _rx(
+            r"nothing left|no way out|(?:can not|cannot) go on|had enough|not worth it|end it|"
+            r"ending it|(?:can not|cannot) (?:do|take) (?:this|it) any ?more|say goodbye|"
+            r"saying goodbye"
+        ),
+        _rx(r"pills|tablets|rope|knife|blade|bridge|paracetamol|no way out|except"),
+    ),
+    _Pair(
+        # Something in the air that many people feel: "sprayed something ... people
+        # coughing, eyes streaming".
+        "gas",
+        _rx(
+            r"sprayed|spray|fumes|gas|smoke|powder|chemical|chemicals|substance|smell|"
+            r"something in the air"
+        ),
+        _rx(
+            r"(?:people|everyone|everybody|customers|staff|guests|several|kids|children|"
+            r"passengers|shoppers) (?:\w+ ){0,3}(?:coughing|choking|(?:eyes|throats) (?:are )?"
+            r"(?:streaming|stinging|burning|watering)|feeling (?:sick|dizzy|faint|ill)|dizzy|"
+            r"vomiting|being sick|passing out|fainting|struggling to breathe)"
+        ),
+    ),
+    _Pair(
+        # Severe weather coming for people with little shelter: "storm warning tonight and
+        # we've got 40 caravans occupied".
+        "hazard",
+        _rx(
+            r"(?:storm|weather|flood|wind|gale|hurricane|tornado|snow|ice|heat) warnings?|"
+            r"(?:red|amber) (?:weather )?warning|storm (?:is )?(?:coming|due|forecast|"
+            r"approaching|on its way|tonight)"
+        ),
+        _rx(
+            r"caravans?|tents?|campsite|camp site|marquees?|festival|on the beach|on the water|"
+            r"boats?|outdoor event|exposed|evacuat\w*|what do we (?:tell|do)"
+        ),
+    ),
+    _Pair(
+        # Someone frail gone longer than they should be: "blind elderly guest went for a
+        # walk and hasn't come back".
+        "missing",
+        _rx(
+            r"elderly|blind|old (?:man|woman|lady|gentleman|boy|girl|fella|chap)|pensioner|"
+            r"\d+ year old|resident|patient|(?:in|on) (?:a )?wheelchair|walking frame|"
+            r"zimmer|mobility scooter"
+        ),
+        _rx(
+            r"(?:has|have|had) not (?:come|came|been|got|made it) back|never (?:came|come|got|"
+            r"made it) back|still not (?:back|home|returned)|not returned|(?:nobody|no one|"
+            r"noone) (?:has )?(?:seen|knows where) (?:him|her|them)|missing since|not been "
+            r"slept in|(?:can not|could not|cannot) find (?:him|her|them) anywhere"
+        ),
+    ),
+    _Pair(
+        # Not eating, no point, and a wish to vanish.
+        "self-harm",
+        _rx(
+            r"stopped eating|not eating|not sleeping|(?:can not|cannot) sleep|no point|"
+            r"hopeless|worthless|nothing matters|(?:all|is all) (?:her|his|their|my) fault|"
+            r"giving (?:\w+ )?away"
+        ),
+        _rx(
+            r"disappear|vanish|not be here|be gone|end it|end things|sleep forever|not wake|"
+            r"never wake"
+        ),
+    ),
+    _Pair(
+        # Arranging for the pets or the children while taking pills: "swallowed a bottle of
+        # pills and wants someone to look after her dog".
+        "self-harm",
+        _rx(
+            r"look after (?:her|his|their|my) (?:dog|dogs|cat|cats|pets?|kids|children)|(?:who|"
+            r"someone) (?:will|to|can) (?:look after|feed|have|take) (?:her|his|their|my) "
+            r"(?:dog|dogs|cat|cats|pets?|kids|children)"
+        ),
+        _rx(r"pills|tablets|overdose|swallowed|goodbye|end it|not be here|bridge|gone"),
+    ),
+    _Pair(
+        # A note left, and then silence: "left a note saying sorry ... not answering".
+        "self-harm",
+        _rx(
+            r"left (?:a|her|his|their) (?:note|message|voicemail|text|letter)|(?:note|message|"
+            r"voicemail|text|letter) (?:saying|said|that said)|sorry for "
+            r"everything|goodbye (?:note|letter|text|message)"
+        ),
+        _rx(
+            r"not (?:answering|responding|opening)|no (?:answer|reply|response)|will not open|"
+            r"locked (?:in|herself|himself|themselves)|goodbye|had enough|no point|(?:will "
+            r"not|would not) be (?:checking out|coming (?:down|back|home)|leaving|needing)"
+        ),
+    ),
+    _Pair(
+        # The bereaved who will soon be with the one they lost.
+        "self-harm",
+        _rx(
+            r"(?:late|dead) (?:wife|husband|partner|son|daughter|mum|dad|mother|father)|"
+            r"(?:wife|husband|partner|son|daughter) (?:\w+ )?(?:died|passed|is gone)|widow\w*|"
+            r"since (?:she|he|they) (?:died|passed)"
+        ),
+        _rx(
+            r"(?:be )?(?:joining|with) (?:her|him|them) (?:again )?(?:soon|shortly|before long)|"
+            r"see (?:her|him|them) again (?:soon|shortly|before long)|not be long now"
+        ),
+    ),
+    _Pair(
+        # Affairs settled and no need for anything after a date.
+        "self-harm",
+        _rx(
+            r"(?:made|making) (?:his|her|their|my) peace|(?:put|putting|got|sorted) (?:his|her|"
+            r"their|my) affairs|(?:put|putting|got|getting|sorted|has|have) (?:everything|it "
+            r"all|things) (?:in order|sorted)"
+        ),
+        _rx(
+            r"(?:will not|would not) (?:be )?need\w*|not be (?:around|here)|goodbye|giving "
+            r"(?:\w+ ){0,2}away|after (?:this|tonight|today|the weekend)"
         ),
     ),
 )
@@ -832,21 +1604,34 @@ def detect(text: str, tokens: Sequence[Token] | None = None) -> tuple[Finding, .
         clauses[tok.clause].append(tok.word)
     clauses = [c for c in clauses if c]
     found: dict[str, str] = {}
+    weak: set[str] = set()  # kinds found only by a sign that may be minor
     for words in clauses:
         clause = " ".join(words)
         if _ANY_RULE.search(clause) is None:
             continue  # most clauses say nothing alarming: one pass instead of one per rule
         for rule in _RULES:
-            if rule.kind in found:
+            if rule.kind in found and (rule.weak or rule.kind not in weak):
                 continue
+            past = rule.kind not in _STILL_URGENT and _over(clause)
             for m in rule.pattern.finditer(clause):
-                if _negated(words, _word_index(clause, m.start())):
+                at = _word_index(clause, m.start())
+                if past or _negated(words, at) or _hedged(words, at, m.group(0)):
+                    continue
+                if rule.kind in _ASKABLE and _asked_about(clause, m.start()):
                     continue
                 if rule.veto is not None and _vetoed(rule.veto, clause, m):
                     continue
                 found[rule.kind] = m.group(0)
+                if rule.weak:
+                    weak.add(rule.kind)
+                else:
+                    weak.discard(rule.kind)
                 break
     whole = " | ".join(" ".join(words) for words in clauses)
+    if weak and (_ALL_WELL.search(whole) or _FINE_CLAUSE.search(whole)):
+        # "banged his head on the shelf but he is fine": a minor sign, said to be minor.
+        for kind in weak:
+            del found[kind]
     for pair in _PAIRS:
         if pair.kind in found:
             continue
@@ -856,7 +1641,199 @@ def detect(text: str, tokens: Sequence[Token] | None = None) -> tuple[Finding, .
             if _negated_in(whole, first) or _negated_in(whole, second):
                 continue
             found[pair.kind] = f"{first.group(0)} … {second.group(0)}"
-    return tuple(Finding(kind, found[kind]) for kind in KINDS if kind in found)
+    if "medical" not in found:
+        signs = _signs(whole)
+        if signs:
+            found["medical"] = signs
+    if "missing" in found and _found_again(whole):
+        del found["missing"]  # "my son ran off - oh found him"
+    if found and any(not _negated_in(whole, m) for m in _RETRACTED.finditer(whole)):
+        return ()  # "the printer is smoking again... joking, it's just jammed"
+    if ("weapon" in found or "violence" in found) and "staff-threat" not in found:
+        target = _STAFF_TARGET.search(whole)
+        if target is not None:
+            # A colleague attacked or threatened: safety first, their support next.
+            found["staff-threat"] = target.group(0)
+    order = KINDS
+    if "self-harm" in found and not {"violence", "staff-threat"} & found.keys():
+        # A knife in the hand of someone who "can't do this any more" is a crisis first;
+        # a body in danger (an overdose taken, a collapse) still comes before it.
+        order = (*_BODY_FIRST, "self-harm", *(k for k in KINDS if k not in _BODY_FIRST))
+    return tuple(Finding(kind, found[kind]) for kind in order if kind in found)
+
+
+_BODY_FIRST = ("medical",)
+
+# A danger told as over ("the gas leak yesterday was fixed", "the lady who collapsed last
+# week came back to thank us") is a report, not an emergency; unless the clause says it
+# is still going on. Self-harm and an overdose stay urgent whenever they were said.
+_STILL_URGENT = frozenset({"self-harm", "overdose", "missing"})
+_PAST = _rx(
+    r"yesterday|last (?:night|week|month|year|time|weekend|summer|winter|christmas)|"
+    r"(?:\w+ )?(?:days|weeks|months|years) ago|the other (?:day|week|night)|earlier this "
+    r"(?:week|month|year)|(?:was|were|been|has been|have been|got) (?:fixed|repaired|sorted|"
+    r"put out|cleared|resolved|dealt with)|(?:came|come|comes) back to (?:thank|say thanks)"
+)
+_NOW = _rx(r"now|still|again|right now|currently|today|tonight|this (?:morning|afternoon|evening)|"
+    r"just now")
+
+
+def _over(clause: str) -> bool:
+    return _PAST.search(clause) is not None and _NOW.search(clause) is None
+
+
+# The teller takes it back: "... joking", "only kidding", "he joked he'd jump".
+_RETRACTED = _rx(r"(?:only |just )?(?:joking|kidding)|jk|not really|false alarm|joked|as a joke")
+
+# "She nearly fainted", "almost fell": it did not happen. A near-drowning did, though.
+_HEDGES = frozenset({"nearly", "almost", "practically", "virtually"})
+
+
+def _hedged(words: Sequence[str], start: int, hit: str) -> bool:
+    if "drown" in hit or "chok" in hit:
+        return False
+    return any(w in _HEDGES for w in words[max(0, start - 2) : start])
+
+
+# Asked about, sold or fitted, a danger's name is an enquiry: "asked if we sell carbon
+# monoxide alarms", "mum asking if we have a lost child procedure". Not for a body in
+# trouble or a crisis, which people also raise as questions.
+_ASKABLE = frozenset({"fire", "gas", "flood", "hazard", "missing", "weapon"})
+_ENQUIRY = _rx(
+    r"(?:asked|asking|asks|ask|wants to know|wanted to know|wondering|enquir\w*|question "
+    r"about|query about) (?:\w+ ){0,2}(?:if|whether|where|what|about|how|when|for)|(?:sell|"
+    r"sells|selling|sold|stock|stocks|buy|buying|bought|order|ordered|return|returning|refund "
+    r"for|price of|fit|fitted|install\w*|replac\w*|test|testing|tested|service|serviced)"
+)
+
+
+# A question about what we have or how we do things: "asking if we have a lost child
+# procedure", "asked whether the gym has a defibrillator".
+_POLICY_QUESTION = _rx(
+    r"(?:asked|asking|asks|wants to know|wanted to know) (?:if|whether) (?:we|you|the \w+|"
+    r"there) (?:have|has|is|are|sell|do|offer|stock)|(?:asked|asking|asks) about (?:our|your|"
+    r"the) (?:\w+ ){0,3}(?:procedure|procedures|policy|policies|plan|plans|process)"
+)
+
+
+def _asked_about(clause: str, start: int) -> bool:
+    """Whether an enquiry or a purchase governs the words at ``start`` (within six words)."""
+    enquiries = list(_ENQUIRY.finditer(clause, 0, start))
+    return bool(enquiries) and clause.count(" ", enquiries[-1].end(), start) <= 7
+
+
+# Said of a minor sign, these make it minor ("but he is fine", "nobody was hurt").
+_ALL_WELL = _rx(
+    r"unhurt|uninjured|unharmed|not (?:hurt|injured|bleeding)|no (?:harm|injur\w*|damage) "
+    r"done|no injur\w*|nobody (?:was |is |got )?(?:hurt|injured)|(?:is|are|seems|seemed|was|"
+    r"were|looks|looked|feels|felt) (?:totally |completely |absolutely |all |perfectly |now )?"
+    r"(?:fine|okay|alright|all right|unharmed)|(?:he|she|they) (?:is|are) (?:fine|okay)|"
+    r"(?:fine|okay) now|just a (?:scratch|graze|bruise|bump)|laughing it off"
+)
+
+# A person said to be found, back or safe: the search is over.
+_FOUND_AGAIN = _rx(
+    r"(?:found|spotted|got) (?:him|her|them)(?! (?:on|in|lying|unconscious|collapsed|crying|"
+    r"alone|wandering|outside|by|near|at|under|behind|hiding|locked|trapped)\b)|(?:he|she|"
+    r"they) (?:is|are|was|were|has|have|came|come) (?:back|found|here now|turned up|safe|"
+    r"fine|with (?:mum|dad|her|him|them|us|his|her))|turned up|reunited|false alarm|panic "
+    r"over|(?:came|come|comes) (?:straight |right |back )?back(?! to)|back (?:in|within|after) "
+    r"(?:a|two|five|ten|\d+) (?:minute|minutes|mins|seconds)|"
+    r"all (?:good|fine|sorted|okay) now|been found|found safe|"
+    # Or minded all along: "on his own in the play area while she pays, she can see him".
+    r"(?:she|he|they|mum|dad|parents?|mother|father|nan|gran) (?:\w+ )?(?:can see|is watching|"
+    r"are watching|keeping an eye on|has an eye on) (?:him|her|them)|while (?:her |his |their |"
+    r"the )?(?:mum|dad|mother|father|parents?|she|he|they|nan|gran|grandma|grandad) (?:\w+ )?"
+    r"(?:pays|orders|queues|is paying|is ordering|is queuing|are paying|are ordering|checks "
+    r"in|is checking in|shops|tries|gets|grabs|works|is working|serves|is serving|finishes|"
+    r"browses|is browsing)"
+)
+
+
+# "crying but fine": the clause after "but" is the one word.
+_FINE_CLAUSE = re.compile(r"(?:^|\| )(?:fine|okay|alright|all good)(?: now)?(?= \||$)")
+
+
+def _found_again(whole: str) -> bool:
+    return any(not _negated_in(whole, m) for m in _FOUND_AGAIN.finditer(whole))
+
+
+# One of our people as the one attacked or threatened.
+_STAFF_TARGET = _rx(
+    r"(?:our|my|a|the|one of (?:our|the)) (?:\w+ )?(?:staff|colleague|colleagues|security "
+    r"guard|guard|bouncer|doorman|waiter|waiters|waitress|waitresses|barman|barmaid|bartender|"
+    r"cashier|cashiers|teller|receptionist|receptionists|nurse|nurses|doctor|pharmacist|"
+    r"driver|drivers|rider|riders|porter|cleaner|manager|attendant|steward|crew|agent|"
+    r"assistant|worker|carer|chef|trainee|server|barista|member of staff|team member)|"
+    r"my colleague|our staff|staff member|member of staff"
+)
+
+# Signs of a body in trouble that each may mean little ("feels dizzy", "confused about
+# the bill") but together mean a medical emergency: two different signs, one of them
+# strong, describe someone who needs help now ("dizzy and being sick", "clammy and grey").
+_STRONG_SIGNS: tuple[re.Pattern[str], ...] = tuple(
+    _rx(p)
+    for p in (
+        r"dizzy|light ?headed|woozy|faint|fainting|vertigo|room (?:is )?spinning",
+        r"clammy|cold sweat|sweaty|drenched in sweat|pouring with sweat",
+        r"pale|grey|gray|white as a sheet|ashen|(?:gone|went|turned|going) white|colour "
+        r"(?:has )?drained|(?:went|gone|turned|turning|going) (?:a |all )?(?:funny|strange|odd|"
+        r"weird|horrible|awful) colou?r",
+        r"confused(?! (?:by|about|with|over|as to|why|how|what|which|at|because)\b)|"
+        r"disorientated|disoriented|not making (?:any )?sense|talking nonsense|muddled|"
+        r"(?:does not|do not) know where (?:he|she|they) (?:is|are)",
+        r"slurr\w*|(?:can not|cannot|could not) (?:speak|talk) (?:properly|clearly|right)|"
+        r"speech (?:is )?(?:slurred|funny|weird)|face (?:\w+ )?(?:looks|looking|went|gone|is) "
+        r"(?:all )?(?:odd|strange|weird|funny|wrong|lopsided)",
+        r"(?:being|been|was) sick(?! of| and tired)|vomit\w*|throwing up|threw up",
+        r"numb|numbness|tingling|pins and needles",
+        r"drowsy|(?:can not|could not) stay awake|nodding off|keeps passing out|drifting off",
+        r"not (?:answering|responding to) (?:us|me|staff|her name|his name|anyone)|not "
+        r"answering when (?:we|i) (?:call|speak|talk)",
+        r"(?:blurred|blurry|double) vision|vision (?:is )?(?:blurred|blurry|double)|seeing "
+        r"double|(?:can not|could not) see properly",
+    )
+)
+_SOFT_SIGNS: tuple[re.Pattern[str], ...] = tuple(
+    _rx(p)
+    for p in (
+        r"(?:feels?|feeling|felt) (?:really |very |so |quite |a bit |bit )?(?:odd|strange|"
+        r"weird|funny|unwell|rough|ill|awful|terrible|off|not right|sick|wobbly|weak|faint)"
+        r"(?! (?:about|that|for|because|asking|to|having|with the)\b)|unwell|not feeling "
+        r"(?:well|right|herself|himself)|feeling ill",
+        r"shaking|shaky|trembling|shivering(?! (?:his|her|their) head)",
+        r"headache|head (?:is )?(?:pounding|splitting)|migraine",
+        r"breathless|short of breath|out of breath(?! (?:from|after))",
+        r"hot and cold|burning up|(?:a |high )fever|high temperature",
+        r"weak|wobbly|(?:legs|knees) (?:\w+ )?(?:gone|going|went|buckl\w*)",
+        r"clutching|doubled over|in pain|holding (?:his|her|their) (?:stomach|chest|head|side)",
+    )
+)
+# Idioms built of those words: "sick of waiting", "pale ale", "the grey one".
+_NOT_A_SIGN = _rx(
+    r"sick (?:of|and tired)|pale (?:ale|blue|pink|green|yellow|colour|wood)|grey (?:one|"
+    r"colour|jumper|coat|car|suit|sofa|carpet|skies|day|area|hair)|(?:hair|sky|skies|"
+    r"paint|walls?|sky) (?:\w+ ){0,2}(?:grey|gray|pale)|weak (?:signal|wifi|coffee|tea|"
+    r"password|excuse|link|point|spot)|(?:dizzy|confused|shaking|weak) (?:at|with|from|by) "
+    r"(?:the )?(?:price|prices|bill|choice|menu|options|laughter|excitement|rage|anger|cold)"
+)
+
+
+def _signs(whole: str) -> str | None:
+    """The signs, if two different ones (at least one strong) are said of the line."""
+    if _NOT_A_SIGN.search(whole):
+        whole = _NOT_A_SIGN.sub(" ", whole)
+    strong = [m for p in _STRONG_SIGNS if (m := p.search(whole)) and not _negated_in(whole, m)]
+    if not strong:
+        return None
+    soft = [m for p in _SOFT_SIGNS if (m := p.search(whole)) and not _negated_in(whole, m)]
+    # One phrase is one sign ("feels faint" is not "faint" and "feels faint").
+    hits = strong + [
+        m for m in soft if not any(m.start() < h.end() and h.start() < m.end() for h in strong)
+    ]
+    if len(hits) < 2:
+        return None
+    return " … ".join(m.group(0) for m in hits[:2])
 
 
 def _vetoed(veto: re.Pattern[str], clause: str, hit: re.Match[str]) -> bool:
@@ -891,8 +1868,20 @@ _ROUTINE = re.compile(
     r"\b(?:(?:lost|left|dropped|forgot|forgotten|misplaced|(?:can not|cannot|could not) "
     r"find) (?:his|her|their|my|a|the) (?:\w+ ){0,2}(?:teddy|teddies|toy|toys|bunny|dummy|"
     r"coat|jacket|hat|shoe|shoes|bag|phone|bottle|blanket|book|scarf|gloves?|glasses|keys|"
-    r"wallet|purse|card|umbrella|comforter)|" + _CARER + r" (?:is |was |are |were )?"
-    r"(?:right )?(?:with|next to|beside|holding) (?:him|her|them))\b"
+    r"wallet|purse|card|umbrella|comforter|balloon|ice cream|sweets|lolly|kite|ball)|"
+    + _CARER + r" (?:is |was |are |were )?"
+    r"(?:right )?(?:with|next to|beside|holding) (?:him|her|them)|"
+    # Fire-safety kit, asked about or broken, is no fire; a joke is no threat.
+    r"fire (?:exit|exits|door|doors|escape|extinguishers?|blanket|drill|alarm test|safety|"
+    r"marshal|warden|assembly|risk|certificate|pit|place|side|exit sign)|smoke alarm "
+    r"(?:battery|batteries|chirp\w*|beep\w*)|water feature|(?:burnt|burned) (?:the |his |her |"
+    r"some )?(?:toast|food|"
+    r"pizza|chips|bacon|rice|edges|bits)|lost (?:a|his|her|their) (?:baby )?(?:tooth|teeth|"
+    r"filling)|lol|lmao|haha|only joking|joking|jokingly|kidding|lost in (?:a|his|her|their|"
+    r"the) (?:book|game|thought|thoughts|music|film|movie|show|world|daydream)|die happy|to "
+    r"die for|dying (?:to|for)|(?:die|died|dying) (?:of|from) (?:laughing|laughter|boredom|"
+    r"embarrassment|shame|hunger|thirst|curiosity)|waiting (?:outside )?for (?:her|his|"
+    r"their) (?:mum|dad|parents?|lift|ride|taxi|nan|gran) to (?:pick|collect|come))\b"
 )
 
 
@@ -909,8 +1898,19 @@ def routine_mention(text: str, tokens: Sequence[Token] | None = None) -> str | N
     for words in clauses.values():
         clause = " ".join(words)
         routine = _ROUTINE.search(clause)
-        if routine is not None:
+        if routine is not None and not _negated(words, _word_index(clause, routine.start())):
             return routine.group(0)
+        settled = (
+            _FOUND_AGAIN.search(clause)
+            or _ALL_WELL.search(clause)
+            or _FINE_CLAUSE.search(clause)
+            or _POLICY_QUESTION.search(clause)
+        )
+        retracted = _RETRACTED.search(clause)
+        if retracted is not None and not _negated(words, _word_index(clause, retracted.start())):
+            return retracted.group(0)  # "a regular joked he'd jump off a bridge"
+        if settled is not None:
+            return settled.group(0)  # "while his mum pays", "but he is fine"
         if _ANY_RULE.search(clause) is None:
             continue
         for rule in _RULES:
