@@ -513,3 +513,43 @@ def test_scene_words_do_not_decide_the_playbook(matcher: PlaybookMatcher) -> Non
         "bloke at the counter seething, having a tantrum",
     ):
         assert top(matcher.match(text)) == "angry-customer", text
+
+
+def _read_as(
+    matcher: PlaybookMatcher, text: str, ranked: list[tuple[str, float]], mass: float
+) -> MatchResult:
+    """The matcher's decision for a line whose blended ranking and classifier reading are
+    ``ranked`` and ``mass`` (the safety playbooks' probability together)."""
+    from bot.matching.result import Candidate
+
+    base = MatchResult(
+        ranked=tuple(Candidate(pid, score) for pid, score in ranked),
+        confidence=ranked[0][1],
+        confident=True,
+        escalation_reasons=(),
+        matched_terms=(),
+        meaningful=True,
+        learned=0.3,
+        safety_mass=mass,
+        learned_safety="medical-emergency",
+    )
+    return matcher._ranked(base, text, tokenise(text))
+
+
+def test_a_line_the_classifier_reads_as_an_emergency_answers_safety_first(
+    matcher: PlaybookMatcher,
+) -> None:
+    # A complaint ranks first, but the classifier puts most of the line's weight on the
+    # safety playbooks together: the emergency answers, the complaint is next, and a
+    # manager is paged.
+    text = "moaning about the bill and he has gone a strange colour and sat down"
+    ranked = [("billing-dispute", 0.52), ("medical-emergency", 0.31), ("safety-emergency", 0.2)]
+    sure = _read_as(matcher, text, ranked, mass=0.75)
+    assert [c.playbook_id for c in sure.ranked[:2]] == ["medical-emergency", "billing-dispute"]
+    assert sure.escalate and "safety" in sure.escalation_reasons
+    # Below the bar it stays the complaint, with no page.
+    unsure = _read_as(matcher, text, ranked, mass=0.5)
+    assert unsure.ranked[0].playbook_id == "billing-dispute" and not unsure.escalate
+    # A routine mention the detector explains away never pages, however it reads.
+    drill = "asking if the fire drill is still on tomorrow, annoyed about the bill"
+    assert not _read_as(matcher, drill, ranked, mass=0.9).escalate

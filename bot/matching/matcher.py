@@ -52,6 +52,11 @@ CLASSIFIER_WEIGHT = 0.7
 # pages a manager) even when the detector found no phrase of its own.
 SAFETY_RANKING_TRUST = 0.6
 SAFETY_LEARNED_TRUST = 0.55
+# With a complaint ranked first: the classifier's probability of the safety playbooks
+# together above which the line is taken for an emergency. Chosen on the calibration
+# split and the detector authors' development sets (tests/data): 0.7 added one page in
+# 80 near misses there and caught one more emergency in 13; 0.5 paged three times as often.
+SAFETY_MASS_TRUST = 0.7
 # A second problem in one line: a guess scoring at least this share of the best one is
 # taken to be in the text too, not a near-miss of the same problem.
 SECOND_PROBLEM_SHARE = 0.5
@@ -218,8 +223,9 @@ class PlaybookMatcher:
             return replace(base, guesses=base.ranked)
         top_id = base.ranked[0].playbook_id
         if top_id in safety.SAFETY_PLAYBOOKS:
-            routine = self._trusted_emergency(base) and safety.routine_mention(text, tokens)
-            if self._trusted_emergency(base) and not routine:
+            sure = self._trusted_emergency(base) or base.safety_mass >= SAFETY_MASS_TRUST
+            routine = sure and safety.routine_mention(text, tokens)
+            if sure and not routine:
                 # The detector found no phrase it knows, but the reading of the whole
                 # line is sure this is an emergency (a sign described in other words):
                 # a missed emergency costs more than a needless page. Not when the
@@ -240,6 +246,24 @@ class PlaybookMatcher:
             # alerts a manager. Explained away as an idiom or a routine situation, it
             # goes behind the other guesses.
             return self._demoted(base, explained=bool(routine))
+        learned_safety = base.learned_safety
+        if (
+            base.safety_mass >= SAFETY_MASS_TRUST
+            and learned_safety is not None
+            and not safety.routine_mention(text, tokens)
+        ):
+            # The whole line reads as an emergency although a complaint ranks first (a
+            # sign told inside a grievance, its mass split between safety playbooks):
+            # the safety playbook answers, the complaint is the first alternative.
+            return self._answer(
+                base,
+                [learned_safety, top_id],
+                answered_by="safety",
+                reasons=tuple(dict.fromkeys(("safety", *base.escalation_reasons))),
+                phrases=base.signal_phrases,
+                playbook_reasons=self._always.get(learned_safety, ()),
+                kinds=(),
+            )
         top = base.ranked[0]
         signalled = set(base.escalation_reasons)
         if signalled and not (self._handles.get(top.playbook_id, frozenset()) & signalled):
@@ -360,11 +384,16 @@ class PlaybookMatcher:
             playbook_reasons = base.playbook_reasons  # the lexical ranker already judged it
         elif confidence >= CONFIDENCE_THRESHOLD:
             playbook_reasons = self._always_reasons(base, top.playbook_id)
+        in_library = [pid for pid in safety.SAFETY_PLAYBOOKS if pid in self._ids]
+        safety_mass = sum(probabilities.get(pid, 0.0) for pid in in_library) / known
+        learned_safety = max(in_library, key=lambda pid: probabilities.get(pid, 0.0), default=None)
         return replace(
             base,
             ranked=ranked,
             confidence=confidence,
             learned=probabilities.get(top.playbook_id, 0.0) / known,
+            safety_mass=safety_mass,
+            learned_safety=learned_safety,
             confident=confidence >= CONFIDENCE_THRESHOLD,
             playbook_reasons=playbook_reasons,
             escalate=bool(base.escalation_reasons or playbook_reasons),

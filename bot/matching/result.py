@@ -50,6 +50,11 @@ class MatchResult:
     praise_only: bool = False
     # The classifier's own probability for the blended best guess (0 without a model).
     learned: float = 0.0
+    # The classifier's probability that the line is one of the safety playbooks, all of
+    # them together (an emergency told inside a complaint splits its mass among them).
+    safety_mass: float = 0.0
+    # The safety playbook the classifier rates highest, when it rates any.
+    learned_safety: str | None = None
 
     @property
     def top(self) -> Candidate | None:
