@@ -531,6 +531,9 @@ def inspect(tokens: Sequence[Token]) -> Detection:
                     dismissed.add(rule.reason)
                     continue
                 if _false_friend(rule.reason, text, m):
+                    # Its words mean something else here ("the police officer came in
+                    # for a coffee"): no playbook should page for that reason either.
+                    dismissed.add(rule.reason)
                     continue
                 found.append((rule, m.group(0)))
                 break
