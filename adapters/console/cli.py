@@ -150,6 +150,13 @@ def build_parser() -> OneLineParser:
         p.add_argument("--role", type=_role, help="role when the user is not in the org file")
         p.add_argument("--json", action="store_true", help="machine-readable output")
 
+    def as_operator(p: argparse.ArgumentParser, json_help: str = "machine-readable output") -> None:
+        """--user optional: without it the command runs as the operator at the server's
+        shell (a local admin), as `report` does."""
+        p.add_argument("--user", default=None, help="run as this user (default: local admin)")
+        p.add_argument("--role", type=_role, help="role when the user is not in the org file")
+        p.add_argument("--json", action="store_true", help=json_help)
+
     p = sub.add_parser("advise", help="coach a situation (TEXT, or - for one a line on stdin)")
     p.add_argument("text")
     who(p, user_required=False)
@@ -200,9 +207,7 @@ def build_parser() -> OneLineParser:
     p.add_argument("user_id", type=_record_id)
     p.add_argument("new_role", type=_role, metavar="ROLE")
     p.add_argument("--org", default=argparse.SUPPRESS, help=ORG_HELP)
-    p.add_argument("--user", default=None, help="run as this user (default: local admin)")
-    p.add_argument("--role", type=_role, help="role when the user is not in the org file")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+    as_operator(p)
 
     p = sub.add_parser(
         "org",
@@ -218,9 +223,7 @@ def build_parser() -> OneLineParser:
     p.add_argument("action", choices=["import"])
     p.add_argument("file", type=Path)
     p.add_argument("--org", default=argparse.SUPPRESS, help="organisation id")
-    p.add_argument("--user", default=None, help="run as this user (default: local admin)")
-    p.add_argument("--role", type=_role, help="role when the user is not in the org file")
-    p.add_argument("--json", action="store_true")
+    as_operator(p)
 
     p = sub.add_parser(
         "pending", help="the spends waiting for a manager's decision, oldest first (managers)"
@@ -253,9 +256,7 @@ def build_parser() -> OneLineParser:
         metavar="FILE.png",
         help="also draw a PNG chart (and FILE-recovery.png when incidents have outcomes)",
     )
-    p.add_argument("--user", default=None, help="run as this user (default: local admin)")
-    p.add_argument("--role", type=_role, help="role when the user is not in the org file")
-    p.add_argument("--json", action="store_true", help="same as --format json")
+    as_operator(p, json_help="same as --format json")
 
     p = sub.add_parser(
         "audit",
@@ -307,9 +308,7 @@ def build_parser() -> OneLineParser:
         metavar="YYYY-MM-DD",
         help="check: warn about reviews due before this date (default: today)",
     )
-    p.add_argument("--user", default=None, help="stats: run as this user")
-    p.add_argument("--role", type=_role, help="role when the user is not in the org file")
-    p.add_argument("--json", action="store_true")
+    as_operator(p)
 
     p = sub.add_parser("outcome", help="record how an incident ended: won, calmed, lost, unsure")
     p.add_argument("incident_id", type=_record_id)
