@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.slack_recorder import SlackRecorder
+
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -52,6 +54,15 @@ async def postgres_url() -> AsyncIterator[str]:
     conn = await asyncpg.connect(POSTGRES_URL)
     await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     await conn.close()
+
+
+@pytest.fixture
+async def recorder() -> AsyncIterator[SlackRecorder]:
+    """The stand-in Slack Web API: a local HTTP server recording what the bot sends."""
+    rec = SlackRecorder()
+    await rec.start()
+    yield rec
+    await rec.stop()
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ import socket
 import sys
 import time
 import urllib.parse
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -304,14 +304,6 @@ def worker_env(tmp_path: Path, recorder: SlackRecorder, db: str, redis: str) -> 
         PYTHONPATH=str(Path(__file__).resolve().parents[1]),
     )
     return env
-
-
-@pytest.fixture
-async def recorder() -> AsyncIterator[SlackRecorder]:
-    rec = SlackRecorder()
-    await rec.start()
-    yield rec
-    await rec.stop()
 
 
 async def post(

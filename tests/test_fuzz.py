@@ -161,14 +161,6 @@ def errors() -> Iterator[Errors]:
 
 
 @pytest.fixture
-async def recorder() -> AsyncIterator[SlackRecorder]:
-    rec = SlackRecorder()
-    await rec.start()
-    yield rec
-    await rec.stop()
-
-
-@pytest.fixture
 async def client(tmp_path: Path, recorder: SlackRecorder) -> AsyncIterator[TestClient]:
     settings_ = settings_for(tmp_path, recorder, f"sqlite:///{tmp_path / 'coach.db'}", "")
     async with TestClient(TestServer(build_app(settings_))) as c:

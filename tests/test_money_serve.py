@@ -48,14 +48,6 @@ users:
 
 
 @pytest.fixture
-async def recorder() -> AsyncIterator[SlackRecorder]:
-    rec = SlackRecorder()
-    await rec.start()
-    yield rec
-    await rec.stop()
-
-
-@pytest.fixture
 async def workers(
     tmp_path: Path, recorder: SlackRecorder, postgres_url: str, redis_url: str
 ) -> AsyncIterator[tuple[Worker, Worker]]:

@@ -82,8 +82,18 @@ def shipped() -> PlaybookMatcher:
     return PlaybookMatcher(load_library())
 
 
+SAFETY_IDS = {"safety-emergency", "medical-emergency", "missing-person", "self-harm-or-crisis"}
+
+
 def ids(result: MatchResult) -> list[str]:
     return [c.playbook_id for c in result.ranked]
+
+
+def assert_no_safety_alarm(result: MatchResult) -> None:
+    """No safety reason, no detector finding, and no safety playbook as the answer."""
+    assert "safety" not in result.all_reasons, (result.signal_phrases, ids(result)[:3])
+    assert not result.safety
+    assert not ids(result) or ids(result)[0] not in SAFETY_IDS
 
 
 # --- safety before every score ------------------------------------------------------------
@@ -165,15 +175,7 @@ IDIOMS = [
 def test_idioms_and_routine_mentions_raise_no_safety_alarm(
     matcher: PlaybookMatcher, text: str
 ) -> None:
-    result = matcher.match(text)
-    assert "safety" not in result.all_reasons, (result.signal_phrases, ids(result)[:3])
-    assert not result.safety
-    assert not ids(result) or ids(result)[0] not in {
-        "safety-emergency",
-        "medical-emergency",
-        "missing-person",
-        "self-harm-or-crisis",
-    }
+    assert_no_safety_alarm(matcher.match(text))
 
 
 # --- wording the first rules did not foresee (a second author's classes of signs) -----------
@@ -256,15 +258,7 @@ IDIOMS_OF_THOSE_WORDS = [
 def test_the_same_words_as_idioms_raise_no_safety_alarm(
     shipped: PlaybookMatcher, text: str
 ) -> None:
-    result = shipped.match(text)
-    assert "safety" not in result.all_reasons, (result.signal_phrases, ids(result)[:3])
-    assert not result.safety
-    assert not ids(result) or ids(result)[0] not in {
-        "safety-emergency",
-        "medical-emergency",
-        "missing-person",
-        "self-harm-or-crisis",
-    }
+    assert_no_safety_alarm(shipped.match(text))
 
 
 # --- the development sets: critical lines and near misses, each written by its own hand ---
@@ -274,7 +268,6 @@ def test_the_same_words_as_idioms_raise_no_safety_alarm(
 
 CRITICAL_SETS = ("safety_dev.jsonl", "safety_dev2.jsonl", "safety_dev3.jsonl")
 NEAR_MISS_SETS = ("safety_dev.jsonl", "safety_dev2.jsonl", "near_miss_dev3.jsonl")
-SAFETY_IDS = {"safety-emergency", "medical-emergency", "missing-person", "self-harm-or-crisis"}
 
 
 def dev_lines(name: str) -> list[dict[str, object]]:

@@ -31,14 +31,6 @@ from tests.slack_recorder import SlackRecorder
 from tests.test_faults import FORM, WASHER, settings_for, signed, slash
 
 
-@pytest.fixture
-async def recorder() -> AsyncIterator[SlackRecorder]:
-    rec = SlackRecorder()
-    await rec.start()
-    yield rec
-    await rec.stop()
-
-
 async def _boom(_: web.Request) -> web.Response:
     raise StorageUnavailable(
         "The spend ledger is unavailable right now, so nothing was recorded. "

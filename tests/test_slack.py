@@ -220,14 +220,6 @@ class Slack:
         return call
 
 
-@pytest.fixture
-async def recorder() -> AsyncIterator[SlackRecorder]:
-    rec = SlackRecorder()
-    await rec.start()
-    yield rec
-    await rec.stop()
-
-
 def slack_settings(tmp_path: Path, recorder: SlackRecorder, **extra: Any) -> Settings:
     org = tmp_path / "org.yaml"
     org.write_text(ORG_YAML)

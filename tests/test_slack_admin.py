@@ -56,14 +56,6 @@ __all__ = ["service"]  # the OAuth deployment's fixture, used by the installer's
 
 
 @pytest.fixture
-async def recorder() -> AsyncIterator[SlackRecorder]:
-    rec = SlackRecorder()
-    await rec.start()
-    yield rec
-    await rec.stop()
-
-
-@pytest.fixture
 async def coach(tmp_path: Path) -> AsyncIterator[Coach]:
     """The core as ``serve`` assembles it: policy changes stored and audited."""
     library, matcher = _library_and_matcher()

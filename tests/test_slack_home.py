@@ -64,14 +64,6 @@ PRIVATE = ("214", "118", "305", "diabetic", "fuming", "freezing")
 
 
 @pytest.fixture
-async def recorder() -> AsyncIterator[SlackRecorder]:
-    rec = SlackRecorder()
-    await rec.start()
-    yield rec
-    await rec.stop()
-
-
-@pytest.fixture
 async def coach(tmp_path: Path) -> AsyncIterator[Coach]:
     """The core with an incident history and a clock the test owns (10 March 2026)."""
     library, matcher = _library_and_matcher()

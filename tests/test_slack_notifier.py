@@ -4,7 +4,6 @@ outbox when Slack says no (429 with Retry-After, errors that retrying cannot fix
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
@@ -38,14 +37,6 @@ def escalation(**changes: object) -> EscalationRecord:
 
 def note(topic: str, recipient: str | None = None, ref: str | None = None) -> Notification:
     return Notification("n1", "T1", "slack", topic, "es_1", recipient, 0, OPENED_AT, ref)
-
-
-@pytest.fixture
-async def recorder() -> AsyncIterator[SlackRecorder]:
-    rec = SlackRecorder()
-    await rec.start()
-    yield rec
-    await rec.stop()
 
 
 @pytest.fixture

@@ -65,14 +65,6 @@ WS_B = FakeWorkspace(
 
 
 @pytest.fixture
-async def recorder() -> AsyncIterator[SlackRecorder]:
-    rec = SlackRecorder()
-    await rec.start()
-    yield rec
-    await rec.stop()
-
-
-@pytest.fixture
 async def coach(tmp_path: Path) -> AsyncIterator[Coach]:
     async with open_test_coach(tmp_path) as opened:
         yield opened

@@ -36,14 +36,6 @@ APP_TOKEN = "xapp-1-A00FAKEAPP1-1-test"
 
 
 @pytest.fixture
-async def recorder() -> AsyncIterator[SlackRecorder]:
-    rec = SlackRecorder()
-    await rec.start()
-    yield rec
-    await rec.stop()
-
-
-@pytest.fixture
 async def coach(tmp_path: Path) -> AsyncIterator[Coach]:
     async with open_test_coach(tmp_path) as opened:
         yield opened
