@@ -96,6 +96,9 @@ class PlaybookMatcher:
         }
         self._fallback = FALLBACK_PLAYBOOK_ID if FALLBACK_PLAYBOOK_ID in self._ids else None
         self._playbook_ids = tuple(pb.id for pb in library)
+        self._safety_ids = tuple(
+            pid for pid in self._playbook_ids if pid in safety.SAFETY_PLAYBOOKS
+        )
 
     @classmethod
     def shared(cls, library: PlaybookLibrary) -> PlaybookMatcher:
@@ -231,15 +234,7 @@ class PlaybookMatcher:
                 # a missed emergency costs more than a needless page. Not when the
                 # detector knows the alarming words here for an idiom or a routine
                 # situation ("bleeding him dry", "lost his teddy, mum with him").
-                return self._answer(
-                    base,
-                    [top_id],
-                    answered_by="safety",
-                    reasons=tuple(dict.fromkeys(("safety", *base.escalation_reasons))),
-                    phrases=base.signal_phrases,
-                    playbook_reasons=self._always.get(top_id, ()),
-                    kinds=(),
-                )
+                return self._learned_emergency(base, [top_id])
             # No danger found, and the ranker's best guess is a safety playbook only
             # weakly: a stray word ("the evacuation drill", "flooded with calls"). It
             # stays one click away as the first alternative; it neither answers nor
@@ -255,15 +250,7 @@ class PlaybookMatcher:
             # The whole line reads as an emergency although a complaint ranks first (a
             # sign told inside a grievance, its mass split between safety playbooks):
             # the safety playbook answers, the complaint is the first alternative.
-            return self._answer(
-                base,
-                [learned_safety, top_id],
-                answered_by="safety",
-                reasons=tuple(dict.fromkeys(("safety", *base.escalation_reasons))),
-                phrases=base.signal_phrases,
-                playbook_reasons=self._always.get(learned_safety, ()),
-                kinds=(),
-            )
+            return self._learned_emergency(base, [learned_safety, top_id])
         top = base.ranked[0]
         signalled = set(base.escalation_reasons)
         if signalled and not (self._handles.get(top.playbook_id, frozenset()) & signalled):
@@ -384,9 +371,10 @@ class PlaybookMatcher:
             playbook_reasons = base.playbook_reasons  # the lexical ranker already judged it
         elif confidence >= CONFIDENCE_THRESHOLD:
             playbook_reasons = self._always_reasons(base, top.playbook_id)
-        in_library = [pid for pid in safety.SAFETY_PLAYBOOKS if pid in self._ids]
-        safety_mass = sum(probabilities.get(pid, 0.0) for pid in in_library) / known
-        learned_safety = max(in_library, key=lambda pid: probabilities.get(pid, 0.0), default=None)
+        safety_mass = sum(probabilities.get(pid, 0.0) for pid in self._safety_ids) / known
+        learned_safety = max(
+            self._safety_ids, key=lambda pid: probabilities.get(pid, 0.0), default=None
+        )
         return replace(
             base,
             ranked=ranked,
@@ -429,6 +417,19 @@ class PlaybookMatcher:
                 return (ranked[0], cand, *rest)
             break
         return ranked
+
+    def _learned_emergency(self, base: MatchResult, order: list[str]) -> MatchResult:
+        """An emergency read by the classifier, not named by the detector: ``order[0]``
+        (a safety playbook) answers and a manager is paged for safety."""
+        return self._answer(
+            base,
+            order,
+            answered_by="safety",
+            reasons=tuple(dict.fromkeys(("safety", *base.escalation_reasons))),
+            phrases=base.signal_phrases,
+            playbook_reasons=self._always.get(order[0], ()),
+            kinds=(),
+        )
 
     def _trusted_emergency(self, base: MatchResult) -> bool:
         # Both the blend and the classifier itself: a blend lifted by the lexical side
