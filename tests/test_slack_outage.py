@@ -26,11 +26,10 @@ from tests.test_slack import (
     WASHER_TITLE,
     Slack,
     coach,
-    recorder,
     slack_settings,
 )
 
-__all__ = ["coach", "recorder"]  # fixtures shared with test_slack.py
+__all__ = ["coach"]  # a fixture shared with test_slack.py
 
 
 def _free_port() -> int:

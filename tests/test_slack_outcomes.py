@@ -41,11 +41,8 @@ from tests.test_slack import (
     WASHER,
     Slack,
     _library_and_matcher,
-    recorder,
     slack_settings,
 )
-
-__all__ = ["recorder"]  # the recorder fixture, shared with test_slack.py
 
 OTHER = "U0OTHER001"  # another associate: may not answer for STAFF's incident
 SLASH_CHANNEL = "C00FAKECHAN3"  # channel_id of the recorded slash command

@@ -28,7 +28,6 @@ from tests.test_slack_admin import (
     coach,
     edit_buttons,
     open_form,
-    recorder,
     service,
     slack,
     submit,
@@ -36,7 +35,7 @@ from tests.test_slack_admin import (
 from tests.test_slack_home import home_showing, next_home, open_home, view_text
 from tests.test_slack_oauth import WS_A, WS_B, as_workspace, install
 
-__all__ = ["coach", "recorder", "service", "slack"]  # the fixtures, shared
+__all__ = ["coach", "service", "slack"]  # the fixtures, shared
 
 POOL_LINE = "guest fuming that the pool is shut for repairs again"
 POOL = {
