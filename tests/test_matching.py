@@ -150,6 +150,19 @@ def test_signals_escalate_whatever_playbook_wins(matcher: PlaybookMatcher) -> No
     assert "solicitor" in " ".join(result.signal_phrases)
 
 
+def test_an_always_escalate_answer_pages_even_when_its_triggers_lead_thinly(
+    matcher: PlaybookMatcher,
+) -> None:
+    # The reading of the whole line is sure a colleague is being stalked; no trigger
+    # phrase leads clearly. Given as the answer, staff-harassed must still page.
+    result = matcher.match(
+        "man keeps phoning asking when our trainee finishes, says he knows which bus she gets home"
+    )
+    assert result.ranked[0].playbook_id == "staff-harassed"
+    assert result.escalate
+    assert "abuse" in result.all_reasons
+
+
 @pytest.mark.parametrize(
     "text",
     [

@@ -367,10 +367,14 @@ class PlaybookMatcher:
         # (the lexical confidence weighs its lead over the runner-up too).
         confidence = top.score if top.playbook_id in probabilities else base.confidence
         playbook_reasons: tuple[str, ...] = ()
-        if top.playbook_id == base.ranked[0].playbook_id:
-            playbook_reasons = base.playbook_reasons  # the lexical ranker already judged it
-        elif confidence >= CONFIDENCE_THRESHOLD:
+        if confidence >= CONFIDENCE_THRESHOLD:
+            # Given as the answer, an "always escalate" playbook pages a manager whether
+            # or not the triggers alone led clearly ("going to be his next post",
+            # "said he knows what car she drives": the classifier is sure, the lexical
+            # lead is thin).
             playbook_reasons = self._always_reasons(base, top.playbook_id)
+        elif top.playbook_id == base.ranked[0].playbook_id:
+            playbook_reasons = base.playbook_reasons  # the lexical ranker already judged it
         safety_mass = sum(probabilities.get(pid, 0.0) for pid in self._safety_ids) / known
         learned_safety = max(
             self._safety_ids, key=lambda pid: probabilities.get(pid, 0.0), default=None
