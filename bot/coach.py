@@ -71,7 +71,7 @@ from bot.models import (
     Step,
     TodayFigures,
 )
-from bot.money import currency_exponent, format_money, parse_amount, parse_limit, to_minor
+from bot.money import currency_exponent, format_money, parse_amount, to_minor
 from bot.org_playbooks import (
     OrgLibraries,
     adding,
@@ -953,7 +953,8 @@ class Coach:
         daily: str | Decimal | None,
     ) -> list[PolicyChange]:
         """An admin gives one user their own limits (above or below their role's, for
-        every playbook); both None: the user goes back to their role's."""
+        every playbook), typed as ``set_role_limits`` reads them; both None: the user
+        goes back to their role's. Bad amounts raise ``InvalidSetting`` naming each."""
         user_id = plain_id(user_id, "user id").strip()
         if not user_id:
             raise InvalidInput("a user id is needed")
@@ -965,10 +966,9 @@ class Coach:
             if per_incident is None or daily is None:
                 own.pop(user_id, None)
             else:
-                own[user_id] = {
-                    "per_incident": _limit(per_incident, current, "per-incident limit"),
-                    "daily": _limit(daily, current, "daily allowance"),
-                }
+                own[user_id] = parse_policy_amounts(
+                    current.currency, {"per_incident": per_incident, "daily": daily}
+                )
             return with_fields(current, user_limits=own)
 
         return await self._change_policy(actor, edit)
@@ -1427,12 +1427,6 @@ class Coach:
     def today_bounds(self, org: str) -> tuple[datetime, datetime]:
         start = self._start_of_today(org)
         return start, start + timedelta(days=1)
-
-
-def _limit(amount: str | Decimal, config: OrgConfig, what: str) -> Decimal:
-    """A limit as typed ("40", "£12.50") read as spends are, in the organisation's
-    currency; a Decimal is taken as it is (the organisation file's validators check it)."""
-    return parse_limit(amount, config.currency, what) if isinstance(amount, str) else amount
 
 
 def is_admin(actor: Actor) -> bool:

@@ -230,6 +230,7 @@ def _code(word: str) -> str | None:
 _SIGNS: Final = "-−–"  # hyphen, minus sign, en dash
 _SPACE_SEPS: Final = " \u00a0\u202f"
 _APOSTROPHES: Final = "'’"
+_NOT_POSITIVE: Final = "the amount must be positive"
 _MAX_DIGITS: Final = 24  # beyond any limit; also keeps int() away from huge strings
 
 _SPACED_NUMBER = re.compile(r"[0-9]{1,3}(?:[ \u00a0\u202f][0-9]{3}(?![0-9]))+(?:[.,][0-9]+)?")
@@ -536,7 +537,7 @@ def _to_money(
     if currency != org:
         raise InvalidAmount(_mismatch(org, currency))
     if negative:
-        raise InvalidAmount("the amount must be positive")
+        raise InvalidAmount(_NOT_POSITIVE)
     if sum(ch.isdigit() for ch in number) > _MAX_DIGITS:
         raise InvalidAmount(_too_large(org, max_minor))
     digits, places = _interpret(number, currency)
@@ -626,39 +627,61 @@ def _take(text: str, candidate: _Candidate) -> tuple[Money, str]:
     return candidate.money, _reason(text, candidate.start, candidate.end)
 
 
-# A zero written any way parse_amount reads ("0", "£0", "0.00", "0 GBP"): a limit may be
-# nothing (every spend then goes to a manager), though a spend may not.
-_ZERO_NUMBER = re.compile(r"(?<![0-9.,])0+(?:[.,]0+)?(?![0-9.,])")
+# A limit typed as zero ("0", "£0.00", "0 GBP", "0p"): the number, and what surrounds it.
+# A spend may not be zero; a limit may (a role with no authority of its own).
+_ZERO_LIMIT = re.compile(r"(?P<before>\D*?)\s*0+(?:[.,]0*)?\s*(?P<after>\D*)")
+_LIMIT_NEGATIVE: Final = "cannot be negative"
 
 
-def parse_limit(text: str, currency: str, what: str = "limit") -> Decimal:
-    """A spending limit as an admin types it, read as ``parse_amount`` reads a spend ("40",
-    "£40", "12.50", "1,200", "40 GBP"), in major units of ``currency``; zero is allowed.
+def parse_limit(typed: str | Decimal, currency: str, *, allow_zero: bool = True) -> Decimal:
+    """A limit or cap as an admin types it, read as ``parse_amount`` reads a spend ("40",
+    "£40", "12.50", "1,200", "40 GBP") in the organisation's ``currency``; returned in
+    major units, as the policy stores them ("40", not "40.00", in the audit trail).
 
-    Only the amount: anything after it is refused, as is another currency. Raises
-    ``InvalidAmount`` naming ``what`` ("per-incident limit") and why.
+    Zero only where ``allow_zero`` (a role or user with no authority of its own); never
+    negative, another currency, text beside the number, or more than ``DEFAULT_MAX_MAJOR``.
+    A Decimal (from code) is checked as its text would be. Raises ``InvalidAmount`` with
+    a short message that leaves the setting's name to the caller (a form shows it beside
+    the field; ``InvalidSetting`` names it): "cannot be negative", "is too large (at most
+    £1,000,000)", "type an amount such as 40 or £40.50" …
     """
-    body = text.strip()
-    if not body:
-        raise InvalidAmount(f"{what}: say an amount, e.g. 40 or £12.50")
-    zero = _ZERO_NUMBER.search(body)
-    # A zero is checked by reading the same text with 1 in its place (its currency, its
-    # decimals), then taken as zero.
-    probe = body if zero is None else body[: zero.start()] + "1" + body[zero.end() :]
+    org = currency.strip().upper()
+    ceiling = Money(DEFAULT_MAX_MAJOR * 10 ** currency_exponent(org), org)
+    example = _limit_example(org)
+    if isinstance(typed, Decimal):
+        typed = format(typed, "f")
+    text = typed.strip()
+    if not text:
+        raise InvalidAmount(f"type an amount such as {example}")
+    if text[0] in _SIGNS:
+        raise InvalidAmount(_LIMIT_NEGATIVE)
+    zero = _ZERO_LIMIT.fullmatch(text)
+    # A zero is read as a one in its place, so that its currency is still checked.
+    probe = text if zero is None else f"{zero['before']}1{zero['after']}"
     try:
-        money, rest = parse_amount(probe, currency)
+        amount, rest = parse_amount(probe, org, max_minor=ceiling.minor)
     except InvalidAmount as exc:
-        raise InvalidAmount(f"{what}: {_limit_reason(str(exc))}") from None
+        said = str(exc)
+        if said == _NOT_POSITIVE:  # "£-5"
+            raise InvalidAmount(_LIMIT_NEGATIVE) from None
+        if said == _too_large(org, ceiling.minor):  # speaks of "one spend"
+            at_most = format_money(ceiling, compact=True)
+            raise InvalidAmount(f"is too large (at most {at_most})") from None
+        if said.endswith(USAGE_HINT):  # "no amount found — try '/spend …'"
+            raise InvalidAmount(f"{text!r} is not an amount — type one such as {example}") from None
+        raise  # another currency, too many decimals …: as said of a spend
     if rest:
-        raise InvalidAmount(f"{what}: just the amount please, e.g. 40 or £12.50 (not {text!r})")
-    if zero is not None and (money.minor != 10 ** currency_exponent(money.currency)):
-        raise InvalidAmount(f"{what}: {text!r} is not an amount")
-    amount = Decimal(0) if zero is not None else to_major(money)
-    # "40", not "40.00": the audit trail and reports show what was meant.
-    return amount.quantize(Decimal(1)) if amount == amount.to_integral_value() else amount
+        raise InvalidAmount(f"type just the amount, such as {example} (not {text!r})")
+    if zero is not None:
+        if not allow_zero:
+            raise InvalidAmount("must be more than zero")
+        return Decimal(0)
+    major = to_major(amount)
+    return major.quantize(Decimal(1)) if major == major.to_integral_value() else major
 
 
-def _limit_reason(message: str) -> str:
-    # parse_amount speaks of spends ("try '/spend …'"); a limit is not a spend.
-    message = message.replace(f" — {USAGE_HINT}", "").replace(" for one spend", "")
-    return message.replace("the amount must be positive", "a limit cannot be negative")
+def _limit_example(currency: str) -> str:
+    """'40 or £40.50' in the organisation's currency ('40 or ¥40' where it has no cents)."""
+    exponent = currency_exponent(currency)
+    cents = 4050 * 10 ** (exponent - 2) if exponent >= 2 else 40 * 10**exponent
+    return f"40 or {format_money(Money(cents, currency))}"

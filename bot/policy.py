@@ -23,7 +23,6 @@ using it again; the process that made a change uses it immediately.
 from __future__ import annotations
 
 import json
-import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -40,8 +39,8 @@ from bot.database import Database, DatabaseStore
 from bot.errors import InvalidAmount, InvalidInput, InvalidSetting
 from bot.ledger import PolicyChange, SpendLedger
 from bot.ledger.sql import SqlSpendLedger, UtcDateTime, record_schema_version
-from bot.models import Money, Role
-from bot.money import DEFAULT_MAX_MAJOR, currency_exponent, format_money, parse_amount, to_major
+from bot.models import Role
+from bot.money import parse_limit
 from bot.orgs import USER_PLATFORMS
 
 SCHEMA_COMPONENT = "policy"
@@ -232,59 +231,15 @@ def describe_changes(before: OrgConfig, after: OrgConfig) -> list[PolicyChange]:
 
 # --------------------------------------------------------------------------- typed amounts
 
-# A limit typed as zero ("0", "£0.00", "0 GBP"): the number, and what surrounds it.
-_ZERO = re.compile(r"(?P<before>\D*?)\s*0+(?:[.,]0*)?\s*(?P<after>\D*)")
-
-
-def parse_policy_amount(
-    typed: str | Decimal, currency: str, *, allow_zero: bool = True
-) -> Decimal:
-    """A limit or cap as an admin types it, read like a spend ("40", "£12.50", "1,200",
-    "40 GBP") in the organisation's currency; returned in major units, as the policy
-    stores it. Zero only where ``allow_zero`` (a role with no authority of its own);
-    never negative, another currency, text beside the number, or absurdly large.
-    Raises ``InvalidAmount`` with a message for the person."""
-    limit = Money(DEFAULT_MAX_MAJOR * 10 ** currency_exponent(currency), currency)
-    if isinstance(typed, Decimal):
-        # From code (and the CLI's callers of old): checked like the text.
-        typed = format(typed, "f")
-    text = typed.strip()
-    if not text:
-        raise InvalidAmount("type an amount, e.g. 40 or 12.50")
-    if text[0] in "-−":
-        raise InvalidAmount("cannot be negative — type 0 for no authority of its own")
-    zero = _ZERO.fullmatch(text)
-    # A zero is read as a one in its place, so that its currency is still checked.
-    probe = text if zero is None else f"{zero['before']}1{zero['after']}"
-    try:
-        amount, rest = parse_amount(probe, currency, max_minor=limit.minor)
-    except InvalidAmount as exc:
-        said = str(exc)
-        if said.startswith("no amount found"):
-            raise InvalidAmount(f"{text!r} is not an amount — type it like 40 or 12.50") from None
-        if said.startswith("that is more than"):
-            raise InvalidAmount(f"more than {format_money(limit)} — check the amount") from None
-        raise
-    if rest:
-        raise InvalidAmount(f"just the amount, e.g. 40 — not {text!r}")
-    if zero is not None:
-        if not allow_zero:
-            raise InvalidAmount("must be more than zero")
-        return Decimal(0)
-    major = to_major(amount)
-    # Whole amounts as whole numbers ("40", as the file writes them), else to the cent.
-    return major.quantize(Decimal(1)) if major == major.to_integral_value() else major
-
-
 def parse_policy_amounts(
     currency: str,
     typed: Mapping[str, str | Decimal | None],
     *,
     positive: frozenset[str] = frozenset(),
 ) -> dict[str, Decimal | None]:
-    """Several typed amounts by setting name (None: not given); every bad one is named
-    in one ``InvalidSetting``, so a form shows them all at once. ``positive``: the
-    settings that may not be zero."""
+    """Several typed amounts by setting name (None: not given), each read by
+    ``bot.money.parse_limit``; every bad one is named in one ``InvalidSetting``, so a
+    form shows them all at once. ``positive``: the settings that may not be zero."""
     out: dict[str, Decimal | None] = {}
     errors: dict[str, str] = {}
     for field, value in typed.items():
@@ -292,7 +247,7 @@ def parse_policy_amounts(
             out[field] = None
             continue
         try:
-            out[field] = parse_policy_amount(value, currency, allow_zero=field not in positive)
+            out[field] = parse_limit(value, currency, allow_zero=field not in positive)
         except InvalidAmount as exc:
             errors[field] = str(exc)
     if errors:

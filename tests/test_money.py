@@ -379,28 +379,45 @@ def test_plain_decimal_text_parses_to_the_same_value(minor: int, org: str) -> No
         ("12.50", "12.50"),
         ("0", "0"),
         ("£0.00", "0"),
+        ("0 GBP", "0"),
+        ("0p", "0"),
+        (Decimal("40.00"), "40"),
     ],
 )
-def test_a_limit_is_read_like_a_spend_and_may_be_zero(typed: str, major: str) -> None:
+def test_a_limit_is_read_like_a_spend_and_may_be_zero(typed: str | Decimal, major: str) -> None:
     assert parse_limit(typed, "GBP") == Decimal(major)
     assert str(parse_limit(typed, "GBP")) == major  # "40", not "40.00", in the audit trail
 
 
 @pytest.mark.parametrize(
-    ("typed", "needle"),
+    ("typed", "said"),
     [
         ("-5", "cannot be negative"),
-        ("$40", "spends in GBP"),
-        ("$0", "spends in GBP"),
-        ("lots", "no amount"),
-        ("£12.555", "decimal places"),
-        ("40 and a bit", "just the amount"),
-        ("", "say an amount"),
+        ("£-5", "cannot be negative"),
+        ("-0", "cannot be negative"),
+        ("$40", "this organisation spends in GBP; you typed USD"),
+        ("$0", "this organisation spends in GBP; you typed USD"),
+        ("lots", "'lots' is not an amount — type one such as 40 or £40.50"),
+        ("£12.555", "GBP has at most 2 decimal places: '£12.555'"),
+        ("40 and a bit", "type just the amount, such as 40 or £40.50 (not '40 and a bit')"),
+        ("", "type an amount such as 40 or £40.50"),
+        ("£5,000,000", "is too large (at most £1,000,000)"),
+        (Decimal("-1"), "cannot be negative"),  # from code: checked as its text would be
     ],
 )
-def test_a_bad_limit_names_the_field_and_why(typed: str, needle: str) -> None:
+def test_a_bad_limit_says_why_in_a_shop_owners_words(typed: str | Decimal, said: str) -> None:
     with pytest.raises(InvalidAmount) as caught:
-        parse_limit(typed, "GBP", "daily allowance")
+        parse_limit(typed, "GBP")
     message = str(caught.value)
-    assert message.startswith("daily allowance: ") and needle in message
+    assert message == said
     assert "/spend" not in message and "one spend" not in message
+
+
+def test_a_limit_that_may_not_be_zero_says_so_and_examples_are_in_the_orgs_currency() -> None:
+    assert parse_limit("0", "GBP") == 0
+    with pytest.raises(InvalidAmount, match=r"^must be more than zero$"):
+        parse_limit("£0.00", "GBP", allow_zero=False)
+    with pytest.raises(InvalidAmount, match=r"^type an amount such as 40 or €40\.50$"):
+        parse_limit(" ", "EUR")
+    with pytest.raises(InvalidAmount, match=r"^is too large \(at most ¥1,000,000\)$"):
+        parse_limit("¥2,000,000", "JPY")

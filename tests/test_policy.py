@@ -15,7 +15,7 @@ from sqlalchemy.schema import CreateTable
 from bot.authority import AuthorityPolicy, parse_org_config
 from bot.coach import Coach
 from bot.database import Database
-from bot.errors import InvalidInput, NotFound, NotPermitted
+from bot.errors import InvalidInput, InvalidSetting, NotFound, NotPermitted
 from bot.escalations.sql import SqlEscalationStore
 from bot.ledger.sql import SqlSpendLedger, events
 from bot.models import Role, SpendStatus
@@ -284,6 +284,36 @@ async def test_bad_limits_are_refused_and_change_nothing(coach: Coach) -> None:
         await coach.set_playbook_enabled(admin, "no-such-playbook", False)
     assert await coach.ledger.policy_changes("hotel") == []
     assert (await coach.ledger.verify()).ok
+
+
+async def test_a_roles_and_a_users_limits_are_read_and_refused_alike(coach: Coach) -> None:
+    admin = coach.actor("hotel", "U_ADMIN")
+
+    async def for_role(per_incident: str, daily: str) -> object:
+        return await coach.set_role_limits(admin, Role.ASSOCIATE, per_incident, daily)
+
+    async def for_user(per_incident: str, daily: str) -> object:
+        return await coach.set_user_limits(admin, "U_NEW", per_incident, daily)
+
+    for setter in (for_role, for_user):
+        with pytest.raises(InvalidSetting) as caught:
+            await setter("-5", "£5,000,000")
+        assert caught.value.errors == {
+            "per_incident": "cannot be negative",
+            "daily": "is too large (at most £1,000,000)",
+        }
+        with pytest.raises(InvalidSetting) as caught:
+            await setter("lots", "$40")
+        assert caught.value.errors == {
+            "per_incident": "'lots' is not an amount — type one such as 40 or £40.50",
+            "daily": "this organisation spends in GBP; you typed USD",
+        }
+    assert await coach.ledger.policy_changes("hotel") == []
+    # Zero is allowed to both: no authority of one's own, every spend goes to a manager.
+    await for_role("0", "£0.00")
+    await for_user("0", "0 GBP")
+    starter = coach.actor("hotel", "U_NEW")
+    assert (await coach.advise(starter, BILLING)).authority.per_incident.minor == 0
 
 
 async def test_two_organisations_see_and_change_only_their_own(

@@ -196,10 +196,11 @@ async def changes(coach: Coach) -> list[tuple[str, str, str]]:
     ("per_incident", "daily", "field", "says"),
     [
         ("-5", "300", "per_incident", "cannot be negative"),
-        ("lots", "300", "per_incident", "not an amount"),
+        ("lots", "300", "per_incident", "type one such as 40 or £40.50"),
         ("£40", "$120", "daily", "GBP"),
-        ("£5,000,000", "300", "per_incident", "check the amount"),
+        ("£5,000,000", "300", "per_incident", "is too large (at most £1,000,000)"),
         ("£200", "£150", "per_incident", "daily allowance"),
+        ("40", "", "daily", "type an amount such as 40 or £40.50"),
     ],
 )
 async def test_an_admins_edit_form_shows_a_bad_limit_in_the_form_and_records_nothing(

@@ -132,18 +132,12 @@ class AdminActions:
     async def _apply(self, actor: Actor, form: SubmittedForm) -> list[PolicyChange]:
         coach, values = self.bot.coach_now, form.values
         if form.callback_id == admin_forms.ROLE_LIMITS_FORM:
-            missing = {
-                name: "type an amount, e.g. 40 or 12.50"
-                for name in (admin_forms.PER_INCIDENT, admin_forms.DAILY)
-                if values[name] is None
-            }
-            if missing:
-                raise InvalidSetting(missing)
+            # A field left empty is refused by the core's parser, in its own words.
             return await coach.set_role_limits(
                 actor,
                 form.meta["role"],
-                values[admin_forms.PER_INCIDENT],
-                values[admin_forms.DAILY],
+                values[admin_forms.PER_INCIDENT] or "",
+                values[admin_forms.DAILY] or "",
             )
         if form.callback_id == admin_forms.USER_ROLE_FORM:
             return await coach.set_user_role(
