@@ -3,14 +3,16 @@
     python3 benchmarks/train_situation_model.py [--training DIR] [--playbooks DIR] [--out FILE]
 
 Training lines: one situation a line in ``playbooks/training/<playbook id>.txt`` (written
-in staff voice by people who did not write the held-out sets), plus each playbook's own
-``triggers.examples``. Needs scipy (``pip install scipy``), a training-time tool only:
-the saved model is plain numpy arrays. Prints the line counts and the training accuracy.
+in staff voice by people who did not write the held-out sets), the playbook of each line
+in ``playbooks/training/labelled/*.jsonl``, plus each playbook's own ``triggers.examples``.
+Needs scipy (``pip install scipy``), a training-time tool only: the saved model is plain
+numpy arrays. Prints the line counts and the training accuracy.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -24,11 +26,21 @@ from bot.playbooks import load_library  # noqa: E402
 DEFAULT_OUT = SHIPPED_MODEL
 
 
+def labelled_lines(training: Path) -> list[dict[str, object]]:
+    """The lines labelled with a playbook and an escalation verdict
+    (``labelled/*.jsonl``: {"text", "playbook", "escalate", "reason"})."""
+    rows: list[dict[str, object]] = []
+    for path in sorted((training / "labelled").glob("*.jsonl")):
+        rows += [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return rows
+
+
 def training_lines(training: Path, playbooks: Path | None) -> list[tuple[str, str]]:
     pairs: list[tuple[str, str]] = []
     for path in sorted(training.glob("*.txt")):
         label = path.stem
         pairs += [(line.strip(), label) for line in path.read_text().splitlines() if line.strip()]
+    pairs += [(str(row["text"]), str(row["playbook"])) for row in labelled_lines(training)]
     if playbooks is not None:
         for playbook in load_library(playbooks):
             pairs += [(example, playbook.id) for example in playbook.triggers.examples]

@@ -15,6 +15,8 @@ import yaml
 
 from bot.errors import PlaybookError
 from bot.matching import MatchResult, PlaybookMatcher
+from bot.matching.classifier import situation_features
+from bot.matching.matcher import SAFETY_MASS_TRUST
 from bot.playbooks import PlaybookLibrary, load_library
 from bot.text import normalise, stem, tokenise
 
@@ -198,7 +200,7 @@ def test_negation_does_not_cross_a_clause(matcher: PlaybookMatcher) -> None:
     "text",
     [
         "cust not happy",
-        "she is annoyed about the whole thing",
+        "he is not pleased with any of it",
     ],
 )
 def test_ambiguous_text_asks_did_you_mean(matcher: PlaybookMatcher, text: str) -> None:
@@ -208,14 +210,79 @@ def test_ambiguous_text_asks_did_you_mean(matcher: PlaybookMatcher, text: str) -
     assert len(result.alternatives) == 3
 
 
-@pytest.mark.parametrize(
-    "text", ["", "   ", "asdf qwerty", "hello?", "help", "customer has a problem"]
-)
+@pytest.mark.parametrize("text", ["", "   ", "asdf qwerty", "hello?", "help", "thanks", "ok"])
 def test_nonsense_or_empty_gets_usage_hint(matcher: PlaybookMatcher, text: str) -> None:
     result = matcher.match(text)
     assert not result.meaningful
     assert not result.confident
     assert not result.escalate
+
+
+@pytest.mark.parametrize(
+    "text", ["customer has a problem", "need advice, complaint", "guest unhappy", "what do i do"]
+)
+def test_a_vague_problem_gets_the_general_recovery_steps(
+    matcher: PlaybookMatcher, text: str
+) -> None:
+    # Not nonsense: a customer problem told too vaguely for any playbook. The general
+    # recovery steps help more than a usage hint, with three guesses behind them.
+    result = matcher.match(text)
+    assert result.meaningful
+    assert result.fallback and result.ranked[0].playbook_id == "general-recovery"
+    assert len(result.ranked) == 4
+    assert not result.escalate
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Languages without a list of function words in bot.matching.language: known
+        # by how few of their words the classifier has ever seen.
+        "clientul zice ca mancarea a venit rece si vrea sa vorbeasca cu managerul",
+        "misafir faturada iki kez ücret alındığını söylüyor, çok sinirli",
+        "grahak bol raha hai ki khana bahut thanda hai aur manager se baat karni hai",
+        "mteja anasema chakula kimechelewa sana na anataka kuongea na meneja",
+        "ang customer ay nagagalit dahil malamig ang pagkain",
+    ],
+)
+def test_a_line_in_another_language_says_so_and_picks_no_playbook(
+    matcher: PlaybookMatcher, text: str
+) -> None:
+    result = matcher.match(text)
+    assert result.answered_by == "language"
+    assert result.ranked[0].playbook_id == "general-recovery"
+    assert result.note and "English" in result.note
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "gst rm 214 cldnt get in, keycard dead agn",
+        "pax 14c seat wont recline n tv broke, wants refund asap",
+        "kid lost, blue tshirt, aisle 3",
+        "cust wants refund, no reciept",
+    ],
+)
+def test_shorthand_and_typos_are_still_english(matcher: PlaybookMatcher, text: str) -> None:
+    assert matcher.match(text).answered_by != "language"
+
+
+def test_the_escalation_model_pages_for_a_reason_no_rule_has_words_for(
+    matcher: PlaybookMatcher,
+) -> None:
+    # A vulnerable customer at risk, told without any of the rules' words: the
+    # escalation model reads it and pages a manager for wellbeing.
+    text = (
+        "old boy on the phone about his gas bill, says the heating's been off all week "
+        "to save money and he's been in bed to keep warm, sounds very frail"
+    )
+    result = matcher.match(text)
+    assert result.escalate
+    assert "wellbeing" in result.learned_reasons
+    assert "wellbeing" in result.all_reasons
+    # The same matcher without the model does not page: the model made the difference.
+    plain = PlaybookMatcher(matcher.library, escalation=None)
+    assert not plain.match(text).escalate
 
 
 def test_an_emergency_in_few_words_still_escalates(matcher: PlaybookMatcher) -> None:
@@ -546,7 +613,7 @@ def _read_as(
         safety_mass=mass,
         learned_safety="medical-emergency",
     )
-    return matcher._ranked(base, text, tokenise(text))
+    return matcher._ranked(base, text, tokenise(text), situation_features(text))
 
 
 def test_a_line_the_classifier_reads_as_an_emergency_answers_safety_first(
@@ -557,11 +624,11 @@ def test_a_line_the_classifier_reads_as_an_emergency_answers_safety_first(
     # manager is paged.
     text = "moaning about the bill and he has gone a strange colour and sat down"
     ranked = [("billing-dispute", 0.52), ("medical-emergency", 0.31), ("safety-emergency", 0.2)]
-    sure = _read_as(matcher, text, ranked, mass=0.75)
+    sure = _read_as(matcher, text, ranked, mass=SAFETY_MASS_TRUST + 0.1)
     assert [c.playbook_id for c in sure.ranked[:2]] == ["medical-emergency", "billing-dispute"]
     assert sure.escalate and "safety" in sure.escalation_reasons
     # Below the bar it stays the complaint, with no page.
-    unsure = _read_as(matcher, text, ranked, mass=0.5)
+    unsure = _read_as(matcher, text, ranked, mass=SAFETY_MASS_TRUST - 0.1)
     assert unsure.ranked[0].playbook_id == "billing-dispute" and not unsure.escalate
     # A routine mention the detector explains away never pages, however it reads.
     drill = "asking if the fire drill is still on tomorrow, annoyed about the bill"

@@ -30,6 +30,8 @@ from bot.text import concepts, stem, tokenise
 CHAR_NGRAMS = (3, 4, 5)
 FORMAT_VERSION = 1
 SHIPPED_MODEL = Path(__file__).with_name("situation_model.npz")
+# The same kind of model over escalation reasons (``bot.matching.escalation_model``).
+SHIPPED_ESCALATION_MODEL = Path(__file__).with_name("escalation_model.npz")
 
 
 @cache
@@ -67,9 +69,17 @@ class SituationModel:
     weights: np.ndarray  # (features, labels), float32
     bias: np.ndarray  # (labels,), float32
 
+    def known_stems(self) -> frozenset[str]:
+        """The word stems the model has seen in training (its ``w:`` features)."""
+        return frozenset(f[2:] for f in self.vocabulary if f.startswith("w:"))
+
     def probabilities(self, text: str) -> dict[str, float]:
         """Each label's probability for ``text`` (they sum to 1)."""
-        rows = [self.vocabulary[f] for f in situation_features(text) if f in self.vocabulary]
+        return self.probabilities_of(situation_features(text))
+
+    def probabilities_of(self, features: Iterable[str]) -> dict[str, float]:
+        """The same from features already worked out (two models read one line once)."""
+        rows = [self.vocabulary[f] for f in features if f in self.vocabulary]
         scores = self.bias.astype(np.float64)
         if rows:
             scores = scores + self.weights[rows].sum(axis=0) / math.sqrt(len(rows))

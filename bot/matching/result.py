@@ -55,6 +55,9 @@ class MatchResult:
     safety_mass: float = 0.0
     # The safety playbook the classifier rates highest, when it rates any.
     learned_safety: str | None = None
+    # A reason to page a manager that only the escalation model read in the line (the
+    # rules found none): "house has been cold for days and he sounds weak".
+    learned_reasons: tuple[str, ...] = ()
 
     @property
     def top(self) -> Candidate | None:
@@ -73,4 +76,6 @@ class MatchResult:
     @property
     def all_reasons(self) -> tuple[str, ...]:
         """Escalation reasons from the text and the playbooks, without repeats."""
-        return tuple(dict.fromkeys((*self.escalation_reasons, *self.playbook_reasons)))
+        return tuple(
+            dict.fromkeys((*self.escalation_reasons, *self.playbook_reasons, *self.learned_reasons))
+        )

@@ -1,0 +1,113 @@
+"""A learned second reading of one question: must a manager know about this now, and why?
+
+The rules (``bot.signals``, the safety detector, a playbook's "always escalate") catch
+what they have words for. Staff often tell the reason without those words: "house has
+been cold for days and he sounds weak" (wellbeing), "said he knows what car she drives"
+(abuse), "cc'd the whole member list" (privacy). This model reads the whole line, as the
+situation classifier does, but its labels are the escalation reasons plus ``none``.
+
+It only ever adds a page the rules missed, never removes one: a missed page costs more
+than a needless one, and the rules' false alarms are fought where they arise. The bar
+(``matcher.LEARNED_ESCALATION_TRUST``) was chosen on the calibration split and the
+development sets, never on the held-out sets.
+
+Trained by ``benchmarks/train_escalation_model.py`` on lines labelled with a reason by
+people who did not write the held-out sets or the rules
+(``playbooks/training/labelled/*.jsonl``), plus the playbook-labelled training lines of
+playbooks whose reason is not in doubt (``PLAYBOOK_REASON``). Shipped as plain arrays
+(``escalation_model.npz``); it reuses the situation classifier's features of the line,
+so it costs one more small matrix sum (~0.05 ms).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+
+from bot.matching.classifier import SHIPPED_ESCALATION_MODEL, SituationModel
+
+# The label for "no manager needed now".
+NONE = "none"
+
+# How a training line labelled only with its playbook counts for this model. A playbook
+# whose lines may or may not need a manager (a customer leaving: for cause or not; a VIP;
+# a vulnerable customer: at risk or not; a legal threat or abuse: which one) is left out:
+# only the explicitly labelled lines teach those.
+PLAYBOOK_REASON: dict[str, str] = {
+    "medical-emergency": "safety",
+    "missing-person": "safety",
+    "self-harm-or-crisis": "safety",
+    "safety-emergency": "safety",
+    "staff-harassed": "abuse",
+    "privacy-or-data-breach": "privacy",
+    "review-threat": "review",
+    "theft-or-security": "security",
+    **dict.fromkeys(
+        (
+            "angry-customer",
+            "slow-or-poor-service",
+            "product-defect",
+            "property-damaged-or-stuck",
+            "billing-dispute",
+            "no-response",
+            "hesitant-or-quiet",
+            "customer-at-fault",
+            "third-party-failure",
+            "wrong-order",
+            "handoff-transfer",
+            "delight-moment",
+            "allergy-or-dietary",
+            "accessibility-need",
+            "language-barrier",
+            "overbooked-or-unavailable",
+            "lost-property",
+            "hygiene-or-pest",
+            "mass-disruption",
+            "complaint-about-staff",
+            "discount-or-status-claim",
+            "refund-or-return",
+            "disruptive-other-customer",
+            "general-recovery",
+        ),
+        NONE,
+    ),
+}
+
+
+@cache
+def shipped_escalation_model() -> SituationModel | None:
+    """The model shipped with the library, loaded once per process (None if absent)."""
+    if not SHIPPED_ESCALATION_MODEL.is_file():
+        return None
+    return SituationModel.load(SHIPPED_ESCALATION_MODEL)
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationReading:
+    """The model's most likely reason for a page, and how sure it is."""
+
+    reason: str | None  # the most probable reason it pages for
+    probability: float  # the probability of the reasons it pages for, together
+    needed: float  # 1 - P(none): the probability that some manager must know
+    danger: float  # P(safety): someone may be in danger
+
+
+# Labels the model learns but does not page for: danger has its own readers (the safety
+# detector, and the situation classifier, which tells a missing person from a confused
+# but safe customer better than a reason alone can), and a second page for it here
+# only added false alarms on the development sets ("elderly man confused about his bill").
+NOT_PAGED = frozenset({NONE, "safety"})
+
+
+def read_escalation(model: SituationModel, features: Iterable[str]) -> EscalationReading:
+    probabilities = model.probabilities_of(features)
+    reasons = {label: p for label, p in probabilities.items() if label not in NOT_PAGED}
+    danger = probabilities.get("safety", 0.0)
+    if not reasons:
+        return EscalationReading(None, 0.0, 1.0 - probabilities.get(NONE, 0.0), danger)
+    reason = max(reasons, key=reasons.__getitem__)
+    # A page's probability is all the paged reasons together: "our biggest client is
+    # reviewing the contract" splits between leaving and vip, and needs a manager either way.
+    needed = 1.0 - probabilities.get(NONE, 0.0)
+    return EscalationReading(reason, sum(reasons.values()), needed, danger)
