@@ -53,7 +53,7 @@ def main() -> int:
     parser.add_argument("--playbooks", type=Path, default=ROOT / "playbooks")
     parser.add_argument("--no-examples", action="store_true", help="training files only")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
-    parser.add_argument("--l2", type=float, default=1e-5)
+    parser.add_argument("--l2", type=float, default=3e-6)
     parser.add_argument("--iterations", type=int, default=1000)
     args = parser.parse_args()
     pairs = training_lines(args.training, None if args.no_examples else args.playbooks)

@@ -39,7 +39,7 @@ from bot.matching.escalation_model import (
 from bot.matching.lexical import WORD_OF_MOUTH, LexicalRanker
 from bot.matching.result import Candidate, MatchResult
 from bot.playbooks import FALLBACK_PLAYBOOK_ID, PlaybookLibrary
-from bot.text import Token, stem, tokenise
+from bot.text import Token, content_words, stem, tokenise
 
 # The blended confidence (``MatchResult.confidence``) below which the best guess is not
 # given as the answer: general-recovery is, with the guesses as buttons. Chosen on the
@@ -58,10 +58,11 @@ CLASSIFIER_WEIGHT = 0.7
 SAFETY_RANKING_TRUST = 0.6
 SAFETY_LEARNED_TRUST = 0.55
 # With a complaint ranked first: the classifier's probability of the safety playbooks
-# together above which the line is taken for an emergency. Chosen on the calibration
-# split and the detector authors' development sets (tests/data): 0.7 added one page in
-# 80 near misses there and caught one more emergency in 13; 0.5 paged three times as often.
-SAFETY_MASS_TRUST = 0.5
+# together above which the line is taken for an emergency. Chosen on the development sets
+# (1,924 lines: calibration, the detector authors' sets in tests/data, and the earlier
+# held-out sets; never the _v4 judges) with the 30,212-line classifier: 0.5 caught 2 more
+# of 521 emergencies than 0.6 for 6 more false alarms in 1,130; 0.7 missed 2 more.
+SAFETY_MASS_TRUST = 0.6
 # A second problem in one line: a guess scoring at least this share of the best one is
 # taken to be in the text too, not a near-miss of the same problem.
 SECOND_PROBLEM_SHARE = 0.5
@@ -69,15 +70,11 @@ SECOND_PROBLEM_SHARE = 0.5
 URGENT_DEPTH = 4
 # Score given to an answer chosen by a rule rather than by the ranking.
 RULE_SCORE = 1.0
-# The escalation model's probability of its most likely reason (other than danger, which
-# has its own readers) above which it pages for it when the rules found none. Chosen on the
-# calibration split and the development sets (README, "Matching quality").
+# The escalation model's probability of the reasons it pages for, together (danger has
+# its own readers), above which it pages when the rules found none. Chosen on the same
+# development sets: 0.5 caught 6 more of 794 lines that must page for 2 more false alarms
+# in 1,130; 0.4 added 5 false alarms for 2 more.
 LEARNED_ESCALATION_TRUST = 0.5
-# Below this probability of danger in the escalation model's reading, the classifier
-# alone does not make a line an emergency (the detector still does). On the development
-# sets it dropped 3 of 20 false emergencies and none of 44 true ones (0.2 lost an
-# indirect self-harm line).
-DANGER_AGREEMENT = 0.1
 # The playbook for a customer leaving: it pages a manager only for cause (SPEC).
 LEAVING_PLAYBOOK = "customer-leaving"
 # A line with no playbook's words is still a (vague) customer problem, answered with the
@@ -153,8 +150,7 @@ class PlaybookMatcher:
         elif "safety" in base.escalation_reasons:
             result = self._signalled_safety(base)
         else:
-            doubted = reading is not None and reading.danger < DANGER_AGREEMENT
-            result = self._ranked(base, text, tokens, features, danger_doubted=doubted)
+            result = self._ranked(base, text, tokens, features)
         return self._with_learned_escalation(self._with_rules(tokens, result), reading)
 
     # --- the four kinds of answer ---------------------------------------------------------
@@ -256,19 +252,12 @@ class PlaybookMatcher:
         text: str,
         tokens: list[Token],
         features: list[str],
-        *,
-        danger_doubted: bool = False,
     ) -> MatchResult:
-        """``danger_doubted``: the escalation model, the other reader of the whole line,
-        sees next to no danger in it; then the classifier alone does not make it an
-        emergency."""
         if not base.meaningful or not base.ranked:
-            return self._vague(base, features) or replace(base, guesses=base.ranked)
+            return self._vague(base, text, features) or replace(base, guesses=base.ranked)
         top_id = base.ranked[0].playbook_id
         if top_id in safety.SAFETY_PLAYBOOKS:
-            sure = not danger_doubted and (
-                self._trusted_emergency(base) or base.safety_mass >= SAFETY_MASS_TRUST
-            )
+            sure = self._trusted_emergency(base) or base.safety_mass >= SAFETY_MASS_TRUST
             routine = sure and safety.routine_mention(text, tokens)
             if sure and not routine:
                 # The detector found no phrase it knows, but the reading of the whole
@@ -286,7 +275,6 @@ class PlaybookMatcher:
         learned_safety = base.learned_safety
         if (
             base.safety_mass >= SAFETY_MASS_TRUST
-            and not danger_doubted
             and learned_safety is not None
             and not safety.routine_mention(text, tokens)
         ):
@@ -353,12 +341,18 @@ class PlaybookMatcher:
             escalate=bool(base.escalation_reasons),
         )
 
-    def _vague(self, base: MatchResult, features: list[str]) -> MatchResult | None:
+    def _vague(self, base: MatchResult, text: str, features: list[str]) -> MatchResult | None:
         """A line with no words of any playbook that still reads as a customer problem
         ("customer has a problem", "guest unhappy", "need advice, complaint"): the
         general recovery steps, with the classifier's guesses, rather than the usage
         hint that empty or nonsense input gets ("hello", "asdf")."""
         if self.model is None or self._fallback is None or not features:
+            return None
+        # Some of its words must be words the classifier knows: for a line of unknown
+        # words ("asdf qwerty") it knows nothing, and its prior favours general-recovery.
+        words = content_words(tokenise(text))
+        known = sum(1 for w in words if self._known_word(w))
+        if not known or 2 * known < len(words):
             return None
         probabilities = self.model.probabilities_of(features)
         vague = probabilities.get(self._fallback, 0.0)
