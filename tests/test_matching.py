@@ -284,6 +284,36 @@ def test_shorthand_and_typos_are_still_english(matcher: PlaybookMatcher, text: s
     assert matcher.match(text).answered_by != "language"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "customer complaining our cashier was rude and swore at her",
+        "lady says our engineer swore at her in her own kitchen and she wants an apology",
+    ],
+)
+def test_our_colleague_swearing_at_a_customer_is_a_complaint_not_a_page(
+    matcher: PlaybookMatcher, text: str
+) -> None:
+    # The abuse words are there, but aimed at the customer by one of ours: the
+    # complaint-about-staff playbook (apologise, report it) answers, no manager is paged.
+    result = matcher.match(text)
+    assert result.ranked[0].playbook_id == "complaint-about-staff"
+    assert not result.escalate
+
+
+def test_abuse_aimed_at_our_staff_still_pages(matcher: PlaybookMatcher) -> None:
+    result = matcher.match("customer keeps swearing at our driver and calling him names")
+    assert result.escalate and "abuse" in result.all_reasons
+
+
+def test_a_vip_with_an_ordinary_problem_does_not_page(matcher: PlaybookMatcher) -> None:
+    # The escalation model reads "vip" here; a VIP's problem is the playbook's to handle,
+    # only a major account leaving pages a manager.
+    result = matcher.match("gold card member of 15 years annoyed his usual table is taken")
+    assert result.ranked[0].playbook_id == "high-value-customer"
+    assert not result.escalate
+
+
 def test_the_escalation_model_pages_for_a_reason_no_rule_has_words_for(
     matcher: PlaybookMatcher,
 ) -> None:

@@ -75,6 +75,8 @@ RULE_SCORE = 1.0
 # development sets: 0.5 caught 6 more of 794 lines that must page for 2 more false alarms
 # in 1,130; 0.4 added 5 false alarms for 2 more.
 LEARNED_ESCALATION_TRUST = 0.5
+# The playbook for a complaint about one of our people: abuse words there are ours.
+STAFF_COMPLAINT_PLAYBOOK = "complaint-about-staff"
 # The playbook for a customer leaving: it pages a manager only for cause (SPEC).
 LEAVING_PLAYBOOK = "customer-leaving"
 # A line with no playbook's words is still a (vague) customer problem, answered with the
@@ -570,12 +572,39 @@ class PlaybookMatcher:
             # The text itself says there is nothing to escalate ("she's not going to
             # sue", "nobody was hurt"); the model reads words, not negations.
             return result
+        if reading.reason in WORD_OF_MOUTH and result.praise_only:
+            return result  # "she's leaving us a 5 star review": word of mouth, but praise
         return replace(result, escalate=True, learned_reasons=(reading.reason,))
+
+    def _our_colleague_was_rude(self, result: MatchResult) -> MatchResult:
+        """ "Our driver swore at her": abuse words, but by one of ours towards the
+        customer. The complaint-about-staff playbook handles it (apologise, report it);
+        abuse pages a manager when it is aimed at our staff, which this is not."""
+        answer = result.ranked[0].playbook_id if result.ranked else None
+        if (
+            answer != STAFF_COMPLAINT_PLAYBOOK
+            or result.answered_by != "ranking"
+            or set(result.all_reasons) != {"abuse"}
+        ):
+            return result
+        keep = [
+            (r, p)
+            for r, p in zip(result.escalation_reasons, result.signal_phrases, strict=False)
+            if r != "abuse"
+        ]
+        return replace(
+            result,
+            escalation_reasons=tuple(r for r, _ in keep),
+            signal_phrases=tuple(p for _, p in keep),
+            playbook_reasons=(),
+            escalate=False,
+        )
 
     def _with_rules(self, tokens: list[Token], result: MatchResult) -> MatchResult:
         """Rules on the reasons whatever chose the answer: a customer leaving for
         reasons of their own is routine, not a page to a manager; one leaving because of
         us, or a large account leaving, is not."""
+        result = self._our_colleague_was_rude(result)
         if "leaving" not in result.all_reasons:
             answer = result.ranked[0].playbook_id if result.ranked else None
             if (
