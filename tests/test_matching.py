@@ -314,6 +314,46 @@ def test_a_vip_with_an_ordinary_problem_does_not_page(matcher: PlaybookMatcher) 
     assert not result.escalate
 
 
+@pytest.mark.parametrize(
+    ("text", "answer", "danger"),
+    [
+        (
+            "member with a sports injury says we never sent the invoice to her insurer",
+            "billing-dispute",
+            "medical-emergency",
+        ),
+        (
+            "the council says the burst water main is fixed, guest wants money off for the "
+            "cold shower this morning",
+            "billing-dispute",
+            "safety-emergency",
+        ),
+    ],
+)
+def test_an_alarm_both_readers_doubt_neither_answers_nor_pages(
+    matcher: PlaybookMatcher, text: str, answer: str, danger: str
+) -> None:
+    # The detector (or a safety word rule) fires on "injury" / "burst water main"; the
+    # classifier and the escalation model both find next to no danger in the line. The
+    # complaint answers, the safety playbook stays one tap away, no manager is paged.
+    result = matcher.match(text)
+    assert [c.playbook_id for c in result.ranked[:2]] == [answer, danger]
+    assert not result.escalate
+    # Without the escalation model (the second reader) the alarm stands.
+    assert PlaybookMatcher(matcher.library, escalation=None).match(text).escalate
+
+
+def test_a_word_rule_page_the_escalation_model_is_sure_of_calm_is_dropped(
+    matcher: PlaybookMatcher,
+) -> None:
+    # "swearing" raises abuse by rule; the line is noisy guests, not abuse of staff.
+    text = "hen party at tbl 4 swearing and shrieking, other diners asking to be moved"
+    result = matcher.match(text)
+    assert result.ranked[0].playbook_id == "disruptive-other-customer"
+    assert not result.escalate
+    assert PlaybookMatcher(matcher.library, escalation=None).match(text).escalate
+
+
 def test_the_escalation_model_pages_for_a_reason_no_rule_has_words_for(
     matcher: PlaybookMatcher,
 ) -> None:
