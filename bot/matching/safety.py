@@ -486,7 +486,11 @@ _RULES: tuple[_Rule, ...] = (
         r"(?:price|prices|bill) (?:\w+ ){0,2}breath\w*|breath of fresh air|"
         r"out of breath (?:from|after) (?:running|the stairs|rushing)|"
         r"(?:puffy|swollen) eyes (?:from|after) (?:crying|no sleep)|"
-        r"breath\w* (?:for|from|with) laugh\w*",
+        r"breath\w* (?:for|from|with) laugh\w*|"
+        # A machine that "choked on" the paper, the note or the upload is jammed.
+        rf"(?:{_APPLIANCE}|app|apps|system|website|site|scanner|shredder|till|tills|reader|"
+        r"atm|cash machine|photocopier|copier|kiosk|software|server|wifi|network|portal) "
+        r"(?:\w+ ){0,2}(?:chok(?:ed|ing|es))(?: on)?",
     ),
     _rule(
         "medical",
