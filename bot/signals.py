@@ -426,7 +426,10 @@ _FALSE_FRIENDS: dict[str, re.Pattern[str]] = {
         r"(?:ice cream|food|plate|drink|cake|phone|bag|tray|glass|it|that|cone|toy|sandwich|"
         r"burger|pizza|chips|cup|bottle|cutlery|fork|spoon|box|sign|picture|painting|shelf|"
         r"stock|hat|coat|sauce|dessert|order|parcel|tv|mirror|tile|tiles|lid|handle) "
-        r"(?:\w+ ){0,2}(?:fell|fallen))\b"
+        r"(?:\w+ ){0,2}(?:fell|fallen)|"
+        # An injury of long ago, or the football kind, is no emergency now.
+        r"(?:old|previous|existing|sports|long term|long standing|longstanding|recurring|"
+        r"past|war|childhood) (?:\w+ ){0,2}injur(?:y|ies)|injury time)\b"
     ),
     "abuse": re.compile(
         r"\b(?:hit (?:the|a) (?:roof|ceiling|jackpot|road|spot|button|wall|bottle|hay|sack|gym|"

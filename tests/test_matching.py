@@ -318,8 +318,8 @@ def test_a_vip_with_an_ordinary_problem_does_not_page(matcher: PlaybookMatcher) 
     ("text", "answer", "danger"),
     [
         (
-            "member with a sports injury says we never sent the invoice to her insurer",
-            "billing-dispute",
+            "cust with a back injury wants a refund on the massage voucher she cant use",
+            "refund-or-return",
             "medical-emergency",
         ),
         (

@@ -251,6 +251,9 @@ IDIOMS_OF_THOSE_WORDS = [
     "the tv in 204 keeps jerking and freezing",
     "little boy lost his scooter by the bins, dad is with him",
     "cust says they are gonna kill us on price at the other shop",
+    # An injury of long ago, or the football kind.
+    "gst has an old knee injury and asked for a room near the lift",
+    "lads fuming the stream cut out in injury time",
     # A machine that chokes is jammed.
     "the photocopier choked on her passport copy, jammed solid",
     "card machine keeps choking on contactless, cust stuck at the till",

@@ -541,6 +541,9 @@ _RULES: tuple[_Rule, ...] = (
         r"fell (?:for|through|apart|behind|asleep|short)|passing out (?:leaflets|flyers|"
         r"menus)|fainted (?:when she saw the bill|at the price)|faint (?:smell|mark|stain|"
         r"line|sound|hope|idea)|(?:no|any) injur\w* claim|injury (?:claim|lawyer|solicitor)|"
+        # An injury of long ago, or the football kind, is no emergency now.
+        r"(?:old|previous|existing|sports|long term|long standing|longstanding|recurring|"
+        r"past|war|childhood) (?:\w+ ){0,2}injur(?:y|ies)|injury time|"
         r"first aid (?:kit|box|course|training|certificate) (?:is |needs |was )?(?:\w+ )?"
         r"(?:empty|restock\w*|out of date|booked|expired)|"
         # "bleeding obvious", "bleeding cheek": an intensifier, not a wound.
@@ -1673,10 +1676,12 @@ _BODY_FIRST = ("medical",)
 # is still going on. Self-harm and an overdose stay urgent whenever they were said.
 _STILL_URGENT = frozenset({"self-harm", "overdose", "missing"})
 _PAST = _rx(
-    r"yesterday|last (?:night|week|month|year|time|weekend|summer|winter|christmas)|"
+    r"yesterday|last (?:night|nite|week|month|year|time|weekend|summer|winter|christmas)|"
     r"(?:\w+ )?(?:days|weeks|months|years) ago|the other (?:day|week|night)|earlier this "
     r"(?:week|month|year)|(?:was|were|been|has been|have been|got) (?:fixed|repaired|sorted|"
-    r"put out|cleared|resolved|dealt with)|(?:came|come|comes) back to (?:thank|say thanks)"
+    r"put out|cleared|resolved|dealt with)|(?:fixed|repaired|sorted|cleared) by (?:the )?"
+    r"(?:maintenance|engineer|engineers|plumber|electrician|handyman|contractor|council|"
+    r"landlord|fire brigade|fire service)|(?:came|come|comes) back to (?:thank|say thanks)"
 )
 _NOW = _rx(r"now|still|again|right now|currently|today|tonight|this (?:morning|afternoon|evening)|"
     r"just now")
