@@ -432,8 +432,14 @@ _FALSE_FRIENDS: dict[str, re.Pattern[str]] = {
         r"past|war|childhood) (?:\w+ ){0,2}injur(?:y|ies)|injury time)\b"
     ),
     "abuse": re.compile(
-        r"\b(?:hit (?:the|a) (?:roof|ceiling|jackpot|road|spot|button|wall|bottle|hay|sack|gym|"
-        r"shops|town|brakes|nail|ground running|big time|limit|target|deck)|punch(?:ed|ing)? "
+        r"\b(?:hit (?:the|a) (?:\w+ )?(?:roof|ceiling|jackpot|road|spot|button|buttons|key|"
+        r"keys|switch|buzzer|bell|screen|pedal|wall|bottle|hay|sack|gym|"
+        r"shops|town|brakes|nail|ground running|big time|limit|target|deck)|"
+        # Hit by a price rise, a storm or a strike: hardship, not a blow.
+        r"(?:storm|storms|flood|floods|snow|strike|strikes|outage|recession|rise|rises|"
+        r"increase|increases|cuts?|changes?|delays?|prices?|bill|bills|fees?) (?:\w+ ){0,3}hit|"
+        r"hit (?:\w+ ){0,2}(?:hard|badly)(?! (?:in|on|across|over) (?:the |his |her )?(?:face|"
+        r"head|chest|back|stomach))|punch(?:ed|ing)? "
         r"(?:the )?(?:air|clock|card|numbers|holes?|ticket|tickets|code)|punch (?:bag|bags|"
         r"card|cards|line|list|bowl|drunk)|(?:fruit|rum) punch|(?:threw|throwing|thrown|throws) "
         r"(?:a |his |her |their )?(?:tantrum|wobbly|strop|hissy fit|paddy|fit|party|sickie)|"

@@ -198,6 +198,8 @@ def test_an_always_escalate_answer_pages_even_when_its_triggers_lead_thinly(
         "flooded with orders tonight so the kitchen is slow",
         "asked if she could review the bill before paying",
         "she was charged twice for parking",
+        "cust hit the wrong button on the kiosk and paid for two meals",
+        "the price rise hit our pensioners hard, they want the old rate back",
     ],
 )
 def test_no_alarm_when_negated_or_a_false_friend(matcher: PlaybookMatcher, text: str) -> None:
