@@ -435,6 +435,9 @@ _FALSE_FRIENDS: dict[str, re.Pattern[str]] = {
         r"\b(?:hit (?:the|a) (?:\w+ )?(?:roof|ceiling|jackpot|road|spot|button|buttons|key|"
         r"keys|switch|buzzer|bell|screen|pedal|wall|bottle|hay|sack|gym|"
         r"shops|town|brakes|nail|ground running|big time|limit|target|deck)|"
+        # A milestone reached: "hit her hundredth class", "hit his target".
+        r"hit (?:her|his|their|my|our|your) (?:\w+th|first|target|targets|"
+        r"goal|goals|milestone|pb|personal best|stride|limit)|"
         # Hit by a price rise, a storm or a strike: hardship, not a blow.
         r"(?:storm|storms|flood|floods|snow|strike|strikes|outage|recession|rise|rises|"
         r"increase|increases|cuts?|changes?|delays?|prices?|bill|bills|fees?) (?:\w+ ){0,3}hit|"

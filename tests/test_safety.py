@@ -254,6 +254,11 @@ IDIOMS_OF_THOSE_WORDS = [
     # An injury of long ago, or the football kind.
     "gst has an old knee injury and asked for a room near the lift",
     "lads fuming the stream cut out in injury time",
+    # Things, calls and chats go missing; machines "rob" people of coins.
+    "the live chat went missing halfway through and he got cut off",
+    "her booking went missing from the system, she has the confirmation email",
+    "the kids went missing in action at the buffet and ate every dessert",
+    "cust says the parking machine robbed her, took her coins and no ticket",
     # A machine that chokes is jammed.
     "the photocopier choked on her passport copy, jammed solid",
     "card machine keeps choking on contactless, cust stuck at the till",

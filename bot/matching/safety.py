@@ -305,6 +305,9 @@ _RULES: tuple[_Rule, ...] = (
         r"stabbing (?:\w+ )?(?:pain|pains|sensation|feeling|headache)|"
         r"(?:hit|hitting) (?:the|a) (?:button|wall|jackpot|road|target|limit|spot|roof|ceiling|"
         r"deck|bottle|hay|sack|gym|shops|town|brakes|nail|ground running|big time)|"
+        # A milestone reached: "hit her hundredth class", "hit his target".
+        r"(?:hit|hitting) (?:her|his|their|my|our|your) (?:\w+th|first|"
+        r"target|targets|goal|goals|milestone|pb|personal best|stride|limit)|"
         r"knocking (?:on|at)|(?:he|she|they) will kill me|kill (?:me|him|her|them|you|us) if|"
         r"kill (?:her|his|my|their|your) (?:husband|wife|partner|kids|son|daughter|mum|dad|"
         r"boss|brother|sister)|(?:kill|murder) (?:for )?(?:a|for a) (?:coffee|pint|drink|"
@@ -737,8 +740,13 @@ _RULES: tuple[_Rule, ...] = (
         r"trainers|shoes|boots|jumper|hoodie|jacket|hat|toy|toys|teddy|dummy|scooter|bike|"
         r"ipad|tablet|lunchbox|bottle|glasses|ring|watch|passport|ticket|tickets|"
         r"suitcase|case|coat|phone|keys|wallet|purse|dog|cat|engineer|driver|courier|staff|"
-        r"waiter|chef|technician) (?:\w+ ){0,3}(?:missing|gone missing|went missing|not come "
-        r"back|wandered off)|(?:mind|attention|thoughts) (?:wandered|wandering)|"
+        r"waiter|chef|technician|chat|call|calls|message|messages|email|emails|text|texts|"
+        r"post|account|file|files|data|booking|reservation|transfer|funds|points|voucher|code|"
+        r"signal|connection|page|app|document|documents|form|forms|photo|photos|receipt|"
+        r"invoice|stock|sock|socks|button|buttons|piece|pieces|part|parts|screw|screws|"
+        r"remote|charger|cable|lid|key card|keycard) (?:\w+ ){0,3}(?:missing|gone missing|"
+        r"went missing|not come back|wandered off)|missing in action|"
+        r"(?:mind|attention|thoughts) (?:wandered|wandering)|"
         r"wandered (?:off|away) (?:from the point|topic|subject)|walked out (?:without paying|"
         r"in a huff|in disgust|angry|and)|walked off (?:the job|in a huff|without)|"
         r"(?:lost|missing) (?:\w+ ){0,2}(?:child|son|daughter|kid|boy|girl)s? (?:\w+ )?"
@@ -871,7 +879,10 @@ _RULES: tuple[_Rule, ...] = (
         r"robbery (?:at|with) (?:these|those|the) prices|break in (?:service|the|play|"
         r"signal|coverage)|hold up (?:the|a|his|her|my|your|our) |hold up (?:the )?queue|"
         r"held up (?:in|by|at work|on)|robb(?:ing|ed) (?:\w+ ){0,2}blind|robb(?:ing|ed) "
-        r"(?:her|him|the customers|punters|people|families|folk) (?:with|on|for|at)",
+        r"(?:her|him|the customers|punters|people|families|folk) (?:with|on|for|at)|"
+        # A machine that "robbed" someone kept their money.
+        r"(?:machine|machines|meter|meters|till|tills|app|atm|kiosk|arcade|slot|slots|"
+        r"jukebox|payphone|car park|parking) (?:\w+ ){0,2}robb(?:ed|ing)",
     ),
     _rule(
         "staff-threat",
