@@ -128,7 +128,7 @@ RULES: tuple[Rule, ...] = (
             r"food poisoning|poisoned|vomit(?:ing|ed)?|threw up|throwing up",
             r"broken down (?:on|at|in) (?:the |a )?(?:motorway|road|highway|side of|hard "
             r"shoulder|middle of|dual carriageway|m\d+)|hard shoulder|stranded|trapped in (?:the "
-            r"|a )?lift|stuck in (?:the |a )?lift",
+            r"|a |our |their )?lift|stuck in (?:the |a |our |their )?lift",
             r"concussion|head injury|broke (?:his|her|their|my) (?:arm|leg|wrist|ankle|nose|tooth|"
             r"teeth|hip|finger|toe|collarbone|ribs?|jaw|neck|back)",
         ],
@@ -427,6 +427,8 @@ _FALSE_FRIENDS: dict[str, re.Pattern[str]] = {
         r"burger|pizza|chips|cup|bottle|cutlery|fork|spoon|box|sign|picture|painting|shelf|"
         r"stock|hat|coat|sauce|dessert|order|parcel|tv|mirror|tile|tiles|lid|handle) "
         r"(?:\w+ ){0,2}(?:fell|fallen)|"
+        r"(?:wallet|wallets|pocket|pockets|bank balance|bank account|budget) (?:is |are )?"
+        r"hurting|emergency services (?:discount|card|rate|rates|staff|workers|worker|price)|"
         # An injury of long ago, or the football kind, is no emergency now.
         r"(?:old|previous|existing|sports|long term|long standing|longstanding|recurring|"
         r"past|war|childhood) (?:\w+ ){0,2}injur(?:y|ies)|injury time)\b"
@@ -435,6 +437,9 @@ _FALSE_FRIENDS: dict[str, re.Pattern[str]] = {
         r"\b(?:hit (?:the|a) (?:\w+ )?(?:roof|ceiling|jackpot|road|spot|button|buttons|key|"
         r"keys|switch|buzzer|bell|screen|pedal|wall|bottle|hay|sack|gym|"
         r"shops|town|brakes|nail|ground running|big time|limit|target|deck)|"
+        # A seat, a door or a ball kicked is a nuisance, not a blow.
+        r"kick\w* (?:her|his|my|their|our|the) (?:seat|seats|chair|chairs|door|doors|bag|ball|"
+        r"locker|table|machine|tyres?|car)|"
         # A milestone reached: "hit her hundredth class", "hit his target".
         r"hit (?:her|his|their|my|our|your) (?:\w+th|first|target|targets|"
         r"goal|goals|milestone|pb|personal best|stride|limit)|"
@@ -474,7 +479,8 @@ _FALSE_FRIENDS: dict[str, re.Pattern[str]] = {
         r"press (?:at|in) the gym|press (?:the|a) (?:button|buzzer|bell)|(?:newspaper|paper|"
         r"papers) (?:\w+ ){0,2}(?:arrived|delivered|delivery|for room|in the lobby|rack|stand|"
         r"subscription)|(?:feature|article|interview|story|write up|piece) (?:\w+ ){0,2}(?:on|"
-        r"about) (?:our|the) (?:anniversary|opening|launch|new|chef|charity|award|team)|"
+        r"about) (?:our|the) (?:\w+th|anniversary|birthday|centenary|jubilee|opening|launch|"
+        r"new|chef|charity|award|team)|"
         r"(?:stealing|stole|steal|took|taking|nicked|nicking|deliver\w*|sell\w*|buy\w*|"
         r"bought|read\w*|free|complimentary|daily|morning|sunday|the) (?:\w+ ){0,2}"
         r"(?:newspapers?|papers) (?:from|in|at|on|for|with|delivery|rack|stand|every)|"

@@ -159,6 +159,12 @@ def test_escalation_signals(matcher: PlaybookMatcher, text: str, reason: str) ->
     assert reason in result.all_reasons
 
 
+def test_someone_stuck_in_our_lift_answers_safety_first(matcher: PlaybookMatcher) -> None:
+    result = matcher.match("lady stuck in our lift for half an hour, panicking, alarm not working")
+    assert result.ranked[0].playbook_id == "safety-emergency"
+    assert result.escalate and "safety" in result.all_reasons
+
+
 def test_signals_escalate_whatever_playbook_wins(matcher: PlaybookMatcher) -> None:
     # A wrong-order situation that also mentions a solicitor still alerts a manager.
     result = matcher.match("soup was cold and now he says his solicitor will hear about it")

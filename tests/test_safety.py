@@ -259,6 +259,11 @@ IDIOMS_OF_THOSE_WORDS = [
     "her booking went missing from the system, she has the confirmation email",
     "the kids went missing in action at the buffet and ate every dessert",
     "cust says the parking machine robbed her, took her coins and no ticket",
+    # The trade, fiction and things, not threats or losses of people.
+    "cust at the gun counter wants to return a scope that fogs up",
+    "says the knife fight in act 2 was brilliant, asks if the cast do signings",
+    "lady says her sunglasses went missing off the sunbed while she swam",
+    "cust says his wallets hurting after xmas, asks when the sale starts",
     # A machine that chokes is jammed.
     "the photocopier choked on her passport copy, jammed solid",
     "card machine keeps choking on contactless, cust stuck at the till",
@@ -326,6 +331,7 @@ def test_near_misses_of_a_dev_set_rarely_alert(shipped: PlaybookMatcher, name: s
 # --- what the detector understands, beyond its dev sets ------------------------------------
 
 SIGNS_DESCRIBED = [
+    ("theft-or-security", "two lads in masks took the till and ran, our cashier is shaking"),
     ("medical-emergency", "delivery guy came back with his thumb crushed in the roller door"),
     ("medical-emergency", "member on the bike says he feels dizzy and has gone clammy"),
     ("medical-emergency", "cust at the till just dropped, out cold"),

@@ -255,7 +255,11 @@ _RULES: tuple[_Rule, ...] = (
         r"(?:knife|knives) (?:\w+ ){0,3}(?:missing|dirty|bent|dropped on the floor|setting|"
         r"settings|cutlery|for (?:the|his|her|table))|(?:knife|knives) (?:sharpener|sharpeners|"
         r"sharpening|set|sets|rack|drawer|roll|skills|"
-        r"stand|service|block|guard|case|holder|bag)",
+        r"stand|service|block|guard|case|holder|bag)|"
+        # A gun shop's counter, a licence, a club: the trade, not a threat.
+        r"(?:gun|guns|rifle|rifles|shotgun) (?:counter|department|section|shop|store|licen[cs]e|"
+        r"licen[cs]es|cabinet|safe|club|range|dealer|permit)|(?:knife|gun) fight in (?:the |a |"
+        r"act|scene|film|movie|play|show|book|game|episode)",
     ),
     _rule(
         "weapon",
@@ -744,7 +748,9 @@ _RULES: tuple[_Rule, ...] = (
         r"post|account|file|files|data|booking|reservation|transfer|funds|points|voucher|code|"
         r"signal|connection|page|app|document|documents|form|forms|photo|photos|receipt|"
         r"invoice|stock|sock|socks|button|buttons|piece|pieces|part|parts|screw|screws|"
-        r"remote|charger|cable|lid|key card|keycard) (?:\w+ ){0,3}(?:missing|gone missing|"
+        r"remote|charger|cable|lid|key card|keycard|sunglasses|towel|towels|sunbed|umbrella|"
+        r"brolly|headphones|earphones|airpods|earrings|necklace|bracelet|laptop) "
+        r"(?:\w+ ){0,3}(?:missing|gone missing|"
         r"went missing|not come back|wandered off)|missing in action|"
         r"(?:mind|attention|thoughts) (?:wandered|wandering)|"
         r"wandered (?:off|away) (?:from the point|topic|subject)|walked out (?:without paying|"
@@ -865,7 +871,9 @@ _RULES: tuple[_Rule, ...] = (
         "robbery",
         r"robb(?:ed|ery|ing|er|ers)|armed (?:man|men|robbery|raid)|hold ?up|held up at|"
         r"mugg(?:ed|ing|er)|snatch(?:ed)? (?:her|his|my|a|the) (?:bag|phone|purse|wallet|"
-        r"handbag|till|cash)|grabbed (?:the )?(?:cash|money|till)|(?:demand\w*|demanding) "
+        r"handbag|till|cash)|(?:grabbed|took|snatched|nicked|stole|ran off with) (?:the |our )?"
+        r"(?:cash|money|till|tills|cash drawer|cash tray|takings)(?! (?:back|out|receipt|roll))|"
+        r"(?:demand\w*|demanding) "
         r"(?:\w+ )?(?:the )?(?:money|cash|till|takings)|empty the till|ram raid\w*|"
         r"break ?in|broke in(?:to)?|burglar\w*|burgled|held up (?:the |a |our |this )?"
         r"(?:\w+ )?(?:counter|shop|store|till|bank|garage|petrol station|cashier|staff|post "
