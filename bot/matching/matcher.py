@@ -265,19 +265,7 @@ class PlaybookMatcher:
     def _without_safety_signal(self, base: MatchResult) -> MatchResult:
         """The text's own safety signal rests on the same alarming words the readers
         doubted ("broken glass ... swept up before anyone sat down"): it goes too."""
-        if "safety" not in base.escalation_reasons:
-            return base
-        keep = [
-            (r, p)
-            for r, p in zip(base.escalation_reasons, base.signal_phrases, strict=False)
-            if r != "safety"
-        ]
-        return replace(
-            base,
-            escalation_reasons=tuple(r for r, _ in keep),
-            signal_phrases=tuple(p for _, p in keep),
-            escalate=bool(keep or base.playbook_reasons),
-        )
+        return _without_reason(base, "safety")
 
     def _danger_second(
         self, result: MatchResult, findings: tuple[safety.Finding, ...]
@@ -675,18 +663,7 @@ class PlaybookMatcher:
             or set(result.all_reasons) != {"abuse"}
         ):
             return result
-        keep = [
-            (r, p)
-            for r, p in zip(result.escalation_reasons, result.signal_phrases, strict=False)
-            if r != "abuse"
-        ]
-        return replace(
-            result,
-            escalation_reasons=tuple(r for r, _ in keep),
-            signal_phrases=tuple(p for _, p in keep),
-            playbook_reasons=(),
-            escalate=False,
-        )
+        return _without_reason(result, "abuse")
 
     def _calmed(self, result: MatchResult, reading: EscalationReading) -> MatchResult:
         """A page raised by a word rule alone (not for danger, nor a customer leaving)
@@ -725,20 +702,30 @@ class PlaybookMatcher:
         others = tuple(r for r in result.all_reasons if r != "leaving")
         if rules.leaving_escalates("", others, tokens):
             return result
-        reasons = tuple(r for r in result.escalation_reasons if r != "leaving")
-        playbook_reasons = tuple(r for r in result.playbook_reasons if r != "leaving")
-        keep = [
-            p
-            for r, p in zip(result.escalation_reasons, result.signal_phrases, strict=False)
-            if r != "leaving"
-        ]
-        return replace(
-            result,
-            escalation_reasons=reasons,
-            playbook_reasons=playbook_reasons,
-            signal_phrases=tuple(keep),
-            escalate=bool(reasons or playbook_reasons),
-        )
+        return _without_reason(result, "leaving")
+
+
+def _without_reason(result: MatchResult, reason: str) -> MatchResult:
+    """``result`` without one escalation reason: from the text's signals (with the words
+    that raised it) and from the playbooks'; it still pages for any other."""
+    if reason not in result.all_reasons:
+        return result
+    keep = [
+        (r, p)
+        for r, p in zip(result.escalation_reasons, result.signal_phrases, strict=False)
+        if r != reason
+    ]
+    reasons = tuple(r for r, _ in keep)
+    playbook_reasons = tuple(r for r in result.playbook_reasons if r != reason)
+    learned_reasons = tuple(r for r in result.learned_reasons if r != reason)
+    return replace(
+        result,
+        escalation_reasons=reasons,
+        signal_phrases=tuple(p for _, p in keep),
+        playbook_reasons=playbook_reasons,
+        learned_reasons=learned_reasons,
+        escalate=bool(reasons or playbook_reasons or learned_reasons),
+    )
 
 
 # The name the architecture sketch uses for the one face.
