@@ -65,9 +65,9 @@ SAFETY_LEARNED_TRUST = 0.55
 # With a complaint ranked first: the classifier's probability of the safety playbooks
 # together above which the line is taken for an emergency. Chosen on the development sets
 # (2,344 lines: calibration, the detector authors' and near-miss sets in tests/data, and
-# the earlier held-out sets; never the _v4/_v5/_v6 judges) with the 32,296-line
-# classifier and the second reader below: 0.5 caught 2 more of 591 emergencies than 0.6
-# for 5 more false alarms in 1,436.
+# the earlier held-out sets; never the _v4 to _v7 judges) with the 36,388-line
+# classifier: 0.5 caught 1 more of 591 emergencies and 2 more of 904 due pages than 0.6,
+# for 4 more false alarms in 1,436.
 SAFETY_MASS_TRUST = 0.5
 # A second problem in one line: a guess scoring at least this share of the best one is
 # taken to be in the text too, not a near-miss of the same problem.
@@ -78,22 +78,22 @@ URGENT_DEPTH = 4
 RULE_SCORE = 1.0
 # The escalation model's probability of the reasons it pages for, together (danger has
 # its own readers), above which it pages when the rules found none. Chosen on the same
-# development sets: 0.5 caught 6 more of 794 lines that must page for 2 more false alarms
-# in 1,130; 0.4 added 5 false alarms for 2 more.
+# development sets: with it at 0.5, 888 of 904 due pages were made instead of 874, for 4
+# more false alarms in 1,436; 0.4 added 4 more false alarms for 1 more page.
 LEARNED_ESCALATION_TRUST = 0.5
 # The detector's alarm is doubted when the escalation model's probability of danger and
 # the classifier's probability of the finding's playbooks and the safety playbooks
 # together are below these. On the development sets (591 emergencies, 476 near misses)
-# 0.05 / 0.1 dropped 17 of 75 false alarms and no emergency; 0.1 / 0.1 three more false
-# alarms for two emergencies lost. The closest true alarm ("blood dripping from his hand where
-# the saw kicked back") read about 0.1 and 0.02.
+# 0.05 / 0.15 dropped 16 of 78 false alarms and no emergency; 0.1 for the danger lost
+# one. The closest true alarm ("blood dripping from his hand where the saw
+# kicked back") read about 0.1 and 0.02.
 DOUBT_DANGER = 0.05
-DOUBT_MASS = 0.1
+DOUBT_MASS = 0.15
 # A page from a word rule alone (not for danger, nor a customer leaving, which has rules
 # of its own) is dropped when the escalation model puts at least this probability on "no
-# manager needed". On the development sets 0.95 dropped 8 of 61 false alarms and none of
-# the 825 pages that were due; 0.9 one more false alarm, with less margin.
-CALM_TRUST = 0.95
+# manager needed". On the development sets 0.9 dropped 12 of 74 false alarms and none of
+# the 888 pages that were due (0.95: 8).
+CALM_TRUST = 0.9
 # The playbook for a complaint about one of our people: abuse words there are ours.
 STAFF_COMPLAINT_PLAYBOOK = "complaint-about-staff"
 # The playbook for a customer leaving: it pages a manager only for cause (SPEC).
