@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.slack_recorder import SlackRecorder
+from tests.teams_connector import TeamsConnector
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -63,6 +64,15 @@ async def recorder() -> AsyncIterator[SlackRecorder]:
     await rec.start()
     yield rec
     await rec.stop()
+
+
+@pytest.fixture
+async def connector() -> AsyncIterator[TeamsConnector]:
+    """The stand-in Bot Framework connector: a local HTTP server recording the replies."""
+    c = TeamsConnector()
+    await c.start()
+    yield c
+    await c.stop()
 
 
 @pytest.fixture

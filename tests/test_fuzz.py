@@ -716,14 +716,6 @@ TEAMS_MESSAGE: dict[str, object] = {
 }
 
 
-@pytest.fixture
-async def connector() -> AsyncIterator[TeamsConnector]:
-    c = TeamsConnector()
-    await c.start()
-    yield c
-    await c.stop()
-
-
 @given(data=st.data())
 @FUZZ
 async def test_any_field_of_a_teams_activity_replaced_by_anything_never_500(

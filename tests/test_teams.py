@@ -138,14 +138,6 @@ class Teams:
 
 
 @pytest.fixture
-async def connector() -> AsyncIterator[TeamsConnector]:
-    c = TeamsConnector()
-    await c.start()
-    yield c
-    await c.stop()
-
-
-@pytest.fixture
 async def teams(
     tmp_path: Path, connector: TeamsConnector, shared_fixtures: Path
 ) -> AsyncIterator[Teams]:

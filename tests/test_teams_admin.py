@@ -99,14 +99,6 @@ async def teams(
         yield Teams(client, connector, shared_fixtures)
 
 
-@pytest.fixture
-async def connector() -> AsyncIterator[TeamsConnector]:
-    c = TeamsConnector()
-    await c.start()
-    yield c
-    await c.stop()
-
-
 # -- who is typing ------------------------------------------------------------------------
 
 

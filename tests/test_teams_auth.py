@@ -37,14 +37,6 @@ async def keys() -> AsyncIterator[KeyPublisher]:
     await publisher.stop()
 
 
-@pytest.fixture
-async def connector() -> AsyncIterator[TeamsConnector]:
-    c = TeamsConnector()
-    await c.start()
-    yield c
-    await c.stop()
-
-
 def auth_settings(tmp_path: Path, metadata_url: str, **extra: Any) -> Any:
     return teams_settings(
         tmp_path,

@@ -38,14 +38,6 @@ def free_port() -> int:
 
 
 @pytest.fixture
-async def connector() -> AsyncIterator[TeamsConnector]:
-    c = TeamsConnector()
-    await c.start()
-    yield c
-    await c.stop()
-
-
-@pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     port = free_port()
     return teams_settings(tmp_path, coachbot_public_url=f"http://127.0.0.1:{port}/")
