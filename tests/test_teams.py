@@ -364,14 +364,14 @@ async def test_manager_commands_follow_role_rules(teams: Teams) -> None:
     assert "Discretionary spend" in report.all_text
 
 
-def _executes(node: Any) -> list[dict[str, Any]]:
+def executes(node: Any) -> list[dict[str, Any]]:
     """Every Action.Execute in a card, in order, wherever it sits (ActionSets included)."""
     if isinstance(node, list):
-        return [a for item in node for a in _executes(item)]
+        return [a for item in node for a in executes(item)]
     if not isinstance(node, dict):
         return []
     own = [node] if node.get("type") == "Action.Execute" else []
-    return own + [a for key, value in node.items() if key != "fallback" for a in _executes(value)]
+    return own + [a for key, value in node.items() if key != "fallback" for a in executes(value)]
 
 
 async def test_pending_lists_the_queue_and_its_buttons_decide_and_redraw_it(teams: Teams) -> None:
@@ -389,7 +389,7 @@ async def test_pending_lists_the_queue_and_its_buttons_decide_and_redraw_it(team
     assert shown.index(coat.entry_id) < shown.index(spa.entry_id)  # oldest first
     assert "£180.00 — replacement coat · room 214" in shown
     assert "Test User" in shown  # the employee's name as Teams gave it, not their id
-    buttons = _executes(card)
+    buttons = executes(card)
     assert [(b["title"], b["data"]["action"]) for b in buttons] == [
         ("Approve", "approve"),
         ("Deny", "deny"),
@@ -431,7 +431,7 @@ async def test_a_managers_own_request_is_listed_without_buttons(teams: Teams) ->
     await teams.say(teams.as_manager(teams.personal("spend £1,500 refund of the stay")))
     listing = await teams.say(teams.as_manager(teams.personal("pending")))
     [card] = listing.cards
-    assert "another manager decides it" in json.dumps(card) and _executes(card) == []
+    assert "another manager decides it" in json.dumps(card) and executes(card) == []
 
 
 # -- protocol ---------------------------------------------------------------------------

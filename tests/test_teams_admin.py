@@ -41,6 +41,7 @@ from tests.test_teams import (
     STAFF_AAD,
     TENANT,
     Teams,
+    executes,
     teams_settings,
 )
 
@@ -148,15 +149,6 @@ def facts(card: dict[str, Any]) -> dict[str, str]:
 
     walk(card)
     return out
-
-
-def executes(node: Any) -> list[dict[str, Any]]:
-    if isinstance(node, list):
-        return [a for item in node for a in executes(item)]
-    if not isinstance(node, dict):
-        return []
-    own = [node] if node.get("type") == "Action.Execute" else []
-    return own + [a for key, value in node.items() if key != "fallback" for a in executes(value)]
 
 
 async def advice_facts(teams: Teams, body: dict[str, Any]) -> dict[str, str]:
