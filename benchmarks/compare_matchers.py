@@ -42,7 +42,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks import embedding_candidates  # noqa: E402
 from benchmarks.train_situation_model import training_lines  # noqa: E402
 from bot.matching import matcher as matcher_module  # noqa: E402
-from bot.matching.classifier import SituationModel, shipped_model, situation_features  # noqa: E402
+from bot.matching.classifier import SituationModel, shipped_model  # noqa: E402
 from bot.matching.matcher import PlaybookMatcher  # noqa: E402
 from bot.playbooks import load_library  # noqa: E402
 
@@ -81,7 +81,7 @@ def rankers(
         "classifier": lambda t: by_score(model.probabilities(t)),
         "blend": lambda t: [
             c.playbook_id
-            for c in blend._blended(blend.lexical.match(t), situation_features(t)).ranked
+            for c in blend._blended(blend.lexical.match(t), model.probabilities(t)).ranked
         ],
     }
     if use_onnx is not None:

@@ -709,7 +709,9 @@ def _read_as(
         safety_mass=mass,
         learned_safety="medical-emergency",
     )
-    return matcher._ranked(base, text, tokenise(text), situation_features(text))
+    assert matcher.model is not None
+    probabilities = matcher.model.probabilities_of(situation_features(text))
+    return matcher._ranked(base, text, tokenise(text), probabilities)
 
 
 def test_a_line_the_classifier_reads_as_an_emergency_answers_safety_first(

@@ -156,9 +156,11 @@ class PlaybookMatcher:
         return matcher
 
     def match(self, text: str) -> MatchResult:
-        # The two models read the same features of the line, worked out once.
+        # The two models read the same features of the line, worked out once, and the
+        # classifier's reading is shared by the blend, the vague-line and the doubt checks.
         features = situation_features(text) if self.model or self.escalation else []
-        base = self._blended(self.lexical.match(text), features)
+        probabilities = self.model.probabilities_of(features) if self.model else {}
+        base = self._blended(self.lexical.match(text), probabilities)
         reading = read_escalation(self.escalation, features) if self.escalation else None
         # One reading of the text for the detector, the language check and the rules
         # (numbers kept: "999" is a signal), so each costs only its own patterns.
@@ -166,15 +168,15 @@ class PlaybookMatcher:
         if not language.readable(text, tokens, self._known_word):
             return self._unreadable(base)
         findings = safety.detect(text, tokens)
-        if findings and self._danger_doubted(findings, features, reading):
+        if findings and self._danger_doubted(findings, probabilities, reading):
             calm = self._without_safety_signal(base)
-            result = self._danger_second(self._ranked(calm, text, tokens, features), findings)
+            result = self._danger_second(self._ranked(calm, text, tokens, probabilities), findings)
         elif findings:
             result = self._safety_first(base, findings)
         elif "safety" in base.escalation_reasons:
             result = self._signalled_safety(base)
         else:
-            result = self._ranked(base, text, tokens, features)
+            result = self._ranked(base, text, tokens, probabilities)
         return self._with_learned_escalation(self._with_rules(tokens, result), reading)
 
     # --- the four kinds of answer ---------------------------------------------------------
@@ -251,15 +253,14 @@ class PlaybookMatcher:
     def _danger_doubted(
         self,
         findings: tuple[safety.Finding, ...],
-        features: list[str],
+        probabilities: dict[str, float],
         reading: EscalationReading | None,
     ) -> bool:
         """Both readers of the whole line find next to no danger in it, where the
         detector found alarming words: "the kitchen's on fire tonight, tbl 12 wants to
         meet the chef", "old shoulder injury flared up, cancelling her membership"."""
-        if self.model is None or reading is None or reading.danger >= DOUBT_DANGER:
+        if not probabilities or reading is None or reading.danger >= DOUBT_DANGER:
             return False
-        probabilities = self.model.probabilities_of(features)
         answers = {pid for f in findings for pid in f.playbooks} | set(self._safety_ids)
         return sum(probabilities.get(pid, 0.0) for pid in answers) < DOUBT_MASS
 
@@ -311,10 +312,10 @@ class PlaybookMatcher:
         base: MatchResult,
         text: str,
         tokens: list[Token],
-        features: list[str],
+        probabilities: dict[str, float],
     ) -> MatchResult:
         if not base.meaningful or not base.ranked:
-            return self._vague(base, text, features) or replace(base, guesses=base.ranked)
+            return self._vague(base, text, probabilities) or replace(base, guesses=base.ranked)
         top_id = base.ranked[0].playbook_id
         if top_id in safety.SAFETY_PLAYBOOKS:
             sure = self._trusted_emergency(base) or base.safety_mass >= SAFETY_MASS_TRUST
@@ -401,12 +402,14 @@ class PlaybookMatcher:
             escalate=bool(base.escalation_reasons),
         )
 
-    def _vague(self, base: MatchResult, text: str, features: list[str]) -> MatchResult | None:
+    def _vague(
+        self, base: MatchResult, text: str, probabilities: dict[str, float]
+    ) -> MatchResult | None:
         """A line with no words of any playbook that still reads as a customer problem
         ("customer has a problem", "guest unhappy", "need advice, complaint"): the
         general recovery steps, with the classifier's guesses, rather than the usage
         hint that empty or nonsense input gets ("hello", "asdf")."""
-        if self.model is None or self._fallback is None or not features:
+        if self._fallback is None or not probabilities:
             return None
         # Some of its words must be words the classifier knows: for a line of unknown
         # words ("asdf qwerty") it knows nothing, and its prior favours general-recovery.
@@ -414,7 +417,6 @@ class PlaybookMatcher:
         known = sum(1 for w in words if self._known_word(w))
         if not known or 2 * known < len(words):
             return None
-        probabilities = self.model.probabilities_of(features)
         vague = probabilities.get(self._fallback, 0.0)
         if vague < VAGUE_TRUST or vague < max(probabilities.values()):
             return None
@@ -464,12 +466,11 @@ class PlaybookMatcher:
     def _known_word(self, word: str) -> bool:
         return not self._known_stems or stem(word) in self._known_stems
 
-    def _blended(self, base: MatchResult, features: list[str]) -> MatchResult:
+    def _blended(self, base: MatchResult, probabilities: dict[str, float]) -> MatchResult:
         """The lexical result re-ranked by the blend of classifier and lexical scores;
         its confidence is the blended score of the best guess."""
-        if self.model is None or not base.meaningful:
+        if not probabilities or not base.meaningful:
             return base
-        probabilities = self.model.probabilities_of(features)
         lexical = {c.playbook_id: c.score for c in base.ranked}
         best_lexical = max(lexical.values(), default=0.0) or 1.0
         # The classifier's share spread over this library's playbooks only (an
