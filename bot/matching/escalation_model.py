@@ -6,10 +6,11 @@ been cold for days and he sounds weak" (wellbeing), "said he knows what car she 
 (abuse), "cc'd the whole member list" (privacy). This model reads the whole line, as the
 situation classifier does, but its labels are the escalation reasons plus ``none``.
 
-It only ever adds a page the rules missed, never removes one: a missed page costs more
-than a needless one, and the rules' false alarms are fought where they arise. The bar
-(``matcher.LEARNED_ESCALATION_TRUST``) was chosen on the calibration split and the
-development sets, never on the held-out sets.
+It adds a page the rules missed (``matcher.LEARNED_ESCALATION_TRUST``). It removes only
+a page a word rule raised for a reason other than danger or a customer leaving, when it
+is all but sure no manager is needed (``matcher.CALM_TRUST``); and, with the classifier,
+it lets the matcher doubt a safety alarm both read as harmless (``matcher.DOUBT_DANGER``).
+Every bar was chosen on the development sets, never on the held-out judges.
 
 Trained by ``benchmarks/train_escalation_model.py`` on lines labelled with a reason by
 people who did not write the held-out sets or the rules

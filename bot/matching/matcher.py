@@ -635,12 +635,15 @@ class PlaybookMatcher:
     def _with_learned_escalation(
         self, result: MatchResult, reading: EscalationReading | None
     ) -> MatchResult:
-        """A page the rules missed, read by the escalation model from the whole line.
-        It only adds: never on a line that already pages, nor on one the bot cannot
-        read, nor on one whose own words rule a reason out ("nobody was hurt")."""
-        if reading is not None and result.escalate:
+        """The escalation model's say on the rules' verdict: a page the rules missed,
+        read from the whole line (never on a line the bot cannot read, nor on one whose
+        own words rule a reason out: "nobody was hurt"); or, on a line that pages, a
+        word-rule page it is all but sure of calm (``_calmed``)."""
+        if reading is None:
+            return result
+        if result.escalate:
             return self._calmed(result, reading)
-        if reading is None or result.escalate or not result.meaningful:
+        if not result.meaningful:
             return result
         if result.answered_by == "language" or not result.ranked:
             return result
