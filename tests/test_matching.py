@@ -352,6 +352,38 @@ def test_an_alarm_both_readers_doubt_neither_answers_nor_pages(
     assert PlaybookMatcher(matcher.library, escalation=None).match(text).escalate
 
 
+def test_an_unmistakable_sign_is_never_doubted(matcher: PlaybookMatcher) -> None:
+    # The rest of the line is a calm refund, so both readers may find little danger in
+    # it; blood pouring from a hand is an emergency all the same.
+    text = (
+        "cust returning a faulty planer, blood dripping down his wrist from where it "
+        "caught him, says its fine, wants his money back"
+    )
+    result = matcher.match(text)
+    assert result.ranked[0].playbook_id == "medical-emergency"
+    assert result.escalate
+    assert "safety" in result.all_reasons
+
+
+def test_both_readers_sure_of_danger_overrule_a_reassurance(matcher: PlaybookMatcher) -> None:
+    # "she's fine" would explain a sign away as settled; the classifier and the
+    # escalation model both read an emergency in the whole line, and they win.
+    text = (
+        "elderly lady moaning about the bus times has blood running down from her "
+        "hairline, says she tripped on the step earlier but shes fine"
+    )
+    result = matcher.match(text)
+    assert result.ranked[0].playbook_id == "medical-emergency"
+    assert result.escalate
+    # A plain reassurance with no sign in sight stays calm.
+    calm = matcher.match(
+        "lady at reception says she slipped in the car park last week but shes fine now, "
+        "just wants to move her appointment"
+    )
+    assert calm.ranked[0].playbook_id not in SAFETY_PLAYBOOK_IDS
+    assert not calm.escalate
+
+
 def test_a_word_rule_page_the_escalation_model_is_sure_of_calm_is_dropped(
     matcher: PlaybookMatcher,
 ) -> None:

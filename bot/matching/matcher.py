@@ -69,6 +69,11 @@ SAFETY_LEARNED_TRUST = 0.55
 # classifier: 0.5 caught 1 more of 591 emergencies and 2 more of 904 due pages than 0.6,
 # for 4 more false alarms in 1,436.
 SAFETY_MASS_TRUST = 0.5
+# With the classifier less sure: the escalation model's probability of danger above
+# which a line is an emergency, provided the classifier gives the safety playbooks at
+# least DANGER_ALONE_MASS.
+DANGER_ALONE_TRUST = 2.0
+DANGER_ALONE_MASS = 0.2
 # A second problem in one line: a guess scoring at least this share of the best one is
 # taken to be in the text too, not a near-miss of the same problem.
 SECOND_PROBLEM_SHARE = 0.5
@@ -83,12 +88,21 @@ RULE_SCORE = 1.0
 LEARNED_ESCALATION_TRUST = 0.5
 # The detector's alarm is doubted when the escalation model's probability of danger and
 # the classifier's probability of the finding's playbooks and the safety playbooks
-# together are below these. On the development sets (591 emergencies, 476 near misses)
-# 0.05 / 0.15 dropped 16 of 78 false alarms and no emergency; 0.1 for the danger lost
-# one. The closest true alarm ("blood dripping from his hand where the saw
-# kicked back") read about 0.1 and 0.02.
-DOUBT_DANGER = 0.05
+# together are below these, and no finding is unmistakable (``Finding.unmistakable``).
+# On the development sets (591 emergencies, 476 near misses), with the 43,597-line
+# classifier, 0.15 / 0.15 answered the same 585 emergencies as 0.05 and raised 5 fewer
+# false alarms; 0.2 doubted "hard to swallow after the mussels" (0.16) and "he'll come
+# back and torch the shop" (0.18).
+DOUBT_DANGER = 0.15
 DOUBT_MASS = 0.15
+# Both readers of the whole line at least this sure of danger (the escalation model's
+# probability of it, the classifier's of the safety playbooks), with a medical emergency
+# the classifier's safety reading, overrule the words that would explain the line away
+# as routine ("says he's fine"). On the development sets: 2 more emergencies answered,
+# no more false alarms (0.5: 2 more).
+ROUTINE_OVERRULE_DANGER = 0.7
+ROUTINE_OVERRULE_MASS = 0.5
+REASSURANCE_OVERRULED = "medical-emergency"
 # A page from a word rule alone (not for danger, nor a customer leaving, which has rules
 # of its own) is dropped when the escalation model puts at least this probability on "no
 # manager needed". On the development sets 0.9 dropped 12 of 74 false alarms and none of
@@ -170,13 +184,15 @@ class PlaybookMatcher:
         findings = safety.detect(text, tokens)
         if findings and self._danger_doubted(findings, probabilities, reading):
             calm = self._without_safety_signal(base)
-            result = self._danger_second(self._ranked(calm, text, tokens, probabilities), findings)
+            result = self._danger_second(
+                self._ranked(calm, text, tokens, probabilities, reading), findings
+            )
         elif findings:
             result = self._safety_first(base, findings)
         elif "safety" in base.escalation_reasons:
             result = self._signalled_safety(base)
         else:
-            result = self._ranked(base, text, tokens, probabilities)
+            result = self._ranked(base, text, tokens, probabilities, reading)
         return self._with_learned_escalation(self._with_rules(tokens, result), reading)
 
     # --- the four kinds of answer ---------------------------------------------------------
@@ -261,6 +277,8 @@ class PlaybookMatcher:
         meet the chef", "old shoulder injury flared up, cancelling her membership"."""
         if not probabilities or reading is None or reading.danger >= DOUBT_DANGER:
             return False
+        if any(f.unmistakable for f in findings):
+            return False
         answers = {pid for f in findings for pid in f.playbooks} | set(self._safety_ids)
         return sum(probabilities.get(pid, 0.0) for pid in answers) < DOUBT_MASS
 
@@ -313,13 +331,14 @@ class PlaybookMatcher:
         text: str,
         tokens: list[Token],
         probabilities: dict[str, float],
+        reading: EscalationReading | None = None,
     ) -> MatchResult:
         if not base.meaningful or not base.ranked:
             return self._vague(base, text, probabilities) or replace(base, guesses=base.ranked)
         top_id = base.ranked[0].playbook_id
         if top_id in safety.SAFETY_PLAYBOOKS:
             sure = self._trusted_emergency(base) or base.safety_mass >= SAFETY_MASS_TRUST
-            routine = sure and safety.routine_mention(text, tokens)
+            routine = sure and self._routine(base, text, tokens, reading)
             if sure and not routine:
                 # The detector found no phrase it knows, but the reading of the whole
                 # line is sure this is an emergency (a sign described in other words):
@@ -335,9 +354,9 @@ class PlaybookMatcher:
             return self._demoted(base, explained=bool(routine))
         learned_safety = base.learned_safety
         if (
-            base.safety_mass >= SAFETY_MASS_TRUST
-            and learned_safety is not None
-            and not safety.routine_mention(text, tokens)
+            learned_safety is not None
+            and self._reads_as_emergency(base, reading)
+            and not self._routine(base, text, tokens, reading)
         ):
             # The whole line reads as an emergency although a complaint ranks first (a
             # sign told inside a grievance, its mass split between safety playbooks):
@@ -401,6 +420,40 @@ class PlaybookMatcher:
             playbook_reasons=(),
             escalate=bool(base.escalation_reasons),
         )
+
+    def _reads_as_emergency(self, base: MatchResult, reading: EscalationReading | None) -> bool:
+        """The classifier puts most of its weight on the safety playbooks; or the
+        escalation model is sure someone is in danger and the classifier gives the
+        safety playbooks a real share ("pregnant lady annoyed about her seat, pains every
+        few minutes": a seat complaint by its words, an emergency by its facts)."""
+        if base.safety_mass >= SAFETY_MASS_TRUST:
+            return True
+        return (
+            reading is not None
+            and reading.danger >= DANGER_ALONE_TRUST
+            and base.safety_mass >= DANGER_ALONE_MASS
+        )
+
+    def _routine(
+        self,
+        base: MatchResult,
+        text: str,
+        tokens: list[Token],
+        reading: EscalationReading | None,
+    ) -> str | None:
+        """The words that explain an alarming line away as routine, unless both readers
+        of the whole line are sure of a medical emergency: "blood trickling from under
+        his hat, says he slipped earlier but he's fine" is not settled by "he's fine"
+        (someone hurt often says so). A child "in the ball pit while she pays, she can
+        see him" stays settled: there the words say where the child is."""
+        if (
+            reading is not None
+            and base.learned_safety == REASSURANCE_OVERRULED
+            and reading.danger >= ROUTINE_OVERRULE_DANGER
+            and base.safety_mass >= ROUTINE_OVERRULE_MASS
+        ):
+            return None
+        return safety.routine_mention(text, tokens)
 
     def _vague(
         self, base: MatchResult, text: str, probabilities: dict[str, float]

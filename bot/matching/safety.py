@@ -1601,6 +1601,14 @@ _PAIRS: tuple[_Pair, ...] = (
 _ANY_RULE = re.compile("|".join(f"(?:{r.pattern.pattern})" for r in _RULES))
 
 
+# Signs of a body in trouble that no idiom uses; see ``Finding.unmistakable``.
+_UNMISTAKABLE = _rx(
+    r"blood (?:is )?(?:dripping|pouring|gushing|streaming|spurting|everywhere)"
+    r"|not breathing|stopped breathing|unconscious|unresponsive|turning blue|gone blue"
+    r"|(?:having|had) a (?:seizure|fit)|fitting on the floor"
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Finding:
     kind: str  # one of KINDS
@@ -1613,6 +1621,13 @@ class Finding:
     @property
     def playbooks(self) -> tuple[str, ...]:
         return PLAYBOOKS[self.kind]
+
+    @property
+    def unmistakable(self) -> bool:
+        """A sign no figure of speech wears ("blood dripping from his hand", "not
+        breathing"): the matcher never doubts it, however calm the rest of the line
+        ("says it's fine, just wants his money back")."""
+        return _UNMISTAKABLE.search(self.phrase) is not None
 
 
 def detect(text: str, tokens: Sequence[Token] | None = None) -> tuple[Finding, ...]:
@@ -1937,8 +1952,9 @@ def routine_mention(text: str, tokens: Sequence[Token] | None = None) -> str | N
         retracted = _RETRACTED.search(clause)
         if retracted is not None and not _negated(words, _word_index(clause, retracted.start())):
             return retracted.group(0)  # "a regular joked he'd jump off a bridge"
-        if settled is not None:
-            return settled.group(0)  # "while his mum pays", "but he is fine"
+        if settled is not None and not _negated(words, _word_index(clause, settled.start())):
+            return settled.group(0)  # "while his mum pays", "but he is fine"; not "no
+            # parent has turned up"
         if _ANY_RULE.search(clause) is None:
             continue
         for rule in _RULES:
