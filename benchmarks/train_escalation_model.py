@@ -1,13 +1,14 @@
 """Train the escalation model (``bot.matching.escalation_model``) and write it where the
 matcher loads it.
 
-    python3 benchmarks/train_escalation_model.py [--training DIR] [--out FILE]
+    python3 benchmarks/train_escalation_model.py [--training DIR] [--out FILE] [--all]
 
 Labels: each line of ``playbooks/training/labelled/*.jsonl`` counts with its own verdict
 (its ``reason`` when ``escalate`` is true, ``none`` when false); a line of
 ``playbooks/training/<playbook id>.txt`` or a playbook's example counts as that playbook's
-reason when it is not in doubt (``PLAYBOOK_REASON``), and is left out otherwise. Needs
-scipy at training time only. Prints the line counts per label and the training accuracy.
+reason when it is not in doubt (``PLAYBOOK_REASON``), and is left out otherwise. The
+labelled files in ``LEFT_OUT`` are read only with ``--all``. Needs scipy at training
+time only. Prints the line counts per label and the training accuracy.
 """
 
 from __future__ import annotations
@@ -26,8 +27,19 @@ from bot.matching.classifier import SHIPPED_ESCALATION_MODEL, fit  # noqa: E402
 from bot.matching.escalation_model import NONE, PLAYBOOK_REASON  # noqa: E402
 from bot.playbooks import ESCALATION_REASONS, load_library  # noqa: E402
 
+# Labelled files the shipped model is trained without (the situation classifier reads
+# them). Measured on 2026-12-07: with them (l2 1e-5 or 3e-6) the model made 1 more of 904
+# due pages on the development sets and dropped 2 false alarms, but read less danger in
+# lines told without alarm words ("diner says it's hard to swallow after the mussels":
+# 0.16 → 0.12, under the detector's doubt bar) and calmed "the feds are on their way"
+# (P(none) 0.93): three signs the tests name were lost. Kept out until a model reads
+# them without that cost.
+LEFT_OUT = frozenset({"hidden_danger", "nearmiss", "paging", "twoproblem"})
 
-def escalation_lines(training: Path, playbooks: Path | None) -> list[tuple[str, str]]:
+
+def escalation_lines(
+    training: Path, playbooks: Path | None, skip: frozenset[str] = LEFT_OUT
+) -> list[tuple[str, str]]:
     pairs: list[tuple[str, str]] = []
     for path in sorted(training.glob("*.txt")):
         label = PLAYBOOK_REASON.get(path.stem)
@@ -39,7 +51,7 @@ def escalation_lines(training: Path, playbooks: Path | None) -> list[tuple[str, 
             label = PLAYBOOK_REASON.get(playbook.id)
             if label is not None:
                 pairs += [(example, label) for example in playbook.triggers.examples]
-    for row in labelled_lines(training):
+    for row in labelled_lines(training, skip):
         reason = row.get("reason")
         if not row.get("escalate"):
             pairs.append((str(row["text"]), NONE))
@@ -59,8 +71,9 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=SHIPPED_ESCALATION_MODEL)
     parser.add_argument("--l2", type=float, default=1e-5)
     parser.add_argument("--iterations", type=int, default=1000)
+    parser.add_argument("--all", action="store_true", help="also the LEFT_OUT files")
     args = parser.parse_args()
-    pairs = escalation_lines(args.training, args.playbooks)
+    pairs = escalation_lines(args.training, args.playbooks, frozenset() if args.all else LEFT_OUT)
     started = time.perf_counter()
     model = fit(pairs, l2=args.l2, iterations=args.iterations)
     elapsed = time.perf_counter() - started

@@ -26,11 +26,14 @@ from bot.playbooks import load_library  # noqa: E402
 DEFAULT_OUT = SHIPPED_MODEL
 
 
-def labelled_lines(training: Path) -> list[dict[str, object]]:
+def labelled_lines(training: Path, skip: frozenset[str] = frozenset()) -> list[dict[str, object]]:
     """The lines labelled with a playbook and an escalation verdict
-    (``labelled/*.jsonl``: {"text", "playbook", "escalate", "reason"})."""
+    (``labelled/*.jsonl``: {"text", "playbook", "escalate", "reason"}), but for the files
+    named in ``skip`` (stems)."""
     rows: list[dict[str, object]] = []
     for path in sorted((training / "labelled").glob("*.jsonl")):
+        if path.stem in skip:
+            continue
         rows += [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
     return rows
 
