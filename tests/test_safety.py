@@ -365,6 +365,8 @@ SETTLED = [
     "the gas leak yesterday was fixed, guest asking about compensation",
     "the printer is smoking again... only joking, it's just jammed",
     "the lady who collapsed last week came back to thank the team",
+    "dad rang to say thanks, the staff were brilliant when his daughter had a nosebleed last thurs",
+    "the burst pipe back in jan flooded the hall, she's asking why the insurance hasn't paid",
 ]
 
 

@@ -1710,7 +1710,10 @@ _BODY_FIRST = ("medical",)
 # is still going on. Self-harm and an overdose stay urgent whenever they were said.
 _STILL_URGENT = frozenset({"self-harm", "overdose", "missing"})
 _PAST = _rx(
-    r"yesterday|last (?:night|nite|week|month|year|time|weekend|summer|winter|christmas)|"
+    r"yesterday|last (?:night|nite|week|wk|month|year|yr|time|weekend|summer|winter|christmas|"
+    r"(?:mon|tue|tues|wed|weds|thu|thur|thurs|fri|sat|sun)(?:day)?)|(?:back )?in (?:jan|"
+    r"january|feb|february|march|april|june|july|aug|august|sept|september|oct|october|nov|"
+    r"november|dec|december)|back in may|"
     r"(?:\w+ )?(?:days|weeks|months|years) ago|the other (?:day|week|night)|earlier this "
     r"(?:week|month|year)|(?:was|were|been|has been|have been|got) (?:fixed|repaired|sorted|"
     r"put out|cleared|resolved|dealt with)|(?:fixed|repaired|sorted|cleared) by (?:the )?"
