@@ -763,3 +763,23 @@ def test_a_line_the_classifier_reads_as_an_emergency_answers_safety_first(
     # A routine mention the detector explains away never pages, however it reads.
     drill = "asking if the fire drill is still on tomorrow, annoyed about the bill"
     assert not _read_as(matcher, drill, ranked, mass=0.9).escalate
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "says her write-up of the painter we sent goes on trustpilot tonight",
+        "he's filming the state of the changing rooms for his tiktok",
+    ],
+)
+def test_a_review_threat_without_an_angry_word_still_pages(
+    matcher: PlaybookMatcher, text: str
+) -> None:
+    # No negative word, so the words alone might be praise; the classifier reads a
+    # threat with confidence, and the review playbook's "always escalate" stands.
+    result = matcher.match(text)
+    assert top(result) == "review-threat"
+    assert result.escalate
+    assert "review" in result.all_reasons
+    # Praise stays praise.
+    assert not matcher.match("she loved the cake and is going to post a review tonight").escalate

@@ -74,6 +74,12 @@ SAFETY_MASS_TRUST = 0.5
 # least DANGER_ALONE_MASS.
 DANGER_ALONE_TRUST = 2.0
 DANGER_ALONE_MASS = 0.2
+# The classifier's probability of a word-of-mouth playbook (a review threat) above which
+# a line without negative words is still a threat, not praise. No change on the
+# development sets; on the 5,398 lines of the latest training authors (read by the
+# classifier, not by the escalation model) 0.9 made 11 more due pages and no false alarm;
+# 0.7 made 26 but paged "asked if she could review the bill" (0.76).
+HOSTILE_READING_TRUST = 0.9
 # A second problem in one line: a guess scoring at least this share of the best one is
 # taken to be in the text too, not a near-miss of the same problem.
 SECOND_PROBLEM_SHARE = 0.5
@@ -569,7 +575,9 @@ class PlaybookMatcher:
             # or not the triggers alone led clearly ("going to be his next post",
             # "said he knows what car she drives": the classifier is sure, the lexical
             # lead is thin).
-            playbook_reasons = self._always_reasons(base, top.playbook_id)
+            playbook_reasons = self._always_reasons(
+                base, top.playbook_id, probabilities.get(top.playbook_id, 0.0) / known
+            )
         elif top.playbook_id == base.ranked[0].playbook_id:
             playbook_reasons = base.playbook_reasons  # the lexical ranker already judged it
         safety_mass = sum(probabilities.get(pid, 0.0) for pid in self._safety_ids) / known
@@ -588,13 +596,23 @@ class PlaybookMatcher:
             escalate=bool(base.escalation_reasons or playbook_reasons),
         )
 
-    def _always_reasons(self, base: MatchResult, playbook_id: str) -> tuple[str, ...]:
+    def _always_reasons(
+        self, base: MatchResult, playbook_id: str, learned: float = 0.0
+    ) -> tuple[str, ...]:
         """An "always escalate" playbook's reasons, unless the text rules them out
-        ("nobody was hurt") or its word of mouth is only praise ("will recommend us")."""
+        ("nobody was hurt") or its word of mouth is only praise ("will recommend us").
+        No negative word is not praise when the classifier is sure the line is a threat
+        (``learned``: its probability of ``playbook_id``): "his review of the electrician
+        we sent is going up tonight", "posting a photo of the 'fresh' bread"."""
         reasons = self._always.get(playbook_id, ())
         if set(reasons) & set(base.ruled_out):
             return ()
-        if reasons and set(reasons) <= WORD_OF_MOUTH and base.praise_only:
+        if (
+            reasons
+            and set(reasons) <= WORD_OF_MOUTH
+            and base.praise_only
+            and learned < HOSTILE_READING_TRUST
+        ):
             return ()
         return reasons
 
