@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from functools import cache
 from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -35,9 +36,16 @@ SHIPPED_ESCALATION_MODEL = Path(__file__).with_name("escalation_model.npz")
 
 
 @cache
-def shipped_model() -> SituationModel | None:
+def shipped_model() -> ClassifierModel | None:
     """The model shipped with the library, loaded once per process (None if absent)."""
     return SituationModel.load(SHIPPED_MODEL) if SHIPPED_MODEL.is_file() else None
+
+
+def _softmax(labels: tuple[str, ...], scores: np.ndarray) -> dict[str, float]:
+    scores = scores - scores.max()
+    exp = np.exp(scores)
+    exp /= exp.sum()
+    return dict(zip(labels, (float(p) for p in exp), strict=True))
 
 
 def situation_features(text: str) -> list[str]:
@@ -83,10 +91,7 @@ class SituationModel:
         scores = self.bias.astype(np.float64)
         if rows:
             scores = scores + self.weights[rows].sum(axis=0) / math.sqrt(len(rows))
-        scores -= scores.max()
-        exp = np.exp(scores)
-        exp /= exp.sum()
-        return dict(zip(self.labels, (float(p) for p in exp), strict=True))
+        return _softmax(self.labels, scores)
 
     def save(self, path: Path) -> None:
         vocabulary = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
@@ -100,8 +105,11 @@ class SituationModel:
         )
 
     @classmethod
-    def load(cls, path: Path) -> SituationModel:
+    def load(cls, path: Path) -> ClassifierModel:
+        """A saved model of either kind (a ``kind`` array says "mlp"; none, linear)."""
         with np.load(path, allow_pickle=False) as data:
+            if "kind" in data and str(data["kind"]) == MlpSituationModel.KIND:
+                return MlpSituationModel.load(path)
             if int(data["format_version"]) != FORMAT_VERSION:
                 raise ValueError(f"{path.name}: model format {int(data['format_version'])}")
             labels = tuple(json.loads(str(data["labels"])))
@@ -113,18 +121,84 @@ class SituationModel:
         return cls(labels, {f: i for i, f in enumerate(vocabulary)}, weights, bias)
 
 
-def fit(
-    lines: Iterable[tuple[str, str]],
-    *,
-    min_count: int = 2,
-    l2: float = 1e-4,
-    iterations: int = 300,
-) -> SituationModel:
-    """Train on (text, label) pairs. Needs scipy (a training-time tool, not a runtime
-    dependency): L-BFGS over a sparse design matrix."""
-    from scipy import optimize, sparse
+@dataclass(frozen=True)
+class MlpSituationModel:
+    """One hidden layer over the same features: ``softmax(relu(x @ w1 + b1) @ w2 + b2)``,
+    where ``x`` is the line's binary, L2-normalised feature vector (so ``x @ w1`` is the
+    sum of the line's rows of ``w1`` over the square root of their count). Trained by
+    ``benchmarks/train_situation_mlp.py``, on playbooks or on escalation reasons."""
 
-    pairs = list(lines)
+    KIND = "mlp"
+
+    labels: tuple[str, ...]
+    vocabulary: dict[str, int]
+    w1: np.ndarray  # (features, hidden), float32
+    b1: np.ndarray  # (hidden,)
+    w2: np.ndarray  # (hidden, labels)
+    b2: np.ndarray  # (labels,)
+
+    def known_stems(self) -> frozenset[str]:
+        """The word stems the model has seen in training (its ``w:`` features)."""
+        return frozenset(f[2:] for f in self.vocabulary if f.startswith("w:"))
+
+    def probabilities(self, text: str) -> dict[str, float]:
+        """Each label's probability for ``text`` (they sum to 1)."""
+        return self.probabilities_of(situation_features(text))
+
+    def probabilities_of(self, features: Iterable[str]) -> dict[str, float]:
+        """The same from features already worked out."""
+        rows = [self.vocabulary[f] for f in features if f in self.vocabulary]
+        hidden = self.b1.astype(np.float64)
+        if rows:
+            hidden = hidden + self.w1[rows].sum(axis=0) / math.sqrt(len(rows))
+        return _softmax(self.labels, np.maximum(hidden, 0.0) @ self.w2 + self.b2)
+
+    def save(self, path: Path) -> None:
+        vocabulary = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
+        np.savez_compressed(
+            path,
+            kind=np.array(self.KIND),
+            format_version=np.array(FORMAT_VERSION),
+            labels=np.array(json.dumps(list(self.labels))),
+            vocabulary=np.array(json.dumps(vocabulary)),
+            w1=self.w1.astype(np.float16),
+            b1=self.b1.astype(np.float32),
+            w2=self.w2.astype(np.float16),
+            b2=self.b2.astype(np.float32),
+        )
+
+    @classmethod
+    def load(cls, path: Path) -> MlpSituationModel:
+        with np.load(path, allow_pickle=False) as data:
+            if str(data["kind"]) != cls.KIND or int(data["format_version"]) != FORMAT_VERSION:
+                raise ValueError(f"{path.name}: not an MLP model of format {FORMAT_VERSION}")
+            labels = tuple(json.loads(str(data["labels"])))
+            vocabulary = json.loads(str(data["vocabulary"]))
+            w1 = data["w1"].astype(np.float32)
+            b1 = data["b1"].astype(np.float32)
+            w2 = data["w2"].astype(np.float32)
+            b2 = data["b2"].astype(np.float32)
+        hidden = b1.shape[0]
+        if (
+            w1.shape != (len(vocabulary), hidden)
+            or w2.shape != (hidden, len(labels))
+            or b2.shape != (len(labels),)
+        ):
+            raise ValueError(f"{path.name}: arrays do not match the labels and vocabulary")
+        return cls(labels, {f: i for i, f in enumerate(vocabulary)}, w1, b1, w2, b2)
+
+
+# Either kind of model: the matcher and the escalation reading use only the shared methods.
+ClassifierModel = SituationModel | MlpSituationModel
+
+
+def design_matrix(
+    pairs: list[tuple[str, str]], *, min_count: int = 2
+) -> tuple[tuple[str, ...], dict[str, int], Any, np.ndarray]:
+    """The training set as (labels, vocabulary, sparse rows, label indices): features seen
+    in at least ``min_count`` lines, each row binary and L2-normalised. Needs scipy."""
+    from scipy import sparse
+
     labels = tuple(sorted({label for _, label in pairs}))
     label_index = {label: i for i, label in enumerate(labels)}
     featured = [situation_features(text) for text, _ in pairs]
@@ -147,6 +221,21 @@ def fit(
         shape=(len(pairs), len(vocabulary)),
     )
     y = np.array([label_index[label] for _, label in pairs])
+    return labels, vocabulary, x, y
+
+
+def fit(
+    lines: Iterable[tuple[str, str]],
+    *,
+    min_count: int = 2,
+    l2: float = 1e-4,
+    iterations: int = 300,
+) -> SituationModel:
+    """Train on (text, label) pairs. Needs scipy (a training-time tool, not a runtime
+    dependency): L-BFGS over a sparse design matrix."""
+    from scipy import optimize
+
+    labels, vocabulary, x, y = design_matrix(list(lines), min_count=min_count)
     n, d, k = x.shape[0], x.shape[1], len(labels)
     onehot = np.zeros((n, k))
     onehot[np.arange(n), y] = 1.0

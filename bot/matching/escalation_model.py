@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
-from bot.matching.classifier import SHIPPED_ESCALATION_MODEL, SituationModel
+from bot.matching.classifier import SHIPPED_ESCALATION_MODEL, ClassifierModel, SituationModel
 
 # The label for "no manager needed now".
 NONE = "none"
@@ -77,7 +77,7 @@ PLAYBOOK_REASON: dict[str, str] = {
 
 
 @cache
-def shipped_escalation_model() -> SituationModel | None:
+def shipped_escalation_model() -> ClassifierModel | None:
     """The model shipped with the library, loaded once per process (None if absent)."""
     if not SHIPPED_ESCALATION_MODEL.is_file():
         return None
@@ -103,7 +103,7 @@ class EscalationReading:
 NOT_PAGED = frozenset({NONE, "safety", "vip"})
 
 
-def read_escalation(model: SituationModel, features: Iterable[str]) -> EscalationReading:
+def read_escalation(model: ClassifierModel, features: Iterable[str]) -> EscalationReading:
     probabilities = model.probabilities_of(features)
     reasons = {label: p for label, p in probabilities.items() if label not in NOT_PAGED}
     needed = 1.0 - probabilities.get(NONE, 0.0)

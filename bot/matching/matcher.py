@@ -30,7 +30,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.matching import language, rules, safety
-from bot.matching.classifier import SituationModel, shipped_model, situation_features
+from bot.matching.classifier import ClassifierModel, shipped_model, situation_features
 from bot.matching.escalation_model import (
     EscalationReading,
     read_escalation,
@@ -138,8 +138,8 @@ class PlaybookMatcher:
     def __init__(
         self,
         library: PlaybookLibrary,
-        model: SituationModel | bool | None = True,
-        escalation: SituationModel | bool | None = True,
+        model: ClassifierModel | bool | None = True,
+        escalation: ClassifierModel | bool | None = True,
     ) -> None:
         """``model``: the classifier to blend in; True (default) the shipped one,
         None or False the lexical ranker alone (for comparisons). ``escalation``: the
