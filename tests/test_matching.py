@@ -783,3 +783,29 @@ def test_a_review_threat_without_an_angry_word_still_pages(
     assert "review" in result.all_reasons
     # Praise stays praise.
     assert not matcher.match("she loved the cake and is going to post a review tonight").escalate
+
+
+def test_the_shipped_readers_average_a_linear_model_and_an_mlp() -> None:
+    # Both kinds ship; each line's probabilities are the mean of the two, so the MLP's
+    # over-sure mistakes are tempered by the linear model ("the tv in 204 keeps jerking
+    # and freezing": the MLP alone reads a seizure at 0.98).
+    from bot.matching.classifier import (
+        SHIPPED_MLP,
+        SHIPPED_MODEL,
+        AveragedModel,
+        MlpSituationModel,
+        SituationModel,
+        shipped_model,
+    )
+
+    model = shipped_model()
+    assert isinstance(model, AveragedModel)
+    linear, mlp = SituationModel.load(SHIPPED_MODEL), SituationModel.load(SHIPPED_MLP)
+    assert isinstance(linear, SituationModel) and isinstance(mlp, MlpSituationModel)
+    features = situation_features("the tv in 204 keeps jerking and freezing")
+    mean = model.probabilities_of(features)
+    a, b = linear.probabilities_of(features), mlp.probabilities_of(features)
+    assert sum(mean.values()) == pytest.approx(1.0)
+    for label in mean:
+        assert mean[label] == pytest.approx((a[label] + b[label]) / 2)
+    assert b["medical-emergency"] > 0.9 > mean["medical-emergency"]

@@ -26,7 +26,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
-from bot.matching.classifier import SHIPPED_ESCALATION_MODEL, ClassifierModel, SituationModel
+from bot.matching.classifier import (
+    SHIPPED_ESCALATION_MLP,
+    SHIPPED_ESCALATION_MODEL,
+    ClassifierModel,
+    load_shipped,
+)
 
 # The label for "no manager needed now".
 NONE = "none"
@@ -79,9 +84,7 @@ PLAYBOOK_REASON: dict[str, str] = {
 @cache
 def shipped_escalation_model() -> ClassifierModel | None:
     """The model shipped with the library, loaded once per process (None if absent)."""
-    if not SHIPPED_ESCALATION_MODEL.is_file():
-        return None
-    return SituationModel.load(SHIPPED_ESCALATION_MODEL)
+    return load_shipped(SHIPPED_ESCALATION_MODEL, SHIPPED_ESCALATION_MLP)
 
 
 @dataclass(frozen=True, slots=True)

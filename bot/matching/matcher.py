@@ -447,19 +447,18 @@ class PlaybookMatcher:
         tokens: list[Token],
         reading: EscalationReading | None,
     ) -> str | None:
-        """The words that explain an alarming line away as routine, unless both readers
-        of the whole line are sure of a medical emergency: "blood trickling from under
-        his hat, says he slipped earlier but he's fine" is not settled by "he's fine"
-        (someone hurt often says so). A child "in the ball pit while she pays, she can
-        see him" stays settled: there the words say where the child is."""
-        if (
+        """The words that explain an alarming line away as routine. When both readers
+        of the whole line are sure of a medical emergency, a reassurance does not count:
+        "blood trickling from under his hat, says he slipped earlier but he's fine" is
+        not settled by "he's fine" (someone hurt often says so). An idiom ("missing in
+        action") or a child "in the ball pit while she pays" still explains it away."""
+        overruled = (
             reading is not None
             and base.learned_safety == REASSURANCE_OVERRULED
             and reading.danger >= ROUTINE_OVERRULE_DANGER
             and base.safety_mass >= ROUTINE_OVERRULE_MASS
-        ):
-            return None
-        return safety.routine_mention(text, tokens)
+        )
+        return safety.routine_mention(text, tokens, reassurance=not overruled)
 
     def _vague(
         self, base: MatchResult, text: str, probabilities: dict[str, float]

@@ -1606,6 +1606,7 @@ _UNMISTAKABLE = _rx(
     r"blood (?:is )?(?:dripping|pouring|gushing|streaming|spurting|everywhere)"
     r"|not breathing|stopped breathing|unconscious|unresponsive|turning blue|gone blue"
     r"|(?:having|had) a (?:seizure|fit)|fitting on the floor"
+    r"|come back and (?:torch|burn|petrol bomb|firebomb|shoot|stab) (?:the|this|your|our) \w+"
 )
 
 
@@ -1800,6 +1801,11 @@ _FOUND_AGAIN = _rx(
 _FINE_CLAUSE = re.compile(r"(?:^|\| )(?:fine|okay|alright|all good)(?: now)?(?= \||$)")
 
 
+def _is_reassurance(words: str) -> bool:
+    """ "she is fine", "all good now": someone said to be well, not found or explained."""
+    return _ALL_WELL.search(words) is not None or _FINE_CLAUSE.search(words) is not None
+
+
 def _found_again(whole: str) -> bool:
     return any(not _negated_in(whole, m) for m in _FOUND_AGAIN.finditer(whole))
 
@@ -1931,11 +1937,14 @@ _ROUTINE = re.compile(
 )
 
 
-def routine_mention(text: str, tokens: Sequence[Token] | None = None) -> str | None:
+def routine_mention(
+    text: str, tokens: Sequence[Token] | None = None, reassurance: bool = True
+) -> str | None:
     """The words that make this line routine despite alarming vocabulary, if any: an
     idiom one of the rules recognised and vetoed ("bleeding him dry", "the band set the
     dance floor on fire") or a routine situation ("lost his teddy, mum with him").
-    Meant for lines in which ``detect`` found nothing."""
+    Meant for lines in which ``detect`` found nothing. ``reassurance=False``: a person
+    said to be fine ("but he is fine", "all good now") does not count."""
     if tokens is None:
         tokens = tokenise(text, keep_numbers=True)
     clauses: dict[int, list[str]] = {}
@@ -1952,6 +1961,8 @@ def routine_mention(text: str, tokens: Sequence[Token] | None = None) -> str | N
             or _FINE_CLAUSE.search(clause)
             or _POLICY_QUESTION.search(clause)
         )
+        if settled is not None and not reassurance and _is_reassurance(settled.group(0)):
+            settled = None
         retracted = _RETRACTED.search(clause)
         if retracted is not None and not _negated(words, _word_index(clause, retracted.start())):
             return retracted.group(0)  # "a regular joked he'd jump off a bridge"
