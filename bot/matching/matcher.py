@@ -69,11 +69,6 @@ SAFETY_LEARNED_TRUST = 0.55
 # classifier: 0.5 caught 1 more of 591 emergencies and 2 more of 904 due pages than 0.6,
 # for 4 more false alarms in 1,436.
 SAFETY_MASS_TRUST = 0.5
-# With the classifier less sure: the escalation model's probability of danger above
-# which a line is an emergency, provided the classifier gives the safety playbooks at
-# least DANGER_ALONE_MASS.
-DANGER_ALONE_TRUST = 2.0
-DANGER_ALONE_MASS = 0.2
 # The classifier's probability of a word-of-mouth playbook (a review threat) above which
 # a line without negative words is still a threat, not praise. No change on the
 # development sets; on the 5,398 lines of the latest training authors (read by the
@@ -360,8 +355,8 @@ class PlaybookMatcher:
             return self._demoted(base, explained=bool(routine))
         learned_safety = base.learned_safety
         if (
-            learned_safety is not None
-            and self._reads_as_emergency(base, reading)
+            base.safety_mass >= SAFETY_MASS_TRUST
+            and learned_safety is not None
             and not self._routine(base, text, tokens, reading)
         ):
             # The whole line reads as an emergency although a complaint ranks first (a
@@ -425,19 +420,6 @@ class PlaybookMatcher:
             # own signals still do.
             playbook_reasons=(),
             escalate=bool(base.escalation_reasons),
-        )
-
-    def _reads_as_emergency(self, base: MatchResult, reading: EscalationReading | None) -> bool:
-        """The classifier puts most of its weight on the safety playbooks; or the
-        escalation model is sure someone is in danger and the classifier gives the
-        safety playbooks a real share ("pregnant lady annoyed about her seat, pains every
-        few minutes": a seat complaint by its words, an emergency by its facts)."""
-        if base.safety_mass >= SAFETY_MASS_TRUST:
-            return True
-        return (
-            reading is not None
-            and reading.danger >= DANGER_ALONE_TRUST
-            and base.safety_mass >= DANGER_ALONE_MASS
         )
 
     def _routine(
