@@ -80,14 +80,12 @@ def situation_features(text: str) -> list[str]:
     return list(found)
 
 
-@dataclass(frozen=True)
-class SituationModel:
-    """Softmax regression: ``labels[k]``'s score is ``bias[k] + sum(weights[f, k])``."""
+class _FeatureTable:
+    """What the linear model and the MLP share: a vocabulary of features, and a line read
+    as the sum of its features' rows of a table over the square root of their count (the
+    line's binary, L2-normalised feature vector times the table)."""
 
-    labels: tuple[str, ...]
     vocabulary: dict[str, int]
-    weights: np.ndarray  # (features, labels), float32
-    bias: np.ndarray  # (labels,), float32
 
     def known_stems(self) -> frozenset[str]:
         """The word stems the model has seen in training (its ``w:`` features)."""
@@ -98,12 +96,37 @@ class SituationModel:
         return self.probabilities_of(situation_features(text))
 
     def probabilities_of(self, features: Iterable[str]) -> dict[str, float]:
-        """The same from features already worked out (two models read one line once)."""
+        raise NotImplementedError
+
+    def _pooled(
+        self,
+        table: np.ndarray,
+        start: np.ndarray,
+        features: Iterable[str],
+        dtype: type[np.floating[Any]] | None = None,
+    ) -> np.ndarray:
+        """``start`` (in float64) plus the line's pooled rows of ``table``, summed in
+        ``dtype`` (None: the table's own)."""
         rows = [self.vocabulary[f] for f in features if f in self.vocabulary]
-        scores = self.bias.astype(np.float64)
+        pooled = start.astype(np.float64)
         if rows:
-            scores = scores + self.weights[rows].sum(axis=0) / math.sqrt(len(rows))
-        return _softmax(self.labels, scores)
+            pooled = pooled + table[rows].sum(axis=0, dtype=dtype) / math.sqrt(len(rows))
+        return pooled
+
+
+@dataclass(frozen=True)
+class SituationModel(_FeatureTable):
+    """Softmax regression: ``labels[k]``'s score is ``bias[k] + sum(weights[f, k])``."""
+
+    labels: tuple[str, ...]
+    vocabulary: dict[str, int]
+    weights: np.ndarray  # (features, labels), float32
+    bias: np.ndarray  # (labels,), float32
+
+    def probabilities_of(self, features: Iterable[str]) -> dict[str, float]:
+        """Each label's probability from features already worked out (two models read
+        one line once)."""
+        return _softmax(self.labels, self._pooled(self.weights, self.bias, features))
 
     def save(self, path: Path) -> None:
         vocabulary = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
@@ -134,7 +157,7 @@ class SituationModel:
 
 
 @dataclass(frozen=True)
-class MlpSituationModel:
+class MlpSituationModel(_FeatureTable):
     """One hidden layer over the same features: ``softmax(relu(x @ w1 + b1) @ w2 + b2)``,
     where ``x`` is the line's binary, L2-normalised feature vector (so ``x @ w1`` is the
     sum of the line's rows of ``w1`` over the square root of their count). Trained by
@@ -149,20 +172,9 @@ class MlpSituationModel:
     w2: np.ndarray  # (hidden, labels)
     b2: np.ndarray  # (labels,)
 
-    def known_stems(self) -> frozenset[str]:
-        """The word stems the model has seen in training (its ``w:`` features)."""
-        return frozenset(f[2:] for f in self.vocabulary if f.startswith("w:"))
-
-    def probabilities(self, text: str) -> dict[str, float]:
-        """Each label's probability for ``text`` (they sum to 1)."""
-        return self.probabilities_of(situation_features(text))
-
     def probabilities_of(self, features: Iterable[str]) -> dict[str, float]:
-        """The same from features already worked out."""
-        rows = [self.vocabulary[f] for f in features if f in self.vocabulary]
-        hidden = self.b1.astype(np.float64)
-        if rows:
-            hidden = hidden + self.w1[rows].sum(axis=0, dtype=np.float64) / math.sqrt(len(rows))
+        """Each label's probability from features already worked out."""
+        hidden = self._pooled(self.w1, self.b1, features, dtype=np.float64)  # w1 is float16
         return _softmax(self.labels, np.maximum(hidden, 0.0) @ self.w2 + self.b2)
 
     def save(self, path: Path) -> None:
