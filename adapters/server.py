@@ -318,10 +318,12 @@ def build_app(settings: Settings, coach: Coach | None = None) -> web.Application
     async def coach_context(app: web.Application) -> AsyncIterator[None]:
         if coach is not None:
             app[COACH_KEY] = coach
+            await _build_matcher(coach)
             yield
             return
         async with contextlib.AsyncExitStack() as stack:
             app[COACH_KEY] = await _open_coach_waiting(stack, settings, database)
+            await _build_matcher(app[COACH_KEY])
             yield
 
     async def track_tasks(_: web.Application) -> None:
@@ -340,6 +342,12 @@ def build_app(settings: Settings, coach: Coach | None = None) -> web.Application
     app.cleanup_ctx.append(_drain_context)
     app.on_startup.append(_freeze_startup_heap)  # after the cleanup contexts started
     return app
+
+
+async def _build_matcher(coach: Coach) -> None:
+    """Build the matcher (the lexical index and the models: about a second) before the
+    first request, off the event loop, rather than inside the first person's advice."""
+    await asyncio.to_thread(lambda: coach.matcher)
 
 
 async def _freeze_startup_heap(_: web.Application) -> None:

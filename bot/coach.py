@@ -178,13 +178,18 @@ class Coach:
         self.ledger = ledger
         self.state = state
         self.escalations = escalations
-        self.matcher = matcher or PlaybookMatcher.shared(library)
-        # Each organisation's view: the library with its say lines, plus its own.
-        self.org_playbooks = OrgLibraries(library, self.matcher)
+        # Each organisation's view: the library with its say lines, plus its own; and
+        # the deployment's matcher (``matcher``, else built when first asked for).
+        self.org_playbooks = OrgLibraries(library, matcher)
         self.clock = clock
         # Every incident's life and outcome, for good (the shared state forgets). None:
         # coaching works as before, without outcome prompts or recovery figures.
         self.incidents = incidents
+
+    @property
+    def matcher(self) -> PlaybookMatcher:
+        """The deployment's matcher; a coach that only logs spends never builds it."""
+        return self.org_playbooks.matcher
 
     # -- who is asking -------------------------------------------------------------
 

@@ -38,6 +38,7 @@ from bot.authority import OrgConfig
 from bot.errors import InvalidInput, NotFound
 from bot.inputs import plain_text
 from bot.matching import PlaybookMatcher
+from bot.matching.classifier import shipped_labels
 from bot.matching.safety import SAFETY_PLAYBOOKS
 from bot.models import PlaybookSummary
 from bot.playbooks import Playbook, PlaybookLibrary, PlaybookStep
@@ -195,21 +196,34 @@ class OrgLibraries:
     def __init__(
         self,
         library: PlaybookLibrary,
-        matcher: PlaybookMatcher,
+        matcher: PlaybookMatcher | None = None,
         *,
         max_matchers: int = MAX_CACHED_MATCHERS,
     ) -> None:
+        """``matcher``: the deployment's; None, the shared matcher over ``library``
+        with the shipped models, built on first use (a spend, a report or an admin
+        change never needs it, and it costs about a second to build)."""
         self.library = library
-        self.matcher = matcher
+        self._matcher = matcher
         # Ids an own playbook may not have: the library's, and those the classifier was
         # trained on (an own playbook is ranked on its own words, never on the model's
         # idea of a library situation that shares its id).
-        model_labels = matcher.model.labels if matcher.model is not None else ()
+        if matcher is None:
+            model_labels = shipped_labels()
+        else:
+            model_labels = matcher.model.labels if matcher.model is not None else ()
         self.taken = frozenset((*(p.id for p in library), *model_labels))
         self._views: dict[str, OrgLibrary] = {}
         self._matchers: OrderedDict[str, PlaybookMatcher] = OrderedDict()
         self._building: dict[str, asyncio.Lock] = {}
         self._max_matchers = max_matchers
+
+    @property
+    def matcher(self) -> PlaybookMatcher:
+        """The deployment's matcher (organisations without playbooks of their own)."""
+        if self._matcher is None:
+            self._matcher = PlaybookMatcher.shared(self.library)
+        return self._matcher
 
     def view(self, org: str, config: OrgConfig) -> OrgLibrary:
         """The organisation's view under ``config`` (its policy as last read)."""

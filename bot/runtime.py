@@ -12,7 +12,6 @@ from bot.database import Database
 from bot.escalations import open_escalations
 from bot.incidents import open_incidents
 from bot.ledger import open_ledger
-from bot.matching import PlaybookMatcher
 from bot.playbooks import load_library
 from bot.policy import OrgPolicies, open_policy_store
 from bot.settings import Settings
@@ -28,7 +27,9 @@ async def open_coach(
 
     ``database``: the service's, when other parts of the process (the adapters' tables)
     share its connection pool; otherwise one is made from ``DATABASE_URL``. ``clock``:
-    the one "now" of the coach and every store it opens.
+    the one "now" of the coach and every store it opens. The matcher is built when
+    first asked for (``Coach.matcher``): a command that logs a spend never needs it;
+    the service builds it before it takes a request.
     """
     library = load_library(settings.coachbot_playbooks_dir)
     file_config = load_org_config(settings.coachbot_org_file)
@@ -64,7 +65,6 @@ async def open_coach(
                         ledger=ledger,
                         state=state,
                         escalations=escalations,
-                        matcher=PlaybookMatcher(library),
                         incidents=incidents,
                         clock=clock,
                         policies=OrgPolicies(

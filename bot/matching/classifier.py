@@ -48,6 +48,17 @@ def load_shipped(linear: Path, mlp: Path) -> ClassifierModel | None:
 
 
 @cache
+def shipped_labels() -> tuple[str, ...]:
+    """The ids the shipped classifier was trained on, without loading its arrays (the
+    ids an organisation's own playbook may not take); () if no model is shipped."""
+    for path in (SHIPPED_MODEL, SHIPPED_MLP):
+        if path.is_file():
+            with np.load(path, allow_pickle=False) as data:  # an npz reads one array
+                return tuple(json.loads(str(data["labels"])))
+    return ()
+
+
+@cache
 def shipped_model() -> ClassifierModel | None:
     """The model shipped with the library, loaded once per process (None if absent)."""
     return load_shipped(SHIPPED_MODEL, SHIPPED_MLP)
