@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from itertools import pairwise
 from pathlib import Path
@@ -44,6 +44,10 @@ def load_shipped(linear: Path, mlp: Path) -> ClassifierModel | None:
     models = [SituationModel.load(path) for path in (linear, mlp) if path.is_file()]
     if not models:
         return None
+    if len(models) == 2 and models[1].vocabulary == models[0].vocabulary:
+        # Trained on the same lines: one dict of ~90,000 features (about 10 MB) and
+        # one lookup a line serve both.
+        models[1] = replace(models[1], vocabulary=models[0].vocabulary)
     return models[0] if len(models) == 1 else AveragedModel(tuple(models))
 
 
@@ -107,18 +111,27 @@ class _FeatureTable:
         return self.probabilities_of(situation_features(text))
 
     def probabilities_of(self, features: Iterable[str]) -> dict[str, float]:
+        """Each label's probability from features already worked out (two models read
+        one line once)."""
+        return self.probabilities_of_rows(self.rows(features))
+
+    def rows(self, features: Iterable[str]) -> list[int]:
+        """The rows of the line's features this model knows (the rest are unseen)."""
+        vocabulary = self.vocabulary
+        return [vocabulary[f] for f in features if f in vocabulary]
+
+    def probabilities_of_rows(self, rows: list[int]) -> dict[str, float]:
         raise NotImplementedError
 
+    @staticmethod
     def _pooled(
-        self,
         table: np.ndarray,
         start: np.ndarray,
-        features: Iterable[str],
+        rows: list[int],
         dtype: type[np.floating[Any]] | None = None,
     ) -> np.ndarray:
-        """``start`` (in float64) plus the line's pooled rows of ``table``, summed in
+        """``start`` (in float64) plus the line's pooled ``rows`` of ``table``, summed in
         ``dtype`` (None: the table's own)."""
-        rows = [self.vocabulary[f] for f in features if f in self.vocabulary]
         pooled = start.astype(np.float64)
         if rows:
             pooled = pooled + table[rows].sum(axis=0, dtype=dtype) / math.sqrt(len(rows))
@@ -134,10 +147,8 @@ class SituationModel(_FeatureTable):
     weights: np.ndarray  # (features, labels), float32
     bias: np.ndarray  # (labels,), float32
 
-    def probabilities_of(self, features: Iterable[str]) -> dict[str, float]:
-        """Each label's probability from features already worked out (two models read
-        one line once)."""
-        return _softmax(self.labels, self._pooled(self.weights, self.bias, features))
+    def probabilities_of_rows(self, rows: list[int]) -> dict[str, float]:
+        return _softmax(self.labels, self._pooled(self.weights, self.bias, rows))
 
     def save(self, path: Path) -> None:
         vocabulary = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
@@ -183,9 +194,8 @@ class MlpSituationModel(_FeatureTable):
     w2: np.ndarray  # (hidden, labels)
     b2: np.ndarray  # (labels,)
 
-    def probabilities_of(self, features: Iterable[str]) -> dict[str, float]:
-        """Each label's probability from features already worked out."""
-        hidden = self._pooled(self.w1, self.b1, features, dtype=np.float64)  # w1 is float16
+    def probabilities_of_rows(self, rows: list[int]) -> dict[str, float]:
+        hidden = self._pooled(self.w1, self.b1, rows, dtype=np.float64)  # w1 is float16
         return _softmax(self.labels, np.maximum(hidden, 0.0) @ self.w2 + self.b2)
 
     def save(self, path: Path) -> None:
@@ -247,7 +257,15 @@ class AveragedModel:
 
     def probabilities_of(self, features: Iterable[str]) -> dict[str, float]:
         features = list(features)
-        readings = [m.probabilities_of(features) for m in self.members]
+        # Members over one vocabulary (the linear model and the MLP trained on the same
+        # lines share the dict, ``load_shipped``) look the line's features up once.
+        rows: dict[int, list[int]] = {}
+        readings = []
+        for member in self.members:
+            key = id(member.vocabulary)
+            if key not in rows:
+                rows[key] = member.rows(features)
+            readings.append(member.probabilities_of_rows(rows[key]))
         share = 1.0 / len(readings)
         return {
             label: share * sum(r.get(label, 0.0) for r in readings) for label in self.labels
