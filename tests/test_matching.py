@@ -384,6 +384,46 @@ def test_both_readers_sure_of_danger_overrule_a_reassurance(matcher: PlaybookMat
     assert not calm.escalate
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # "fire extinguisher" is a routine mention ("asked where the fire extinguisher
+        # is"); swung at staff it is a weapon.
+        (
+            "lad grabbed the fire extinguisher and is swinging it at the bar staff",
+            "safety-emergency",
+        ),
+        # "shelving collapsed" is furniture; someone trapped under it is not.
+        (
+            "bloke on the garden aisle collapsed under the shelving, trapped under it",
+            "medical-emergency",
+        ),
+    ],
+)
+def test_both_readers_sure_of_danger_overrule_an_idiom_or_routine_situation(
+    matcher: PlaybookMatcher, text: str, expected: str
+) -> None:
+    result = matcher.match(text)
+    assert result.ranked[0].playbook_id in SAFETY_PLAYBOOK_IDS
+    assert expected in [c.playbook_id for c in result.ranked[:2]]
+    assert result.escalate
+    assert "safety" in result.all_reasons
+
+
+def test_a_child_gone_when_the_parent_came_back_is_not_found_again(
+    matcher: PlaybookMatcher,
+) -> None:
+    # "came back" settles a search ("wandered off but came back"), not when it is the
+    # parent who came back to find the child gone.
+    result = matcher.match(
+        "dad went to get the car, came back and his little girl is nowhere, she's 4"
+    )
+    assert result.ranked[0].playbook_id == "missing-person"
+    assert result.escalate
+    calm = matcher.match("little lad wandered off from the soft play but came back after a minute")
+    assert not calm.escalate
+
+
 def test_a_word_rule_page_the_escalation_model_is_sure_of_calm_is_dropped(
     matcher: PlaybookMatcher,
 ) -> None:

@@ -95,6 +95,7 @@ class EscalationReading:
     probability: float  # the probability of the reasons it pages for, together
     needed: float  # 1 - P(none): the probability that some manager must know
     danger: float  # P(safety): the probability that someone is in danger
+    leaving: float = 0.0  # P(leaving): a customer leaving who must reach a manager
 
 
 # Labels the model learns but does not page for: danger has its own readers (the safety
@@ -111,9 +112,10 @@ def read_escalation(model: ClassifierModel, features: Iterable[str]) -> Escalati
     reasons = {label: p for label, p in probabilities.items() if label not in NOT_PAGED}
     needed = 1.0 - probabilities.get(NONE, 0.0)
     danger = probabilities.get("safety", 0.0)
+    leaving = probabilities.get("leaving", 0.0)
     if not reasons:
-        return EscalationReading(None, 0.0, needed, danger)
+        return EscalationReading(None, 0.0, needed, danger, leaving)
     reason = max(reasons, key=reasons.__getitem__)
     # A page's probability is all the paged reasons together: "our biggest client is
     # reviewing the contract" splits between leaving and vip, and needs a manager either way.
-    return EscalationReading(reason, sum(reasons.values()), needed, danger)
+    return EscalationReading(reason, sum(reasons.values()), needed, danger, leaving)

@@ -104,6 +104,15 @@ DOUBT_MASS = 0.15
 ROUTINE_OVERRULE_DANGER = 0.7
 ROUTINE_OVERRULE_MASS = 0.5
 REASSURANCE_OVERRULED = "medical-emergency"
+# Both readers at least this sure of danger (the escalation model's probability of it,
+# the classifier's of the safety playbooks) overrule an idiom or a routine situation the
+# alarming words could also be: "table 3 ... collapsing" is not furniture, and a fire
+# extinguisher swung at staff is not a routine mention. The teller's own "found him" or
+# "only joking" still settles a line. Chosen on 6,612 new training lines before the models
+# were trained on them: 10 more of 1,989 emergencies answered, 2 more false alarms in
+# 4,086; on the development pool 1 more emergency, no more false alarms.
+IDIOM_OVERRULE_DANGER = 0.6
+IDIOM_OVERRULE_MASS = 0.8
 # A page from a word rule alone (not for danger, nor a customer leaving, which has rules
 # of its own) is dropped when the escalation model puts at least this probability on "no
 # manager needed". On the development sets 0.9 dropped 12 of 74 false alarms and none of
@@ -194,7 +203,7 @@ class PlaybookMatcher:
             result = self._signalled_safety(base)
         else:
             result = self._ranked(base, text, tokens, probabilities, reading)
-        return self._with_learned_escalation(self._with_rules(tokens, result), reading)
+        return self._with_learned_escalation(self._with_rules(tokens, result, reading), reading)
 
     # --- the four kinds of answer ---------------------------------------------------------
 
@@ -434,13 +443,20 @@ class PlaybookMatcher:
         "blood trickling from under his hat, says he slipped earlier but he's fine" is
         not settled by "he's fine" (someone hurt often says so). An idiom ("missing in
         action") or a child "in the ball pit while she pays" still explains it away."""
+        idioms_overruled = (
+            reading is not None
+            and reading.danger >= IDIOM_OVERRULE_DANGER
+            and base.safety_mass >= IDIOM_OVERRULE_MASS
+        )
         overruled = (
             reading is not None
             and base.learned_safety == REASSURANCE_OVERRULED
             and reading.danger >= ROUTINE_OVERRULE_DANGER
             and base.safety_mass >= ROUTINE_OVERRULE_MASS
         )
-        return safety.routine_mention(text, tokens, reassurance=not overruled)
+        return safety.routine_mention(
+            text, tokens, reassurance=not overruled, idioms=not idioms_overruled
+        )
 
     def _vague(
         self, base: MatchResult, text: str, probabilities: dict[str, float]
@@ -737,7 +753,9 @@ class PlaybookMatcher:
             result, escalate=False, escalation_reasons=(), signal_phrases=(), playbook_reasons=()
         )
 
-    def _with_rules(self, tokens: list[Token], result: MatchResult) -> MatchResult:
+    def _with_rules(
+        self, tokens: list[Token], result: MatchResult, reading: EscalationReading | None = None
+    ) -> MatchResult:
         """Rules on the reasons whatever chose the answer: a customer leaving for
         reasons of their own is routine, not a page to a manager; one leaving because of
         us, or a large account leaving, is not."""
@@ -757,7 +775,8 @@ class PlaybookMatcher:
                 )
             return result
         others = tuple(r for r in result.all_reasons if r != "leaving")
-        if rules.leaving_escalates("", others, tokens):
+        learned = reading.leaving if reading is not None else None
+        if rules.leaving_escalates("", others, tokens, learned):
             return result
         return _without_reason(result, "leaving")
 

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 
 from bot.text import Token, tokenise
 
+LEAVING_LEARNED_TRUST = 0.0
+
 # Reasons of their own for leaving.
 _OWN_REASON = re.compile(
     r"\b(?:mov(?:e|es|ing|ed) (?:to|away|abroad|house|out|back|overseas|up north|down south|"
@@ -68,10 +70,16 @@ def leaving_for_cause(tokens: Sequence[Token]) -> bool:
 
 
 def leaving_escalates(
-    text: str, other_reasons: tuple[str, ...] = (), tokens: Sequence[Token] | None = None
+    text: str,
+    other_reasons: tuple[str, ...] = (),
+    tokens: Sequence[Token] | None = None,
+    learned: float | None = None,
 ) -> bool:
     """Whether a customer leaving, as ``text`` tells it, should page a manager.
-    ``tokens``: the text as ``tokenise(text, keep_numbers=True)`` reads it."""
+    ``tokens``: the text as ``tokenise(text, keep_numbers=True)`` reads it. ``learned``:
+    the escalation model's probability that this leaving must reach a manager, which
+    decides a line that gives neither a cause nor a reason of its own; None, such a
+    line pages."""
     if tokens is None:
         tokens = tokenise(text, keep_numbers=True)
     line = " ".join(t.word for t in tokens)
@@ -79,4 +87,6 @@ def leaving_escalates(
         return True
     if any(r != "leaving" for r in other_reasons):
         return True  # leaving with a threat, a complaint to the press ...: not routine
-    return _OWN_REASON.search(line) is None
+    if _OWN_REASON.search(line) is not None:
+        return False
+    return learned is None or learned >= LEAVING_LEARNED_TRUST

@@ -1784,7 +1784,9 @@ _FOUND_AGAIN = _rx(
     r"alone|wandering|outside|by|near|at|under|behind|hiding|locked|trapped)\b)|(?:he|she|"
     r"they) (?:is|are|was|were|has|have|came|come) (?:back|found|here now|turned up|safe|"
     r"fine|with (?:mum|dad|her|him|them|us|his|her))|turned up|reunited|false alarm|panic "
-    r"over|(?:came|come|comes) (?:straight |right |back )?back(?! to)|back (?:in|within|after) "
+    r"over|(?:came|come|comes) (?:straight |right |back )?back(?! to)(?! and (?:\w+ ){0,4}(?:gone|"
+    r"missing|nowhere|not there|disappeared|vanished|can not find|cannot find))|back "
+    r"(?:in|within|after) "
     r"(?:a|two|five|ten|\d+) (?:minute|minutes|mins|seconds)|"
     r"all (?:good|fine|sorted|okay) now|been found|found safe|"
     # Or minded all along: "on his own in the play area while she pays, she can see him".
@@ -1938,13 +1940,18 @@ _ROUTINE = re.compile(
 
 
 def routine_mention(
-    text: str, tokens: Sequence[Token] | None = None, reassurance: bool = True
+    text: str,
+    tokens: Sequence[Token] | None = None,
+    reassurance: bool = True,
+    idioms: bool = True,
 ) -> str | None:
     """The words that make this line routine despite alarming vocabulary, if any: an
     idiom one of the rules recognised and vetoed ("bleeding him dry", "the band set the
     dance floor on fire") or a routine situation ("lost his teddy, mum with him").
     Meant for lines in which ``detect`` found nothing. ``reassurance=False``: a person
-    said to be fine ("but he is fine", "all good now") does not count."""
+    said to be fine ("but he is fine", "all good now") does not count. ``idioms=False``:
+    only the teller's own words that it is over or was a joke count ("found him", "only
+    kidding"), not an idiom or a routine situation the alarming words may also be."""
     if tokens is None:
         tokens = tokenise(text, keep_numbers=True)
     clauses: dict[int, list[str]] = {}
@@ -1952,7 +1959,7 @@ def routine_mention(
         clauses.setdefault(tok.clause, []).append(tok.word)
     for words in clauses.values():
         clause = " ".join(words)
-        routine = _ROUTINE.search(clause)
+        routine = _ROUTINE.search(clause) if idioms else None
         if routine is not None and not _negated(words, _word_index(clause, routine.start())):
             return routine.group(0)
         settled = (
@@ -1969,7 +1976,7 @@ def routine_mention(
         if settled is not None and not _negated(words, _word_index(clause, settled.start())):
             return settled.group(0)  # "while his mum pays", "but he is fine"; not "no
             # parent has turned up"
-        if _ANY_RULE.search(clause) is None:
+        if not idioms or _ANY_RULE.search(clause) is None:
             continue
         for rule in _RULES:
             if rule.veto is None:
