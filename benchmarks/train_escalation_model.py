@@ -34,7 +34,9 @@ from bot.playbooks import ESCALATION_REASONS, load_library  # noqa: E402
 # 0.16 → 0.12, under the detector's doubt bar) and calmed "the feds are on their way"
 # (P(none) 0.93): three signs the tests name were lost. Kept out until a model reads
 # them without that cost.
-LEFT_OUT = frozenset({"hidden_danger", "nearmiss", "paging", "twoproblem"})
+LEFT_OUT = frozenset(
+    {"hidden_danger", "nearmiss", "paging", "twoproblem", "danger2", "idiom2", "wide4"}
+)
 
 
 def escalation_lines(

@@ -11,12 +11,15 @@ Same lines as the linear trainers (``train_situation_model.training_lines``,
 design matrix. Input dropout drops whole features of a line (then re-normalises), so the
 model cannot lean on one word; hidden dropout is inverted dropout on the ReLU units.
 
-Shipped, each averaged with its linear model (``classifier.AveragedModel``):
+Shipped, averaged with the linear models (``classifier.AveragedModel``: the linear
+playbook model weighs half, the two playbook MLPs a quarter each):
 
-    python3 benchmarks/train_situation_mlp.py --hidden 256 --epochs 3 --seed 1 \
-        --out bot/matching/situation_mlp.npz                   # ~4 min on 2 cores, 44 MB
-    python3 benchmarks/train_situation_mlp.py --labels escalation --epochs 4 --seed 1 \
-        --out bot/matching/escalation_mlp.npz                  # ~3 min, 22 MB
+    python3 benchmarks/train_situation_mlp.py --hidden 128 --epochs 3 --seed 2 \
+        --out bot/matching/situation_mlp_a.npz                 # ~1 min on 2 cores, 31 MB
+    python3 benchmarks/train_situation_mlp.py --hidden 128 --epochs 3 --seed 3 \
+        --out bot/matching/situation_mlp_b.npz                 # ~1 min, 31 MB
+    python3 benchmarks/train_situation_mlp.py --labels escalation --epochs 5 --seed 1 \
+        --out bot/matching/escalation_mlp.npz                  # ~1 min, 30 MB
 
 A line costs ~0.2 ms per model, as the linear ones.
 """

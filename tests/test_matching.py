@@ -150,7 +150,7 @@ def test_staff_shorthand_is_understood() -> None:
         ("says she'll post the video on instagram tonight", "review"),
         ("he's leaving a 1* review on trustpilot", "review"),
         ("reporter from the local paper is on the phone", "media"),
-        ("she wants her account closed and everything deleted", "leaving"),
+        ("fed up, she wants her account closed and everything deleted", "leaving"),
         ("says he'll take his custom elsewhere", "leaving"),
     ],
 )
@@ -825,12 +825,12 @@ def test_a_review_threat_without_an_angry_word_still_pages(
     assert not matcher.match("she loved the cake and is going to post a review tonight").escalate
 
 
-def test_the_shipped_readers_average_a_linear_model_and_an_mlp() -> None:
-    # Both kinds ship; each line's probabilities are the mean of the two, so the MLP's
-    # over-sure mistakes are tempered by the linear model ("the tv in 204 keeps jerking
-    # and freezing": the MLP alone reads a seizure at 0.98).
+def test_the_shipped_readers_average_a_linear_model_and_two_mlps() -> None:
+    # The linear model weighs half, the two MLPs (two seeds) a quarter each, so one
+    # MLP's over-sure mistake is tempered ("the tv in 204 keeps jerking and freezing":
+    # an MLP alone reads a seizure at over 0.9).
     from bot.matching.classifier import (
-        SHIPPED_MLP,
+        SHIPPED_MLPS,
         SHIPPED_MODEL,
         AveragedModel,
         MlpSituationModel,
@@ -840,12 +840,14 @@ def test_the_shipped_readers_average_a_linear_model_and_an_mlp() -> None:
 
     model = shipped_model()
     assert isinstance(model, AveragedModel)
-    linear, mlp = SituationModel.load(SHIPPED_MODEL), SituationModel.load(SHIPPED_MLP)
-    assert isinstance(linear, SituationModel) and isinstance(mlp, MlpSituationModel)
+    linear = SituationModel.load(SHIPPED_MODEL)
+    mlps = [SituationModel.load(path) for path in SHIPPED_MLPS]
+    assert isinstance(linear, SituationModel)
+    assert len(mlps) == 2 and all(isinstance(m, MlpSituationModel) for m in mlps)
     features = situation_features("the tv in 204 keeps jerking and freezing")
     mean = model.probabilities_of(features)
-    a, b = linear.probabilities_of(features), mlp.probabilities_of(features)
+    a, b, c = (m.probabilities_of(features) for m in (linear, *mlps))
     assert sum(mean.values()) == pytest.approx(1.0)
     for label in mean:
-        assert mean[label] == pytest.approx((a[label] + b[label]) / 2)
-    assert b["medical-emergency"] > 0.9 > mean["medical-emergency"]
+        assert mean[label] == pytest.approx(a[label] / 2 + b[label] / 4 + c[label] / 4)
+    assert max(b["medical-emergency"], c["medical-emergency"]) > 0.9 > mean["medical-emergency"]

@@ -538,6 +538,20 @@ def test_leaving_for_reasons_of_their_own_pages_nobody(shipped: PlaybookMatcher)
     assert not result.escalate
 
 
+def test_a_bare_cancellation_pages_nobody(shipped: PlaybookMatcher) -> None:
+    # No cause and no reason of their own: an ordinary cancellation, routine (the spec
+    # pages for cause or a large account).
+    result = shipped.match("she wants her account closed and everything deleted")
+    assert ids(result)[0] == "customer-leaving"
+    assert not result.escalate
+
+
+def test_blame_told_as_the_reason_for_leaving_pages_a_manager(shipped: PlaybookMatcher) -> None:
+    result = shipped.match("switching energy supplier cos we got 3 bills wrong in a row")
+    assert result.escalate
+    assert "leaving" in result.all_reasons
+
+
 def test_leaving_because_of_us_still_pages_a_manager(shipped: PlaybookMatcher) -> None:
     result = shipped.match("member wants to cancel, fed up with the broken showers")
     assert result.escalate

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 from itertools import pairwise
@@ -33,29 +33,45 @@ FORMAT_VERSION = 1
 SHIPPED_MODEL = Path(__file__).with_name("situation_model.npz")
 # The same kind of model over escalation reasons (``bot.matching.escalation_model``).
 SHIPPED_ESCALATION_MODEL = Path(__file__).with_name("escalation_model.npz")
-# The MLP readers of the same features, averaged with the linear ones (``AveragedModel``).
-SHIPPED_MLP = Path(__file__).with_name("situation_mlp.npz")
+# The MLP readers of the same features, averaged with the linear ones (``AveragedModel``):
+# two for playbooks (the same lines, two seeds: one MLP's quirks are not the other's),
+# one for escalation reasons.
+SHIPPED_MLPS = (
+    Path(__file__).with_name("situation_mlp_a.npz"),
+    Path(__file__).with_name("situation_mlp_b.npz"),
+)
 SHIPPED_ESCALATION_MLP = Path(__file__).with_name("escalation_mlp.npz")
 
 
-def load_shipped(linear: Path, mlp: Path) -> ClassifierModel | None:
-    """The linear model and the MLP at these paths, averaged; either alone if the other
-    is absent; None if neither is there."""
-    models = [SituationModel.load(path) for path in (linear, mlp) if path.is_file()]
-    if not models:
+def load_shipped(linear: Path, mlps: Sequence[Path]) -> ClassifierModel | None:
+    """The linear model and the MLPs at these paths: the linear model weighs half and
+    the MLPs share the other half; whichever are present if some are absent; None if
+    none is there."""
+    found = [SituationModel.load(path) for path in (linear, *mlps) if path.is_file()]
+    if not found:
         return None
-    if len(models) == 2 and models[1].vocabulary == models[0].vocabulary:
-        # Trained on the same lines: one dict of ~90,000 features (about 10 MB) and
-        # one lookup a line serve both.
-        models[1] = replace(models[1], vocabulary=models[0].vocabulary)
-    return models[0] if len(models) == 1 else AveragedModel(tuple(models))
+    # Trained on the same lines: one dict of ~90,000 features (about 10 MB) and one
+    # lookup a line serve them all.
+    models = [
+        replace(m, vocabulary=found[0].vocabulary) if m.vocabulary == found[0].vocabulary else m
+        for m in found
+    ]
+    if len(models) == 1:
+        return models[0]
+    mlp_count = sum(isinstance(m, MlpSituationModel) for m in models)
+    if not linear.is_file() or mlp_count == 0:
+        return AveragedModel(tuple(models))
+    weights = tuple(
+        0.5 if not isinstance(m, MlpSituationModel) else 0.5 / mlp_count for m in models
+    )
+    return AveragedModel(tuple(models), weights)
 
 
 @cache
 def shipped_labels() -> tuple[str, ...]:
     """The ids the shipped classifier was trained on, without loading its arrays (the
     ids an organisation's own playbook may not take); () if no model is shipped."""
-    for path in (SHIPPED_MODEL, SHIPPED_MLP):
+    for path in (SHIPPED_MODEL, *SHIPPED_MLPS):
         if path.is_file():
             with np.load(path, allow_pickle=False) as data:  # an npz reads one array
                 return tuple(json.loads(str(data["labels"])))
@@ -65,7 +81,7 @@ def shipped_labels() -> tuple[str, ...]:
 @cache
 def shipped_model() -> ClassifierModel | None:
     """The model shipped with the library, loaded once per process (None if absent)."""
-    return load_shipped(SHIPPED_MODEL, SHIPPED_MLP)
+    return load_shipped(SHIPPED_MODEL, SHIPPED_MLPS)
 
 
 def _softmax(labels: tuple[str, ...], scores: np.ndarray) -> dict[str, float]:
@@ -237,13 +253,15 @@ class MlpSituationModel(_FeatureTable):
 
 @dataclass(frozen=True)
 class AveragedModel:
-    """The mean of several models' probabilities over the same labels. The linear model
-    is well calibrated but blind to how words combine; the MLP reads combinations but is
-    over-sure where it is wrong ("the tv keeps jerking and freezing": a seizure at
-    0.98). On the development sets their mean beat each alone (README, "Matching
+    """The weighted mean of several models' probabilities over the same labels. The
+    linear model is well calibrated but blind to how words combine; an MLP reads
+    combinations but is over-sure where it is wrong ("the tv keeps jerking and
+    freezing": a seizure at 0.98), and two MLPs trained alike are over-sure in different
+    places. On the development sets the mean beat each alone (README, "Matching
     quality")."""
 
     members: tuple[SituationModel | MlpSituationModel, ...]
+    weights: tuple[float, ...] | None = None  # one a member, summing to 1; None: equal
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -266,9 +284,10 @@ class AveragedModel:
             if key not in rows:
                 rows[key] = member.rows(features)
             readings.append(member.probabilities_of_rows(rows[key]))
-        share = 1.0 / len(readings)
+        weights = self.weights or (1.0 / len(readings),) * len(readings)
         return {
-            label: share * sum(r.get(label, 0.0) for r in readings) for label in self.labels
+            label: sum(w * r.get(label, 0.0) for w, r in zip(weights, readings, strict=True))
+            for label in self.labels
         }
 
 

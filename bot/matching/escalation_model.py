@@ -84,7 +84,7 @@ PLAYBOOK_REASON: dict[str, str] = {
 @cache
 def shipped_escalation_model() -> ClassifierModel | None:
     """The model shipped with the library, loaded once per process (None if absent)."""
-    return load_shipped(SHIPPED_ESCALATION_MODEL, SHIPPED_ESCALATION_MLP)
+    return load_shipped(SHIPPED_ESCALATION_MODEL, (SHIPPED_ESCALATION_MLP,))
 
 
 @dataclass(frozen=True, slots=True)

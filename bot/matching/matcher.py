@@ -104,15 +104,16 @@ DOUBT_MASS = 0.15
 ROUTINE_OVERRULE_DANGER = 0.7
 ROUTINE_OVERRULE_MASS = 0.5
 REASSURANCE_OVERRULED = "medical-emergency"
-# Both readers at least this sure of danger (the escalation model's probability of it,
-# the classifier's of the safety playbooks) overrule an idiom or a routine situation the
-# alarming words could also be: "table 3 ... collapsing" is not furniture, and a fire
-# extinguisher swung at staff is not a routine mention. The teller's own "found him" or
-# "only joking" still settles a line. Chosen on 6,612 new training lines before the models
-# were trained on them: 10 more of 1,989 emergencies answered, 2 more false alarms in
-# 4,086; on the development pool 1 more emergency, no more false alarms.
-IDIOM_OVERRULE_DANGER = 0.6
-IDIOM_OVERRULE_MASS = 0.8
+# Both readers all but sure of danger (the escalation model's probability of it, the
+# classifier's of the safety playbooks) overrule an idiom or a routine situation the
+# alarming words could also be: a backstop for a word list that matched too much ("lad
+# grabbed the fire extinguisher and is swinging it": 0.94 / 1.0). The teller's own "found
+# him" or "only joking" still settles a line. Set above the idioms the tests name, which
+# the readers also take for danger ("the band set the dance floor on fire": 0.83 / 0.93);
+# on 6,612 new lines, before the models were trained on them, 0.6 / 0.8 answered 10 more
+# of 1,989 emergencies for 2 more false alarms in 4,086, but paged on those idioms.
+IDIOM_OVERRULE_DANGER = 0.9
+IDIOM_OVERRULE_MASS = 0.97
 # A page from a word rule alone (not for danger, nor a customer leaving, which has rules
 # of its own) is dropped when the escalation model puts at least this probability on "no
 # manager needed". On the development sets 0.9 dropped 12 of 74 false alarms and none of
