@@ -278,6 +278,9 @@ RULES: tuple[Rule, ...] = (
             r"(?:go|going|went|take|taking|took|shop|shopping|eat|book|stay|order|buy|bought)"
             r"\w* (?:\w+ ){0,3}"
             r"elsewhere|somewhere else|business elsewhere",
+            r"not renew\w*|(?:will not|would not) be renewing|not (?:booking|coming|staying|"
+            r"shopping|ordering|renewing) (?:\w+ ){0,2}again|switch\w* (?:chains?|hotels?|gyms?|"
+            r"banks?|insurers?|broadband|energy (?:supplier|company))|accounts? closed|"
             r"never (?:coming|come|returning|return|be|going) back|(?:will|would|is|am|are) "
             r"(?:not|never) (?:be |ever )?(?:coming |come |returning )?back|last time (?:\w+ )"
             r"{1,2}(?:ever )?(?:uses?|shops?|comes?|stays?|books?|eats?|buys?|orders?|visits?)|"

@@ -448,6 +448,53 @@ def test_a_routine_mention_pages_nobody(shipped: PlaybookMatcher, text: str) -> 
     assert not result.escalate, (result.all_reasons, result.signal_phrases, ids(result)[:3])
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Violence told the way people tell it.
+        "two lads in the queue, pushing turned to punches, one's on the floor",
+        "bloke says if we don't refund him he's coming back with his mates to burn the shop down",
+        "drunk fella at the counter threatening to kick the cashier's head in",
+        # The carer came back; the child did not.
+        "nan came back from the till and her grandson isn't in the trolley any more",
+    ],
+)
+def test_danger_in_everyday_words_answers_safety_first(shipped: PlaybookMatcher, text: str) -> None:
+    result = shipped.match(text)
+    assert ids(result)[0] in SAFETY_IDS, ids(result)[:3]
+    assert result.escalate and "safety" in result.all_reasons
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "needs a copy of the invoice for his insurer, broke his ankle on holiday last month",
+        "asked for a quiet room, she had a fall last spring, all healed now",
+        "he had food poisoning somewhere else 3 yrs ago so he wants to see the allergen sheet",
+    ],
+)
+def test_a_hurt_told_as_over_pages_nobody(shipped: PlaybookMatcher, text: str) -> None:
+    result = shipped.match(text)
+    assert "safety" not in result.all_reasons, (result.signal_phrases, ids(result)[:3])
+    assert ids(result)[0] not in SAFETY_IDS
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "office of 30 not renewing the coworking contract, heating broken all winter",
+        "gold member switching hotels, third stay running the room wasn't ready",
+        "customer cancelling after the mess with his last two deliveries",
+    ],
+)
+def test_leaving_for_a_cause_told_as_a_fact_pages_a_manager(
+    shipped: PlaybookMatcher, text: str
+) -> None:
+    result = shipped.match(text)
+    assert result.escalate, ids(result)[:3]
+    assert "leaving" in result.all_reasons
+
+
 def library_without(folder: Path, *playbook_ids: str) -> Path:
     """The shipped library less ``playbook_ids`` (an organisation may lack some)."""
     for source in (ROOT / "playbooks").glob("*.yaml"):
@@ -541,7 +588,7 @@ def test_leaving_for_reasons_of_their_own_pages_nobody(shipped: PlaybookMatcher)
 def test_a_bare_cancellation_pages_nobody(shipped: PlaybookMatcher) -> None:
     # No cause and no reason of their own: an ordinary cancellation, routine (the spec
     # pages for cause or a large account).
-    result = shipped.match("she wants her account closed and everything deleted")
+    result = shipped.match("caller on the phone asking to close his savings account")
     assert ids(result)[0] == "customer-leaving"
     assert not result.escalate
 

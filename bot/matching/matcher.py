@@ -200,8 +200,17 @@ class PlaybookMatcher:
             )
         elif findings:
             result = self._safety_first(base, findings)
-        elif "safety" in base.escalation_reasons:
+        elif "safety" in base.escalation_reasons and not (
+            self._routine(base, text, tokens, reading)
+            or safety.told_as_over(tokens, self._safety_phrases(base))
+        ):
             result = self._signalled_safety(base)
+        elif "safety" in base.escalation_reasons:
+            # The text's own safety words, told as over, settled or an idiom ("broke her
+            # wrist skiing last month", "false alarm on the lost child"): no emergency.
+            result = self._ranked(
+                self._without_safety_signal(base), text, tokens, probabilities, reading
+            )
         else:
             result = self._ranked(base, text, tokens, probabilities, reading)
         return self._with_learned_escalation(self._with_rules(tokens, result, reading), reading)
@@ -519,6 +528,14 @@ class PlaybookMatcher:
         )
 
     # --- helpers -----------------------------------------------------------------------
+
+    @staticmethod
+    def _safety_phrases(base: MatchResult) -> list[str]:
+        return [
+            phrase
+            for reason, phrase in zip(base.escalation_reasons, base.signal_phrases, strict=False)
+            if reason == "safety"
+        ]
 
     def _known_word(self, word: str) -> bool:
         return not self._known_stems or stem(word) in self._known_stems

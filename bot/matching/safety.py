@@ -277,6 +277,9 @@ _RULES: tuple[_Rule, ...] = (
         r"started|outside|in the|in our)|(?:a |big |massive |punch |fist )fight|fist ?fight|"
         r"(?:started|starting|having|in|into|got into) (?:a )?fight|brawl\w*|scuffle\w*|"
         r"punch up|squaring up|fists? (?:flying|up)|(?:came|coming) to blows|"
+        r"punches (?:thrown|flying|being thrown)|(?:throwing|threw|swinging|swung|exchanging|"
+        r"exchanged|trading|traded|turned to|turned into) punches|"
+        r"(?:smash|kick|punch|knock) (?:\w+ ){0,2}(?:face|faces|head|heads|teeth) in|"
         r"punch(?:ed|ing)? (?:him|her|them|me|us|someone|somebody|another|each other|my|his|"
         r"the|a)|(?:hit|hitting|kicked|kicking|slapped|slapping|headbutt\w*|attacked|"
         r"attacking|assaulted|strangl\w*|chok(?:ed|ing) (?:him|her|them|me)|beat(?:ing)? up|"
@@ -293,8 +296,8 @@ _RULES: tuple[_Rule, ...] = (
         r"to|coming back to|come back and) (?:\w+ )?(?:hurt|harm|attack|kill|stab|shoot|batter|"
         r"glass|punch|beat up|kick|knife|cut|smash) (?:you|him|her|them|us|staff|everyone|my "
         r"colleague|our staff)(?! (?:feelings|in the prices)\b)|"
-        r"(?:will|would|hell|shell|theyll|going to|threaten\w* to|wants? to|coming back to|"
-        r"come back and|said (?:he|she|they) would|said (?:he|she|they) will|about to) "
+        r"(?:will|would|hell|shell|theyll|going to|threaten\w* to|wants? to|coming back|"
+        r"come back|said (?:he|she|they) would|said (?:he|she|they) will|about to) "
         r"(?:\w+ ){0,6}(?:burn|torch|firebomb|petrol bomb|blow up|shoot up|set fire to) "
         r"(?:the |this |your |our |their |his |her )?(?:\w+ )?(?:place|shop|store|hotel|building|"
         r"restaurant|bar|"
@@ -1716,7 +1719,8 @@ _PAST = _rx(
     r"(?:mon|tue|tues|wed|weds|thu|thur|thurs|fri|sat|sun)(?:day)?)|(?:back )?in (?:jan|"
     r"january|feb|february|march|april|june|july|aug|august|sept|september|oct|october|nov|"
     r"november|dec|december)|back in may|"
-    r"(?:\w+ )?(?:days|weeks|months|years) ago|the other (?:day|week|night)|earlier this "
+    r"(?:\w+ )?(?:days|weeks|wks|months|years|yrs) ago|last (?:spring|autumn|fall|easter|"
+    r"term|season)|the other (?:day|week|night)|earlier this "
     r"(?:week|month|year)|(?:was|were|been|has been|have been|got) (?:fixed|repaired|sorted|"
     r"put out|cleared|resolved|dealt with)|(?:fixed|repaired|sorted|cleared) by (?:the )?"
     r"(?:maintenance|engineer|engineers|plumber|electrician|handyman|contractor|council|"
@@ -1728,6 +1732,18 @@ _NOW = _rx(r"now|still|again|right now|currently|today|tonight|this (?:morning|a
 
 def _over(clause: str) -> bool:
     return _PAST.search(clause) is not None and _NOW.search(clause) is None
+
+
+def told_as_over(tokens: Sequence[Token], phrases: Sequence[str]) -> bool:
+    """Whether every one of ``phrases`` (alarming words found in the line) is told in a
+    clause about the past with nothing in it still going on: "broke her wrist skiing
+    last month", "food poisoning 3 yrs ago"."""
+    clauses: dict[int, list[str]] = {}
+    for tok in tokens:
+        clauses.setdefault(tok.clause, []).append(tok.word)
+    texts = [" ".join(words) for words in clauses.values()]
+    homes = [[c for c in texts if phrase in c] for phrase in phrases]
+    return bool(phrases) and all(home and all(_over(c) for c in home) for home in homes)
 
 
 def _past_danger(clause: str) -> bool:
@@ -1785,7 +1801,8 @@ _ALL_WELL = _rx(
     r"done|no injur\w*|nobody (?:was |is |got )?(?:hurt|injured)|(?:is|are|seems|seemed|was|"
     r"were|looks|looked|feels|felt) (?:totally |completely |absolutely |all |perfectly |now )?"
     r"(?:fine|okay|alright|all right|unharmed)|(?:he|she|they) (?:is|are) (?:fine|okay)|"
-    r"(?:fine|okay) now|just a (?:scratch|graze|bruise|bump)|laughing it off"
+    r"(?:fine|okay) now|just a (?:scratch|graze|bruise|bump)|laughing it off|(?:fully |all )?"
+    r"(?:healed|recovered)"
 )
 
 # A person said to be found, back or safe: the search is over.
@@ -1794,8 +1811,9 @@ _FOUND_AGAIN = _rx(
     r"alone|wandering|outside|by|near|at|under|behind|hiding|locked|trapped)\b)|(?:he|she|"
     r"they) (?:is|are|was|were|has|have|came|come) (?:back|found|here now|turned up|safe|"
     r"fine|with (?:mum|dad|her|him|them|us|his|her))|turned up|reunited|false alarm|panic "
-    r"over|(?:came|come|comes) (?:straight |right |back )?back(?! to)(?! and (?:\w+ ){0,4}(?:gone|"
-    r"missing|nowhere|not there|disappeared|vanished|can not find|cannot find))|back "
+    r"over|(?:came|come|comes) (?:straight |right |back )?back(?! to)(?!.*\b(?:gone|missing|"
+    r"nowhere|not there|is not (?:on|in|at|by|with|there)|are not (?:on|in|at|by|with|there)|"
+    r"disappeared|vanished|can not find|cannot find|no sign)\b)|back "
     r"(?:in|within|after) "
     r"(?:a|two|five|ten|\d+) (?:minute|minutes|mins|seconds)|"
     r"all (?:good|fine|sorted|okay) now|been found|found safe|"
@@ -1935,6 +1953,11 @@ _ROUTINE = re.compile(
     r"wallet|purse|card|umbrella|comforter|balloon|ice cream|sweets|lolly|kite|ball)|"
     + _CARER + r" (?:is |was |are |were )?"
     r"(?:right )?(?:with|next to|beside|holding) (?:him|her|them)|"
+    # The child minded all along: "her girl is right next to her", "was with grandad".
+    r"(?:girl|boy|son|daughter|kid|kids|child|children|toddler|baby|little one|lad|lass) "
+    r"(?:is |was |are |were )(?:right |still |safe )?(?:next to|with|beside) (?:her|him|them|"
+    r"(?:her |his |their )?(?:nan|gran|grandad|grandma|granny|grandpa|auntie|aunt|uncle|mum|"
+    r"dad|mother|father|parents?|sister|brother))|"
     # Fire-safety kit, asked about or broken, is no fire; a joke is no threat.
     r"fire (?:exit|exits|door|doors|escape|extinguishers?|blanket|drill|alarm test|safety|"
     r"marshal|warden|assembly|risk|certificate|pit|place|side|exit sign)|smoke alarm "
