@@ -455,6 +455,8 @@ def test_a_routine_mention_pages_nobody(shipped: PlaybookMatcher, text: str) -> 
         "two lads in the queue, pushing turned to punches, one's on the floor",
         "bloke says if we don't refund him he's coming back with his mates to burn the shop down",
         "drunk fella at the counter threatening to kick the cashier's head in",
+        # Labour told by its signs, inside a complaint.
+        "pregnant guest moaning about the lift says she's having sharp pains every 5 mins now",
         # The carer came back; the child did not.
         "nan came back from the till and her grandson isn't in the trolley any more",
     ],
@@ -463,6 +465,12 @@ def test_danger_in_everyday_words_answers_safety_first(shipped: PlaybookMatcher,
     result = shipped.match(text)
     assert ids(result)[0] in SAFETY_IDS, ids(result)[:3]
     assert result.escalate and "safety" in result.all_reasons
+
+
+def test_a_veiled_threat_to_the_branch_pages_for_safety_and_abuse(shipped: PlaybookMatcher) -> None:
+    result = shipped.match("bloke told the cashier youll regret this and walked out slamming the door")
+    assert result.escalate
+    assert {"safety", "abuse"} <= set(result.all_reasons)
 
 
 @pytest.mark.parametrize(

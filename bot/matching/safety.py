@@ -585,7 +585,10 @@ _RULES: tuple[_Rule, ...] = (
         r"(?:low|crash\w*|dropp\w*)|(?:heat ?stroke|hypotherm\w*|heat exhaustion)"
         r"(?! (?:lol|haha|ha|joke|joking)\b)|"
         r"(?:pregnant|waters) (?:\w+ ){0,4}(?:broke|breaking|bleeding|contractions|labour|"
-        r"labor)|gone into labou?r|in labou?r|contractions",
+        r"labor)|gone into labou?r|in labou?r|contractions|"
+        # Labour told by its signs: "pregnant ... strong pains every few mins".
+        r"pregnant (?:\w+ ){0,14}(?:strong |bad |sharp |real )?(?:pains|cramps|cramping)|"
+        r"(?:pains|cramps) (?:\w+ ){0,2}every (?:few|couple of|\d+) (?:min|mins|minutes)",
         veto=r"(?:nearly|almost|practically|virtually) (?:\w+ ){0,3}(?:hypotherm\w*|heat ?stroke)|"
         r"(?:gave|give|giving) (?:\w+ )?(?:me|him|her|them|us) (?:\w+ )?(?:hypotherm\w*|heat "
         r"?stroke)",
@@ -909,7 +912,8 @@ _RULES: tuple[_Rule, ...] = (
         r"threaten(?:ed|ing|s)? (?:my colleague|our|a member of staff|the staff|staff|the "
         r"(?:waitress|waiter|receptionist|cashier|driver|barman|barmaid|bartender|chef|"
         r"manager|nurse|cleaner|guard|security guard|doctor|pharmacist|girl|lad|lady|trainee))|"
-        r"(?:watch|wait) (?:your|her|his) back|(?:you|she|he) will regret it|"
+        r"(?:watch|wait) (?:your|her|his) back|"
+        r"(?:(?:you|she|he|they) will|youll) regret (?:it|this)|"
         r"wait(?:ing)? for (?:you|her|him) (?:outside|after|in the car park)|"
         # Harm promised for when the shift ends.
         r"(?:hurt|harm|get|kill|stab|batter|hit|beat up|attack|sort out|wait for|follow) "
