@@ -457,6 +457,11 @@ def test_a_routine_mention_pages_nobody(shipped: PlaybookMatcher, text: str) -> 
         "drunk fella at the counter threatening to kick the cashier's head in",
         # Labour told by its signs, inside a complaint.
         "pregnant guest moaning about the lift says she's having sharp pains every 5 mins now",
+        # A knife said to be carried, or cutlery held to threaten, is a weapon.
+        "punter arguing about his winnings says he's got a knife in his coat and he'll use it",
+        "diner upset about the bill is holding his steak knife up and threatening my colleague",
+        # "Came back" settles a search, not this.
+        "driver came back white as a sheet, a customer chased him to the van with a hammer",
         # The carer came back; the child did not.
         "nan came back from the till and her grandson isn't in the trolley any more",
     ],
@@ -468,7 +473,9 @@ def test_danger_in_everyday_words_answers_safety_first(shipped: PlaybookMatcher,
 
 
 def test_a_veiled_threat_to_the_branch_pages_for_safety_and_abuse(shipped: PlaybookMatcher) -> None:
-    result = shipped.match("bloke told the cashier youll regret this and walked out slamming the door")
+    result = shipped.match(
+        "bloke told the cashier youll regret this and walked out slamming the door"
+    )
     assert result.escalate
     assert {"safety", "abuse"} <= set(result.all_reasons)
 

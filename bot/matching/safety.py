@@ -245,7 +245,7 @@ _RULES: tuple[_Rule, ...] = (
         # Asking for a knife to eat with.
         r"(?:knife|knives) (?:\w+ ){0,2}(?:to cut|for (?:the|her|his|their|my|a) (?:\w+ )?"
         r"(?:cake|steak|bread|pizza|food|meal|dinner|sandwich|cheese|fruit|table))|"
-        r"(?:asked|asking|ask|wants?|need\w*|bring|brought|get|got) (?:\w+ ){0,2}(?:for )?"
+        r"(?:asked|asking|ask|wants?|need\w*|bring|brought|get) (?:\w+ ){0,2}(?:for )?"
         r"(?:a|another|an|the|clean|new) (?:\w+ )?(?:knife|knives)|"
         r"(?:razor|shaver|wiper|mower|fan|blender|replacement|spare) blades?|"
         r"(?:glue|nerf|water|toy|staple|massage|heat|spray|price|label|temperature|"
@@ -264,7 +264,8 @@ _RULES: tuple[_Rule, ...] = (
     _rule(
         "weapon",
         r"(?:threaten\w*|waving|waved|brandish\w*|swinging|swung|pointing|pointed|came at|"
-        r"going for|went for|lunged at) (?:\w+ ){0,4}(?:with )?(?:a |an |the |his |her |their |"
+        r"going for|went for|lunged at|chased|chasing|came after|went after) (?:\w+ ){0,6}"
+        r"(?:with )?(?:a |an |the |his |her |their |"
         r"broken )?(?:\w+ )?(?:bottle|glass|chair|bat|hammer|screwdriver|syringe|needle|brick|"
         r"pole|stick|crowbar|axe|knife|knives|blade|scissors|cleaver)|smashed (?:a |"
         r"the )?(?:bottle|glass) (?:and|to)|"
@@ -416,7 +417,8 @@ _RULES: tuple[_Rule, ...] = (
         r"electric(?:al)? shock|electrocut\w*|exposed (?:live )?wires?|live wires?|"
         r"(?:building|roof|wall|ceiling|structure|balcony|floor|stairs|scaffolding) "
         r"(?:has |is )?(?:collapsed|collapsing|caved in|coming down|gave way)|"
-        r"bomb (?:threat|scare)|suspicious (?:package|parcel|device|bag left)|"
+        r"bomb (?:threat|scare)|suspicious (?:package|parcel|device|bag left)|avalanche "
+        r"(?:siren|warning|alarm|alert|came down|hit|has|is)|caught in (?:an|the) avalanche|"
         r"(?:trapped|stuck) in (?:the |a )?(?:lift|elevator)|evacuat(?:e|ed|ing)(?! drill)|"
         r"evacuation(?! (?:drill|plan|plans|procedure|procedures|route|routes|test|practice|"
         r"map|chair|sign|signs|point|training))",
@@ -1669,7 +1671,7 @@ def detect(text: str, tokens: Sequence[Token] | None = None) -> tuple[Finding, .
                     continue
                 if rule.kind in _ASKABLE and _asked_about(clause, m.start()):
                     continue
-                if rule.veto is not None and _vetoed(rule.veto, clause, m):
+                if _weapon_vetoed(rule, clause, m):
                     continue
                 found[rule.kind] = m.group(0)
                 if rule.weak:
@@ -1831,6 +1833,15 @@ _FOUND_AGAIN = _rx(
 )
 
 
+# Words that someone was missing or left alone, for ``_FOUND_AGAIN`` to settle.
+_SOMEONE_MISSING = _rx(
+    r"missing|lost|wander\w*|gone|disappear\w*|vanish\w*|(?:can not|cannot|could not) find|"
+    r"ran off|run off|runs off|bolted|no sign|separated|where (?:he|she|they) (?:is|are|was|"
+    r"went)|not (?:with|there|here|back)|looking for|search\w*|on (?:his|her|their) own|"
+    r"alone|unattended|by (?:himself|herself|themselves)|left (?:him|her|them)"
+)
+
+
 # "crying but fine": the clause after "but" is the one word.
 _FINE_CLAUSE = re.compile(r"(?:^|\| )(?:fine|okay|alright|all good)(?: now)?(?= \||$)")
 
@@ -1927,6 +1938,21 @@ def _vetoed(veto: re.Pattern[str], clause: str, hit: re.Match[str]) -> bool:
     return any(v.start() < hit.end() and hit.start() < v.end() for v in veto.finditer(clause))
 
 
+# Held or used to frighten, cutlery or a tool is a weapon: "gripping his steak knife and
+# threatening the waiter", "got a knife in his bag and will use it".
+_MENACE = _rx(
+    r"threaten\w*|waving|waved|brandish\w*|pointing it|pointed it|gripping|holding it (?:up|"
+    r"out|to)|pulled (?:it|out)|came at|lunged|(?:will|would|going to|gonna) use it|swinging "
+    r"it|held it to"
+)
+
+
+def _weapon_vetoed(rule: _Rule, clause: str, hit: re.Match[str]) -> bool:
+    if rule.veto is None or not _vetoed(rule.veto, clause, hit):
+        return False
+    return not (rule.kind == "weapon" and _MENACE.search(clause))
+
+
 def _word_index(clause: str, offset: int) -> int:
     return clause.count(" ", 0, offset)
 
@@ -2002,6 +2028,9 @@ def routine_mention(
     clauses: dict[int, list[str]] = {}
     for tok in tokens:
         clauses.setdefault(tok.clause, []).append(tok.word)
+    # "Came back", "turned up": the search is over only if someone was missing ("the
+    # rider came back shaking" is no search).
+    missing = _SOMEONE_MISSING.search(" ".join(t.word for t in tokens)) is not None
     for words in clauses.values():
         clause = " ".join(words)
         routine = _ROUTINE.search(clause) if idioms else None
@@ -2012,7 +2041,7 @@ def routine_mention(
         ):
             return routine.group(0)
         settled = (
-            _FOUND_AGAIN.search(clause)
+            (_FOUND_AGAIN.search(clause) if missing else None)
             or _ALL_WELL.search(clause)
             or _FINE_CLAUSE.search(clause)
             or _POLICY_QUESTION.search(clause)
@@ -2036,6 +2065,6 @@ def routine_mention(
             if rule.veto is None:
                 continue
             for m in rule.pattern.finditer(clause):
-                if _vetoed(rule.veto, clause, m):
+                if _weapon_vetoed(rule, clause, m):
                     return m.group(0)
     return None
