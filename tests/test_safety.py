@@ -472,6 +472,24 @@ def test_danger_in_everyday_words_answers_safety_first(shipped: PlaybookMatcher,
     assert result.escalate and "safety" in result.all_reasons
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "nan thought she'd lost her granddaughter but she was hiding under the rail, all ok",
+        "dad panicked thinking his son ran off but he was in the toilets, now wants a refund",
+    ],
+)
+def test_a_fright_that_was_wrong_pages_nobody(shipped: PlaybookMatcher, text: str) -> None:
+    result = shipped.match(text)
+    assert not result.escalate, (result.all_reasons, ids(result)[:3])
+
+
+def test_a_fright_still_going_on_pages(shipped: PlaybookMatcher) -> None:
+    result = shipped.match("mum thought her son was with dad but dad came back alone and he's gone")
+    assert ids(result)[0] == "missing-person"
+    assert result.escalate
+
+
 def test_a_veiled_threat_to_the_branch_pages_for_safety_and_abuse(shipped: PlaybookMatcher) -> None:
     result = shipped.match(
         "bloke told the cashier youll regret this and walked out slamming the door"

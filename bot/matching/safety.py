@@ -1812,14 +1812,21 @@ _ALL_WELL = _rx(
 )
 
 # A person said to be found, back or safe: the search is over.
+# Said after the words that settle a search, these say the person is still gone.
+_STILL_GONE = (
+    r"(?!.*\b(?:gone|missing|nowhere|not there|is not (?:on|in|at|by|with|there)|are not "
+    r"(?:on|in|at|by|with|there)|disappeared|vanished|can not find|cannot find|no sign)\b)"
+)
 _FOUND_AGAIN = _rx(
     r"(?:found|spotted|got) (?:him|her|them)(?! (?:on|in|lying|unconscious|collapsed|crying|"
     r"alone|wandering|outside|by|near|at|under|behind|hiding|locked|trapped)\b)|(?:he|she|"
     r"they) (?:is|are|was|were|has|have|came|come) (?:back|found|here now|turned up|safe|"
     r"fine|with (?:mum|dad|her|him|them|us|his|her))|turned up|reunited|false alarm|panic "
-    r"over|(?:came|come|comes) (?:straight |right |back )?back(?! to)(?!.*\b(?:gone|missing|"
-    r"nowhere|not there|is not (?:on|in|at|by|with|there)|are not (?:on|in|at|by|with|there)|"
-    r"disappeared|vanished|can not find|cannot find|no sign)\b)|back "
+    r"over|(?:came|come|comes) (?:straight |right |back )?back(?! to)" + _STILL_GONE + r"|"
+    # A fright that was wrong: "thought she'd lost her boy ... he was hiding in the rail".
+    r"thought (?:\w+ ){0,3}(?:lost|missing|wandered|gone|run off|ran off)" + _STILL_GONE + r"|"
+    r"(?:he|she|they) (?:was|were) (?:only |just )?(?:hiding|playing|in the (?:loo|toilet|"
+    r"toilets|bathroom|car|next aisle|changing room)|behind|under)" + _STILL_GONE + r"|back "
     r"(?:in|within|after) "
     r"(?:a|two|five|ten|\d+) (?:minute|minutes|mins|seconds)|"
     r"all (?:good|fine|sorted|okay) now|been found|found safe|"
