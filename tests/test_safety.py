@@ -462,6 +462,12 @@ def test_a_routine_mention_pages_nobody(shipped: PlaybookMatcher, text: str) -> 
         "diner upset about the bill is holding his steak knife up and threatening my colleague",
         # "Came back" settles a search, not this.
         "driver came back white as a sheet, a customer chased him to the van with a hammer",
+        # A blade held to one's own body; belongings left behind on the way out.
+        "girl in the toilets holding a piece of glass to her wrist, her friend is knocking",
+        "man said he's had enough of it all, left his wallet and keys and walked off to the river",
+        # A dangerous animal loose; a weapon promised for a colleague.
+        "keeper says one of the lions has got out of the enclosure and is near the cafe",
+        "cust angry about his refund said he'll be back with a bat for the girl on the till",
         # The carer came back; the child did not.
         "nan came back from the till and her grandson isn't in the trolley any more",
     ],

@@ -104,6 +104,7 @@ DOUBT_MASS = 0.15
 ROUTINE_OVERRULE_DANGER = 0.7
 ROUTINE_OVERRULE_MASS = 0.5
 REASSURANCE_OVERRULED = "medical-emergency"
+MISSING_PLAYBOOK = "missing-person"
 # Both readers all but sure of danger (the escalation model's probability of it, the
 # classifier's of the safety playbooks) overrule an idiom or a routine situation the
 # alarming words could also be: a backstop for a word list that matched too much ("lad
@@ -464,8 +465,15 @@ class PlaybookMatcher:
             and reading.danger >= ROUTINE_OVERRULE_DANGER
             and base.safety_mass >= ROUTINE_OVERRULE_MASS
         )
+        # A lost thing explains a lost-child reading ("lost his teddy, mum with him"), not
+        # another danger ("left her bag and phone on the chair and walked out").
+        lost_items = base.learned_safety in (None, MISSING_PLAYBOOK)
         return safety.routine_mention(
-            text, tokens, reassurance=not overruled, idioms=not idioms_overruled
+            text,
+            tokens,
+            reassurance=not overruled,
+            idioms=not idioms_overruled,
+            lost_items=lost_items,
         )
 
     def _vague(

@@ -264,7 +264,8 @@ _RULES: tuple[_Rule, ...] = (
     _rule(
         "weapon",
         r"(?:threaten\w*|waving|waved|brandish\w*|swinging|swung|pointing|pointed|came at|"
-        r"going for|went for|lunged at|chased|chasing|came after|went after) (?:\w+ ){0,6}"
+        r"going for|went for|lunged at|chased|chasing|came after|went after|(?:come|coming|"
+        r"be) back with) (?:\w+ ){0,6}"
         r"(?:with )?(?:a |an |the |his |her |their |"
         r"broken )?(?:\w+ )?(?:bottle|glass|chair|bat|hammer|screwdriver|syringe|needle|brick|"
         r"pole|stick|crowbar|axe|knife|knives|blade|scissors|cleaver)|smashed (?:a |"
@@ -294,7 +295,7 @@ _RULES: tuple[_Rule, ...] = (
         r"(?:you|him|her|them|us|staff|my colleague|someone|everyone|the)|"
         r"(?:kill|stab|shoot|batter) (?:you|him|her|them|us|everyone)|"
         r"(?:will|would|hell|shell|theyll|going to|threaten\w* to|wants? to|promised to|swore "
-        r"to|coming back to|come back and) (?:\w+ )?(?:hurt|harm|attack|kill|stab|shoot|batter|"
+        r"to|coming back to|come back and) (?:\w+ ){0,4}(?:hurt|harm|attack|kill|stab|shoot|batter|"
         r"glass|punch|beat up|kick|knife|cut|smash) (?:you|him|her|them|us|staff|everyone|my "
         r"colleague|our staff)(?! (?:feelings|in the prices)\b)|"
         r"(?:will|would|hell|shell|theyll|going to|threaten\w* to|wants? to|coming back|"
@@ -417,6 +418,9 @@ _RULES: tuple[_Rule, ...] = (
         r"electric(?:al)? shock|electrocut\w*|exposed (?:live )?wires?|live wires?|"
         r"(?:building|roof|wall|ceiling|structure|balcony|floor|stairs|scaffolding) "
         r"(?:has |is )?(?:collapsed|collapsing|caved in|coming down|gave way)|"
+        r"(?:tiger|tigers|lion|lions|big cat|bear|wolf|wolves|bull|snake|crocodile|rhino|"
+        r"elephant|gorilla|chimp) (?:\w+ ){0,3}(?:is |are |has |have )?(?:loose|escaped|got out|"
+        r"out in|out of (?:its|the|their) (?:enclosure|cage|pen))|"
         r"bomb (?:threat|scare)|suspicious (?:package|parcel|device|bag left)|avalanche "
         r"(?:siren|warning|alarm|alert|came down|hit|has|is)|caught in (?:an|the) avalanche|"
         r"(?:trapped|stuck) in (?:the |a )?(?:lift|elevator)|evacuat(?:e|ed|ing)(?! drill)|"
@@ -800,7 +804,11 @@ _RULES: tuple[_Rule, ...] = (
         r"jump (?:off|in front of|from) (?:the |a )?(?:bridge|roof|train|building|balcony|car "
         r"park|cliff)|(?:want|wants|wanted|wanting) to die|wish(?:es|ed)? (?:i|he|she|they) "
         r"(?:was|were) dead|(?:not|no longer) want (?:\w+ )?to (?:be here|live|be alive|go on)|"
-        r"(?:does|do|did) not want to (?:live|be here|be alive|go on)",
+        r"(?:does|do|did) not want to (?:live|be here|be alive|go on)|"
+        # A blade held to one's own body.
+        r"(?:blade|razor|knife|glass|scissors|shard) (?:\w+ ){0,3}(?:to|against|on|across) "
+        r"(?:his|her|their) (?:own )?(?:wrist|wrists|throat|neck|arm|arms)|cutting "
+        r"(?:himself|herself|themselves)",
     ),
     _rule(
         "self-harm",
@@ -1983,11 +1991,16 @@ def _negated_in(whole: str, hit: re.Match[str]) -> bool:
 # Alarming-sounding words in a routine situation, for when the detector found no danger
 # but a reader of the whole line (the classifier) is sure of an emergency: a toy lost
 # with the parent right there is lost property, not a missing child.
-_ROUTINE = re.compile(
-    r"\b(?:(?:lost|left|dropped|forgot|forgotten|misplaced|(?:can not|cannot|could not) "
+# A thing lost, not a person: "lost his teddy". Said of a child's things, it explains
+# away "lost"; it does not explain a crisis ("left her bag and phone and walked out").
+_LOST_ITEM = re.compile(
+    r"\b(?:lost|left|dropped|forgot|forgotten|misplaced|(?:can not|cannot|could not) "
     r"find) (?:his|her|their|my|a|the) (?:\w+ ){0,2}(?:teddy|teddies|toy|toys|bunny|dummy|"
     r"coat|jacket|hat|shoe|shoes|bag|phone|bottle|blanket|book|scarf|gloves?|glasses|keys|"
-    r"wallet|purse|card|umbrella|comforter|balloon|ice cream|sweets|lolly|kite|ball)|"
+    r"wallet|purse|card|umbrella|comforter|balloon|ice cream|sweets|lolly|kite|ball)\b"
+)
+_ROUTINE = re.compile(
+    r"\b(?:"
     + _CARER + r" (?:is |was |are |were )?"
     r"(?:right )?(?:with|next to|beside|holding) (?:him|her|them)|"
     # The child minded all along: "her girl is right next to her", "was with grandad".
@@ -2022,6 +2035,7 @@ def routine_mention(
     tokens: Sequence[Token] | None = None,
     reassurance: bool = True,
     idioms: bool = True,
+    lost_items: bool = True,
 ) -> str | None:
     """The words that make this line routine despite alarming vocabulary, if any: an
     idiom one of the rules recognised and vetoed ("bleeding him dry", "the band set the
@@ -2029,7 +2043,8 @@ def routine_mention(
     Meant for lines in which ``detect`` found nothing. ``reassurance=False``: a person
     said to be fine ("but he is fine", "all good now") does not count. ``idioms=False``:
     only the teller's own words that it is over or was a joke count ("found him", "only
-    kidding"), not an idiom or a routine situation the alarming words may also be."""
+    kidding"), not an idiom or a routine situation the alarming words may also be.
+    ``lost_items=False``: a thing lost ("left her bag") does not count."""
     if tokens is None:
         tokens = tokenise(text, keep_numbers=True)
     clauses: dict[int, list[str]] = {}
@@ -2041,6 +2056,8 @@ def routine_mention(
     for words in clauses.values():
         clause = " ".join(words)
         routine = _ROUTINE.search(clause) if idioms else None
+        if routine is None and idioms and lost_items:
+            routine = _LOST_ITEM.search(clause)
         if (
             routine is not None
             and not _negated(words, _word_index(clause, routine.start()))
