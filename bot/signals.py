@@ -143,7 +143,9 @@ RULES: tuple[Rule, ...] = (
             r"had a fall|took a fall|a fall",
             r"slipped|slipping|slip (?:on|over)|tripped|tripping|trip (?:on|over)|"
             r"stumbled|fell over|knocked (?:his|her|their) head|knocked (?:him|her|them|someone) "
-            r"(?:out|down|over)|knocked (?:out|unconscious)|was knocked down",
+            r"(?:out|down|over)|knocked unconscious|knocked out(?! (?:in |of )?(?:the )?(?:\w+ )?"
+            r"(?:round|rounds|tournament|competition|cup|league|quiz|heat|heats|contest))|"
+            r"was knocked down",
         ],
         weak=True,
     ),

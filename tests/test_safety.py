@@ -468,6 +468,10 @@ def test_a_routine_mention_pages_nobody(shipped: PlaybookMatcher, text: str) -> 
         # A dangerous animal loose; a weapon promised for a colleague.
         "keeper says one of the lions has got out of the enclosure and is near the cafe",
         "cust angry about his refund said he'll be back with a bat for the girl on the till",
+        # "Does not really talk" takes nothing back.
+        "mum says her deaf girl ran off through the car park doors, she's 5, doesn't really hear",
+        "van mounted the pavement and went into the tables outside, someone's trapped under it",
+        "caller wrote this is my last message to anyone, thanks for everything, then hung up",
         # The carer came back; the child did not.
         "nan came back from the till and her grandson isn't in the trolley any more",
     ],
@@ -488,6 +492,21 @@ def test_danger_in_everyday_words_answers_safety_first(shipped: PlaybookMatcher,
 def test_a_fright_that_was_wrong_pages_nobody(shipped: PlaybookMatcher, text: str) -> None:
     result = shipped.match(text)
     assert not result.escalate, (result.all_reasons, ids(result)[:3])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "her lad got knocked out in the first round of the quiz and wants the entry fee back",
+        "dad says his wife will kill him for losing the tickets, can we reprint them",
+        "the lady who fainted here on friday rang to say she's home and fine, wants to thank us",
+    ],
+)
+def test_danger_words_said_of_something_else_page_nobody(
+    shipped: PlaybookMatcher, text: str
+) -> None:
+    result = shipped.match(text)
+    assert not result.escalate, (result.all_reasons, result.signal_phrases, ids(result)[:3])
 
 
 def test_a_fright_still_going_on_pages(shipped: PlaybookMatcher) -> None:

@@ -318,6 +318,9 @@ _RULES: tuple[_Rule, ...] = (
         r"(?:hit|hitting) (?:her|his|their|my|our|your) (?:\w+th|first|"
         r"target|targets|goal|goals|milestone|pb|personal best|stride|limit)|"
         r"knocking (?:on|at)|(?:he|she|they) will kill me|kill (?:me|him|her|them|you|us) if|"
+        r"kill (?:me|him|her|them|you|us) (?:for|when (?:he|she|they) (?:sees|finds|hears)) "
+        r"(?:\w+ ){0,2}(?:losing|forgetting|breaking|spending|buying|missing|being late|not|"
+        r"the|this|that|it)|"
         r"kill (?:her|his|my|their|your) (?:husband|wife|partner|kids|son|daughter|mum|dad|"
         r"boss|brother|sister)|(?:kill|murder) (?:for )?(?:a|for a) (?:coffee|pint|drink|"
         r"cuppa|burger|pizza)|kill (?:us|you|them|me) on (?:the )?(?:price|prices|cost|"
@@ -418,6 +421,11 @@ _RULES: tuple[_Rule, ...] = (
         r"electric(?:al)? shock|electrocut\w*|exposed (?:live )?wires?|live wires?|"
         r"(?:building|roof|wall|ceiling|structure|balcony|floor|stairs|scaffolding) "
         r"(?:has |is )?(?:collapsed|collapsing|caved in|coming down|gave way)|"
+        r"(?:car|van|lorry|truck|bus|vehicle|driver) (?:\w+ ){0,3}(?:mounted the (?:kerb|curb|"
+        r"pavement)|crashed into|ploughed into|plowed into|drove into|smashed into) (?:\w+ ){0,2}"
+        r"(?:the |our |a )?(?:tables|table|window|front|shop|people|crowd|queue|terrace|entrance|"
+        r"building|cafe|store)|(?:someone|somebody|a man|a woman|a child|a kid|people|he|she|"
+        r"they|customer|guest)(?: is| are| s)? (?:\w+ )?trapped (?:under|beneath|behind|in)|"
         r"(?:tiger|tigers|lion|lions|big cat|bear|wolf|wolves|bull|snake|crocodile|rhino|"
         r"elephant|gorilla|chimp) (?:\w+ ){0,3}(?:is |are |has |have )?(?:loose|escaped|got out|"
         r"out in|out of (?:its|the|their) (?:enclosure|cage|pen))|"
@@ -741,6 +749,9 @@ _RULES: tuple[_Rule, ...] = (
         r"wandered off|wandered away|(?:run|ran) off(?! with\b)|gone off|disappeared|vanished|"
         r"nowhere to "
         r"be (?:seen|found))|"
+        r"(?:nobody|no one|noone) (?:has |have )?(?:seen|heard from) (?:him|her|them) (?:for|"
+        r"since|in) (?:\w+ )?(?:days|day|hours|friday|monday|tuesday|wednesday|thursday|"
+        r"saturday|sunday|yesterday|last night|the weekend)|"
         rf"{_CHILD} (?:\w+ ){{0,6}}(?:on (?:his|her|their) own|alone|by (?:himself|herself|"
         r"themselves)|unattended|without (?:an? )?(?:adult|parent|mum|dad|grown up|anyone))|"
         r"(?:no|without) (?:an? )?(?:adult|adults|parent|parents|grown up|grown ups|mum|dad) "
@@ -805,6 +816,8 @@ _RULES: tuple[_Rule, ...] = (
         r"park|cliff)|(?:want|wants|wanted|wanting) to die|wish(?:es|ed)? (?:i|he|she|they) "
         r"(?:was|were) dead|(?:not|no longer) want (?:\w+ )?to (?:be here|live|be alive|go on)|"
         r"(?:does|do|did) not want to (?:live|be here|be alive|go on)|"
+        r"my last (?:message|words|email|note) (?:to|for) (?:anyone|everyone|you|you all|"
+        r"the world)|last (?:message|words) (?:to|for) (?:anyone|everyone)|"
         # A blade held to one's own body.
         r"(?:blade|razor|knife|glass|scissors|shard) (?:\w+ ){0,3}(?:to|against|on|across) "
         r"(?:his|her|their) (?:own )?(?:wrist|wrists|throat|neck|arm|arms)|cutting "
@@ -1738,7 +1751,9 @@ _PAST = _rx(
     r"(?:week|month|year)|(?:was|were|been|has been|have been|got) (?:fixed|repaired|sorted|"
     r"put out|cleared|resolved|dealt with)|(?:fixed|repaired|sorted|cleared) by (?:the )?"
     r"(?:maintenance|engineer|engineers|plumber|electrician|handyman|contractor|council|"
-    r"landlord|fire brigade|fire service)|(?:came|come|comes) back to (?:thank|say thanks)"
+    r"landlord|fire brigade|fire service)|(?:came|come|comes) back to (?:thank|say thanks)|"
+    r"(?:rang|called|phoned|emailed|wrote|came in) (?:\w+ ){0,3}to (?:thank|say (?:thanks|"
+    r"thank you|(?:he|she|they) (?:is|are) (?:home|fine|okay|ok|better|well)))"
 )
 _NOW = _rx(r"now|still|again|right now|currently|today|tonight|this (?:morning|afternoon|evening)|"
     r"just now")
@@ -1770,7 +1785,11 @@ def _past_danger(clause: str) -> bool:
 
 
 # The teller takes it back: "... joking", "only kidding", "he joked he'd jump".
-_RETRACTED = _rx(r"(?:only |just )?(?:joking|kidding)|jk|not really|false alarm|joked|as a joke")
+_RETRACTED = _rx(
+    r"(?:only |just )?(?:joking|kidding)|jk|^(?:no |nah )?not really$|not really (?:missing|"
+    r"lost|hurt|injured|bleeding|on fire|a fire|serious|an emergency)|false alarm|joked|as a "
+    r"joke"
+)
 
 # "She nearly fainted", "almost fell": it did not happen. A near-drowning did, though.
 _HEDGES = frozenset({"nearly", "almost", "practically", "virtually"})
