@@ -185,7 +185,7 @@ RULES: tuple[Rule, ...] = (
             r"sue|sues|suing|sued|lawsuit|law ?suit|legal|"
             r"take (?:us|you|them|it) to court|court case|small claims|in court|(?<!food )"
             r"(?<!tennis )court",
-            r"lawyers?|solicitors?|attorneys?|barrister",
+            r"lawyers?|solicitors?|(?<!power of )attorneys?|barrister",
             r"police|cops|trading standards|ombudsman|environmental health|health inspector|"
             r"health and safety executive|regulator|ofcom|ofgem|citizens advice|"
             r"consumer rights|report (?:us|you|this|it|them|the \w+) to",

@@ -499,6 +499,9 @@ def test_a_fright_that_was_wrong_pages_nobody(shipped: PlaybookMatcher, text: st
     [
         "her lad got knocked out in the first round of the quiz and wants the entry fee back",
         "dad says his wife will kill him for losing the tickets, can we reprint them",
+        "she says the suicide wings were barely warm, kitchen must have given her the mild",
+        "new knife block set, the bread knife came with a chipped blade",
+        "gent had a heart attack some years back and wants an aisle seat near the door",
         "the lady who fainted here on friday rang to say she's home and fine, wants to thank us",
     ],
 )
@@ -513,6 +516,16 @@ def test_a_fright_still_going_on_pages(shipped: PlaybookMatcher) -> None:
     result = shipped.match("mum thought her son was with dad but dad came back alone and he's gone")
     assert ids(result)[0] == "missing-person"
     assert result.escalate
+
+
+def test_coming_back_to_sort_a_colleague_out_is_a_threat_to_staff(shipped: PlaybookMatcher) -> None:
+    # UK slang for a beating: the colleague is protected first, and a manager is paged
+    # for safety and abuse.
+    result = shipped.match(
+        "bloke said he's coming back tonight with his mates to sort our manager out"
+    )
+    assert ids(result)[0] in {"staff-harassed", "safety-emergency"}
+    assert {"safety", "abuse"} <= set(result.all_reasons)
 
 
 def test_a_veiled_threat_to_the_branch_pages_for_safety_and_abuse(shipped: PlaybookMatcher) -> None:
