@@ -22,7 +22,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.text import Token, words
+from bot.text import Token, clauses_of, words
 
 # Words that negate what follows within the clause ("not hurt", "no one injured").
 NEGATIONS = frozenset(
@@ -520,14 +520,11 @@ def detect(tokens: Sequence[Token]) -> tuple[Signal, ...]:
 
 def inspect(tokens: Sequence[Token]) -> Detection:
     """Signals in the text, and the reasons it raises only to rule them out."""
-    clauses: dict[int, list[str]] = {}
-    for tok in tokens:
-        clauses.setdefault(tok.clause, []).append(tok.word)
-
+    clauses = clauses_of(tokens)
     found: list[tuple[Rule, str]] = []
     dismissed: set[str] = set()
     counter_evidence = False
-    for clause_words in clauses.values():
+    for clause_words in clauses:
         text = " ".join(clause_words)
         first = _ANY_RULE.search(text)
         if first is None:
@@ -562,13 +559,13 @@ def inspect(tokens: Sequence[Token]) -> Detection:
                 break
 
     if not any(rule.reason == "wellbeing" for rule, _ in found):
-        line = " ".join(" ".join(words) for words in clauses.values())
+        line = " ".join(" ".join(words) for words in clauses)
         need = _WELLBEING_NEED.search(line)
         if need is not None and _WELLBEING_WHO.search(line):
             found.append((_WELLBEING_PAIR, need.group(0)))
 
     if any(p in _TRIPS for _, p in found):
-        line = " ".join(" ".join(words) for words in clauses.values())
+        line = " ".join(" ".join(words) for words in clauses)
         if _ELECTRICS.search(line):
             found = [(r, p) for r, p in found if p not in _TRIPS]
 

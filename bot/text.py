@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -499,6 +499,14 @@ _STEM_EXCEPTIONS = {"terminal": "terminal", "terminals": "terminal"}
 def stem(word: str) -> str:
     """Snowball (Porter 2) stem; "charged", "charging", "charges" → "charg"."""
     return _STEM_EXCEPTIONS.get(word) or str(_STEMMER.stemWord(word))
+
+
+def clauses_of(tokens: Sequence[Token]) -> list[list[str]]:
+    """The words of each clause, in order (clauses with no word left out)."""
+    clauses: dict[int, list[str]] = {}
+    for tok in tokens:
+        clauses.setdefault(tok.clause, []).append(tok.word)
+    return list(clauses.values())
 
 
 def content_words(tokens: list[Token]) -> list[str]:

@@ -201,17 +201,16 @@ class PlaybookMatcher:
             )
         elif findings:
             result = self._safety_first(base, findings)
-        elif "safety" in base.escalation_reasons and not (
-            self._routine(base, text, tokens, reading)
-            or safety.told_as_over(tokens, self._safety_phrases(base))
-        ):
-            result = self._signalled_safety(base)
         elif "safety" in base.escalation_reasons:
-            # The text's own safety words, told as over, settled or an idiom ("broke her
-            # wrist skiing last month", "false alarm on the lost child"): no emergency.
-            result = self._ranked(
-                self._without_safety_signal(base), text, tokens, probabilities, reading
-            )
+            if self._routine(base, text, tokens, reading) or safety.told_as_over(
+                tokens, self._safety_phrases(base)
+            ):
+                # The text's own safety words, told as over, settled or an idiom ("broke
+                # her wrist skiing last month", "false alarm on the lost child").
+                calm = self._without_safety_signal(base)
+                result = self._ranked(calm, text, tokens, probabilities, reading)
+            else:
+                result = self._signalled_safety(base)
         else:
             result = self._ranked(base, text, tokens, probabilities, reading)
         return self._with_learned_escalation(self._with_rules(tokens, result, reading), reading)

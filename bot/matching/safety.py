@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.signals import BLEEDING_INTENSIFIED
-from bot.text import Token, tokenise
+from bot.text import Token, clauses_of, tokenise
 
 # Most urgent first: when several kinds fire, the first decides the answer and the
 # others follow as alternatives. A weapon or a fire endangers everyone present; a
@@ -1698,7 +1698,7 @@ def detect(text: str, tokens: Sequence[Token] | None = None) -> tuple[Finding, .
                     continue
                 if rule.kind in _ASKABLE and _asked_about(clause, m.start()):
                     continue
-                if _weapon_vetoed(rule, clause, m):
+                if _vetoed_by_rule(rule, clause, m):
                     continue
                 found[rule.kind] = m.group(0)
                 if rule.weak:
@@ -1773,10 +1773,7 @@ def told_as_over(tokens: Sequence[Token], phrases: Sequence[str]) -> bool:
     """Whether every one of ``phrases`` (alarming words found in the line) is told in a
     clause about the past with nothing in it still going on: "broke her wrist skiing
     last month", "food poisoning 3 yrs ago"."""
-    clauses: dict[int, list[str]] = {}
-    for tok in tokens:
-        clauses.setdefault(tok.clause, []).append(tok.word)
-    texts = [" ".join(words) for words in clauses.values()]
+    texts = [" ".join(words) for words in clauses_of(tokens)]
     homes = [[c for c in texts if phrase in c] for phrase in phrases]
     return bool(phrases) and all(home and all(_over(c) for c in home) for home in homes)
 
@@ -1987,7 +1984,9 @@ _MENACE = _rx(
 )
 
 
-def _weapon_vetoed(rule: _Rule, clause: str, hit: re.Match[str]) -> bool:
+def _vetoed_by_rule(rule: _Rule, clause: str, hit: re.Match[str]) -> bool:
+    """Whether ``rule``'s veto explains ``hit`` away; a weapon's veto (cutlery, tools)
+    does not when the clause says it is held or used to frighten (``_MENACE``)."""
     if rule.veto is None or not _vetoed(rule.veto, clause, hit):
         return False
     return not (rule.kind == "weapon" and _MENACE.search(clause))
@@ -2072,13 +2071,10 @@ def routine_mention(
     ``lost_items=False``: a thing lost ("left her bag") does not count."""
     if tokens is None:
         tokens = tokenise(text, keep_numbers=True)
-    clauses: dict[int, list[str]] = {}
-    for tok in tokens:
-        clauses.setdefault(tok.clause, []).append(tok.word)
     # "Came back", "turned up": the search is over only if someone was missing ("the
     # rider came back shaking" is no search).
     missing = _SOMEONE_MISSING.search(" ".join(t.word for t in tokens)) is not None
-    for words in clauses.values():
+    for words in clauses_of(tokens):
         clause = " ".join(words)
         routine = _ROUTINE.search(clause) if idioms else None
         if routine is None and idioms and lost_items:
@@ -2114,6 +2110,6 @@ def routine_mention(
             if rule.veto is None:
                 continue
             for m in rule.pattern.finditer(clause):
-                if _weapon_vetoed(rule, clause, m):
+                if _vetoed_by_rule(rule, clause, m):
                     return m.group(0)
     return None
