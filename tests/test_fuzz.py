@@ -131,8 +131,13 @@ situations = st.one_of(
 def test_the_matcher_answers_anything_without_raising(text: str) -> None:
     result = matcher().match(text)
     assert 0.0 <= result.confidence <= 1.0
+    # The answer scores highest; the alternatives behind it follow the matcher's own
+    # order, not their scores (the complaint under an urgent answer, a doubted danger,
+    # a safety answer's second choices come first), so only the answer is checked.
     scores = [c.score for c in result.ranked]
-    assert scores == sorted(scores, reverse=True)
+    assert not scores or scores[0] == max(scores)
+    ids = [c.playbook_id for c in result.ranked]
+    assert len(ids) == len(set(ids))
     if result.confident:
         assert result.meaningful and result.ranked
 
