@@ -35,7 +35,18 @@ from bot.playbooks import ESCALATION_REASONS, load_library  # noqa: E402
 # (P(none) 0.93): three signs the tests name were lost. Kept out until a model reads
 # them without that cost.
 LEFT_OUT = frozenset(
-    {"hidden_danger", "nearmiss", "paging", "twoproblem", "danger2", "idiom2", "wide4"}
+    {
+        "hidden_danger",
+        "nearmiss",
+        "paging",
+        "twoproblem",
+        "danger2",
+        "idiom2",
+        "wide4",
+        "danger3",
+        "nearmiss3",
+        "wide5",
+    }
 )
 
 

@@ -202,8 +202,10 @@ class PlaybookMatcher:
         elif findings:
             result = self._safety_first(base, findings)
         elif "safety" in base.escalation_reasons:
-            if self._routine(base, text, tokens, reading) or safety.told_as_over(
-                tokens, self._safety_phrases(base)
+            if (
+                self._routine(base, text, tokens, reading)
+                or safety.told_as_over(tokens, self._safety_phrases(base))
+                or self._signal_doubted(base, reading)
             ):
                 # The text's own safety words, told as over, settled or an idiom ("broke
                 # her wrist skiing last month", "false alarm on the lost child").
@@ -301,6 +303,16 @@ class PlaybookMatcher:
             return False
         answers = {pid for f in findings for pid in f.playbooks} | set(self._safety_ids)
         return sum(probabilities.get(pid, 0.0) for pid in answers) < DOUBT_MASS
+
+    @staticmethod
+    def _signal_doubted(base: MatchResult, reading: EscalationReading | None) -> bool:
+        """Both readers of the whole line find next to no danger where a safety word of
+        the text's own signals is ("she's fallen for the new range")."""
+        return (
+            reading is not None
+            and reading.danger < DOUBT_DANGER
+            and base.safety_mass < DOUBT_MASS
+        )
 
     def _without_safety_signal(self, base: MatchResult) -> MatchResult:
         """The text's own safety signal rests on the same alarming words the readers

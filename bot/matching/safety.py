@@ -266,6 +266,11 @@ _RULES: tuple[_Rule, ...] = (
     ),
     _rule(
         "weapon",
+        r"(?:pulled|pulls|pulling|drew|drawn) (?:out )?(?:a|an|his|her|the) (?:\w+ )?(?:knife|gun|"
+        r"blade|machete|crowbar|hammer|bat|screwdriver|syringe|needle|axe|cleaver|scissors|"
+        r"bottle|weapon|wrench|spanner|iron bar|metal bar|pole) on|(?:with|holding|waving|has|has "
+        r"got) (?:a|an) (?:\w+ )?(?:syringe|needle|crowbar|machete|axe|cleaver|iron bar|metal "
+        r"bar) (?:\w+ ){0,2}(?:threaten\w*|at|towards|demanding)|"
         r"(?:threaten\w*|waving|waved|brandish\w*|swinging|swung|pointing|pointed|came at|"
         r"going for|went for|lunged at|chased|chasing|came after|went after|(?:come|coming|"
         r"be) back with) (?:\w+ ){0,6}"
@@ -315,6 +320,11 @@ _RULES: tuple[_Rule, ...] = (
         r"(?:card|cards|button|buttons|screen|keypad|keys|machine|reader|terminal|pin|food|"
         r"plate|salad|phone|menu|map|keyboard|tablet|touchscreen|till|chips|peas|lift|app)|"
         r"stabbing (?:\w+ )?(?:pain|pains|sensation|feeling|headache)|"
+        # Betrayed, not wounded: "stabbed in the back by the rep who sold him the contract".
+        r"stab\w* (?:\w+ )?in the back by (?:the|a|an|his|her|their|my|your|our|this|that) "
+        r"(?:\w+ )?(?:rep|company|firm|bank|boss|manager|salesman|saleswoman|agent|broker|"
+        r"provider|supplier|network|insurer|landlord|friend|colleague|colleagues|staff|partner|"
+        r"business|shop|store|brand)|"
         r"(?:hit|hitting) (?:the|a) (?:button|wall|jackpot|road|target|limit|spot|roof|ceiling|"
         r"deck|bottle|hay|sack|gym|shops|town|brakes|nail|ground running|big time)|"
         # A milestone reached: "hit her hundredth class", "hit his target".
@@ -353,6 +363,7 @@ _RULES: tuple[_Rule, ...] = (
         r"exploded|exploding|caught)|exploded|explosion|"
         rf"{_APPLIANCE} (?:\w+ ){{0,5}}(?:smoking|smouldering|smoldering|melting|sparking|"
         r"sparked|smoked|crackling)|"
+        r"(?:hot|burning|melting|burnt) plasticky (?:smell|stink)|plasticky (?:burning )?smell|"
         r"(?:melting|burning|burnt|burned) (?:plastic|rubber|wire|wires|wiring|electrical|"
         r"electric)|(?:plastic|rubber|electrical|electric) (?:burning |melting )?(?:smell|"
         r"stink)|sparks? (?:\w+ ){0,3}(?:from|out of|and a bang|everywhere)",
@@ -423,16 +434,33 @@ _RULES: tuple[_Rule, ...] = (
         "hazard",
         r"electric(?:al)? shock|electrocut\w*|exposed (?:live )?wires?|live wires?|"
         r"(?:building|roof|wall|ceiling|structure|balcony|floor|stairs|scaffolding) "
-        r"(?:has |is )?(?:collapsed|collapsing|caved in|coming down|gave way)|"
+        r"(?:has |is )?(?:partially |partly |just )?(?:collapsed|collapsing|caved in|coming "
+        r"down|gave way)|(?:stuck|trapped|stranded) (?:\w+ )?(?:at the top|upside down|in mid ?air|"
+        r"in the air) (?:of|on)?|"
         r"(?:car|van|lorry|truck|bus|vehicle|driver) (?:\w+ ){0,3}(?:mounted the (?:kerb|curb|"
         r"pavement)|crashed into|ploughed into|plowed into|drove into|smashed into) (?:\w+ ){0,2}"
         r"(?:the |our |a )?(?:tables|table|window|front|shop|people|crowd|queue|terrace|entrance|"
-        r"building|cafe|store)|(?:someone|somebody|a man|a woman|a child|a kid|people|he|she|"
+        r"building|cafe|store)|(?:car|van|lorry|truck|bus|vehicle) (?:\w+ ){0,6}(?:went|came|"
+        r"ploughed|plowed|smashed|crashed) (?:into|through) (?:the |our |a )?(?:tables|window|"
+        r"front|shop|people|crowd|queue|terrace|entrance|cafe|store|outdoor seating)|"
+        r"(?:someone|someones|somebody|somebodys|a man|a woman|a child|a kid|people|he|she|"
         r"they|customer|guest)(?: is| are| s)? (?:\w+ )?trapped (?:under|beneath|behind|in)|"
         r"(?:tiger|tigers|lion|lions|big cat|bear|wolf|wolves|bull|snake|crocodile|rhino|"
         r"elephant|gorilla|chimp) (?:\w+ ){0,3}(?:is |are |has |have )?(?:loose|escaped|got out|"
         r"out in|out of (?:its|the|their) (?:enclosure|cage|pen))|"
-        r"bomb (?:threat|scare)|suspicious (?:package|parcel|device|bag left)|avalanche "
+        r"bomb (?:threat|scare)|suspicious (?:package|parcel|device|bag left)|blow (?:the|this|"
+        r"your|our) (?:\w+ )?(?:place|building|shop|station|hotel|cinema|store|plane|train|bus|"
+        r"office|bank|branch|school|club) up|"
+        r"(?:someone|somebody|person|a man|a woman|a child|a kid|kids|people|man|woman|boy|girl|"
+        r"passenger|child|toddler)(?: is| are| s)? (?:\w+ )?(?:on|onto|down on|walking (?:on|"
+        r"along)) (?:the )?(?:tracks|track|railway line|rail line|line at platform|live rail)|"
+        r"(?:man|person|someone|somebody|passenger|child|kid|woman|people) (?:\w+ )?overboard|"
+        r"(?:going|gone|went|fell|fallen|jumped|go) overboard|"
+        r"(?:vest|belt|jacket|coat|bag) (?:\w+ ){0,2}with wires|wires (?:\w+ )?(?:showing|"
+        r"sticking out|hanging out|coming out) (?:of|from) (?:his|her|a|the) (?:vest|jacket|"
+        r"coat|bag|belt)|(?:bag|package|"
+        r"parcel|device|box|rucksack|backpack|case) (?:\w+ ){0,6}(?:will|ll|itll|going to|gonna|is "
+        r"going to) (?:go off|blow(?: up)?|explode)|avalanche "
         r"(?:siren|warning|alarm|alert|came down|hit|has|is)|caught in (?:an|the) avalanche|"
         r"(?:trapped|stuck) in (?:the |a )?(?:lift|elevator)|evacuat(?:e|ed|ing)(?! drill)|"
         r"evacuation(?! (?:drill|plan|plans|procedure|procedures|route|routes|test|practice|"
@@ -531,7 +559,11 @@ _RULES: tuple[_Rule, ...] = (
         r"(?:floor|ground|street|pavement|toilet|toilets|loos?|lobby|stairs|queue|till|desk|"
         r"counter|reception|bar|table|chair|aisle|corridor|car park|gym|changing room|pool|"
         r"room|lift|entrance|doorway|platform|gate)|"
-        r"seizure|having a fit|fitting|convuls\w*|epilep\w*|"
+        r"seizure|having a fit|fitting|convuls\w*|epilep\w*|(?:had|has|took) a fit(?! (?:when|"
+        r"over|about|at|because|cos|if|of|that|after (?:seeing|hearing|reading))\b)|"
+        # Fell through a floor, not a plan: "vendor fell through the loft hatch".
+        r"fell (?:through|down) (?:the |a |an )?(?:loft hatch|hatch|ceiling|floor|floorboards|"
+        r"roof|skylight|trapdoor|trap door|manhole|grate|grating|ice|glass roof|decking)|"
         r"bleed\w*|bled|blood (?:everywhere|all over|pouring|gushing|coming|on (?:the|his|her)|"
         r"dripping)|covered in blood|lots? of blood|pool of blood|deep cut|gash\w*|"
         r"(?:has|had|have|is|took|taken) (?:had )?a (?:really |very |pretty |quite )?(?:bad |"
@@ -540,6 +572,12 @@ _RULES: tuple[_Rule, ...] = (
         r"(?:the |a |his |her )?(?:stairs|steps|step|ladder|chair|stool|bed|bath|shower|"
         r"escalator|balcony|bike|treadmill|floor|ground|kerb|curb|platform|pool|wall|stage)|"
         r"(?:can not|could not|cannot|unable to|struggling to) get (?:back )?up|"
+        r"(?:been|was|is|s|has been) (?:lying )?on the (?:floor|ground) (?:since|for|all night|"
+        r"all day)|(?:see|saw|seen|can see) (?:him|her|them) (?:lying )?on the (?:floor|ground)|"
+        r"soaked (?:red|in blood|with blood|through with blood)|(?:bleach|chemical|chemicals|oven "
+        r"cleaner|acid|cleaner|cleaning fluid|ammonia|caustic|degreaser) (?:\w+ ){0,3}(?:in|into) "
+        r"(?:his|her|their|the|my|both) eyes?|(?:splashed|sprayed) (?:\w+ ){0,2}in the eyes?|"
+        r"(?:rolled|fell|slipped|came) off the jack|pinned (?:under|beneath|against)|"
         r"(?:lying|lay|laying|fallen) on the (?:floor|ground)|(?:lying|lay|laying|fallen|"
         r"down) (?:in|on) the (?:road|street|pavement|path|tracks|car park)|"
         r"(?:hit|banged|bashed|cracked|knocked) (?:his|her|their) head|head injury|"
@@ -565,7 +603,9 @@ _RULES: tuple[_Rule, ...] = (
         r"(?:saw|price|prices|bill|cost|total|quote)|"
         r"(?:ink|colour|color|dye|paint) (?:\w+ )?(?:bled|bleed\w*|ran)|"
         r"(?:sales|prices|share|shares|profits|standards) (?:\w+ ){0,2}(?:fell|fall)|"
-        r"fell (?:for|through|apart|behind|asleep|short)|passing out (?:leaflets|flyers|"
+        r"fell (?:for|through(?! (?:the |a |an )?(?:loft|hatch|ceiling|floor|floorboards|roof|"
+        r"skylight|trap ?door|manhole|grat\w+|ice|glass roof|decking)\b)|apart|behind|asleep|"
+        r"short)|passing out (?:leaflets|flyers|"
         r"menus)|fainted (?:when she saw the bill|at the price)|faint (?:smell|mark|stain|"
         r"line|sound|hope|idea)|(?:no|any) injur\w* claim|injury (?:claim|lawyer|solicitor)|"
         # An injury of long ago, or the football kind, is no emergency now.
@@ -869,7 +909,8 @@ _RULES: tuple[_Rule, ...] = (
         r"to |are ever going to )?(?:ever )?see (?:me|him|her|them)(?! (?:in here|here|in this|"
         r"at this|in your|back|at your)\b)|youll (?:ever )?see (?:me|him|her)(?! (?:in here|here|"
         r"in this|at this|in your|back|at your|at|on|next|tomorrow|soon)\b)$|"
-        r"(?:nobody|no one|noone|no body) (?:would|will|is going to) (?:even |ever )?(?:notice|"
+        r"(?:come|can|will|to) find (?:my|his|her|their) body|(?:nobody|no one|noone|no body) "
+        r"(?:would|will|is going to) (?:even |ever )?(?:notice|"
         r"care|miss (?:me|him|her|them))(?: if| when|$)|"
         r"(?:go to sleep|sleep|fall asleep|go to bed|close (?:my|his|her|their) eyes) and "
         r"(?:never|not) wake(?: up)?|(?:never|not) (?:want to )?wake up again|"
@@ -878,6 +919,12 @@ _RULES: tuple[_Rule, ...] = (
         r"(?:written|wrote|writing) (?:\w+ )?(?:letters|goodbye \w+|farewell \w+) (?:to|for) "
         r"(?:\w+ ){0,2}(?:family|kids|children|mum|wife|husband|everyone|loved ones|partner|"
         r"son|daughter|parents)|"
+        r"(?:will|ll|ill|going to|gonna|might|could) do something (?:stupid|silly|daft) "
+        r"(?:to (?:myself|himself|herself|themselves)|$)|(?:will|ll|ill|going to|gonna) do "
+        r"something (?:stupid|silly|daft)(?! (?:like|with|and buy|and spend|and order)\b)|"
+        r"(?:cut|cutting|slit|slitting|slashed|slashing) (?:his|her|their|my|own) (?:own )?"
+        r"(?:wrist|wrists|forearm|forearms|throat)(?! (?:on|with (?:a|the) (?:tin|can|glass|"
+        r"paper|lid)|by accident|accidentally|opening|shaving)\b)|"
         r"(?:been |keeps |kept |started |starting |was |is )?(?:cutting|burning|starving|"
         r"harming|punching|scratching) (?:myself|himself|herself|themselves)(?! (?:on|with|by|"
         r"while|when|shaving|in the|free|a|some|accidentally|by accident)\b)|cut (?:myself|"
@@ -1327,7 +1374,10 @@ _RULES: tuple[_Rule, ...] = (
         r"grabbing|grabs) (?:his|her|their|my) (?:throat|neck|hair|collar|arm|wrist)|"
         r"(?:got|been|was|were|being|getting|get|has been|have been) (?:\w+ )?(?:jumped|"
         r"attacked|assaulted|beaten up|beaten|set upon|stabbed|glassed|bottled|punched|kicked|"
-        r"battered|headbutted|knocked out|thumped|smacked|strangled|slashed)(?! (?:out|off|"
+        r"battered|headbutted|knocked out|thumped|smacked|strangled|slashed)(?! (?:out|off|in the "
+        r"back by (?:the|a|an|his|her|their|my|your|our|this|that) (?:\w+ )?(?:rep|company|firm|"
+        r"bank|boss|manager|agent|broker|provider|supplier|network|insurer|landlord|friend|"
+        r"colleague|colleagues|business|shop|store|brand)|"
         r"with (?:a|the|another) (?:bill|charge|fee|fine|price|surcharge)|by (?:a|the) "
         r"(?:bill|charge|fee|fine|price|surcharge|delay|car|van|bus))\b)|"
         r"(?:threw|throwing|thrown|throws|hurled|hurling|chucked|chucking|lobbed|lobbing|"
@@ -1391,13 +1441,16 @@ _PAIRS: tuple[_Pair, ...] = (
             r"from the ward"
         ),
         _rx(
-            r"(?:has|have|had|is|was) not (?:come|came|been) back|not come back|wandered|"
+            r"(?:has|have|had|is|was) not (?:come|came|been) back|not come back|(?:has|have|had|"
+            r"did) not (?:come|came|got|get|gone|made it) home|never (?:came|got|made it) home|"
+            r"wandered|"
             r"wandering|gone missing|went missing|(?:can not|could not|cannot) find (?:him|her|"
             r"them)|lost (?:him|her|them)|no sign of (?:him|her|them)|disappeared|left the "
             r"(?:building|store|shop|hotel|ward|centre|gate|home|premises|site|unit|house|park|"
             r"grounds|care home)|walked (?:off|out|away)|"
             r"(?:nobody|no one|noone) (?:has |have )?(?:seen|knows where) (?:him|her|them)|"
-            r"(?:has|have) not been seen|not seen (?:him|her|them) (?:since|for)|not in "
+            r"(?:has|have) not been seen|not seen (?:him|her|them) (?:since|for)|(?:is|are) not "
+            r"(?:there|where (?:she|he|they) (?:was|were) (?:left|sat|waiting))|not in "
             r"(?:his|her|their) (?:room|bed|flat|seat|chair)|never (?:came|come|got|made it) "
             r"back|(?:has|have|had) not returned|did not (?:come|get|make it) back|still not "
             r"(?:back|home|returned)|(?:is|got|"
@@ -1438,6 +1491,9 @@ _PAIRS: tuple[_Pair, ...] = (
             r"(?:nobody|"
             r"no one|noone) (?:has |is )?(?:claim\w*|come for|came for|collect\w*|picked up) "
             r"(?:him|her|them)|"
+            r"(?:came|come|got) back without (?:him|her|them)|(?:is|are) not there (?:now|"
+            r"any ?more)|"
+            r"(?:has|have|had) not seen (?:him|her|them)|does not have (?:him|her|them)|"
             r"lost sight of|(?:can not|could not|cannot|unable to) (?:find|see|locate) (?:him|her|"
             r"them)(?! (?:on|in) (?:the|our|your) (?:system|list|booking|records|database|"
             r"register|app)\b)"
@@ -1644,6 +1700,11 @@ _UNMISTAKABLE = _rx(
     r"|not breathing|stopped breathing|unconscious|unresponsive|turning blue|gone blue"
     r"|(?:having|had) a (?:seizure|fit)|fitting on the floor"
     r"|come back and (?:torch|burn|petrol bomb|firebomb|shoot|stab) (?:the|this|your|our) \w+"
+    # A weapon promised for a person, said as a plan: "he's going to stab him when he
+    # finishes" (no idiom stabs someone "when he finishes").
+    r"|(?:going to|gonna|will|threaten\w* to|said (?:he|she|they) (?:would|will)) "
+    r"(?:stab|shoot|knife|glass) (?:him|her|them|you|us|staff|my colleague|our \w+)"
+    r"(?! in the back\b)"
 )
 
 
@@ -1698,6 +1759,8 @@ def detect(text: str, tokens: Sequence[Token] | None = None) -> tuple[Finding, .
                     continue
                 if rule.kind in _ASKABLE and _asked_about(clause, m.start()):
                     continue
+                if _supposed(clause, m.start()):
+                    continue
                 if _vetoed_by_rule(rule, clause, m):
                     continue
                 found[rule.kind] = m.group(0)
@@ -1726,7 +1789,10 @@ def detect(text: str, tokens: Sequence[Token] | None = None) -> tuple[Finding, .
             found["medical"] = signs
     if "missing" in found and _found_again(whole):
         del found["missing"]  # "my son ran off - oh found him"
-    if found and any(not _negated_in(whole, m) for m in _RETRACTED.finditer(whole)):
+    if found and any(
+        not _negated_in(whole, m) and not _contradicted_after(whole, m.end())
+        for m in _RETRACTED.finditer(whole)
+    ):
         return ()  # "the printer is smoking again... joking, it's just jammed"
     if ("weapon" in found or "violence" in found) and "staff-threat" not in found:
         target = _STAFF_TARGET.search(whole)
@@ -1737,7 +1803,11 @@ def detect(text: str, tokens: Sequence[Token] | None = None) -> tuple[Finding, .
     if "self-harm" in found and not {"violence", "staff-threat"} & found.keys():
         # A knife in the hand of someone who "can't do this any more" is a crisis first;
         # a body in danger (an overdose taken, a collapse) still comes before it.
-        order = (*_BODY_FIRST, "self-harm", *(k for k in KINDS if k not in _BODY_FIRST))
+        order = (
+            *_BODY_FIRST,
+            "self-harm",
+            *(k for k in KINDS if k not in _BODY_FIRST and k != "self-harm"),
+        )
     return tuple(Finding(kind, found[kind]) for kind in order if kind in found)
 
 
@@ -1794,6 +1864,24 @@ _RETRACTED = _rx(
     r"joke"
 )
 
+# Said after a retraction or a routine mention, the teller says the danger is real after
+# all: "guests say it's a false alarm again but there's smoke coming under 112's door",
+# "fire door alarms going ... this isn't the test".
+_CONTRADICTED = _rx(
+    r"(?:is|was|s) not (?:a |the |just a |just the |another )?(?:test|drill|joke|practice|"
+    r"false alarm)|no joke|not (?:joking|kidding)|for real|(?:it|this) is (?:real|for real)|"
+    r"(?:a |an )?real (?:fire|smoke|flames?|emergency)|actual (?:\w+ )?(?:smoke|fire|flames?|"
+    r"haze|blood|gas|emergency)|(?:theres|there is|there are) (?:\w+ ){0,2}(?:smoke|flames?|"
+    r"fire|blood|sparks)|(?:full of|filling with|thick|black) smoke|this time|not laughing|"
+    r"(?:he|she|they) (?:is|are|s) not (?:laughing|joking|smiling)|(?:but|except) (?:now|this"
+    r" time)"
+)
+
+
+def _contradicted_after(text: str, offset: int) -> bool:
+    return _CONTRADICTED.search(text, offset) is not None
+
+
 # "She nearly fainted", "almost fell": it did not happen. A near-drowning did, though.
 _HEDGES = frozenset({"nearly", "almost", "practically", "virtually"})
 
@@ -1820,9 +1908,28 @@ _ENQUIRY = _rx(
 # procedure", "asked whether the gym has a defibrillator".
 _POLICY_QUESTION = _rx(
     r"(?:asked|asking|asks|wants to know|wanted to know) (?:if|whether) (?:we|you|the \w+|"
-    r"there) (?:have|has|is|are|sell|do|offer|stock)|(?:asked|asking|asks) about (?:our|your|"
-    r"the) (?:\w+ ){0,3}(?:procedure|procedures|policy|policies|plan|plans|process)"
+    r"there) (?:have|has|is|are|sell|do|offer|stock)|(?:asked|asking|asks|wants to know|"
+    r"wanted to know) (?:what|how) (?:our|your|the) (?:\w+ ){0,2}(?:procedure|procedures|"
+    r"policy|policies|plan|plans|process) (?:is|are|would be)|(?:asked|asking|asks) about "
+    r"(?:our|your|the) (?:\w+ ){0,3}(?:procedure|procedures|policy|policies|plan|plans|process)"
 )
+
+
+# A danger supposed, not seen: "asking what our procedure is if someone collapses",
+# "what do we do in case of a fire".
+_SUPPOSITION = _rx(
+    r"(?:what|how|procedure|policy|plan|process|protocol|drill|training|meant to do|supposed "
+    r"to do|do (?:we|you|i) do) (?:\w+ ){0,4}(?:if|in case|in the event|when) (?:of )?(?:someone|"
+    r"somebody|anyone|anybody|a (?:child|kid|customer|guest|patient|member|passenger|person|"
+    r"resident|visitor|fire|flood)|there (?:is|was|were|s) (?:a|an|ever a))"
+)
+
+
+def _supposed(clause: str, start: int) -> bool:
+    """Whether a supposition ("what our procedure is if someone ...") governs the words at
+    ``start`` (within eight words)."""
+    suppositions = list(_SUPPOSITION.finditer(clause, 0, start + 1))
+    return bool(suppositions) and clause.count(" ", suppositions[-1].end(), start) <= 8
 
 
 def _asked_about(clause: str, start: int) -> bool:
@@ -1859,7 +1966,17 @@ _FOUND_AGAIN = _rx(
     r"toilets|bathroom|car|next aisle|changing room)|behind|under)" + _STILL_GONE + r"|back "
     r"(?:in|within|after) "
     r"(?:a|two|five|ten|\d+) (?:minute|minutes|mins|seconds)|"
-    r"all (?:good|fine|sorted|okay) now|been found|found safe|"
+    # Found again within moments: "found in 2 mins in the cafe", "found within minutes",
+    # "was at reception a minute later", "found instantly".
+    r"(?:found|back|returned|turned up|reappeared|was at \w+(?: \w+)?) (?:\w+ ){0,4}(?:in|within|"
+    r"after|inside) (?:a|an|one|two|three|five|ten|\d+|under (?:a|\d+)|about (?:a|\d+)|less "
+    r"than (?:a|\d+)|a few|seconds|minutes|moments)(?: \w+)? ?(?:minute|minutes|min|mins|"
+    r"seconds|secs|moments?|no time)?|found (?:him |her |them )?(?:instantly|straight away|"
+    r"right away|in seconds|in no time|quickly|immediately|almost immediately)|(?:a|one|two|"
+    r"\d+|few) (?:minute|minutes|min|mins|seconds|secs) later|"
+    r"all (?:good|fine|sorted|okay) now|been found|found safe|sorted (?:ages|hours|a while|"
+    r"long|\w+ (?:minutes|mins|hours)) ago|turns out (?:he|she|they) (?:was|were|went|had "
+    r"gone|had been) (?:\w+ )?(?:with|home|to|in|at)" + _STILL_GONE + r"|"
     # Or minded all along: "on his own in the play area while she pays, she can see him".
     r"(?:she|he|they|mum|dad|parents?|mother|father|nan|gran) (?:\w+ )?(?:can see|is watching|"
     r"are watching|keeping an eye on|has an eye on) (?:him|her|them)|while (?:her |his |their |"
@@ -1875,7 +1992,8 @@ _SOMEONE_MISSING = _rx(
     r"missing|lost|wander\w*|gone|disappear\w*|vanish\w*|(?:can not|cannot|could not) find|"
     r"ran off|run off|runs off|bolted|no sign|separated|where (?:he|she|they) (?:is|are|was|"
     r"went)|not (?:with|there|here|back)|looking for|search\w*|on (?:his|her|their) own|"
-    r"alone|unattended|by (?:himself|herself|themselves)|left (?:him|her|them)"
+    r"alone|unattended|by (?:himself|herself|themselves)|left (?:him|her|them)|(?:did not|"
+    r"never) (?:get off|come home|come out|turn up|arrive|show up)|lost kid|lost child"
 )
 
 
@@ -1980,7 +2098,8 @@ def _vetoed(veto: re.Pattern[str], clause: str, hit: re.Match[str]) -> bool:
 _MENACE = _rx(
     r"threaten\w*|waving|waved|brandish\w*|pointing it|pointed it|gripping|holding it (?:up|"
     r"out|to)|pulled (?:it|out)|came at|lunged|(?:will|would|going to|gonna) use it|swinging "
-    r"it|held it to"
+    r"it|held it to|(?:going to|gonna|will|threaten\w* to|said (?:he|she|they) would) (?:cut|"
+    r"stab|slash) (?:him|her|them|you|us|me|the \w+|our \w+|my \w+)"
 )
 
 
@@ -2034,7 +2153,10 @@ _ROUTINE = re.compile(
     r"dad|mother|father|parents?|sister|brother))|"
     # Fire-safety kit, asked about or broken, is no fire; a joke is no threat.
     r"fire (?:exit|exits|door|doors|escape|extinguishers?|blanket|drill|alarm test|safety|"
-    r"marshal|warden|assembly|risk|certificate|pit|place|side|exit sign)|smoke alarm "
+    r"marshal|warden|assembly|risk|certificate|pit|place|side|exit sign)|car alarms?|"
+    # Gym kit named for the body: "the leg press is broken".
+    r"(?:leg|chest|shoulder|calf|hip|ab|back|neck) (?:press|presses|curl|curls|extension|"
+    r"extensions|machine|machines|raise|raises|roller|stretcher)|smoke alarm "
     r"(?:battery|batteries|chirp\w*|beep\w*)|water feature|(?:burnt|burned) (?:the |his |her |"
     r"some )?(?:toast|food|"
     r"pizza|chips|bacon|rice|edges|bits)|lost (?:a|his|her|their) (?:baby )?(?:tooth|teeth|"
@@ -2074,8 +2196,13 @@ def routine_mention(
     # "Came back", "turned up": the search is over only if someone was missing ("the
     # rider came back shaking" is no search).
     missing = _SOMEONE_MISSING.search(" ".join(t.word for t in tokens)) is not None
-    for words in clauses_of(tokens):
-        clause = " ".join(words)
+    clauses = clauses_of(tokens)
+    texts = [" ".join(words) for words in clauses]
+    for at, words in enumerate(clauses):
+        clause = texts[at]
+        # An idiom, a joke or a routine mention the teller goes on to contradict ("...
+        # false alarm again but there's smoke under the door") explains nothing.
+        later = " | ".join(texts[at:])
         routine = _ROUTINE.search(clause) if idioms else None
         if routine is None and idioms and lost_items:
             routine = _LOST_ITEM.search(clause)
@@ -2083,21 +2210,28 @@ def routine_mention(
             routine is not None
             and not _negated(words, _word_index(clause, routine.start()))
             and not _WIELDED.search(clause)
+            and not _contradicted_after(later, routine.end())
         ):
             return routine.group(0)
-        settled = (
+        told_settled = (
             (_FOUND_AGAIN.search(clause) if missing else None)
             or _ALL_WELL.search(clause)
             or _FINE_CLAUSE.search(clause)
             or _POLICY_QUESTION.search(clause)
         )
-        if settled is not None and not reassurance and _is_reassurance(settled.group(0)):
-            settled = None
+        if told_settled is not None and not reassurance and _is_reassurance(told_settled.group(0)):
+            told_settled = None
         retracted = _RETRACTED.search(clause)
-        if retracted is not None and not _negated(words, _word_index(clause, retracted.start())):
+        if (
+            retracted is not None
+            and not _negated(words, _word_index(clause, retracted.start()))
+            and not _contradicted_after(later, retracted.end())
+        ):
             return retracted.group(0)  # "a regular joked he'd jump off a bridge"
-        if settled is not None and not _negated(words, _word_index(clause, settled.start())):
-            return settled.group(0)  # "while his mum pays", "but he is fine"; not "no
+        if told_settled is not None and not _negated(
+            words, _word_index(clause, told_settled.start())
+        ):
+            return told_settled.group(0)  # "while his mum pays", "but he is fine"; not "no
             # parent has turned up"
         if _ANY_RULE.search(clause) is None:
             continue
@@ -2110,6 +2244,6 @@ def routine_mention(
             if rule.veto is None:
                 continue
             for m in rule.pattern.finditer(clause):
-                if _vetoed_by_rule(rule, clause, m):
+                if _vetoed_by_rule(rule, clause, m) and not _contradicted_after(later, m.end()):
                     return m.group(0)
     return None
