@@ -112,9 +112,11 @@ MISSING_PLAYBOOK = "missing-person"
 # him" or "only joking" still settles a line. Set above the idioms the tests name, which
 # the readers also take for danger ("the band set the dance floor on fire": 0.83 / 0.93);
 # on 6,612 new lines, before the models were trained on them, 0.6 / 0.8 answered 10 more
-# of 1,989 emergencies for 2 more false alarms in 4,086, but paged on those idioms.
+# of 1,989 emergencies for 2 more false alarms in 4,086, but paged on those idioms. With
+# the readers retrained on 54,009 lines, a mass of 0.9 to 0.95 answered 2 more of the
+# 1,311 emergencies of the development sets than 0.97, with no more false alarms.
 IDIOM_OVERRULE_DANGER = 0.9
-IDIOM_OVERRULE_MASS = 0.97
+IDIOM_OVERRULE_MASS = 0.93
 # A page from a word rule alone (not for danger, nor a customer leaving, which has rules
 # of its own) is dropped when the escalation model puts at least this probability on "no
 # manager needed". On the development sets 0.9 dropped 12 of 74 false alarms and none of

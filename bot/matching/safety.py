@@ -1787,6 +1787,8 @@ def detect(text: str, tokens: Sequence[Token] | None = None) -> tuple[Finding, .
         signs = _signs(whole)
         if signs:
             found["medical"] = signs
+    if "fire" in found and _goods_brought_back(whole):
+        del found["fire"]  # "the blender smelt of burning and stopped, she's brought it in"
     if "missing" in found and _found_again(whole):
         del found["missing"]  # "my son ran off - oh found him"
     if found and any(
@@ -2004,6 +2006,22 @@ _FINE_CLAUSE = re.compile(r"(?:^|\| )(?:fine|okay|alright|all good)(?: now)?(?= 
 def _is_reassurance(words: str) -> bool:
     """ "she is fine", "all good now": someone said to be well, not found or explained."""
     return _ALL_WELL.search(words) is not None or _FINE_CLAUSE.search(words) is not None
+
+
+# A faulty item brought back to us, its fright over: "motor smelt like burning and
+# stopped, she's brought it in with the receipt", "sparked once, she unplugged it, wants
+# a replacement". A product defect to stop using, not a fire; unless it is still going.
+_GOODS_BACK = _rx(
+    r"brought (?:it |them |the \w+ )?(?:in|back)|bringing (?:it |them )?(?:in|back)|returning|"
+    r"returned it|wants? (?:\w+ )?(?:a |her |his |their )?(?:refund|replacement|exchange|new one|"
+    r"money back|swap)|(?:under|on) (?:the )?(?:warranty|guarantee)|(?:with|has|had|got) "
+    r"(?:the |her |his )?receipt|unplugged (?:it|them)|switched (?:it|them) off"
+)
+_STILL_GOING = _rx(r"now|still|right now|at the moment|currently|keeps|again|spreading|kids in")
+
+
+def _goods_brought_back(whole: str) -> bool:
+    return _GOODS_BACK.search(whole) is not None and _STILL_GOING.search(whole) is None
 
 
 def _found_again(whole: str) -> bool:
