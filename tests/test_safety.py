@@ -512,6 +512,58 @@ def test_danger_words_said_of_something_else_page_nobody(
     assert not result.escalate, (result.all_reasons, result.signal_phrases, ids(result)[:3])
 
 
+@pytest.mark.parametrize(
+    ("expected", "text"),
+    [
+        # A false alarm or a drill the teller goes on to contradict.
+        (
+            "safety-emergency",
+            "people say the alarm is just a false alarm again but theres smoke coming out of "
+            "the stockroom vent",
+        ),
+        ("safety-emergency", "the fire door alarm is going off and this is not the drill"),
+        # Plain signs said without the usual words.
+        ("medical-emergency", "lady had a fit by the self service tills"),
+        ("medical-emergency", "the plumber fell through the ceiling hatch in the back office"),
+        ("self-harm-or-crisis", "young lad in the waiting room has cut his wrists on purpose"),
+        ("safety-emergency", "there's a teenager on the tracks at platform 2"),
+        ("safety-emergency", "crew shouting someone went overboard off the back of the ferry"),
+        ("safety-emergency", "man at the counter pulled a hammer on the cashier"),
+        ("safety-emergency", "customer says she will cut the receptionist with the kitchen knife"),
+        ("safety-emergency", "the car went through the front window into the cafe tables"),
+        ("medical-emergency", "tenant says her dad has been on the floor since last night"),
+    ],
+)
+def test_danger_told_plainly_or_after_a_false_alarm_answers_safety_first(
+    shipped: PlaybookMatcher, expected: str, text: str
+) -> None:
+    result = shipped.match(text)
+    assert ids(result)[0] == expected, (ids(result)[:3], result.answered_by)
+    assert result.escalate and "safety" in result.all_reasons
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Supposed, not seen.
+        "a parent asked what our plan is if a child collapses in the pool",
+        # A faulty item brought back, its fright over.
+        "the toaster she bought sparked once and she unplugged it, wants a replacement",
+        "kettle smelt of burning and stopped working, he has brought it back with the receipt",
+        # A search over in moments.
+        "toddler wandered off in the garden centre, found in 2 mins by the fish tanks",
+        # Figures of speech.
+        "he feels stabbed in the back by the bank after they closed his overdraft",
+        "she has fallen for the winter coats, asking if there is a student discount",
+    ],
+)
+def test_a_danger_supposed_over_or_a_figure_of_speech_pages_nobody(
+    shipped: PlaybookMatcher, text: str
+) -> None:
+    result = shipped.match(text)
+    assert not result.escalate, (result.all_reasons, result.signal_phrases, ids(result)[:3])
+
+
 def test_a_fright_still_going_on_pages(shipped: PlaybookMatcher) -> None:
     result = shipped.match("mum thought her son was with dad but dad came back alone and he's gone")
     assert ids(result)[0] == "missing-person"

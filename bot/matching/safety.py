@@ -421,7 +421,10 @@ _RULES: tuple[_Rule, ...] = (
         r"bulging|"
         r"collapsing|collapsed|coming down|caved|came down|fell|fallen)|burst (?:water )?"
         r"(?:pipe|pipes|main)|pipes? (?:has |have )?burst|sewage",
-        veto=r"flood(?:ed|ing|s)? (?:of|with) (?:calls|orders|emails|complaints|requests|"
+        # Someone falling through a ceiling is hurt, not flooded.
+        veto=r"(?:fell|fallen|falling|crashed|dropped|put (?:his|her|their) (?:foot|leg)) "
+        r"(?:\w+ ){0,2}through the (?:ceiling|roof)|"
+        r"flood(?:ed|ing|s)? (?:of|with) (?:calls|orders|emails|complaints|requests|"
         r"bookings|messages|customers|people|tears|enquiries)|flood(?:ed|ing)? (?:in|back) "
         r"(?:with )?(?:customers|orders|calls|people|memories)|flood gates|flood ?lights?|"
         r"(?:dishwasher|washer|washing machine|machine|fridge|freezer|kettle|ice maker|coffee "
@@ -1705,6 +1708,10 @@ _UNMISTAKABLE = _rx(
     r"|(?:going to|gonna|will|threaten\w* to|said (?:he|she|they) (?:would|will)) "
     r"(?:stab|shoot|knife|glass) (?:him|her|them|you|us|staff|my colleague|our \w+)"
     r"(?! in the back\b)"
+    # A vehicle into a building or a crowd is no figure of speech.
+    r"|(?:car|van|lorry|truck|bus|vehicle) (?:\w+ ){0,6}(?:went|came|ploughed|plowed|smashed|"
+    r"crashed|drove) (?:into|through) (?:the |our |a )?(?:\w+ )?(?:window|front|tables|people|"
+    r"crowd|queue|terrace|entrance|cafe|store|shop)"
 )
 
 
@@ -1834,7 +1841,8 @@ _PAST = _rx(
     r"thank you|(?:he|she|they) (?:is|are) (?:home|fine|okay|ok|better|well)))"
 )
 _NOW = _rx(r"now|still|again|right now|currently|today|tonight|this (?:morning|afternoon|evening)|"
-    r"just now")
+    r"just now|since (?:yesterday|last|this|the other|(?:mon|tues|wednes|thurs|fri|satur|sun)day|"
+    r"\d+)")
 
 
 def _over(clause: str) -> bool:
