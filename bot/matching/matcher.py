@@ -69,6 +69,15 @@ SAFETY_LEARNED_TRUST = 0.55
 # classifier: 0.5 caught 1 more of 591 emergencies and 2 more of 904 due pages than 0.6,
 # for 4 more false alarms in 1,436.
 SAFETY_MASS_TRUST = 0.5
+# The classifier's safety mass alone (no phrase the detector knows) is taken for an
+# emergency only when the escalation model reads at least this much danger too, except a
+# crisis, whose indirect wording that model reads least ("she won't be here next week,
+# thanked us all for everything": 0.2). On the development sets (4,668 lines with dev11
+# and dev12): 5 fewer false alarms ("asking can she take ibuprofen with her blood
+# pressure tablets", "pulled the emergency cord for a dropped phone"), no emergency lost;
+# 0.3 lost one.
+MASS_DANGER_FLOOR = 0.25
+CRISIS_PLAYBOOK = "self-harm-or-crisis"
 # The classifier's probability of a word-of-mouth playbook (a review threat) above which
 # a line without negative words is still a threat, not praise. No change on the
 # development sets; on the 5,398 lines of the latest training authors (read by the
@@ -108,15 +117,21 @@ MISSING_PLAYBOOK = "missing-person"
 # Both readers all but sure of danger (the escalation model's probability of it, the
 # classifier's of the safety playbooks) overrule an idiom or a routine situation the
 # alarming words could also be: a backstop for a word list that matched too much ("lad
-# grabbed the fire extinguisher and is swinging it": 0.94 / 1.0). The teller's own "found
-# him" or "only joking" still settles a line. Set above the idioms the tests name, which
-# the readers also take for danger ("the band set the dance floor on fire": 0.83 / 0.93);
-# on 6,612 new lines, before the models were trained on them, 0.6 / 0.8 answered 10 more
-# of 1,989 emergencies for 2 more false alarms in 4,086, but paged on those idioms. With
-# the readers retrained on 54,009 lines, a mass of 0.9 to 0.95 answered 2 more of the
-# 1,311 emergencies of the development sets than 0.97, with no more false alarms.
+# grabbed the fire extinguisher and is swinging it": 0.94 / 1.0). Set above the idioms
+# the tests name, which the readers also take for danger ("the band set the dance floor
+# on fire"); with the readers retrained on 54,009 lines, a mass of 0.9 to 0.95 answered 2
+# more of the 1,311 emergencies of the development sets than 0.97, no more false alarms.
 IDIOM_OVERRULE_DANGER = 0.9
 IDIOM_OVERRULE_MASS = 0.93
+# Both readers this sure overrule words that would settle the line as asked about or
+# well ("asked about our policy", "says she's fine"). The teller's "found him" and a
+# child minded ("while she pays, she can see him") are not overruled: the readers take
+# "found in 2 mins by the fish tanks" for danger at 0.95 / 0.97. On 1,200 new lines by a
+# new author, before any model read them: 1 more of 800 emergencies, no more false alarms
+# there or on the other development sets (4,668 lines); overruling "found" too answered
+# 8 more, but paged on the tests' settled searches.
+READERS_SURE_DANGER = 0.8
+READERS_SURE_MASS = 0.9
 # A page from a word rule alone (not for danger, nor a customer leaving, which has rules
 # of its own) is dropped when the escalation model puts at least this probability on "no
 # manager needed". On the development sets 0.9 dropped 12 of 74 false alarms and none of
@@ -311,9 +326,7 @@ class PlaybookMatcher:
         """Both readers of the whole line find next to no danger where a safety word of
         the text's own signals is ("she's fallen for the new range")."""
         return (
-            reading is not None
-            and reading.danger < DOUBT_DANGER
-            and base.safety_mass < DOUBT_MASS
+            reading is not None and reading.danger < DOUBT_DANGER and base.safety_mass < DOUBT_MASS
         )
 
     def _without_safety_signal(self, base: MatchResult) -> MatchResult:
@@ -371,7 +384,7 @@ class PlaybookMatcher:
             return self._vague(base, text, probabilities) or replace(base, guesses=base.ranked)
         top_id = base.ranked[0].playbook_id
         if top_id in safety.SAFETY_PLAYBOOKS:
-            sure = self._trusted_emergency(base) or base.safety_mass >= SAFETY_MASS_TRUST
+            sure = self._trusted_emergency(base) or self._mass_sure(base, reading)
             routine = sure and self._routine(base, text, tokens, reading)
             if sure and not routine:
                 # The detector found no phrase it knows, but the reading of the whole
@@ -388,7 +401,7 @@ class PlaybookMatcher:
             return self._demoted(base, explained=bool(routine))
         learned_safety = base.learned_safety
         if (
-            base.safety_mass >= SAFETY_MASS_TRUST
+            self._mass_sure(base, reading)
             and learned_safety is not None
             and not self._routine(base, text, tokens, reading)
         ):
@@ -466,17 +479,16 @@ class PlaybookMatcher:
         of the whole line are sure of a medical emergency, a reassurance does not count:
         "blood trickling from under his hat, says he slipped earlier but he's fine" is
         not settled by "he's fine" (someone hurt often says so). An idiom ("missing in
-        action") or a child "in the ball pit while she pays" still explains it away."""
-        idioms_overruled = (
-            reading is not None
-            and reading.danger >= IDIOM_OVERRULE_DANGER
-            and base.safety_mass >= IDIOM_OVERRULE_MASS
-        )
-        overruled = (
-            reading is not None
-            and base.learned_safety == REASSURANCE_OVERRULED
-            and reading.danger >= ROUTINE_OVERRULE_DANGER
-            and base.safety_mass >= ROUTINE_OVERRULE_MASS
+        action") explains it away unless both readers are all but sure of danger
+        (``IDIOM_OVERRULE_*``); "asked about our policy" unless they are sure
+        (``READERS_SURE_*``); "found him" and a child "in the ball pit while she pays"
+        always do."""
+
+        def both_sure(danger: float, mass: float) -> bool:
+            return reading is not None and reading.danger >= danger and base.safety_mass >= mass
+
+        reassurance_overruled = base.learned_safety == REASSURANCE_OVERRULED and both_sure(
+            ROUTINE_OVERRULE_DANGER, ROUTINE_OVERRULE_MASS
         )
         # A lost thing explains a lost-child reading ("lost his teddy, mum with him"), not
         # another danger ("left her bag and phone on the chair and walked out").
@@ -484,9 +496,10 @@ class PlaybookMatcher:
         return safety.routine_mention(
             text,
             tokens,
-            reassurance=not overruled,
-            idioms=not idioms_overruled,
+            reassurance=not reassurance_overruled,
+            idioms=not both_sure(IDIOM_OVERRULE_DANGER, IDIOM_OVERRULE_MASS),
             lost_items=lost_items,
+            settled=not both_sure(READERS_SURE_DANGER, READERS_SURE_MASS),
         )
 
     def _vague(
@@ -684,6 +697,16 @@ class PlaybookMatcher:
             phrases=base.signal_phrases,
             playbook_reasons=self._always.get(order[0], ()),
             kinds=(),
+        )
+
+    @staticmethod
+    def _mass_sure(base: MatchResult, reading: EscalationReading | None) -> bool:
+        """The classifier puts enough of the line on the safety playbooks together, and
+        the escalation model does not all but rule danger out (``MASS_DANGER_FLOOR``)."""
+        return base.safety_mass >= SAFETY_MASS_TRUST and (
+            reading is None
+            or reading.danger >= MASS_DANGER_FLOOR
+            or base.learned_safety == CRISIS_PLAYBOOK
         )
 
     def _trusted_emergency(self, base: MatchResult) -> bool:

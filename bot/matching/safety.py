@@ -2208,6 +2208,7 @@ def routine_mention(
     reassurance: bool = True,
     idioms: bool = True,
     lost_items: bool = True,
+    settled: bool = True,
 ) -> str | None:
     """The words that make this line routine despite alarming vocabulary, if any: an
     idiom one of the rules recognised and vetoed ("bleeding him dry", "the band set the
@@ -2216,7 +2217,10 @@ def routine_mention(
     said to be fine ("but he is fine", "all good now") does not count. ``idioms=False``:
     only the teller's own words that it is over or was a joke count ("found him", "only
     kidding"), not an idiom or a routine situation the alarming words may also be.
-    ``lost_items=False``: a thing lost ("left her bag") does not count."""
+    ``lost_items=False``: a thing lost ("left her bag") does not count.
+    ``settled=False``: someone said to be well or a question about our policy ("she is
+    fine", "asked about our procedure") does not count either; "found him", the
+    teller's "only joking" and a danger told as over still do."""
     if tokens is None:
         tokens = tokenise(text, keep_numbers=True)
     # "Came back", "turned up": the search is over only if someone was missing ("the
@@ -2239,11 +2243,14 @@ def routine_mention(
             and not _contradicted_after(later, routine.end())
         ):
             return routine.group(0)
-        told_settled = (
-            (_FOUND_AGAIN.search(clause) if missing else None)
-            or _ALL_WELL.search(clause)
-            or _FINE_CLAUSE.search(clause)
-            or _POLICY_QUESTION.search(clause)
+        told_settled = (_FOUND_AGAIN.search(clause) if missing else None) or (
+            (
+                _ALL_WELL.search(clause)
+                or _FINE_CLAUSE.search(clause)
+                or _POLICY_QUESTION.search(clause)
+            )
+            if settled
+            else None
         )
         if told_settled is not None and not reassurance and _is_reassurance(told_settled.group(0)):
             told_settled = None
