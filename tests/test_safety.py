@@ -532,6 +532,17 @@ def test_danger_words_said_of_something_else_page_nobody(
         ("safety-emergency", "customer says she will cut the receptionist with the kitchen knife"),
         ("safety-emergency", "the car went through the front window into the cafe tables"),
         ("medical-emergency", "tenant says her dad has been on the floor since last night"),
+        # Words that settle a search, said of before the person went.
+        ("missing-person", "dad can't find his little girl, says she was under the slide"),
+        (
+            "missing-person",
+            "carer says she was with him at the till and now her client with dementia has "
+            "wandered off",
+        ),
+        (
+            "self-harm-or-crisis",
+            "caller keeps thinking about taking all her pills, lives alone, has got them out",
+        ),
     ],
 )
 def test_danger_told_plainly_or_after_a_false_alarm_answers_safety_first(

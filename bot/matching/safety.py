@@ -1970,18 +1970,26 @@ _ALL_WELL = _rx(
 # Said after the words that settle a search, these say the person is still gone.
 _STILL_GONE = (
     r"(?!.*\b(?:gone|missing|nowhere|not there|is not (?:on|in|at|by|with|there)|are not "
-    r"(?:on|in|at|by|with|there)|disappeared|vanished|can not find|cannot find|no sign)\b)"
+    r"(?:on|in|at|by|with|there)|disappeared|vanished|can not find|cannot find|no sign|"
+    r"wandered (?:off|out|away)|walked (?:off|out|away)|ran off|run off|slipped out)\b)"
 )
 _FOUND_AGAIN = _rx(
-    r"(?:found|spotted|got) (?:him|her|them)(?! (?:on|in|lying|unconscious|collapsed|crying|"
+    # "Got them back" is found; "she's got them out now" (her tablets) is not.
+    r"got (?:him|her|them) back|(?:found|spotted) (?:him|her|them)(?! (?:on|in|lying|"
+    r"unconscious|collapsed|crying|"
     r"alone|wandering|outside|by|near|at|under|behind|hiding|locked|trapped)\b)|(?:he|she|"
     r"they) (?:is|are|was|were|has|have|came|come) (?:back|found|here now|turned up|safe|"
-    r"fine|with (?:mum|dad|her|him|them|us|his|her))|turned up|reunited|false alarm|panic "
+    r"fine|with (?:mum|dad|her|him|them|us|his|her))" + _STILL_GONE + r"|turned up|reunited|"
+    r"false alarm|panic "
     r"over|(?:came|come|comes) (?:straight |right |back )?back(?! to)" + _STILL_GONE + r"|"
     # A fright that was wrong: "thought she'd lost her boy ... he was hiding in the rail".
     r"thought (?:\w+ ){0,3}(?:lost|missing|wandered|gone|run off|ran off)" + _STILL_GONE + r"|"
-    r"(?:he|she|they) (?:was|were) (?:only |just )?(?:hiding|playing|in the (?:loo|toilet|"
-    r"toilets|bathroom|car|next aisle|changing room)|behind|under)" + _STILL_GONE + r"|back "
+    # "He was under the table" settles a search only when said as the answer ("he was
+    # just under the table"): "can't find her toddler, swears he was under the table a
+    # min ago" is where he was before he went.
+    r"(?:he|she|they) (?:was|were) (?:(?:only |just |actually )?(?:hiding|in the (?:loo|toilet|"
+    r"toilets|bathroom|car|next aisle|changing room))|(?:only|just|actually) (?:playing|"
+    r"behind|under))" + _STILL_GONE + r"|back "
     r"(?:in|within|after) "
     r"(?:a|two|five|ten|\d+) (?:minute|minutes|mins|seconds)|"
     # Found again within moments: "found in 2 mins in the cafe", "found within minutes",
