@@ -543,6 +543,10 @@ def test_danger_words_said_of_something_else_page_nobody(
             "self-harm-or-crisis",
             "caller keeps thinking about taking all her pills, lives alone, has got them out",
         ),
+        # Gone, in the words carers and parents use.
+        ("missing-person", "gran with dementia hasnt been home since lunch, daughter on the phone"),
+        ("missing-person", "mum says her 12 year old has run away after a row, last seen here"),
+        ("missing-person", "toddler wasn't in the trolley seat when mum came back from the car"),
     ],
 )
 def test_danger_told_plainly_or_after_a_false_alarm_answers_safety_first(
