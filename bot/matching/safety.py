@@ -2252,12 +2252,14 @@ def routine_mention(
     # rider came back shaking" is no search).
     missing = _SOMEONE_MISSING.search(" ".join(t.word for t in tokens)) is not None
     clauses = clauses_of(tokens)
-    texts = [" ".join(words) for words in clauses]
-    for at, words in enumerate(clauses):
-        clause = texts[at]
-        # An idiom, a joke or a routine mention the teller goes on to contradict ("...
-        # false alarm again but there's smoke under the door") explains nothing.
-        later = " | ".join(texts[at:])
+    # The whole line once, each clause's offset in it: an idiom, a joke or a routine
+    # mention the teller goes on to contradict ("... false alarm again but there's smoke
+    # under the door") explains nothing, so what follows a hit is read to the line's end.
+    whole = " | ".join(" ".join(words) for words in clauses)
+    offset = 0
+    for words in clauses:
+        clause = " ".join(words)
+        at, offset = offset, offset + len(clause) + len(" | ")
         routine = _ROUTINE.search(clause) if idioms else None
         if routine is None and idioms and lost_items:
             routine = _LOST_ITEM.search(clause)
@@ -2265,7 +2267,7 @@ def routine_mention(
             routine is not None
             and not _negated(words, _word_index(clause, routine.start()))
             and not _WIELDED.search(clause)
-            and not _contradicted_after(later, routine.end())
+            and not _contradicted_after(whole, at + routine.end())
         ):
             return routine.group(0)
         told_settled = (_FOUND_AGAIN.search(clause) if missing else None) or (
@@ -2283,7 +2285,7 @@ def routine_mention(
         if (
             retracted is not None
             and not _negated(words, _word_index(clause, retracted.start()))
-            and not _contradicted_after(later, retracted.end())
+            and not _contradicted_after(whole, at + retracted.end())
         ):
             return retracted.group(0)  # "a regular joked he'd jump off a bridge"
         if told_settled is not None and not _negated(
@@ -2302,6 +2304,8 @@ def routine_mention(
             if rule.veto is None:
                 continue
             for m in rule.pattern.finditer(clause):
-                if _vetoed_by_rule(rule, clause, m) and not _contradicted_after(later, m.end()):
+                if _vetoed_by_rule(rule, clause, m) and not _contradicted_after(
+                    whole, at + m.end()
+                ):
                     return m.group(0)
     return None
