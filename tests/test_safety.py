@@ -547,6 +547,8 @@ def test_danger_words_said_of_something_else_page_nobody(
         ("missing-person", "gran with dementia hasnt been home since lunch, daughter on the phone"),
         ("missing-person", "mum says her 12 year old has run away after a row, last seen here"),
         ("missing-person", "toddler wasn't in the trolley seat when mum came back from the car"),
+        # Found, but not safe: no search is over.
+        ("missing-person", "son went missing at the pool and they found him in a bad way"),
     ],
 )
 def test_danger_told_plainly_or_after_a_false_alarm_answers_safety_first(

@@ -2003,10 +2003,11 @@ _FOUND_AGAIN = _rx(
     r"(?:a|two|five|ten|\d+) (?:minute|minutes|mins|seconds)|"
     # Found again within moments: "found in 2 mins in the cafe", "found within minutes",
     # "was at reception a minute later", "found instantly".
+    # A number needs its unit: "found him in a bad way" is no search over.
     r"(?:found|back|returned|turned up|reappeared|was at \w+(?: \w+)?) (?:\w+ ){0,4}(?:in|within|"
-    r"after|inside) (?:a|an|one|two|three|five|ten|\d+|under (?:a|\d+)|about (?:a|\d+)|less "
-    r"than (?:a|\d+)|a few|seconds|minutes|moments)(?: \w+)? ?(?:minute|minutes|min|mins|"
-    r"seconds|secs|moments?|no time)?|found (?:him |her |them )?(?:instantly|straight away|"
+    r"after|inside) (?:(?:a|an|one|two|three|five|ten|\d+|under (?:a|\d+)|about (?:a|\d+)|less "
+    r"than (?:a|\d+)|a few) (?:\w+ )?(?:minute|minutes|min|mins|seconds|secs|moments?)|seconds|"
+    r"minutes|moments|no time)|found (?:him |her |them )?(?:instantly|straight away|"
     r"right away|in seconds|in no time|quickly|immediately|almost immediately)|(?:a|one|two|"
     r"\d+|few) (?:minute|minutes|min|mins|seconds|secs) later|"
     r"all (?:good|fine|sorted|okay) now|been found|found safe|sorted (?:ages|hours|a while|"
