@@ -549,6 +549,23 @@ def test_danger_words_said_of_something_else_page_nobody(
         ("missing-person", "toddler wasn't in the trolley seat when mum came back from the car"),
         # Found, but not safe: no search is over.
         ("missing-person", "son went missing at the pool and they found him in a bad way"),
+        # A belief that they were safe is how someone goes missing, not a fright over.
+        (
+            "missing-person",
+            "swim teacher thought the boy had gone with his mum, mum is at reception and he "
+            "never came out of the changing rooms",
+        ),
+        (
+            "missing-person",
+            "parent says her son didnt come out after football club, coach thought hed gone "
+            "home with a friend",
+        ),
+        # A joke the teller doubts was one.
+        (
+            "self-harm-or-crisis",
+            "regular told the barman he won't see christmas, said it twice, not sure he was "
+            "joking",
+        ),
     ],
 )
 def test_danger_told_plainly_or_after_a_false_alarm_answers_safety_first(

@@ -1909,6 +1909,14 @@ def _contradicted_after(text: str, offset: int) -> bool:
     return _CONTRADICTED.search(text, offset) is not None
 
 
+# A joke the teller doubts was one: "i don't think he was joking", "not sure she was
+# kidding". Beyond the negation window, and "sure" ends a plain negation's reach.
+_JOKE_DOUBTED = _rx(
+    r"(?:not|never) (?:think|thinking|believe|reckon|sure|convinced) (?:\w+ ){0,3}(?:joking|"
+    r"kidding)|(?:doubt|did not sound like|not like) (?:\w+ ){0,3}(?:joking|kidding)"
+)
+
+
 # "She nearly fainted", "almost fell": it did not happen. A near-drowning did, though.
 _HEDGES = frozenset({"nearly", "almost", "practically", "virtually"})
 
@@ -1978,8 +1986,8 @@ _ALL_WELL = _rx(
 # A person said to be found, back or safe: the search is over.
 # Said after the words that settle a search, these say the person is still gone.
 _STILL_GONE = (
-    r"(?!.*\b(?:gone|missing|nowhere|not there|is not (?:on|in|at|by|with|there)|are not "
-    r"(?:on|in|at|by|with|there)|disappeared|vanished|can not find|cannot find|no sign|"
+    r"(?!.*\b(?:gone|missing|nowhere|not there|(?:is|are|was|were) not (?:on|in|at|by|with|"
+    r"there)|disappeared|vanished|can not find|cannot find|no sign|"
     r"wandered (?:off|out|away)|walked (?:off|out|away)|ran off|run off|slipped out)\b)"
 )
 _FOUND_AGAIN = _rx(
@@ -1992,7 +2000,10 @@ _FOUND_AGAIN = _rx(
     r"false alarm|panic "
     r"over|(?:came|come|comes) (?:straight |right |back )?back(?! to)" + _STILL_GONE + r"|"
     # A fright that was wrong: "thought she'd lost her boy ... he was hiding in the rail".
-    r"thought (?:\w+ ){0,3}(?:lost|missing|wandered|gone|run off|ran off)" + _STILL_GONE + r"|"
+    # Not a belief that they were safe: "instructor thought he'd gone with mum" is how
+    # a child goes missing.
+    r"thought (?:\w+ ){0,3}(?:lost|missing|wandered|gone|run off|ran off)(?! (?:home|off )?"
+    r"with\b| home\b)" + _STILL_GONE + r"|"
     # "He was under the table" settles a search only when said as the answer ("he was
     # just under the table"): "can't find her toddler, swears he was under the table a
     # min ago" is where he was before he went.
@@ -2269,6 +2280,7 @@ def routine_mention(
             and not _negated(words, _word_index(clause, routine.start()))
             and not _WIELDED.search(clause)
             and not _contradicted_after(whole, at + routine.end())
+            and not _JOKE_DOUBTED.search(clause)
         ):
             return routine.group(0)
         told_settled = (_FOUND_AGAIN.search(clause) if missing else None) or (
@@ -2287,6 +2299,7 @@ def routine_mention(
             retracted is not None
             and not _negated(words, _word_index(clause, retracted.start()))
             and not _contradicted_after(whole, at + retracted.end())
+            and not _JOKE_DOUBTED.search(clause)
         ):
             return retracted.group(0)  # "a regular joked he'd jump off a bridge"
         if told_settled is not None and not _negated(
