@@ -560,6 +560,12 @@ def test_danger_words_said_of_something_else_page_nobody(
             "parent says her son didnt come out after football club, coach thought hed gone "
             "home with a friend",
         ),
+        # A vehicle used as a weapon; a missing adult whose condition makes it urgent.
+        ("safety-emergency", "fella in the drive thru lane reversed his van at the attendant"),
+        (
+            "missing-person",
+            "carer says her client who is diabetic hasn't been seen since breakfast",
+        ),
         # A joke the teller doubts was one.
         (
             "self-harm-or-crisis",
@@ -589,6 +595,18 @@ def test_danger_told_plainly_or_after_a_false_alarm_answers_safety_first(
         # Figures of speech.
         "he feels stabbed in the back by the bank after they closed his overdraft",
         "she has fallen for the winter coats, asking if there is a student discount",
+        "she feels like she has been stabbed in the back after 10 years as a member",
+        "his weekend plans went up in flames when we cancelled the tour",
+        "the live band is making my ears bleed and table 9 want to move",
+        # A thing that fell down, kit looked after, a precaution asked about.
+        "the marquee we rented to them collapsed overnight in the storm, nobody was there, "
+        "they want their deposit back",
+        "the defibrillator is being inspected this morning so the cabinet in reception is empty",
+        "dad asking what we do if his daughter with a peanut allergy eats something by "
+        "mistake, do we carry an epipen",
+        # A hazard checked and declared safe.
+        "gas smell in the lobby was the drains, engineer checked and gave us the all clear, "
+        "guest wants a discount for the hassle",
     ],
 )
 def test_a_danger_supposed_over_or_a_figure_of_speech_pages_nobody(

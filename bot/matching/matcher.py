@@ -114,6 +114,8 @@ ROUTINE_OVERRULE_DANGER = 0.7
 ROUTINE_OVERRULE_MASS = 0.5
 REASSURANCE_OVERRULED = "medical-emergency"
 MISSING_PLAYBOOK = "missing-person"
+# The playbook of fire, gas and flood, which an engineer's "all clear" settles.
+HAZARD_PLAYBOOK = "safety-emergency"
 # Both readers all but sure of danger (the escalation model's probability of it, the
 # classifier's of the safety playbooks) overrule an idiom or a routine situation the
 # alarming words could also be: a backstop for a word list that matched too much ("lad
@@ -493,6 +495,10 @@ class PlaybookMatcher:
         # A lost thing explains a lost-child reading ("lost his teddy, mum with him"), not
         # another danger ("left her bag and phone on the chair and walked out").
         lost_items = base.learned_safety in (None, MISSING_PLAYBOOK)
+        if base.learned_safety == HAZARD_PLAYBOOK:
+            cleared = safety.made_safe(text)  # "gas smell was the drains, all clear"
+            if cleared is not None:
+                return cleared
         return safety.routine_mention(
             text,
             tokens,

@@ -298,6 +298,15 @@ _RULES: tuple[_Rule, ...] = (
         r"the (?:guard|driver|waiter|waitress|cashier|receptionist|nurse|doctor|officer))"
         rf"(?! {_BODY}\b)|"
         r"stab\w*|shot (?:at|him|her|someone)|shooting|swung (?:a punch|at)|"
+        # A vehicle used as a weapon: "drove his car at the other one", "tried to run
+        # him over".
+        r"(?:drove|driven|drive|drives|driving|reversed|reversing|accelerated|swerved|aimed) "
+        r"(?:\w+ ){0,2}(?:car|van|truck|lorry|vehicle|motorbike|scooter|4x4|suv)? ?(?:straight )?"
+        r"(?:at|towards|into) (?:\w+ ){0,2}(?:him|her|them|me|us|someone|somebody|the other|"
+        r"another|a (?:man|woman|customer|pedestrian|person|child|kid|member)|customers|"
+        r"pedestrians|people|staff|our (?:\w+ )?(?:staff|colleague|attendant|guard|marshal)|the "
+        r"(?:crowd|attendant|guard|marshal|queue))|(?:tried|try|trying|tries) to run (?:him|"
+        r"her|them|me|us|someone|somebody|the \w+) (?:over|down)|"
         r"(?:threaten\w* to|going to|gonna|will|said he would|said she would) (?:kill|stab|"
         r"shoot|batter|glass|hit|punch|beat|smash (?:his|her|your|my|their) face in) "
         r"(?:you|him|her|them|us|staff|my colleague|someone|everyone|the)|"
@@ -322,6 +331,7 @@ _RULES: tuple[_Rule, ...] = (
         r"plate|salad|phone|menu|map|keyboard|tablet|touchscreen|till|chips|peas|lift|app)|"
         r"stabbing (?:\w+ )?(?:pain|pains|sensation|feeling|headache)|"
         # Betrayed, not wounded: "stabbed in the back by the rep who sold him the contract".
+        r"(?:feels?|felt|feeling) (?:\w+ ){0,2}(?:like (?:\w+ ){0,3})?stabbed in the back|"
         r"stab\w* (?:\w+ )?in the back by (?:the|a|an|his|her|their|my|your|our|this|that) "
         r"(?:\w+ )?(?:rep|company|firm|bank|boss|manager|salesman|saleswoman|agent|broker|"
         r"provider|supplier|network|insurer|landlord|friend|colleague|colleagues|staff|partner|"
@@ -381,6 +391,10 @@ _RULES: tuple[_Rule, ...] = (
         r"(?:alarm|alarms) (?:\w+ ){0,2}(?:test|testing|tested|drill|practice|service|"
         r"check)|fire(?:d)? (?:him|her|them|me|staff)|flame ?grill\w*|flaming hot|"
         r"flames? (?:grilled|pattern|print|emoji)|inbox exploded|phone exploded with|"
+        r"(?:plans?|hopes?|dreams?|career|deal|weekend|trip|holiday|honeymoon|relationship|"
+        r"marriage|savings|budget|reputation|chances?|day|evening|night|birthday|christmas|"
+        r"pension|business plan|application) (?:\w+ ){0,2}(?:went|go|goes|going|gone) up in "
+        r"(?:flames|smoke)|"
         r"smoking area|smoke ?(?:free|ban)|no smoking|"
         r"smoky (?:bacon|flavour|flavor|bbq|barbecue|taste|whisky|paprika|chipotle|eyes?|"
         r"cheese|salmon|sauce)|(?:bbq|barbecue|grill|smoker|chimney|fire ?pit|pizza oven|wood "
@@ -540,7 +554,11 @@ _RULES: tuple[_Rule, ...] = (
         r"(?:can not|could not|cannot|struggling to|trouble|difficulty|hard to|unable to) "
         r"(?:\w+ )?breath\w*|short of breath|breathless|not breathing|stopped breathing|"
         r"gasping|turn(?:ed|ing)? blue|choking|choked on",
-        veto=r"(?:bad|no|bit of a|mixed|good|great|strong) reaction (?:from|to the (?:news|"
+        # An epipen asked about or carried is a precaution, not a reaction.
+        veto=r"(?:keep|keeps|have|stock|stocks|carry|carries|carrying|sell|sells|bring|brings|"
+        r"brought|need to bring) (?:an? |any |her |his |their |spare |your |our )?epi ?pens?|"
+        r"epi ?pens? (?:on site|in stock|policy|training|storage|in (?:her|his|their|my) bag)|"
+        r"(?:bad|no|bit of a|mixed|good|great|strong) reaction (?:from|to the (?:news|"
         r"price|bill|menu))|reaction (?:to the|from the) (?:news|price|bill|film|show)|"
         r"(?:price|prices|bill) (?:\w+ ){0,2}breath\w*|breath of fresh air|"
         r"out of breath (?:from|after) (?:running|the stairs|rushing)|"
@@ -563,7 +581,10 @@ _RULES: tuple[_Rule, ...] = (
         r"(?:floor|ground|street|pavement|toilet|toilets|loos?|lobby|stairs|queue|till|desk|"
         r"counter|reception|bar|table|chair|aisle|corridor|car park|gym|changing room|pool|"
         r"room|lift|entrance|doorway|platform|gate)|"
-        r"seizure|having a fit|fitting|convuls\w*|epilep\w*|(?:had|has|took) a fit(?! (?:when|"
+        # Epilepsy is a condition someone lives with ("one boy has epilepsy"); a fit is
+        # the emergency.
+        r"seizure|having a fit|fitting|convuls\w*|epilep\w* (?:fit|attack|episode)|"
+        r"(?:had|has|took) a fit(?! (?:when|"
         r"over|about|at|because|cos|if|of|that|after (?:seeing|hearing|reading))\b)|"
         # Fell through a floor, not a plan: "vendor fell through the loft hatch".
         r"fell (?:through|down) (?:the |a |an )?(?:loft hatch|hatch|ceiling|floor|floorboards|"
@@ -592,6 +613,17 @@ _RULES: tuple[_Rule, ...] = (
         r"their) (?:\w+ )?(?:hand|arm|face|leg|mouth|skin)|"
         r"ambulance|paramedics?|999|911|112|defibrillator|defib|cpr|first aid",
         veto=r"bleed(?:ing)? (?:us|them|me|you|him|her) (?:dry|white)|bleeding (?:money|cash)|"
+        r"(?:tent|gazebo|marquee|shelf|shelving|table|chair|bed|sofa|umbrella|stand|display|"
+        r"stack|pile|tower|ladder|bouncy castle|scaffold\w*|deckchair|lounger|cot|pushchair|"
+        r"buggy|pram|stall|awning|canopy|fence|cake) (?:\w+ ){0,4}collapsed|"
+        # Loud, not wounded: "the karaoke is making my ears bleed".
+        r"(?:make|makes|making|made) (?:my|your|his|her|our|their|me|them|everyones) ears? "
+        r"bleed|"
+        # Kit looked after, not used: "the defib is being serviced today".
+        r"(?:defib|defibrillator|first aid (?:kit|kits|box|room|station)) (?:\w+ ){0,3}(?:being |"
+        r"was |got |gets |needs |needs to be )?(?:serviced|servicing|service|tested|testing|"
+        r"inspected|inspection|replaced|restocked|restocking|checked|expired|out of date)|first "
+        r"aid (?:course|courses|training|certificate|cert|qualification|refresher)|"
         r"(?:nearly|almost|practically|virtually) (?:\w+ ){0,2}(?:broke|break|broken)|"
         r"(?:ice cream|food|plate|drink|cake|phone|bag|tray|glass|it|that|cone|toy|sandwich|"
         r"burger|pizza|chips|cup|bottle|cutlery|fork|spoon|box|sign|picture|painting|shelf|"
@@ -1398,7 +1430,8 @@ _RULES: tuple[_Rule, ...] = (
         rf"punches|knife|scissors|hammer|tray|laptop|kettle) at {_VICTIM}|"
         r"(?:chairs|bottles|glasses|punches|fists|stools|tables|plates|bricks|stones) "
         r"(?:\w+ )?(?:getting |being |were |are )?(?:thrown|flying|swung|hurled)",
-        veto=r"(?:grabbed|grabbing|pushed|shoved) (?:\w+ ){0,3}(?:attention|hand|arm) (?:to|"
+        veto=r"(?:feels?|felt|feeling) (?:\w+ ){0,2}(?:like (?:\w+ ){0,3})?stabbed in the back|"
+        r"(?:grabbed|grabbing|pushed|shoved) (?:\w+ ){0,3}(?:attention|hand|arm) (?:to|"
         r"and)|pushed (?:\w+ ){0,2}(?:for|to|into) (?:a|an|the) (?:decision|refund|upgrade|"
         r"answer)|kick(?:ed|ing) (?:\w+ ){0,3}(?:out|off)",
     ),
@@ -1450,7 +1483,9 @@ _PAIRS: tuple[_Pair, ...] = (
             r"issues)|who wanders|wanderer|prone to wander\w*|known to wander|non ?verbal|"
             r"down syndrome|frail|learning difficult\w*|care home|nursing home|day centre|"
             r"from the ward|needs help with everything|walks with a frame|hospital (?:band|"
-            r"wristband)|blind (?:man|woman|lady|gent|passenger|pax|customer)"
+            r"wristband)|blind (?:man|woman|lady|gent|passenger|pax|customer)|"
+            # A condition that makes days out of reach dangerous.
+            r"epilep\w*|diabetic|on insulin|needs (?:his|her|their) (?:meds|medication|insulin)"
         ),
         _rx(
             r"(?:has|have|had|is|was) not (?:come|came|been) back|not come back|(?:has|have|had) "
@@ -1813,6 +1848,9 @@ def detect(text: str, tokens: Sequence[Token] | None = None) -> tuple[Finding, .
             found["medical"] = signs
     if "fire" in found and _goods_brought_back(whole):
         del found["fire"]  # "the blender smelt of burning and stopped, she's brought it in"
+    if _CLEARABLE & found.keys() and _made_safe(whole):
+        for kind in _CLEARABLE:
+            found.pop(kind, None)  # "gas smell was the drains, engineer checked, all clear"
     if "missing" in found and _found_again(whole):
         del found["missing"]  # "my son ran off - oh found him"
     if found and any(
@@ -1871,8 +1909,16 @@ def told_as_over(tokens: Sequence[Token], phrases: Sequence[str]) -> bool:
     clause about the past with nothing in it still going on: "broke her wrist skiing
     last month", "food poisoning 3 yrs ago"."""
     texts = [" ".join(words) for words in clauses_of(tokens)]
+    if phrases and all(_clearable(p) for p in phrases) and _made_safe(" | ".join(texts)):
+        return True  # "gas smell was the drains, engineer checked and all clear"
     homes = [[c for c in texts if phrase in c] for phrase in phrases]
     return bool(phrases) and all(home and all(_over(c) for c in home) for home in homes)
+
+
+def _clearable(phrase: str) -> bool:
+    """Whether the alarming words are a hazard's (fire, gas, flood ...), not a body's."""
+    kinds = {rule.kind for rule in _RULES if rule.pattern.search(phrase)}
+    return bool(kinds) and kinds <= _CLEARABLE
 
 
 def _past_danger(clause: str) -> bool:
@@ -1955,8 +2001,11 @@ _POLICY_QUESTION = _rx(
 _SUPPOSITION = _rx(
     r"(?:what|how|procedure|policy|plan|process|protocol|drill|training|meant to do|supposed "
     r"to do|do (?:we|you|i) do) (?:\w+ ){0,4}(?:if|in case|in the event|when) (?:of )?(?:someone|"
-    r"somebody|anyone|anybody|a (?:child|kid|customer|guest|patient|member|passenger|person|"
-    r"resident|visitor|fire|flood)|there (?:is|was|were|s) (?:a|an|ever a))"
+    r"somebody|anyone|anybody|(?:a|an|one of (?:our|the|my|her|his|their)|her|his|their|our|my|"
+    r"your) (?:\w+ ){0,2}(?:child|children|kid|kids|son|daughter|customer|guest|patient|member|"
+    r"passenger|person|resident|visitor|pupil|pupils|student|students|baby|toddler|colleague|"
+    r"diner|driver|swimmer|rider|player|climber|fire|flood|leak)|there (?:is|was|were|s) (?:a|"
+    r"an|ever a))|hypothetically|supposing"
 )
 
 
@@ -2063,6 +2112,33 @@ _GOODS_BACK = _rx(
     r"(?:the |her |his )?receipt|unplugged (?:it|them)|switched (?:it|them) off"
 )
 _STILL_GOING = _rx(r"now|still|right now|at the moment|currently|keeps|again|spreading|kids in")
+
+
+# A hazard checked and declared safe, or explained by something harmless: "gas smell was
+# the drains, engineer checked and all clear", "the smoke was only burnt toast". Unless it
+# is still going on ("all clear yesterday but the alarm is going off again now").
+_CLEARABLE = frozenset({"fire", "gas", "flood", "hazard"})
+_MADE_SAFE = _rx(
+    r"(?:given|gave|got|had) (?:us |it )?the all clear|all clear(?! (?:to|for) (?:go|open|"
+    r"reopen)\b)|(?:engineer|plumber|electrician|fire (?:brigade|service|crew)|firefighters|"
+    r"gas (?:board|man|engineer)|national grid|technician|landlord) (?:\w+ ){0,4}(?:checked|"
+    r"made (?:it |everything )?safe|capped it|isolated it|said (?:it is|it s|its|it was) "
+    r"(?:fine|safe|nothing))|(?:smell|smoke|alarm|leak|haze|fumes) (?:\w+ ){0,2}(?:was|turned "
+    r"out to be|turns out to be|is) (?:only |just |actually )?(?:the |a |some |from the )?"
+    r"(?:drains?|burnt toast|toast|aircon|air con|air conditioning|condensation|steam|a "
+    r"candle|candles|dry ice|smoke machine|bins|cooking|vape|vaping|kettle)"
+)
+
+
+def made_safe(whole: str) -> str | None:
+    """The words that say a hazard was checked and declared safe, or was something
+    harmless, if nothing says it is still going on."""
+    hit = _MADE_SAFE.search(whole)
+    return hit.group(0) if hit is not None and _STILL_GOING.search(whole) is None else None
+
+
+def _made_safe(whole: str) -> bool:
+    return _MADE_SAFE.search(whole) is not None and _STILL_GOING.search(whole) is None
 
 
 def _goods_brought_back(whole: str) -> bool:
