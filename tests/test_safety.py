@@ -569,8 +569,7 @@ def test_danger_words_said_of_something_else_page_nobody(
         # A joke the teller doubts was one.
         (
             "self-harm-or-crisis",
-            "regular told the barman he won't see christmas, said it twice, not sure he was "
-            "joking",
+            "regular told the barman he won't see christmas, said it twice, not sure he was joking",
         ),
     ],
 )
@@ -724,6 +723,47 @@ def test_a_line_it_cannot_read_says_so_and_gives_general_recovery(
     assert ids(result) == ["general-recovery"]
     assert result.note == "I can only read English, so here are the general recovery steps."
     assert not result.escalate
+
+
+@pytest.mark.parametrize(
+    ("text", "reason", "offered"),
+    [
+        (
+            "el cliente dice que va a llamar a su abogado por la factura",
+            "legal",
+            "abusive-or-legal-threat",
+        ),
+        (
+            "a cliente disse que vai pôr tudo no instagram, o quarto estava sujo",
+            "review",
+            "review-threat",
+        ),
+        (
+            "der Kunde will den Vertrag kündigen, niemand hat ihn zurückgerufen",
+            "leaving",
+            "customer-leaving",
+        ),
+    ],
+)
+def test_a_line_it_cannot_read_still_pages_for_a_word_every_manager_must_hear(
+    shipped: PlaybookMatcher, text: str, reason: str, offered: str
+) -> None:
+    result = shipped.match(text)
+    assert ids(result)[:2] == ["general-recovery", offered]
+    assert result.note is not None and result.note.startswith("I can only read English")
+    assert result.escalate and result.all_reasons == (reason,)
+
+
+def test_a_word_for_danger_in_a_line_it_cannot_read_puts_safety_first(
+    shipped: PlaybookMatcher,
+) -> None:
+    result = shipped.match("la señora se ha desmayado en el baño y no se despierta")
+    assert ids(result)[0] == "medical-emergency"
+    assert result.escalate and "safety" in result.all_reasons
+    assert result.note is not None and "danger" in result.note
+    # Another language's everyday words raise nothing.
+    calm = shipped.match("la sopa está fría y quiero hablar con el gerente")
+    assert ids(calm) == ["general-recovery"] and not calm.escalate
 
 
 def test_a_few_foreign_words_in_english_are_still_read(matcher: PlaybookMatcher) -> None:

@@ -13,14 +13,18 @@ foreign function words, so they do not count either way.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from bot.text import Token, tokenise, words
 
 NOTE = "I can only read English, so here are the general recovery steps."
 # Without a general-recovery playbook in the library there are no steps to give.
 NOTE_NO_STEPS = "I can only read English: please describe the situation in English."
+# A line not read, with a word for danger in it ("ambulancia", "Messer").
+NOTE_DANGER = "I can only read English, but a word here means danger, so safety comes first."
 
 # Common English words that also carry a line's grammar (after bot.text expands
 # contractions and shorthand: "cust" → "customer", "shes" → "she is").
@@ -115,3 +119,72 @@ def _latin(ch: str) -> bool:
         return unicodedata.name(ch).startswith("LATIN")
     except ValueError:
         return False
+
+
+# A line the bot cannot read may still carry a word every manager needs to hear about:
+# "abogado", "polícia", "Krankenwagen", "iptal". These words, in the languages staff most
+# often meet, raise the escalation they stand for and offer the playbook behind it; the
+# line is still not read (no other word of it counts). Only words no English line
+# uses: "police", "brand", "mes", "kan" are left out on purpose.
+_SIGNAL_WORDS: dict[tuple[str, str], str] = {
+    ("legal", "abusive-or-legal-threat"): """
+        abogado abogada abogados demanda demandar denuncia denunciar denunciare policia
+        advogado advogada advogados processar processo avocat avocate avocats plainte
+        tribunal poursuivre anwalt anwaltin rechtsanwalt polizei klage verklagen gericht
+        avvocato avvocata avvocati polizia tribunale querela adwokat adwokata prawnik
+        prawnika policja policje policji pozew sadu avukat avukata polis mahkeme dava
+        davaci advocaat politie rechter aangifte
+        """,
+    ("review", "review-threat"): """
+        instagram facebook tiktok twitter tripadvisor trustpilot yelp resena resenas
+        avaliacao avaliacoes bewertung bewertungen rezension recensione recensioni opinia
+        opinie yorum yorumu recensie recensies
+        """,
+    ("leaving", "customer-leaving"): """
+        cancelar cancelo cancela annuler resilier resiliation kundigen
+        kundigung cancellare disdire disdetta anulowac zrezygnowac rezygnuje rezygnacja
+        iptal opzeggen opzegging
+        """,
+    ("safety", "medical-emergency"): """
+        ambulancia krankenwagen notarzt rettungswagen ambulanza karetka karetke karetki
+        ambulans sangre sangue sangrando sangrando blut blutet krew krwawi bloed bloedt
+        desmayo desmayado desmayada desmaiou desmaiada inconsciente inconscient evanoui
+        evanouie bewusstlos ohnmachtig svenuto svenuta nieprzytomny nieprzytomna
+        zemdlal zemdlala bayildi bilincsiz bewusteloos flauwgevallen infarto herzinfarkt
+        zawal
+        """,
+    ("safety", "safety-emergency"): """
+        incendio fuego fogo incendie feuer fuoco pozar yangin cuchillo navaja faca couteau
+        messer coltello noz bicak pistola arma waffe pistolet silah
+        """,
+    ("safety", "missing-person"): """
+        desaparecido desaparecida disparu disparue vermisst scomparso scomparsa zaginal
+        zaginela zaginiony zaginiona kayboldu vermist
+        """,
+}
+_SIGNALS: dict[str, tuple[str, str]] = {
+    word: key for key, listed in _SIGNAL_WORDS.items() for word in words(listed)
+}
+_LETTERS = re.compile(r"[a-z]+")
+# Letters NFKD does not take apart ("bıçak", "łza", "Straße").
+_UNFOLDED = str.maketrans({"ı": "i", "ł": "l", "ø": "o", "đ": "d", "ß": "ss"})
+
+
+@dataclass(frozen=True, slots=True)
+class ForeignSignal:
+    reason: str  # an escalation reason ("legal", "safety", ...)
+    playbook: str  # the playbook behind it, offered as a guess
+    word: str  # the word that raised it, for the notification
+
+
+def foreign_signals(text: str) -> tuple[ForeignSignal, ...]:
+    """The escalation words of another language in ``text`` (a line ``readable`` turned
+    down), one per playbook, in the order they appear."""
+    folded = unicodedata.normalize("NFKD", text.lower().translate(_UNFOLDED))
+    plain = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    found: dict[str, ForeignSignal] = {}
+    for word in _LETTERS.findall(plain):
+        hit = _SIGNALS.get(word)
+        if hit is not None and hit[1] not in found:
+            found[hit[1]] = ForeignSignal(hit[0], hit[1], word)
+    return tuple(found.values())

@@ -211,7 +211,7 @@ class PlaybookMatcher:
         # (numbers kept: "999" is a signal), so each costs only its own patterns.
         tokens = tokenise(text, keep_numbers=True)
         if not language.readable(text, tokens, self._known_word):
-            return self._unreadable(base)
+            return self._unreadable(base, text)
         findings = safety.detect(text, tokens)
         if findings and self._danger_doubted(findings, probabilities, reading):
             calm = self._without_safety_signal(base)
@@ -238,26 +238,54 @@ class PlaybookMatcher:
 
     # --- the four kinds of answer ---------------------------------------------------------
 
-    def _unreadable(self, base: MatchResult) -> MatchResult:
+    def _unreadable(self, base: MatchResult, text: str) -> MatchResult:
+        # Not read, but a word every manager must hear about ("abogado", "Krankenwagen")
+        # still raises its escalation and offers its playbook; a word for danger puts the
+        # safety playbook first, as it would in English.
+        signals = [s for s in language.foreign_signals(text) if s.playbook in self._ids]
+        reasons = tuple(dict.fromkeys(s.reason for s in signals))
+        phrases = tuple(s.word for s in signals)
+        offered = [Candidate(s.playbook, 0.0) for s in signals]
+        urgent = [c for c, s in zip(offered, signals, strict=True) if s.reason == "safety"]
+        if urgent:
+            rest = [c for c in offered if c not in urgent]
+            steps = [Candidate(self._fallback, 0.0)] if self._fallback is not None else []
+            return MatchResult(
+                ranked=(replace(urgent[0], score=RULE_SCORE), *urgent[1:], *steps, *rest),
+                confidence=0.0,
+                confident=True,
+                escalation_reasons=reasons,
+                matched_terms=(),
+                meaningful=True,
+                escalate=True,
+                signal_phrases=phrases,
+                answered_by="safety",
+                note=language.NOTE_DANGER,
+                guesses=base.ranked,
+            )
         if self._fallback is None:
             return MatchResult(
                 ranked=(),
                 confidence=0.0,
                 confident=False,
-                escalation_reasons=(),
+                escalation_reasons=reasons,
                 matched_terms=(),
                 meaningful=False,
+                escalate=bool(reasons),
+                signal_phrases=phrases,
                 answered_by="language",
                 note=language.NOTE_NO_STEPS,
                 guesses=base.ranked,
             )
         return MatchResult(
-            ranked=(Candidate(self._fallback, RULE_SCORE),),
+            ranked=(Candidate(self._fallback, RULE_SCORE), *offered),
             confidence=0.0,
             confident=False,
-            escalation_reasons=(),
+            escalation_reasons=reasons,
             matched_terms=(),
             meaningful=True,
+            escalate=bool(reasons),
+            signal_phrases=phrases,
             answered_by="language",
             note=language.NOTE,
             guesses=base.ranked,
