@@ -606,6 +606,8 @@ def test_danger_told_plainly_or_after_a_false_alarm_answers_safety_first(
         # A hazard checked and declared safe.
         "gas smell in the lobby was the drains, engineer checked and gave us the all clear, "
         "guest wants a discount for the hassle",
+        "water dripping from the ceiling turned out to be just the air con, bucket under it "
+        "now, guest wants a different room",
     ],
 )
 def test_a_danger_supposed_over_or_a_figure_of_speech_pages_nobody(

@@ -2123,22 +2123,32 @@ _MADE_SAFE = _rx(
     r"reopen)\b)|(?:engineer|plumber|electrician|fire (?:brigade|service|crew)|firefighters|"
     r"gas (?:board|man|engineer)|national grid|technician|landlord) (?:\w+ ){0,4}(?:checked|"
     r"made (?:it |everything )?safe|capped it|isolated it|said (?:it is|it s|its|it was) "
-    r"(?:fine|safe|nothing))|(?:smell|smoke|alarm|leak|haze|fumes) (?:\w+ ){0,2}(?:was|turned "
+    r"(?:fine|safe|nothing))|(?:smell|smoke|alarm|leak|haze|fumes|drip|dripping) "
+    r"(?:\w+ ){0,3}(?:was|turned "
     r"out to be|turns out to be|is) (?:only |just |actually )?(?:the |a |some |from the )?"
     r"(?:drains?|burnt toast|toast|aircon|air con|air conditioning|condensation|steam|a "
     r"candle|candles|dry ice|smoke machine|bins|cooking|vape|vaping|kettle)"
 )
 
 
+# Said with a hazard declared safe, these say it is back: "all clear yesterday but the
+# smell is back now".
+_HAZARD_BACK = _rx(
+    r"still (?:\w+ ){0,2}(?:smell\w*|smok\w*|burning|going|leaking|there|sparking|hissing)|"
+    r"again|spreading|getting (?:worse|thicker|stronger|bigger)|keeps|(?:but|and) now|"
+    r"(?:is|s|are) back"
+)
+
+
 def made_safe(whole: str) -> str | None:
     """The words that say a hazard was checked and declared safe, or was something
-    harmless, if nothing says it is still going on."""
+    harmless, if nothing says it is back."""
     hit = _MADE_SAFE.search(whole)
-    return hit.group(0) if hit is not None and _STILL_GOING.search(whole) is None else None
+    return hit.group(0) if hit is not None and _HAZARD_BACK.search(whole) is None else None
 
 
 def _made_safe(whole: str) -> bool:
-    return _MADE_SAFE.search(whole) is not None and _STILL_GOING.search(whole) is None
+    return made_safe(whole) is not None
 
 
 def _goods_brought_back(whole: str) -> bool:
@@ -2299,7 +2309,8 @@ _ROUTINE = re.compile(
     r"(?:battery|batteries|chirp\w*|beep\w*)|water feature|(?:burnt|burned) (?:the |his |her |"
     r"some )?(?:toast|food|"
     r"pizza|chips|bacon|rice|edges|bits)|lost (?:a|his|her|their) (?:baby )?(?:tooth|teeth|"
-    r"filling)|lol|lmao|haha|only joking|joking|jokingly|kidding|lost in (?:a|his|her|their|"
+    r"filling)|lol|lmao|haha|only joking|joking|jokingly|kidding|missing in action|"
+    r"lost in (?:a|his|her|their|"
     r"the) (?:book|game|thought|thoughts|music|film|movie|show|world|daydream)|die happy|to "
     r"die for|dying (?:to|for)|(?:die|died|dying) (?:of|from) (?:laughing|laughter|boredom|"
     r"embarrassment|shame|hunger|thirst|curiosity)|waiting (?:outside )?for (?:her|his|"
