@@ -566,6 +566,58 @@ def test_danger_words_said_of_something_else_page_nobody(
             "missing-person",
             "carer says her client who is diabetic hasn't been seen since breakfast",
         ),
+        # Signs described, not named; still missing although "just here" a moment ago.
+        (
+            "missing-person",
+            "grandma says the baby was in the buggy by the door a second ago and she was "
+            "literally just here, she's 2",
+        ),
+        (
+            "missing-person",
+            "carer thought he'd gone to the gents but that was 40 minutes ago, he has dementia",
+        ),
+        (
+            "missing-person",
+            "family asking if we have seen their boy, 7, blue coat, went off to look at the fish",
+        ),
+        (
+            "missing-person",
+            "care home: room 4's bed is empty at the 3am check, resident has alzheimers",
+        ),
+        (
+            "missing-person",
+            "missing boy, 5, mum searched the toilets twice, fire exit to the car park has been "
+            "left open",
+        ),
+        (
+            "medical-emergency",
+            "toddler in the caravan park shop chewed one of those laundry pods, foaming a bit",
+        ),
+        (
+            "self-harm-or-crisis",
+            "lad standing on the outside of the railings on the car park top deck, says he's "
+            "fine, been there 20 mins",
+        ),
+        (
+            "self-harm-or-crisis",
+            "man asked how many of the sleeping tablets it would take to never wake up, then "
+            "said he was only joking",
+        ),
+        ("safety-emergency", "little boy sitting on the open window sill in room 512"),
+        (
+            "safety-emergency",
+            "shop fire alarm went off, team say it's the usual false alarm but the storeroom "
+            "door is hot to touch",
+        ),
+        (
+            "safety-emergency",
+            "kitchen porter shut in the cold room, door won't open from the inside",
+        ),
+        (
+            "safety-emergency",
+            "customer moaning about his parcel said the garage door was shut with the engine "
+            "running inside",
+        ),
         # A joke the teller doubts was one.
         (
             "self-harm-or-crisis",

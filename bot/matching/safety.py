@@ -358,6 +358,8 @@ _RULES: tuple[_Rule, ...] = (
     _rule(
         "fire",
         r"^fire(?: fire)*$|on fire|caught fire|catch(?:ing)? fire|set fire|"
+        r"(?:door|doors|wall|walls|ceiling) (?:\w+ )?(?:is |are |feels |feel |was )?(?:very |"
+        r"really |too )?(?:hot|warm) to (?:the )?touch|"
         r"fire (?:in|at|on|has|is|broke|started|"
         r"spread\w*|engine|engines|brigade (?:is |are )?(?:here|coming|on (?:the|their) way|"
         r"called))|(?:a|the|small|big|kitchen|electrical|chip pan|bin) fire(?! (?:alarm|drill|"
@@ -1080,6 +1082,43 @@ _RULES: tuple[_Rule, ...] = (
         r"(?:leak|leaking|spill|spilt|spilled|cloud|gas|fumes|vapour|vapor)",
     ),
     _rule(
+        "gas",
+        # Exhaust in a closed garage (carbon monoxide), whoever is in there.
+        r"(?:exhaust|fumes|engine (?:\w+ )?running) (?:\w+ ){0,8}garage|garage (?:\w+ ){0,8}"
+        r"(?:smell\w* (?:of )?(?:exhaust|fumes)|exhaust|engine (?:\w+ )?running)",
+    ),
+    _rule(
+        "hazard",
+        # Shut in a freezer or cold room; a child at an open window or a balcony edge.
+        r"(?:locked|stuck|trapped|shut) in (?:the |a )?(?:walk in )?(?:freezer|cold room|"
+        r"chiller|cold store)|(?:freezer|cold room|chiller|cold store|walk in)(?: \w+){0,3} "
+        r"(?:will not|would not|can not|cannot|does not) open from (?:the )?inside|"
+        rf"{_CHILD}{_NOT_A_CHILD} (?:\w+ ){{0,3}}(?:sat|sitting|standing|stood|climbing|climbed|"
+        r"leaning|hanging) (?:on|out of|over|onto|up on) (?:the |an |a )?(?:open )?(?:window ?sill|"
+        r"window ledge|window|ledge|balcony (?:rail\w*|edge|wall)|railings?)",
+    ),
+    _rule(
+        "self-harm",
+        # At the edge: the wrong side of the railings, legs over a platform or roof edge,
+        # "how many would it take to not wake up".
+        r"(?:on|over) the (?:outside|wrong side|other side) of (?:the )?(?:\w+ )?(?:railings?|"
+        r"barrier|fence|rail)|(?:sat|sitting|standing|stood) on (?:the )?(?:edge|ledge|parapet)"
+        r" of (?:the )?(?:\w+ )?(?:roof|platform|bridge|car park|building|cliff|balcony|"
+        r"multi ?storey|plat)|legs (?:dangling|hanging|over) (?:\w+ ){0,2}(?:edge|side|ledge|"
+        r"track|tracks|drop)|(?:how many|how much|enough) (?:\w+ ){0,6}(?:to|would it take to|"
+        r"it would take to|would take to) (?:not wake up|never wake up|kill (?:me|myself|him|"
+        r"himself|her|herself|themselves|someone|a person)|end it|die)",
+    ),
+    _rule(
+        "overdose",
+        # A child who swallowed something poisonous.
+        rf"{_CHILD}{_NOT_A_CHILD} (?:\w+ ){{0,6}}(?:swallowed|bit into|bitten into|ate|eaten|"
+        r"drank|drunk|chewed|sucked) (?:\w+ ){0,3}(?:dishwasher (?:pod|tablet)s?|washing "
+        r"(?:pod|tablet|powder)s?|laundry (?:pod|capsule)s?|pods?|detergent|bleach|button "
+        r"batter\w*|batter(?:y|ies)|magnets?|antifreeze|cleaning (?:fluid|product)|weedkiller|"
+        r"rat poison|(?:her|his|their|mums|dads|nans|grans) (?:pills|tablets|medicine|meds))",
+    ),
+    _rule(
         "self-harm",
         # A car in a closed garage; "should just end it"; love sent to the family.
         r"engine (?:\w+ ){0,2}running (?:\w+ ){0,3}(?:in|inside) (?:the|a|his|her|their) "
@@ -1498,7 +1537,8 @@ _PAIRS: tuple[_Pair, ...] = (
             r"wandering|gone missing|went missing|(?:can not|could not|cannot) find (?:him|her|"
             r"them)|lost (?:him|her|them)|no sign of (?:him|her|them)|disappeared|left the "
             r"(?:building|store|shop|hotel|ward|centre|gate|home|premises|site|unit|house|park|"
-            r"grounds|care home)|walked (?:off|out|away)|"
+            r"grounds|care home)|walked (?:off|out|away)|(?:bed|room|chair|seat) (?:is |was )?"
+            r"empty|"
             r"(?:nobody|no one|noone) (?:has |have )?(?:seen|knows where) (?:him|her|them)|"
             r"(?:has|have) not been seen|not seen (?:him|her|them) (?:since|for)|(?:is|are) not "
             r"(?:there|where (?:she|he|they) (?:was|were) (?:left|sat|waiting))|not in "
@@ -1549,7 +1589,9 @@ _PAIRS: tuple[_Pair, ...] = (
             r"(?:came|come|got) back without (?:him|her|them)|(?:is|are) not there (?:now|"
             r"any ?more)|"
             r"(?:has|have|had) not seen (?:him|her|them)|does not have (?:him|her|them)|"
-            r"lost sight of|(?:can not|could not|cannot|unable to) (?:find|see|locate) (?:him|her|"
+            r"lost sight of|(?:was|were) (?:literally |only |right )?just (?:here|there|with "
+            r"(?:me|us|her|him))(?! (?:\w+ ){0,3}(?:now|again|back)\b)|"
+            r"(?:can not|could not|cannot|unable to) (?:find|see|locate) (?:him|her|"
             r"them)(?! (?:on|in) (?:the|our|your) (?:system|list|booking|records|database|"
             r"register|app)\b)"
         ),
@@ -1941,6 +1983,8 @@ _RETRACTED = _rx(
 # all: "guests say it's a false alarm again but there's smoke coming under 112's door",
 # "fire door alarms going ... this isn't the test".
 _CONTRADICTED = _rx(
+    r"(?:door|doors|wall|walls|ceiling|handle) (?:\w+ )?(?:is |are |feels |feel |was )?(?:very |"
+    r"really |too )?(?:hot|warm) to (?:the )?touch|"
     r"(?:is|was|s) not (?:a |the |just a |just the |another )?(?:test|drill|joke|practice|"
     r"false alarm)|no joke|not (?:joking|kidding)|for real|(?:it|this) is (?:real|for real)|"
     r"(?:a |an )?real (?:fire|smoke|flames?|emergency)|actual (?:\w+ )?(?:smoke|fire|flames?|"
@@ -1988,8 +2032,10 @@ _ENQUIRY = _rx(
 # A question about what we have or how we do things: "asking if we have a lost child
 # procedure", "asked whether the gym has a defibrillator".
 _POLICY_QUESTION = _rx(
+    # Not "asking if we've seen their 9yo": that is a search.
     r"(?:asked|asking|asks|wants to know|wanted to know) (?:if|whether) (?:we|you|the \w+|"
-    r"there) (?:have|has|is|are|sell|do|offer|stock)|(?:asked|asking|asks|wants to know|"
+    r"there) (?:have|has|is|are|sell|do|offer|stock)(?! (?:\w+ )?(?:seen|spotted|found))|"
+    r"(?:asked|asking|asks|wants to know|"
     r"wanted to know) (?:what|how) (?:our|your|the) (?:\w+ ){0,2}(?:procedure|procedures|"
     r"policy|policies|plan|plans|process) (?:is|are|would be)|(?:asked|asking|asks) about "
     r"(?:our|your|the) (?:\w+ ){0,3}(?:procedure|procedures|policy|policies|plan|plans|process)"
@@ -2052,7 +2098,7 @@ _FOUND_AGAIN = _rx(
     # Not a belief that they were safe: "instructor thought he'd gone with mum" is how
     # a child goes missing.
     r"thought (?:\w+ ){0,3}(?:lost|missing|wandered|gone|run off|ran off)(?! (?:home|off )?"
-    r"with\b| home\b)" + _STILL_GONE + r"|"
+    r"with\b| home\b| to\b| for\b| back\b)" + _STILL_GONE + r"|"
     # "He was under the table" settles a search only when said as the answer ("he was
     # just under the table"): "can't find her toddler, swears he was under the table a
     # min ago" is where he was before he went.
@@ -2333,6 +2379,8 @@ def routine_mention(
     idioms: bool = True,
     lost_items: bool = True,
     settled: bool = True,
+    fire_kit: bool = True,
+    retractions: bool = True,
 ) -> str | None:
     """The words that make this line routine despite alarming vocabulary, if any: an
     idiom one of the rules recognised and vetoed ("bleeding him dry", "the band set the
@@ -2344,7 +2392,9 @@ def routine_mention(
     ``lost_items=False``: a thing lost ("left her bag") does not count.
     ``settled=False``: someone said to be well or a question about our policy ("she is
     fine", "asked about our procedure") does not count either; "found him", the
-    teller's "only joking" and a danger told as over still do."""
+    teller's "only joking" and a danger told as over still do. ``fire_kit=False``: fire
+    safety kit ("the fire exit is propped open") explains no danger but a fire's.
+    ``retractions=False``: "he said he was joking" does not count either."""
     if tokens is None:
         tokens = tokenise(text, keep_numbers=True)
     # "Came back", "turned up": the search is over only if someone was missing ("the
@@ -2362,6 +2412,8 @@ def routine_mention(
         routine = _ROUTINE.search(clause) if idioms else None
         if routine is None and idioms and lost_items:
             routine = _LOST_ITEM.search(clause)
+        if routine is not None and not fire_kit and routine.group(0).startswith("fire "):
+            routine = None
         if (
             routine is not None
             and not _negated(words, _word_index(clause, routine.start()))
@@ -2381,7 +2433,7 @@ def routine_mention(
         )
         if told_settled is not None and not reassurance and _is_reassurance(told_settled.group(0)):
             told_settled = None
-        retracted = _RETRACTED.search(clause)
+        retracted = _RETRACTED.search(clause) if retractions else None
         if (
             retracted is not None
             and not _negated(words, _word_index(clause, retracted.start()))
