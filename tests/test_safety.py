@@ -604,6 +604,12 @@ def test_danger_words_said_of_something_else_page_nobody(
             "said he was only joking",
         ),
         ("safety-emergency", "little boy sitting on the open window sill in room 512"),
+        ("missing-person", "dad turned round for a second and his son has gone from the play area"),
+        (
+            "missing-person",
+            "mum in the fitting rooms says the pram was right here and now it has gone with "
+            "the baby in it",
+        ),
         (
             "safety-emergency",
             "shop fire alarm went off, team say it's the usual false alarm but the storeroom "
@@ -660,6 +666,15 @@ def test_danger_told_plainly_or_after_a_false_alarm_answers_safety_first(
         "guest wants a discount for the hassle",
         "water dripping from the ceiling turned out to be just the air con, bucket under it "
         "now, guest wants a different room",
+        # Over in seconds, told as past, fixed, insured, a plant and a room.
+        "boy wandered off from his dad in the soft play for 20 seconds, back together now, "
+        "dad wants a wristband system",
+        "patient who fainted at her last blood test is fine, asking to lie down for this one",
+        "burst pipe in the gym showers was fixed by the plumber an hour ago, members asking "
+        "when they open again",
+        "customer asking whether her contents insurance covers flood damage before she buys",
+        "garden centre customer wants three bleeding heart shrubs for her border",
+        "mum in tears in the fitting room because the prom dress doesn't fit",
     ],
 )
 def test_a_danger_supposed_over_or_a_figure_of_speech_pages_nobody(
