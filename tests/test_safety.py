@@ -624,6 +624,17 @@ def test_danger_words_said_of_something_else_page_nobody(
             "customer moaning about his parcel said the garage door was shut with the engine "
             "running inside",
         ),
+        # A joke, then a "but" that turns to what is really happening.
+        (
+            "medical-emergency",
+            "lad at the bar joking it's only a scratch but there's a lot of blood from his "
+            "head and he keeps asking where he is",
+        ),
+        (
+            "missing-person",
+            "dad joking his daughter has run off to join the circus but she is 4 and nobody "
+            "has seen her for half an hour",
+        ),
         # A joke the teller doubts was one.
         (
             "self-harm-or-crisis",
@@ -675,6 +686,9 @@ def test_danger_told_plainly_or_after_a_false_alarm_answers_safety_first(
         "customer asking whether her contents insurance covers flood damage before she buys",
         "garden centre customer wants three bleeding heart shrubs for her border",
         "mum in tears in the fitting room because the prom dress doesn't fit",
+        # A joke, then a turn to the complaint.
+        "the man said he'd rather jump off a cliff than call us again, he was joking but is "
+        "really annoyed about the hold music",
     ],
 )
 def test_a_danger_supposed_over_or_a_figure_of_speech_pages_nobody(

@@ -534,9 +534,9 @@ class PlaybookMatcher:
             idioms=not both_sure(IDIOM_OVERRULE_DANGER, IDIOM_OVERRULE_MASS),
             lost_items=lost_items,
             settled=not both_sure(READERS_SURE_DANGER, READERS_SURE_MASS),
-            # Fire-safety kit explains away only a fire: "fire exit propped open" is how
-            # a missing child got out.
-            fire_kit=base.learned_safety in (None, HAZARD_PLAYBOOK),
+            # Fire-safety kit explains away no missing person: "fire exit propped open"
+            # is how a child got out.
+            fire_kit=base.learned_safety != MISSING_PLAYBOOK,
             # Someone in crisis often laughs it off: when both readers are all but sure,
             # "said he was joking when I looked at him" does not settle it.
             retractions=not (

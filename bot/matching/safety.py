@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.signals import BLEEDING_INTENSIFIED
-from bot.text import Token, clauses_of, tokenise
+from bot.text import Token, clauses_of, normalise, tokenise
 
 # Most urgent first: when several kinds fire, the first decides the answer and the
 # others follow as alternatives. A weapon or a fire endangers everyone present; a
@@ -1903,6 +1903,7 @@ def detect(text: str, tokens: Sequence[Token] | None = None) -> tuple[Finding, .
     if found and any(
         not _negated_in(whole, m) and not _contradicted_after(whole, m.end())
         for m in _RETRACTED.finditer(whole)
+        if not _turned_after(text, m.group(0))
     ):
         return ()  # "the printer is smoking again... joking, it's just jammed"
     if ("weapon" in found or "violence" in found) and "staff-threat" not in found:
@@ -1944,9 +1945,11 @@ _PAST = _rx(
     r"(?:rang|called|phoned|emailed|wrote|came in) (?:\w+ ){0,3}to (?:thank|say (?:thanks|"
     r"thank you|(?:he|she|they) (?:is|are) (?:home|fine|okay|ok|better|well)))"
 )
-_NOW = _rx(r"now|still|again|right now|currently|today|tonight|this (?:morning|afternoon|evening)|"
+_NOW = _rx(
+    r"now|still|again|right now|currently|today|tonight|this (?:morning|afternoon|evening)|"
     r"just now|since (?:yesterday|last|this|the other|(?:mon|tues|wednes|thurs|fri|satur|sun)day|"
-    r"\d+)")
+    r"\d+)"
+)
 
 
 def _over(clause: str) -> bool:
@@ -2004,6 +2007,28 @@ _CONTRADICTED = _rx(
 
 def _contradicted_after(text: str, offset: int) -> bool:
     return _CONTRADICTED.search(text, offset) is not None
+
+
+# After a joke, a "but" turns to what is really happening: "joking he's had worse but
+# there's a lot of blood from his head", "says he was joking about the rope in his
+# locker but teachers found it and now he's not in class".
+_TURNED = _rx(r"but|though|however|except|yet")
+# A turn to the complaint is no turn to danger: "he was joking but is really annoyed
+# about the login".
+_TO_COMPLAINT = _rx(
+    r"(?:\w+ ){0,4}(?:annoyed|angry|cross|fuming|furious|upset|frustrated|fed up|wants|"
+    r"wanted|asking|asked|complain\w*|moaning|not happy|unhappy)"
+)
+_JOKE = re.compile(r"lol|lmao|haha|only joking|joking|jokingly|kidding")
+
+
+def _turned_after(text: str, words: str) -> bool:
+    """Whether a "but" follows ``words`` in ``text`` (the raw line: the tokens drop it,
+    since it breaks a clause)."""
+    low = normalise(text)
+    at = low.find(words)
+    turn = _TURNED.search(low, at + len(words)) if at >= 0 else None
+    return turn is not None and _TO_COMPLAINT.match(low, turn.end() + 1) is None
 
 
 # A joke the teller doubts was one: "i don't think he was joking", "not sure she was
@@ -2356,8 +2381,7 @@ _LOST_ITEM = re.compile(
     r"wallet|purse|card|umbrella|comforter|balloon|ice cream|sweets|lolly|kite|ball)\b"
 )
 _ROUTINE = re.compile(
-    r"\b(?:"
-    + _CARER + r" (?:is |was |are |were )?"
+    r"\b(?:" + _CARER + r" (?:is |was |are |were )?"
     r"(?:right )?(?:with|next to|beside|holding) (?:him|her|them)|"
     # The child minded all along: "her girl is right next to her", "was with grandad".
     r"(?:girl|boy|son|daughter|kid|kids|child|children|toddler|baby|little one|lad|lass) "
@@ -2412,7 +2436,7 @@ def routine_mention(
     ``settled=False``: someone said to be well or a question about our policy ("she is
     fine", "asked about our procedure") does not count either; "found him", the
     teller's "only joking" and a danger told as over still do. ``fire_kit=False``: fire
-    safety kit ("the fire exit is propped open") explains no danger but a fire's.
+    safety kit ("the fire exit is propped open") does not count.
     ``retractions=False``: "he said he was joking" does not count either."""
     if tokens is None:
         tokens = tokenise(text, keep_numbers=True)
@@ -2439,6 +2463,7 @@ def routine_mention(
             and not _WIELDED.search(clause)
             and not _contradicted_after(whole, at + routine.end())
             and not _JOKE_DOUBTED.search(clause)
+            and not (_JOKE.fullmatch(routine.group(0)) and _turned_after(text, routine.group(0)))
         ):
             return routine.group(0)
         told_settled = (_FOUND_AGAIN.search(clause) if missing else None) or (
@@ -2457,6 +2482,7 @@ def routine_mention(
             retracted is not None
             and not _negated(words, _word_index(clause, retracted.start()))
             and not _contradicted_after(whole, at + retracted.end())
+            and not _turned_after(text, retracted.group(0))
             and not _JOKE_DOUBTED.search(clause)
         ):
             return retracted.group(0)  # "a regular joked he'd jump off a bridge"
