@@ -501,6 +501,14 @@ def stem(word: str) -> str:
     return _STEM_EXCEPTIONS.get(word) or str(_STEMMER.stemWord(word))
 
 
+def clause_pieces(text: str) -> tuple[list[str], list[str]]:
+    """The raw clauses of ``text`` as ``tokenise`` numbers them, and the breaks between
+    them (the k-th break follows clause k: ", ", " but ", ...)."""
+    normal = normalise(text)
+    breaks = [m.group(0) for m in _CLAUSE_SPLIT.finditer(normal)]
+    return _CLAUSE_SPLIT.split(normal), breaks
+
+
 def clauses_of(tokens: Sequence[Token]) -> list[list[str]]:
     """The words of each clause, in order (clauses with no word left out)."""
     clauses: dict[int, list[str]] = {}

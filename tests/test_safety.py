@@ -635,6 +635,16 @@ def test_danger_words_said_of_something_else_page_nobody(
             "dad joking his daughter has run off to join the circus but she is 4 and nobody "
             "has seen her for half an hour",
         ),
+        # Said to be fine, then a "but" that turns to what is really happening.
+        (
+            "medical-emergency",
+            "courier says he's ok to carry on but he came off his bike, his helmet is cracked "
+            "and he's slurring",
+        ),
+        (
+            "self-harm-or-crisis",
+            "she says she's fine now, just a wobble, but she's clutching razor blades in her hand",
+        ),
         # A joke the teller doubts was one.
         (
             "self-harm-or-crisis",

@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.signals import BLEEDING_INTENSIFIED
-from bot.text import Token, clauses_of, normalise, tokenise
+from bot.text import Token, clause_pieces, clauses_of, tokenise
 
 # Most urgent first: when several kinds fire, the first decides the answer and the
 # others follow as alternatives. A weapon or a fire endangers everyone present; a
@@ -1105,14 +1105,15 @@ _RULES: tuple[_Rule, ...] = (
     _rule(
         "self-harm",
         # At the edge: the wrong side of the railings, legs over a platform or roof edge,
-        # "how many would it take to not wake up".
+        # "how many would it take to not wake up", gripping razor blades.
         r"(?:on|over) the (?:outside|wrong side|other side) of (?:the )?(?:\w+ )?(?:railings?|"
         r"barrier|fence|rail)|(?:sat|sitting|standing|stood) on (?:the )?(?:edge|ledge|parapet)"
         r" of (?:the )?(?:\w+ )?(?:roof|platform|bridge|car park|building|cliff|balcony|"
         r"multi ?storey|plat)|legs (?:dangling|hanging|over) (?:\w+ ){0,2}(?:edge|side|ledge|"
         r"track|tracks|drop)|(?:how many|how much|enough) (?:\w+ ){0,6}(?:to|would it take to|"
         r"it would take to|would take to) (?:not wake up|never wake up|kill (?:me|myself|him|"
-        r"himself|her|herself|themselves|someone|a person)|end it|die)",
+        r"himself|her|herself|themselves|someone|a person)|end it|die)|(?:gripping|clutching|"
+        r"will not let go of|won t let go of) (?:\w+ ){0,2}(?:razor ?blades?|razors|blades?)",
     ),
     _rule(
         "overdose",
@@ -1900,10 +1901,12 @@ def detect(text: str, tokens: Sequence[Token] | None = None) -> tuple[Finding, .
             found.pop(kind, None)  # "gas smell was the drains, engineer checked, all clear"
     if "missing" in found and _found_again(whole):
         del found["missing"]  # "my son ran off - oh found him"
+    turns = _turns(text, tokens) if found else []
     if found and any(
-        not _negated_in(whole, m) and not _contradicted_after(whole, m.end())
+        not _negated_in(whole, m)
+        and not _contradicted_after(whole, m.end())
+        and not turns[whole.count("|", 0, m.start())]
         for m in _RETRACTED.finditer(whole)
-        if not _turned_after(text, m.group(0))
     ):
         return ()  # "the printer is smoking again... joking, it's just jammed"
     if ("weapon" in found or "violence" in found) and "staff-threat" not in found:
@@ -2022,13 +2025,17 @@ _TO_COMPLAINT = _rx(
 _JOKE = re.compile(r"lol|lmao|haha|only joking|joking|jokingly|kidding")
 
 
-def _turned_after(text: str, words: str) -> bool:
-    """Whether a "but" follows ``words`` in ``text`` (the raw line: the tokens drop it,
-    since it breaks a clause)."""
-    low = normalise(text)
-    at = low.find(words)
-    turn = _TURNED.search(low, at + len(words)) if at >= 0 else None
-    return turn is not None and _TO_COMPLAINT.match(low, turn.end() + 1) is None
+def _turns(text: str, tokens: Sequence[Token]) -> list[bool]:
+    """For each clause of ``tokens`` (as ``clauses_of`` lists them), whether a "but" to
+    something other than the complaint comes after it in the line."""
+    pieces, breaks = clause_pieces(text)
+    turned_from = len(pieces)  # the earliest clause a real turn follows
+    for k in range(len(breaks) - 1, -1, -1):
+        after = pieces[k + 1].strip() if k + 1 < len(pieces) else ""
+        if _TURNED.search(breaks[k]) and after and not _TO_COMPLAINT.match(after):
+            turned_from = k
+    numbers = list(dict.fromkeys(t.clause for t in tokens))
+    return [n <= turned_from and turned_from < len(pieces) for n in numbers]
 
 
 # A joke the teller doubts was one: "i don't think he was joking", "not sure she was
@@ -2448,8 +2455,9 @@ def routine_mention(
     # mention the teller goes on to contradict ("... false alarm again but there's smoke
     # under the door") explains nothing, so what follows a hit is read to the line's end.
     whole = " | ".join(" ".join(words) for words in clauses)
+    turns = _turns(text, tokens)
     offset = 0
-    for words in clauses:
+    for index, words in enumerate(clauses):
         clause = " ".join(words)
         at, offset = offset, offset + len(clause) + len(" | ")
         routine = _ROUTINE.search(clause) if idioms else None
@@ -2463,7 +2471,7 @@ def routine_mention(
             and not _WIELDED.search(clause)
             and not _contradicted_after(whole, at + routine.end())
             and not _JOKE_DOUBTED.search(clause)
-            and not (_JOKE.fullmatch(routine.group(0)) and _turned_after(text, routine.group(0)))
+            and not (_JOKE.fullmatch(routine.group(0)) and turns[index])
         ):
             return routine.group(0)
         told_settled = (_FOUND_AGAIN.search(clause) if missing else None) or (
@@ -2475,14 +2483,20 @@ def routine_mention(
             if settled
             else None
         )
-        if told_settled is not None and not reassurance and _is_reassurance(told_settled.group(0)):
+        if (
+            told_settled is not None
+            and (not reassurance or turns[index])
+            and _is_reassurance(told_settled.group(0))
+        ):
+            # Not a "he's fine" that the teller then turns from: "says she's fine now but
+            # she's still gripping the razor blades".
             told_settled = None
         retracted = _RETRACTED.search(clause) if retractions else None
         if (
             retracted is not None
             and not _negated(words, _word_index(clause, retracted.start()))
             and not _contradicted_after(whole, at + retracted.end())
-            and not _turned_after(text, retracted.group(0))
+            and not turns[index]
             and not _JOKE_DOUBTED.search(clause)
         ):
             return retracted.group(0)  # "a regular joked he'd jump off a bridge"
