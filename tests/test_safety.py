@@ -645,6 +645,17 @@ def test_danger_words_said_of_something_else_page_nobody(
             "self-harm-or-crisis",
             "she says she's fine now, just a wobble, but she's clutching razor blades in her hand",
         ),
+        # Terse, second-hand, or told with a past tense that is still going on.
+        ("medical-emergency", "snowboarder snapped his leg, bone showing, wants a refund"),
+        ("missing-person", "lost 4yo girl, pink coat, by the escalators"),
+        (
+            "medical-emergency",
+            "caller about his direct debit says his mum fell last night and cannot get up",
+        ),
+        (
+            "medical-emergency",
+            "lady at the till said she saw a man keel over in the car park, nobody with him",
+        ),
         # A joke the teller doubts was one.
         (
             "self-harm-or-crisis",

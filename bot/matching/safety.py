@@ -577,7 +577,9 @@ _RULES: tuple[_Rule, ...] = (
         # up from, a head injury.
         r"unconscious|unresponsive|unrous(?:e)?able|not responding|passed out|pass(?:ing)? "
         r"out|fainted|(?:struggling|gasping|fighting|desperate) for (?:air|breath)|"
-        r"faint(?:ing|ed)?|blacked out|keeled over|dropped to the (?:floor|ground)|"
+        r"faint(?:ing|ed)?|blacked out|keel(?:ed|s|ing)? over|dropped to the (?:floor|ground)|"
+        r"bone (?:\w+ )?(?:showing|sticking out|poking out|through the skin)|snapped (?:his |her |"
+        r"their )?(?:leg|arm|ankle|wrist|shin)|"
         rf"{_PERSON} (?:\w+ ){{0,2}}(?:collapsed|has collapsed|just collapsed|went down)|"
         r"collapsed (?:on|in|at|onto|to|by|near|outside|inside) (?:the |a |her |his )?"
         r"(?:floor|ground|street|pavement|toilet|toilets|loos?|lobby|stairs|queue|till|desk|"
@@ -865,7 +867,9 @@ _RULES: tuple[_Rule, ...] = (
         r"(?:mind|attention|thoughts) (?:wandered|wandering)|"
         r"wandered (?:off|away) (?:from the point|topic|subject)|walked out (?:without paying|"
         r"in a huff|in disgust|angry|and)|walked off (?:the job|in a huff|without)|"
-        r"(?:lost|missing) (?:\w+ ){0,2}(?:child|son|daughter|kid|boy|girl)s? (?:\w+ )?"
+        # The child's things ("lost her son's coat"), not a child described ("lost 5yo boy,
+        # red coat").
+        r"(?:lost|missing) (?:\w+ ){0,2}(?:child|son|daughter|kid|boy|girl)s (?:\w+ )?"
         r"(?:coat|jacket|bag|toy|teddy|shoes?|hat|bottle|dummy)|"
         # A death: "lost her husband last year", "lost his mum to cancer".
         rf"lost (?:\w+ ){{0,2}}(?:{_CHILD}|{_RELATIVE}) (?:(?:last|this) (?:year|month|week|"
@@ -1801,6 +1805,8 @@ _ANY_RULE = re.compile("|".join(f"(?:{r.pattern.pattern})" for r in _RULES))
 _UNMISTAKABLE = _rx(
     r"blood (?:is )?(?:dripping|pouring|gushing|streaming|spurting|everywhere)"
     r"|not breathing|stopped breathing|unconscious|unresponsive|turning blue|gone blue"
+    r"|bone (?:\w+ )?(?:showing|sticking out|poking out|through the skin)"
+    r"|snapped (?:his |her |their )?(?:leg|arm|ankle|wrist|shin)"
     r"|(?:having|had) a (?:seizure|fit)|fitting on the floor"
     r"|come back and (?:torch|burn|petrol bomb|firebomb|shoot|stab) (?:the|this|your|our) \w+"
     # A weapon promised for a person, said as a plan: "he's going to stab him when he
@@ -1950,7 +1956,8 @@ _PAST = _rx(
 )
 _NOW = _rx(
     r"now|still|again|right now|currently|today|tonight|this (?:morning|afternoon|evening)|"
-    r"just now|since (?:yesterday|last|this|the other|(?:mon|tues|wednes|thurs|fri|satur|sun)day|"
+    r"(?:can not|cannot|unable to|could not) (?:get up|move|stand|breathe|feel)|just now|"
+    r"since (?:yesterday|last|this|the other|(?:mon|tues|wednes|thurs|fri|satur|sun)day|"
     r"\d+)"
 )
 
