@@ -707,6 +707,11 @@ def test_danger_told_plainly_or_after_a_false_alarm_answers_safety_first(
         "customer asking whether her contents insurance covers flood damage before she buys",
         "garden centre customer wants three bleeding heart shrubs for her border",
         "mum in tears in the fitting room because the prom dress doesn't fit",
+        # A threat said as a joke, a solicitors' office as the workplace, worn kit, an idiom.
+        "bride says the staff are angels and she'd sue us if we ever stopped the sunday roast lol",
+        "solicitors reception, client waited 30 minutes because nobody booked her appointment in",
+        "his new ice skates have a blade already wobbling loose",
+        "the magician at the kids party fell flat, parents want a partial refund",
         # A joke, then a turn to the complaint.
         "the man said he'd rather jump off a cliff than call us again, he was joking but is "
         "really annoyed about the hold music",
@@ -846,6 +851,13 @@ def test_a_line_it_cannot_read_says_so_and_gives_general_recovery(
             "der Kunde will den Vertrag kündigen, niemand hat ihn zurückgerufen",
             "leaving",
             "customer-leaving",
+        ),
+        # With an ending (Turkish), and a theft (Romanian).
+        ("müşteri avukatını arayacağını söylüyor, çok sinirli", "legal", "abusive-or-legal-threat"),
+        (
+            "clientul spune că cineva i-a furat portofelul din vestiar",
+            "security",
+            "theft-or-security",
         ),
     ],
 )

@@ -133,7 +133,7 @@ _SIGNAL_WORDS: dict[tuple[str, str], str] = {
         tribunal poursuivre anwalt anwaltin rechtsanwalt polizei klage verklagen gericht
         avvocato avvocata avvocati polizia tribunale querela adwokat adwokata prawnik
         prawnika policja policje policji pozew sadu avukat avukata polis mahkeme dava
-        davaci advocaat politie rechter aangifte
+        davaci advocaat politie rechter aangifte politia avocatul
         """,
     ("review", "review-threat"): """
         instagram facebook tiktok twitter tripadvisor trustpilot yelp resena resenas
@@ -146,7 +146,7 @@ _SIGNAL_WORDS: dict[tuple[str, str], str] = {
         iptal opzeggen opzegging
         """,
     ("safety", "medical-emergency"): """
-        ambulancia krankenwagen notarzt rettungswagen ambulanza karetka karetke karetki
+        ambulancia ambulanta krankenwagen notarzt rettungswagen ambulanza karetka karetke karetki
         ambulans sangre sangue sangrando sangrando blut blutet krew krwawi bloed bloedt
         desmayo desmayado desmayada desmaiou desmaiada inconsciente inconscient evanoui
         evanouie bewusstlos ohnmachtig svenuto svenuta nieprzytomny nieprzytomna
@@ -156,6 +156,10 @@ _SIGNAL_WORDS: dict[tuple[str, str], str] = {
     ("safety", "safety-emergency"): """
         incendio fuego fogo incendie feuer fuoco pozar yangin cuchillo navaja faca couteau
         messer coltello noz bicak pistola arma waffe pistolet silah
+        """,
+    ("security", "theft-or-security"): """
+        robado robada robaron roubado roubada roubaram vole volee gestohlen geklaut rubato
+        rubata ukradziony ukradziona ukradl ukradla calindi calinti gestolen furat furata
         """,
     ("safety", "missing-person"): """
         desaparecido desaparecida disparu disparue vermisst scomparso scomparsa zaginal
@@ -184,7 +188,19 @@ def foreign_signals(text: str) -> tuple[ForeignSignal, ...]:
     plain = "".join(ch for ch in folded if not unicodedata.combining(ch))
     found: dict[str, ForeignSignal] = {}
     for word in _LETTERS.findall(plain):
-        hit = _SIGNALS.get(word)
+        hit = _SIGNALS.get(word) or _SIGNALS.get(_stem_of(word))
         if hit is not None and hit[1] not in found:
             found[hit[1]] = ForeignSignal(hit[0], hit[1], word)
     return tuple(found.values())
+
+
+# Words that take endings ("avukatını", "kündigung", "abogados"): a word of six letters or
+# more on the list still counts with an ending of up to four letters.
+_STEMS = {word for word in _SIGNALS if len(word) >= 6}
+
+
+def _stem_of(word: str) -> str:
+    for cut in range(1, 5):
+        if len(word) - cut >= 6 and word[:-cut] in _STEMS:
+            return word[:-cut]
+    return word
