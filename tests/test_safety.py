@@ -656,6 +656,13 @@ def test_danger_words_said_of_something_else_page_nobody(
             "medical-emergency",
             "lady at the till said she saw a man keel over in the car park, nobody with him",
         ),
+        # A danger word mistyped; a person in an animal enclosure; a barbecue in a tent.
+        ("medical-emergency", "cinema screen 3 someone yelling a lady has stopped bretahing"),
+        ("safety-emergency", "a boy has climbed into the penguin enclosure, keepers on their way"),
+        (
+            "safety-emergency",
+            "couple running a disposable bbq inside their tent to keep warm, both very drowsy",
+        ),
         # A joke the teller doubts was one.
         (
             "self-harm-or-crisis",
@@ -712,6 +719,15 @@ def test_danger_told_plainly_or_after_a_false_alarm_answers_safety_first(
         "solicitors reception, client waited 30 minutes because nobody booked her appointment in",
         "his new ice skates have a blade already wobbling loose",
         "the magician at the kids party fell flat, parents want a partial refund",
+        # Supposed, friendly, a lawn, a course, a machine, a bin, a mess.
+        "staff meeting at 4 is about what to do if a child goes missing, can someone cover "
+        "the till",
+        "two old friends having a fight over who pays the bill, all friendly, need it split",
+        "customer admits she overdosed her tomato plants with feed and wants a refund on it",
+        "mum asking if the nursery staff know choking first aid before her son starts",
+        "the car wash took my money and gave no wash, wants it back",
+        "his wheelie bin went missing after collection day, wants a new one",
+        "stock room looks like a bomb site after the delivery, customer can't find her size",
         # A joke, then a turn to the complaint.
         "the man said he'd rather jump off a cliff than call us again, he was joking but is "
         "really annoyed about the hold music",

@@ -39,6 +39,7 @@ from bot.matching.escalation_model import (
 from bot.matching.lexical import WORD_OF_MOUTH, LexicalRanker
 from bot.matching.result import Candidate, MatchResult
 from bot.playbooks import FALLBACK_PLAYBOOK_ID, PlaybookLibrary
+from bot.signals import LEXICON_WORDS
 from bot.text import Token, content_words, stem, tokenise
 
 # The blended confidence (``MatchResult.confidence``) below which the best guess is not
@@ -78,6 +79,10 @@ SAFETY_MASS_TRUST = 0.5
 # 0.3 lost one.
 MASS_DANGER_FLOOR = 0.25
 CRISIS_PLAYBOOK = "self-harm-or-crisis"
+# The shortest mistyped word the detector reads corrected (see ``match``).
+TYPO_MIN_LETTERS = 7
+# The words a typo may be corrected to for the detector: the escalation lexicon's.
+DANGER_WORDS = LEXICON_WORDS
 # The classifier's probability of a word-of-mouth playbook (a review threat) above which
 # a line without negative words is still a threat, not praise. No change on the
 # development sets; on the 5,398 lines of the latest training authors (read by the
@@ -213,6 +218,20 @@ class PlaybookMatcher:
         if not language.readable(text, tokens, self._known_word):
             return self._unreadable(base, text)
         findings = safety.detect(text, tokens)
+        if not findings and base.corrections:
+            # A danger word mistyped ("stopped bretahing"): the detector reads the line
+            # again with the lexical ranker's typo corrections.
+            # Long words corrected to a word of danger only: a short one is one letter
+            # from too many others, and a real word may be "corrected" to another
+            # ("dripping" -> "dropping").
+            fixed = {
+                typo: word
+                for typo, word in base.corrections
+                if len(typo) >= TYPO_MIN_LETTERS and word in DANGER_WORDS
+            }
+            findings = safety.detect(
+                text, [Token(fixed.get(t.word, t.word), t.clause) for t in tokens]
+            )
         if findings and self._danger_doubted(findings, probabilities, reading):
             calm = self._without_safety_signal(base)
             result = self._danger_second(

@@ -323,6 +323,8 @@ _RULES: tuple[_Rule, ...] = (
         r"restaurant|bar|"
         r"pub|office|house|car|club|venue|branch|site|flat)",
         veto=r"shooting (?:gallery|game|games|stall)|violent (?:film|movie|game|show|video)|"
+        r"fight (?:\w+ ){0,2}over who (?:pays|is paying|gets)|(?:play|pillow|food|water|snowball|"
+        r"foam|nerf|dance|bun) fight|"
         r"(?:fighting|fight) (?:a |the |his |her |their )?(?:parking|fine|charge|ticket|"
         r"claim|case|cold|infection|bug|flu|corner)|shooting (?:star|stars|range|script|a video|"
         r"video|photos?|pictures?|film|wedding|for)|photo ?shoot|stab at|"
@@ -465,6 +467,11 @@ _RULES: tuple[_Rule, ...] = (
         r"front|shop|people|crowd|queue|terrace|entrance|cafe|store|outdoor seating)|"
         r"(?:someone|someones|somebody|somebodys|a man|a woman|a child|a kid|people|he|she|"
         r"they|customer|guest)(?: is| are| s)? (?:\w+ )?trapped (?:under|beneath|behind|in)|"
+        r"(?:climbed|jumped|fallen|fell|got|gone|went) (?:\w+ ){0,2}into (?:the |a )?(?:\w+ )?"
+        r"(?:enclosure|pen|cage|moat|pit|paddock)|"
+        # Burning fuel in a closed space: carbon monoxide.
+        r"(?:bbq|barbecue|disposable bbq|stove|heater|generator|burner) (?:\w+ ){0,4}(?:inside|in) "
+        r"(?:the |their |a |his |her )?(?:tent|caravan|awning|camper|campervan|van|car|cabin)|"
         r"(?:tiger|tigers|lion|lions|big cat|bear|wolf|wolves|bull|snake|crocodile|rhino|"
         r"elephant|gorilla|chimp) (?:\w+ ){0,3}(?:is |are |has |have )?(?:loose|escaped|got out|"
         r"out in|out of (?:its|the|their) (?:enclosure|cage|pen))|"
@@ -557,7 +564,9 @@ _RULES: tuple[_Rule, ...] = (
         r"(?:\w+ )?breath\w*|short of breath|breathless|not breathing|stopped breathing|"
         r"gasping|turn(?:ed|ing)? blue|choking|choked on",
         # An epipen asked about or carried is a precaution, not a reaction.
-        veto=r"(?:keep|keeps|have|stock|stocks|carry|carries|carrying|sell|sells|bring|brings|"
+        veto=r"choking (?:first aid|course|training|hazard|poster|risk)|(?:do|does|know|"
+        r"trained in|training in) (?:\w+ ){0,2}first aid|"
+        r"(?:keep|keeps|have|stock|stocks|carry|carries|carrying|sell|sells|bring|brings|"
         r"brought|need to bring) (?:an? |any |her |his |their |spare |your |our )?epi ?pens?|"
         r"epi ?pens? (?:on site|in stock|policy|training|storage|in (?:her|his|their|my) bag)|"
         r"(?:bad|no|bit of a|mixed|good|great|strong) reaction (?:from|to the (?:news|"
@@ -621,6 +630,8 @@ _RULES: tuple[_Rule, ...] = (
         r"ambulance|paramedics?|999|911|112|defibrillator|defib|cpr|first aid",
         veto=r"bleed(?:ing)? (?:us|them|me|you|him|her) (?:dry|white)|bleeding (?:money|cash)|"
         r"(?:key|boiler|tyre|carpet|kitchen|bra|dress|shoe|wheelchair|window) fitting|"
+        r"choking (?:first aid|course|training|hazard|poster|risk)|(?:do|does|know|trained in|"
+        r"training in) (?:\w+ ){0,2}first aid|"
         r"bleeding hearts?|"
         r"(?:tent|gazebo|marquee|shelf|shelving|table|chair|bed|sofa|umbrella|stand|display|"
         r"stack|pile|tower|ladder|bouncy castle|scaffold\w*|deckchair|lounger|cot|pushchair|"
@@ -707,7 +718,9 @@ _RULES: tuple[_Rule, ...] = (
         r"swallowed (?:\w+ ){0,4}(?:bleach|batteries|battery|magnets?|detergent|pods?|"
         r"capsules?|chemicals?|tablets|pills|medicine|cleaner|cleaning (?:fluid|liquid|"
         r"products?)|antifreeze|weed killer|screen wash)",
-        veto=r"(?:if|whether|how|what|ask\w*|about) (?:\w+ ){0,4}overdos\w*",
+        veto=r"(?:if|whether|how|what|ask\w*|about) (?:\w+ ){0,4}overdos\w*|overdos\w* (?:the|his|"
+        r"her|their|my|our) (?:\w+ )?(?:lawn|plants?|garden|grass|soil|fish|tank|pool|hedge|"
+        r"roses|borders?|veg|tomatoes|dog|cat) (?:with|on)",
     ),
     _rule(
         "medical",
@@ -861,7 +874,8 @@ _RULES: tuple[_Rule, ...] = (
         r"signal|connection|page|app|document|documents|form|forms|photo|photos|receipt|"
         r"invoice|stock|sock|socks|button|buttons|piece|pieces|part|parts|screw|screws|"
         r"remote|charger|cable|lid|key card|keycard|sunglasses|towel|towels|sunbed|umbrella|"
-        r"brolly|headphones|earphones|airpods|earrings|necklace|bracelet|laptop) "
+        r"brolly|headphones|earphones|airpods|earrings|necklace|bracelet|laptop|bin|bins|pegs|"
+        r"post|letter|letters|plant|plants|sign|box|cone|cones|ball|balls|lid|cushion) "
         r"(?:\w+ ){0,3}(?:missing|gone missing|"
         r"went missing|not come back|wandered off)|missing in action|"
         r"(?:mind|attention|thoughts) (?:wandered|wandering)|"
@@ -1014,6 +1028,10 @@ _RULES: tuple[_Rule, ...] = (
         r"(?:\w+ )?(?:counter|shop|store|till|bank|garage|petrol station|cashier|staff|post "
         r"office|bookies|jewell?ers|off licence|kiosk|branch)|(?:knife|gun) ?point",
         veto=r"daylight robbery|demand\w* (?:\w+ ){0,3}(?:money|cash) (?:\w+ )?(?:back|refund)|"
+        # A machine that kept the money is a fault: "pump 4 swallowed her card, took £1".
+        r"(?:machine|pump|till|atm|cash machine|meter|kiosk|vending machine|app|card reader|"
+        r"terminal|self checkout|locker|it) (?:\w+ ){0,7}(?:took|kept|ate|swallowed) "
+        r"(?:\w+ ){0,3}money|took (?:\w+ )?money (?:and|but) (?:no|gave no|did not|never|nothing)|"
         r"demand\w* (?:\w+ ){0,2}(?:cash )?refunds?|"
         r"robb(?:ing|ed) (?:me|us|you|them|people|customers|everyone) "
         r"(?:\w+ )?(?:with|blind|on|for|at)|robbing (?:me|us|you|them) blind|it is "
@@ -2105,7 +2123,9 @@ _SUPPOSITION = _rx(
 def _supposed(clause: str, start: int) -> bool:
     """Whether a supposition ("what our procedure is if someone ...") governs the words at
     ``start`` (within eight words)."""
-    suppositions = list(_SUPPOSITION.finditer(clause, 0, start + 1))
+    # Searched in the whole clause: the supposed subject ("what to do if a child goes
+    # missing") may be part of the hit itself.
+    suppositions = [s for s in _SUPPOSITION.finditer(clause) if s.start() <= start]
     return bool(suppositions) and clause.count(" ", suppositions[-1].end(), start) <= 8
 
 
@@ -2412,6 +2432,7 @@ _ROUTINE = re.compile(
     r"some )?(?:toast|food|"
     r"pizza|chips|bacon|rice|edges|bits)|lost (?:a|his|her|their) (?:baby )?(?:tooth|teeth|"
     r"filling)|lol|lmao|haha|only joking|joking|jokingly|kidding|missing in action|fell flat|"
+    r"bomb ?site|"
     r"falls flat|falling flat|lost child (?:wristband|band|sticker|policy|procedure|point|desk|"
     r"form)|end of "
     r"(?:her|his|my|their|our) (?:rope|tether) (?:with|over|about)|"
