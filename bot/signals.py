@@ -477,6 +477,8 @@ _FALSE_FRIENDS: dict[str, re.Pattern[str]] = {
         r"lawyer|lawyers|law|legal) (?:office|offices|firm|firms|practice|team) (?:\w+ ){0,2}"
         r"(?:nearby|near|in town|down the road|across|next door|booked|party|dinner|christmas)|"
         r"court ?house|legal (?:age|drinking age|limit|tender|requirement|requirements|notice)|"
+        r"(?:badminton|squash|basketball|netball|padel|volleyball|tennis|sports|indoor|outdoor|"
+        r"5 a side|five a side|food) courts?|"
         # A solicitors' office is where some of us work: "solicitors reception, client sat
         # 40 min", "querying his bill at solicitors".
         r"at (?:the |our )?solicitors|solicitors? (?:reception|front desk|waiting room|office|"

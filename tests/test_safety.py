@@ -663,6 +663,17 @@ def test_danger_words_said_of_something_else_page_nobody(
             "safety-emergency",
             "couple running a disposable bbq inside their tent to keep warm, both very drowsy",
         ),
+        # A weapon held to frighten, however terse; a child not in the room; a tenant
+        # not seen for days.
+        (
+            "safety-emergency",
+            "lad w blade threatening cashier at till 3 for cash, staff backed off",
+        ),
+        ("missing-person", "dad in 215 says 6yo not in the room when he woke, not in the corridor"),
+        (
+            "missing-person",
+            "elderly tenant in the sheltered flats not seen for 4 days, post piling up",
+        ),
         # A joke the teller doubts was one.
         (
             "self-harm-or-crisis",
@@ -728,6 +739,12 @@ def test_danger_told_plainly_or_after_a_false_alarm_answers_safety_first(
         "the car wash took my money and gave no wash, wants it back",
         "his wheelie bin went missing after collection day, wants a new one",
         "stock room looks like a bomb site after the delivery, customer can't find her size",
+        # No cut, a fire to sit by, a smoky hire car, a sports court, a teenager on her own.
+        "wine glass snapped in her hand as she lifted it, no cut, but red wine all over her dress",
+        "regular widower sitting on his own by the fire, says the anniversary is hard this year",
+        "hire car smells of smoke inside, customer wants a different one",
+        "squash court double booked and both pairs want it, one says he paid twice",
+        "teen patient came in alone for her appointment, quiet, asking about the pill",
         # A joke, then a turn to the complaint.
         "the man said he'd rather jump off a cliff than call us again, he was joking but is "
         "really annoyed about the hold music",

@@ -232,7 +232,7 @@ class PlaybookMatcher:
             findings = safety.detect(
                 text, [Token(fixed.get(t.word, t.word), t.clause) for t in tokens]
             )
-        if findings and self._danger_doubted(findings, probabilities, reading):
+        if findings and self._danger_doubted(findings, probabilities, reading, tokens):
             calm = self._without_safety_signal(base)
             result = self._danger_second(
                 self._ranked(calm, text, tokens, probabilities, reading), findings
@@ -359,6 +359,7 @@ class PlaybookMatcher:
         findings: tuple[safety.Finding, ...],
         probabilities: dict[str, float],
         reading: EscalationReading | None,
+        tokens: list[Token],
     ) -> bool:
         """Both readers of the whole line find next to no danger in it, where the
         detector found alarming words: "the kitchen's on fire tonight, tbl 12 wants to
@@ -366,6 +367,8 @@ class PlaybookMatcher:
         if not probabilities or reading is None or reading.danger >= DOUBT_DANGER:
             return False
         if any(f.unmistakable for f in findings):
+            return False
+        if any(f.kind == "weapon" for f in findings) and safety.menaced(tokens):
             return False
         answers = {pid for f in findings for pid in f.playbooks} | set(self._safety_ids)
         return sum(probabilities.get(pid, 0.0) for pid in answers) < DOUBT_MASS

@@ -400,6 +400,10 @@ _RULES: tuple[_Rule, ...] = (
         r"pension|business plan|application) (?:\w+ ){0,2}(?:went|go|goes|going|gone) up in "
         r"(?:flames|smoke)|"
         r"smoking area|smoke ?(?:free|ban)|no smoking|"
+        r"(?:car|van|cab|taxi|clothes|jacket|coat|curtains|carpet|hire car|interior|seats?) "
+        r"(?:\w+ ){0,3}(?:smells?|smelt|stinks?|reeks?) (?:of|like) (?:cigarette |stale )?smoke|"
+        r"(?:sat|sitting|seated|sit|warming \w+|cosy|table|armchair|seat) (?:\w+ ){0,3}(?:by|near|"
+        r"in front of|next to|beside) the (?:open |log |real )?fire\b(?! (?:exit|door|alarm))|"
         r"smoky (?:bacon|flavour|flavor|bbq|barbecue|taste|whisky|paprika|chipotle|eyes?|"
         r"cheese|salmon|sauce)|(?:bbq|barbecue|grill|smoker|chimney|fire ?pit|pizza oven|wood "
         r"oven|sauna|smoke machine|fog machine|incense|candles?|shisha|hookah|fajitas?|skillet|"
@@ -863,7 +867,8 @@ _RULES: tuple[_Rule, ...] = (
         r"gone missing|went missing|reported missing|amber alert|"
         r"(?:has|have|had) not (?:come|came|been) back (?:\w+ ){0,3}(?:hours?|ages|since|from|"
         r"for)",
-        veto=r"(?:kids|children|childrens|child) (?:menu|meal|meals|portion|size|club|area|"
+        veto=r"teen\w* (?:\w+ ){0,3}(?:came in|comes in|arrived|attended|here|booked in) alone|"
+        r"(?:kids|children|childrens|child) (?:menu|meal|meals|portion|size|club|area|"
         r"party|section|toys?|shoes?|clothes|ticket|price|entry|pass)|"
         r"(?:parcel|order|item|items|package|delivery|refund|money|payment|card|bag|luggage|"
         r"trainers|shoes|boots|jumper|hoodie|jacket|hat|toy|toys|teddy|dummy|scooter|bike|"
@@ -1617,6 +1622,8 @@ _PAIRS: tuple[_Pair, ...] = (
             r"(?:came|come|got) back without (?:him|her|them)|(?:is|are) not there (?:now|"
             r"any ?more)|"
             r"(?:has|have|had) not seen (?:him|her|them)|does not have (?:him|her|them)|"
+            r"not in (?:the |her |his |their )?(?:room|rm|bed|bedroom|cabin|tent|corridor|"
+            r"caravan)(?! (?:\w+ ){0,3}(?:she|he|they) (?:is|are|was|were) (?:with|in|at|safe))|"
             r"lost sight of|(?:was|were) (?:literally |only |right )?just (?:here|there|with "
             r"(?:me|us|her|him))(?! (?:\w+ ){0,3}(?:now|again|back)\b)|"
             r"(?:can not|could not|cannot|unable to) (?:find|see|locate) (?:him|her|"
@@ -1741,13 +1748,15 @@ _PAIRS: tuple[_Pair, ...] = (
         _rx(
             r"elderly|blind|old (?:man|woman|lady|gentleman|boy|girl|fella|chap)|pensioner|"
             r"\d+ year old|resident|patient|(?:in|on) (?:a )?wheelchair|walking frame|"
-            r"zimmer|mobility scooter"
+            r"zimmer|mobility scooter|tenant|sheltered|lives alone"
         ),
         _rx(
             r"(?:has|have|had) not (?:come|came|been|got|made it) back|never (?:came|come|got|"
             r"made it) back|still not (?:back|home|returned)|not returned|(?:nobody|no one|"
             r"noone) (?:has )?(?:seen|knows where) (?:him|her|them)|missing since|not been "
-            r"slept in|(?:can not|could not|cannot) find (?:him|her|them) anywhere"
+            r"slept in|(?:can not|could not|cannot) find (?:him|her|them) anywhere|not (?:been )?"
+            r"seen (?:for|since) (?:\w+ )?(?:days|day|weeks|yesterday|monday|tuesday|wednesday|"
+            r"thursday|friday|saturday|sunday|last)|(?:post|mail|milk|papers) (?:is )?piling up"
         ),
     ),
     _Pair(
@@ -2137,7 +2146,8 @@ def _asked_about(clause: str, start: int) -> bool:
 
 # Said of a minor sign, these make it minor ("but he is fine", "nobody was hurt").
 _ALL_WELL = _rx(
-    r"unhurt|uninjured|unharmed|not (?:hurt|injured|bleeding)|no (?:harm|injur\w*|damage) "
+    r"unhurt|uninjured|unharmed|not (?:hurt|injured|bleeding|cut)|no cuts?|no (?:harm|injur\w*|"
+    r"damage) "
     r"done|no injur\w*|nobody (?:was |is |got )?(?:hurt|injured)|(?:is|are|seems|seemed|was|"
     r"were|looks|looked|feels|felt) (?:totally |completely |absolutely |all |perfectly |now )?"
     r"(?:fine|okay|alright|all right|unharmed)|(?:he|she|they) (?:is|are) (?:fine|okay)|"
@@ -2373,6 +2383,13 @@ _MENACE = _rx(
     r"it|held it to|(?:going to|gonna|will|threaten\w* to|said (?:he|she|they) would) (?:cut|"
     r"stab|slash) (?:him|her|them|you|us|me|the \w+|our \w+|my \w+)"
 )
+
+
+def menaced(tokens: Sequence[Token]) -> bool:
+    """Whether the line says a weapon is held or used to frighten ("male w knife
+    threatening colleague"): a weapon finding then is never doubted, however terse the
+    line and however little danger the readers see in it."""
+    return _MENACE.search(" ".join(t.word for t in tokens)) is not None
 
 
 def _vetoed_by_rule(rule: _Rule, clause: str, hit: re.Match[str]) -> bool:
