@@ -147,7 +147,7 @@ _SIGNAL_WORDS: dict[tuple[str, str], str] = {
         """,
     ("safety", "medical-emergency"): """
         ambulancia ambulanta krankenwagen notarzt rettungswagen ambulanza karetka karetke karetki
-        ambulans sangre sangue sangrando sangrando blut blutet krew krwawi bloed bloedt
+        ambulans sangre sangue sangrando blut blutet krew krwawi bloed bloedt
         desmayo desmayado desmayada desmaiou desmaiada inconsciente inconscient evanoui
         evanouie bewusstlos ohnmachtig svenuto svenuta nieprzytomny nieprzytomna
         zemdlal zemdlala bayildi bilincsiz bewusteloos flauwgevallen infarto herzinfarkt
