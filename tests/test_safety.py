@@ -674,6 +674,39 @@ def test_danger_words_said_of_something_else_page_nobody(
             "missing-person",
             "elderly tenant in the sheltered flats not seen for 4 days, post piling up",
         ),
+        # Seen through a window, a fever, a count of tablets, gone walkabout, a note on a
+        # locked door, a railing, trains let go, a ticking bag, a ramp, a knife waved, a dog.
+        (
+            "medical-emergency",
+            "the courier rang, says through the letterbox he can see the old man at number 9 on "
+            "the hall floor",
+        ),
+        (
+            "medical-emergency",
+            "mum dropped her daughter at the creche with a temp of 40, she is shaking now",
+        ),
+        (
+            "medical-emergency",
+            "customer buying more co codamol says she is fine but she has taken about 40 since "
+            "yesterday",
+        ),
+        ("missing-person", "nan with dementia has gone walkabout in the shopping centre"),
+        (
+            "self-harm-or-crisis",
+            "guest in room 12 locked in, a note stuck on the door saying sorry",
+        ),
+        ("self-harm-or-crisis", "man sitting on the bridge railing outside the hotel shouting"),
+        (
+            "self-harm-or-crisis",
+            "lad at the station keeps staring at the tracks, let three trains go",
+        ),
+        ("safety-emergency", "rucksack left by the ticket machines is ticking"),
+        ("safety-emergency", "mechanic says the ramp is slipping down with a fitter underneath"),
+        (
+            "safety-emergency",
+            "owner laughing it's only a pocket knife but he is waving it at the door staff",
+        ),
+        ("medical-emergency", "the dog has got a little boy pinned by the leg in the park cafe"),
         # A joke the teller doubts was one.
         (
             "self-harm-or-crisis",

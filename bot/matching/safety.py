@@ -479,6 +479,11 @@ _RULES: tuple[_Rule, ...] = (
         r"(?:tiger|tigers|lion|lions|big cat|bear|wolf|wolves|bull|snake|crocodile|rhino|"
         r"elephant|gorilla|chimp) (?:\w+ ){0,3}(?:is |are |has |have )?(?:loose|escaped|got out|"
         r"out in|out of (?:its|the|their) (?:enclosure|cage|pen))|"
+        r"(?:bag|case|suitcase|package|parcel|rucksack|backpack|box) (?:\w+ ){0,6}ticking|ticking "
+        r"(?:bag|case|suitcase|package|parcel|rucksack|backpack|box)|(?:tiger|lion|bear|wolf|"
+        r"big cat|bull|gorilla|chimp|rhino|elephant|crocodile) (?:enclosure|cage|pen|paddock) "
+        r"(?:gate|door) (?:\w+ ){0,2}(?:open|unlocked)|(?:dropping|slipping|coming down|sinking|"
+        r"lowering) (?:\w+ ){0,3}(?:with|w) (?:\w+ ){0,2}(?:underneath|under it|under there)|"
         r"bomb (?:threat|scare)|suspicious (?:package|parcel|device|bag left)|blow (?:the|this|"
         r"your|our) (?:\w+ )?(?:place|building|shop|station|hotel|cinema|store|plane|train|bus|"
         r"office|bank|branch|school|club) up|"
@@ -619,6 +624,10 @@ _RULES: tuple[_Rule, ...] = (
         r"(?:can not|could not|cannot|unable to|struggling to) get (?:back )?up|"
         r"(?:been|was|is|s|has been) (?:lying )?on the (?:floor|ground) (?:since|for|all night|"
         r"all day)|(?:see|saw|seen|can see) (?:him|her|them) (?:lying )?on the (?:floor|ground)|"
+        r"(?:see|saw|seen|can see) (?:him|her|them|the (?:\w+ ){0,2}(?:customer|man|woman|lady|"
+        r"resident|tenant|occupant|gentleman|patient)) (?:\w+ ){0,4}on the (?:\w+ )?(?:floor|"
+        r"ground)|(?:got|has|had) (?:a |the )?(?:\w+ )?(?:child|kid|boy|girl|toddler|baby|man|"
+        r"woman|person|lady) pinned|temp(?:erature)? (?:of |is |was )?(?:40|41|42)(?: degrees)?\b|"
         r"soaked (?:red|in blood|with blood|through with blood)|(?:bleach|chemical|chemicals|oven "
         r"cleaner|acid|cleaner|cleaning fluid|ammonia|caustic|degreaser) (?:\w+ ){0,3}(?:in|into) "
         r"(?:his|her|their|the|my|both) eyes?|(?:splashed|sprayed) (?:\w+ ){0,2}in the eyes?|"
@@ -719,6 +728,9 @@ _RULES: tuple[_Rule, ...] = (
         r"handfuls of) (?:\w+ )?(?:pills|tablets|meds|"
         r"medication|paracetamol|painkillers|sleeping pills|insulin)|(?:too many|whole (?:packet|"
         r"box|bottle) of|handful of) (?:\w+ )?(?:pills|tablets|paracetamol|painkillers|meds)|"
+        r"(?:taken|took|had|swallowed) (?:about |around |over |like |nearly |maybe )?(?:[2-9]\d|"
+        r"\d{3}|twenty|thirty|forty|fifty) (?:\w+ ){0,2}(?:over|in|since|today|tablets|pills|"
+        r"paracetamol)|"
         r"swallowed (?:\w+ ){0,4}(?:bleach|batteries|battery|magnets?|detergent|pods?|"
         r"capsules?|chemicals?|tablets|pills|medicine|cleaner|cleaning (?:fluid|liquid|"
         r"products?)|antifreeze|weed killer|screen wash)",
@@ -1137,7 +1149,10 @@ _RULES: tuple[_Rule, ...] = (
         r"barrier|fence|rail)|(?:sat|sitting|standing|stood) on (?:the )?(?:edge|ledge|parapet)"
         r" of (?:the )?(?:\w+ )?(?:roof|platform|bridge|car park|building|cliff|balcony|"
         r"multi ?storey|plat)|legs (?:dangling|hanging|over) (?:\w+ ){0,2}(?:edge|side|ledge|"
-        r"track|tracks|drop)|(?:how many|how much|enough) (?:\w+ ){0,6}(?:to|would it take to|"
+        r"track|tracks|drop)|(?:on|over|sat on|sitting on|standing on|stood on|climbing) (?:the )?"
+        r"(?:balcony|bridge|roof|car park) (?:rail|railing|railings|edge|ledge|parapet)|(?:let|"
+        r"letting) (?:\w+ ){0,2}trains? (?:go|pass)|staring (?:down )?at the (?:tracks|drop)|"
+        r"(?:how many|how much|enough) (?:\w+ ){0,6}(?:to|would it take to|"
         r"it would take to|would take to) (?:not wake up|never wake up|kill (?:me|myself|him|"
         r"himself|her|herself|themselves|someone|a person)|end it|die)|(?:gripping|clutching|"
         r"will not let go of|won t let go of) (?:\w+ ){0,2}(?:razor ?blades?|razors|blades?)",
@@ -1567,7 +1582,8 @@ _PAIRS: tuple[_Pair, ...] = (
             r"(?:has|is) gone|(?:has|have|had|"
             r"did) not (?:come|came|got|get|gone|made it) home|never (?:came|got|made it) home|"
             r"wandered|"
-            r"wandering|gone missing|went missing|(?:can not|could not|cannot) find (?:him|her|"
+            r"wandering|gone walkabout|went walkabout|gone missing|went missing|(?:can not|could "
+            r"not|cannot) find (?:him|her|"
             r"them)|lost (?:him|her|them)|no sign of (?:him|her|them)|disappeared|left the "
             r"(?:building|store|shop|hotel|ward|centre|gate|home|premises|site|unit|house|park|"
             r"grounds|care home)|walked (?:off|out|away)|(?:bed|room|chair|seat) (?:is |was )?"
@@ -1760,6 +1776,15 @@ _PAIRS: tuple[_Pair, ...] = (
         ),
     ),
     _Pair(
+        # Shut in with a note left: "gst locked in rm, note taped on door".
+        "self-harm",
+        _rx(
+            r"locked (?:himself |herself |themselves )?in|barricaded|will not (?:open|answer) the "
+            r"door|not answering (?:the )?door"
+        ),
+        _rx(r"note (?:\w+ )?(?:taped|stuck|left|pinned|under|on (?:the|his|her) door)"),
+    ),
+    _Pair(
         # Not eating, no point, and a wish to vanish.
         "self-harm",
         _rx(
@@ -1885,6 +1910,7 @@ def detect(text: str, tokens: Sequence[Token] | None = None) -> tuple[Finding, .
     clauses = [c for c in clauses if c]
     found: dict[str, str] = {}
     weak: set[str] = set()  # kinds found only by a sign that may be minor
+    line = " ".join(" ".join(words) for words in clauses)
     for words in clauses:
         clause = " ".join(words)
         if _ANY_RULE.search(clause) is None:
@@ -1901,7 +1927,7 @@ def detect(text: str, tokens: Sequence[Token] | None = None) -> tuple[Finding, .
                     continue
                 if _supposed(clause, m.start()):
                     continue
-                if _vetoed_by_rule(rule, clause, m):
+                if _vetoed_by_rule(rule, clause, m, line):
                     continue
                 found[rule.kind] = m.group(0)
                 if rule.weak:
@@ -2166,7 +2192,10 @@ _FOUND_AGAIN = _rx(
     # "Got them back" is found; "she's got them out now" (her tablets) is not.
     r"got (?:him|her|them) back|(?:found|spotted) (?:him|her|them)(?! (?:on|in|lying|"
     r"unconscious|collapsed|crying|"
-    r"alone|wandering|outside|by|near|at|under|behind|hiding|locked|trapped)\b)|(?:he|she|"
+    r"alone|wandering|outside|by|near|at|under|behind|hiding|locked|trapped|scooter|bike|bag|"
+    r"shoes?|coat|phone|hat|toy|teddy|doll|jacket|scarf|gloves?|ball|trainers|backpack|"
+    r"rucksack|lunchbox|bottle|dummy|buggy|pram|wallet|purse|keys|helmet|cap)\b)"
+    + _STILL_GONE + r"|(?:he|she|"
     r"they) (?:is|are|was|were|has|have|came|come) (?:back|found|here now|turned up|safe|"
     r"fine|with (?:mum|dad|her|him|them|us|his|her))" + _STILL_GONE + r"|turned up|reunited|"
     r"false alarm|panic "
@@ -2392,12 +2421,13 @@ def menaced(tokens: Sequence[Token]) -> bool:
     return _MENACE.search(" ".join(t.word for t in tokens)) is not None
 
 
-def _vetoed_by_rule(rule: _Rule, clause: str, hit: re.Match[str]) -> bool:
+def _vetoed_by_rule(rule: _Rule, clause: str, hit: re.Match[str], line: str = "") -> bool:
     """Whether ``rule``'s veto explains ``hit`` away; a weapon's veto (cutlery, tools)
-    does not when the clause says it is held or used to frighten (``_MENACE``)."""
+    does not when the clause, or the rest of the ``line``, says it is held or used to
+    frighten (``_MENACE``): "only a pocket knife but he's pointing it at the barman"."""
     if rule.veto is None or not _vetoed(rule.veto, clause, hit):
         return False
-    return not (rule.kind == "weapon" and _MENACE.search(clause))
+    return not (rule.kind == "weapon" and (_MENACE.search(clause) or _MENACE.search(line)))
 
 
 def _word_index(clause: str, offset: int) -> int:
@@ -2563,7 +2593,7 @@ def routine_mention(
             if rule.veto is None:
                 continue
             for m in rule.pattern.finditer(clause):
-                if _vetoed_by_rule(rule, clause, m) and not _contradicted_after(
+                if _vetoed_by_rule(rule, clause, m, whole) and not _contradicted_after(
                     whole, at + m.end()
                 ):
                     return m.group(0)
