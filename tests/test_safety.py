@@ -778,6 +778,17 @@ def test_danger_told_plainly_or_after_a_false_alarm_answers_safety_first(
         "hire car smells of smoke inside, customer wants a different one",
         "squash court double booked and both pairs want it, one says he paid twice",
         "teen patient came in alone for her appointment, quiet, asking about the pill",
+        # A temper, a bus pass, a child stood right there, a repeat prescription, a till
+        # warning, a room number, a quiz, gun dogs.
+        "she's having a fit about the new parking charges, shouting at reception",
+        "pensioner says his bus pass has gone missing, thinks it fell out on the 52",
+        "mum upset her boy was missing for five minutes and no announcement, he is stood "
+        "right next to her now",
+        "regular collecting his epipen repeat, the script hasn't come through again",
+        "till flagged an overdose warning on the paracetamol, she only wanted three packs",
+        "guest says the fire door outside 112 bangs all night, wants another room",
+        "dad says his daughter got knocked out in the first round of the quiz, wants the fee back",
+        "caller chasing his gun dogs insurance claim, nobody has called back",
         # A joke, then a turn to the complaint.
         "the man said he'd rather jump off a cliff than call us again, he was joking but is "
         "really annoyed about the hold music",

@@ -251,7 +251,7 @@ _RULES: tuple[_Rule, ...] = (
         r"(?:knife|knives|mower|saw|fan|blender|razor|skates?|scissors) (?:\w+ ){0,5}blades?|"
         r"blades? (?:\w+ )?(?:is |was |are |were |got |has )?(?:chipped|blunt|bent|broken|rusty|"
         r"loose|dull|snapped|missing|wobbl\w*|came off|coming off|fell off)|"
-        r"(?:glue|nerf|water|toy|staple|massage|heat|spray|price|label|temperature|"
+        r"gun ?dogs?|(?:glue|nerf|water|toy|staple|massage|heat|spray|price|label|temperature|"
         r"radar|speed) guns?|gun ?metal|top gun|blade runner|weapons? grade|"
         r"(?:selling|sell|stock|aisle|shelf|display|cabinet|on sale|in stock|order) "
         r"(?:\w+ ){0,3}(?:knife|knives|blades?)|"
@@ -577,7 +577,8 @@ _RULES: tuple[_Rule, ...] = (
         r"trained in|training in) (?:\w+ ){0,2}first aid|"
         r"(?:keep|keeps|have|stock|stocks|carry|carries|carrying|sell|sells|bring|brings|"
         r"brought|need to bring) (?:an? |any |her |his |their |spare |your |our )?epi ?pens?|"
-        r"epi ?pens? (?:on site|in stock|policy|training|storage|in (?:her|his|their|my) bag)|"
+        r"epi ?pens? (?:on site|in stock|policy|training|storage|in (?:her|his|their|my) bag|"
+        r"repeat|prescription|script|refill)|"
         r"(?:bad|no|bit of a|mixed|good|great|strong) reaction (?:from|to the (?:news|"
         r"price|bill|menu))|reaction (?:to the|from the) (?:news|price|bill|film|show)|"
         r"(?:price|prices|bill) (?:\w+ ){0,2}breath\w*|breath of fresh air|"
@@ -607,7 +608,8 @@ _RULES: tuple[_Rule, ...] = (
         # the emergency.
         # A fitting room is no fit: not even words a veto would then read as a routine
         # mention explaining the line away ("in the fitting rooms ... baby was in it").
-        r"seizure|having a fit|fitting(?! (?:room|rooms|rm|area|cubicle|appointment|service|"
+        r"seizure|having a fit(?! (?:about|over|at|because|cos|when|if|that)\b)|"
+        r"fitting(?! (?:room|rooms|rm|area|cubicle|appointment|service|"
         r"fee|team)\b)|convuls\w*|epilep\w* (?:fit|attack|episode)|"
         r"(?:had|has|took) a fit(?! (?:when|"
         r"over|about|at|because|cos|if|of|that|after (?:seeing|hearing|reading))\b)|"
@@ -635,17 +637,22 @@ _RULES: tuple[_Rule, ...] = (
         r"(?:lying|lay|laying|fallen) on the (?:floor|ground)|(?:lying|lay|laying|fallen|"
         r"down) (?:in|on) the (?:road|street|pavement|path|tracks|car park)|"
         r"(?:hit|banged|bashed|cracked|knocked) (?:his|her|their) head|head injury|"
-        r"concussion|knocked (?:out|unconscious)|broken (?:arm|leg|wrist|ankle|hip|neck|back)|"
+        r"concussion|knocked unconscious|knocked out(?! (?:of|in|first|second|third|early|at "
+        r"the) (?:\w+ ){0,3}(?:round|tournament|competition|cup|quiz|league|final|heats?|"
+        r"contest|game|match)\b)|broken (?:arm|leg|wrist|ankle|hip|neck|back)|"
         r"broke (?:his|her|their|my) (?:arm|leg|wrist|ankle|hip|nose|neck|back)|"
         r"(?:badly|seriously|really) (?:hurt|injured|burned|burnt)|injur(?:ed|ies|y)|"
         r"scald(?:ed|ing)|electric shock|burn(?:ed|t) (?:himself|herself|themselves|his|her|"
         r"their) (?:\w+ )?(?:hand|arm|face|leg|mouth|skin)|"
-        r"ambulance|paramedics?|999|911|112|defibrillator|defib|cpr|first aid",
+        r"ambulance|paramedics?|999|911|(?<!room )(?<!rm )(?<!outside )(?<!door )(?<!suite )"
+        r"(?<!flat )(?<!no )(?<!number )(?<!unit )(?<!bay )(?<!gate )(?<!platform )(?<!table )"
+        r"(?<!tbl )(?<!row )(?<!route )112|defibrillator|defib|cpr|first aid",
         veto=r"bleed(?:ing)? (?:us|them|me|you|him|her) (?:dry|white)|bleeding (?:money|cash)|"
         r"(?:key|boiler|tyre|carpet|kitchen|bra|dress|shoe|wheelchair|window) fitting|"
         r"choking (?:first aid|course|training|hazard|poster|risk)|(?:do|does|know|trained in|"
         r"training in) (?:\w+ ){0,2}first aid|"
-        r"bleeding hearts?|"
+        r"bleeding hearts?|knocked out (?:of|in|first|second|third|early|at the) (?:\w+ ){0,3}"
+        r"(?:round|tournament|competition|cup|quiz|league|final|heats?|contest|game|match)|"
         r"(?:tent|gazebo|marquee|shelf|shelving|table|chair|bed|sofa|umbrella|stand|display|"
         r"stack|pile|tower|ladder|bouncy castle|scaffold\w*|deckchair|lounger|cot|pushchair|"
         r"buggy|pram|stall|awning|canopy|fence|cake) (?:\w+ ){0,4}collapsed|"
@@ -721,7 +728,8 @@ _RULES: tuple[_Rule, ...] = (
     ),
     _rule(
         "overdose",
-        r"overdos\w*|(?:took|taken|take|swallowed|downed|necked) (?:\w+ ){0,2}(?:too "
+        r"overdos\w*|(?:took|taken|take|swallowed|"
+        r"downed|necked) (?:\w+ ){0,2}(?:too "
         r"many|a load of|loads of|all (?:her|his|their|my|the)|(?:a|the|her|his|their|my|"
         r"an) (?:whole |full |entire )?"
         r"(?:packet|pack|box|bottle|strip|tub|sheet|blister pack) of|a handful of|"
@@ -734,7 +742,8 @@ _RULES: tuple[_Rule, ...] = (
         r"swallowed (?:\w+ ){0,4}(?:bleach|batteries|battery|magnets?|detergent|pods?|"
         r"capsules?|chemicals?|tablets|pills|medicine|cleaner|cleaning (?:fluid|liquid|"
         r"products?)|antifreeze|weed killer|screen wash)",
-        veto=r"(?:if|whether|how|what|ask\w*|about) (?:\w+ ){0,4}overdos\w*|overdos\w* (?:the|his|"
+        veto=r"overdos\w* (?:warning|alert|limit|rule|rules)|"
+        r"(?:if|whether|how|what|ask\w*|about) (?:\w+ ){0,4}overdos\w*|overdos\w* (?:the|his|"
         r"her|their|my|our) (?:\w+ )?(?:lawn|plants?|garden|grass|soil|fish|tank|pool|hedge|"
         r"roses|borders?|veg|tomatoes|dog|cat) (?:with|on)",
     ),
@@ -892,6 +901,8 @@ _RULES: tuple[_Rule, ...] = (
         r"invoice|stock|sock|socks|button|buttons|piece|pieces|part|parts|screw|screws|"
         r"remote|charger|cable|lid|key card|keycard|sunglasses|towel|towels|sunbed|umbrella|"
         r"brolly|headphones|earphones|airpods|earrings|necklace|bracelet|laptop|bin|bins|pegs|"
+        r"cleaning|pass|pension|laundry|washing|shopping|prescription|medication|meds|tablets|"
+        r"hearing aid|dentures|cheque|benefits?|"
         r"post|letter|letters|plant|plants|sign|box|cone|cones|ball|balls|lid|cushion) "
         r"(?:\w+ ){0,3}(?:missing|gone missing|"
         r"went missing|not come back|wandered off)|missing in action|"
@@ -2222,6 +2233,8 @@ _FOUND_AGAIN = _rx(
     r"minutes|moments|no time)|found (?:him |her |them )?(?:instantly|straight away|"
     r"right away|in seconds|in no time|quickly|immediately|almost immediately)|(?:a|one|two|"
     r"\d+|few) (?:minute|minutes|min|mins|seconds|secs) later|"
+    r"(?:he|she|they) (?:is|are|s) (?:stood|standing|sat|sitting) (?:right )?(?:next to|beside|"
+    r"with) (?:her|him|them|mum|dad)" + _STILL_GONE + r"|"
     r"all (?:good|fine|sorted|okay) now|been found|found safe|back together|straight back "
     r"(?:with|to)|for (?:literally |only |just )?(?:a (?:few |couple of )?|\d+ |one |two |few |"
     r"ten |twenty |thirty )(?:sec|secs|seconds|second|moment|moments)\b" + _STILL_GONE + r"|"
@@ -2465,6 +2478,8 @@ _ROUTINE = re.compile(
     r"\b(?:" + _CARER + r" (?:is |was |are |were )?"
     r"(?:right )?(?:with|next to|beside|holding) (?:him|her|them)|"
     # The child minded all along: "her girl is right next to her", "was with grandad".
+    r"(?:he|she|they) (?:is|are|s) (?:stood|standing|sat|sitting) (?:right )?(?:next to|beside|"
+    r"with) (?:her|him|them)|"
     r"(?:girl|boy|son|daughter|kid|kids|child|children|toddler|baby|little one|lad|lass) "
     r"(?:is |was |are |were )(?:right |still |safe )?(?:next to|with|beside) (?:her|him|them|"
     r"(?:her |his |their )?(?:nan|gran|grandad|grandma|granny|grandpa|auntie|aunt|uncle|mum|"
