@@ -707,6 +707,21 @@ def test_danger_words_said_of_something_else_page_nobody(
             "owner laughing it's only a pocket knife but he is waving it at the door staff",
         ),
         ("medical-emergency", "the dog has got a little boy pinned by the leg in the park cafe"),
+        # Carbon monoxide by its signs, a blow to the head, "one of her fits".
+        (
+            "safety-emergency",
+            "tenant asking to move the boiler service, says the whole family have had "
+            "headaches and been drowsy for days",
+        ),
+        (
+            "medical-emergency",
+            "five a side, one lad took a boot to the head and is out cold, they want a refund",
+        ),
+        (
+            "medical-emergency",
+            "card freeze call, husband shouting in the background she is having one of her "
+            "fits again",
+        ),
         # A joke the teller doubts was one.
         (
             "self-harm-or-crisis",
@@ -789,6 +804,11 @@ def test_danger_told_plainly_or_after_a_false_alarm_answers_safety_first(
         "guest says the fire door outside 112 bangs all night, wants another room",
         "dad says his daughter got knocked out in the first round of the quiz, wants the fee back",
         "caller chasing his gun dogs insurance claim, nobody has called back",
+        # A name, not an event; a precaution; a figure of speech; a pet.
+        "customer says the Robbery at the Museum board game is missing half its pieces",
+        "passenger asking if he can take his epipen through security, no reaction at all",
+        "caller says she has overdosed on our marketing emails lol, wants them stopped",
+        "lady says her baby has gone missing, turns out she means her cat, wants a poster up",
         # A joke, then a turn to the complaint.
         "the man said he'd rather jump off a cliff than call us again, he was joking but is "
         "really annoyed about the hold music",
@@ -954,6 +974,11 @@ def test_a_word_for_danger_in_a_line_it_cannot_read_puts_safety_first(
     assert ids(result)[0] == "medical-emergency"
     assert result.escalate and "safety" in result.all_reasons
     assert result.note is not None and "danger" in result.note
+    # Lost or gone is a missing person only with a person in the line.
+    child = shipped.match("mi hijo se ha perdido en el centro comercial")
+    assert ids(child)[0] == "missing-person" and child.escalate
+    booking = shipped.match("bonjour, ma réservation pour ce soir a disparu, personne ne répond")
+    assert not booking.escalate
     # Another language's everyday words raise nothing.
     calm = shipped.match("la sopa está fría y quiero hablar con el gerente")
     assert ids(calm) == ["general-recovery"] and not calm.escalate

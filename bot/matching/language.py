@@ -163,9 +163,23 @@ _SIGNAL_WORDS: dict[tuple[str, str], str] = {
         """,
     ("safety", "missing-person"): """
         desaparecido desaparecida disparu disparue vermisst scomparso scomparsa zaginal
-        zaginela zaginiony zaginiona kayboldu vermist
+        zaginela zaginiony zaginiona kayboldu vermist perdido perdida perdu perdue verloren
+        perso persa zgubil zgubila kayip disparut disparuta
         """,
 }
+# Lost or gone is said of bookings and bags too ("ma réservation a disparu"): a missing
+# person needs a person in the line.
+_PEOPLE = frozenset(
+    words(
+        """
+        nino nina ninos hijo hija bebe crianca filho filha menino menina enfant enfants fils
+        fille garcon kind kinder sohn tochter junge madchen baby bambino bambina figlio
+        figlia dziecko dziecka syn corka synek cocuk cocugu oglu kizi zoon dochter jongen
+        meisje copil copilul fiul fiica fetita baiat abuela abuelo avo avozinha grand mere
+        oma opa nonna nonno babcia dziadek
+        """
+    )
+)
 _SIGNALS: dict[str, tuple[str, str]] = {
     word: key for key, listed in _SIGNAL_WORDS.items() for word in words(listed)
 }
@@ -187,10 +201,13 @@ def foreign_signals(text: str) -> tuple[ForeignSignal, ...]:
     folded = unicodedata.normalize("NFKD", text.lower().translate(_UNFOLDED))
     plain = "".join(ch for ch in folded if not unicodedata.combining(ch))
     found: dict[str, ForeignSignal] = {}
-    for word in _LETTERS.findall(plain):
+    seen = _LETTERS.findall(plain)
+    person = any(w in _PEOPLE for w in seen)
+    for word in seen:
         hit = _SIGNALS.get(word) or _SIGNALS.get(_stem_of(word))
-        if hit is not None and hit[1] not in found:
-            found[hit[1]] = ForeignSignal(hit[0], hit[1], word)
+        if hit is None or hit[1] in found or (hit[1] == "missing-person" and not person):
+            continue
+        found[hit[1]] = ForeignSignal(hit[0], hit[1], word)
     return tuple(found.values())
 
 

@@ -575,7 +575,8 @@ _RULES: tuple[_Rule, ...] = (
         # An epipen asked about or carried is a precaution, not a reaction.
         veto=r"choking (?:first aid|course|training|hazard|poster|risk)|(?:do|does|know|"
         r"trained in|training in) (?:\w+ ){0,2}first aid|"
-        r"(?:keep|keeps|have|stock|stocks|carry|carries|carrying|sell|sells|bring|brings|"
+        r"(?:keep|keeps|have|stock|stocks|carry|carries|carrying|sell|sells|bring|brings|take|"
+        r"taking|bringing|"
         r"brought|need to bring) (?:an? |any |her |his |their |spare |your |our )?epi ?pens?|"
         r"epi ?pens? (?:on site|in stock|policy|training|storage|in (?:her|his|their|my) bag|"
         r"repeat|prescription|script|refill)|"
@@ -608,7 +609,9 @@ _RULES: tuple[_Rule, ...] = (
         # the emergency.
         # A fitting room is no fit: not even words a veto would then read as a routine
         # mention explaining the line away ("in the fitting rooms ... baby was in it").
-        r"seizure|having a fit(?! (?:about|over|at|because|cos|when|if|that)\b)|"
+        r"seizure|having a fit(?! (?:about|over|at|because|cos|when|if|that)\b)|having one of "
+        r"(?:his|her|their) fits|took (?:an? |the )?(?:elbow|knee|kick|punch|boot|bat|racket|"
+        r"ball|blow|knock|head ?butt) (?:\w+ ){0,2}to the (?:head|face|temple)|"
         r"fitting(?! (?:room|rooms|rm|area|cubicle|appointment|service|"
         r"fee|team)\b)|convuls\w*|epilep\w* (?:fit|attack|episode)|"
         r"(?:had|has|took) a fit(?! (?:when|"
@@ -742,7 +745,9 @@ _RULES: tuple[_Rule, ...] = (
         r"swallowed (?:\w+ ){0,4}(?:bleach|batteries|battery|magnets?|detergent|pods?|"
         r"capsules?|chemicals?|tablets|pills|medicine|cleaner|cleaning (?:fluid|liquid|"
         r"products?)|antifreeze|weed killer|screen wash)",
-        veto=r"overdos\w* (?:warning|alert|limit|rule|rules)|"
+        veto=r"overdos\w* (?:warning|alert|limit|rule|rules)|overdos\w* on (?:our |the |your |"
+        r"their |all )?(?:\w+ )?(?:emails?|texts?|messages?|marketing|sugar|chocolate|caffeine|"
+        r"coffee|netflix|tv|box sets?|cake|sweets|carbs|sunshine|christmas)|"
         r"(?:if|whether|how|what|ask\w*|about) (?:\w+ ){0,4}overdos\w*|overdos\w* (?:the|his|"
         r"her|their|my|our) (?:\w+ )?(?:lawn|plants?|garden|grass|soil|fish|tank|pool|hedge|"
         r"roses|borders?|veg|tomatoes|dog|cat) (?:with|on)",
@@ -1787,6 +1792,18 @@ _PAIRS: tuple[_Pair, ...] = (
         ),
     ),
     _Pair(
+        # Carbon monoxide told by its signs: "boiler service ... the whole family's had
+        # headaches and been drowsy for days".
+        "gas",
+        _rx(r"boiler|gas fire|heater|flue|stove|wood burner|log burner|generator|gas appliance"),
+        _rx(
+            r"(?:headaches?|drowsy|dizzy|dizziness|nause\w*|being sick|feeling sick) (?:\w+ ){0,6}"
+            r"(?:all of|whole|everyone|the family|both|for days|every (?:day|morning|night)|"
+            r"since)|(?:everyone|whole family|the family|all of them|both of them|the kids) "
+            r"(?:\w+ ){0,4}(?:headaches?|drowsy|dizzy|sick|nause\w*)"
+        ),
+    ),
+    _Pair(
         # Shut in with a note left: "gst locked in rm, note taped on door".
         "self-harm",
         _rx(
@@ -1870,6 +1887,8 @@ _UNMISTAKABLE = _rx(
     r"|not breathing|stopped breathing|unconscious|unresponsive|turning blue|gone blue"
     r"|bone (?:\w+ )?(?:showing|sticking out|poking out|through the skin)"
     r"|snapped (?:his |her |their )?(?:leg|arm|ankle|wrist|shin)"
+    r"|(?:elbow|knee|kick|punch|boot|bat|racket|ball|blow|knock|head ?butt) (?:\w+ ){0,2}to "
+    r"the (?:head|face|temple)"
     r"|(?:having|had) a (?:seizure|fit)|fitting on the floor"
     r"|come back and (?:torch|burn|petrol bomb|firebomb|shoot|stab) (?:the|this|your|our) \w+"
     # A weapon promised for a person, said as a plan: "he's going to stab him when he
@@ -1939,6 +1958,8 @@ def detect(text: str, tokens: Sequence[Token] | None = None) -> tuple[Finding, .
                 if _supposed(clause, m.start()):
                     continue
                 if _vetoed_by_rule(rule, clause, m, line):
+                    continue
+                if named(text, m.group(0)):
                     continue
                 found[rule.kind] = m.group(0)
                 if rule.weak:
@@ -2234,7 +2255,9 @@ _FOUND_AGAIN = _rx(
     r"right away|in seconds|in no time|quickly|immediately|almost immediately)|(?:a|one|two|"
     r"\d+|few) (?:minute|minutes|min|mins|seconds|secs) later|"
     r"(?:he|she|they) (?:is|are|s) (?:stood|standing|sat|sitting) (?:right )?(?:next to|beside|"
-    r"with) (?:her|him|them|mum|dad)" + _STILL_GONE + r"|"
+    r"with) (?:her|him|them|mum|dad)" + _STILL_GONE + r"|turns out (?:she|he|they) (?:means|"
+    r"meant|was talking about|were talking about) (?:her|his|their|the) (?:\w+ )?(?:cat|dog|"
+    r"pet|rabbit|parrot|hamster|tortoise|car|phone|bag|case|doll|teddy|parcel)|"
     r"all (?:good|fine|sorted|okay) now|been found|found safe|back together|straight back "
     r"(?:with|to)|for (?:literally |only |just )?(?:a (?:few |couple of )?|\d+ |one |two |few |"
     r"ten |twenty |thirty )(?:sec|secs|seconds|second|moment|moments)\b" + _STILL_GONE + r"|"
@@ -2425,6 +2448,36 @@ _MENACE = _rx(
     r"it|held it to|(?:going to|gonna|will|threaten\w* to|said (?:he|she|they) would) (?:cut|"
     r"stab|slash) (?:him|her|them|you|us|me|the \w+|our \w+|my \w+)"
 )
+
+
+# A name, not an event: alarming words capitalised inside a line typed in lower case,
+# with a capitalised word beside them ("the Heart Attack Burger challenge", "the
+# Robbery at the Museum board game", "Kill Bill on screen 2").
+_RAW_WORD = re.compile(r"[A-Za-z][A-Za-z']*")
+_SENTENCE_END = re.compile(r"[.!?:;\n\"]\s*$")
+MIN_LOWER_SHARE = 0.6
+
+
+def named(text: str, phrase: str) -> bool:
+    """Whether ``phrase`` (alarming words the detector or the triggers found) is part of
+    a name in ``text``: its first word capitalised mid-sentence, a capitalised word
+    up to two words before it or three after, in a line mostly typed in lower case."""
+    raw = list(_RAW_WORD.finditer(text))
+    if len(raw) < 4 or not phrase:
+        return False
+    if sum(m.group(0)[0].islower() for m in raw) < MIN_LOWER_SHARE * len(raw):
+        return False  # typed in capitals or title case: capitals say nothing here
+    first = phrase.split()[0]
+    for i, m in enumerate(raw):
+        word = m.group(0)
+        if i == 0 or word.lower() != first or not word[0].isupper():
+            continue
+        if _SENTENCE_END.search(text, 0, m.start()):
+            continue  # a new sentence
+        near = raw[max(0, i - 2) : i] + raw[i + 1 : i + 4]
+        if any(n.group(0)[0].isupper() and n.group(0).lower() != "i" for n in near):
+            return True
+    return False
 
 
 def menaced(tokens: Sequence[Token]) -> bool:
