@@ -270,7 +270,9 @@ RULES: tuple[Rule, ...] = (
             r"drink|drinks|starter|starters|mains?|dessert|desserts|item|items|delivery|food|"
             r"meal|meals|side|sides|table|it|one|pizza|burger|coffee|round|bottle)\b)",
             r"clos(?:e|ing|ed) (?:down )?(?:my |his |her |their |our |the |this |an |all )?"
-            r"(?:\w+ )?accounts?|account closure",
+            r"(?:\w+ )?accounts?|account closure|clos(?:e|ing|ed) (?:all |the |their |his |her )?"
+            r"(?:\d+ )?(?:\w+ )?lines|cancel\w* all (?:\w+ ){0,2}(?:future )?(?:bookings|"
+            r"reservations|events|appointments|memberships)|de ?regist\w*",
             r"leav(?:e|ing) us(?! (?:a|an|one|some|the|feedback|reviews?|comments?)\b)|"
             r"leaving for|switch\w* (?:providers?|suppliers?|banks?|networks?)|switch\w* "
             r"(?:over )?to (?:a |another |the )?(?:competitor|rival|other (?:provider|supplier|"

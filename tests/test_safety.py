@@ -1038,6 +1038,22 @@ def test_leaving_because_of_us_still_pages_a_manager(shipped: PlaybookMatcher) -
     assert "leaving" in result.all_reasons
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "bowls club cancelling all their future bookings because the bar staff were rude",
+        "patient deregistering the whole family, says the nurse was rough with her daughter",
+        "builder closing his trade account, says our deliveries have been a disaster",
+        "caller closing all 6 of his business lines, billed wrong three months running",
+    ],
+)
+def test_leaving_told_in_other_words_with_its_cause_pages_a_manager(
+    shipped: PlaybookMatcher, text: str
+) -> None:
+    result = shipped.match(text)
+    assert result.escalate and "leaving" in result.all_reasons, result.all_reasons
+
+
 # --- what staff see ------------------------------------------------------------------------
 
 ORG = {

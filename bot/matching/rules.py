@@ -42,7 +42,8 @@ _OWN_REASON = re.compile(
 # Signs they leave because of us.
 _SERVED_BADLY = re.compile(
     r"\b(?:fed up|sick of|had enough|disgust\w*|terrible|awful|useless|rubbish|appalling|"
-    r"worst|shocking|dreadful|pathetic|because of (?:the|your|how|what|this|that)|after (?:the "
+    r"worst|shocking|dreadful|pathetic|disaster|rude|rough with|because of (?:the|your|how|"
+    r"what|this|that)|after (?:the "
     r"way|how|what)|(?:after|over) (?:this|that)(?! (?:month|year|week|term|season|one|time)\b)|"
     r"(?<!no )complain\w*|unacceptable|poor|let (?:her|him|them|me) down|let down|"
     r"(?:not|never) (?:fixed|sorted|resolved|answered|called back)|"
@@ -78,6 +79,7 @@ _LARGE_ACCOUNT = re.compile(
     r"our) (?:lines|accounts|staff|sites|offices)|\d+ (?:lines|accounts|staff|employees|sites|"
     r"rooms|seats|users|licen[cs]es|members|phones|vehicles)|account worth|millions?|"
     r"thousands? (?:a|per|every) (?:month|year)|(?:\d+|twenty|thirty|forty) (?:years|yrs)|"
+    r"\d+ ?k (?:a|per|every) (?:month|year|yr)|"
     r"vip|platinum|gold (?:member|card|tier)|long standing|private (?:bank\w*|client))\b"
 )
 
