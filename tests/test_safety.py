@@ -722,6 +722,12 @@ def test_danger_words_said_of_something_else_page_nobody(
             "card freeze call, husband shouting in the background she is having one of her "
             "fits again",
         ),
+        # Threatening to jump; a floor giving way under people.
+        ("self-harm-or-crisis", "bloke outside the offy is threatening to jump off the flyover"),
+        (
+            "safety-emergency",
+            "INCIDENT - stockroom mezzanine sagging, beam cracked, staff up there",
+        ),
         # A joke the teller doubts was one.
         (
             "self-harm-or-crisis",

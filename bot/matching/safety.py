@@ -459,6 +459,8 @@ _RULES: tuple[_Rule, ...] = (
     _rule(
         "hazard",
         r"electric(?:al)? shock|electrocut\w*|exposed (?:live )?wires?|live wires?|"
+        r"(?:floor|ceiling|beam|roof|balcony|mezzanine|joist|racking|shelving|wall|stairs) "
+        r"(?:\w+ ){0,2}(?:sagging|bowing|buckling|giving way|coming away from)|"
         r"(?:building|roof|wall|ceiling|structure|balcony|floor|stairs|scaffolding) "
         r"(?:has |is )?(?:partially |partly |just )?(?:collapsed|collapsing|caved in|coming "
         r"down|gave way)|(?:stuck|trapped|stranded) (?:\w+ )?(?:at the top|upside down|in mid ?air|"
@@ -1209,6 +1211,7 @@ _RULES: tuple[_Rule, ...] = (
     _rule(
         "self-harm",
         # Said straight out in other words.
+        r"threaten\w* to jump (?:off|from|in front of|out of|into)|"
         r"hang (?:myself|himself|herself|themselves)|drown (?:myself|himself|herself|"
         r"themselves)|slit (?:my|his|her|their) wrists|throw (?:myself|himself|herself|"
         r"themselves) (?:off|under|in front)|better off not (?:waking|wake|being here|being "
