@@ -815,6 +815,11 @@ def test_danger_told_plainly_or_after_a_false_alarm_answers_safety_first(
         "passenger asking if he can take his epipen through security, no reaction at all",
         "caller says she has overdosed on our marketing emails lol, wants them stopped",
         "lady says her baby has gone missing, turns out she means her cat, wants a poster up",
+        # Trade talk: a shooting ground, a vape cloud, fitting tyres, a messy loo.
+        "member at the shooting ground says the clay trap keeps jamming, wants a refund",
+        "vape shop customer blowing huge clouds and the smoke goes in the lady's face behind",
+        "tyre bay scratched the customer's alloy while fitting the new tyres",
+        "the ladies loos look like a bomb went off, paper everywhere, customer complaining",
         # A joke, then a turn to the complaint.
         "the man said he'd rather jump off a cliff than call us again, he was joking but is "
         "really annoyed about the hold music",
@@ -1022,6 +1027,11 @@ def test_leaving_for_reasons_of_their_own_pages_nobody(shipped: PlaybookMatcher)
     result = shipped.match("member moving to leeds for work wants to cancel, no complaints")
     assert ids(result)[0] == "customer-leaving"
     assert not result.escalate
+
+
+def test_a_cancellation_said_to_be_no_complaint_pages_nobody(shipped: PlaybookMatcher) -> None:
+    result = shipped.match("gym member wants to cancel, new baby so no time, not a complaint")
+    assert not result.escalate, result.all_reasons
 
 
 def test_a_bare_cancellation_pages_nobody(shipped: PlaybookMatcher) -> None:

@@ -45,7 +45,7 @@ _SERVED_BADLY = re.compile(
     r"worst|shocking|dreadful|pathetic|disaster|rude|rough with|because of (?:the|your|how|"
     r"what|this|that)|after (?:the "
     r"way|how|what)|(?:after|over) (?:this|that)(?! (?:month|year|week|term|season|one|time)\b)|"
-    r"(?<!no )complain\w*|unacceptable|poor|let (?:her|him|them|me) down|let down|"
+    r"(?<!no )(?<!not a )complain\w*|unacceptable|poor|let (?:her|him|them|me) down|let down|"
     r"(?:not|never) (?:fixed|sorted|resolved|answered|called back)|"
     r"still (?:broken|not|no)|again|keeps? "
     r"(?:breaking|happening|going|failing)|(?:competitor|competitors|rival)|elsewhere|"
