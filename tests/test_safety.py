@@ -728,6 +728,17 @@ def test_danger_words_said_of_something_else_page_nobody(
             "safety-emergency",
             "INCIDENT - stockroom mezzanine sagging, beam cracked, staff up there",
         ),
+        # Final arrangements made quietly, with a word of an ending.
+        (
+            "self-harm-or-crisis",
+            "lady asked us to rehome her old cat and says she has sorted her will, keeps "
+            "saying there's no point",
+        ),
+        (
+            "self-harm-or-crisis",
+            "man wants his savings put in his daughter's name today, says he is finished with "
+            "it all, won't say more",
+        ),
         # A joke the teller doubts was one.
         (
             "self-harm-or-crisis",
@@ -820,6 +831,9 @@ def test_danger_told_plainly_or_after_a_false_alarm_answers_safety_first(
         "vape shop customer blowing huge clouds and the smoke goes in the lady's face behind",
         "tyre bay scratched the customer's alloy while fitting the new tyres",
         "the ladies loos look like a bomb went off, paper everywhere, customer complaining",
+        # A will made for the ordinary reasons.
+        "customer made a will recently and wants statements for all her accounts, very "
+        "organised, nothing wrong",
         # A joke, then a turn to the complaint.
         "the man said he'd rather jump off a cliff than call us again, he was joking but is "
         "really annoyed about the hold music",
@@ -1027,6 +1041,45 @@ def test_leaving_for_reasons_of_their_own_pages_nobody(shipped: PlaybookMatcher)
     result = shipped.match("member moving to leeds for work wants to cancel, no complaints")
     assert ids(result)[0] == "customer-leaving"
     assert not result.escalate
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        (
+            "patient told the nurse to go back where she came from because the clinic ran late",
+            "abuse",
+        ),
+        (
+            "customer keeps calling our waitress babe and patted her bottom when she walked past",
+            "abuse",
+        ),
+        ("man photographed our rep's name badge and said he'd find her on facebook", "abuse"),
+    ],
+)
+def test_harassment_of_our_staff_in_other_words_pages_a_manager(
+    shipped: PlaybookMatcher, text: str, reason: str
+) -> None:
+    result = shipped.match(text)
+    assert result.escalate and reason in result.all_reasons, result.all_reasons
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "solicitor from the practice over the road wants to book lunch for 8 on friday",
+        "buyer's solicitor rang to confirm the completion date, all on track",
+        "journalist from the gazette booking a table for four on saturday",
+        "stag group said the landlord was a legend and they're putting us on google",
+        "regular says he's writing to the local paper to say how good we were with his mum",
+        "tennis club lot told the barman 'see you in court' before their match, all banter",
+    ],
+)
+def test_a_lawyer_or_a_journalist_as_a_customer_or_praise_pages_nobody(
+    shipped: PlaybookMatcher, text: str
+) -> None:
+    result = shipped.match(text)
+    assert not result.escalate, (result.all_reasons, result.signal_phrases)
 
 
 def test_a_cancellation_said_to_be_no_complaint_pages_nobody(shipped: PlaybookMatcher) -> None:

@@ -1884,6 +1884,32 @@ _PAIRS: tuple[_Pair, ...] = (
             r"(?:\w+ ){0,2}away|after (?:this|tonight|today|the weekend)"
         ),
     ),
+    _Pair(
+        # Final arrangements made quietly, and a word of an ending or of despair: "asked
+        # us to rehome her old dog, has sorted her will ... says there's no point", "wants
+        # his account made joint with his son today, says he's finished with it all".
+        "self-harm",
+        _rx(
+            r"(?:her|his|their|a|the) will\b|letters? of wishes|letters? to each of|life "
+            r"(?:cover|insurance|policy)|death in service|pays? out|payout|funeral (?:for "
+            r"(?:herself|himself)|plan)|rehom\w*|(?:take|have|look after) (?:his|her) (?:\w+ )?"
+            r"(?:dog|cat|pet)s?|spare key|made joint|(?:pin|password|login) (?:\w+ ){0,3}(?:for "
+            r"after|to (?:her|his) (?:mum|son|daughter|sister|brother))|in (?:his|her) (?:mum|"
+            r"son|daughter|sister|brother|wife|husband)s? name|donat\w* (?:his|her|all|the "
+            r"whole)|give (?:his|her|them|it|the) (?:\w+ ){0,3}to (?:his|her) (?:brother|sister|"
+            r"son|daughter|mum|dad|family)|paid off (?:\w+ ){0,3}early|so (?:nobody|no one) "
+            r"(?:chases|is left|has to)|cancel\w* (?:all|everything)"
+        ),
+        _rx(
+            r"no point|(?:not|never) going to (?:need|be)|after (?:him|her|me)\b|for after|the "
+            r"last night|last visit|(?:said|say|saying) (?:bye|goodbye)|(?:been|feeling|so|really) "
+            r"(?:low|flat|down)|not (?:eating|sleeping)|stopped eating|finished with (?:it all|"
+            r"everything)|better off|whatever the cause|not an accident|(?:is|s|am) not ill|"
+            r"would not say more|went quiet|no (?:new|onward|forwarding) (?:address|booking)|no "
+            r"destination|(?:13|thirteen) month clause|suicide clause|not moving|will not be "
+            r"there"
+        ),
+    ),
 )
 
 _ANY_RULE = re.compile("|".join(f"(?:{r.pattern.pattern})" for r in _RULES))
