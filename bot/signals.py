@@ -276,7 +276,16 @@ RULES: tuple[Rule, ...] = (
             r"clos(?:e|ing|ed) (?:down )?(?:my |his |her |their |our |the |this |an |all )?"
             r"(?:\w+ )?accounts?|account closure|clos(?:e|ing|ed) (?:all |the |their |his |her )?"
             r"(?:\d+ )?(?:\w+ )?lines|cancel\w* all (?:\w+ ){0,2}(?:future )?(?:bookings|"
-            r"reservations|events|appointments|memberships)|de ?regist\w*",
+            r"reservations|events|appointments|memberships)|de ?regist\w*|"
+            # A large booking or a contract ended: "the 180 seat wedding in june just
+            # cancelled", "the council offices cleaning contract just gave notice".
+            r"(?:wedding|party|do|conference|booking|block|trip|event|contract|partnership|"
+            r"delegation) (?:\w+ ){0,6}(?:cancelled|canceled|dropped|pulled)|"
+            r"(?:just |have |has )?gave notice|pulling (?:the|their|our) (?:\w+ )?(?:partnership|"
+            r"contract|account|funding|business)|moving (?:brokers|banks|suppliers|providers|"
+            r"insurers)|ending (?:their|his|her|the) (?:\w+ ){0,2}(?:membership|contract|"
+            r"subscription|partnership)|(?:will not|not) (?:be )?rebook\w*|(?:will not|never) "
+            r"(?:use|using) (?:us|you) again|registering elsewhere",
             r"leav(?:e|ing) us(?! (?:a|an|one|some|the|feedback|reviews?|comments?)\b)|"
             r"leaving for|switch\w* (?:providers?|suppliers?|banks?|networks?)|switch\w* "
             r"(?:over )?to (?:a |another |the )?(?:competitor|rival|other (?:provider|supplier|"

@@ -1082,6 +1082,20 @@ def test_a_lawyer_or_a_journalist_as_a_customer_or_praise_pages_nobody(
     assert not result.escalate, (result.all_reasons, result.signal_phrases)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "rain's so bad the outdoor tour is cancelled, 40 people want refunds",
+        "parent cancelling all 3 kids' swimming lessons, the family is moving to dubai",
+    ],
+)
+def test_a_booking_we_cancelled_or_a_family_moving_away_pages_nobody(
+    shipped: PlaybookMatcher, text: str
+) -> None:
+    result = shipped.match(text)
+    assert "leaving" not in result.all_reasons, result.all_reasons
+
+
 def test_a_cancellation_said_to_be_no_complaint_pages_nobody(shipped: PlaybookMatcher) -> None:
     result = shipped.match("gym member wants to cancel, new baby so no time, not a complaint")
     assert not result.escalate, result.all_reasons
@@ -1114,6 +1128,12 @@ def test_leaving_because_of_us_still_pages_a_manager(shipped: PlaybookMatcher) -
         "patient deregistering the whole family, says the nurse was rough with her daughter",
         "builder closing his trade account, says our deliveries have been a disaster",
         "caller closing all 6 of his business lines, billed wrong three months running",
+        # A large booking or a contract ended, with its size or its cause.
+        "the 150 seat wedding in august just cancelled, the bride's dad said after how the "
+        "tasting went",
+        "conference worth about 30k cancelled, organiser says sales never confirmed the rooms",
+        "the hospital's catering contract, our longest one, just gave notice",
+        "guest says they won't be rebooking next year, the room was never cleaned properly",
     ],
 )
 def test_leaving_told_in_other_words_with_its_cause_pages_a_manager(

@@ -66,7 +66,9 @@ _SERVED_BADLY = re.compile(
     # row", "room wasn't ready for the 3rd stay running", "made her feel stupid".
     r"mess|messed|shambles|fiasco|nightmare|made (?:her|him|them|me) feel|in a row|"
     r"(?:stay|stays|time|times|month|months|week|weeks|visit|visits) running|every time|"
-    r"nobody (?:ever )?(?:fixed|sorted|came|called|got back)|never got back|(?:was|were) not "
+    r"nobody (?:ever )?(?:fixed|sorted|came|called|got back)|never got back|after how|never "
+    r"(?:sent|confirmed)|no ?showed|keeps? (?:getting|being) (?:missed|forgotten|"
+    r"cancelled)|mix ?up|(?:was|were) not "
     r"ready|oversold|overbooked|double booked|no shows?)\b"
 )
 
@@ -79,7 +81,11 @@ _LARGE_ACCOUNT = re.compile(
     r"our) (?:lines|accounts|staff|sites|offices)|\d+ (?:lines|accounts|staff|employees|sites|"
     r"rooms|seats|users|licen[cs]es|members|phones|vehicles)|account worth|millions?|"
     r"thousands? (?:a|per|every) (?:month|year)|(?:\d+|twenty|thirty|forty) (?:years|yrs)|"
-    r"\d+ ?k (?:a|per|every) (?:month|year|yr)|"
+    r"\d+ ?k (?:a|per|every) (?:month|year|yr)|worth (?:about |around |over |nearly )?\d+ ?"
+    r"(?:k|m|grand|thousand)?\b|\d+ ?(?:k|m)\b|\d\d+ (?:seat|seater|person|pupils|fans|cars|"
+    r"places|covers|children|kids|guests|delegates|pax|people)|\d+ (?:cars|places)|(?:our )?"
+    r"(?:longest|oldest) (?:one|"
+    r"client|customer|account|contract)|"
     r"vip|platinum|gold (?:member|card|tier)|long standing|private (?:bank\w*|client))\b"
 )
 
