@@ -19,6 +19,7 @@ import itertools
 import json
 import time
 import urllib.parse
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -156,8 +157,12 @@ class TeamsConnector:
 class KeyPublisher:
     """OpenID metadata + JWKS with a freshly minted RSA key, and a token minter."""
 
-    def __init__(self, kid: str = "test-key-1", endorsements: tuple[str, ...] = ("msteams",)):
-        self.kid = kid
+    def __init__(self, kid: str | None = None, endorsements: tuple[str, ...] = ("msteams",)):
+        # A key id of its own: botframework caches signing keys per metadata URL for the
+        # whole process, and a later publisher given the same ephemeral port would
+        # otherwise find its fresh key's id already cached with an earlier key (a rare
+        # "Signature verification failed" under load).
+        self.kid = kid or f"test-key-{uuid.uuid4().hex[:12]}"
         self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.endorsements = list(endorsements)
         self.fetches = 0
