@@ -556,7 +556,8 @@ def inspect(tokens: Sequence[Token]) -> Detection:
     found: list[tuple[Rule, str]] = []
     dismissed: set[str] = set()
     counter_evidence = False
-    joked = _JOKE.search(" ".join(" ".join(words) for words in clauses)) is not None
+    line = " ".join(" ".join(words) for words in clauses)
+    joked = _JOKE.search(line) is not None
     for clause_words in clauses:
         text = " ".join(clause_words)
         first = _ANY_RULE.search(text)
@@ -596,15 +597,12 @@ def inspect(tokens: Sequence[Token]) -> Detection:
                 break
 
     if not any(rule.reason == "wellbeing" for rule, _ in found):
-        line = " ".join(" ".join(words) for words in clauses)
         need = _WELLBEING_NEED.search(line)
         if need is not None and _WELLBEING_WHO.search(line):
             found.append((_WELLBEING_PAIR, need.group(0)))
 
-    if any(p in _TRIPS for _, p in found):
-        line = " ".join(" ".join(words) for words in clauses)
-        if _ELECTRICS.search(line):
-            found = [(r, p) for r, p in found if p not in _TRIPS]
+    if any(p in _TRIPS for _, p in found) and _ELECTRICS.search(line):
+        found = [(r, p) for r, p in found if p not in _TRIPS]
 
     seen: set[str] = set()
     out: list[Signal] = []

@@ -229,9 +229,10 @@ class PlaybookMatcher:
                 for typo, word in base.corrections
                 if len(typo) >= TYPO_MIN_LETTERS and word in DANGER_WORDS
             }
-            findings = safety.detect(
-                text, [Token(fixed.get(t.word, t.word), t.clause) for t in tokens]
-            )
+            if fixed:  # otherwise the same tokens again: nothing new to find
+                findings = safety.detect(
+                    text, [Token(fixed.get(t.word, t.word), t.clause) for t in tokens]
+                )
         if findings and self._danger_doubted(findings, probabilities, reading, tokens):
             calm = self._without_safety_signal(base)
             result = self._danger_second(
@@ -542,6 +543,7 @@ class PlaybookMatcher:
         reassurance_overruled = base.learned_safety == REASSURANCE_OVERRULED and both_sure(
             ROUTINE_OVERRULE_DANGER, ROUTINE_OVERRULE_MASS
         )
+        all_but_sure = both_sure(IDIOM_OVERRULE_DANGER, IDIOM_OVERRULE_MASS)
         # A lost thing explains a lost-child reading ("lost his teddy, mum with him"), not
         # another danger ("left her bag and phone on the chair and walked out").
         lost_items = base.learned_safety in (None, MISSING_PLAYBOOK)
@@ -553,7 +555,7 @@ class PlaybookMatcher:
             text,
             tokens,
             reassurance=not reassurance_overruled,
-            idioms=not both_sure(IDIOM_OVERRULE_DANGER, IDIOM_OVERRULE_MASS),
+            idioms=not all_but_sure,
             lost_items=lost_items,
             settled=not both_sure(READERS_SURE_DANGER, READERS_SURE_MASS),
             # Fire-safety kit explains away no missing person: "fire exit propped open"
@@ -561,10 +563,7 @@ class PlaybookMatcher:
             fire_kit=base.learned_safety != MISSING_PLAYBOOK,
             # Someone in crisis often laughs it off: when both readers are all but sure,
             # "said he was joking when I looked at him" does not settle it.
-            retractions=not (
-                base.learned_safety == CRISIS_PLAYBOOK
-                and both_sure(IDIOM_OVERRULE_DANGER, IDIOM_OVERRULE_MASS)
-            ),
+            retractions=not (base.learned_safety == CRISIS_PLAYBOOK and all_but_sure),
         )
 
     def _vague(

@@ -81,11 +81,11 @@ _LARGE_ACCOUNT = re.compile(
     r"our) (?:lines|accounts|staff|sites|offices)|\d+ (?:lines|accounts|staff|employees|sites|"
     r"rooms|seats|users|licen[cs]es|members|phones|vehicles)|account worth|millions?|"
     r"thousands? (?:a|per|every) (?:month|year)|(?:\d+|twenty|thirty|forty) (?:years|yrs)|"
-    r"\d+ ?k (?:a|per|every) (?:month|year|yr)|worth (?:about |around |over |nearly )?\d+ ?"
-    r"(?:k|m|grand|thousand)?\b|\d+ ?(?:k|m)\b|\d\d+ (?:seat|seater|person|pupils|fans|cars|"
-    r"places|covers|children|kids|guests|delegates|pax|people)|\d+ (?:cars|places)|(?:our )?"
-    r"(?:longest|oldest) (?:one|"
-    r"client|customer|account|contract)|"
+    # "30k a yr", "worth about 22k", "a 180 seat wedding", "our longest one".
+    r"worth (?:about |around |over |nearly )?\d+ ?(?:k|m|grand|thousand)?\b|\d+ ?(?:k|m)\b|"
+    r"\d\d+ (?:seat|seater|person|pupils|fans|covers|children|kids|guests|delegates|pax|"
+    r"people)|\d+ (?:cars|places)|(?:our )?(?:longest|oldest) (?:one|client|customer|account|"
+    r"contract)|"
     r"vip|platinum|gold (?:member|card|tier)|long standing|private (?:bank\w*|client))\b"
 )
 

@@ -2021,7 +2021,7 @@ def detect(text: str, tokens: Sequence[Token] | None = None) -> tuple[Finding, .
             found["medical"] = signs
     if "fire" in found and _goods_brought_back(whole):
         del found["fire"]  # "the blender smelt of burning and stopped, she's brought it in"
-    if _CLEARABLE & found.keys() and _made_safe(whole):
+    if _CLEARABLE & found.keys() and made_safe(whole):
         for kind in _CLEARABLE:
             found.pop(kind, None)  # "gas smell was the drains, engineer checked, all clear"
     if "missing" in found and _found_again(whole):
@@ -2090,7 +2090,7 @@ def told_as_over(tokens: Sequence[Token], phrases: Sequence[str]) -> bool:
     clause about the past with nothing in it still going on: "broke her wrist skiing
     last month", "food poisoning 3 yrs ago"."""
     texts = [" ".join(words) for words in clauses_of(tokens)]
-    if phrases and all(_clearable(p) for p in phrases) and _made_safe(" | ".join(texts)):
+    if phrases and all(_clearable(p) for p in phrases) and made_safe(" | ".join(texts)):
         return True  # "gas smell was the drains, engineer checked and all clear"
     homes = [[c for c in texts if phrase in c] for phrase in phrases]
     return bool(phrases) and all(home and all(_over(c) for c in home) for home in homes)
@@ -2377,10 +2377,6 @@ def made_safe(whole: str) -> str | None:
     harmless, if nothing says it is back."""
     hit = _MADE_SAFE.search(whole)
     return hit.group(0) if hit is not None and _HAZARD_BACK.search(whole) is None else None
-
-
-def _made_safe(whole: str) -> bool:
-    return made_safe(whole) is not None
 
 
 def _goods_brought_back(whole: str) -> bool:
