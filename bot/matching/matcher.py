@@ -267,47 +267,28 @@ class PlaybookMatcher:
         phrases = tuple(s.word for s in signals)
         offered = [Candidate(s.playbook, 0.0) for s in signals]
         urgent = [c for c, s in zip(offered, signals, strict=True) if s.reason == "safety"]
+        steps = [Candidate(self._fallback, 0.0)] if self._fallback is not None else []
         if urgent:
             rest = [c for c in offered if c not in urgent]
-            steps = [Candidate(self._fallback, 0.0)] if self._fallback is not None else []
-            return MatchResult(
-                ranked=(replace(urgent[0], score=RULE_SCORE), *urgent[1:], *steps, *rest),
-                confidence=0.0,
-                confident=True,
-                escalation_reasons=reasons,
-                matched_terms=(),
-                meaningful=True,
-                escalate=True,
-                signal_phrases=phrases,
-                answered_by="safety",
-                note=language.NOTE_DANGER,
-                guesses=base.ranked,
-            )
-        if self._fallback is None:
-            return MatchResult(
-                ranked=(),
-                confidence=0.0,
-                confident=False,
-                escalation_reasons=reasons,
-                matched_terms=(),
-                meaningful=False,
-                escalate=bool(reasons),
-                signal_phrases=phrases,
-                answered_by="language",
-                note=language.NOTE_NO_STEPS,
-                guesses=base.ranked,
-            )
+            ranked = (replace(urgent[0], score=RULE_SCORE), *urgent[1:], *steps, *rest)
+            answered_by, note = "safety", language.NOTE_DANGER
+        elif steps:
+            ranked = (replace(steps[0], score=RULE_SCORE), *offered)
+            answered_by, note = "language", language.NOTE
+        else:
+            ranked, answered_by, note = (), "language", language.NOTE_NO_STEPS
         return MatchResult(
-            ranked=(Candidate(self._fallback, RULE_SCORE), *offered),
+            ranked=ranked,
             confidence=0.0,
-            confident=False,
+            # Sure only of the danger; never of a playbook read from a stray word.
+            confident=bool(urgent),
             escalation_reasons=reasons,
             matched_terms=(),
-            meaningful=True,
+            meaningful=bool(ranked),
             escalate=bool(reasons),
             signal_phrases=phrases,
-            answered_by="language",
-            note=language.NOTE,
+            answered_by=answered_by,
+            note=note,
             guesses=base.ranked,
         )
 
