@@ -560,6 +560,17 @@ def test_danger_words_said_of_something_else_page_nobody(
             "parent says her son didnt come out after football club, coach thought hed gone "
             "home with a friend",
         ),
+        (
+            "missing-person",
+            "lost kid in the cinema foyer?? dad thought he was with mum, boy about 5, neither "
+            "of them can find him",
+        ),
+        # Where a child was a moment ago is not where they are: "now gone".
+        (
+            "missing-person",
+            "toddler was right beside mum at the ticket machine, now gone, the quay is just "
+            "outside those doors",
+        ),
         # A vehicle used as a weapon; a missing adult whose condition makes it urgent.
         ("safety-emergency", "fella in the drive thru lane reversed his van at the attendant"),
         (

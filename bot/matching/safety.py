@@ -2138,6 +2138,21 @@ def _contradicted_after(text: str, offset: int) -> bool:
     return _CONTRADICTED.search(text, offset) is not None
 
 
+# Said later in the line, the person is gone after all: "toddler was right beside mum at
+# the ticket machine, now gone", "dad thought he was with mum ... neither of them can
+# find him". Where they were before is not where they are.
+_GONE_AFTER = _rx(
+    r"now gone|(?:is|s|are|has|have) (?:now |since )?(?:gone|disappeared|vanished|wandered "
+    r"off)|(?:can not|cannot|could not|can t) (?:\w+ )?find|(?:neither|nobody|no one|none) "
+    r"(?:\w+ ){0,3}(?:can|could) find|no sign|nowhere to be|still (?:missing|gone|not (?:back|"
+    r"found|here))|(?:gone|went) missing"
+)
+
+
+def _gone_after(text: str, offset: int) -> bool:
+    return _GONE_AFTER.search(text, offset) is not None
+
+
 # After a joke, a "but" turns to what is really happening: "joking he's had worse but
 # there's a lot of blood from his head", "says he was joking about the rope in his
 # locker but teachers found it and now he's not in class".
@@ -2261,7 +2276,9 @@ _FOUND_AGAIN = _rx(
     r"alone|wandering|outside|by|near|at|under|behind|hiding|locked|trapped|scooter|bike|bag|"
     r"shoes?|coat|phone|hat|toy|teddy|doll|jacket|scarf|gloves?|ball|trainers|backpack|"
     r"rucksack|lunchbox|bottle|dummy|buggy|pram|wallet|purse|keys|helmet|cap)\b)"
-    + _STILL_GONE + r"|(?:he|she|"
+    + _STILL_GONE + r"|(?<!thought )(?<!assumed )(?<!reckoned )(?<!believed )(?<!thinks )"
+    # "Dad thought he was with mum" is how a child goes missing, not how a search ends.
+    r"(?:he|she|"
     r"they) (?:is|are|was|were|has|have|came|come) (?:back|found|here now|turned up|safe|"
     r"fine|with (?:mum|dad|her|him|them|us|his|her))" + _STILL_GONE + r"|turned up|reunited|"
     r"false alarm|panic "
@@ -2557,16 +2574,20 @@ _LOST_ITEM = re.compile(
     r"coat|jacket|hat|shoe|shoes|bag|phone|bottle|blanket|book|scarf|gloves?|glasses|keys|"
     r"wallet|purse|card|umbrella|comforter|balloon|ice cream|sweets|lolly|kite|ball)\b"
 )
-_ROUTINE = re.compile(
-    r"\b(?:" + _CARER + r" (?:is |was |are |were )?"
+# The person minded all along: "her girl is right next to her", "was with grandad".
+_MINDED_WORDS = (
+    r"(?:" + _CARER + r" (?:is |was |are |were )?"
     r"(?:right )?(?:with|next to|beside|holding) (?:him|her|them)|"
-    # The child minded all along: "her girl is right next to her", "was with grandad".
     r"(?:he|she|they) (?:is|are|s) (?:stood|standing|sat|sitting) (?:right )?(?:next to|beside|"
     r"with) (?:her|him|them)|"
     r"(?:girl|boy|son|daughter|kid|kids|child|children|toddler|baby|little one|lad|lass) "
     r"(?:is |was |are |were )(?:right |still |safe )?(?:next to|with|beside) (?:her|him|them|"
     r"(?:her |his |their )?(?:nan|gran|grandad|grandma|granny|grandpa|auntie|aunt|uncle|mum|"
-    r"dad|mother|father|parents?|sister|brother))|"
+    r"dad|mother|father|parents?|sister|brother)))"
+)
+_MINDED = re.compile(_MINDED_WORDS)
+_ROUTINE = re.compile(
+    r"\b(?:" + _MINDED_WORDS + r"|"
     # Fire-safety kit, asked about or broken, is no fire; a joke is no threat.
     r"fire (?:exit|exits|door|doors|escape|extinguishers?|blanket|drill|alarm test|safety|"
     r"marshal|warden|assembly|risk|certificate|pit|place|side|exit sign)|car alarms?|"
@@ -2646,6 +2667,7 @@ def routine_mention(
             and not _negated(words, _word_index(clause, routine.start()))
             and not _WIELDED.search(clause)
             and not _contradicted_after(whole, at + routine.end())
+            and not (_MINDED.fullmatch(routine.group(0)) and _gone_after(whole, at + routine.end()))
             and not _JOKE_DOUBTED.search(clause)
             and not (_JOKE.fullmatch(routine.group(0)) and turns[index])
         ):
@@ -2676,8 +2698,10 @@ def routine_mention(
             and not _JOKE_DOUBTED.search(clause)
         ):
             return retracted.group(0)  # "a regular joked he'd jump off a bridge"
-        if told_settled is not None and not _negated(
-            words, _word_index(clause, told_settled.start())
+        if (
+            told_settled is not None
+            and not _negated(words, _word_index(clause, told_settled.start()))
+            and not (missing and _gone_after(whole, at + told_settled.end()))
         ):
             return told_settled.group(0)  # "while his mum pays", "but he is fine"; not "no
             # parent has turned up"
