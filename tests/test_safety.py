@@ -487,6 +487,9 @@ def test_danger_in_everyday_words_answers_safety_first(shipped: PlaybookMatcher,
     [
         "nan thought she'd lost her granddaughter but she was hiding under the rail, all ok",
         "dad panicked thinking his son ran off but he was in the toilets, now wants a refund",
+        # A figure of speech the teller takes back at once.
+        "cust says his toastie is 'on fire', means way too spicy, wrong filling, not actually "
+        "burning",
     ],
 )
 def test_a_fright_that_was_wrong_pages_nobody(shipped: PlaybookMatcher, text: str) -> None:

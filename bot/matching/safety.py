@@ -2113,9 +2113,9 @@ def _past_danger(clause: str) -> bool:
 
 # The teller takes it back: "... joking", "only kidding", "he joked he'd jump".
 _RETRACTED = _rx(
-    r"(?:only |just )?(?:joking|kidding)|jk|^(?:no |nah )?not really$|not really (?:missing|"
-    r"lost|hurt|injured|bleeding|on fire|a fire|serious|an emergency)|false alarm|joked|as a "
-    r"joke"
+    r"(?:only |just )?(?:joking|kidding)|jk|^(?:no |nah )?not really$|not (?:really|actually|"
+    r"literally) (?:missing|lost|hurt|injured|bleeding|on fire|a fire|burning|serious|an "
+    r"emergency)|false alarm|joked|as a joke"
 )
 
 # Said after a retraction or a routine mention, the teller says the danger is real after
