@@ -439,6 +439,8 @@ ROUTINE = [
     "she said the leg press at the gym is broken",
     "lady cancelling her broadband, moving in with her daughter",
     "a customer punched in the wrong pin three times",
+    # Knocked over, without a vehicle, is a drink, not a person.
+    "toddler knocked over the customer's coffee, she wants a new one",
 ]
 
 
@@ -567,6 +569,12 @@ def test_danger_words_said_of_something_else_page_nobody(
             "missing-person",
             "lost kid in the cinema foyer?? dad thought he was with mum, boy about 5, neither "
             "of them can find him",
+        ),
+        # A person knocked over by a car, in the words of the car park.
+        (
+            "medical-emergency",
+            "client reversing out of our car park knocked over another client, she's on the "
+            "ground, people shouting",
         ),
         # Where a child was a moment ago is not where they are: "now gone".
         (
