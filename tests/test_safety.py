@@ -1077,6 +1077,21 @@ def test_leaving_for_reasons_of_their_own_pages_nobody(shipped: PlaybookMatcher)
             "abuse",
         ),
         ("man photographed our rep's name badge and said he'd find her on facebook", "abuse"),
+        # Waited for after work, night after night; remarks on her body.
+        (
+            "a regular has waited outside after close for Jess 3 nights running, says he just "
+            "wants to talk",
+            "abuse",
+        ),
+        ("lifeguard says dads in the gallery keep wolf whistling and commenting on her body",
+         "abuse"),
+        # The press, a video channel or a claims firm, in the words staff hear them.
+        ("found a cockroach in his bed, says he's sending the video to the local paper", "media"),
+        ("local radio rang asking for comment on the customer whose car caught fire", "media"),
+        ("customer says he's a youtuber, doing a whole video on how grim our seats are", "review"),
+        ("woman at the desk is live streaming right now while arguing about her refund", "review"),
+        ("says our pallet cracked his windscreen, he's signed up with a no win no fee firm",
+         "legal"),
     ],
 )
 def test_harassment_of_our_staff_in_other_words_pages_a_manager(

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from bot import signals
 from bot.matching import language, rules, safety
 from bot.matching.classifier import ClassifierModel, shipped_model, situation_features
 from bot.matching.escalation_model import (
@@ -854,6 +855,7 @@ class PlaybookMatcher:
             result.answered_by == "safety"
             or {"safety", "leaving"} & set(result.all_reasons)
             or 1.0 - reading.needed < CALM_TRUST
+            or any(signals.plain(phrase) for phrase in result.signal_phrases)
         ):
             return result
         return replace(
