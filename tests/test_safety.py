@@ -946,6 +946,44 @@ def test_a_robbery_is_security_and_safety(matcher: PlaybookMatcher) -> None:
     assert {"safety", "security"} <= set(result.all_reasons)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "bag left under a seat in departures 30 min, no one's claimed it",
+        "someone left a bag by the lifts in the foyer 2 hours ago and no one has come back for it",
+        "unattended suitcase by the ticket barriers on platform 2",
+    ],
+)
+def test_an_unattended_bag_is_security_first(shipped: PlaybookMatcher, text: str) -> None:
+    result = shipped.match(text)
+    assert ids(result)[0] == "theft-or-security", ids(result)[:3]
+    assert "safety-emergency" in ids(result)[1:3]
+    assert {"safety", "security"} <= set(result.all_reasons)
+
+
+def test_wires_out_of_an_unattended_bag_are_a_danger_first(shipped: PlaybookMatcher) -> None:
+    result = shipped.match(
+        "bag left at gate 14 for half an hour, nobody claiming it, wires poking out the side"
+    )
+    assert ids(result)[:2] == ["safety-emergency", "theft-or-security"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "cust left her bag at table 4, nobody's claimed it yet",
+        "bag left at the bus stop outside, someone handed it in to us, no id in it",
+        "the police cleared the unattended bag an hour ago, station reopened, huge backlog",
+        "guest asked if we have an unattended luggage room",
+    ],
+)
+def test_a_bag_handed_in_cleared_or_a_customers_own_pages_nobody_for_danger(
+    shipped: PlaybookMatcher, text: str
+) -> None:
+    result = shipped.match(text)
+    assert "safety" not in result.all_reasons, (result.all_reasons, ids(result)[:3])
+
+
 # --- honest when unsure -------------------------------------------------------------------
 
 

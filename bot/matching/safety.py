@@ -44,6 +44,7 @@ KINDS: tuple[str, ...] = (
     "missing",
     "self-harm",
     "robbery",
+    "suspicious",
     "staff-threat",
 )
 
@@ -60,12 +61,14 @@ PLAYBOOKS: dict[str, tuple[str, ...]] = {
     "missing": ("missing-person", "safety-emergency"),
     "self-harm": ("self-harm-or-crisis", "safety-emergency"),
     "robbery": ("theft-or-security", "safety-emergency"),
+    "suspicious": ("theft-or-security", "safety-emergency"),
     "staff-threat": ("staff-harassed", "abusive-or-legal-threat", "safety-emergency"),
 }
 
 # Escalation reasons each kind raises (all raise safety).
 REASONS: dict[str, tuple[str, ...]] = {
     "robbery": ("safety", "security"),
+    "suspicious": ("safety", "security"),
     "staff-threat": ("safety", "abuse"),
 }
 
@@ -222,6 +225,8 @@ class _Pair:
     kind: str
     first: re.Pattern[str]
     second: re.Pattern[str]
+    # Anywhere in the line, this says the two facts are harmless after all.
+    unless: re.Pattern[str] | None = None
 
 
 def _rx(pattern: str) -> re.Pattern[str]:
@@ -1086,6 +1091,15 @@ _RULES: tuple[_Rule, ...] = (
         r"jukebox|payphone|car park|parking) (?:\w+ ){0,2}robb(?:ed|ing)",
     ),
     _rule(
+        "suspicious",
+        r"(?:unattended|abandoned|unclaimed) (?:bag|bags|suitcase|rucksack|backpack|holdall|"
+        r"package|parcel|luggage|carrier bag)(?! (?:room|store|storage|office|policy|"
+        r"procedure|announcement|announcements|sign|signs)\b)",
+        veto=r"(?:handed|cleared|checked|dealt with|removed) (?:\w+ ){0,4}(?:unattended|"
+        r"abandoned|unclaimed) \w+|(?:unattended|abandoned|unclaimed) \w+ (?:\w+ ){0,3}(?:was |"
+        r"has been |been )?(?:handed|cleared|checked|dealt with|removed)",
+    ),
+    _rule(
         "staff-threat",
         r"(?:waiting|waited|hanging around|hanging about|lurking|loitering|sat|sitting|"
         r"parked) (?:\w+ ){0,3}(?:by|for|at|outside|near|next to|beside) (?:her|his|their|my "
@@ -1576,8 +1590,41 @@ _RULES: tuple[_Rule, ...] = (
     ),
 )
 
+# A bag nobody owns, in a public place: security's procedure, not lost property ("bag
+# left under a seat in departures 30 min, no one's claimed it"). Not one handed in, one
+# the teller's customer left, or one already cleared.
+_BAG = (
+    r"(?:bag|bags|suitcase|case|rucksack|backpack|holdall|package|parcel|luggage|box|"
+    r"carrier bag)"
+)
+_BAG_LEFT = _rx(
+    rf"{_BAG} (?:\w+ ){{0,2}}(?:left|sitting|sat|abandoned|dumped|been left)|left (?:a|an|this|"
+    rf"that) (?:\w+ )?{_BAG}|(?:unattended|abandoned|unclaimed) {_BAG}"
+)
+_UNATTENDED_BAG = _Pair(
+    "suspicious",
+    _BAG_LEFT,
+    _rx(
+        r"(?:no one|noone|nobody) (?:has |have |is |s )?(?:claim\w*|come back for "
+        r"it|collected it|owns it|with it|near it)|no owner|walked (?:off|away) (?:and left it|"
+        r"from it)|left it and (?:walked|went|ran)"
+    ),
+    unless=_rx(
+        r"handed (?:\w+ ){0,2}in|lost property|cleared|(?:her|his|their|my|own|your) (?:\w+ )?"
+        + _BAG
+        + r"|(?:she|he|they|i|cust\w*|guest|gst|pax|passenger|customer) (?:\w+ )?(?:left|forgot)"
+    ),
+)
+
 # Two facts that may sit in different clauses of the line.
 _PAIRS: tuple[_Pair, ...] = (
+    _UNATTENDED_BAG,
+    # Wires out of a bag nobody owns: a device, whatever else the line says.
+    _Pair(
+        "hazard",
+        _BAG_LEFT,
+        _rx(r"wires? (?:\w+ )?(?:showing|sticking out|hanging out|coming out|poking out)"),
+    ),
     _Pair(
         "medical",
         _rx(
@@ -2018,6 +2065,8 @@ def detect(text: str, tokens: Sequence[Token] | None = None) -> tuple[Finding, .
         if first and second:
             if _negated_in(whole, first) or _negated_in(whole, second):
                 continue
+            if pair.unless is not None and pair.unless.search(whole):
+                continue
             found[pair.kind] = f"{first.group(0)} … {second.group(0)}"
     if "medical" not in found:
         signs = _signs(whole)
@@ -2204,7 +2253,7 @@ def _hedged(words: Sequence[str], start: int, hit: str) -> bool:
 # Asked about, sold or fitted, a danger's name is an enquiry: "asked if we sell carbon
 # monoxide alarms", "mum asking if we have a lost child procedure". Not for a body in
 # trouble or a crisis, which people also raise as questions.
-_ASKABLE = frozenset({"fire", "gas", "flood", "hazard", "missing", "weapon"})
+_ASKABLE = frozenset({"fire", "gas", "flood", "hazard", "missing", "weapon", "suspicious"})
 _ENQUIRY = _rx(
     r"insurance|insured|(?:does|do|will|would) (?:\w+ ){0,3}cover|"
     r"(?:asked|asking|asks|ask|wants to know|wanted to know|wondering|enquir\w*|question "
