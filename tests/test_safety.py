@@ -425,6 +425,17 @@ def test_a_threat_or_a_risk_in_the_text_pages_a_manager(
     assert reason in result.all_reasons, (result.all_reasons, ids(result)[:3])
 
 
+def test_a_wellbeing_risk_in_plain_words_is_never_calmed(shipped: PlaybookMatcher) -> None:
+    # The escalation model reads this as needing no manager (0.91); a rule that found
+    # someone going without food is not overruled by it.
+    result = shipped.match(
+        "library regular, usually chatty, looks very thin and unwashed, admitted she hasnt "
+        "eaten for days"
+    )
+    assert ids(result)[0] == "vulnerable-customer"
+    assert result.escalate and "wellbeing" in result.all_reasons
+
+
 def test_a_wellbeing_risk_answers_with_the_vulnerable_customer_playbook(
     shipped: PlaybookMatcher,
 ) -> None:

@@ -847,13 +847,14 @@ class PlaybookMatcher:
         return _without_reason(result, "abuse")
 
     def _calmed(self, result: MatchResult, reading: EscalationReading) -> MatchResult:
-        """A page raised by a word rule alone (not for danger, nor a customer leaving)
-        that the escalation model is all but sure needs no manager: "storm hit the bakery
-        supplier so the bread is late" (abuse), "police station rang to book 12 for a
-        retirement do" (legal)."""
+        """A page raised by a word rule alone (not for danger, a customer leaving, or a
+        vulnerable customer going without: the model has seen too few of those told
+        plainly) that the escalation model is all but sure needs no manager: "storm hit
+        the bakery supplier so the bread is late" (abuse), "police station rang to book 12
+        for a retirement do" (legal)."""
         if (
             result.answered_by == "safety"
-            or {"safety", "leaving"} & set(result.all_reasons)
+            or {"safety", "leaving", "wellbeing"} & set(result.all_reasons)
             or 1.0 - reading.needed < CALM_TRUST
             or any(signals.plain(phrase) for phrase in result.signal_phrases)
         ):
