@@ -123,7 +123,27 @@ _STAFF_DEMEANED = (
     r"looks)|mock\w* (?:\w+ ){0,3}(?:stammer|stutter|accent|disability|lisp|limp|weight|"
     r"wheelchair)"
 )
-_PLAIN = re.compile(rf"\b(?:{_CLAIMS_FIRM}|{_STAFF_STALKED}|{_STAFF_DEMEANED})\b")
+# Papers and records that carry someone's details.
+_RECORDS = (
+    r"(?:details|records|record|letter|letters|bill|invoice|results|prescription|repeat slip|"
+    r"slip|statement|statements|data|file|paperwork|documents|medical notes|notes|payslip|"
+    r"form|forms|passport|booking confirmation|report|account details|address|phone number|"
+    r"card details|boarding pass|x ?rays?|scan|test results)"
+)
+# Someone's information in the wrong hands, told as what happened: "there's someone else's
+# repeat slip inside", "emailed her results to the wrong patient". A parcel to the wrong
+# address is a delivery, not a leak: only papers and records count.
+_RECORDS_MISPLACED = (
+    rf"(?:someone else|somebody else|another (?:customer|patient|guest|client|member|pupil|"
+    rf"student|tenant|resident|caller|person)|the wrong (?:customer|patient|guest|client|"
+    rf"person|member|family)) (?:\w+ )?{_RECORDS}|"
+    rf"{_RECORDS} (?:\w+ ){{0,6}}(?:to|with|into|in) (?:the wrong|another|someone else|"
+    rf"somebody else|a different) (?:\w+ )?(?:customer|patient|guest|client|person|member|"
+    rf"family|couple|address|email|room|table|parent|tenant|caller)"
+)
+_PLAIN = re.compile(
+    rf"\b(?:{_CLAIMS_FIRM}|{_STAFF_STALKED}|{_STAFF_DEMEANED}|{_RECORDS_MISPLACED})\b"
+)
 
 
 def plain(phrase: str) -> bool:
@@ -373,6 +393,12 @@ RULES: tuple[Rule, ...] = (
             r"airline|courier|school|nursery|club|studio|restaurant|cafe|pub)|"
             r"not renew\w*|terminat\w*|(?:wants?|going|threaten\w*) to (?:leave|quit)"
             r"(?! (?:a|an|us a|us an|the|feedback|reviews?|comments?|tip|note|message|early)\b)",
+        ],
+    ),
+    *_rules(
+        "privacy",
+        [
+            _RECORDS_MISPLACED,
         ],
     ),
     *_rules(

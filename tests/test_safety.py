@@ -425,6 +425,18 @@ def test_a_threat_or_a_risk_in_the_text_pages_a_manager(
     assert reason in result.all_reasons, (result.all_reasons, ids(result)[:3])
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "cust picked up her prescription bag and there's someone else's repeat slip inside",
+        "we emailed her test results to the wrong patient this morning",
+    ],
+)
+def test_records_in_the_wrong_hands_page_for_privacy(shipped: PlaybookMatcher, text: str) -> None:
+    result = shipped.match(text)
+    assert result.escalate and "privacy" in result.all_reasons, result.all_reasons
+
+
 def test_a_wellbeing_risk_in_plain_words_is_never_calmed(shipped: PlaybookMatcher) -> None:
     # The escalation model reads this as needing no manager (0.91); a rule that found
     # someone going without food is not overruled by it.
@@ -963,6 +975,8 @@ def test_a_robbery_is_security_and_safety(matcher: PlaybookMatcher) -> None:
         "bag left under a seat in departures 30 min, no one's claimed it",
         "someone left a bag by the lifts in the foyer 2 hours ago and no one has come back for it",
         "unattended suitcase by the ticket barriers on platform 2",
+        "backpack on its own by gate 14 for 20 mins at least, nobody's come back for it",
+        "suitcase sitting by the revolving door 40 mins, no tag, concierge doesn't know whose",
     ],
 )
 def test_an_unattended_bag_is_security_first(shipped: PlaybookMatcher, text: str) -> None:
@@ -986,6 +1000,7 @@ def test_wires_out_of_an_unattended_bag_are_a_danger_first(shipped: PlaybookMatc
         "bag left at the bus stop outside, someone handed it in to us, no id in it",
         "the police cleared the unattended bag an hour ago, station reopened, huge backlog",
         "guest asked if we have an unattended luggage room",
+        "guest's suitcase sitting in the lobby while she checks in, no tag on it",
     ],
 )
 def test_a_bag_handed_in_cleared_or_a_customers_own_pages_nobody_for_danger(

@@ -1598,19 +1598,22 @@ _BAG = (
     r"carrier bag)"
 )
 _BAG_LEFT = _rx(
-    rf"{_BAG} (?:\w+ ){{0,2}}(?:left|sitting|sat|abandoned|dumped|been left)|left (?:a|an|this|"
-    rf"that) (?:\w+ )?{_BAG}|(?:unattended|abandoned|unclaimed) {_BAG}"
+    rf"{_BAG} (?:\w+ ){{0,2}}(?:left|sitting|sat|abandoned|dumped|been left|on its own|by "
+    rf"itself)|left (?:a|an|this|that) (?:\w+ )?{_BAG}|(?:unattended|abandoned|unclaimed) "
+    rf"{_BAG}"
 )
 _UNATTENDED_BAG = _Pair(
     "suspicious",
     _BAG_LEFT,
     _rx(
         r"(?:no one|noone|nobody) (?:has |have |is |s )?(?:claim\w*|come back for "
-        r"it|collected it|owns it|with it|near it)|no owner|walked (?:off|away) (?:and left it|"
+        r"it|collected it|owns it|with it|near it)|no owner|no (?:name )?tag|(?:does not|do not|"
+        r"nobody|no one) (?:\w+ )?knows? whose|walked (?:off|away) (?:and left it|"
         r"from it)|left it and (?:walked|went|ran)"
     ),
     unless=_rx(
-        r"handed (?:\w+ ){0,2}in|lost property|cleared|(?:her|his|their|my|own|your) (?:\w+ )?"
+        r"handed (?:\w+ ){0,2}in|lost property|cleared|(?:her|his|their|my|own|your|guest|gst|"
+        r"customer|cust|client|pax|passenger) (?:\w+ )?"
         + _BAG
         + r"|(?:she|he|they|i|cust\w*|guest|gst|pax|passenger|customer) (?:\w+ )?(?:left|forgot)"
     ),
