@@ -234,7 +234,8 @@ RULES: tuple[Rule, ...] = (
             r"sue|sues|suing|sued|lawsuit|law ?suit|legal|"
             r"take (?:us|you|them|it) to court|court case|small claims|in court|(?<!food )"
             r"(?<!tennis )court",
-            r"lawyers?|solicitors?|(?<!power of )attorneys?|barrister",
+            r"lawyers?|solicitors?|(?<!power of )attorneys?|barrister|(?:his|her|their|my) "
+            r"brief (?:has|is|says|said|will|wrote|drafted|sent|reckons)",
             r"police|cops|trading standards|ombudsman|environmental health|health inspector|"
             r"health and safety executive|regulator|ofcom|ofgem|citizens advice|"
             r"consumer rights|report (?:us|you|this|it|them|the \w+) to",
@@ -315,6 +316,12 @@ RULES: tuple[Rule, ...] = (
             r"programme|station)|bbc|itv|watchdog|(?<!social )media|"
             r"(?:call\w*|ring\w*|rang|phon\w*|contact\w*|tell\w*|going to|go to|went to|"
             r"email\w*|writ\w* to) (?:the )?(?:local )?(?:paper|papers|press|news|radio)",
+            # Someone from the press, named by the paper: "writes for the Echo", "someone
+            # from a trade magazine on the line".
+            r"(?:from|writes for|works for|writing for|journalist at|reporter at|editor (?:at|"
+            r"of)) (?:a |the |our )?(?:local |trade |regional )?(?:magazine|newspaper|paper|"
+            r"echo|gazette|herald|chronicle|news desk)(?! (?:shop|shops|round|boy|girl|towels?|"
+            r"bags?|mill|work|cups?|plates?|straws?|stand|rack|delivery|bill))",
             r"(?:send\w*|sent|show\w*|giv\w*|forward\w*|pass\w*|tak\w*) (?:\w+ ){0,3}to "
             r"(?:the )?(?:local )?(?:paper|papers|press|newspaper|radio|tv)",
             r"(?:paper|newspaper|radio|press|tv|news desk) (?:\w+ ){0,3}(?:rang|called|phoned|"

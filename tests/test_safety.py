@@ -464,6 +464,7 @@ ROUTINE = [
     "a customer punched in the wrong pin three times",
     # Knocked over, without a vehicle, is a drink, not a person.
     "toddler knocked over the customer's coffee, she wants a new one",
+    "delivery from the paper shop is late again",
 ]
 
 
@@ -1151,6 +1152,9 @@ def test_leaving_for_reasons_of_their_own_pages_nobody(shipped: PlaybookMatcher)
          "abuse"),
         # The press, a video channel or a claims firm, in the words staff hear them.
         ("found a cockroach in his bed, says he's sending the video to the local paper", "media"),
+        ("woman says she writes for the Echo and asked why the lifts have been out for weeks",
+         "media"),
+        ("cust in branch says his brief has drafted a letter about the frozen account", "legal"),
         ("local radio rang asking for comment on the customer whose car caught fire", "media"),
         ("customer says he's a youtuber, doing a whole video on how grim our seats are", "review"),
         ("woman at the desk is live streaming right now while arguing about her refund", "review"),
