@@ -465,6 +465,7 @@ ROUTINE = [
     # Knocked over, without a vehicle, is a drink, not a person.
     "toddler knocked over the customer's coffee, she wants a new one",
     "delivery from the paper shop is late again",
+    "widow wants to be with her grandkids at the wake, asking for a bigger table",
 ]
 
 
@@ -599,6 +600,12 @@ def test_danger_words_said_of_something_else_page_nobody(
             "medical-emergency",
             "client reversing out of our car park knocked over another client, she's on the "
             "ground, people shouting",
+        ),
+        # A wish to be with someone who died.
+        (
+            "self-harm-or-crisis",
+            "came in to close her partner's account, he died last month, keeps saying she just "
+            "wants to be with him now",
         ),
         # Where a child was a moment ago is not where they are: "now gone".
         (

@@ -1952,7 +1952,9 @@ _PAIRS: tuple[_Pair, ...] = (
             r"son|daughter|sister|brother|wife|husband)s? name|donat\w* (?:his|her|all|the "
             r"whole)|give (?:his|her|them|it|the) (?:\w+ ){0,3}to (?:his|her) (?:brother|sister|"
             r"son|daughter|mum|dad|family)|paid off (?:\w+ ){0,3}early|so (?:nobody|no one) "
-            r"(?:chases|is left|has to)|cancel\w* (?:all|everything)"
+            r"(?:chases|is left|has to)|cancel\w* (?:all|everything)|so (?:my|his|her|their) "
+            r"(?:family|kids|children|wife|husband|son|daughter|partner) (?:do not|does not|will "
+            r"not|would not|never) (?:have|need) to"
         ),
         _rx(
             r"no point|(?:not|never) going to (?:need|be)|after (?:him|her|me)\b|for after|the "
@@ -1961,7 +1963,23 @@ _PAIRS: tuple[_Pair, ...] = (
             r"everything)|better off|whatever the cause|not an accident|(?:is|s|am) not ill|"
             r"would not say more|went quiet|no (?:new|onward|forwarding) (?:address|booking)|no "
             r"destination|(?:13|thirteen) month clause|suicide clause|not moving|will not be "
-            r"there"
+            r"there|this is (?:his|her|my|their) last (?:call|message|visit)"
+        ),
+    ),
+    _Pair(
+        # A wish to be with someone who died: "he died last month, keeps saying she just
+        # wants to be with him now", "widower says he'll join his wife tonight".
+        "self-harm",
+        _rx(
+            r"died|passed away|passed on|funeral|widow\w*|bereave\w*|late (?:husband|wife|"
+            r"partner|son|daughter|mum|dad|mother|father)|lost (?:her|his|their) (?:husband|wife|"
+            r"partner|son|daughter|child|baby|boy|girl)"
+        ),
+        _rx(
+            r"(?:wants?|want|wanting|going|ready|will|would|longs?|longing) to (?:be with (?:him|"
+            r"her)(?= (?:now|again|soon|tonight|today|forever|there)\b| \||$)|join (?:him|her|"
+            r"(?:his|her|their) (?:husband|wife|partner|son|daughter|mum|dad|child|boy|girl))"
+            r"(?! (?:for|at|in|on|later|tomorrow|next)\b))"
         ),
     ),
 )
