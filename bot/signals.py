@@ -22,7 +22,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.text import Token, clauses_of, words
+from bot.text import JOKE_WORDS, Token, clauses_of, words
 
 # Words that negate what follows within the clause ("not hurt", "no one injured").
 NEGATIONS = frozenset(
@@ -600,7 +600,7 @@ _WELLBEING_PAIR = Rule("wellbeing", _WELLBEING_NEED)
 
 # Reasons a joke in the same clause takes back (danger is the safety detector's to judge).
 _JOKED_ABOUT = frozenset({"legal"})
-_JOKE = re.compile(r"\b(?:lol|lmao|haha|joking|joked|jokingly|kidding|only joking|banter)\b")
+_JOKE = re.compile(rf"\b(?:{JOKE_WORDS}|joked|banter)\b")
 
 # "Tripped" in a line about fuses is the electrics, not a fall.
 _TRIPS = frozenset({"tripped", "tripping", "trip"})

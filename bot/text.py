@@ -501,6 +501,12 @@ def stem(word: str) -> str:
     return _STEM_EXCEPTIONS.get(word) or str(_STEMMER.stemWord(word))
 
 
+# A line's own words that it was said in jest ("lol", "only joking"), for the readers that
+# weigh a joke: the safety detector (a joke explains an idiom away) and the escalation
+# signals (a legal threat said as a joke is none).
+JOKE_WORDS = r"lol|lmao|haha|only joking|joking|jokingly|kidding"
+
+
 def clause_pieces(text: str) -> tuple[list[str], list[str]]:
     """The raw clauses of ``text`` as ``tokenise`` numbers them, and the breaks between
     them (the k-th break follows clause k: ", ", " but ", ...)."""

@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.signals import BLEEDING_INTENSIFIED
-from bot.text import Token, clause_pieces, clauses_of, tokenise
+from bot.text import JOKE_WORDS, Token, clause_pieces, clauses_of, tokenise
 
 # Most urgent first: when several kinds fire, the first decides the answer and the
 # others follow as alternatives. A weapon or a fire endangers everyone present; a
@@ -2237,7 +2237,7 @@ _TO_COMPLAINT = _rx(
     r"(?:\w+ ){0,4}(?:annoyed|angry|cross|fuming|furious|upset|frustrated|fed up|wants|"
     r"wanted|asking|asked|complain\w*|moaning|not happy|unhappy)"
 )
-_JOKE = re.compile(r"lol|lmao|haha|only joking|joking|jokingly|kidding")
+_JOKE = re.compile(JOKE_WORDS)
 
 
 def _turns(text: str, tokens: Sequence[Token]) -> list[bool]:
@@ -2671,7 +2671,7 @@ _ROUTINE = re.compile(
     r"(?:battery|batteries|chirp\w*|beep\w*)|water feature|(?:burnt|burned) (?:the |his |her |"
     r"some )?(?:toast|food|"
     r"pizza|chips|bacon|rice|edges|bits)|lost (?:a|his|her|their) (?:baby )?(?:tooth|teeth|"
-    r"filling)|lol|lmao|haha|only joking|joking|jokingly|kidding|missing in action|fell flat|"
+    r"filling)|" + JOKE_WORDS + r"|missing in action|fell flat|"
     r"bomb ?site|(?:look|looks|looked|looking) like a bomb (?:went off|has gone off|had gone "
     r"off|hit)|"
     r"falls flat|falling flat|lost child (?:wristband|band|sticker|policy|procedure|point|desk|"
