@@ -60,7 +60,21 @@ _PERSON = (
     r"resident|chef|cleaner|porter|agent|assistant|mum|dad|mother|father|son|daughter|wife|"
     r"husband|partner|friend|toddler|pensioner|student)"
 )
-_OBJ = r"(?:me|her|him|them|us|staff|my colleague|a colleague|a member of staff|the \w+)"
+# Someone pushed, grabbed or hit: a person, not "the bar" of a fire exit or "her latte"
+# ("her" as a possessive counts only before a body part or clothing).
+_BODY_OR_CLOTHES = (
+    r"arm|arms|wrist|wrists|hand|hands|hair|neck|shoulder|shoulders|collar|throat|face|bum|"
+    r"backside|bottom|waist|chest|top|shirt|jacket|coat|lanyard|badge|by"
+)
+_OBJ = (
+    rf"(?:me|him|them|us|staff|my colleague|a colleague|a member of staff|her(?! (?!(?:"
+    rf"{_BODY_OR_CLOTHES})\b)\w+)|(?:the|our|a|my) (?:\w+ )?(?:waiter|waitress|cashier|"
+    r"receptionist|driver|guard|nurse|doctor|barman|barmaid|bartender|server|staff|assistant|"
+    r"manager|girl|lad|boy|woman|man|lady|attendant|porter|cleaner|agent|officer|steward|"
+    r"stewardess|security|chef|pharmacist|teller|lifeguard|instructor|trainer|coach|"
+    r"conductor|colleague|worker|apprentice|trainee|supervisor|rep|advisor|adviser|clerk|"
+    r"technician|engineer|courier|concierge))"
+)
 _POSSESSIVE = r"(?:my|his|her|their|our|the|your|a|an)"
 
 

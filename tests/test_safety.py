@@ -466,6 +466,9 @@ ROUTINE = [
     "toddler knocked over the customer's coffee, she wants a new one",
     "delivery from the paper shop is late again",
     "widow wants to be with her grandkids at the wake, asking for a bigger table",
+    # Pushed or grabbed, a thing is no assault: the bar of a fire exit, her latte.
+    "kid pushed the bar on the fire exit and set the door alarm off, parents said sorry",
+    "someone else grabbed her latte off the counter so hers is missing, she's waited 15 min",
 ]
 
 
@@ -1162,6 +1165,8 @@ def test_leaving_for_reasons_of_their_own_pages_nobody(shipped: PlaybookMatcher)
         ("woman says she writes for the Echo and asked why the lifts have been out for weeks",
          "media"),
         ("cust in branch says his brief has drafted a letter about the frozen account", "legal"),
+        ("man at the bar grabbed her arm as she collected the glasses", "abuse"),
+        ("customer shoved the cashier when she asked for id", "abuse"),
         ("local radio rang asking for comment on the customer whose car caught fire", "media"),
         ("customer says he's a youtuber, doing a whole video on how grim our seats are", "review"),
         ("woman at the desk is live streaming right now while arguing about her refund", "review"),
