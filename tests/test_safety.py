@@ -466,6 +466,11 @@ ROUTINE = [
     "toddler knocked over the customer's coffee, she wants a new one",
     "delivery from the paper shop is late again",
     "widow wants to be with her grandkids at the wake, asking for a bigger table",
+    # A machine's "seizure", a bus missed, "rather die than", a child minded all along.
+    "tills had a 'seizure' again per Ben, rebooted now, 3 customers waiting to pay",
+    "young mum w twins stressed after missing her bus, next one's in 30, got her a seat",
+    "student says she'd rather die than miss her exam, last train cancelled",
+    "kid was 'lost' for about 2 min in the toy shop, dad had him the whole time",
     # Pushed or grabbed, a thing is no assault: the bar of a fire exit, her latte.
     "kid pushed the bar on the fire exit and set the door alarm off, parents said sorry",
     "someone else grabbed her latte off the counter so hers is missing, she's waited 15 min",
@@ -604,6 +609,8 @@ def test_danger_words_said_of_something_else_page_nobody(
             "client reversing out of our car park knocked over another client, she's on the "
             "ground, people shouting",
         ),
+        # Where someone stands is not what had the seizure.
+        ("medical-emergency", "man at the till is having a seizure"),
         # A wish to be with someone who died.
         (
             "self-harm-or-crisis",

@@ -662,6 +662,14 @@ _RULES: tuple[_Rule, ...] = (
         r"(?<!flat )(?<!no )(?<!number )(?<!unit )(?<!bay )(?<!gate )(?<!platform )(?<!table )"
         r"(?<!tbl )(?<!row )(?<!route )112|defibrillator|defib|cpr|first aid",
         veto=r"bleed(?:ing)? (?:us|them|me|you|him|her) (?:dry|white)|bleeding (?:money|cash)|"
+        # A machine's "seizure" is a fault: "tills had a 'seizure' again, rebooted now".
+        # The machine is the subject, not where someone stands ("man at the till is having
+        # a seizure" is a man).
+        r"(?:^|(?<!at )(?<!by )(?<!near )(?<!behind )(?<!on )(?<!in )(?<!to )(?<!from )"
+        r"(?<!beside )\b(?:the|our|my|its|their) )(?:till|tills|system|systems|computer|computers|"
+        r"printer|laptop|pc|screen|app|server|machine|machines|card machine|card reader|network|"
+        r"wifi|website|site|scanner|kiosk) (?:has |have |had |is |are |keeps |kept |just )?"
+        r"(?:having |had |has )?(?:a |another )?(?:seizure|seizures|fit|fits)\b|"
         r"(?:key|boiler|tyre|carpet|kitchen|bra|dress|shoe|wheelchair|window) fitting|"
         r"choking (?:first aid|course|training|hazard|poster|risk)|(?:do|does|know|trained in|"
         r"training in) (?:\w+ ){0,2}first aid|"
@@ -905,6 +913,10 @@ _RULES: tuple[_Rule, ...] = (
         r"(?:has|have|had) not (?:come|came|been) back (?:\w+ ){0,3}(?:hours?|ages|since|from|"
         r"for)",
         veto=r"teen\w* (?:\w+ ){0,3}(?:came in|comes in|arrived|attended|here|booked in) alone|"
+        # Missed a bus, not missing: "young mum w twins stressed after missing her bus".
+        r"missing (?:her|his|their|the|my|our|a|an|its) (?:\w+ )?(?:bus|train|flight|plane|"
+        r"connection|coach|ferry|tram|boat|appointment|slot|exam|class|lesson|show|match|turn|"
+        r"booking|shift|deadline|call|chance|dinner|lunch|breakfast|stop|tee time|treatment)|"
         r"(?:kids|children|childrens|child) (?:menu|meal|meals|portion|size|club|area|"
         r"party|section|toys?|shoes?|clothes|ticket|price|entry|pass)|"
         r"(?:parcel|order|item|items|package|delivery|refund|money|payment|card|bag|luggage|"
@@ -2383,6 +2395,8 @@ _FOUND_AGAIN = _rx(
     r"with) (?:her|him|them|mum|dad)" + _STILL_GONE + r"|turns out (?:she|he|they) (?:means|"
     r"meant|was talking about|were talking about) (?:her|his|their|the) (?:\w+ )?(?:cat|dog|"
     r"pet|rabbit|parrot|hamster|tortoise|car|phone|bag|case|doll|teddy|parcel)|"
+    r"(?:had|with|holding|watching) (?:him|her|them) (?:the whole time|all along|all the "
+    r"time)|"
     r"all (?:good|fine|sorted|okay) now|been found|found safe|back together|straight back "
     r"(?:with|to)|for (?:literally |only |just )?(?:a (?:few |couple of )?|\d+ |one |two |few |"
     r"ten |twenty |thirty )(?:sec|secs|seconds|second|moment|moments)\b" + _STILL_GONE + r"|"
@@ -2671,7 +2685,7 @@ _ROUTINE = re.compile(
     r"(?:battery|batteries|chirp\w*|beep\w*)|water feature|(?:burnt|burned) (?:the |his |her |"
     r"some )?(?:toast|food|"
     r"pizza|chips|bacon|rice|edges|bits)|lost (?:a|his|her|their) (?:baby )?(?:tooth|teeth|"
-    r"filling)|" + JOKE_WORDS + r"|missing in action|fell flat|"
+    r"filling)|" + JOKE_WORDS + r"|missing in action|fell flat|(?:would|d) rather die than|"
     r"bomb ?site|(?:look|looks|looked|looking) like a bomb (?:went off|has gone off|had gone "
     r"off|hit)|"
     r"falls flat|falling flat|lost child (?:wristband|band|sticker|policy|procedure|point|desk|"
