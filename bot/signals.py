@@ -611,6 +611,15 @@ _FALSE_FRIENDS: dict[str, re.Pattern[str]] = {
 
 
 _WELLBEING_PAIR = Rule("wellbeing", _WELLBEING_NEED)
+# A scam told by its shape, across the line's clauses: gift cards bought for someone on
+# the phone ("keeps buying gift cards at the shop, says 'the tax man' on the phone needs
+# them").
+_SCAM = re.compile(
+    r"\b(?:gift|itunes|google play|steam|amazon|voucher) cards? (?:\w+ ){0,12}(?:on the phone|"
+    r"tax ?man|hmrc|irs|the police|told (?:her|him) to|(?:read|reading) (?:out )?the "
+    r"(?:codes?|numbers))\b"
+)
+_SCAM_RULE = Rule("wellbeing", _SCAM)
 
 # Reasons a joke in the same clause takes back (danger is the safety detector's to judge).
 _JOKED_ABOUT = frozenset({"legal"})
@@ -687,6 +696,10 @@ def inspect(tokens: Sequence[Token]) -> Detection:
         need = _WELLBEING_NEED.search(line)
         if need is not None and _WELLBEING_WHO.search(line):
             found.append((_WELLBEING_PAIR, need.group(0)))
+        else:
+            scam = _SCAM.search(line)
+            if scam is not None:
+                found.append((_SCAM_RULE, scam.group(0)))
 
     if any(p in _TRIPS for _, p in found) and _ELECTRICS.search(line):
         found = [(r, p) for r, p in found if p not in _TRIPS]

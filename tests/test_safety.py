@@ -437,6 +437,16 @@ def test_records_in_the_wrong_hands_page_for_privacy(shipped: PlaybookMatcher, t
     assert result.escalate and "privacy" in result.all_reasons, result.all_reasons
 
 
+def test_a_scam_told_by_its_shape_pages_for_wellbeing(shipped: PlaybookMatcher) -> None:
+    result = shipped.match(
+        "old lady keeps buying gift cards at the shop, says 'the tax man' on the phone needs "
+        "them, 3rd lot tonight"
+    )
+    assert ids(result)[0] == "vulnerable-customer"
+    assert result.escalate and "wellbeing" in result.all_reasons
+    assert not shipped.match("man wants a refund on the gift card his bank gave him").escalate
+
+
 def test_a_wellbeing_risk_in_plain_words_is_never_calmed(shipped: PlaybookMatcher) -> None:
     # The escalation model reads this as needing no manager (0.91); a rule that found
     # someone going without food is not overruled by it.
