@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot.signals import BLEEDING_INTENSIFIED
 from bot.text import JOKE_WORDS, Token, clause_pieces, clauses_of, tokenise
@@ -2593,24 +2594,36 @@ _SENTENCE_END = re.compile(r"[.!?:;\n\"]\s*$")
 MIN_LOWER_SHARE = 0.6
 
 
+@lru_cache(maxsize=64)
+def _typed_words(text: str) -> tuple[tuple[str, int], ...] | None:
+    """The words of ``text`` with their offsets, when it is long enough and mostly typed
+    in lower case for capitals to mean a name; None otherwise. Read once a line, however
+    many alarming words it holds."""
+    raw = tuple((m.group(0), m.start()) for m in _RAW_WORD.finditer(text))
+    if len(raw) < 4:
+        return None
+    if sum(word[0].islower() for word, _ in raw) < MIN_LOWER_SHARE * len(raw):
+        return None  # typed in capitals or title case: capitals say nothing here
+    return raw
+
+
 def named(text: str, phrase: str) -> bool:
     """Whether ``phrase`` (alarming words the detector or the triggers found) is part of
     a name in ``text``: its first word capitalised mid-sentence, a capitalised word
     up to two words before it or three after, in a line mostly typed in lower case."""
-    raw = list(_RAW_WORD.finditer(text))
-    if len(raw) < 4 or not phrase:
+    if not phrase or text.islower():
+        return False  # no capital anywhere: no name (most lines staff type)
+    raw = _typed_words(text)
+    if raw is None:
         return False
-    if sum(m.group(0)[0].islower() for m in raw) < MIN_LOWER_SHARE * len(raw):
-        return False  # typed in capitals or title case: capitals say nothing here
     first = phrase.split()[0]
-    for i, m in enumerate(raw):
-        word = m.group(0)
+    for i, (word, start) in enumerate(raw):
         if i == 0 or word.lower() != first or not word[0].isupper():
             continue
-        if _SENTENCE_END.search(text, 0, m.start()):
+        if _SENTENCE_END.search(text, 0, start):
             continue  # a new sentence
         near = raw[max(0, i - 2) : i] + raw[i + 1 : i + 4]
-        if any(n.group(0)[0].isupper() and n.group(0).lower() != "i" for n in near):
+        if any(n[0].isupper() and n.lower() != "i" for n, _ in near):
             return True
     return False
 
