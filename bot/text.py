@@ -507,12 +507,14 @@ def stem(word: str) -> str:
 JOKE_WORDS = r"lol|lmao|haha|only joking|joking|jokingly|kidding"
 
 
-def clause_pieces(text: str) -> tuple[list[str], list[str]]:
+@lru_cache(maxsize=64)
+def clause_pieces(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The raw clauses of ``text`` as ``tokenise`` numbers them, and the breaks between
-    them (the k-th break follows clause k: ", ", " but ", ...)."""
+    them (the k-th break follows clause k: ", ", " but ", ...). Cached: the detector
+    and the routine check both ask, for the same line."""
     normal = normalise(text)
-    breaks = [m.group(0) for m in _CLAUSE_SPLIT.finditer(normal)]
-    return _CLAUSE_SPLIT.split(normal), breaks
+    breaks = tuple(m.group(0) for m in _CLAUSE_SPLIT.finditer(normal))
+    return tuple(_CLAUSE_SPLIT.split(normal)), breaks
 
 
 def clauses_of(tokens: Sequence[Token]) -> list[list[str]]:
