@@ -817,6 +817,12 @@ def test_danger_words_said_of_something_else_page_nobody(
             "self-harm-or-crisis",
             "regular told the barman he won't see christmas, said it twice, not sure he was joking",
         ),
+        # Tablets counted, inside a calm errand: the readers see no danger, the count is one.
+        (
+            "medical-emergency",
+            "bloke paying for his meal deal says he has taken about 30 since breakfast, wants "
+            "a bag for it",
+        ),
     ],
 )
 def test_danger_told_plainly_or_after_a_false_alarm_answers_safety_first(
@@ -910,6 +916,10 @@ def test_danger_told_plainly_or_after_a_false_alarm_answers_safety_first(
         # A joke, then a turn to the complaint.
         "the man said he'd rather jump off a cliff than call us again, he was joking but is "
         "really annoyed about the hold music",
+        # A count of minutes, not tablets; a danger supposed for a training session.
+        "it's taken about 40 mins since we ordered, table 6 fuming",
+        "training tomorrow on what to do if a guest collapses, who's free to cover",
+        "quick one - whats the plan if a little one goes missing at the parade tomorrow",
     ],
 )
 def test_a_danger_supposed_over_or_a_figure_of_speech_pages_nobody(

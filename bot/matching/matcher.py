@@ -65,12 +65,11 @@ ALTERNATIVES_CLASSIFIER_WEIGHT = 0.8
 SAFETY_RANKING_TRUST = 0.6
 SAFETY_LEARNED_TRUST = 0.55
 # With a complaint ranked first: the classifier's probability of the safety playbooks
-# together above which the line is taken for an emergency. Chosen on the development sets
-# (2,344 lines: calibration, the detector authors' and near-miss sets in tests/data, and
-# the earlier held-out sets; never the _v4 to _v7 judges) with the 36,388-line
-# classifier: 0.5 caught 1 more of 591 emergencies and 2 more of 904 due pages than 0.6,
-# for 4 more false alarms in 1,436.
-SAFETY_MASS_TRUST = 0.5
+# together above which the line is taken for an emergency. Chosen again for the readers
+# retrained on 60,509 lines (2026-12-07), on the development sets (12,168 lines, never a
+# judge): 0.45 answered 9 more of the 4,065 emergencies than 0.5 (3,961 -> 3,970, 3 more
+# than the readers before), 0.4 20 more but for 13 more false alarms in 6,369.
+SAFETY_MASS_TRUST = 0.45
 # The classifier's safety mass alone (no phrase the detector knows) is taken for an
 # emergency only when the escalation model reads at least this much danger too, except a
 # crisis, whose indirect wording that model reads least ("she won't be here next week,
@@ -98,10 +97,11 @@ URGENT_DEPTH = 4
 # Score given to an answer chosen by a rule rather than by the ranking.
 RULE_SCORE = 1.0
 # The escalation model's probability of the reasons it pages for, together (danger has
-# its own readers), above which it pages when the rules found none. Chosen on the same
-# development sets: with it at 0.5, 888 of 904 due pages were made instead of 874, for 4
-# more false alarms in 1,436; 0.4 added 4 more false alarms for 1 more page.
-LEARNED_ESCALATION_TRUST = 0.5
+# its own readers), above which it pages when the rules found none. Chosen on the
+# development sets (12,168 lines) for the readers retrained on 60,509 lines, with
+# ``CALM_TRUST`` below: 0.55 made 1 fewer of 5,581 due pages than 0.5 and 6 fewer false
+# alarms in 6,369 (the earlier readers: 0.5, 888 of 904 pages against 874 at 0.6).
+LEARNED_ESCALATION_TRUST = 0.55
 # The detector's alarm is doubted when the escalation model's probability of danger and
 # the classifier's probability of the finding's playbooks and the safety playbooks
 # together are below these, and no finding is unmistakable (``Finding.unmistakable``).
@@ -142,9 +142,10 @@ READERS_SURE_DANGER = 0.8
 READERS_SURE_MASS = 0.9
 # A page from a word rule alone (not for danger, nor a customer leaving, which has rules
 # of its own) is dropped when the escalation model puts at least this probability on "no
-# manager needed". On the development sets 0.9 dropped 12 of 74 false alarms and none of
-# the 888 pages that were due (0.95: 8).
-CALM_TRUST = 0.9
+# manager needed". The retrained escalation model (60,509 lines) is surer of "none": on
+# the development sets (12,168 lines) 0.85 dropped 10 of 276 false alarms for 2 of 5,581
+# due pages, 0.8 21 for 10 (the earlier model: 0.9 dropped 12 of 74, no page due).
+CALM_TRUST = 0.85
 # The playbook for a complaint about one of our people: abuse words there are ours.
 STAFF_COMPLAINT_PLAYBOOK = "complaint-about-staff"
 # The playbook for a customer leaving: it pages a manager only for cause (SPEC).
@@ -350,6 +351,11 @@ class PlaybookMatcher:
         if not probabilities or reading is None or reading.danger >= DOUBT_DANGER:
             return False
         if any(f.unmistakable for f in findings):
+            return False
+        # The readers weigh harm to someone; an unattended bag is a procedure whatever
+        # harm they read in it ("bag left under a seat in departures 30 min, no one's
+        # claimed it": danger 0.1), and its words already name what makes it harmless.
+        if any(f.kind == "suspicious" for f in findings):
             return False
         if any(f.kind == "weapon" for f in findings) and safety.menaced(tokens):
             return False

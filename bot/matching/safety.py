@@ -2009,6 +2009,10 @@ _UNMISTAKABLE = _rx(
     r"|(?:elbow|knee|kick|punch|boot|bat|racket|ball|blow|knock|head ?butt) (?:\w+ ){0,2}to "
     r"the (?:head|face|temple)"
     r"|(?:having|had) a (?:seizure|fit)|fitting on the floor"
+    # Twenty tablets or more taken, counted: "has taken about 40 since yesterday" (not
+    # "taken 40 mins since we ordered": a unit breaks it).
+    r"|(?:taken|took|swallowed) (?:about |around |over |like |nearly |maybe )?(?:[2-9]\d|\d{3}|"
+    r"twenty|thirty|forty|fifty) (?:tablets|pills|paracetamol|painkillers|since)\b"
     r"|come back and (?:torch|burn|petrol bomb|firebomb|shoot|stab) (?:the|this|your|our) \w+"
     # A weapon promised for a person, said as a plan: "he's going to stab him when he
     # finishes" (no idiom stabs someone "when he finishes").
@@ -2318,7 +2322,7 @@ _SUPPOSITION = _rx(
     r"somebody|anyone|anybody|(?:a|an|one of (?:our|the|my|her|his|their)|her|his|their|our|my|"
     r"your) (?:\w+ ){0,2}(?:child|children|kid|kids|son|daughter|customer|guest|patient|member|"
     r"passenger|person|resident|visitor|pupil|pupils|student|students|baby|toddler|colleague|"
-    r"diner|driver|swimmer|rider|player|climber|fire|flood|leak)|there (?:is|was|were|s) (?:a|"
+    r"diner|driver|swimmer|rider|player|climber|little one|fire|flood|leak)|there (?:is|was|were|s) (?:a|"
     r"an|ever a))|hypothetically|supposing"
 )
 
@@ -2328,8 +2332,15 @@ def _supposed(clause: str, start: int) -> bool:
     ``start`` (within eight words)."""
     # Searched in the whole clause: the supposed subject ("what to do if a child goes
     # missing") may be part of the hit itself.
+    return _supposition(clause, start) is not None
+
+
+def _supposition(clause: str, start: int) -> re.Match[str] | None:
+    """The supposition that governs the words at ``start``, if any (see ``_supposed``)."""
     suppositions = [s for s in _SUPPOSITION.finditer(clause) if s.start() <= start]
-    return bool(suppositions) and clause.count(" ", suppositions[-1].end(), start) <= 8
+    if suppositions and clause.count(" ", suppositions[-1].end(), start) <= 8:
+        return suppositions[-1]
+    return None
 
 
 def _asked_about(clause: str, start: int) -> bool:
@@ -2808,6 +2819,14 @@ def routine_mention(
             # parent has turned up"
         if _ANY_RULE.search(clause) is None:
             continue
+        if settled:
+            # The alarming words are a supposition ("staff meeting at 4 is about what to
+            # do if a child goes missing"): ``detect`` passed over them, and the readers'
+            # reading of the whole line is no sign either.
+            for hit in _ANY_RULE.finditer(clause):
+                supposition = _supposition(clause, hit.start())
+                if supposition is not None and not _contradicted_after(whole, at + hit.end()):
+                    return supposition.group(0)
         past = _PAST.search(clause)
         if past is not None and _NOW.search(clause) is None and _past_danger(clause):
             return past.group(0)  # "the burst pipe back in jan flooded the hall"
