@@ -323,6 +323,19 @@ RULES: tuple[Rule, ...] = (
         positive_sensitive=True,
     ),
     *_rules(
+        "review",
+        # "Review" that is no customer's review: a check, a meeting, a rent figure.
+        [
+            r"(?:rent|annual|yearly|performance|case|care|medication|meds|pay|salary|price|"
+            r"pricing|contract|account|policy|benefits?|mortgage|tenancy|safety|risk|staff|"
+            r"quarterly|client|rate|tariff|budget|plan) reviews?|reviews? (?:meeting|meetings|"
+            r"date|letters?|period|panel|board|process|appointment|form|call)|(?:could|can|to|"
+            r"will|let (?:me|her|him|us|them)) review (?:the|her|his|their|my|our|your|it|this|"
+            r"that)|(?:under|for|up for|pending) review"
+        ],
+        counter=True,
+    ),
+    *_rules(
         "media",
         [
             r"the press|to the press|press office|newspapers?|the papers|journalists?|"
@@ -728,6 +741,11 @@ def hostile(tokens: Sequence[Token]) -> bool:
     if _NEGATIVE.search(text):
         return True
     return _THREAT.search(text) is not None and _POSITIVE.search(text) is None
+
+
+def praised(tokens: Sequence[Token]) -> bool:
+    """Whether the line has a word of praise ("left us a lovely review", "5 stars")."""
+    return _POSITIVE.search(" ".join(t.word for t in tokens)) is not None
 
 
 def _word_at(starts: list[int], offset: int) -> int:

@@ -204,6 +204,9 @@ def test_an_always_escalate_answer_pages_even_when_its_triggers_lead_thinly(
         "the zip fell off her new bag",
         "flooded with orders tonight so the kitchen is slow",
         "asked if she could review the bill before paying",
+        # "Review" in its other senses, now that no praise word is no longer praise.
+        "landlord asking when the annual rent review letters go out",
+        "performance review for the new starter is at 3, can someone cover the desk",
         "she was charged twice for parking",
         "cust hit the wrong button on the kiosk and paid for two meals",
         "the price rise hit our pensioners hard, they want the old rate back",
@@ -810,6 +813,11 @@ def test_a_line_the_classifier_reads_as_an_emergency_answers_safety_first(
     [
         "says her write-up of the painter we sent goes on trustpilot tonight",
         "he's filming the state of the changing rooms for his tiktok",
+        # No word of praise either: the escalation model's reading stands.
+        "he's putting the whole saga on the village noticeboard page with screenshots of our "
+        "emails",
+        "pax tells me she's live on twitch right now and 3k people are watching her argue about "
+        "the seat",
     ],
 )
 def test_a_review_threat_without_an_angry_word_still_pages(

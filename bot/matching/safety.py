@@ -2322,8 +2322,8 @@ _SUPPOSITION = _rx(
     r"somebody|anyone|anybody|(?:a|an|one of (?:our|the|my|her|his|their)|her|his|their|our|my|"
     r"your) (?:\w+ ){0,2}(?:child|children|kid|kids|son|daughter|customer|guest|patient|member|"
     r"passenger|person|resident|visitor|pupil|pupils|student|students|baby|toddler|colleague|"
-    r"diner|driver|swimmer|rider|player|climber|little one|fire|flood|leak)|there (?:is|was|were|s) (?:a|"
-    r"an|ever a))|hypothetically|supposing"
+    r"diner|driver|swimmer|rider|player|climber|little one|fire|flood|leak)|there (?:is|was|"
+    r"were|s) (?:a|an|ever a))|hypothetically|supposing"
 )
 
 
