@@ -817,6 +817,20 @@ def test_danger_words_said_of_something_else_page_nobody(
             "self-harm-or-crisis",
             "regular told the barman he won't see christmas, said it twice, not sure he was joking",
         ),
+        # Blood told by the cloth it soaks, a way out chained, a lift with people in it.
+        (
+            "medical-emergency",
+            "she says she's fine, but the tea towel round her hand has soaked right through",
+        ),
+        (
+            "safety-emergency",
+            "the emergency exit by the toilets is padlocked and we've got a full house tonight",
+        ),
+        (
+            "safety-emergency",
+            "lift's been stuck between floors for 15 mins with a mum and her kids in, nobody's "
+            "answering the alarm",
+        ),
         # Tablets counted, inside a calm errand: the readers see no danger, the count is one.
         (
             "medical-emergency",
@@ -916,6 +930,9 @@ def test_danger_told_plainly_or_after_a_false_alarm_answers_safety_first(
         # A joke, then a turn to the complaint.
         "the man said he'd rather jump off a cliff than call us again, he was joking but is "
         "really annoyed about the hold music",
+        # A cloth soaked by a drink, a lift with only shopping in it.
+        "the kids spilled juice and the tea towel is soaking through, can we have another",
+        "the lift was stuck for ages with the shopping in, she's fuming",
         # A count of minutes, not tablets; a danger supposed for a training session.
         "it's taken about 40 mins since we ordered, table 6 fuming",
         "training tomorrow on what to do if a guest collapses, who's free to cover",

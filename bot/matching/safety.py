@@ -238,6 +238,23 @@ def _rule(kind: str, pattern: str, veto: str | None = None, *, weak: bool = Fals
     return _Rule(kind, _rx(pattern), _rx(veto) if veto else None, weak)
 
 
+# A cloth round a wound, soaked through: blood told without its name.
+_WRAP_SOAKED = (
+    r"(?:(?:round|around|on|over|to|against) (?:his|her|their|my|the) (?:\w+ )?(?:wrist|hand|"
+    r"arm|head|leg|foot|finger|thumb|face|neck|knee|forehead|nose|cut|wound|gash)|wrapped "
+    r"(?:it|them|(?:his|her|their|my) \w+)) (?:\w+ ){0,6}(?:soaked|soaking|soaks|bled|"
+    r"bleeding) (?:right )?through"
+)
+
+
+# A fire exit that will not let people out.
+_EXIT_SHUT = (
+    r"(?:fire|emergency) (?:exit|exits|door|doors|escape|escapes) (?:\w+ ){0,4}(?:chained|"
+    r"padlocked|locked shut|locked from the outside|bolted shut|blocked|barricaded|jammed "
+    r"shut|will not open|would not open|does not open|can not be opened|cannot be opened)"
+)
+
+
 _RULES: tuple[_Rule, ...] = (
     # --- weapons and violence ------------------------------------------------------------
     _rule(
@@ -645,7 +662,11 @@ _RULES: tuple[_Rule, ...] = (
         r"resident|tenant|occupant|gentleman|patient)) (?:\w+ ){0,4}on the (?:\w+ )?(?:floor|"
         r"ground)|(?:got|has|had) (?:a |the )?(?:\w+ )?(?:child|kid|boy|girl|toddler|baby|man|"
         r"woman|person|lady) pinned|temp(?:erature)? (?:of |is |was )?(?:40|41|42)(?: degrees)?\b|"
-        r"soaked (?:red|in blood|with blood|through with blood)|(?:bleach|chemical|chemicals|oven "
+        r"soaked (?:through )?(?:red|in blood|with blood|through with blood)|"
+        # Blood told by what holds it: "a tea towel round his wrist and it's soaking through".
+        + _WRAP_SOAKED
+        + r"|(?:sliced|slashed|gashed) (?:open )?(?:his|her|their|my) (?:hand|finger|thumb|palm|"
+        r"arm|wrist|leg|foot|head)|(?:bleach|chemical|chemicals|oven "
         r"cleaner|acid|cleaner|cleaning fluid|ammonia|caustic|degreaser) (?:\w+ ){0,3}(?:in|into) "
         r"(?:his|her|their|the|my|both) eyes?|(?:splashed|sprayed) (?:\w+ ){0,2}in the eyes?|"
         r"(?:rolled|fell|slipped|came) off the jack|pinned (?:under|beneath|against)|"
@@ -1331,13 +1352,18 @@ _RULES: tuple[_Rule, ...] = (
     _rule(
         "hazard",
         # People trapped in a lift, or on a structure that is giving way.
-        r"(?:lift|elevator) (?:\w+ ){0,3}(?:stuck|broken down|stopped|jammed) (?:\w+ ){0,4}"
-        r"(?:with (?:\w+ ){0,4}(?:inside|in it|in there|trapped)|(?:people|someone|somebody|"
+        r"(?:lift|elevator) (?:\w+ ){0,3}(?:stuck|broken down|stopped|jammed) (?:\w+ ){0,8}"
+        r"(?:with (?:\w+ ){0,4}(?:inside|in it|in there|trapped)|with (?:\w+ ){0,3}(?:family|"
+        r"people|kids?|children|child|baby|passengers?|guests?|customers?|couple|man|woman|"
+        r"lady|residents?|patients?|him|her|them) in(?! \w)|(?:people|someone|"
+        r"somebody|"
         r"guests?|customers?|kids?|children|passengers?) (?:inside|in it|in there|trapped))|"
         r"(?:huge|massive|big|large|deep|new|growing) cracks? (?:\w+ ){0,2}(?:in|on|across|"
         r"through) (?:the |a )?(?:balcony|stairs|staircase|beam|walkway|bridge|terrace|decking|"
         r"floor|structure|column|pillar|platform|stand|mezzanine) (?:\w+ ){0,6}(?:people|"
-        r"guests?|someone|customers?|kids?|children|standing|sat|sitting|on it|under it)",
+        r"guests?|someone|customers?|kids?|children|standing|sat|sitting|on it|under it)|"
+        # A way out that will not open: "screen 5 fire exit is chained shut".
+        + _EXIT_SHUT,
     ),
     _rule(
         "missing",
@@ -2023,6 +2049,11 @@ _UNMISTAKABLE = _rx(
     r"|(?:car|van|lorry|truck|bus|vehicle) (?:\w+ ){0,6}(?:went|came|ploughed|plowed|smashed|"
     r"crashed|drove) (?:into|through) (?:the |our |a )?(?:\w+ )?(?:window|front|tables|people|"
     r"crowd|queue|terrace|entrance|cafe|store|shop)"
+    # Blood told by the cloth it soaks; a fire exit chained or blocked.
+    + "|"
+    + _WRAP_SOAKED
+    + "|"
+    + _EXIT_SHUT
 )
 
 
