@@ -1295,6 +1295,8 @@ def test_leaving_because_of_us_still_pages_a_manager(shipped: PlaybookMatcher) -
         "conference worth about 30k cancelled, organiser says sales never confirmed the rooms",
         "the hospital's catering contract, our longest one, just gave notice",
         "guest says they won't be rebooking next year, the room was never cleaned properly",
+        "rotary club cancelled their christmas dinner booking for 60, says we never once rang "
+        "the secretary back",
     ],
 )
 def test_leaving_told_in_other_words_with_its_cause_pages_a_manager(

@@ -46,7 +46,8 @@ _SERVED_BADLY = re.compile(
     r"what|this|that)|after (?:the "
     r"way|how|what)|(?:after|over) (?:this|that)(?! (?:month|year|week|term|season|one|time)\b)|"
     r"(?<!no )(?<!not a )complain\w*|unacceptable|poor|let (?:her|him|them|me) down|let down|"
-    r"(?:not|never) (?:fixed|sorted|resolved|answered|called back)|"
+    r"(?:not|never)(?: once| even| ever)? (?:fixed|sorted|resolved|answered|called (?:\w+ )?"
+    r"back|rang (?:\w+ )?back|got back)|"
     r"still (?:broken|not|no)|again|keeps? "
     r"(?:breaking|happening|going|failing)|(?:competitor|competitors|rival)|elsewhere|"
     # Taking the business to another of our kind: a customer we could still keep.
@@ -76,7 +77,8 @@ _SERVED_BADLY = re.compile(
 _LARGE_ACCOUNT = re.compile(
     r"\b(?:biggest|largest|major|key|corporate|enterprise|business account|business cust\w*|"
     r"small business|company account|whole (?:team|company|office|firm)|(?:team|group|party|"
-    r"office|firm|company|club) of (?:\d\d+|twenty|thirty|forty|fifty|sixty|a hundred)|"
+    r"office|firm|company|club|booking|wedding|event|dinner|function|lunch|do) (?:of|for) "
+    r"(?:\d\d+|twenty|thirty|forty|fifty|sixty|a hundred)|"
     r"\d\d+ (?:people|guests|desks|pax|delegates)|all (?:their|his|her|"
     r"our) (?:lines|accounts|staff|sites|offices)|\d+ (?:lines|accounts|staff|employees|sites|"
     r"rooms|seats|users|licen[cs]es|members|phones|vehicles)|account worth|millions?|"
