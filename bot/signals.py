@@ -358,6 +358,16 @@ RULES: tuple[Rule, ...] = (
         positive_sensitive=True,
     ),
     *_rules(
+        "media",
+        # "Would love" said of the press is a threat, not praise: "says Watchdog would love
+        # his photos of our bathroom".
+        [
+            r"(?:watchdog|rogue traders|the papers?|the press|the news|(?:local |national )?"
+            r"(?:paper|newspaper|radio|tv)) (?:\w+ )?would (?:love|be (?:very |really )?"
+            r"interested)"
+        ],
+    ),
+    *_rules(
         "leaving",
         [
             r"cancel\w*(?: (?:my|his|her|their|our|the|this|a|all|of))* (?:\w+ )?(?:account|"
@@ -371,6 +381,10 @@ RULES: tuple[Rule, ...] = (
             r"(?:\w+ )?accounts?|account closure|clos(?:e|ing|ed) (?:all |the |their |his |her )?"
             r"(?:\d+ )?(?:\w+ )?lines|cancel\w* all (?:\w+ ){0,2}(?:future )?(?:bookings|"
             r"reservations|events|appointments|memberships)|de ?regist\w*|"
+            # Children taken out of classes: "pulling all 3 kids out".
+            r"(?:pull\w*|tak\w*|took) (?:all |both )?(?:\w+ ){0,3}(?:kids|children|sons?|"
+            r"daughters?|boys|girls|twins) out(?! (?:for|to|of (?:the )?(?:car|pool|water|class "
+            r"early)|at|on|tonight|today|tomorrow)\b)|"
             # A large booking or a contract ended: "the 180 seat wedding in june just
             # cancelled", "the council offices cleaning contract just gave notice".
             r"(?:wedding|party|do|conference|booking|block|trip|event|contract|partnership|"
@@ -583,7 +597,10 @@ _FALSE_FRIENDS: dict[str, re.Pattern[str]] = {
         r"(?:film|films|movie|movies|game|games|show|video|content|scenes?))\b"
     ),
     "legal": re.compile(
-        r"\b(?:(?:police|lawyers?|solicitors?|barristers?|attorneys?|judges?|magistrates?) "
+        # Not their own lawyer: "has a lawyer already and wants his notes" is a claim.
+        r"\b(?<!\bhas a )(?<!\bgot a )(?<!\bhired a )(?<!\binstructed a )(?<!\bhis )(?<!\bher )"
+        r"(?<!\btheir )(?:(?:police|lawyers?|solicitors?|barristers?|attorneys?|judges?|"
+        r"magistrates?) "
         r"(?:officers? |man |woman |van |car )?(?:\w+ ){0,6}(?:staying|in room|came in for|comes "
         r"in for|popped in|rang to confirm|called to confirm|emailed to confirm|wants? (?:a|an|"
         r"his|her|their|to book|to know)|asking (?:for|about|"

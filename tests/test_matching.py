@@ -669,6 +669,9 @@ def test_texting_shorthand_is_expanded(text: str, expected: list[str]) -> None:
         ("says he's calling the paper about this", "media"),
         ("the feds are on their way", "legal"),
         ("says the gardai are coming", "legal"),
+        # The press "would love" it: a threat, not praise; their own lawyer, not a guest.
+        ("says the local paper would love to see the state of our toilets", "media"),
+        ("client has a lawyer already and wants her file sent over today", "legal"),
     ],
 )
 def test_hostile_word_of_mouth_escalates(matcher: PlaybookMatcher, text: str, reason: str) -> None:

@@ -930,6 +930,8 @@ def test_danger_told_plainly_or_after_a_false_alarm_answers_safety_first(
         # A joke, then a turn to the complaint.
         "the man said he'd rather jump off a cliff than call us again, he was joking but is "
         "really annoyed about the hold music",
+        # A fitting booked, not a fit.
+        "bride in for her fitting at 2 says the hem is uneven",
         # A cloth soaked by a drink, a lift with only shopping in it.
         "the kids spilled juice and the tea towel is soaking through, can we have another",
         "the lift was stuck for ages with the shopping in, she's fuming",
@@ -1032,6 +1034,7 @@ def test_a_robbery_is_security_and_safety(matcher: PlaybookMatcher) -> None:
         "unattended suitcase by the ticket barriers on platform 2",
         "backpack on its own by gate 14 for 20 mins at least, nobody's come back for it",
         "suitcase sitting by the revolving door 40 mins, no tag, concierge doesn't know whose",
+        "holdall under seat 14 been sat there 40 mins, nobody's claimed it",
     ],
 )
 def test_an_unattended_bag_is_security_first(shipped: PlaybookMatcher, text: str) -> None:
@@ -1297,6 +1300,8 @@ def test_leaving_because_of_us_still_pages_a_manager(shipped: PlaybookMatcher) -
         "guest says they won't be rebooking next year, the room was never cleaned properly",
         "rotary club cancelled their christmas dinner booking for 60, says we never once rang "
         "the secretary back",
+        "mum pulling both kids out of swimming, says the lessons are chaotic and the coaches "
+        "don't care",
     ],
 )
 def test_leaving_told_in_other_words_with_its_cause_pages_a_manager(

@@ -42,7 +42,8 @@ _OWN_REASON = re.compile(
 # Signs they leave because of us.
 _SERVED_BADLY = re.compile(
     r"\b(?:fed up|sick of|had enough|disgust\w*|terrible|awful|useless|rubbish|appalling|"
-    r"worst|shocking|dreadful|pathetic|disaster|rude|rough with|because of (?:the|your|how|"
+    r"worst|shocking|dreadful|pathetic|disaster|chaos|chaotic|(?:do not|does not|did not|"
+    r"never|could not) (?:even )?care|rude|rough with|because of (?:the|your|how|"
     r"what|this|that)|after (?:the "
     r"way|how|what)|(?:after|over) (?:this|that)(?! (?:month|year|week|term|season|one|time)\b)|"
     r"(?<!no )(?<!not a )complain\w*|unacceptable|poor|let (?:her|him|them|me) down|let down|"

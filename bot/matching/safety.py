@@ -641,6 +641,9 @@ _RULES: tuple[_Rule, ...] = (
         r"(?:his|her|their) fits|took (?:an? |the )?(?:elbow|knee|kick|punch|boot|bat|racket|"
         r"ball|blow|knock|head ?butt) (?:\w+ ){0,2}to the (?:head|face|temple)|"
         r"(?<!while )(?<!when )(?<!after )(?<!during )"
+        # A fitting booked is no fit: "her fitting at 10.15", "the final fitting".
+        r"(?<!\bher )(?<!\bhis )(?<!\btheir )(?<!\bthe )(?<!\ba )(?<!\bfinal )(?<!\bfirst )"
+        r"(?<!\bdress )(?<!\bsuit )(?<!\bhire )(?<!\bbridal )"
         r"fitting(?! (?:room|rooms|rm|area|cubicle|appointment|service|the|a|an|new|tyres?|"
         r"fee|team)\b)|convuls\w*|epilep\w* (?:fit|attack|episode)|"
         r"(?:had|has|took) a fit(?! (?:when|"
@@ -1637,7 +1640,7 @@ _BAG = (
     r"carrier bag)"
 )
 _BAG_LEFT = _rx(
-    rf"{_BAG} (?:\w+ ){{0,2}}(?:left|sitting|sat|abandoned|dumped|been left|on its own|by "
+    rf"{_BAG} (?:\w+ ){{0,4}}(?:left|sitting|sat|abandoned|dumped|been left|on its own|by "
     rf"itself)|left (?:a|an|this|that) (?:\w+ )?{_BAG}|(?:unattended|abandoned|unclaimed) "
     rf"{_BAG}"
 )
