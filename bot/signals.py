@@ -133,9 +133,16 @@ _STAFF_STALKED = (
 )
 # Remarks on a colleague's body or speech: "keep wolf whistling and commenting on her body".
 _STAFF_DEMEANED = (
-    r"wolf whistl\w*|comment\w* on (?:her|his) (?:body|figure|chest|boobs|legs|bum|backside|"
-    r"looks)|mock\w* (?:\w+ ){0,3}(?:stammer|stutter|accent|disability|lisp|limp|weight|"
-    r"wheelchair)"
+    r"wolf whistl\w*|comment\w* on (?:her|his|(?:the|our) \w+(?: s)?) (?:body|figure|chest|boobs|"
+    r"legs|bum|backside|looks)|mock\w* (?:\w+ ){0,3}(?:stammer|stutter|accent|disability|lisp|"
+    r"limp|weight|wheelchair)|"
+    # A colleague refused for where they are from: "asked for a proper english receptionist",
+    # "doesn't want one of them touching his card".
+    r"(?:a|an|some|the) (?:proper|real) (?:english|british|white) (?:\w+ )?(?:receptionist|"
+    r"person|doctor|nurse|driver|staff|member of staff|girl|man|woman|lad|server|waiter|"
+    r"waitress|cashier|someone|one|carer|pharmacist|agent)|(?:not|never) want\w* (?:one of "
+    r"them|a foreigner|foreigners|someone foreign|an immigrant|immigrants) (?:\w+ ){0,3}"
+    r"(?:touching|serving|near|handling|treating|looking after|dealing with)"
 )
 # Papers and records that carry someone's details.
 _RECORDS = (
@@ -245,7 +252,8 @@ RULES: tuple[Rule, ...] = (
     *_rules(
         "legal",
         [
-            r"sue|sues|suing|sued|lawsuit|law ?suit|legal|"
+            r"sue|sues|suing|sued|lawsuit|law ?suit|legal|(?:formal|negligence|legal) claim|"
+            r"claim for negligence|"
             r"take (?:us|you|them|it) to court|court case|small claims|in court|(?<!food )"
             r"(?<!tennis )court",
             r"lawyers?|solicitors?|(?<!power of )attorneys?|barrister|(?:his|her|their|my) "

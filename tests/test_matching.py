@@ -672,6 +672,17 @@ def test_texting_shorthand_is_expanded(text: str, expected: list[str]) -> None:
         # The press "would love" it: a threat, not praise; their own lawyer, not a guest.
         ("says the local paper would love to see the state of our toilets", "media"),
         ("client has a lawyer already and wants her file sent over today", "legal"),
+        (
+            "her son is a barrister and they're making a formal claim about the wrong crown "
+            "being fitted",
+            "legal",
+        ),
+        # A colleague refused for where he is from.
+        (
+            "after the room move the husband started on Marek at the desk, doesn't want one of "
+            "them touching his key and wants a proper english receptionist",
+            "abuse",
+        ),
     ],
 )
 def test_hostile_word_of_mouth_escalates(matcher: PlaybookMatcher, text: str, reason: str) -> None:

@@ -930,8 +930,9 @@ def test_danger_told_plainly_or_after_a_false_alarm_answers_safety_first(
         # A joke, then a turn to the complaint.
         "the man said he'd rather jump off a cliff than call us again, he was joking but is "
         "really annoyed about the hold music",
-        # A fitting booked, not a fit.
+        # A fitting booked, not a fit; a heart attack over a seating plan.
         "bride in for her fitting at 2 says the hem is uneven",
+        "bride's mum is having a heart attack about the seating plan, wants it redone",
         # A cloth soaked by a drink, a lift with only shopping in it.
         "the kids spilled juice and the tea towel is soaking through, can we have another",
         "the lift was stuck for ages with the shopping in, she's fuming",

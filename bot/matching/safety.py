@@ -567,7 +567,10 @@ _RULES: tuple[_Rule, ...] = (
         r"that) "
         r"(?:\w+ ){0,3}(?:gave|give|giving|nearly gave) (?:him|her|me|them|us) a heart attack|"
         r"heart attack (?:lol|haha|ha)|heart attack (?:when|at|over) (?:\w+ ){0,3}"
-        r"(?:saw|price|prices|bill|cost|total|quote)",
+        r"(?:saw|price|prices|bill|cost|total|quote)|"
+        # Over a lost ring, not over the weekend: "she's having a heart attack over it".
+        r"(?:having|have|had|has|have had) a (?:\w+ )?heart attack (?:over|about) (?!the "
+        r"weekend|christmas|easter|the holidays?|night|the summer)\w+",
     ),
     _rule(
         "medical",
@@ -1421,7 +1424,11 @@ _RULES: tuple[_Rule, ...] = (
         r"lack of "
         r"sleep|the flight|a long flight|the gym|a workout)|(?:broke|broken|snapped|cracked) "
         r"(?:\w+ ){0,2}(?:heel|strap|zip|screen|nail|nails|glasses|case)|twisted (?:his|her|"
-        r"their|my) words|(?:stand|bear) (?:any )?weight on (?:the|that|this|it)",
+        r"their|my) words|(?:stand|bear) (?:any )?weight on (?:the|that|this|it)|"
+        # A temper, not a crush: "slammed his hand on the counter".
+        r"(?:slammed|banged|bashed) (?:his|her|their|my) (?:hand|hands|fist|fists|palm|palms) "
+        r"(?:down )?(?:on|onto|against) (?:the|our|my|his|her) (?:\w+ )?(?:counter|desk|table|"
+        r"bar|till|reception|glass|screen|door|window)",
         weak=True,
     ),
     _rule(
@@ -2501,7 +2508,8 @@ _MADE_SAFE = _rx(
     r"service)|technician|maintenance|contractor|gas (?:board|engineer))|(?:plumber|engineer|"
     r"electrician|maintenance|contractor) (?:\w+ ){0,3}(?:fixed|sorted|repaired|cleared|pumped)|"
     r"(?:given|gave|got|had) (?:us |it )?the all clear|all clear(?! (?:to|for) (?:go|open|"
-    r"reopen)\b)|(?:engineer|plumber|electrician|fire (?:brigade|service|crew)|firefighters|"
+    r"reopen)\b)|(?:engineer|plumber|electrician|fire (?:brigade|service|crew)|brigade|"
+    r"firefighters|"
     r"gas (?:board|man|engineer)|national grid|technician|landlord) (?:\w+ ){0,4}(?:checked|"
     r"made (?:it |everything )?safe|capped it|isolated it|said (?:it is|it s|its|it was) "
     r"(?:fine|safe|nothing))|(?:smell|smoke|alarm|leak|haze|fumes|drip|dripping) "
