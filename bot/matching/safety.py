@@ -2119,7 +2119,7 @@ def detect(text: str, tokens: Sequence[Token] | None = None) -> tuple[Finding, .
                     continue
                 if rule.kind in _ASKABLE and _asked_about(clause, m.start()):
                     continue
-                if _supposed(clause, m.start()):
+                if _supposition(clause, m.start()) is not None:
                     continue
                 if _vetoed_by_rule(rule, clause, m, line):
                     continue
@@ -2368,16 +2368,11 @@ _SUPPOSITION = _rx(
 )
 
 
-def _supposed(clause: str, start: int) -> bool:
-    """Whether a supposition ("what our procedure is if someone ...") governs the words at
-    ``start`` (within eight words)."""
+def _supposition(clause: str, start: int) -> re.Match[str] | None:
+    """The supposition ("what our procedure is if someone ...") that governs the words at
+    ``start`` (within eight words), if any."""
     # Searched in the whole clause: the supposed subject ("what to do if a child goes
     # missing") may be part of the hit itself.
-    return _supposition(clause, start) is not None
-
-
-def _supposition(clause: str, start: int) -> re.Match[str] | None:
-    """The supposition that governs the words at ``start``, if any (see ``_supposed``)."""
     suppositions = [s for s in _SUPPOSITION.finditer(clause) if s.start() <= start]
     if suppositions and clause.count(" ", suppositions[-1].end(), start) <= 8:
         return suppositions[-1]
