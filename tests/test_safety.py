@@ -1467,3 +1467,34 @@ def test_a_large_account_leaving_pages_a_manager_without_a_leaving_phrase(
     routine = matcher.match("member moving abroad wants to cancel her membership, no complaints")
     assert ids(routine)[0] == "customer-leaving"
     assert not routine.escalate
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "elderly lady just lost her husband, confused about the direct debits on his account",
+        "man at the desk has just lost his wife, wants to close her gym membership",
+    ],
+)
+def test_a_relative_lost_to_a_death_is_not_a_missing_person(
+    shipped: PlaybookMatcher, text: str
+) -> None:
+    result = shipped.match(text)
+    assert "missing" not in result.safety
+    assert ids(result)[0] != "missing-person"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I've just lost my husband, he was by the tills a minute ago",
+        "lady with dementia, her carer lost her in the shopping centre",
+        "old man lost his wife in the crowd at the parade, she has her pension card on her",
+    ],
+)
+def test_a_relative_lost_in_a_crowd_is_a_missing_person(
+    shipped: PlaybookMatcher, text: str
+) -> None:
+    result = shipped.match(text)
+    assert ids(result)[0] == "missing-person"
+    assert result.escalate and "safety" in result.all_reasons

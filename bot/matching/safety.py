@@ -1711,7 +1711,12 @@ _PAIRS: tuple[_Pair, ...] = (
             r"wandered|"
             r"wandering|gone walkabout|went walkabout|gone missing|went missing|(?:can not|could "
             r"not|cannot) find (?:him|her|"
-            r"them)|lost (?:him|her|them)|no sign of (?:him|her|them)|disappeared|left the "
+            r"them)|lost (?:him|them)|"
+            # "lost her" the person, not "lost her husband" (a death) or "her bag".
+            rf"lost her(?! (?:\w+ )?(?:{_RELATIVE}|{_CHILD}|job|home|house|way|temper|mind|"
+            r"marbles|memory|bag|purse|phone|keys|card|wallet|ticket|glasses|pass|voice|"
+            r"appetite|balance|footing|place|booking|money|deposit|luggage|case|suitcase|coat|"
+            r"hat)s?\b)|no sign of (?:him|her|them)|disappeared|left the "
             r"(?:building|store|shop|hotel|ward|centre|gate|home|premises|site|unit|house|park|"
             r"grounds|care home)|walked (?:off|out|away)|(?:bed|room|chair|seat) (?:is |was )?"
             r"empty|"
@@ -2683,10 +2688,41 @@ def menaced(tokens: Sequence[Token]) -> bool:
     return _MENACE.search(" ".join(t.word for t in tokens)) is not None
 
 
+# Lost to a death, not in a crowd: "just lost her husband, confused about the direct
+# debits", "lady just lost her son, came in to cancel his phone". The loss is read as a
+# bereavement only when the line is about the affairs a death leaves and says nothing of
+# a search ("lost his wife in the crowd, she has her pension card on her" still pages).
+_LOST_RELATIVE = _rx(rf"lost (?:\w+ ){{0,2}}(?:{_RELATIVE}|{_CHILD})")
+_AFFAIRS_OF_THE_DEAD = _rx(
+    r"cancel\w*|clos(?:e|ing) (?:\w+ ){0,3}(?:account|contract|membership|line|policy)|"
+    r"accounts?|contracts?|licen[cs]e|council tax|bills?|(?:direct )?debits?|funeral|"
+    r"death|died|passed away|probate|estate|bereave\w*|widow\w*|griev\w*|grief|"
+    r"condolences?|paperwork|pension|policy|in (?:his|her|their) name|name on|"
+    r"(?:his|her|their) (?:phone|car|things|stuff|belongings|subscription|membership)"
+)
+_SEARCHED_FOR = _rx(
+    r"crowd|can not find|cannot find|could not find|looking for|searching|search|last "
+    r"seen|wander\w*|(?:a|one|few|couple of|\d+) (?:minute|min|minutes|mins) ago|was (?:just "
+    r")?(?:here|there|with (?:her|him|them|me|us))|where (?:he|she|they) (?:is|are|went)|"
+    r"not (?:come|came) back|gone off|ran off|run off|missing"
+)
+
+
+def _bereaved(hit: re.Match[str], line: str) -> bool:
+    """Whether a relative "lost" is a death told with its paperwork (``_LOST_RELATIVE``)."""
+    return (
+        _LOST_RELATIVE.fullmatch(hit.group(0)) is not None
+        and _AFFAIRS_OF_THE_DEAD.search(line) is not None
+        and _SEARCHED_FOR.search(line) is None
+    )
+
+
 def _vetoed_by_rule(rule: _Rule, clause: str, hit: re.Match[str], line: str = "") -> bool:
     """Whether ``rule``'s veto explains ``hit`` away; a weapon's veto (cutlery, tools)
     does not when the clause, or the rest of the ``line``, says it is held or used to
     frighten (``_MENACE``): "only a pocket knife but he's pointing it at the barman"."""
+    if rule.kind == "missing" and _bereaved(hit, line or clause):
+        return True
     if rule.veto is None or not _vetoed(rule.veto, clause, hit):
         return False
     return not (rule.kind == "weapon" and (_MENACE.search(clause) or _MENACE.search(line)))
