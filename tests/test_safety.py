@@ -1498,3 +1498,67 @@ def test_a_relative_lost_in_a_crowd_is_a_missing_person(
     result = shipped.match(text)
     assert ids(result)[0] == "missing-person"
     assert result.escalate and "safety" in result.all_reasons
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "laser tag gun wont fire, battery dead",
+        "had to evacuate her room bc of snoring next door lol",
+        "fire sauce on the fire n ice platter, has it got nuts",
+        "mum lost the kids wristbands, kids right here w her",
+        "car park took £40 he was in 20 min",
+        "woman in a&e reception screaming shes been here 5 hrs",
+        "chest of drawers 403 drawer fell off",
+        "headliner pulled out, crowd booing",
+        "child lost earlier found with granny, all fine, now mum complain price of the ice cream",
+    ],
+)
+def test_alarming_words_about_a_game_a_dish_furniture_or_a_show_page_nobody(
+    shipped: PlaybookMatcher, text: str
+) -> None:
+    result = shipped.match(text)
+    assert not result.escalate, result.all_reasons
+    assert ids(result)[0] not in SAFETY_IDS
+
+
+@pytest.mark.parametrize(
+    ("reason", "text"),
+    [
+        ("legal", "hostel guest say he sue us for the bed bug bites, he has photos of his back"),
+        ("legal", "cust making a formal claim for his windscreen, our barrier came down on it"),
+        ("abuse", "man in launderette shouting racist things at the family using the machine"),
+        ("wellbeing", "cust cant afford his insulin this month, says hell just skip it"),
+        ("wellbeing", "pt says pharmacy shut, out of her epilepsy meds, nobody to help her"),
+        ("leaving", "customer want close phone contract because nobody fix his signal in 3 months"),
+        ("leaving", "haulage firm closing fuel card acct, 40 lorries, billing wrong every month"),
+    ],
+)
+def test_a_claim_a_slur_a_medicine_gone_without_or_a_cause_to_leave_pages(
+    shipped: PlaybookMatcher, reason: str, text: str
+) -> None:
+    result = shipped.match(text)
+    assert result.escalate and reason in result.all_reasons
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "switching to a cheaper gym nearer work, no complaints",
+        "if her tariff goes up again she will jump ship to another supplier, no complaint about "
+        "our service, just the price",
+        "regular said 'I could sue you for this' laughing, because we ran out of his croissants",
+    ],
+)
+def test_leaving_on_price_or_a_threat_said_laughing_pages_nobody(
+    shipped: PlaybookMatcher, text: str
+) -> None:
+    assert not shipped.match(text).escalate
+
+
+def test_a_threat_beside_someone_else_laughing_still_pages(shipped: PlaybookMatcher) -> None:
+    result = shipped.match(
+        "her kid bumped heads with another kid (both fine, laughing now) but she said 'see you "
+        "in court' and is photographing the equipment"
+    )
+    assert result.escalate and "legal" in result.all_reasons

@@ -68,11 +68,39 @@ _SERVED_BADLY = re.compile(
     # row", "room wasn't ready for the 3rd stay running", "made her feel stupid".
     r"mess|messed|shambles|fiasco|nightmare|made (?:her|him|them|me) feel|in a row|"
     r"(?:stay|stays|time|times|month|months|week|weeks|visit|visits) running|every time|"
-    r"nobody (?:ever )?(?:fixed|sorted|came|called|got back)|never got back|after how|never "
+    r"(?:nobody|no one|noone) (?:ever )?(?:fix|fixes|fixed|sort|sorts|sorted|came|comes|"
+    r"call|calls|called|got back|gets back|answers?|answered|bothered|helped|helps|listens?|"
+    r"listened)|never got back|(?:wrong|late|broken|missing|short) every (?:single )?(?:month|"
+    r"week|time|visit|bill|delivery|order)|after how|never "
     r"(?:sent|confirmed)|no ?showed|keeps? (?:getting|being) (?:missed|forgotten|"
     r"cancelled)|mix ?up|(?:was|were) not "
     r"ready|oversold|overbooked|double booked|no shows?)\b"
 )
+
+# Going elsewhere, or something happening "again", told as a fact. It counts as a cause
+# unless the line says there is no complaint about us: "switching to a cheaper gym nearer
+# work, no complaints" is price or convenience, a reason of their own.
+_SWITCHING = re.compile(
+    r"again|(?:competitor|competitors|rival)|elsewhere|(?:another|a different|the other|a rival|a "
+    r"cheaper) (?:\w+ )?\w+|port\w* (?:\w+ )?numbers?|(?:pac|porting|switching) code|(?:taking|"
+    r"take|took) (?:his|her|their|my|our) (?:custom|business|account|money) to|(?:down|across|"
+    r"over|up) the road"
+)
+_NO_COMPLAINT = re.compile(
+    r"\b(?:no complaints?|nothing wrong|(?:not|no) (?:a|any) (?:problem|complaint|issue) "
+    r"with (?:us|you|the service)|happy with (?:us|you|the service)|just (?:the )?price|just "
+    r"bargaining|no complaint (?:about|with) (?:us|you|our|the))\b"
+)
+
+
+def _served_badly(line: str) -> bool:
+    """Whether the line gives how we served them as the cause (``_SERVED_BADLY``); going
+    elsewhere only counts when no complaint is disowned (``_NO_COMPLAINT``)."""
+    disowned = _NO_COMPLAINT.search(line) is not None
+    return any(
+        not (disowned and _SWITCHING.fullmatch(m.group(0))) for m in _SERVED_BADLY.finditer(line)
+    )
+
 
 # A large account: its loss matters whatever the reason.
 _LARGE_ACCOUNT = re.compile(
@@ -87,8 +115,8 @@ _LARGE_ACCOUNT = re.compile(
     # "30k a yr", "worth about 22k", "a 180 seat wedding", "our longest one".
     r"worth (?:about |around |over |nearly )?\d+ ?(?:k|m|grand|thousand)?\b|\d+ ?(?:k|m)\b|"
     r"\d\d+ (?:seat|seater|person|pupils|fans|covers|children|kids|guests|delegates|pax|"
-    r"people)|\d+ (?:cars|places)|(?:our )?(?:longest|oldest) (?:one|client|customer|account|"
-    r"contract)|"
+    r"people)|\d+ (?:cars|places|lorries|trucks|vans|coaches|buses|taxis|cabs)|fleet|(?:our )?"
+    r"(?:longest|oldest) (?:one|client|customer|account|contract)|"
     r"vip|platinum|gold (?:member|card|tier)|long standing|private (?:bank\w*|client))\b"
 )
 
@@ -98,7 +126,7 @@ def leaving_for_cause(tokens: Sequence[Token]) -> bool:
     customer-leaving answer then pages a manager even when no leaving phrase of
     ``bot.signals`` fired ("40 lines moving to another network")."""
     line = " ".join(t.word for t in tokens)
-    return bool(_LARGE_ACCOUNT.search(line) or _SERVED_BADLY.search(line))
+    return bool(_LARGE_ACCOUNT.search(line) or _served_badly(line))
 
 
 def leaving_escalates(
@@ -115,7 +143,7 @@ def leaving_escalates(
     if tokens is None:
         tokens = tokenise(text, keep_numbers=True)
     line = " ".join(t.word for t in tokens)
-    if _LARGE_ACCOUNT.search(line) or _SERVED_BADLY.search(line):
+    if _LARGE_ACCOUNT.search(line) or _served_badly(line):
         return True
     if any(r != "leaving" for r in other_reasons):
         return True  # leaving with a threat, a complaint to the press ...: not routine

@@ -275,7 +275,13 @@ _RULES: tuple[_Rule, ...] = (
         r"blades? (?:\w+ )?(?:is |was |are |were |got |has )?(?:chipped|blunt|bent|broken|rusty|"
         r"loose|dull|snapped|missing|wobbl\w*|came off|coming off|fell off)|"
         r"gun ?dogs?|(?:glue|nerf|water|toy|staple|massage|heat|spray|price|label|temperature|"
-        r"radar|speed) guns?|gun ?metal|top gun|blade runner|weapons? grade|"
+        r"radar|speed|laser tag|laser quest|laser|paintball|airsoft|bubble|foam|confetti|"
+        r"caulk|caulking|sealant|silicone|grease|tattoo|soldering|nail|rivet|pellet) guns?|"
+        # A game's gun that is faulty: "laser tag gun won't fire, battery dead".
+        r"guns? (?:\w+ ){0,2}(?:will not|wont|does not|doesnt|did not|not|never) (?:fire|"
+        r"shoot|work|charge)|guns? (?:\w+ )?(?:battery|batteries|trigger|charger|sensor) "
+        r"(?:\w+ )?(?:dead|flat|broken|stuck|faulty|not working)|gun ?metal|top gun|blade runner|"
+        r"weapons? grade|"
         r"(?:selling|sell|stock|aisle|shelf|display|cabinet|on sale|in stock|order) "
         r"(?:\w+ ){0,3}(?:knife|knives|blades?)|"
         r"(?:knife|knives) (?:\w+ ){0,3}(?:missing|dirty|bent|dropped on the floor|setting|"
@@ -412,6 +418,9 @@ _RULES: tuple[_Rule, ...] = (
         r"throat|taste buds) on fire|(?:toy|kids|child|lego|model|plastic|wooden|little) fire "
         r"engines?|fire engines? (?:toy|toys|set|model|costume|ride|bed|book)|smoking hot|"
         r"smokin hot|"
+        # A dish or a sauce by its name: "fire sauce on the fire n ice platter".
+        r"fire (?:n|and|&) ice|fire (?:sauce|wings|chicken|burger|noodles|ramen|cider|ball|"
+        r"balls|whisky|shot|shots|roasted)|"
         r"(?:is|are|was|were|am|been|be) on fire (?:tonight|today|this|lately|at the "
         r"moment|with)|(?:chef|team|she|he|they|you|we|i|staff|striker|band) (?:really |totally |"
         r"absolutely |properly |just |so |honestly )?(?:is|are|"
@@ -531,7 +540,10 @@ _RULES: tuple[_Rule, ...] = (
         r"map|chair|sign|signs|point|training))",
         veto=r"(?:drill|practice|test|tomorrow|next week|scheduled|planned) (?:\w+ ){0,3}"
         r"evacuat\w*|evacuat\w* (?:\w+ ){0,3}(?:drill|practice|test|tomorrow|next week|"
-        r"scheduled|planned)",
+        r"scheduled|planned)|"
+        # A joke about a noisy neighbour: "had to evacuate her room bc of snoring next door".
+        r"evacuat\w* (?:\w+ ){0,3}(?:because|bc|cos|coz|due to|from) (?:of )?(?:the |his |her "
+        r"|their )?(?:snor\w*|noise|music|party|builders|kids|crying baby|telly|tv|karaoke)",
     ),
     _rule(
         "hazard",
@@ -946,7 +958,8 @@ _RULES: tuple[_Rule, ...] = (
         r"connection|coach|ferry|tram|boat|appointment|slot|exam|class|lesson|show|match|turn|"
         r"booking|shift|deadline|call|chance|dinner|lunch|breakfast|stop|tee time|treatment)|"
         r"(?:kids|children|childrens|child) (?:menu|meal|meals|portion|size|club|area|"
-        r"party|section|toys?|shoes?|clothes|ticket|price|entry|pass)|"
+        r"party|section|toys?|shoes?|clothes|ticket|tickets|price|entry|pass|passes|"
+        r"wristbands?|bands?|lanyards?|badges?|stickers?|tokens?|vouchers?|coats?|bags?)|"
         r"(?:parcel|order|item|items|package|delivery|refund|money|payment|card|bag|luggage|"
         r"trainers|shoes|boots|jumper|hoodie|jacket|hat|toy|toys|teddy|dummy|scooter|bike|"
         r"ipad|tablet|lunchbox|bottle|glasses|ring|watch|passport|ticket|tickets|"
@@ -1115,7 +1128,9 @@ _RULES: tuple[_Rule, ...] = (
         veto=r"daylight robbery|demand\w* (?:\w+ ){0,3}(?:money|cash) (?:\w+ )?(?:back|refund)|"
         # A machine that kept the money is a fault: "pump 4 swallowed her card, took £1".
         r"(?:machine|pump|till|atm|cash machine|meter|kiosk|vending machine|app|card reader|"
-        r"terminal|self checkout|locker|it) (?:\w+ ){0,7}(?:took|kept|ate|swallowed) "
+        r"terminal|self checkout|locker|it|car park|carpark|parking|barrier|toll|bank|website|"
+        r"system|direct debit|standing order|subscription) (?:\w+ ){0,7}(?:took|kept|ate|"
+        r"swallowed) "
         r"(?:\w+ ){0,3}money|took (?:\w+ )?money (?:and|but) (?:no|gave no|did not|never|nothing)|"
         r"demand\w* (?:\w+ ){0,2}(?:cash )?refunds?|"
         r"robb(?:ing|ed) (?:me|us|you|them|people|customers|everyone) "
@@ -2409,6 +2424,11 @@ _STILL_GONE = (
     r"wandered (?:off|out|away)|walked (?:off|out|away)|ran off|run off|slipped out)\b)"
 )
 _FOUND_AGAIN = _rx(
+    # Found, told in the passive: "child lost earlier found with granny, all fine".
+    r"(?:lost|missing|wandered off|ran off|run off) (?:\w+ ){0,4}(?:was |were |been |got |and "
+    r")?found (?:safe|safely|straight away|right away|quickly|fine|well|with (?:\w+ )?(?:mum|"
+    r"dad|granny|gran|nan|nana|grandma|grandad|grandpa|parents?|family|teacher|carer|sister|"
+    r"brother|aunt|auntie|uncle))" + _STILL_GONE + r"|"
     # "Got them back" is found; "she's got them out now" (her tablets) is not.
     r"got (?:him|her|them) back|(?:found|spotted) (?:him|her|them)(?! (?:on|in|lying|"
     r"unconscious|collapsed|crying|"
@@ -2778,7 +2798,12 @@ _ROUTINE = re.compile(
     r"marshal|warden|assembly|risk|certificate|pit|place|side|exit sign)|car alarms?|"
     # Gym kit named for the body: "the leg press is broken".
     r"(?:leg|chest|shoulder|calf|hip|ab|back|neck) (?:press|presses|curl|curls|extension|"
-    r"extensions|machine|machines|raise|raises|roller|stretcher)|smoke alarm "
+    r"extensions|machine|machines|raise|raises|roller|stretcher)|"
+    # Furniture and a show, not a body: "chest of drawers ... drawer fell off", "headliner
+    # pulled out, crowd booing".
+    r"chests? of drawers|drawers? (?:\w+ )?(?:fell|falling|came|come|coming) (?:off|out|"
+    r"apart)|(?:headliner|headline act|act|band|artist|speaker|sponsor|singer|dj|performer|"
+    r"comedian) (?:\w+ )?(?:pulled|pulling|has pulled) out|smoke alarm "
     r"(?:battery|batteries|chirp\w*|beep\w*)|water feature|(?:burnt|burned) (?:the |his |her |"
     r"some )?(?:toast|food|"
     r"pizza|chips|bacon|rice|edges|bits)|lost (?:a|his|her|their) (?:baby )?(?:tooth|teeth|"
