@@ -262,6 +262,16 @@ def test_a_vague_problem_gets_the_general_recovery_steps(
     assert not result.escalate
 
 
+def test_a_situation_told_in_words_no_trigger_has_is_not_answered_with_the_usage_hint(
+    matcher: PlaybookMatcher,
+) -> None:
+    # "g&t" and "rum" are in no playbook's triggers; the classifier reads a wrong drink.
+    result = matcher.match("g&t came w rum lol")
+    assert result.meaningful and result.fallback
+    assert [c.playbook_id for c in result.ranked[:2]] == ["general-recovery", "wrong-order"]
+    assert not result.escalate
+
+
 @pytest.mark.parametrize(
     "text",
     [

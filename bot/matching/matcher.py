@@ -41,7 +41,7 @@ from bot.matching.lexical import WORD_OF_MOUTH, LexicalRanker
 from bot.matching.result import Candidate, MatchResult
 from bot.playbooks import FALLBACK_PLAYBOOK_ID, PlaybookLibrary
 from bot.signals import LEXICON_WORDS
-from bot.text import Token, content_words, stem, tokenise
+from bot.text import GENERIC_WORDS, Token, content_words, stem, tokenise
 
 # The blended confidence (``MatchResult.confidence``) below which the best guess is not
 # given as the answer: general-recovery is, with the guesses as buttons. Chosen on the
@@ -154,6 +154,11 @@ LEAVING_PLAYBOOK = "customer-leaving"
 # general recovery steps, when the classifier rates general-recovery first and at least
 # this high ("customer has a problem" 0.36, "guest unhappy" 0.95; "hello" 0.05).
 VAGUE_TRUST = 0.3
+# A line whose only specific words are ones the triggers lack ("g&t came w rum lol") is
+# still a situation when the classifier reads it this surely: its guesses under the
+# general recovery steps, not the usage hint. Not for a line of generic words only ("ok
+# thanks", "help"), which the classifier also reads surely, and wrongly.
+UNTRIGGERED_TRUST = 0.8
 # How many guesses follow general-recovery as buttons.
 GUESSES_SHOWN = 3
 # Without a specific safety kind (the text's own signals said "safety": "slipped and
@@ -558,8 +563,9 @@ class PlaybookMatcher:
         self, base: MatchResult, text: str, probabilities: dict[str, float]
     ) -> MatchResult | None:
         """A line with no words of any playbook that still reads as a customer problem
-        ("customer has a problem", "guest unhappy", "need advice, complaint"): the
-        general recovery steps, with the classifier's guesses, rather than the usage
+        ("customer has a problem", "guest unhappy", "need advice, complaint"), or that
+        the classifier reads surely from words the triggers lack ("g&t came w rum lol"):
+        the general recovery steps, with the classifier's guesses, rather than the usage
         hint that empty or nonsense input gets ("hello", "asdf")."""
         if self._fallback is None or not probabilities:
             return None
@@ -570,7 +576,13 @@ class PlaybookMatcher:
         if not known or 2 * known < len(words):
             return None
         vague = probabilities.get(self._fallback, 0.0)
-        if vague < VAGUE_TRUST or vague < max(probabilities.values()):
+        best = max(probabilities.values())
+        if vague < best:
+            specific = [w for w in words if w not in GENERIC_WORDS and self._known_word(w)]
+            if not specific or best < UNTRIGGERED_TRUST:
+                return None
+            vague = best  # the general steps, as sure as the best guess they stand over
+        elif vague < VAGUE_TRUST:
             return None
         guesses = tuple(
             Candidate(pid, round(probabilities[pid], 4))
