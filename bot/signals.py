@@ -142,7 +142,11 @@ _STAFF_DEMEANED = (
     r"person|doctor|nurse|driver|staff|member of staff|girl|man|woman|lad|server|waiter|"
     r"waitress|cashier|someone|one|carer|pharmacist|agent)|(?:not|never) want\w* (?:one of "
     r"them|a foreigner|foreigners|someone foreign|an immigrant|immigrants) (?:\w+ ){0,3}"
-    r"(?:touching|serving|near|handling|treating|looking after|dealing with)"
+    r"(?:touching|serving|near|handling|treating|looking after|dealing with)|"
+    # A colleague refused for being a woman: "no wonder this place is a shambles, letting
+    # women run it".
+    r"letting (?:a )?(?:women|woman|girls?) run|(?:women|girls) (?:can not|should not|"
+    r"should never|do not know how to) (?:run|manage|be in charge)"
 )
 # Papers and records that carry someone's details.
 _RECORDS = (
@@ -181,7 +185,22 @@ _SLUR_AIMED = (
 )
 # Medicines whose going without is a risk in itself.
 _LIFELINE = r"medication|medicine|insulin|inhaler|oxygen|meds|dialysis|epipen|epi pen"
+# The press asking us for a comment, or a paper by its name ("emailing the Evening Post"):
+# the escalation model calmed "a reporter rang wanting a comment about a dog left in a hot
+# car in our car park".
+_PRESS_ASKING = (
+    r"(?:reporters?|journalists?|the press|newspaper|the paper|news desk) (?:\w+ ){0,6}(?:a "
+    r"comment|comment on|statement|quote|interview)"
+)
+_PAPER_NAMED = (
+    r"(?:call\w*|ring\w*|rang|phon\w*|contact\w*|tell\w*|told|email\w*|writ\w* to|wrote to|"
+    r"going to|go to|gone to|went to|tip\w* off|in touch with|speak\w* to|spoke to|talk\w* "
+    r"to|sen\w* (?:\w+ ){0,3}to|story (?:in|for|to)|from) (?:the )?(?:evening|daily|sunday|"
+    r"local|morning|weekly) (?:post|echo|gazette|herald|mail|times|chronicle|argus|standard|"
+    r"courier|telegraph|express|mirror|star|journal|advertiser|press|news)"
+)
 _LEGAL_PLAIN = (
+    rf"{_PRESS_ASKING}|{_PAPER_NAMED}|letter before (?:action|claim)|cease and desist|"
     rf"{_SUED}|lawsuit|law ?suit|(?:formal|negligence|legal) claim|claim for negligence|take "
     r"(?:us|you|them) to court|small claims"
 )
@@ -223,7 +242,11 @@ RULES: tuple[Rule, ...] = (
             r"electric shock|electrocuted|shocked by",
             r"food poisoning|poisoned|vomit(?:ing|ed)?|threw up|throwing up",
             r"broken down (?:on|at|in) (?:the |a )?(?:motorway|road|highway|side of|hard "
-            r"shoulder|middle of|dual carriageway|m\d+)|hard shoulder|stranded|trapped in (?:the "
+            # Stranded by a road, not by a delay: "services full of stranded coach
+            # passengers" is a mass disruption.
+            r"shoulder|middle of|dual carriageway|m\d+)|hard shoulder|stranded (?:\w+ ){0,2}(?:on|"
+            r"at|by) (?:the |a )?(?:hard shoulder|motorway|roadside|side of the road|dual "
+            r"carriageway|m\d+)|trapped in (?:the "
             r"|a |our |their )?lift|stuck in (?:the |a |our |their )?lift",
             r"concussion|head injury|broke (?:his|her|their|my) (?:arm|leg|wrist|ankle|nose|tooth|"
             r"teeth|hip|finger|toe|collarbone|ribs?|jaw|neck|back)",
@@ -278,7 +301,8 @@ RULES: tuple[Rule, ...] = (
     *_rules(
         "legal",
         [
-            rf"{_SUED}|sue|sues|suing|sued|lawsuit|law ?suit|legal|(?:formal|negligence|legal) "
+            rf"{_SUED}|letter before (?:action|claim)|pre action (?:letter|protocol)|cease and "
+            r"desist|sue|sues|suing|sued|lawsuit|law ?suit|legal|(?:formal|negligence|legal) "
             r"claim|"
             r"claim for negligence|"
             r"take (?:us|you|them|it) to court|court case|small claims|in court|(?<!food )"
@@ -332,7 +356,8 @@ RULES: tuple[Rule, ...] = (
         [
             r"review(?:ing|ed)? (?:us|you|them|the (?:hotel|shop|restaurant|place|business|"
             r"salon|company|store))|(?:every|review|all the) (?:review )?sites?|followers|"
-            r"tell (?:them all|everyone|all (?:her|his|their) \w+|the world|people)|"
+            r"tell (?:them all|everyone|all (?:her|his|their) \w+|the world|people)|tell(?:s|ing) "
+            r"(?:everyone|everybody|the world) (?:on|online|in)|"
             r"blog\w*|vlog\w*|influencer|write ?up|podcast",
             r"(?:bad|terrible|awful|negative|horrible|scathing|poor|nasty|angry|harsh|"
             r"one star|two star|online|public|google|tripadvisor|yelp|trustpilot|facebook) "
@@ -374,6 +399,7 @@ RULES: tuple[Rule, ...] = (
     *_rules(
         "media",
         [
+            rf"{_PRESS_ASKING}|{_PAPER_NAMED}|"
             r"the press|to the press|press office|newspapers?|the papers|journalists?|"
             r"reporters?|the news|local news|(?:tv|television|radio) (?:news|crew|show|"
             r"programme|station)|bbc|itv|watchdog|(?<!social )media|"

@@ -1562,3 +1562,71 @@ def test_a_threat_beside_someone_else_laughing_still_pages(shipped: PlaybookMatc
         "in court' and is photographing the equipment"
     )
     assert result.escalate and "legal" in result.all_reasons
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "vet - client on a mobility scooter can't get up the step at the front door",
+        "kid on the coach having a sugar overdose after the sweets, running up and down the aisle, "
+        "other pax annoyed",
+        "film crew shooting an advert on the station concourse, blocking the ticket machines",
+        "carer's 'recognising a stroke' training moved mrs B's lunch call to 2pm, daughter annoyed",
+        "care home: staff doing dementia wandering awareness training in the lounge, relative "
+        "complained it was noisy",
+        "boy dropped his toy dinosaur down the gap by the escalator, he's right here holding mum's "
+        "hand crying about the dino",
+        "snow has shut the motorway, the services are full of stranded coach passengers",
+    ],
+)
+def test_a_step_a_sugar_rush_a_film_shoot_a_course_or_a_stranded_crowd_pages_nobody_for_safety(
+    shipped: PlaybookMatcher, text: str
+) -> None:
+    result = shipped.match(text)
+    assert "safety" not in result.all_reasons
+    assert ids(result)[0] not in SAFETY_IDS
+
+
+@pytest.mark.parametrize(
+    ("reason", "text"),
+    [
+        ("media", "a reporter rang wanting a comment about a dog left in a hot car in our car"),
+        ("media", "cust says he's emailing the Evening Post about the toy recall"),
+        ("legal", "customer handed in a letter headed 'letter before action' about the sofa"),
+        ("abuse", "cust said 'no wonder this place is a shambles, letting women run it'"),
+        ("review", "hydrangea died in 2 days, she's 'telling everyone on the village page'"),
+        ("leaving", "family cancelling mum's care package, she was left in bed till 11 twice"),
+        ("leaving", "pass holder cancelling, the barrier's been broken for weeks, staff shrug"),
+        ("leaving", "customer cancelling her season ticket because the guard humiliated her"),
+    ],
+)
+def test_the_press_a_legal_letter_a_sexist_remark_a_post_or_a_cause_to_leave_pages(
+    shipped: PlaybookMatcher, reason: str, text: str
+) -> None:
+    result = shipped.match(text)
+    assert result.escalate and reason in result.all_reasons
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "can we get the daily mail delivered to room 4 tomorrow",
+        "member cancelling, moving to spain, has been twice to the new gym there already",
+        "family say the appointment to register nan's death got moved twice, they're calm",
+    ],
+)
+def test_a_paper_delivered_or_a_repeat_with_a_reason_of_their_own_pages_nobody(
+    shipped: PlaybookMatcher, text: str
+) -> None:
+    assert not shipped.match(text).escalate
+
+
+def test_a_child_who_was_holding_a_hand_before_he_went_is_still_missing(
+    shipped: PlaybookMatcher,
+) -> None:
+    result = shipped.match(
+        "mum just ran up the escalator screaming her son's name, he was holding her hand at the "
+        "bottom"
+    )
+    assert ids(result)[0] in SAFETY_IDS
+    assert result.escalate and "safety" in result.all_reasons

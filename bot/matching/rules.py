@@ -31,7 +31,8 @@ _OWN_REASON = re.compile(
     r"(?:no longer|do not|does not|did not|will not|would not) (?:need|use|want|be using|be "
     r"needing)|(?:not|never|hardly|rarely) (?:using|use|uses|used|comes?|coming|goes|going|been)"
     # "never coming back" is leaving us, not a reason of their own.
-    r"(?! back)(?: (?:it|in|here|any ?more|anymore))?|(?:passed away|died|bereave\w*)|retir\w*|"
+    r"(?! back)(?: (?:it|in|here|any ?more|anymore))?|(?:passed away|died|bereave\w*|death|"
+    r"funeral)|retir\w*|"
     r"(?:can not|could not|cannot) afford|no complaints?|nothing wrong|(?:not|no) (?:a|any) "
     r"(?:problem|complaint|issue) with (?:us|you|the service)|happy with (?:us|the service)|"
     r"(?:new|another) job|going travelling|travelling for|closing (?:her|his|their|the) "
@@ -69,8 +70,14 @@ _SERVED_BADLY = re.compile(
     r"mess|messed|shambles|fiasco|nightmare|made (?:her|him|them|me) feel|in a row|"
     r"(?:stay|stays|time|times|month|months|week|weeks|visit|visits) running|every time|"
     r"(?:nobody|no one|noone) (?:ever )?(?:fix|fixes|fixed|sort|sorts|sorted|came|comes|"
-    r"call|calls|called|got back|gets back|answers?|answered|bothered|helped|helps|listens?|"
-    r"listened)|never got back|(?:wrong|late|broken|missing|short) every (?:single )?(?:month|"
+    r"call|calls|called|rang|rings|phoned|emailed|replied|responded|got back|gets back|"
+    r"answers?|answered|bothered|helped|helps|listens?|listened)|"
+    # Told by how long or how it felt: "kept waiting half an hour", "barrier's been broken
+    # for weeks and staff just shrug", "the guard humiliated her".
+    r"kept (?:\w+ )?waiting|(?:broken|not working|out of order|faulty) (?:for|"
+    r"since) (?:\w+ )?(?:weeks|months|ages|days|a week|a month)|shrug\w*|"
+    r"humiliat\w*|embarrass\w* (?:her|him|them)|belittl\w*|patronis\w*|insulted|"
+    r"never got back|(?:wrong|late|broken|missing|short) every (?:single )?(?:month|"
     r"week|time|visit|bill|delivery|order)|after how|never "
     r"(?:sent|confirmed)|no ?showed|keeps? (?:getting|being) (?:missed|forgotten|"
     r"cancelled)|mix ?up|(?:was|were) not "
@@ -93,13 +100,24 @@ _NO_COMPLAINT = re.compile(
 )
 
 
+# Something that kept happening: "left in bed till 11 twice", "every single time". A cause
+# unless they give a reason of their own ("moving to spain, been twice to the new gym").
+_RECURRING = re.compile(
+    r"\b(?:twice|three times|(?:\d+|several|so many|too many) times|every single (?:time|"
+    r"visit|week|month))\b"
+)
+
+
 def _served_badly(line: str) -> bool:
     """Whether the line gives how we served them as the cause (``_SERVED_BADLY``); going
-    elsewhere only counts when no complaint is disowned (``_NO_COMPLAINT``)."""
+    elsewhere only counts when no complaint is disowned (``_NO_COMPLAINT``), and a thing
+    that kept happening (``_RECURRING``) when no reason of their own is given."""
     disowned = _NO_COMPLAINT.search(line) is not None
-    return any(
+    if any(
         not (disowned and _SWITCHING.fullmatch(m.group(0))) for m in _SERVED_BADLY.finditer(line)
-    )
+    ):
+        return True
+    return bool(_RECURRING.search(line)) and not disowned and not _OWN_REASON.search(line)
 
 
 # A large account: its loss matters whatever the reason.

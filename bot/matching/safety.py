@@ -358,7 +358,9 @@ _RULES: tuple[_Rule, ...] = (
         r"claim|case|cold|infection|bug|flu|corner)|shooting (?:ground|grounds|school|club|"
         r"lessons?|instructor|session|party)|gun (?:hire|licence|license|cabinet|safe|club|shop)|"
         r"shooting (?:star|stars|range|script|a video|"
-        r"video|photos?|pictures?|film|wedding|for)|photo ?shoot|stab at|"
+        r"video|photos?|pictures?|film|wedding|for|an? (?:advert|ad|commercial|scene|music "
+        r"video|episode|documentary|segment|promo)|advert|ad|commercial|scene|footage|hoops|"
+        r"pool)|(?:film|tv|camera|video) crew (?:\w+ ){0,2}shooting|photo ?shoot|stab at|"
         r"stab(?:bed|bing|s)? (?:\w+ )?at (?:the |a |his |her |their |my |our |some )?(?:\w+ )?"
         r"(?:card|cards|button|buttons|screen|keypad|keys|machine|reader|terminal|pin|food|"
         r"plate|salad|phone|menu|map|keyboard|tablet|touchscreen|till|chips|peas|lift|app)|"
@@ -598,6 +600,9 @@ _RULES: tuple[_Rule, ...] = (
         r"curtains?|blinds?|hem|ceiling)|(?:flowers?|plants?|bouquet|roses|balloons?|"
         r"curtains?|tulips|lilies) (?:\w+ ){0,3}droop\w*|back ?stroke|breast ?stroke|"
         r"key ?stroke|brush ?strokes?|face (?:\w+ )?dropped (?:when|as|at|after|because)|"
+        # A course about strokes: "carer's 'recognising a stroke' training".
+        r"(?:recogni[sz]\w*|spotting|spot) (?:a |the )?(?:signs of (?:a )?)?stroke|stroke "
+        r"(?:\w+ )?(?:training|awareness|course|module|session|leaflet|poster)|"
         r"(?:nearly|almost|practically|virtually) (?:\w+ ){0,3}stroke|(?:gave|give|giving) "
         r"(?:\w+ )?(?:me|him|her|them|us) a stroke|stroke (?:lol|haha)",
     ),
@@ -673,7 +678,10 @@ _RULES: tuple[_Rule, ...] = (
         r"fell (?:down|over|off|from|on|onto|in|into|out of|backwards|head first) "
         r"(?:the |a |his |her )?(?:stairs|steps|step|ladder|chair|stool|bed|bath|shower|"
         r"escalator|balcony|bike|treadmill|floor|ground|kerb|curb|platform|pool|wall|stage)|"
-        r"(?:can not|could not|cannot|unable to|struggling to) get (?:back )?up|"
+        # Not up a step or a ramp: "on a mobility scooter can't get up the step".
+        r"(?:can not|could not|cannot|unable to|struggling to) get (?:back )?up(?! (?:the|a|"
+        r"that|this|our|their|his|her) (?:\w+ )?(?:step|steps|ramp|ramps|kerb|curb|hill|slope|"
+        r"stairs|drive|driveway|path|incline)\b)|"
         r"(?:been|was|is|s|has been) (?:lying )?on the (?:floor|ground) (?:since|for|all night|"
         r"all day)|(?:see|saw|seen|can see) (?:him|her|them) (?:lying )?on the (?:floor|ground)|"
         r"(?:see|saw|seen|can see) (?:him|her|them|the (?:\w+ ){0,2}(?:customer|man|woman|lady|"
@@ -804,7 +812,9 @@ _RULES: tuple[_Rule, ...] = (
         r"swallowed (?:\w+ ){0,4}(?:bleach|batteries|battery|magnets?|detergent|pods?|"
         r"capsules?|chemicals?|tablets|pills|medicine|cleaner|cleaning (?:fluid|liquid|"
         r"products?)|antifreeze|weed killer|screen wash)",
-        veto=r"overdos\w* (?:warning|alert|limit|rule|rules)|overdos\w* on (?:our |the |your |"
+        veto=r"(?:sugar|caffeine|chocolate|sweets?|candy|carb|carbs|netflix|telly|tv|screen "
+        r"time|sunshine|cuteness|glitter) overdos\w*|"
+        r"overdos\w* (?:warning|alert|limit|rule|rules)|overdos\w* on (?:our |the |your |"
         r"their |all )?(?:\w+ )?(?:emails?|texts?|messages?|marketing|sugar|chocolate|caffeine|"
         r"coffee|netflix|tv|box sets?|cake|sweets|carbs|sunshine|christmas)|"
         r"(?:if|whether|how|what|ask\w*|about) (?:\w+ ){0,4}overdos\w*|overdos\w* (?:the|his|"
@@ -1748,6 +1758,12 @@ _PAIRS: tuple[_Pair, ...] = (
             r"onto) a (?:bus|train|tram)|found (?:at|in|on|"
             r"wandering|outside) (?:our|the|a)|asking for (?:her|his) (?:mother|mum|father|dad|"
             r"mummy)"
+        ),
+        # Wandering as a subject of training or a plan, not a resident gone: "staff doing
+        # dementia wandering awareness training in the lounge".
+        unless=_rx(
+            r"wander\w* (?:\w+ )?(?:awareness|training|course|policy|risk assessment|risk "
+            r"plan|plan|sensors?|alarms? (?:test|fitted|installed)|session|workshop|leaflet)"
         ),
     ),
     _Pair(
@@ -2785,6 +2801,10 @@ _MINDED_WORDS = (
     r"(?:right )?(?:with|next to|beside|holding) (?:him|her|them)|"
     r"(?:he|she|they) (?:is|are|s) (?:stood|standing|sat|sitting) (?:right )?(?:next to|beside|"
     r"with) (?:her|him|them)|"
+    # "he's right here holding mum's hand", "kids right here w her".
+    r"(?:he|she|they|kid|kids|boy|girl|child|children|son|daughter) (?:is |are |s )?(?:right "
+    r"(?:here|there) (?:with|w|next to|beside)|(?:right (?:here|there) )?holding (?:her|his|"
+    r"their|mum s|mums|mum|dad s|dads|dad|mummy s|daddy s|nan s|gran s) hand)|"
     r"(?:girl|boy|son|daughter|kid|kids|child|children|toddler|baby|little one|lad|lass) "
     r"(?:is |was |are |were )(?:right |still |safe )?(?:next to|with|beside) (?:her|him|them|"
     r"(?:her |his |their )?(?:nan|gran|grandad|grandma|granny|grandpa|auntie|aunt|uncle|mum|"
@@ -2799,6 +2819,12 @@ _ROUTINE = re.compile(
     # Gym kit named for the body: "the leg press is broken".
     r"(?:leg|chest|shoulder|calf|hip|ab|back|neck) (?:press|presses|curl|curls|extension|"
     r"extensions|machine|machines|raise|raises|roller|stretcher)|"
+    r"sugar (?:overdose|rush|high)|"
+    # Staff being trained about a danger: "staff doing dementia wandering awareness
+    # training in the lounge".
+    r"(?:awareness|safeguarding|dementia|wandering|stroke|choking|cpr|resus|evacuation|"
+    r"lockdown|missing person|missing child) (?:\w+ )?(?:training|course|session|workshop|"
+    r"drill)|"
     # Furniture and a show, not a body: "chest of drawers ... drawer fell off", "headliner
     # pulled out, crowd booing".
     r"chests? of drawers|drawers? (?:\w+ )?(?:fell|falling|came|come|coming) (?:off|out|"
