@@ -1630,3 +1630,60 @@ def test_a_child_who_was_holding_a_hand_before_he_went_is_still_missing(
     )
     assert ids(result)[0] in SAFETY_IDS
     assert result.escalate and "safety" in result.all_reasons
+
+
+@pytest.mark.parametrize(
+    ("expected", "text"),
+    [
+        (
+            "medical-emergency",
+            "grandad in the cafe is sweating loads and says his jaw aches, he only came up to ask "
+            "if the scones are gluten free",
+        ),
+        (
+            "medical-emergency",
+            "pregnant lady in screen 3 told the usher she thinks her waters have gone, she's more "
+            "bothered about missing the end",
+        ),
+        (
+            "self-harm-or-crisis",
+            "guest left a letter at reception for his mother and says we post it after he is gone",
+        ),
+        (
+            "self-harm-or-crisis",
+            "student says he's ok but keeps saying his parents will be better off without the "
+            "trouble of him",
+        ),
+        (
+            "missing-person",
+            "home carer rang: client not home, door unlocked, coat and keys on the hook, she has "
+            "alzheimers, carer asking if she should log it as a missed visit",
+        ),
+        (
+            "missing-person",
+            "guy at the desk left his 3yo in the trolley by the flowers while he nipped back to "
+            "the car for his wallet, wants to pay his parking first",
+        ),
+    ],
+)
+def test_a_danger_told_quietly_beside_an_errand_answers_safety_first(
+    shipped: PlaybookMatcher, expected: str, text: str
+) -> None:
+    result = shipped.match(text)
+    assert ids(result)[0] == expected
+    assert result.escalate and "safety" in result.all_reasons
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my jaw aches from laughing at the panto",
+        "left the kids with their gran while she popped to the shops",
+        "can you post this letter to her mum after lunch",
+    ],
+)
+def test_the_same_words_said_of_a_joke_a_minder_or_an_errand_page_nobody(
+    shipped: PlaybookMatcher, text: str
+) -> None:
+    result = shipped.match(text)
+    assert "safety" not in result.all_reasons

@@ -788,7 +788,8 @@ _RULES: tuple[_Rule, ...] = (
         r"(?:low|crash\w*|dropp\w*)|(?:heat ?stroke|hypotherm\w*|heat exhaustion)"
         r"(?! (?:lol|haha|ha|joke|joking)\b)|"
         r"(?:pregnant|waters) (?:\w+ ){0,4}(?:broke|breaking|bleeding|contractions|labour|"
-        r"labor)|gone into labou?r|in labou?r|contractions|"
+        r"labor)|gone into labou?r|in labou?r|contractions|(?:her|my|their) waters (?:have |has "
+        r"|just )?(?:gone|went|broken|broke|burst)(?! (?:down|up|off|back)\b)|"
         # Labour told by its signs: "pregnant ... strong pains every few mins".
         r"pregnant (?:\w+ ){0,14}(?:strong |bad |sharp |real )?(?:pains|cramps|cramping)|"
         r"(?:pains|cramps) (?:\w+ ){0,2}every (?:few|couple of|\d+) (?:min|mins|minutes)",
@@ -958,6 +959,11 @@ _RULES: tuple[_Rule, ...] = (
         r"(?:anywhere|around|with (?:him|her|them)|in sight|near|nearby|about)|"
         rf"(?:left|locked|alone) (?:\w+ ){{0,2}}in (?:a |the |their |his |her )?(?:hot )?car|"
         rf"{_CHILD} (?:\w+ ){{0,3}}(?:left|locked) in (?:a |the )?car|"
+        # A child parked while the parent is elsewhere: "left his 3yo in the trolley by the
+        # flowers while he nipped back to the car".
+        rf"left (?:his|her|their|the|a) (?:\w+ )?{_CHILD}{_NOT_A_CHILD} (?:(?!with\b)\w+ ){{0,6}}"
+        r"while (?:he|"
+        r"she|they|i|mum|dad) (?:\w+ )?(?:nipped|popped|went|ran|go|goes|nip|pop)|"
         r"(?:lost|missing) (?:child|children|kid|kids|boy|girl|toddler|person|adult)|"
         r"gone missing|went missing|reported missing|amber alert|"
         r"(?:has|have|had) not (?:come|came|been) back (?:\w+ ){0,3}(?:hours?|ages|since|from|"
@@ -1300,11 +1306,12 @@ _RULES: tuple[_Rule, ...] = (
         r"themselves)|slit (?:my|his|her|their) wrists|throw (?:myself|himself|herself|"
         r"themselves) (?:off|under|in front)|better off not (?:waking|wake|being here|being "
         r"alive|existing|living|here|around)|(?:everyone|everybody|they|people|the world|"
-        r"(?:her|his|their|my) (?:family|kids|children)) (?:would|will) be (?:happier|better|"
-        r"better off) (?:if|without) (?:(?:i|she|he|they) (?:was|were|am|is) )?(?:gone|dead|"
-        r"not here|not around|me|her|him|them)|(?:want|wants|wanted|wanting) (?:it|everything)"
-        r" (?:all )?to (?:end|stop|be over)$|(?:want|wants|wanted|wanting) (?:it|everything) "
-        r"all to (?:end|stop|be over)",
+        r"(?:her|his|their|my) (?:family|kids|children|parents|mum|dad|wife|husband|partner|"
+        r"friends|boyfriend|girlfriend)) (?:would|will) be (?:happier|better|better off) (?:if|"
+        r"without) (?:(?:i|she|he|they) (?:was|were|am|is) )?(?:the (?:trouble|burden|worry|"
+        r"hassle) of )?(?:gone|dead|not here|not around|me|her|him|them)|(?:want|wants|wanted|"
+        r"wanting) (?:it|everything) (?:all )?to (?:end|stop|be over)$|(?:want|wants|wanted|"
+        r"wanting) (?:it|everything) all to (?:end|stop|be over)",
     ),
     _rule(
         "weapon",
@@ -1728,7 +1735,8 @@ _PAIRS: tuple[_Pair, ...] = (
         ),
         _rx(
             r"(?:has|have|had|is|was) not (?:come|came|been) back|not come back|(?:has|have|had) "
-            r"not been home|not at home|lost (?:his|her|their) carer|(?:is|was|are|were) not in "
+            r"not been home|not (?:at )?home|lost (?:his|her|their) carer|(?:is|was|are|were) not "
+            r"in "
             r"the (?:lounge|seat|cabin|room|bed|gate|waiting room)|(?:gone|went|disappeared) from "
             r"(?:the|his|her|their) (?:seat|chair|room|bed|lounge|gate)|now (?:she|he|the \w+) "
             r"(?:has|is) gone|(?:has|have|had|"
@@ -2039,7 +2047,10 @@ _PAIRS: tuple[_Pair, ...] = (
             r"son|daughter|mum|dad|family)|paid off (?:\w+ ){0,3}early|so (?:nobody|no one) "
             r"(?:chases|is left|has to)|cancel\w* (?:all|everything)|so (?:my|his|her|their) "
             r"(?:family|kids|children|wife|husband|son|daughter|partner) (?:do not|does not|will "
-            r"not|would not|never) (?:have|need) to"
+            r"not|would not|never) (?:have|need) to|"
+            # A letter left with us for family: "asked us to post a letter to his mum".
+            r"letters? (?:\w+ ){0,3}(?:for|to) (?:his|her|their) (?:mum|mother|dad|father|son|"
+            r"daughter|wife|husband|family|brother|sister|kids|children|partner)"
         ),
         _rx(
             r"no point|(?:not|never) going to (?:need|be)|after (?:him|her|me)\b|for after|the "
@@ -2048,7 +2059,9 @@ _PAIRS: tuple[_Pair, ...] = (
             r"everything)|better off|whatever the cause|not an accident|(?:is|s|am) not ill|"
             r"would not say more|went quiet|no (?:new|onward|forwarding) (?:address|booking)|no "
             r"destination|(?:13|thirteen) month clause|suicide clause|not moving|will not be "
-            r"there|this is (?:his|her|my|their) last (?:call|message|visit)"
+            r"there|this is (?:his|her|my|their) last (?:call|message|visit)|after (?:he|she|"
+            r"they|i) (?:is|are|am|s|has|have|had) (?:gone|left)(?! (?:to|out|home|back|for|off|"
+            r"on|away|in|into|up|down|through|shopping|abroad|the|a|with|work)\b)|after(?= \||$)"
         ),
     ),
     _Pair(
@@ -2599,7 +2612,11 @@ _STRONG_SIGNS: tuple[re.Pattern[str], ...] = tuple(
     _rx(p)
     for p in (
         r"dizzy|light ?headed|woozy|faint|fainting|vertigo|room (?:is )?spinning",
-        r"clammy|cold sweat|sweaty|drenched in sweat|pouring with sweat",
+        r"clammy|cold sweat|sweaty|drenched in sweat|pouring with sweat|sweating (?:loads|"
+        r"buckets|a lot|heavily|profusely|like mad)",
+        # The heart told by the jaw: "sweating loads and says his jaw aches".
+        r"jaw (?:\w+ )?(?:aches|ache|aching|pain|hurts|hurting|is sore)|(?:aching|sore|"
+        r"painful) jaw",
         r"pale|grey|gray|white as a sheet|ashen|(?:gone|went|turned|going) white|colour "
         r"(?:has )?drained|(?:went|gone|turned|turning|going) (?:a |all )?(?:funny|strange|odd|"
         r"weird|horrible|awful) colou?r",
