@@ -134,7 +134,8 @@ _STAFF_STALKED = (
 # Remarks on a colleague's body or speech: "keep wolf whistling and commenting on her body".
 _STAFF_DEMEANED = (
     r"wolf whistl\w*|comment\w* on (?:her|his|(?:the|our) \w+(?: s)?) (?:body|figure|chest|boobs|"
-    r"legs|bum|backside|looks)|mock\w* (?:\w+ ){0,3}(?:stammer|stutter|accent|disability|lisp|"
+    r"legs|bum|backside|looks)|(?:mock\w*|mimic\w*|imitat\w*) (?:\w+ ){0,3}(?:stammer|stutter|"
+    r"accent|disability|lisp|"
     r"limp|weight|wheelchair)|"
     # A colleague refused for where they are from: "asked for a proper english receptionist",
     # "doesn't want one of them touching his card".
@@ -164,7 +165,11 @@ _RECORDS_MISPLACED = (
     rf"person|member|family)) (?:\w+ )?{_RECORDS}|"
     rf"{_RECORDS} (?:\w+ ){{0,6}}(?:to|with|into|in) (?:the wrong|another|someone else|"
     rf"somebody else|a different) (?:\w+ )?(?:customer|patient|guest|client|person|member|"
-    rf"family|couple|address|email|room|table|parent|tenant|caller)"
+    rf"family|couple|address|email|room|table|parent|tenant|caller)|"
+    # "swimming lesson progress report for a different child got sent to this parent".
+    rf"(?:{_RECORDS}|reports?|progress reports?) (?:for|of|about) (?:a different|another|someone "
+    r"else s|the wrong) (?:\w+ )?(?:child|customer|patient|guest|pupil|member|person|student|"
+    r"resident|client) (?:\w+ ){0,3}(?:sent|given|emailed|posted|handed|went)"
 )
 # A claim against us said outright ("he sue us for the bites", "making a formal claim for
 # his windscreen"): the escalation model read such lines as routine complaints (P(none)
@@ -199,13 +204,32 @@ _PAPER_NAMED = (
     r"local|morning|weekly) (?:post|echo|gazette|herald|mail|times|chronicle|argus|standard|"
     r"courier|telegraph|express|mirror|star|journal|advertiser|press|news)"
 )
+# "bride's father says he'll instruct a solicitor over the double-booked venue".
+_LAWYER_ENGAGED = (
+    r"(?:instruct\w*|engag\w*|hired?|contact\w*) (?:a |his |her |their |my |our )?(?:solicitor|"
+    r"lawyer)s?"
+)
+# A review promised or written where it is read: "she write everywhere our dj was 2 hour
+# late", "wrote on booking.com the room was filthy" (".com" ends the clause).
+_REVIEW_SPREAD = (
+    r"writ\w* (?:it |this |that |about (?:it|us) )?(?:everywhere|all over (?:social media|"
+    r"facebook|instagram|the internet|online))|(?:writ\w*|wrote|post\w*) (?:\w+ )?on (?:booking(?:"
+    r" com)?|tripadvisor|trustpilot|yelp|google reviews|the booking site)"
+)
+# Reported to trading standards, not asked whether toys meet its rules.
+_STANDARDS_CALLED = (
+    r"(?:ring\w*|rang|call\w*|report\w*|contact\w*|tell\w*|told|going to|go to|gone to|went "
+    r"to|email\w*|writ\w* to|wrote to|complain\w* to) trading standards"
+)
 _LEGAL_PLAIN = (
+    rf"{_STANDARDS_CALLED}|{_LAWYER_ENGAGED}|"
     rf"{_PRESS_ASKING}|{_PAPER_NAMED}|letter before (?:action|claim)|cease and desist|"
     rf"{_SUED}|lawsuit|law ?suit|(?:formal|negligence|legal) claim|claim for negligence|take "
     r"(?:us|you|them) to court|small claims"
 )
 _PLAIN = re.compile(
-    rf"\b(?:{_CLAIMS_FIRM}|{_LEGAL_PLAIN}|{_SLUR_AIMED}|{_STAFF_STALKED}|{_STAFF_DEMEANED}|{_RECORDS_MISPLACED})\b"
+    rf"\b(?:{_CLAIMS_FIRM}|{_LEGAL_PLAIN}|{_REVIEW_SPREAD}|{_SLUR_AIMED}|{_STAFF_STALKED}|"
+    rf"{_STAFF_DEMEANED}|{_RECORDS_MISPLACED})\b"
 )
 
 
@@ -301,9 +325,9 @@ RULES: tuple[Rule, ...] = (
     *_rules(
         "legal",
         [
-            rf"{_SUED}|letter before (?:action|claim)|pre action (?:letter|protocol)|cease and "
-            r"desist|sue|sues|suing|sued|lawsuit|law ?suit|legal|(?:formal|negligence|legal) "
-            r"claim|"
+            rf"{_SUED}|{_LAWYER_ENGAGED}|{_STANDARDS_CALLED}|letter before (?:action|claim)|pre "
+            r"action (?:letter|protocol)|cease and desist|sue|sues|suing|sued|lawsuit|law ?suit|"
+            r"legal|(?:formal|negligence|legal) claim|"
             r"claim for negligence|"
             r"take (?:us|you|them|it) to court|court case|small claims|in court|(?<!food )"
             r"(?<!tennis )court",
@@ -359,6 +383,7 @@ RULES: tuple[Rule, ...] = (
             r"tell (?:them all|everyone|all (?:her|his|their) \w+|the world|people)|tell(?:s|ing) "
             r"(?:everyone|everybody|the world) (?:on|online|in)|"
             r"blog\w*|vlog\w*|influencer|write ?up|podcast",
+            _REVIEW_SPREAD,
             r"(?:bad|terrible|awful|negative|horrible|scathing|poor|nasty|angry|harsh|"
             r"one star|two star|online|public|google|tripadvisor|yelp|trustpilot|facebook) "
             r"reviews?",
@@ -713,6 +738,9 @@ _WELLBEING_PAIR = Rule("wellbeing", _WELLBEING_NEED)
 # the phone ("keeps buying gift cards at the shop, says 'the tax man' on the phone needs
 # them").
 _SCAM = re.compile(
+    # Coached on the line: "i can hear someone in the background telling her what to say".
+    r"\b(?:someone|somebody|a man|a woman|a voice) (?:\w+ ){0,4}(?:telling|coaching|prompting) "
+    r"(?:her|him|them) what to (?:say|do)\b|"
     r"\b(?:gift|itunes|google play|steam|amazon|voucher) cards? (?:\w+ ){0,12}(?:on the phone|"
     r"tax ?man|hmrc|irs|the police|told (?:her|him) to|(?:read|reading) (?:out )?the "
     r"(?:codes?|numbers))\b"

@@ -1206,20 +1206,26 @@ def test_leaving_for_reasons_of_their_own_pages_nobody(shipped: PlaybookMatcher)
             "wants to talk",
             "abuse",
         ),
-        ("lifeguard says dads in the gallery keep wolf whistling and commenting on her body",
-         "abuse"),
+        (
+            "lifeguard says dads in the gallery keep wolf whistling and commenting on her body",
+            "abuse",
+        ),
         # The press, a video channel or a claims firm, in the words staff hear them.
         ("found a cockroach in his bed, says he's sending the video to the local paper", "media"),
-        ("woman says she writes for the Echo and asked why the lifts have been out for weeks",
-         "media"),
+        (
+            "woman says she writes for the Echo and asked why the lifts have been out for weeks",
+            "media",
+        ),
         ("cust in branch says his brief has drafted a letter about the frozen account", "legal"),
         ("man at the bar grabbed her arm as she collected the glasses", "abuse"),
         ("customer shoved the cashier when she asked for id", "abuse"),
         ("local radio rang asking for comment on the customer whose car caught fire", "media"),
         ("customer says he's a youtuber, doing a whole video on how grim our seats are", "review"),
         ("woman at the desk is live streaming right now while arguing about her refund", "review"),
-        ("says our pallet cracked his windscreen, he's signed up with a no win no fee firm",
-         "legal"),
+        (
+            "says our pallet cracked his windscreen, he's signed up with a no win no fee firm",
+            "legal",
+        ),
     ],
 )
 def test_harassment_of_our_staff_in_other_words_pages_a_manager(
@@ -1687,3 +1693,98 @@ def test_the_same_words_said_of_a_joke_a_minder_or_an_errand_page_nobody(
 ) -> None:
     result = shipped.match(text)
     assert "safety" not in result.all_reasons
+
+
+@pytest.mark.parametrize(
+    ("expected", "text"),
+    [
+        (
+            "self-harm-or-crisis",
+            "guy at the gym desk said if we freeze his card again he'll just go jump off the "
+            "multistorey next door. he didnt look like he was joking at all",
+        ),
+        (
+            "self-harm-or-crisis",
+            "climbing wall regular: 'i come to say thank you for all, i will not come again, i "
+            "finish my life, is better for everybody'",
+        ),
+        (
+            "safety-emergency",
+            "a members ex keeps turning up and today he told reception he'll 'end her' when she "
+            "comes out of class. he's still sat in the lobby",
+        ),
+        (
+            "medical-emergency",
+            "room service: gst open door in bathrobe, hand wrap in towel all red and dripping, he "
+            "break a glass in shower he say. he want only new glasses and more towels",
+        ),
+        (
+            "missing-person",
+            "care home group came for chair yoga and one of the residents with dementia isn't with "
+            "them anymore, carer thought she was in the loo, she isn't",
+        ),
+        (
+            "missing-person",
+            "mum left her 3yr old asleep in his buggy in reception while she does a class upstairs "
+            "for an hour, said we'd 'keep an eye'",
+        ),
+    ],
+)
+def test_a_danger_half_hidden_by_a_joke_a_request_or_a_belief_answers_safety_first(
+    shipped: PlaybookMatcher, expected: str, text: str
+) -> None:
+    result = shipped.match(text)
+    assert ids(result)[0] == expected
+    assert result.escalate and "safety" in result.all_reasons
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "kitchen on fire tonight (busy not real fire lol), table 9 asking why mains 40 min",
+        "gst make flood on bathroom floor because shower curtain outside the bath, no leak",
+        "the carbon monoxide alarm from the boiler cover welcome pack never arrived, cust chasing",
+        "girl separated from dad at pool, lifeguard find her after 5 min, she fine and swimming "
+        "again. dad complain nobody announce on speaker",
+        "after-school club played hide and seek, one kid was 'lost' for 2 mins, found giggling in "
+        "the tent, staff watching the whole time. mum asking about her invoice",
+        "guest say tomorrow she go jump off cliff, it's cliff jumping tour she booked, ask pick up "
+        "time",
+    ],
+)
+def test_a_busy_kitchen_a_puddle_a_parcel_a_search_over_at_once_or_a_tour_pages_nobody(
+    shipped: PlaybookMatcher, text: str
+) -> None:
+    result = shipped.match(text)
+    assert "safety" not in result.all_reasons
+
+
+@pytest.mark.parametrize(
+    ("reason", "text"),
+    [
+        ("legal", "cust ringing trading standards about happy hour, menu say 2 for 1"),
+        ("review", "bride say she write everywhere our dj was 2 hour late"),
+        ("review", "lady write on booking.com the room was filthy, now she at desk"),
+        ("privacy", "swimming progress report for a different child got sent to this parent"),
+        (
+            "wellbeing",
+            "caller wants to move all her savings urgently, i can hear someone in the "
+            "background telling her what to say",
+        ),
+        ("abuse", "one guy keeps mimicking another customer's stammer and it's getting nasty"),
+        ("leaving", "gst cancel rest of his 5 night stay, room not cleaned 3 days running"),
+        ("leaving", "couple cancel the reception with us, they say we never answer their emails"),
+    ],
+)
+def test_a_report_a_post_a_record_astray_a_coached_caller_a_mocker_or_a_cause_pages(
+    shipped: PlaybookMatcher, reason: str, text: str
+) -> None:
+    result = shipped.match(text)
+    assert result.escalate and reason in result.all_reasons
+
+
+def test_asking_whether_toys_meet_trading_standards_pages_nobody_for_legal(
+    shipped: PlaybookMatcher,
+) -> None:
+    result = shipped.match("mum asking if our toys meet trading standards rules before buying")
+    assert "legal" not in result.all_reasons

@@ -68,7 +68,8 @@ _SERVED_BADLY = re.compile(
     # What went wrong, told as a fact: "after the mess with her refund", "4 late drops in a
     # row", "room wasn't ready for the 3rd stay running", "made her feel stupid".
     r"mess|messed|shambles|fiasco|nightmare|made (?:her|him|them|me) feel|in a row|"
-    r"(?:stay|stays|time|times|month|months|week|weeks|visit|visits) running|every time|"
+    r"(?:stay|stays|time|times|month|months|week|weeks|visit|visits|days|nights) running|every "
+    r"time|(?:we|you|they) never (?:answer\w*|repl\w*|respond\w*|return\w*|ring\w*|call\w*)|"
     r"(?:nobody|no one|noone) (?:ever )?(?:fix|fixes|fixed|sort|sorts|sorted|came|comes|"
     r"call|calls|called|rang|rings|phoned|emailed|replied|responded|got back|gets back|"
     r"answers?|answered|bothered|helped|helps|listens?|listened)|"

@@ -243,7 +243,11 @@ _WRAP_SOAKED = (
     r"(?:(?:round|around|on|over|to|against) (?:his|her|their|my|the) (?:\w+ )?(?:wrist|hand|"
     r"arm|head|leg|foot|finger|thumb|face|neck|knee|forehead|nose|cut|wound|gash)|wrapped "
     r"(?:it|them|(?:his|her|their|my) \w+)) (?:\w+ ){0,6}(?:soaked|soaking|soaks|bled|"
-    r"bleeding) (?:right )?through"
+    r"bleeding) (?:right )?through|"
+    # "hand wrap in towel all red and dripping"
+    r"(?:hand|arm|wrist|finger|head|foot|leg) (?:\w+ )?wrap\w* (?:up )?in (?:a |the |his |her )?"
+    r"(?:towel|napkin|cloth|tea towel|tissue|tissues|bandage|shirt|t shirt|jumper|serviette) "
+    r"(?:\w+ ){0,3}(?:red|bloody|blood|soaked|dripping)"
 )
 
 
@@ -341,6 +345,9 @@ _RULES: tuple[_Rule, ...] = (
         r"(?:you|him|her|them|us|staff|my colleague|someone|everyone|the)|"
         r"(?:kill|stab|shoot|batter) (?:you|him|her|them|us|everyone)|put a bullet in (?:your|"
         r"his|her|their) head|"
+        # "told reception he'll 'end her' when she comes out of class".
+        r"(?:will|ll|going to|gonna|threaten\w* to|said (?:he|she) would) (?:\w+ )?end (?:her|"
+        r"him|them|you)(?! (?:off|up|with|a|an|the|on|at|in|early)\b)|"
         r"(?:will|would|hell|shell|theyll|going to|threaten\w* to|wants? to|promised to|swore "
         r"to|coming back to|come back and) (?:\w+ ){0,4}(?:hurt|harm|attack|kill|stab|shoot|batter|"
         r"glass|punch|beat up|kick|knife|cut|smash) (?:you|him|her|them|us|staff|everyone|my "
@@ -420,6 +427,9 @@ _RULES: tuple[_Rule, ...] = (
         r"throat|taste buds) on fire|(?:toy|kids|child|lego|model|plastic|wooden|little) fire "
         r"engines?|fire engines? (?:toy|toys|set|model|costume|ride|bed|book)|smoking hot|"
         r"smokin hot|"
+        # Busy, not burning: "kitchen on fire tonight (busy not real fire lol)".
+        r"on fire (?:tonight|today|this (?:morning|afternoon|evening|week))|not (?:a )?real "
+        r"fire|"
         # A dish or a sauce by its name: "fire sauce on the fire n ice platter".
         r"fire (?:n|and|&) ice|fire (?:sauce|wings|chicken|burger|noodles|ramen|cider|ball|"
         r"balls|whisky|shot|shots|roasted)|"
@@ -468,7 +478,11 @@ _RULES: tuple[_Rule, ...] = (
         r"cooker|hob|oven|pipe|pipes|meter|heater|gas|cylinder|bottle)|(?:boiler|cooker|hob|"
         r"pipe|meter|cylinder|gas bottle) (?:\w+ ){0,2}hiss\w*",
         veto=r"gas (?:bill|bills|meter|supply|account|tariff|price|prices|usage|reading|card|"
-        r"top up|engineer appointment)|(?:petrol|diesel|exhaust) fumes from the road",
+        r"top up|engineer appointment)|(?:petrol|diesel|exhaust) fumes from the road|"
+        # The alarm as a thing posted or ordered: "the CO alarm from the welcome pack never
+        # arrived".
+        r"(?:co|carbon monoxide) (?:alarm|detector)s? (?:\w+ ){0,6}(?:never arrived|not arrived|"
+        r"has not arrived|not (?:been )?delivered|in the post|on order|ordered|to order)",
     ),
     _rule(
         "flood",
@@ -489,7 +503,9 @@ _RULES: tuple[_Rule, ...] = (
         r"(?:with )?(?:customers|orders|calls|people|memories)|flood gates|flood ?lights?|"
         r"(?:dishwasher|washer|washing machine|machine|fridge|freezer|kettle|ice maker|coffee "
         r"machine|sink|toilet|bath|glass washer) (?:\w+ ){0,2}(?:flooded|flooding|leaking)|"
-        r"flooded (?:the |her |his )?(?:bag|clothes|shoes|car boot)|flood (?:insurance|"
+        r"flooded (?:the |her |his )?(?:bag|clothes|shoes|car boot)|flood (?:on|in) (?:the )?"
+        r"bathroom floor (?:\w+ ){0,3}(?:because|from|cos|bc) (?:\w+ ){0,2}(?:shower curtain|"
+        r"bath|shower)|flood (?:insurance|"
         r"claim|warning|damage from last|barrier|barriers|defence|defences|gate|gates|test|"
         r"drill|alert|plan|risk|zone|lights?|map)",
     ),
@@ -963,7 +979,8 @@ _RULES: tuple[_Rule, ...] = (
         # flowers while he nipped back to the car".
         rf"left (?:his|her|their|the|a) (?:\w+ )?{_CHILD}{_NOT_A_CHILD} (?:(?!with\b)\w+ ){{0,6}}"
         r"while (?:he|"
-        r"she|they|i|mum|dad) (?:\w+ )?(?:nipped|popped|went|ran|go|goes|nip|pop)|"
+        r"she|they|i|mum|dad) (?:\w+ )?(?:nipped|popped|went|ran|go|goes|nip|pop|does|did|"
+        r"takes|took|is doing|was doing|has|had|shops|shopped|trains)|"
         r"(?:lost|missing) (?:child|children|kid|kids|boy|girl|toddler|person|adult)|"
         r"gone missing|went missing|reported missing|amber alert|"
         r"(?:has|have|had) not (?:come|came|been) back (?:\w+ ){0,3}(?:hours?|ages|since|from|"
@@ -1302,6 +1319,15 @@ _RULES: tuple[_Rule, ...] = (
         "self-harm",
         # Said straight out in other words.
         r"threaten\w* to jump (?:off|from|in front of|out of|into)|"
+        # "he'll just go jump off the multistorey next door" (not "cliff jumping").
+        r"(?:go|going to|gonna|will|ll|would|d) (?:just )?(?:go (?:and )?)?jump (?:off|from) "
+        r"(?:the |a |that )?(?:\w+ )?(?:multistorey|multi storey|bridge|roof|car park|building|"
+        r"balcony|tower|block|flyover|overpass|viaduct|rooftop)|"
+        # "i finish my life, is better for everybody"; "the river's looking like the easy
+        # option".
+        r"(?:finish|end|ending|finishing|take|taking) (?:my|his|her|their) (?:own )?life|"
+        r"(?:river|bridge|tracks|train|canal|sea|motorway) (?:\w+ ){0,4}(?:easy|easier|only|best) "
+        r"(?:option|way out|answer|choice)|"
         r"hang (?:myself|himself|herself|themselves)|drown (?:myself|himself|herself|"
         r"themselves)|slit (?:my|his|her|their) wrists|throw (?:myself|himself|herself|"
         r"themselves) (?:off|under|in front)|better off not (?:waking|wake|being here|being "
@@ -1735,7 +1761,8 @@ _PAIRS: tuple[_Pair, ...] = (
         ),
         _rx(
             r"(?:has|have|had|is|was) not (?:come|came|been) back|not come back|(?:has|have|had) "
-            r"not been home|not (?:at )?home|lost (?:his|her|their) carer|(?:is|was|are|were) not "
+            r"not been home|not (?:at )?home|not with (?:them|us|the group|her group|his group) "
+            r"any ?more|lost (?:his|her|their) carer|(?:is|was|are|were) not "
             r"in "
             r"the (?:lounge|seat|cabin|room|bed|gate|waiting room)|(?:gone|went|disappeared) from "
             r"(?:the|his|her|their) (?:seat|chair|room|bed|lounge|gate)|now (?:she|he|the \w+) "
@@ -2094,6 +2121,8 @@ _UNMISTAKABLE = _rx(
     r"|(?:elbow|knee|kick|punch|boot|bat|racket|ball|blow|knock|head ?butt) (?:\w+ ){0,2}to "
     r"the (?:head|face|temple)"
     r"|(?:having|had) a (?:seizure|fit)|fitting on the floor"
+    # An end of life said outright, however plainly (and by whatever reading of the rest).
+    r"|(?:finish|end|ending|finishing) (?:my|his|her|their) (?:own )?life"
     # Twenty tablets or more taken, counted: "has taken about 40 since yesterday" (not
     # "taken 40 mins since we ordered": a unit breaks it).
     r"|(?:taken|took|swallowed) (?:about |around |over |like |nearly |maybe )?(?:[2-9]\d|\d{3}|"
@@ -2294,7 +2323,9 @@ def _past_danger(clause: str) -> bool:
 
 # The teller takes it back: "... joking", "only kidding", "he joked he'd jump".
 _RETRACTED = _rx(
-    r"(?:only |just )?(?:joking|kidding)|jk|^(?:no |nah )?not really$|not (?:really|actually|"
+    # Not "he didn't look like he was joking at all", where the joke is denied.
+    r"(?<!like he was )(?<!like she was )(?<!like they were )(?:only |just )?(?:joking|kidding)"
+    r"(?! at all\b)|jk|^(?:no |nah )?not really$|not (?:really|actually|"
     r"literally) (?:missing|lost|hurt|injured|bleeding|on fire|a fire|burning|serious|an "
     r"emergency)|false alarm|joked|as a joke"
 )
@@ -2458,6 +2489,12 @@ _FOUND_AGAIN = _rx(
     r")?found (?:safe|safely|straight away|right away|quickly|fine|well|with (?:\w+ )?(?:mum|"
     r"dad|granny|gran|nan|nana|grandma|grandad|grandpa|parents?|family|teacher|carer|sister|"
     r"brother|aunt|auntie|uncle))" + _STILL_GONE + r"|"
+    # Found at once, or found happy: "she find him by waffles straight away, he fine",
+    # "lifeguard find her after 5 min", "found giggling in the tent".
+    r"(?:found|find|finds|spotted) (?:him|her|them) (?:\w+ ){0,3}(?:straight away|right away|"
+    r"straightaway|immediately|quickly|after (?:\d+|a few|two|three|five) (?:min|mins|minutes|"
+    r"seconds|secs))" + _STILL_GONE + r"|found (?:\w+ )?(?:giggling|laughing|playing|smiling)"
+    + _STILL_GONE + r"|"
     # "Got them back" is found; "she's got them out now" (her tablets) is not.
     r"got (?:him|her|them) back|(?:found|spotted) (?:him|her|them)(?! (?:on|in|lying|"
     r"unconscious|collapsed|crying|"
@@ -2479,7 +2516,8 @@ _FOUND_AGAIN = _rx(
     # "He was under the table" settles a search only when said as the answer ("he was
     # just under the table"): "can't find her toddler, swears he was under the table a
     # min ago" is where he was before he went.
-    r"(?:he|she|they) (?:was|were) (?:(?:only |just |actually )?(?:hiding|in the (?:loo|toilet|"
+    r"(?<!thought )(?<!assumed )(?<!reckoned )(?<!thinks )(?:he|she|they) (?:was|were) (?:(?:only "
+    r"|just |actually )?(?:hiding|in the (?:loo|toilet|"
     r"toilets|bathroom|car|next aisle|changing room))|(?:only|just|actually) (?:playing|"
     r"behind|under))" + _STILL_GONE + r"|back "
     r"(?:in|within|after) "
@@ -2770,11 +2808,21 @@ def _bereaved(hit: re.Match[str], line: str) -> bool:
     )
 
 
+# A jump that is the activity booked: "tomorrow she go jump off cliff, it's cliff jumping
+# tour she booked".
+_JUMP_BOOKED = _rx(
+    r"cliff jumping|coasteering|tombstoning|bungee\w*|sky ?div\w*|parachut\w*|jump\w* (?:tour|"
+    r"trip|excursion|session|lesson)"
+)
+
+
 def _vetoed_by_rule(rule: _Rule, clause: str, hit: re.Match[str], line: str = "") -> bool:
     """Whether ``rule``'s veto explains ``hit`` away; a weapon's veto (cutlery, tools)
     does not when the clause, or the rest of the ``line``, says it is held or used to
     frighten (``_MENACE``): "only a pocket knife but he's pointing it at the barman"."""
     if rule.kind == "missing" and _bereaved(hit, line or clause):
+        return True
+    if rule.kind == "self-harm" and "jump" in hit.group(0) and _JUMP_BOOKED.search(line or clause):
         return True
     if rule.veto is None or not _vetoed(rule.veto, clause, hit):
         return False
