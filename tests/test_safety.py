@@ -1788,3 +1788,27 @@ def test_asking_whether_toys_meet_trading_standards_pages_nobody_for_legal(
 ) -> None:
     result = shipped.match("mum asking if our toys meet trading standards rules before buying")
     assert "legal" not in result.all_reasons
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "man slipped on a grape in aisle 4 and landed on his bum, hes up and laughing, no harm, "
+        "just wants someone to clean it up",
+        "soft play: little boy bumped heads at the bottom of the slide, cried for a minute and "
+        "now hes back in the ball pit laughing, mum says the slide padding is torn",
+        "gran lost sight of her 6yo behind the teacups sign for a minute, hes holding her hand "
+        "now, she wants the fast pass refunded as the queues were too long",
+    ],
+)
+def test_a_fright_over_and_the_person_back_to_it_pages_nobody(
+    shipped: PlaybookMatcher, text: str
+) -> None:
+    result = shipped.match(text)
+    assert "safety" not in result.all_reasons
+
+
+def test_losing_sight_of_a_child_is_not_losing_sight_in_an_eye(shipped: PlaybookMatcher) -> None:
+    result = shipped.match("mum lost sight of her boy in the crowd leaving the football, hes 8")
+    assert "medical" not in result.safety
+    assert ids(result)[0] == "missing-person"

@@ -865,7 +865,9 @@ _RULES: tuple[_Rule, ...] = (
         r"completely |suddenly )?(?:numb|weak|limp|floppy|droopy|paralysed|paralyzed)|"
         r"(?:can not|could not|cannot) see (?:out of|with|from|through) (?:one|his|her|their|"
         r"the|my) (?:left |right )?eye|(?:lost|losing) (?:the )?(?:sight|vision) (?:in|of|"
-        r"from) (?:one|his|her|their|my)|seeing double|double vision|vision (?:has |is |went "
+        # Sight in an eye, not sight of a child: "lost sight of her 6yo behind the sign".
+        rf"from) (?:one|his|her|their|my)(?! (?:\w+ )?(?:{_CHILD}|{_RELATIVE}|group|class|party|"
+        r"friends?|mates?|carer|dog)\b)|seeing double|double vision|vision (?:has |is |went "
         r"|gone |going )?(?:all )?(?:blurr\w*|double|gone|black)",
         # Weak at the knees at a bill, legs gone after a class: a figure of speech.
         veto=r"(?:numb|weak|limp|floppy|droopy) (?:at the knees )?(?:\w+ ){0,2}(?:when|after|"
@@ -2473,7 +2475,12 @@ _ALL_WELL = _rx(
     r"were|looks|looked|feels|felt) (?:totally |completely |absolutely |all |perfectly |now )?"
     r"(?:fine|okay|alright|all right|unharmed)|(?:he|she|they) (?:is|are) (?:fine|okay)|"
     r"(?:fine|okay) now|just a (?:scratch|graze|bruise|bump)|laughing it off|(?:fully |all )?"
-    r"(?:healed|recovered)"
+    r"(?:healed|recovered)|"
+    # Back to it: "hes back racing his mates", "up and laughing, no harm", "now hes back in
+    # the ball pit laughing".
+    r"no harm|(?:up|back) and (?:laughing|playing|running|smiling|chatting)|(?:he|she|they) "
+    r"(?:is |s |are )?(?:now )?back (?:racing|playing|swimming|running|in the|on the|with "
+    r"(?:his|her|their))|(?:now|back) (?:\w+ ){0,4}laughing"
 )
 
 # A person said to be found, back or safe: the search is over.
@@ -2484,6 +2491,12 @@ _STILL_GONE = (
     r"wandered (?:off|out|away)|walked (?:off|out|away)|ran off|run off|slipped out)\b)"
 )
 _FOUND_AGAIN = _rx(
+    # Where they were all along, or back at once: "teen was in the arcade all along", "dad
+    # came straight over", "he popped out the side tube 30 secs later", "hes holding her
+    # hand now".
+    r"all along|(?:came|come|comes) (?:straight|right) (?:over|back)|popped (?:out|up|back)"
+    r"(?: \w+){0,4} (?:later|after)|(?:he|she|they) (?:is |s |are )?(?:now )?holding (?:her|his|"
+    r"their|mum s|mums|dad s|dads) hand(?:s)? now" + _STILL_GONE + r"|"
     # Found, told in the passive: "child lost earlier found with granny, all fine".
     r"(?:lost|missing|wandered off|ran off|run off) (?:\w+ ){0,4}(?:was |were |been |got |and "
     r")?found (?:safe|safely|straight away|right away|quickly|fine|well|with (?:\w+ )?(?:mum|"
