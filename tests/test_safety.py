@@ -1812,3 +1812,47 @@ def test_losing_sight_of_a_child_is_not_losing_sight_in_an_eye(shipped: Playbook
     result = shipped.match("mum lost sight of her boy in the crowd leaving the football, hes 8")
     assert "medical" not in result.safety
     assert ids(result)[0] == "missing-person"
+
+
+@pytest.mark.parametrize(
+    ("expected", "text"),
+    [
+        (
+            "missing-person",
+            "car park attendant: baby asleep in a car seat in a locked car on level 2, windows up, "
+            "nobody has come back to the car for 25 min",
+        ),
+        (
+            "missing-person",
+            "woman says her kid was next to her 5 mins ago, she reckons hes in the lego aisle, my "
+            "colleague checked lego and toys and hes not there",
+        ),
+        ("self-harm-or-crisis", "customer asked for books on painless ways to go, for herself"),
+        (
+            "self-harm-or-crisis",
+            "87 yr old with no heating says shes stopped eating so she can go quicker and be with "
+            "her husband",
+        ),
+        (
+            "self-harm-or-crisis",
+            "one guy hung back and said he's got tablets saved up and tonight's the night, then "
+            "said forget it, it's fine",
+        ),
+        (
+            "safety-emergency",
+            "customer can smell that eggy smell from the meter cupboard again, but she's calling "
+            "about her bill",
+        ),
+        (
+            "safety-emergency",
+            "phone in a customer's handbag is swelling and hissing and the bag is hot, she wants a "
+            "refund on the battery we fitted",
+        ),
+    ],
+)
+def test_a_danger_never_named_by_its_word_answers_safety_first(
+    shipped: PlaybookMatcher, expected: str, text: str
+) -> None:
+    result = shipped.match(text)
+    assert ids(result)[0] == expected
+    assert result.escalate and "safety" in result.all_reasons

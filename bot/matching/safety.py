@@ -418,6 +418,9 @@ _RULES: tuple[_Rule, ...] = (
         r"exploded|exploding|caught)|exploded|explosion|"
         rf"{_APPLIANCE} (?:\w+ ){{0,5}}(?:smoking|smouldering|smoldering|melting|sparking|"
         r"sparked|smoked|crackling)|"
+        # A lithium battery going: "phone in her handbag is swelling and hissing and hot".
+        r"(?:phone|battery|batteries|vape|laptop|power bank|powerbank|e ?bike|scooter) (?:\w+ "
+        r"){0,6}(?:swelling|swollen|bulging) (?:\w+ ){0,3}(?:hissing|hot|smoking|smoke)|"
         r"(?:hot|burning|melting|burnt) plasticky (?:smell|stink)|plasticky (?:burning )?smell|"
         r"(?:melting|burning|burnt|burned) (?:plastic|rubber|wire|wires|wiring|electrical|"
         r"electric)|(?:plastic|rubber|electrical|electric) (?:burning |melting )?(?:smell|"
@@ -473,7 +476,8 @@ _RULES: tuple[_Rule, ...] = (
         r"(?:smell|smells|smelling|smelt|smelled) (?:\w+ ){0,3}gas|gas (?:leak\w*|smell\w*|"
         r"escap\w*)|(?:leaking|escaping) gas|carbon monoxide|monoxide|co (?:alarm|detector|"
         r"alarms|detectors|monitor)|(?:chemical|toxic|strong) (?:smell|fumes|spill|leak)|"
-        r"fumes|rotten eggs? (?:smell|stink|odou?r)|(?:smell|smells|smelling|stink\w*|"
+        r"fumes|rotten eggs? (?:smell|stink|odou?r)|eggy (?:smell|stink|odou?r)|smells? eggy|"
+        r"(?:smell|smells|smelling|stink\w*|"
         r"reek\w*) (?:\w+ ){0,2}(?:of|like) rotten eggs?|hiss\w* (?:\w+ ){0,4}(?:boiler|"
         r"cooker|hob|oven|pipe|pipes|meter|heater|gas|cylinder|bottle)|(?:boiler|cooker|hob|"
         r"pipe|meter|cylinder|gas bottle) (?:\w+ ){0,2}hiss\w*",
@@ -977,6 +981,8 @@ _RULES: tuple[_Rule, ...] = (
         r"(?:anywhere|around|with (?:him|her|them)|in sight|near|nearby|about)|"
         rf"(?:left|locked|alone) (?:\w+ ){{0,2}}in (?:a |the |their |his |her )?(?:hot )?car|"
         rf"{_CHILD} (?:\w+ ){{0,3}}(?:left|locked) in (?:a |the )?car|"
+        # "baby asleep in a car seat in a locked car on level 2".
+        rf"{_CHILD}{_NOT_A_CHILD} (?:\w+ ){{0,8}}in (?:a|the|their|his|her) (?:locked|hot) car|"
         # A child parked while the parent is elsewhere: "left his 3yo in the trolley by the
         # flowers while he nipped back to the car".
         rf"left (?:his|her|their|the|a) (?:\w+ )?{_CHILD}{_NOT_A_CHILD} (?:(?!with\b)\w+ ){{0,6}}"
@@ -1325,6 +1331,12 @@ _RULES: tuple[_Rule, ...] = (
         r"(?:go|going to|gonna|will|ll|would|d) (?:just )?(?:go (?:and )?)?jump (?:off|from) "
         r"(?:the |a |that )?(?:\w+ )?(?:multistorey|multi storey|bridge|roof|car park|building|"
         r"balcony|tower|block|flyover|overpass|viaduct|rooftop)|"
+        # Ways to go asked for, going hastened, sleep for good: "books on painless ways to
+        # go", "stopped eating so she can go quicker", "waiting to go to sleep for good".
+        r"painless (?:ways?|way) to (?:go|die|end it)|(?:so|to) (?:that )?(?:she|he|i|they) (?:can|"
+        r"could|will) (?:go|die) (?:quicker|faster|sooner)|(?:go to sleep|sleep|fall asleep) for "
+        r"good|(?:tablets|pills|meds|paracetamol) saved up|saved up (?:his |her |my |their )?"
+        r"(?:tablets|pills|meds|paracetamol)|"
         # "i finish my life, is better for everybody"; "the river's looking like the easy
         # option".
         r"(?:finish|end|ending|finishing|take|taking) (?:my|his|her|their) (?:own )?life|"
@@ -1821,6 +1833,10 @@ _PAIRS: tuple[_Pair, ...] = (
         "missing",
         _rx(rf"{_CHILD}{_NOT_A_CHILD}"),
         _rx(
+            # "now he is not there, 15 minutes, she look everywhere", "checked lego and toys and
+            # he's not there".
+            r"(?:looked|look|looking|searched|search) everywhere|(?:he|she|they) (?:is |s |are )?"
+            r"not (?:there|here)(?: any ?more| now)?|"
             r"nowhere to be (?:seen|found)|(?:now|suddenly) (?:he|she|they) (?:is |are |has |"
             r"have )?(?:gone|vanished|disappeared)|(?:is|was|are|were) not (?:at|in) the (?:\w+ )?"
             r"(?:collection|pick up|pickup|meeting|meet|drop off) point|(?:he|she|they) never "
@@ -2125,6 +2141,7 @@ _UNMISTAKABLE = _rx(
     r"|(?:having|had) a (?:seizure|fit)|fitting on the floor"
     # An end of life said outright, however plainly (and by whatever reading of the rest).
     r"|(?:finish|end|ending|finishing) (?:my|his|her|their) (?:own )?life"
+    r"|(?:tablets|pills|meds) saved up|saved up (?:his |her |my |their )?(?:tablets|pills|meds)"
     # Twenty tablets or more taken, counted: "has taken about 40 since yesterday" (not
     # "taken 40 mins since we ordered": a unit breaks it).
     r"|(?:taken|took|swallowed) (?:about |around |over |like |nearly |maybe )?(?:[2-9]\d|\d{3}|"
@@ -2595,7 +2612,10 @@ _GOODS_BACK = _rx(
     r"money back|swap)|(?:under|on) (?:the )?(?:warranty|guarantee)|(?:with|has|had|got) "
     r"(?:the |her |his )?receipt|unplugged (?:it|them)|switched (?:it|them) off"
 )
-_STILL_GOING = _rx(r"now|still|right now|at the moment|currently|keeps|again|spreading|kids in")
+_STILL_GOING = _rx(
+    r"now|still|right now|at the moment|currently|keeps|again|spreading|kids in|(?:is|are) "
+    r"(?:swelling|hissing|smoking|sparking|melting|hot)"
+)
 
 
 # A hazard checked and declared safe, or explained by something harmless: "gas smell was
@@ -2739,7 +2759,8 @@ _MENACE = _rx(
     r"threaten\w*|waving|waved|brandish\w*|pointing it|pointed it|gripping|holding it (?:up|"
     r"out|to)|pulled (?:it|out)|came at|lunged|(?:will|would|going to|gonna) use it|swinging "
     r"it|held it to|(?:going to|gonna|will|threaten\w* to|said (?:he|she|they) would) (?:cut|"
-    r"stab|slash) (?:him|her|them|you|us|me|the \w+|our \w+|my \w+)"
+    r"stab|slash) (?:him|her|them|you|us|me|the \w+|our \w+|my \w+)|(?:going to|gonna|will|"
+    r"threaten\w* to) (?:smash|batter|hit) (?:whoever|anyone|everyone|him|her|them|you|us)"
 )
 
 
