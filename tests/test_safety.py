@@ -1856,3 +1856,27 @@ def test_a_danger_never_named_by_its_word_answers_safety_first(
     result = shipped.match(text)
     assert ids(result)[0] == expected
     assert result.escalate and "safety" in result.all_reasons
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mum at checkout asks did we see her boy, 6 yo, red tshirt. she think he was with dad but "
+        "dad just come in from car park alone. she still want pay the bill first",
+        "dad thought the little girl was with mum, mum thought she was with him, she's 5, pink "
+        "coat, been about 10 mins now",
+    ],
+)
+def test_each_parent_thinking_the_child_is_with_the_other_is_a_missing_child(
+    shipped: PlaybookMatcher, text: str
+) -> None:
+    result = shipped.match(text)
+    assert ids(result)[0] == "missing-person"
+    assert result.escalate and "safety" in result.all_reasons
+
+
+def test_a_child_thought_to_be_with_dad_and_who_was_pages_nobody(
+    shipped: PlaybookMatcher,
+) -> None:
+    result = shipped.match("mum thought her son was with his dad at the cafe, and he was, all fine")
+    assert "safety" not in result.all_reasons

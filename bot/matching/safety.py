@@ -107,6 +107,16 @@ _NEGATION_BREAKERS = frozenset(
 )
 _NEGATION_WINDOW = 3
 
+# Each thought the child was with the other: "she think he was with dad but dad just come
+# in from car park alone", "dad thought she was with mum, mum thought she was with him".
+_CROSSED_BELIEF = (
+    r"(?:thought|thinks|think|assumed|assumes|reckoned) (?:he|she|they|the (?:\w+ )?(?:boy|girl|"
+    r"kid|child|lad|little one)) (?:was|were|is|are) with (?:her |his |their |the )?(?:dad|mum|"
+    r"mam|father|mother|nan|gran|grandad|grandma|him|her|them|sister|brother|friends?|group)"
+    r"(?:\W+\w+){0,8}?\W+(?:alone|on (?:his|her|their) own|without (?:him|her|them)|(?:mum|dad|"
+    r"he|she) thought (?:he|she|they) (?:was|were) with (?:him|her|them|mum|dad))"
+)
+
 # Someone, for rules whose subject must be a person ("man collapsed", not "cake").
 _PERSON = (
     r"(?:he|she|they|him|her|guest|guests|customer|customers|client|man|woman|lady|"
@@ -1833,6 +1843,10 @@ _PAIRS: tuple[_Pair, ...] = (
         "missing",
         _rx(rf"{_CHILD}{_NOT_A_CHILD}"),
         _rx(
+            # Each thought the child was with the other: "she think he was with dad but dad just
+            # come in from car park alone", "dad thought she was with mum, mum thought she was
+            # with him".
+            _CROSSED_BELIEF + "|"
             # "now he is not there, 15 minutes, she look everywhere", "checked lego and toys and
             # he's not there".
             r"(?:looked|look|looking|searched|search) everywhere|(?:he|she|they) (?:is |s |are )?"
@@ -2373,7 +2387,8 @@ def _contradicted_after(text: str, offset: int) -> bool:
 # the ticket machine, now gone", "dad thought he was with mum ... neither of them can
 # find him". Where they were before is not where they are.
 _GONE_AFTER = _rx(
-    r"now gone|(?:is|s|are|has|have) (?:now |since )?(?:gone|disappeared|vanished|wandered "
+    _CROSSED_BELIEF
+    + r"|now gone|(?:is|s|are|has|have) (?:now |since )?(?:gone|disappeared|vanished|wandered "
     r"off)|(?:can not|cannot|could not|can t) (?:\w+ )?find|(?:neither|nobody|no one|none) "
     r"(?:\w+ ){0,3}(?:can|could) find|no sign|nowhere to be|still (?:missing|gone|not (?:back|"
     r"found|here))|(?:gone|went) missing"
@@ -2531,7 +2546,8 @@ _FOUND_AGAIN = _rx(
     r"alone|wandering|outside|by|near|at|under|behind|hiding|locked|trapped|scooter|bike|bag|"
     r"shoes?|coat|phone|hat|toy|teddy|doll|jacket|scarf|gloves?|ball|trainers|backpack|"
     r"rucksack|lunchbox|bottle|dummy|buggy|pram|wallet|purse|keys|helmet|cap)\b)"
-    + _STILL_GONE + r"|(?<!thought )(?<!assumed )(?<!reckoned )(?<!believed )(?<!thinks )"
+    + _STILL_GONE
+    + r"|(?<!thought )(?<!assumed )(?<!reckoned )(?<!believed )(?<!thinks )(?<!think )"
     # "Dad thought he was with mum" is how a child goes missing, not how a search ends.
     r"(?:he|she|"
     r"they) (?:is|are|was|were|has|have|came|come) (?:back|found|here now|turned up|safe|"
