@@ -221,11 +221,15 @@ _STANDARDS_CALLED = (
     r"(?:ring\w*|rang|call\w*|report\w*|contact\w*|tell\w*|told|going to|go to|gone to|went "
     r"to|email\w*|writ\w* to|wrote to|complain\w* to) trading standards"
 )
+# Said outright, these open the legal rule (so they are the phrase it reports) and are
+# never calmed (``_PLAIN``).
+_CLAIM_OUTRIGHT = (
+    rf"{_SUED}|{_LAWYER_ENGAGED}|{_STANDARDS_CALLED}|letter before (?:action|claim)|cease and "
+    r"desist"
+)
 _LEGAL_PLAIN = (
-    rf"{_STANDARDS_CALLED}|{_LAWYER_ENGAGED}|"
-    rf"{_PRESS_ASKING}|{_PAPER_NAMED}|letter before (?:action|claim)|cease and desist|"
-    rf"{_SUED}|lawsuit|law ?suit|(?:formal|negligence|legal) claim|claim for negligence|take "
-    r"(?:us|you|them) to court|small claims"
+    rf"{_CLAIM_OUTRIGHT}|{_PRESS_ASKING}|{_PAPER_NAMED}|lawsuit|law ?suit|(?:formal|negligence|"
+    r"legal) claim|claim for negligence|take (?:us|you|them) to court|small claims"
 )
 _PLAIN = re.compile(
     rf"\b(?:{_CLAIMS_FIRM}|{_LEGAL_PLAIN}|{_REVIEW_SPREAD}|{_SLUR_AIMED}|{_STAFF_STALKED}|"
@@ -325,8 +329,8 @@ RULES: tuple[Rule, ...] = (
     *_rules(
         "legal",
         [
-            rf"{_SUED}|{_LAWYER_ENGAGED}|{_STANDARDS_CALLED}|letter before (?:action|claim)|pre "
-            r"action (?:letter|protocol)|cease and desist|sue|sues|suing|sued|lawsuit|law ?suit|"
+            rf"{_CLAIM_OUTRIGHT}|pre action (?:letter|protocol)|sue|sues|suing|sued|lawsuit|"
+            r"law ?suit|"
             r"legal|(?:formal|negligence|legal) claim|"
             r"claim for negligence|"
             r"take (?:us|you|them|it) to court|court case|small claims|in court|(?<!food )"

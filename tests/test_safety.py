@@ -89,6 +89,12 @@ def ids(result: MatchResult) -> list[str]:
     return [c.playbook_id for c in result.ranked]
 
 
+def assert_safety_first(result: MatchResult, expected: str) -> None:
+    """The safety playbook ``expected`` answers first and a manager is paged for safety."""
+    assert ids(result)[0] == expected, ids(result)[:3]
+    assert result.escalate and "safety" in result.all_reasons
+
+
 def assert_no_safety_alarm(result: MatchResult) -> None:
     """No safety reason, no detector finding, and no safety playbook as the answer."""
     assert "safety" not in result.all_reasons, (result.signal_phrases, ids(result)[:3])
@@ -1502,8 +1508,7 @@ def test_a_relative_lost_in_a_crowd_is_a_missing_person(
     shipped: PlaybookMatcher, text: str
 ) -> None:
     result = shipped.match(text)
-    assert ids(result)[0] == "missing-person"
-    assert result.escalate and "safety" in result.all_reasons
+    assert_safety_first(result, "missing-person")
 
 
 @pytest.mark.parametrize(
@@ -1588,9 +1593,7 @@ def test_a_threat_beside_someone_else_laughing_still_pages(shipped: PlaybookMatc
 def test_a_step_a_sugar_rush_a_film_shoot_a_course_or_a_stranded_crowd_pages_nobody_for_safety(
     shipped: PlaybookMatcher, text: str
 ) -> None:
-    result = shipped.match(text)
-    assert "safety" not in result.all_reasons
-    assert ids(result)[0] not in SAFETY_IDS
+    assert_no_safety_alarm(shipped.match(text))
 
 
 @pytest.mark.parametrize(
@@ -1675,9 +1678,7 @@ def test_a_child_who_was_holding_a_hand_before_he_went_is_still_missing(
 def test_a_danger_told_quietly_beside_an_errand_answers_safety_first(
     shipped: PlaybookMatcher, expected: str, text: str
 ) -> None:
-    result = shipped.match(text)
-    assert ids(result)[0] == expected
-    assert result.escalate and "safety" in result.all_reasons
+    assert_safety_first(shipped.match(text), expected)
 
 
 @pytest.mark.parametrize(
@@ -1691,8 +1692,7 @@ def test_a_danger_told_quietly_beside_an_errand_answers_safety_first(
 def test_the_same_words_said_of_a_joke_a_minder_or_an_errand_page_nobody(
     shipped: PlaybookMatcher, text: str
 ) -> None:
-    result = shipped.match(text)
-    assert "safety" not in result.all_reasons
+    assert_no_safety_alarm(shipped.match(text))
 
 
 @pytest.mark.parametrize(
@@ -1733,9 +1733,7 @@ def test_the_same_words_said_of_a_joke_a_minder_or_an_errand_page_nobody(
 def test_a_danger_half_hidden_by_a_joke_a_request_or_a_belief_answers_safety_first(
     shipped: PlaybookMatcher, expected: str, text: str
 ) -> None:
-    result = shipped.match(text)
-    assert ids(result)[0] == expected
-    assert result.escalate and "safety" in result.all_reasons
+    assert_safety_first(shipped.match(text), expected)
 
 
 @pytest.mark.parametrize(
@@ -1755,8 +1753,7 @@ def test_a_danger_half_hidden_by_a_joke_a_request_or_a_belief_answers_safety_fir
 def test_a_busy_kitchen_a_puddle_a_parcel_a_search_over_at_once_or_a_tour_pages_nobody(
     shipped: PlaybookMatcher, text: str
 ) -> None:
-    result = shipped.match(text)
-    assert "safety" not in result.all_reasons
+    assert_no_safety_alarm(shipped.match(text))
 
 
 @pytest.mark.parametrize(
@@ -1804,8 +1801,7 @@ def test_asking_whether_toys_meet_trading_standards_pages_nobody_for_legal(
 def test_a_fright_over_and_the_person_back_to_it_pages_nobody(
     shipped: PlaybookMatcher, text: str
 ) -> None:
-    result = shipped.match(text)
-    assert "safety" not in result.all_reasons
+    assert_no_safety_alarm(shipped.match(text))
 
 
 def test_losing_sight_of_a_child_is_not_losing_sight_in_an_eye(shipped: PlaybookMatcher) -> None:
@@ -1853,9 +1849,7 @@ def test_losing_sight_of_a_child_is_not_losing_sight_in_an_eye(shipped: Playbook
 def test_a_danger_never_named_by_its_word_answers_safety_first(
     shipped: PlaybookMatcher, expected: str, text: str
 ) -> None:
-    result = shipped.match(text)
-    assert ids(result)[0] == expected
-    assert result.escalate and "safety" in result.all_reasons
+    assert_safety_first(shipped.match(text), expected)
 
 
 @pytest.mark.parametrize(
@@ -1871,12 +1865,12 @@ def test_each_parent_thinking_the_child_is_with_the_other_is_a_missing_child(
     shipped: PlaybookMatcher, text: str
 ) -> None:
     result = shipped.match(text)
-    assert ids(result)[0] == "missing-person"
-    assert result.escalate and "safety" in result.all_reasons
+    assert_safety_first(result, "missing-person")
 
 
 def test_a_child_thought_to_be_with_dad_and_who_was_pages_nobody(
     shipped: PlaybookMatcher,
 ) -> None:
-    result = shipped.match("mum thought her son was with his dad at the cafe, and he was, all fine")
-    assert "safety" not in result.all_reasons
+    assert_no_safety_alarm(
+        shipped.match("mum thought her son was with his dad at the cafe, and he was, all fine")
+    )

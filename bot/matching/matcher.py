@@ -572,13 +572,13 @@ class PlaybookMatcher:
         # Some of its words must be words the classifier knows: for a line of unknown
         # words ("asdf qwerty") it knows nothing, and its prior favours general-recovery.
         words = content_words(tokenise(text))
-        known = sum(1 for w in words if self._known_word(w))
-        if not known or 2 * known < len(words):
+        known = [w for w in words if self._known_word(w)]
+        if not known or 2 * len(known) < len(words):
             return None
         vague = probabilities.get(self._fallback, 0.0)
         best = max(probabilities.values())
         if vague < best:
-            specific = [w for w in words if w not in GENERIC_WORDS and self._known_word(w)]
+            specific = [w for w in known if w not in GENERIC_WORDS]
             if not specific or best < UNTRIGGERED_TRUST:
                 return None
             vague = best  # the general steps, as sure as the best guess they stand over

@@ -24,6 +24,14 @@ from bot.text import Token, tokenise
 # 0.3, 2 at 0.5.
 LEAVING_LEARNED_TRUST = 0.3
 
+# "No complaints", "nothing wrong with the service": the customer says we are not the
+# cause. A reason of their own, and it disowns going elsewhere as a complaint
+# (``_NO_COMPLAINT``).
+_NOT_OUR_FAULT = (
+    r"no complaints?|nothing wrong|(?:not|no) (?:a|any) (?:problem|complaint|issue) with "
+    r"(?:us|you|the service)"
+)
+
 # Reasons of their own for leaving.
 _OWN_REASON = re.compile(
     r"\b(?:mov(?:e|es|ing|ed) (?:to|away|abroad|house|out|back|overseas|up north|down south|"
@@ -33,12 +41,27 @@ _OWN_REASON = re.compile(
     # "never coming back" is leaving us, not a reason of their own.
     r"(?! back)(?: (?:it|in|here|any ?more|anymore))?|(?:passed away|died|bereave\w*|death|"
     r"funeral)|retir\w*|"
-    r"(?:can not|could not|cannot) afford|no complaints?|nothing wrong|(?:not|no) (?:a|any) "
-    r"(?:problem|complaint|issue) with (?:us|you|the service)|happy with (?:us|the service)|"
+    rf"(?:can not|could not|cannot) afford|{_NOT_OUR_FAULT}|happy with (?:us|the service)|"
     r"(?:new|another) job|going travelling|travelling for|closing (?:her|his|their|the) "
     r"business|downsiz\w*|(?:having|had|expecting) a baby|injur\w* (?:so|and) can not|"
     r"(?:student|uni|university) (?:is )?(?:over|finished)|end of (?:her|his|their) course)\b"
 )
+
+# Going elsewhere, or something happening "again", told as a fact: a cause (in
+# ``_SERVED_BADLY``) unless the line says there is no complaint about us ("switching to a
+# cheaper gym nearer work, no complaints" is price or convenience, a reason of their own).
+_AGAIN = r"again"
+_GOING_ELSEWHERE = (
+    r"(?:competitor|competitors|rival)|elsewhere|"
+    # Taking the business to another of our kind: a customer we could still keep.
+    r"(?:another|a different|the other|a rival|a cheaper) (?:\w+ )?(?:bank|gym|vet|vets|"
+    r"network|provider|supplier|shop|store|hotel|salon|dentist|garage|insurer|company|firm|"
+    r"carrier|agency|practice|pharmacy|chemist|airline|courier|club|studio|restaurant|cafe|"
+    r"pub)|port\w* (?:\w+ )?numbers?|(?:pac|porting|switching) code|(?:taking|take|took) "
+    r"(?:his|her|their|my|our) (?:custom|business|account|money) to|(?:down|across|over|up) "
+    r"the road"
+)
+_SWITCHING = re.compile(rf"{_AGAIN}|{_GOING_ELSEWHERE}")
 
 # Signs they leave because of us.
 _SERVED_BADLY = re.compile(
@@ -50,15 +73,8 @@ _SERVED_BADLY = re.compile(
     r"(?<!no )(?<!not a )complain\w*|unacceptable|poor|let (?:her|him|them|me) down|let down|"
     r"(?:not|never)(?: once| even| ever)? (?:fixed|sorted|resolved|answered|called (?:\w+ )?"
     r"back|rang (?:\w+ )?back|got back)|"
-    r"still (?:broken|not|no)|again|keeps? "
-    r"(?:breaking|happening|going|failing)|(?:competitor|competitors|rival)|elsewhere|"
-    # Taking the business to another of our kind: a customer we could still keep.
-    r"(?:another|a different|the other|a rival|a cheaper) (?:\w+ )?(?:bank|gym|vet|vets|"
-    r"network|provider|supplier|shop|store|hotel|salon|dentist|garage|insurer|company|firm|"
-    r"carrier|agency|practice|pharmacy|chemist|airline|courier|club|studio|restaurant|cafe|"
-    r"pub)|port\w* (?:\w+ )?numbers?|(?:pac|porting|switching) code|(?:taking|take|took) "
-    r"(?:his|her|their|my|our) (?:custom|business|account|money) to|(?:down|across|over|up) "
-    r"the road|"
+    rf"still (?:broken|not|no)|{_AGAIN}|keeps? "
+    rf"(?:breaking|happening|going|failing)|{_GOING_ELSEWHERE}|"
     r"(?:unhappy|angry|furious|livid|fuming|annoyed|frustrated|upset)|not happy|treated|"
     # Blame told as a reason: "cos we got 3 bills wrong", "because you lost her parcel".
     r"(?:cos|coz|cause|because|bc|since|after) (?:we|you|your|our|you lot|you people)\b|"
@@ -85,18 +101,8 @@ _SERVED_BADLY = re.compile(
     r"ready|oversold|overbooked|double booked|no shows?)\b"
 )
 
-# Going elsewhere, or something happening "again", told as a fact. It counts as a cause
-# unless the line says there is no complaint about us: "switching to a cheaper gym nearer
-# work, no complaints" is price or convenience, a reason of their own.
-_SWITCHING = re.compile(
-    r"again|(?:competitor|competitors|rival)|elsewhere|(?:another|a different|the other|a rival|a "
-    r"cheaper) (?:\w+ )?\w+|port\w* (?:\w+ )?numbers?|(?:pac|porting|switching) code|(?:taking|"
-    r"take|took) (?:his|her|their|my|our) (?:custom|business|account|money) to|(?:down|across|"
-    r"over|up) the road"
-)
 _NO_COMPLAINT = re.compile(
-    r"\b(?:no complaints?|nothing wrong|(?:not|no) (?:a|any) (?:problem|complaint|issue) "
-    r"with (?:us|you|the service)|happy with (?:us|you|the service)|just (?:the )?price|just "
+    rf"\b(?:{_NOT_OUR_FAULT}|happy with (?:us|you|the service)|just (?:the )?price|just "
     r"bargaining|no complaint (?:about|with) (?:us|you|our|the))\b"
 )
 
